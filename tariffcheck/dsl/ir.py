@@ -1,0 +1,197 @@
+"""Resolved, typed expressions: what a rule means, independent of how it is evaluated.
+
+Both evaluation paths read this one form: `solver.concrete` turns it into Python closures,
+`solver.encode` into Z3 terms. A field names one value of an order (a contract's item, an
+option's account count, the day the notice arrived), in its new or its old state.
+
+Types: "bool", "int", "date" (a day number, `date.toordinal()`), "enum" (a dimension's
+value id, or None when the dimension is not set), "duration".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Field kinds and the path each carries:
+#   dim (dim,)  qty (q,)  flag (f,)  date (d,)  opt (o,)  optcount (o,)  optqty (o, q)
+#   optattr (o, attr, value)  optdate (o, d)  cancelled ()
+#   order-level: request (kind,)  odate (name,)  holds (service,)  holds_value (service, dim, value)
+CONTRACT_KINDS = {"dim", "qty", "flag", "date", "opt", "optcount", "optqty", "optattr", "optdate", "cancelled"}
+ORDER_KINDS = {"request", "odate", "holds", "holds_value"}
+REQUEST_KINDS = ("new", "change", "cancellation")
+ORDER_DATES = ("application_date", "notice_arrived", "requested_date")
+
+
+@dataclass(frozen=True)
+class Node:
+    pass
+
+
+@dataclass(frozen=True)
+class Field(Node):
+    kind: str
+    path: tuple[str, ...]
+    state: str = "new"  # "new" | "old"
+    type: str = "bool"
+    dim: str | None = None  # for enum fields: the dimension id
+
+    @property
+    def order_level(self) -> bool:
+        return self.kind in ORDER_KINDS
+
+
+@dataclass(frozen=True)
+class Const(Node):
+    value: object
+    type: str
+
+
+@dataclass(frozen=True)
+class EnumIn(Node):
+    field: Field
+    values: frozenset[str]
+    type: str = "bool"
+
+
+@dataclass(frozen=True)
+class EnumEq(Node):
+    """Two enum fields of the same dimension are equal (both unset counts as equal)."""
+
+    left: Field
+    right: Field
+    type: str = "bool"
+
+
+@dataclass(frozen=True)
+class Not(Node):
+    operand: Node
+    type: str = "bool"
+
+
+@dataclass(frozen=True)
+class And(Node):
+    operands: tuple[Node, ...]
+    type: str = "bool"
+
+
+@dataclass(frozen=True)
+class Or(Node):
+    operands: tuple[Node, ...]
+    type: str = "bool"
+
+
+@dataclass(frozen=True)
+class Implies(Node):
+    left: Node
+    right: Node
+    type: str = "bool"
+
+
+@dataclass(frozen=True)
+class Cmp(Node):
+    op: str  # == != < <= > >=
+    left: Node
+    right: Node
+    type: str = "bool"
+
+
+@dataclass(frozen=True)
+class Arith(Node):
+    op: str  # + - * %   (% and * take a constant on one side)
+    left: Node
+    right: Node
+    type: str = "int"
+
+
+@dataclass(frozen=True)
+class Neg(Node):
+    operand: Node
+    type: str = "int"
+
+
+@dataclass(frozen=True)
+class Abs(Node):
+    operand: Node
+    type: str = "int"
+
+
+@dataclass(frozen=True)
+class CountTrue(Node):
+    operands: tuple[Node, ...]
+    type: str = "int"
+
+
+@dataclass(frozen=True)
+class Extreme(Node):
+    """later_of / earlier_of of two dates."""
+
+    op: str  # "max" | "min"
+    left: Node
+    right: Node
+    type: str = "date"
+
+
+@dataclass(frozen=True)
+class DayOfMonth(Node):
+    operand: Node
+    type: str = "int"
+
+
+@dataclass(frozen=True)
+class AddMonths(Node):
+    """A day plus calendar months (民法 第143条 reading in the dates module). Only derived
+    dates and periods use it; rules count in days."""
+
+    operand: Node
+    months: int
+    type: str = "date"
+
+
+TRUE = Const(True, "bool")
+FALSE = Const(False, "bool")
+
+
+def fields_of(node: Node) -> list[Field]:
+    """Every field an expression reads, in order of first appearance, without repeats."""
+    out: dict[Field, None] = {}
+
+    def walk(n: Node) -> None:
+        if isinstance(n, Field):
+            out[n] = None
+        elif isinstance(n, EnumIn):
+            out[n.field] = None
+        elif isinstance(n, EnumEq):
+            out[n.left] = None
+            out[n.right] = None
+        elif isinstance(n, (Not, Neg, Abs, DayOfMonth, AddMonths)):
+            walk(n.operand)
+        elif isinstance(n, (And, Or, CountTrue)):
+            for x in n.operands:
+                walk(x)
+        elif isinstance(n, (Implies, Cmp, Arith, Extreme)):
+            walk(n.left)
+            walk(n.right)
+
+    walk(node)
+    return list(out)
+
+
+def with_state(node: Node, state: str) -> Node:
+    """The same expression read in another state (`old(x)`)."""
+    import dataclasses
+
+    if isinstance(node, Field):
+        if node.order_level:
+            return node
+        return dataclasses.replace(node, state=state)
+    if isinstance(node, EnumIn):
+        return dataclasses.replace(node, field=with_state(node.field, state))
+    if isinstance(node, EnumEq):
+        return dataclasses.replace(node, left=with_state(node.left, state), right=with_state(node.right, state))
+    if isinstance(node, (Not, Neg, Abs, DayOfMonth, AddMonths)):
+        return dataclasses.replace(node, operand=with_state(node.operand, state))
+    if isinstance(node, (And, Or, CountTrue)):
+        return dataclasses.replace(node, operands=tuple(with_state(x, state) for x in node.operands))
+    if isinstance(node, (Implies, Cmp, Arith, Extreme)):
+        return dataclasses.replace(node, left=with_state(node.left, state), right=with_state(node.right, state))
+    return node

@@ -1,0 +1,275 @@
+"""The resolved tariff: every name bound, every citation structured, every rule typed.
+
+This is what resolve.py makes from a syntax tree and what every later stage reads:
+orders are decoded against it, the solver compiles it, reports quote it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from . import ir
+from .citation import Citation
+from .names import name_key
+from .syntax import Span
+
+
+@dataclass(frozen=True)
+class Value:
+    id: str
+    label: str
+    citation: Citation | None
+    note: str | None
+    span: Span
+
+
+@dataclass
+class Dimension:
+    id: str
+    label: str
+    citation: Citation | None
+    note: str | None
+    values: dict[str, Value]
+    span: Span
+    optional: bool = False
+
+    def lookup(self, name: str) -> Value | None:
+        return _lookup(self.values, name)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    id: str
+    label: str
+    citation: Citation | None
+    default: int | None
+    note: str | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Flag:
+    id: str
+    label: str
+    citation: Citation | None
+    note: str | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class DateField:
+    id: str
+    label: str
+    citation: Citation | None
+    note: str | None
+    span: Span
+
+
+@dataclass
+class Attribute:
+    id: str
+    label: str
+    citation: Citation | None
+    note: str | None
+    values: dict[str, Value]
+    span: Span
+
+    def lookup(self, name: str) -> Value | None:
+        return _lookup(self.values, name)
+
+
+@dataclass
+class Option:
+    id: str
+    label: str
+    citation: Citation | None
+    counted: bool
+    note: str | None
+    quantities: dict[str, Quantity]
+    attributes: dict[str, Attribute]
+    dates: dict[str, DateField]
+    span: Span
+
+
+@dataclass
+class ContractKind:
+    id: str
+    label: str
+    citation: Citation | None
+    parent: str | None
+    note: str | None
+    dimensions: dict[str, Dimension]
+    quantities: dict[str, Quantity]
+    flags: dict[str, Flag]
+    dates: dict[str, DateField]
+    options: dict[str, Option]
+    span: Span
+
+    @property
+    def has_choices(self) -> bool:
+        return bool(self.dimensions or self.quantities or self.flags or self.options)
+
+    def option(self, name: str) -> Option | None:
+        return _lookup(self.options, name)
+
+    def member(self, name: str):
+        """A dimension, quantity, flag or date field of the contract, by id or official name."""
+        for table in (self.dimensions, self.quantities, self.flags, self.dates):
+            found = _lookup(table, name)
+            if found is not None:
+                return found
+        return None
+
+
+@dataclass
+class Service:
+    """Another service a customer may hold (IIJ ID サービス), perhaps a bundled tariff."""
+
+    id: str
+    label: str
+    tariff: str | None
+    note: str | None
+    dimensions: dict[str, Dimension]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a rule instance is about: the contract itself, or one option of it."""
+
+    option: str | None  # None: the contract
+
+
+@dataclass
+class Rule:
+    id: str
+    citation: Citation
+    also: list[Citation]
+    scope: str  # contract kind id
+    kind: str  # requires, excludes, exactly-one, equal, cap, minimum, step, ... (for reports)
+    subjects: list[str | None]  # option ids; [None] when the rule is about the contract
+    # per subject: the guard (`when` and the subject's presence) and the requirement
+    guards: dict[str | None, ir.Node]
+    bodies: dict[str | None, ir.Node]
+    messages: dict[str, str]  # "ja" / "en"
+    span: Span
+    source_text: str = ""
+
+    def condition(self, subject: str | None) -> ir.Node:
+        """The whole instance as one formula: guard implies requirement."""
+        return ir.Implies(self.guards[subject], self.bodies[subject])
+
+
+@dataclass(frozen=True)
+class Version:
+    day: date
+    title: str | None
+    citation: Citation | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Rename:
+    old: str
+    kind: str  # "value" (of a dimension) | "option"
+    target: tuple[str, ...]  # (contract, dim, value) or (contract, option)
+    day: date
+    citation: Citation | None
+    span: Span
+
+
+@dataclass
+class Period:
+    id: str
+    label: str
+    citation: Citation | None
+    scope: str
+    amount: int
+    unit: str
+    start: ir.Node
+    when: ir.Node | None
+    note: str | None
+    span: Span
+
+
+@dataclass
+class Derived:
+    id: str
+    label: str
+    citation: Citation | None
+    scope: str
+    source: object  # syntax.Expr: dates are computed by the dates module (issue: dates)
+    when: ir.Node | None
+    note: str | None
+    span: Span
+
+
+@dataclass
+class FeeLine:
+    when: ir.Node | None
+    kind: str  # yen | quoted | formula
+    yen: int | None
+    per: ir.Node | None
+    note: str | None
+    span: Span
+
+
+@dataclass
+class Fee:
+    kind: str
+    id: str
+    label: str
+    citation: Citation | None
+    scope: str
+    lines: list[FeeLine]
+    span: Span
+
+
+@dataclass
+class Tariff:
+    id: str
+    title: str
+    source: str | None
+    as_of: date | None
+    contracts: dict[str, ContractKind]
+    services: dict[str, Service]
+    rules: list[Rule]
+    versions: list[Version]
+    renames: list[Rename]
+    periods: list[Period]
+    derived: list[Derived]
+    fees: list[Fee]
+    path: str
+    text: str
+    content_hash: str
+    notes: list[tuple[str, Span]] = field(default_factory=list)
+
+    @property
+    def version(self) -> str:
+        return self.as_of.isoformat() if self.as_of else "undated"
+
+    def contract(self, name: str) -> ContractKind | None:
+        return _lookup(self.contracts, name)
+
+    def primary_contract(self) -> ContractKind:
+        """The contract kind an order's contracts are of when they do not say."""
+        with_choices = [c for c in self.contracts.values() if c.has_choices]
+        return with_choices[0] if with_choices else next(iter(self.contracts.values()))
+
+    def service(self, name: str) -> Service | None:
+        return _lookup(self.services, name)
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+def _lookup(table: dict, name: str):
+    """By id first, then by official name with spacing and width differences ignored."""
+    if name in table:
+        return table[name]
+    key = name_key(name)
+    for obj in table.values():
+        if name_key(obj.label) == key:
+            return obj
+    return None

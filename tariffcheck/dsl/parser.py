@@ -1,0 +1,575 @@
+"""Text to syntax tree: the Lark grammar in tariff.lark, with positions kept on every node.
+
+A parse failure becomes diagnostic E001. Where the failing input looks like a mistake we
+have seen before (the table `COMMON_MISTAKES`), the help line says what to write instead.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import lru_cache
+from importlib import resources
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import syntax as S
+from .diagnostics import Diagnostic, DiagnosticError
+
+MAX_SPEC_BYTES = 2_000_000
+
+# Lark's match_examples maps a failure to the nearest of these; each key is the help line.
+COMMON_MISTAKES: dict[str, list[str]] = {
+    "a rule cites its clause right after its id: `rule r1 @第5条第2項 { ... }`": [
+        'tariff t "T"\nrule r1 { require true ja "x" en "x" } @第5条',
+    ],
+    "write `require` (or `forbid`) before the condition: `for tunnel require item in {itam_l}`": [
+        'tariff t "T"\nrule r1 @第5条 { for a item in {x} }',
+        'tariff t "T"\nrule r1 @第5条 { for a requires b }',
+    ],
+    "a set of values is written in braces: `item in {itam_l, itam_x}`": [
+        'tariff t "T"\nrule r1 @第5条 { require item in itam_l }',
+        'tariff t "T"\nrule r1 @第5条 { require item in (a, b) }',
+    ],
+    "compare with `==`, not `=`": [
+        'tariff t "T"\nrule r1 @第5条 { require a.accounts = accounts }',
+    ],
+    "a declaration needs an id and an official name in quotes: `option tunnel \"トンネル接続オプション\"`": [
+        'tariff t "T"\ncontract c "C" { option "トンネル" }',
+        'tariff t "T"\ncontract c "C" { option tunnel }',
+        'tariff t "T"\ncontract c "C" { dimension item { a "A" } }',
+    ],
+    "ids are ASCII letters, digits and `_`; put the official name in quotes after the id": [
+        'tariff t "T"\ncontract c "C" { option トンネル "トンネル" }',
+    ],
+    "a string needs its closing `\"`": [
+        'tariff t "T\n',
+        'tariff t "T"\nrule r1 @第5条 { require true ja "x }',
+    ],
+    "the file starts with a header: `tariff secure_endpoint \"IIJ セキュアエンドポイントサービス\"`": [
+        'contract c "C" { }',
+        'rule r1 @第5条 { require true }',
+    ],
+}
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    grammar = resources.files(__package__).joinpath("tariff.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+def parse_text(text: str, path: str = "<tariff>") -> S.TariffFile:
+    """Parse a tariff's text; raise DiagnosticError (E001) if it is not in the language."""
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedInput as exc:
+        raise DiagnosticError([_parse_diagnostic(exc, text, path)], {path: text}) from None
+    try:
+        return _ToSyntax(path, text).transform(tree)
+    except VisitError as exc:  # a malformed literal found while building nodes
+        if isinstance(exc.orig_exc, DiagnosticError):
+            exc.orig_exc.sources.setdefault(path, text)
+            raise exc.orig_exc from None
+        raise
+
+
+def parse_file(path: str) -> S.TariffFile:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_SPEC_BYTES + 1)
+    except OSError as exc:
+        raise DiagnosticError(
+            [Diagnostic("E012", f"cannot read `{path}`: {exc.strerror or exc}", help="check the path")]
+        ) from None
+    if len(raw) > MAX_SPEC_BYTES:
+        raise DiagnosticError(
+            [Diagnostic("E012", f"`{path}` is larger than {MAX_SPEC_BYTES:,} bytes",
+                        help="a tariff spec is a text of a few hundred lines; is this the right file?")]
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DiagnosticError(
+            [Diagnostic("E012", f"`{path}` is not UTF-8 text (byte {exc.start})",
+                        help="save the spec as UTF-8")]
+        ) from None
+    return parse_text(text, path)
+
+
+def _parse_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
+    line = getattr(exc, "line", None) or 1
+    column = getattr(exc, "column", None) or 1
+    if isinstance(exc, UnexpectedEOF) or line < 1:
+        lines = text.splitlines() or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+    help_line = None
+    try:
+        help_line = exc.match_examples(_lark().parse, COMMON_MISTAKES, use_accepts=True)
+    except Exception:  # match_examples re-parses examples; a failure there must not hide the error
+        help_line = None
+    if isinstance(exc, UnexpectedCharacters):
+        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        message = f"unexpected character `{ch}`"
+        label = "not part of the tariff language here"
+    elif isinstance(exc, UnexpectedToken):
+        tok = exc.token
+        shown = "end of file" if tok.type == "$END" else f"`{tok}`"
+        message = f"unexpected {shown}"
+        expected = sorted(_describe(t) for t in exc.accepts or exc.expected)
+        label = "expected " + ", ".join(expected[:6]) + (" ..." if len(expected) > 6 else "")
+    else:
+        message = "unexpected end of file"
+        label = "the file ends inside a declaration"
+    width = 1
+    if isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
+        width = max(1, len(str(exc.token).splitlines()[0]) if str(exc.token) else 1)
+    span = S.Span(path, line, column, line, column + width)
+    return Diagnostic("E001", message, span=span, label=label,
+                      help=help_line or "see docs/dsl.md for the shape of each declaration")
+
+
+_TERMINAL_WORDS = {
+    "NAME": "an id", "STRING": "a quoted name", "INT": "a number", "DATE": "a date",
+    "CITE": "a citation", "LBRACE": "`{`", "RBRACE": "`}`", "LPAR": "`(`", "RPAR": "`)`",
+    "COMMA": "`,`", "DOT": "`.`", "CMP": "a comparison", "VERB": "`require` or `forbid`",
+    "LANG": "`ja` or `en`", "$END": "end of file", "UNIT": "a unit (days, months, years)",
+    "EQUAL": "`=`", "ADDOP": "`+` or `-`", "MULOP": "`*` or `%`", "AT": "`@`",
+}
+
+
+def _describe(terminal: str) -> str:
+    if terminal in _TERMINAL_WORDS:
+        return _TERMINAL_WORDS[terminal]
+    try:
+        pattern = _lark().get_terminal(terminal).pattern
+        if pattern.type == "str":
+            return f"`{pattern.value}`"
+    except KeyError:
+        pass
+    return f"`{terminal.lower()}`"
+
+
+def _span(path: str, meta_or_token) -> S.Span:
+    m = meta_or_token
+    return S.Span(path, m.line, m.column, m.end_line, m.end_column)
+
+
+def _string(tok: Token) -> str:
+    return ast.literal_eval(tok)  # the grammar admits only "..." with backslash escapes
+
+
+def _find(items, kind):
+    for x in items:
+        if isinstance(x, kind):
+            return x
+    return None
+
+
+class _Note(str):
+    pass
+
+
+class _Parent(tuple):
+    pass
+
+
+class _Scope(tuple):
+    pass
+
+
+class _Also(list):
+    pass
+
+
+class _Default(int):
+    pass
+
+
+class _Counted:
+    pass
+
+
+class _Optional:
+    pass
+
+
+class _OptionBody(list):
+    pass
+
+
+class _When:
+    def __init__(self, expr):
+        self.expr = expr
+
+
+class _Subjects(list):
+    pass
+
+
+class _TariffLink(tuple):
+    pass
+
+
+@v_args(meta=True)
+class _ToSyntax(Transformer):
+    def __init__(self, path: str, text: str):
+        super().__init__()
+        self.path = path
+        self.text = text
+
+    def sp(self, meta) -> S.Span:
+        return _span(self.path, meta)
+
+    def tsp(self, tok: Token) -> S.Span:
+        return _span(self.path, tok)
+
+    # ---- header and file --------------------------------------------------------------
+    def start(self, meta, items):
+        header = items[0]
+        out = S.TariffFile(
+            name=header["name"], title=header["title"], source=header.get("source"),
+            as_of=header.get("as_of"), contracts=[], services=[], rules=[], versions=[],
+            renames=[], periods=[], derives=[], fees=[], path=self.path, text=self.text,
+            span=header["span"],
+        )
+        for d in items[1:]:
+            if isinstance(d, S.ContractDecl):
+                out.contracts.append(d)
+            elif isinstance(d, S.ServiceDecl):
+                out.services.append(d)
+            elif isinstance(d, S.RuleDecl):
+                out.rules.append(d)
+            elif isinstance(d, tuple) and d and d[0] == "history":
+                for h in d[1]:
+                    (out.versions if isinstance(h, S.VersionDecl) else out.renames).append(h)
+            elif isinstance(d, S.PeriodDecl):
+                out.periods.append(d)
+            elif isinstance(d, S.DeriveDecl):
+                out.derives.append(d)
+            elif isinstance(d, S.FeeDecl):
+                out.fees.append(d)
+        return out
+
+    def header(self, meta, items):
+        name, title, *fields = items
+        h = {"name": str(name), "title": _string(title), "span": self.sp(meta)}
+        for f in fields:
+            h[f[0]] = f[1]
+        return h
+
+    def source(self, meta, items):
+        return ("source", _string(items[0]))
+
+    def as_of(self, meta, items):
+        return ("as_of", (str(items[0]), self.tsp(items[0])))
+
+    # ---- small pieces -----------------------------------------------------------------
+    def cite(self, meta, items):
+        tok = items[0]
+        text = str(tok)[1:] if tok.type == "CITE" else _string(tok)
+        return S.Cite(text, self.sp(meta))
+
+    def note(self, meta, items):
+        return _Note(_string(items[0]))
+
+    def parent(self, meta, items):
+        return _Parent((str(items[0]), self.tsp(items[0])))
+
+    def scope(self, meta, items):
+        return _Scope((str(items[0]), self.tsp(items[0])))
+
+    def also(self, meta, items):
+        return _Also(items)
+
+    def default(self, meta, items):
+        return _Default(int(items[0]))
+
+    def counted(self, meta, items):
+        return _Counted()
+
+    def tariff_link(self, meta, items):
+        return _TariffLink((str(items[0]), self.tsp(items[0])))
+
+    def ref(self, meta, items):
+        parts = tuple(_string(t) if t.type == "STRING" else str(t) for t in items)
+        quoted = tuple(t.type == "STRING" for t in items)
+        return S.Ref(parts, quoted, self.sp(meta))
+
+    # ---- declarations -----------------------------------------------------------------
+    def _head(self, items):
+        name, label, *rest = items
+        return str(name), _string(label), rest
+
+    def contract(self, meta, items):
+        name, label, rest = self._head(items)
+        c = S.ContractDecl(name, label, _find(rest, S.Cite), _find(rest, _Parent), _find(rest, _Note),
+                           span=self.sp(meta))
+        for m in rest:
+            if isinstance(m, S.DimensionDecl):
+                c.dimensions.append(m)
+            elif isinstance(m, S.QuantityDecl):
+                c.quantities.append(m)
+            elif isinstance(m, S.FlagDecl):
+                c.flags.append(m)
+            elif isinstance(m, S.DateFieldDecl):
+                c.dates.append(m)
+            elif isinstance(m, S.OptionDecl):
+                c.options.append(m)
+        return c
+
+    def dimension(self, meta, items):
+        name, label, rest = self._head(items)
+        values = [v for v in rest if isinstance(v, S.ValueDecl)]
+        return S.DimensionDecl(name, label, _find(rest, S.Cite), _find(rest, _Note), values, self.sp(meta),
+                               optional=_find(rest, _Optional) is not None)
+
+    def optional(self, meta, items):
+        return _Optional()
+
+    def value(self, meta, items):
+        name, label, rest = self._head(items)
+        return S.ValueDecl(name, label, _find(rest, S.Cite), _find(rest, _Note), self.sp(meta))
+
+    def quantity(self, meta, items):
+        name, label, rest = self._head(items)
+        d = _find(rest, _Default)
+        return S.QuantityDecl(name, label, _find(rest, S.Cite), int(d) if d is not None else None,
+                              _find(rest, _Note), self.sp(meta))
+
+    def flag(self, meta, items):
+        name, label, rest = self._head(items)
+        return S.FlagDecl(name, label, _find(rest, S.Cite), _find(rest, _Note), self.sp(meta))
+
+    def datefield(self, meta, items):
+        name, label, rest = self._head(items)
+        return S.DateFieldDecl(name, label, _find(rest, S.Cite), _find(rest, _Note), self.sp(meta))
+
+    def option_body(self, meta, items):
+        return _OptionBody(items)
+
+    def option(self, meta, items):
+        name, label, rest = self._head(items)
+        body = _find(rest, _OptionBody) or []
+        return S.OptionDecl(
+            name, label, _find(rest, S.Cite), _find(rest, _Counted) is not None, _find(rest, _Note),
+            [m for m in body if isinstance(m, S.QuantityDecl)],
+            [m for m in body if isinstance(m, S.AttributeDecl)],
+            [m for m in body if isinstance(m, S.DateFieldDecl)],
+            self.sp(meta),
+        )
+
+    def attribute(self, meta, items):
+        name, label, rest = self._head(items)
+        values = [v for v in rest if isinstance(v, S.ValueDecl)]
+        return S.AttributeDecl(name, label, _find(rest, S.Cite), _find(rest, _Note), values, self.sp(meta))
+
+    def service(self, meta, items):
+        name, label, rest = self._head(items)
+        dims = [d for d in rest if isinstance(d, S.DimensionDecl)]
+        link = _find(rest, _TariffLink)
+        return S.ServiceDecl(name, label, tuple(link) if link else None, _find(rest, _Note), dims,
+                             self.sp(meta))
+
+    def history(self, meta, items):
+        return ("history", items)
+
+    def version(self, meta, items):
+        day = items[0]
+        title = next((_string(t) for t in items[1:] if isinstance(t, Token) and t.type == "STRING"), None)
+        self._check_date(day)
+        return S.VersionDecl(str(day), title, _find(items, S.Cite), self.sp(meta))
+
+    def rename(self, meta, items):
+        old, new, day, *rest = items
+        self._check_date(day)
+        return S.RenameDecl(_string(old), new, str(day), _find(rest, S.Cite), self.sp(meta))
+
+    # ---- rules ------------------------------------------------------------------------
+    def when(self, meta, items):
+        return _When(items[0])
+
+    def subjects(self, meta, items):
+        return _Subjects(items)
+
+    def rule_body(self, meta, items):
+        when = _find(items, _When)
+        subjects = _find(items, _Subjects)
+        verb = next(t for t in items if isinstance(t, Token) and t.type == "VERB")
+        return {"when": when.expr if when else None, "subjects": list(subjects or []),
+                "verb": str(verb), "body": items[-1]}
+
+    def message(self, meta, items):
+        return S.Message(str(items[0]), _string(items[1]), self.sp(meta))
+
+    def rule(self, meta, items):
+        name = str(items[0])
+        rest = items[1:]
+        body = next(x for x in rest if isinstance(x, dict))
+        scope = _find(rest, _Scope)
+        return S.RuleDecl(
+            name=name, cite=_find(rest, S.Cite), also=list(_find(rest, _Also) or []),
+            scope=tuple(scope) if scope else None, when=body["when"], subjects=body["subjects"],
+            verb=body["verb"], body=body["body"],
+            messages=[m for m in rest if isinstance(m, S.Message)], span=self.sp(meta),
+        )
+
+    # ---- periods, derived dates, fees -------------------------------------------------
+    def period(self, meta, items):
+        name, label, rest = self._head(items)
+        length = _find(rest, S.DurationLit)
+        exprs = [x for x in rest if isinstance(x, (S.Expr, S.Ref)) and x is not length]
+        when = _find(rest, _When)
+        scope = _find(rest, _Scope)
+        return S.PeriodDecl(name, label, _find(rest, S.Cite), tuple(scope) if scope else None, length,
+                            exprs[0], when.expr if when else None, _find(rest, _Note), self.sp(meta))
+
+    def derive(self, meta, items):
+        name, label, rest = self._head(items)
+        exprs = [x for x in rest if isinstance(x, (S.Expr, S.Ref))]
+        when = _find(rest, _When)
+        scope = _find(rest, _Scope)
+        return S.DeriveDecl(name, label, _find(rest, S.Cite), tuple(scope) if scope else None, exprs[0],
+                            when.expr if when else None, _find(rest, _Note), self.sp(meta))
+
+    def fee(self, meta, items):
+        kind, name, label, *rest = items
+        scope = _find(rest, _Scope)
+        return S.FeeDecl(str(kind), str(name), _string(label), _find(rest, S.Cite),
+                         tuple(scope) if scope else None, [x for x in rest if isinstance(x, S.FeeLine)],
+                         self.sp(meta))
+
+    def fee_line(self, meta, items):
+        when = _find(items, _When)
+        amount = next(x for x in items if isinstance(x, dict))
+        return S.FeeLine(when.expr if when else None, amount["kind"], amount.get("yen"), amount.get("per"),
+                         amount.get("formula"), _find(items, _Note), self.sp(meta))
+
+    def yen(self, meta, items):
+        per = items[1] if len(items) > 1 else None
+        return {"kind": "yen", "yen": int(items[0]), "per": per}
+
+    def per(self, meta, items):
+        return items[0]
+
+    def quoted(self, meta, items):
+        return {"kind": "quoted"}
+
+    def formula(self, meta, items):
+        return {"kind": "formula", "formula": items[0]}
+
+    # ---- expressions ------------------------------------------------------------------
+    def int(self, meta, items):
+        return S.IntLit(self.sp(meta), int(items[0]))
+
+    def date(self, meta, items):
+        self._check_date(items[0])
+        return S.DateLit(self.sp(meta), str(items[0]))
+
+    def true(self, meta, items):
+        return S.BoolLit(self.sp(meta), True)
+
+    def false(self, meta, items):
+        return S.BoolLit(self.sp(meta), False)
+
+    def duration(self, meta, items):
+        unit = str(items[1]).rstrip("s")
+        return S.DurationLit(self.sp(meta), int(items[0]), unit)
+
+    def call(self, meta, items):
+        name, *args = items
+        return S.Call(self.sp(meta), str(name), tuple(a for a in args if a is not None))
+
+    def not_(self, meta, items):
+        return S.Not(self.sp(meta), items[0])
+
+    def neg(self, meta, items):
+        return S.Neg(self.sp(meta), items[0])
+
+    def implies(self, meta, items):
+        return S.BoolOp(self.sp(meta), "implies", tuple(items))
+
+    def or_expr(self, meta, items):
+        return S.BoolOp(self.sp(meta), "or", tuple(items))
+
+    def and_expr(self, meta, items):
+        return S.BoolOp(self.sp(meta), "and", tuple(items))
+
+    def compare(self, meta, items):
+        left, op, right = items
+        return S.Compare(self.sp(meta), str(op), left, right)
+
+    def member(self, meta, items):
+        return S.Member(self.sp(meta), items[0], tuple(items[1:]))
+
+    def _chain(self, meta, items):
+        out = items[0]
+        for i in range(1, len(items), 2):
+            op, right = items[i], items[i + 1]
+            span = S.Span(self.path, out.span.line, out.span.column, right.span.end_line, right.span.end_column)
+            out = S.Arith(span, str(op), out, right)
+        return out
+
+    sum = _chain
+    product = _chain
+
+    def __default__(self, data, children, meta):
+        if data == "ref":
+            return self.ref(meta, children)
+        return Tree(data, children, meta)
+
+    def __default_token__(self, token):
+        return token
+
+    def _check_date(self, tok: Token) -> None:
+        if S.parse_iso_date(str(tok)) is None:
+            raise DiagnosticError([Diagnostic(
+                "E011", f"`{tok}` is not a day of the calendar", span=self.tsp(tok),
+                label="no such day", help="write an existing day as YYYY-MM-DD, e.g. `2025-10-01`")])
+
+    # a RefExpr wraps a ref where an expression is expected
+    def transform(self, tree):  # type: ignore[override]
+        out = super().transform(tree)
+        return _wrap_refs(out)
+
+
+def _wrap_refs(node):
+    """Turn bare Refs in expression position into RefExpr nodes (grammar ?atom inlines ref)."""
+    import dataclasses
+
+    if isinstance(node, S.TariffFile):
+        for r in node.rules:
+            r.when = _expr(r.when)
+            r.body = _expr(r.body)
+        for p in node.periods:
+            p.start = _expr(p.start)
+            p.when = _expr(p.when)
+        for d in node.derives:
+            d.value = _expr(d.value)
+            d.when = _expr(d.when)
+        for f in node.fees:
+            for line in f.lines:
+                line.when = _expr(line.when)
+                line.formula = _expr(line.formula)
+        return node
+    return node
+
+
+def _expr(e):
+    import dataclasses
+
+    if e is None:
+        return None
+    if isinstance(e, S.Ref):
+        return S.RefExpr(e.span, e)
+    if isinstance(e, (S.Not, S.Neg)):
+        return dataclasses.replace(e, operand=_expr(e.operand))
+    if isinstance(e, S.BoolOp):
+        return dataclasses.replace(e, operands=tuple(_expr(x) for x in e.operands))
+    if isinstance(e, (S.Arith, S.Compare)):
+        return dataclasses.replace(e, left=_expr(e.left), right=_expr(e.right))
+    if isinstance(e, S.Member):
+        return dataclasses.replace(e, operand=_expr(e.operand))
+    if isinstance(e, S.Call):
+        return dataclasses.replace(e, args=tuple(_expr(a) for a in e.args))
+    return e

@@ -1,0 +1,329 @@
+"""The syntax tree of a tariff file, as written: names are not yet resolved.
+
+Every node carries the span of source text it came from, so that any later error,
+violation or finding can point back at the line a product manager wrote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Span:
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Cite:
+    """A citation as written (`@第5条第2項`); dsl.citation parses its text."""
+
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A dotted reference; each part is an ASCII id or a quoted official name."""
+
+    parts: tuple[str, ...]
+    quoted: tuple[bool, ...]
+    span: Span
+
+    def __str__(self) -> str:
+        return ".".join(f'"{p}"' if q else p for p, q in zip(self.parts, self.quoted))
+
+
+# ---- expressions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expr:
+    span: Span
+
+
+@dataclass(frozen=True)
+class IntLit(Expr):
+    value: int
+
+
+@dataclass(frozen=True)
+class BoolLit(Expr):
+    value: bool
+
+
+@dataclass(frozen=True)
+class DateLit(Expr):
+    text: str
+
+
+@dataclass(frozen=True)
+class DurationLit(Expr):
+    amount: int
+    unit: str  # "day" | "month" | "year"
+
+
+@dataclass(frozen=True)
+class RefExpr(Expr):
+    ref: Ref
+
+
+@dataclass(frozen=True)
+class Call(Expr):
+    name: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Not(Expr):
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class Neg(Expr):
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class BoolOp(Expr):
+    op: str  # "and" | "or" | "implies"
+    operands: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Arith(Expr):
+    op: str  # "+" | "-" | "*" | "%"
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Compare(Expr):
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Member(Expr):
+    operand: Expr
+    values: tuple[Ref, ...]
+
+
+# ---- declarations ------------------------------------------------------------------------
+
+
+@dataclass
+class ValueDecl:
+    name: str
+    label: str
+    cite: Cite | None
+    note: str | None
+    span: Span
+
+
+@dataclass
+class DimensionDecl:
+    name: str
+    label: str
+    cite: Cite | None
+    note: str | None
+    values: list[ValueDecl]
+    span: Span
+    optional: bool = False
+
+
+@dataclass
+class QuantityDecl:
+    name: str
+    label: str
+    cite: Cite | None
+    default: int | None
+    note: str | None
+    span: Span
+
+
+@dataclass
+class FlagDecl:
+    name: str
+    label: str
+    cite: Cite | None
+    note: str | None
+    span: Span
+
+
+@dataclass
+class DateFieldDecl:
+    name: str
+    label: str
+    cite: Cite | None
+    note: str | None
+    span: Span
+
+
+@dataclass
+class AttributeDecl:
+    name: str
+    label: str
+    cite: Cite | None
+    note: str | None
+    values: list[ValueDecl]
+    span: Span
+
+
+@dataclass
+class OptionDecl:
+    name: str
+    label: str
+    cite: Cite | None
+    counted: bool
+    note: str | None
+    quantities: list[QuantityDecl]
+    attributes: list[AttributeDecl]
+    dates: list[DateFieldDecl]
+    span: Span
+
+
+@dataclass
+class ContractDecl:
+    name: str
+    label: str
+    cite: Cite | None
+    parent: tuple[str, Span] | None
+    note: str | None
+    dimensions: list[DimensionDecl] = field(default_factory=list)
+    quantities: list[QuantityDecl] = field(default_factory=list)
+    flags: list[FlagDecl] = field(default_factory=list)
+    dates: list[DateFieldDecl] = field(default_factory=list)
+    options: list[OptionDecl] = field(default_factory=list)
+    span: Span | None = None
+
+
+@dataclass
+class ServiceDecl:
+    name: str
+    label: str
+    tariff: tuple[str, Span] | None
+    note: str | None
+    dimensions: list[DimensionDecl]
+    span: Span
+
+
+@dataclass
+class VersionDecl:
+    day: str
+    title: str | None
+    cite: Cite | None
+    span: Span
+
+
+@dataclass
+class RenameDecl:
+    old: str
+    new: Ref
+    day: str
+    cite: Cite | None
+    span: Span
+
+
+@dataclass
+class Message:
+    lang: str
+    text: str
+    span: Span
+
+
+@dataclass
+class RuleDecl:
+    name: str
+    cite: Cite | None
+    also: list[Cite]
+    scope: tuple[str, Span] | None
+    when: Expr | None
+    subjects: list[Ref]
+    verb: str  # "require" | "forbid"
+    body: Expr
+    messages: list[Message]
+    span: Span
+
+
+@dataclass
+class PeriodDecl:
+    name: str
+    label: str
+    cite: Cite | None
+    scope: tuple[str, Span] | None
+    length: DurationLit
+    start: Expr
+    when: Expr | None
+    note: str | None
+    span: Span
+
+
+@dataclass
+class DeriveDecl:
+    name: str
+    label: str
+    cite: Cite | None
+    scope: tuple[str, Span] | None
+    value: Expr
+    when: Expr | None
+    note: str | None
+    span: Span
+
+
+@dataclass
+class FeeLine:
+    when: Expr | None
+    kind: str  # "yen" | "quoted" | "formula"
+    yen: int | None
+    per: Ref | None
+    formula: Expr | None
+    note: str | None
+    span: Span
+
+
+@dataclass
+class FeeDecl:
+    kind: str
+    name: str
+    label: str
+    cite: Cite | None
+    scope: tuple[str, Span] | None
+    lines: list[FeeLine]
+    span: Span
+
+
+@dataclass
+class TariffFile:
+    name: str
+    title: str
+    source: str | None
+    as_of: tuple[str, Span] | None
+    contracts: list[ContractDecl]
+    services: list[ServiceDecl]
+    rules: list[RuleDecl]
+    versions: list[VersionDecl]
+    renames: list[RenameDecl]
+    periods: list[PeriodDecl]
+    derives: list[DeriveDecl]
+    fees: list[FeeDecl]
+    path: str
+    text: str
+    span: Span
+
+
+def parse_iso_date(text: str) -> date | None:
+    """The date an ISO `YYYY-MM-DD` text names, or None when no such day exists."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None

@@ -1,0 +1,480 @@
+"""JSON to Order: read what an order-entry system sent, and say exactly what is wrong with it.
+
+Names may be ids (`tunnel`) or official names (`トンネル接続オプション`), with the tariffs'
+own spacing differences ignored. Every problem is an O-coded diagnostic naming the field;
+all of them are reported at once.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from ..dsl import model as M
+from ..dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from ..dsl.names import name_key
+from .order import EMPTY, ContractEntry, ContractState, OptionState, Order
+
+MAX_ORDER_BYTES = 5_000_000
+MAX_COUNT = 10_000_000  # no tariff here sells more; a larger number is a typo or a unit mix-up
+MAX_CONTRACTS = 10_000
+REQUESTS = ("new", "change", "cancellation")
+ORDER_KEYS = {"tariff", "request", "application_date", "notice_arrived", "requested_date", "holdings",
+              "contracts", "description"}
+ENTRY_KEYS = {"id", "contract", "parent", "current", "changes"}
+
+
+class _Bad(Exception):
+    pass
+
+
+def read_order_text(text: str | bytes, source: str = "<order>") -> object:
+    """Parse JSON text, or raise DiagnosticError O001/O011 with the line and column."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_ORDER_BYTES:
+            raise DiagnosticError([Diagnostic("O011", f"the order is larger than {MAX_ORDER_BYTES:,} bytes",
+                                              field="", help="send one order at a time")])
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DiagnosticError([Diagnostic("O011", f"the order is not UTF-8 text (byte {exc.start})",
+                                              field="", help="send the order as UTF-8 JSON")]) from None
+    if len(text) > MAX_ORDER_BYTES:
+        raise DiagnosticError([Diagnostic("O011", f"the order is larger than {MAX_ORDER_BYTES:,} bytes",
+                                          field="", help="send one order at a time")])
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        from ..dsl.syntax import Span
+
+        span = Span(source, exc.lineno, exc.colno, exc.lineno, exc.colno + 1)
+        raise DiagnosticError([Diagnostic("O001", f"the order is not valid JSON: {exc.msg.lower()}", span=span,
+                                          label="here", help="check for a missing comma, quote or brace")],
+                              {source: text}) from None
+    except RecursionError:
+        raise DiagnosticError([Diagnostic("O001", "the order is nested too deeply to be an order", field="",
+                                          help="see docs/orders.md for the shape of an order")]) from None
+
+
+def decode_order(data: object, tariff: M.Tariff) -> Order:
+    return _Decoder(tariff).order(data)
+
+
+class _Decoder:
+    def __init__(self, tariff: M.Tariff):
+        self.t = tariff
+        self.diags: list[Diagnostic] = []
+        self.notes: list[str] = []
+
+    def bad(self, code: str, path: str, message: str, help: str | None = None, label: str | None = None):
+        self.diags.append(Diagnostic(code, message, field=path, help=help, label=label))
+
+    # ---- primitives -----------------------------------------------------------------------
+    def count(self, value, path: str, what: str) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                isinstance(value, float) and not value.is_integer()):
+            self.bad("O002", path, f"{what} must be a whole number, found `{json.dumps(value, ensure_ascii=False)}`",
+                     help=f'write e.g. `"{path.rsplit(".", 1)[-1]}": 50`')
+            return None
+        n = int(value)
+        if n < 0:
+            self.bad("O004", path, f"{what} is negative (`{n}`)", help="counts are 0 or more")
+            return None
+        if n > MAX_COUNT:
+            self.bad("O005", path, f"{what} `{n}` is larger than any order could need ({MAX_COUNT:,})",
+                     help="check the number and its unit")
+            return None
+        return n
+
+    def day(self, value, path: str) -> int | None:
+        if not isinstance(value, str):
+            self.bad("O002", path, f"a date must be a string `YYYY-MM-DD`, found `{json.dumps(value, ensure_ascii=False)}`",
+                     help='write e.g. `"2026-04-01"`')
+            return None
+        try:
+            return date.fromisoformat(value).toordinal() if len(value) == 10 else _raise()
+        except ValueError:
+            import re
+
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                self.bad("O006", path, f"`{value}` is not a day of the calendar", help="check the month and day")
+            else:
+                self.bad("O002", path, f"`{value}` is not a date in the form `YYYY-MM-DD`", help='write e.g. `"2026-04-01"`')
+            return None
+
+    def obj(self, value, path: str, what: str) -> dict | None:
+        if not isinstance(value, dict):
+            self.bad("O002", path, f"{what} must be a JSON object, found {_kind(value)}")
+            return None
+        return value
+
+    # ---- the order ------------------------------------------------------------------------
+    def order(self, data: object) -> Order:
+        d = self.obj(data, "", "an order")
+        if d is None:
+            raise DiagnosticError(self.diags)
+        for key in d:
+            if key not in ORDER_KEYS:
+                self.bad("O008", key, f"`{key}` is not a field of an order",
+                         help=did_you_mean(key, ORDER_KEYS) or "fields: " + ", ".join(sorted(ORDER_KEYS)))
+        tariff_name = d.get("tariff")
+        if tariff_name is not None:
+            if not isinstance(tariff_name, str):
+                self.bad("O002", "tariff", "`tariff` must be a tariff's name")
+            elif name_key(tariff_name).replace("-", "_") != name_key(self.t.id).replace("-", "_") and \
+                    name_key(tariff_name) != name_key(self.t.title):
+                self.bad("O009", "tariff", f"the order is for `{tariff_name}`, not `{self.t.id}`",
+                         help=f"check it with `--tariff {tariff_name}`")
+        request = d.get("request", "new")
+        if request not in REQUESTS:
+            self.bad("O002", "request", f"`{request}` is not a kind of request",
+                     help="one of `new`, `change`, `cancellation`")
+            request = "new"
+        dates = {}
+        for key in ("application_date", "notice_arrived", "requested_date"):
+            if d.get(key) is not None:
+                v = self.day(d[key], key)
+                if v is not None:
+                    dates[key] = v
+        holdings, holding_values = self.holdings(d.get("holdings", []))
+        contracts_raw = d.get("contracts")
+        contracts: list[ContractEntry] = []
+        if contracts_raw is None:
+            self.bad("O007", "contracts", "the order has no `contracts`", help="list the contracts it orders")
+        elif not isinstance(contracts_raw, list):
+            self.bad("O002", "contracts", f"`contracts` must be a list, found {_kind(contracts_raw)}")
+        elif len(contracts_raw) > MAX_CONTRACTS:
+            self.bad("O005", "contracts", f"{len(contracts_raw):,} contracts is more than one order holds",
+                     help=f"at most {MAX_CONTRACTS:,}")
+        else:
+            if not contracts_raw:
+                self.bad("O007", "contracts", "the order lists no contract", help="an order has at least one")
+            for i, raw in enumerate(contracts_raw):
+                entry = self.entry(raw, i, request)
+                if entry is not None:
+                    contracts.append(entry)
+            self.structure(contracts)
+        if self.diags:
+            raise DiagnosticError(self.diags)
+        return Order(tariff_name, request, dates, holdings, holding_values, contracts, self.notes)
+
+    def holdings(self, raw) -> tuple[set[str], set[tuple[str, str, str]]]:
+        held: set[str] = set()
+        values: set[tuple[str, str, str]] = set()
+        if not isinstance(raw, list):
+            self.bad("O002", "holdings", f"`holdings` must be a list, found {_kind(raw)}")
+            return held, values
+        for i, h in enumerate(raw):
+            path = f"holdings[{i}]"
+            h = self.obj(h, path, "a holding")
+            if h is None:
+                continue
+            name = h.get("service")
+            if not isinstance(name, str):
+                self.bad("O007", f"{path}.service", "a holding names its `service`",
+                         help='e.g. `{"service": "IIJ ID サービス"}`')
+                continue
+            svc = self.t.service(name)
+            if svc is None:
+                names = [s.label for s in self.t.services.values()] + list(self.t.services)
+                self.bad("O003", f"{path}.service", f"`{name}` is not a service this tariff refers to",
+                         help=did_you_mean(name, names) or ("services: " + ", ".join(names) if names else
+                                                          "this tariff refers to no other service"))
+                continue
+            held.add(svc.id)
+            for key, value in h.items():
+                if key == "service":
+                    continue
+                dim = svc.dimensions.get(key) or next(
+                    (x for x in svc.dimensions.values() if name_key(x.label) == name_key(key)), None)
+                if dim is None:
+                    self.bad("O008", f"{path}.{key}", f"service `{svc.label}` has no `{key}`",
+                             help=did_you_mean(key, list(svc.dimensions)))
+                    continue
+                v = dim.lookup(value) if isinstance(value, str) else None
+                if v is None:
+                    self.bad("O003", f"{path}.{key}", f"`{value}` is not a {dim.label} of `{svc.label}`",
+                             help=did_you_mean(str(value), [x.label for x in dim.values.values()]))
+                    continue
+                values.add((svc.id, dim.id, v.id))
+        return held, values
+
+    def entry(self, raw, i: int, request: str) -> ContractEntry | None:
+        path = f"contracts[{i}]"
+        d = self.obj(raw, path, "a contract")
+        if d is None:
+            return None
+        cid = d.get("id", f"#{i + 1}")
+        if not isinstance(cid, str):
+            self.bad("O002", f"{path}.id", "a contract's `id` is a string")
+            cid = f"#{i + 1}"
+        kind_name = d.get("contract")
+        if kind_name is None:
+            kind = self.t.primary_contract()
+        else:
+            kind = self.t.contract(kind_name) if isinstance(kind_name, str) else None
+            if kind is None:
+                names = list(self.t.contracts) + [c.label for c in self.t.contracts.values()]
+                self.bad("O003", f"{path}.contract", f"`{kind_name}` is not a contract of this tariff",
+                         help=did_you_mean(str(kind_name), names) or "contracts: " + ", ".join(names))
+                return None
+        parent = d.get("parent")
+        if parent is not None and not isinstance(parent, str):
+            self.bad("O002", f"{path}.parent", "`parent` is the id of a contract in this order")
+            parent = None
+        if request == "new":
+            for key in ("current", "changes"):
+                if key in d:
+                    self.bad("O008", f"{path}.{key}", f"`{key}` belongs to change and cancellation requests",
+                             help='set `"request": "change"` or list the contract\'s choices directly')
+            state = self.state(d, path, kind, partial=False, reserved=ENTRY_KEYS)
+            if state is None:
+                return None
+            return ContractEntry(cid, kind.id, parent, state, EMPTY, False, i)
+        current_raw = d.get("current")
+        if current_raw is None:
+            self.bad("O007", f"{path}.current", f"a {request} request gives the contract as it is now in `current`")
+            return None
+        for key in d:
+            if key not in ENTRY_KEYS:
+                self.bad("O008", f"{path}.{key}", f"`{key}` is not a field of a {request} request's contract",
+                         help="put the contract as it is in `current` and what changes in `changes`")
+        cur = self.obj(current_raw, f"{path}.current", "`current`")
+        old = self.state(cur, f"{path}.current", kind, partial=False, reserved=set()) if cur is not None else None
+        if old is None:
+            return None
+        if request == "cancellation":
+            if "changes" in d:
+                self.bad("O008", f"{path}.changes", "a cancellation changes nothing; it ends the contract",
+                         help='to change the contract, send `"request": "change"`')
+            return ContractEntry(cid, kind.id, parent, old, old, True, i)
+        ch = self.obj(d.get("changes", {}), f"{path}.changes", "`changes`")
+        if ch is None:
+            return None
+        new = self.state(ch, f"{path}.changes", kind, partial=True, reserved=set(), base=old)
+        if new is None:
+            return None
+        return ContractEntry(cid, kind.id, parent, new, old, False, i)
+
+    def state(self, d: dict, path: str, kind: M.ContractKind, partial: bool, reserved: set[str],
+              base: ContractState | None = None) -> ContractState | None:
+        before = len(self.diags)
+        st = ContractState(dims=dict(base.dims) if base else {}, quantities=dict(base.quantities) if base else {},
+                           flags=dict(base.flags) if base else {}, dates=dict(base.dates) if base else {},
+                           options={k: _copy_option(v) for k, v in base.options.items()} if base else {})
+        seen_members = set()
+        for key, value in d.items():
+            if key in reserved:
+                continue
+            fpath = f"{path}.{key}"
+            if key == "options":
+                self.options(value, fpath, kind, st, partial)
+                continue
+            member = kind.member(key)
+            if member is None:
+                if kind.option(key) is not None:
+                    self.bad("O008", fpath, f"`{key}` is an option; list it under `options`",
+                             help=f'write `"options": {{"{key}": true}}`')
+                    continue
+                names = [m.label for m in _members(kind)] + [m.id for m in _members(kind)]
+                self.bad("O003", fpath, f"`{key}` is not a field of `{kind.label}`",
+                         help=did_you_mean(key, names) or "fields: " + ", ".join(m.id for m in _members(kind)))
+                continue
+            seen_members.add(member.id)
+            if isinstance(member, M.Dimension):
+                if value is None and member.optional:
+                    st.dims[member.id] = None
+                    continue
+                v = member.lookup(value) if isinstance(value, str) else None
+                if v is None:
+                    self.unknown_value(value, fpath, member)
+                    continue
+                st.dims[member.id] = v.id
+            elif isinstance(member, M.Quantity):
+                n = self.count(value, fpath, f"`{member.label}`")
+                if n is not None:
+                    st.quantities[member.id] = n
+            elif isinstance(member, M.Flag):
+                if not isinstance(value, bool):
+                    self.bad("O002", fpath, f"`{member.label}` is true or false, found `{json.dumps(value, ensure_ascii=False)}`")
+                    continue
+                st.flags[member.id] = value
+            else:
+                if value is None:
+                    st.dates.pop(member.id, None)
+                    continue
+                n = self.day(value, fpath)
+                if n is not None:
+                    st.dates[member.id] = n
+        if not partial:
+            for dim in kind.dimensions.values():
+                if dim.id not in st.dims:
+                    if dim.optional:
+                        st.dims[dim.id] = None
+                    else:
+                        self.bad("O007", f"{path}.{dim.id}", f"the contract gives no `{dim.label}` ({dim.id})",
+                                 help=f"one of: " + ", ".join(v.label for v in dim.values.values()))
+            for q in kind.quantities.values():
+                if q.id not in st.quantities:
+                    if q.default is not None:
+                        st.quantities[q.id] = q.default
+                    else:
+                        self.bad("O007", f"{path}.{q.id}", f"the contract gives no `{q.label}` ({q.id})",
+                                 help=f'write e.g. `"{q.id}": 50`')
+            for f in kind.flags.values():
+                st.flags.setdefault(f.id, False)
+        return st if len(self.diags) == before else None
+
+    def unknown_value(self, value, path: str, dim: M.Dimension) -> None:
+        labels = [v.label for v in dim.values.values()]
+        if not isinstance(value, str):
+            self.bad("O002", path, f"`{dim.label}` is one of its values, found `{json.dumps(value, ensure_ascii=False)}`",
+                     help="one of: " + ", ".join(labels))
+            return
+        for r in self.t.renames:
+            if r.kind == "value" and r.target[1] == dim.id and name_key(r.old) == name_key(value):
+                new = dim.values[r.target[2]].label
+                self.bad("O003", path, f"`{value}` is a former name of `{new}` ({r.citation})",
+                         help=f"write `{new}`")
+                return
+        self.bad("O003", path, f"`{value}` is not a {dim.label} of this tariff",
+                 help=did_you_mean(value, labels + list(dim.values)) or "one of: " + ", ".join(labels))
+
+    def options(self, raw, path: str, kind: M.ContractKind, st: ContractState, partial: bool) -> None:
+        d = self.obj(raw, path, "`options`")
+        if d is None:
+            return
+        for name, value in d.items():
+            opath = f"{path}.{name}"
+            o = kind.option(name)
+            if o is None:
+                names = [x.label for x in kind.options.values()] + list(kind.options)
+                self.bad("O003", opath, f"`{name}` is not an option of `{kind.label}`",
+                         help=did_you_mean(name, names) or "see `tariff schema` for the options")
+                continue
+            if value is False or value is None or value == 0 and not isinstance(value, bool):
+                st.options.pop(o.id, None)
+                continue
+            prev = st.options.get(o.id)
+            opt = _copy_option(prev) if prev is not None else OptionState()
+            if value is True:
+                pass
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                n = self.count(value, opath, f"the count of `{o.label}`")
+                if n is None:
+                    continue
+                if not o.counted and n > 1:
+                    self.bad("O002", opath, f"`{o.label}` is ordered once or not at all, found {n}",
+                             help="write `true` or `false`")
+                    continue
+                opt.count = n
+            elif isinstance(value, dict):
+                if not self.option_fields(value, opath, o, opt):
+                    continue
+                if opt.count == 0:
+                    st.options.pop(o.id, None)
+                    continue
+            else:
+                self.bad("O002", opath, f"an option is `true`, `false`, a count, or an object, found {_kind(value)}")
+                continue
+            missing = [q for q in o.quantities.values() if q.id not in opt.quantities and q.default is None]
+            for q in o.quantities.values():
+                if q.id not in opt.quantities and q.default is not None:
+                    opt.quantities[q.id] = q.default
+            if missing:
+                for q in missing:
+                    self.bad("O007", f"{opath}.{q.id}", f"`{o.label}` needs its `{q.label}` ({q.id})",
+                             help=f'write `"{name}": {{"{q.id}": 50}}`')
+                continue
+            st.options[o.id] = opt
+
+    def option_fields(self, d: dict, path: str, o: M.Option, opt: OptionState) -> bool:
+        before = len(self.diags)
+        for key, value in d.items():
+            fpath = f"{path}.{key}"
+            if key == "count":
+                n = self.count(value, fpath, f"the count of `{o.label}`")
+                if n is not None:
+                    if not o.counted and n > 1:
+                        self.bad("O002", fpath, f"`{o.label}` is ordered once or not at all, found {n}")
+                    else:
+                        opt.count = n
+                continue
+            q = M._lookup(o.quantities, key)
+            if q is not None:
+                n = self.count(value, fpath, f"`{q.label}`")
+                if n is not None:
+                    opt.quantities[q.id] = n
+                continue
+            a = M._lookup(o.attributes, key)
+            if a is not None:
+                chosen = value if isinstance(value, list) else [value]
+                opt.designations = {x for x in opt.designations if x[0] != a.id}
+                for v in chosen:
+                    val = a.lookup(v) if isinstance(v, str) else None
+                    if val is None:
+                        self.bad("O003", fpath, f"`{v}` is not a {a.label} of `{o.label}`",
+                                 help="one of: " + ", ".join(x.label for x in a.values.values()))
+                    else:
+                        opt.designations.add((a.id, val.id))
+                continue
+            df = M._lookup(o.dates, key)
+            if df is not None:
+                n = self.day(value, fpath)
+                if n is not None:
+                    opt.dates[df.id] = n
+                continue
+            names = ["count"] + list(o.quantities) + list(o.attributes) + list(o.dates) + \
+                [q.label for q in o.quantities.values()] + [a.label for a in o.attributes.values()]
+            self.bad("O003", fpath, f"`{o.label}` has no `{key}`",
+                     help=did_you_mean(key, names) or "it has: " + ", ".join(names[:1 + len(o.quantities)]))
+        return len(self.diags) == before
+
+    def structure(self, contracts: list[ContractEntry]) -> None:
+        ids: dict[str, ContractEntry] = {}
+        for c in contracts:
+            if c.id in ids:
+                self.bad("O010", f"contracts[{c.index}].id", f"two contracts have the id `{c.id}`",
+                         help="give each contract in the order its own id")
+            ids[c.id] = c
+        for c in contracts:
+            kind = self.t.contracts[c.kind]
+            if c.parent is None:
+                continue
+            p = ids.get(c.parent)
+            if kind.parent is None:
+                self.bad("O010", f"contracts[{c.index}].parent", f"a `{kind.label}` has no parent contract")
+            elif p is None:
+                self.bad("O010", f"contracts[{c.index}].parent", f"no contract in the order has the id `{c.parent}`",
+                         help=did_you_mean(c.parent, ids) or "list the parent contract in `contracts`")
+            elif p.kind != kind.parent:
+                want = self.t.contracts[kind.parent].label
+                self.bad("O010", f"contracts[{c.index}].parent",
+                         f"`{c.parent}` is a `{self.t.contracts[p.kind].label}`, not a `{want}`")
+
+
+def _copy_option(o: OptionState) -> OptionState:
+    return OptionState(o.count, dict(o.quantities), set(o.designations), dict(o.dates))
+
+
+def _members(kind: M.ContractKind):
+    return (list(kind.dimensions.values()) + list(kind.quantities.values()) + list(kind.flags.values())
+            + list(kind.dates.values()))
+
+
+def _kind(value) -> str:
+    if isinstance(value, bool):
+        return "`true`/`false`"
+    if isinstance(value, (int, float)):
+        return f"the number `{value}`"
+    if isinstance(value, str):
+        return f"the text `{value}`"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "`null`"
+
+
+def _raise():
+    raise ValueError

@@ -1,0 +1,57 @@
+"""An order, decoded and checked against its tariff: every name is an id, every date a day.
+
+docs/orders.md describes the JSON that order-entry systems send; decode.py turns it into
+these objects. Values here are already valid in kind and range, so the validators never
+meet a string where a number belongs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass
+class OptionState:
+    count: int = 1
+    quantities: dict[str, int] = field(default_factory=dict)
+    designations: set[tuple[str, str]] = field(default_factory=set)  # (attribute, value)
+    dates: dict[str, int] = field(default_factory=dict)  # day numbers (date.toordinal)
+
+
+@dataclass
+class ContractState:
+    dims: dict[str, str | None] = field(default_factory=dict)
+    quantities: dict[str, int] = field(default_factory=dict)
+    flags: dict[str, bool] = field(default_factory=dict)
+    dates: dict[str, int] = field(default_factory=dict)
+    options: dict[str, OptionState] = field(default_factory=dict)
+
+
+EMPTY = ContractState()
+
+
+@dataclass
+class ContractEntry:
+    id: str
+    kind: str  # contract kind id
+    parent: str | None
+    new: ContractState  # the state the request leaves (for a cancellation: as it was)
+    old: ContractState  # the state before (EMPTY for a new order)
+    cancelled: bool
+    index: int  # position in the order's `contracts`, for field paths
+
+
+@dataclass
+class Order:
+    tariff: str | None
+    request: str  # "new" | "change" | "cancellation"
+    dates: dict[str, int]  # application_date, notice_arrived, requested_date (as given)
+    holdings: set[str]
+    holding_values: set[tuple[str, str, str]]
+    contracts: list[ContractEntry]
+    notes: list[str] = field(default_factory=list)
+
+
+def day_text(day: int | None) -> str | None:
+    return None if day is None else date.fromordinal(day).isoformat()

@@ -1,0 +1,314 @@
+"""The Z3 encoding: each contract of an order becomes a slot of variables, each rule instance
+one term with its own tracked literal, each value the customer chose one fact.
+
+Explanations, repairs and analyses all start from this: an unsat core over the tracked
+literals maps straight back to rules (and so to clauses and spans), and one over the facts
+to the customer's choices.
+
+Days are integers (`date.toordinal`); the day of the month is computed from the day number
+with the civil-calendar arithmetic of H. Hinnant (divisions by constants, so linear), which
+keeps month boundaries exact in the solver.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import z3
+
+from ..dsl import ir
+from ..dsl import model as M
+from ..orders.decode import MAX_COUNT
+from ..orders.order import ContractEntry, Order
+
+MIN_DAY = 693596  # 1900-01-01
+MAX_DAY = 803533  # 2200-12-31
+
+
+@dataclass(frozen=True)
+class Instance:
+    rule: M.Rule
+    subject: str | None
+    slot: int
+    literal: z3.BoolRef  # tracks "this rule instance holds"
+    term: z3.BoolRef  # what holding means
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One value of the order, as a constraint: the unit explanations and repairs work in."""
+
+    path: str
+    term: z3.BoolRef
+    literal: z3.BoolRef
+
+
+class OrderVars:
+    def __init__(self, tariff: M.Tariff, ctx: z3.Context):
+        self.ctx = ctx
+        self.request = z3.Int("request", ctx)
+        self.dates = {n: (z3.Int(f"order.{n}", ctx), z3.Bool(f"order.{n}.known", ctx)) for n in ir.ORDER_DATES}
+        self.holds = {s: z3.Bool(f"holds.{s}", ctx) for s in tariff.services}
+        self.holds_value = {(s.id, d.id, v): z3.Bool(f"holds.{s.id}.{d.id}.{v}", ctx)
+                            for s in tariff.services.values() for d in s.dimensions.values() for v in d.values}
+
+    def axioms(self) -> list[z3.BoolRef]:
+        out = [self.request >= 0, self.request <= 2]
+        for day, known in self.dates.values():
+            out.append(z3.Implies(known, z3.And(day >= MIN_DAY, day <= MAX_DAY)))
+        for (s, _, _), b in self.holds_value.items():
+            out.append(z3.Implies(b, self.holds[s]))
+        return out
+
+
+class Slot:
+    """The variables of one contract of an order, in its new and its old state."""
+
+    def __init__(self, kind: M.ContractKind, index: int, ctx: z3.Context):
+        self.kind = kind
+        self.index = index
+        self.ctx = ctx
+        self.cancelled = z3.Bool(f"c{index}.cancelled", ctx)
+        self.vars: dict[tuple, z3.ExprRef] = {}
+        self.known: dict[tuple, z3.BoolRef] = {}
+        for state in ("new", "old"):
+            pre = f"c{index}.{state}"
+            for d in kind.dimensions:
+                self.vars[("dim", (d,), state)] = z3.Int(f"{pre}.{d}", ctx)
+            for q in kind.quantities:
+                self.vars[("qty", (q,), state)] = z3.Int(f"{pre}.{q}", ctx)
+            for f in kind.flags:
+                self.vars[("flag", (f,), state)] = z3.Bool(f"{pre}.{f}", ctx)
+            for d in kind.dates:
+                self._date(("date", (d,), state), f"{pre}.{d}")
+            for o in kind.options.values():
+                op = f"{pre}.options.{o.id}"
+                self.vars[("opt", (o.id,), state)] = z3.Bool(op, ctx)
+                self.vars[("optcount", (o.id,), state)] = z3.Int(f"{op}.count", ctx)
+                for q in o.quantities:
+                    self.vars[("optqty", (o.id, q), state)] = z3.Int(f"{op}.{q}", ctx)
+                for a in o.attributes.values():
+                    for v in a.values:
+                        self.vars[("optattr", (o.id, a.id, v), state)] = z3.Bool(f"{op}.{a.id}.{v}", ctx)
+                for d in o.dates:
+                    self._date(("optdate", (o.id, d), state), f"{op}.{d}")
+
+    def _date(self, key, name):
+        self.vars[key] = z3.Int(name, self.ctx)
+        self.known[key] = z3.Bool(name + ".known", self.ctx)
+
+    def value_index(self, dim: str, value: str | None) -> int:
+        if value is None:
+            return -1
+        return list(self.kind.dimensions[dim].values).index(value)
+
+    def axioms(self) -> list[z3.BoolRef]:
+        out = []
+        for state in ("new", "old"):
+            for d in self.kind.dimensions.values():
+                v = self.vars[("dim", (d.id,), state)]
+                out.append(z3.And(v >= -1, v < len(d.values)))
+            for q in self.kind.quantities:
+                v = self.vars[("qty", (q,), state)]
+                out.append(z3.And(v >= 0, v <= MAX_COUNT))
+            for o in self.kind.options.values():
+                present = self.vars[("opt", (o.id,), state)]
+                count = self.vars[("optcount", (o.id,), state)]
+                out.append(present == (count >= 1))
+                out.append(z3.And(count >= 0, count <= (MAX_COUNT if o.counted else 1)))
+                for q in o.quantities:
+                    v = self.vars[("optqty", (o.id, q), state)]
+                    out.append(z3.And(v >= 0, v <= MAX_COUNT, z3.Implies(z3.Not(present), v == 0)))
+                for a in o.attributes.values():
+                    for val in a.values:
+                        out.append(z3.Implies(self.vars[("optattr", (o.id, a.id, val), state)], present))
+                for d in o.dates:
+                    out.append(z3.Implies(self.known[("optdate", (o.id, d), state)], present))
+            for key, known in self.known.items():
+                if key[2] == state:
+                    day = self.vars[key]
+                    out.append(z3.Implies(known, z3.And(day >= MIN_DAY, day <= MAX_DAY)))
+        return out
+
+
+class Encoder:
+    """Compiles a tariff's rules over slots; one per tariff, reused for every order."""
+
+    def __init__(self, tariff: M.Tariff, ctx: z3.Context | None = None):
+        self.tariff = tariff
+        self.ctx = ctx or z3.Context()
+        self.order_vars = OrderVars(tariff, self.ctx)
+        self._slots: dict[tuple[str, int], Slot] = {}
+        self._instances: dict[tuple[str, int], list[Instance]] = {}
+
+    def slot(self, kind: str, index: int) -> Slot:
+        key = (kind, index)
+        if key not in self._slots:
+            self._slots[key] = Slot(self.tariff.contracts[kind], index, self.ctx)
+        return self._slots[key]
+
+    def instances(self, kind: str, index: int) -> list[Instance]:
+        key = (kind, index)
+        if key not in self._instances:
+            slot = self.slot(kind, index)
+            out = []
+            for rule in self.tariff.rules:
+                if rule.scope != kind:
+                    continue
+                for subject in rule.subjects:
+                    node = rule.condition(subject)
+                    term = self.term(node, slot)
+                    known = [self.known(f, slot) for f in ir.fields_of(node) if f.type == "date"]
+                    if known:
+                        term = z3.Implies(z3.And(known), term)
+                    name = f"rule:{rule.id}:c{index}" + (f":{subject}" if subject else "")
+                    out.append(Instance(rule, subject, index, z3.Bool(name, self.ctx), term))
+            self._instances[key] = out
+        return self._instances[key]
+
+    # ---- facts: the order's values as constraints -------------------------------------------
+    def facts(self, order: Order) -> list[Fact]:
+        ov = self.order_vars
+        out: list[Fact] = []
+
+        def add(path, term):
+            out.append(Fact(path, term, z3.Bool(f"fact:{path}", self.ctx)))
+
+        add("request", ov.request == ("new", "change", "cancellation").index(order.request))
+        for name, (day, known) in ov.dates.items():
+            if name in order.dates:
+                add(name, z3.And(known, day == order.dates[name]))
+            else:
+                add(name, z3.Not(known))
+        for s, b in ov.holds.items():
+            add(f"holdings.{s}", b if s in order.holdings else z3.Not(b))
+        for key, b in ov.holds_value.items():
+            add(f"holdings.{'.'.join(key)}", b if key in order.holding_values else z3.Not(b))
+        for entry in order.contracts:
+            out.extend(self.entry_facts(entry))
+        return out
+
+    def entry_facts(self, entry: ContractEntry) -> list[Fact]:
+        slot = self.slot(entry.kind, entry.index)
+        kind = slot.kind
+        out: list[Fact] = []
+        base = f"contracts[{entry.index}]"
+
+        def add(path, term):
+            out.append(Fact(path, term, z3.Bool(f"fact:{path}", self.ctx)))
+
+        add(f"{base}.cancelled", slot.cancelled if entry.cancelled else z3.Not(slot.cancelled))
+        for state, st in (("new", entry.new), ("old", entry.old)):
+            pre = base if state == "new" else base + ".current"
+            v = slot.vars
+            for d in kind.dimensions:
+                add(f"{pre}.{d}", v[("dim", (d,), state)] == slot.value_index(d, st.dims.get(d)))
+            for q in kind.quantities:
+                add(f"{pre}.{q}", v[("qty", (q,), state)] == st.quantities.get(q, 0))
+            for f in kind.flags:
+                b = v[("flag", (f,), state)]
+                add(f"{pre}.{f}", b if st.flags.get(f, False) else z3.Not(b))
+            for d in kind.dates:
+                key = ("date", (d,), state)
+                add(f"{pre}.{d}", self._day_fact(slot, key, st.dates.get(d)))
+            for o in kind.options.values():
+                opath = f"{pre}.options.{o.id}"
+                ost = st.options.get(o.id)
+                if ost is None:
+                    add(opath, z3.Not(v[("opt", (o.id,), state)]))
+                    continue
+                add(opath, v[("optcount", (o.id,), state)] == ost.count)
+                for q in o.quantities:
+                    add(f"{opath}.{q}", v[("optqty", (o.id, q), state)] == ost.quantities.get(q, 0))
+                for a in o.attributes.values():
+                    for val in a.values:
+                        b = v[("optattr", (o.id, a.id, val), state)]
+                        add(f"{opath}.{a.id}.{val}", b if (a.id, val) in ost.designations else z3.Not(b))
+                for d in o.dates:
+                    add(f"{opath}.{d}", self._day_fact(slot, ("optdate", (o.id, d), state), ost.dates.get(d)))
+        return out
+
+    def _day_fact(self, slot: Slot, key, day: int | None) -> z3.BoolRef:
+        if day is None:
+            return z3.Not(slot.known[key])
+        return z3.And(slot.known[key], slot.vars[key] == day)
+
+    # ---- terms ------------------------------------------------------------------------------
+    def var(self, f: ir.Field, slot: Slot) -> z3.ExprRef:
+        ov = self.order_vars
+        if f.kind == "odate":
+            return ov.dates[f.path[0]][0]
+        if f.kind == "request":
+            return ov.request == ("new", "change", "cancellation").index(f.path[0])
+        if f.kind == "holds":
+            return ov.holds[f.path[0]]
+        if f.kind == "holds_value":
+            return ov.holds_value[tuple(f.path)]
+        if f.kind == "cancelled":
+            return slot.cancelled if f.state == "new" else z3.BoolVal(False, self.ctx)
+        return slot.vars[(f.kind, f.path, f.state)]
+
+    def known(self, f: ir.Field, slot: Slot) -> z3.BoolRef:
+        if f.kind == "odate":
+            return self.order_vars.dates[f.path[0]][1]
+        return slot.known[(f.kind, f.path, f.state)]
+
+    def term(self, n: ir.Node, slot: Slot) -> z3.ExprRef:
+        ctx = self.ctx
+        if isinstance(n, ir.Field):
+            return self.var(n, slot)
+        if isinstance(n, ir.Const):
+            if n.type == "bool":
+                return z3.BoolVal(n.value, ctx)
+            return z3.IntVal(n.value, ctx)
+        if isinstance(n, ir.EnumIn):
+            v = self.var(n.field, slot)
+            return z3.Or([v == slot.value_index(n.field.dim, x) for x in sorted(n.values)] or
+                         [z3.BoolVal(False, ctx)])
+        if isinstance(n, ir.EnumEq):
+            return self.var(n.left, slot) == self.var(n.right, slot)
+        if isinstance(n, ir.Not):
+            return z3.Not(self.term(n.operand, slot))
+        if isinstance(n, ir.And):
+            return z3.And([self.term(x, slot) for x in n.operands])
+        if isinstance(n, ir.Or):
+            return z3.Or([self.term(x, slot) for x in n.operands])
+        if isinstance(n, ir.Implies):
+            return z3.Implies(self.term(n.left, slot), self.term(n.right, slot))
+        if isinstance(n, ir.Cmp):
+            a, b = self.term(n.left, slot), self.term(n.right, slot)
+            return {"==": lambda: a == b, "!=": lambda: a != b, "<": lambda: a < b, "<=": lambda: a <= b,
+                    ">": lambda: a > b, ">=": lambda: a >= b}[n.op]()
+        if isinstance(n, ir.Arith):
+            a, b = self.term(n.left, slot), self.term(n.right, slot)
+            if n.op == "+":
+                return a + b
+            if n.op == "-":
+                return a - b
+            if n.op == "*":
+                return a * b
+            return a % b
+        if isinstance(n, ir.Neg):
+            return -self.term(n.operand, slot)
+        if isinstance(n, ir.Abs):
+            x = self.term(n.operand, slot)
+            return z3.If(x >= 0, x, -x)
+        if isinstance(n, ir.CountTrue):
+            return z3.Sum([z3.If(self.term(x, slot), z3.IntVal(1, ctx), z3.IntVal(0, ctx)) for x in n.operands])
+        if isinstance(n, ir.Extreme):
+            a, b = self.term(n.left, slot), self.term(n.right, slot)
+            return z3.If(a >= b, a, b) if n.op == "max" else z3.If(a <= b, a, b)
+        if isinstance(n, ir.DayOfMonth):
+            return day_of_month(self.term(n.operand, slot))
+        raise ValueError(f"the Z3 encoding cannot express {type(n).__name__}")
+
+
+def day_of_month(day: z3.ArithRef) -> z3.ArithRef:
+    """The day of the month of a day number (date.toordinal), for days from 0000-03-01 on."""
+    z = day + 305  # days since 0000-03-01, the start of Hinnant's era arithmetic
+    era = z / 146097
+    doe = z - era * 146097
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    mp = (5 * doy + 2) / 153
+    return doy - (153 * mp + 2) / 5 + 1
