@@ -181,26 +181,33 @@ class Rename:
 
 @dataclass
 class Period:
+    """A period counted from a day (a minimum usage period, a contract term), per subject."""
+
     id: str
     label: str
     citation: Citation | None
     scope: str
+    subjects: list[str | None]
     amount: int
     unit: str
-    start: ir.Node
-    when: ir.Node | None
+    starts: dict[str | None, ir.Node]
+    renews: bool
+    whens: dict[str | None, ir.Node | None]
     note: str | None
     span: Span
 
 
 @dataclass
 class Derived:
+    """A day the tariff defines (when a cancellation takes effect), per subject."""
+
     id: str
     label: str
     citation: Citation | None
     scope: str
-    source: object  # syntax.Expr: dates are computed by the dates module (issue: dates)
-    when: ir.Node | None
+    subjects: list[str | None]
+    values: dict[str | None, ir.Node]
+    whens: dict[str | None, ir.Node | None]
     note: str | None
     span: Span
 

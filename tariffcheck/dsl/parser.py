@@ -194,6 +194,15 @@ class _Optional:
     pass
 
 
+class _Renews:
+    pass
+
+
+class _OptionDate:
+    def __init__(self, decl):
+        self.decl = decl
+
+
 class _OptionBody(list):
     pass
 
@@ -316,6 +325,8 @@ class _ToSyntax(Transformer):
                 c.dates.append(m)
             elif isinstance(m, S.OptionDecl):
                 c.options.append(m)
+            elif isinstance(m, _OptionDate):
+                c.option_dates.append(m.decl)
         return c
 
     def dimension(self, meta, items):
@@ -344,6 +355,12 @@ class _ToSyntax(Transformer):
     def datefield(self, meta, items):
         name, label, rest = self._head(items)
         return S.DateFieldDecl(name, label, _find(rest, S.Cite), _find(rest, _Note), self.sp(meta))
+
+    def option_date(self, meta, items):
+        return _OptionDate(self.datefield(meta, items))
+
+    def renews(self, meta, items):
+        return _Renews()
 
     def option_body(self, meta, items):
         return _OptionBody(items)
@@ -421,15 +438,17 @@ class _ToSyntax(Transformer):
         exprs = [x for x in rest if isinstance(x, (S.Expr, S.Ref)) and x is not length]
         when = _find(rest, _When)
         scope = _find(rest, _Scope)
-        return S.PeriodDecl(name, label, _find(rest, S.Cite), tuple(scope) if scope else None, length,
-                            exprs[0], when.expr if when else None, _find(rest, _Note), self.sp(meta))
+        return S.PeriodDecl(name, label, _find(rest, S.Cite), tuple(scope) if scope else None,
+                            list(_find(rest, _Subjects) or []), length, exprs[0], _find(rest, _Renews) is not None,
+                            when.expr if when else None, _find(rest, _Note), self.sp(meta))
 
     def derive(self, meta, items):
         name, label, rest = self._head(items)
         exprs = [x for x in rest if isinstance(x, (S.Expr, S.Ref))]
         when = _find(rest, _When)
         scope = _find(rest, _Scope)
-        return S.DeriveDecl(name, label, _find(rest, S.Cite), tuple(scope) if scope else None, exprs[0],
+        return S.DeriveDecl(name, label, _find(rest, S.Cite), tuple(scope) if scope else None,
+                            list(_find(rest, _Subjects) or []), exprs[0],
                             when.expr if when else None, _find(rest, _Note), self.sp(meta))
 
     def fee(self, meta, items):

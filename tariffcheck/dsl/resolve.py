@@ -153,15 +153,18 @@ class _Resolver:
             options = {}
             for o in c.options:
                 inner = ([(x.name, x.span) for x in o.quantities] + [(x.name, x.span) for x in o.attributes]
-                         + [(x.name, x.span) for x in o.dates])
-                self.check_unique(inner + [("count", o.span)] if any(n == "count" for n, _ in inner) else inner,
-                                  "name")
+                         + [(x.name, x.span) for x in o.dates + c.option_dates])
+                self.check_unique(inner, "name")
+                for n, span in inner:
+                    if n == "count":
+                        self.error("E003", f"`count` of option `{o.name}` is built in", span, "reserved name",
+                                   help="every option has `count`; name this quantity otherwise")
                 options[o.name] = M.Option(
                     o.name, o.label, self.citation(o.cite), o.counted, o.note,
                     {q.name: self.quantity(q) for q in o.quantities},
                     {a.name: M.Attribute(a.name, a.label, self.citation(a.cite), a.note,
                                          self.values(a.values, "value"), a.span) for a in o.attributes},
-                    {d.name: self.datefield(d) for d in o.dates}, o.span)
+                    {d.name: self.datefield(d) for d in o.dates + c.option_dates}, o.span)
             out[c.name] = M.ContractKind(
                 c.name, c.label, self.citation(c.cite), c.parent[0] if c.parent else None, c.note,
                 {d.name: self.dimension(d) for d in c.dimensions},
@@ -238,20 +241,9 @@ class _Resolver:
         contract = self.scope_of(r.scope, r.span)
         if contract is None:
             return None
-        subjects: list[str | None] = []
-        for ref in r.subjects:
-            o = contract.option(ref.parts[0]) if len(ref.parts) == 1 else None
-            if o is None:
-                self.error("E002", f"option `{ref}` is not defined", ref.span, "not an option of "
-                           f"`{contract.id}`", help=did_you_mean(ref.parts[0], _option_names(contract)))
-            elif o.id in subjects:
-                self.error("E003", f"option `{ref}` is listed twice", ref.span, "listed again")
-            else:
-                subjects.append(o.id)
-        if r.subjects and not subjects:
+        subjects = self.subjects_of(r.subjects, contract)
+        if subjects is None:
             return None
-        if not r.subjects:
-            subjects = [None]
         guards, bodies = {}, {}
         try:
             for subject in subjects:
@@ -269,39 +261,61 @@ class _Resolver:
                     # a configuration rule speaks of the state a request leaves; a cancelled
                     # contract leaves none (docs/dsl.md, "Requests")
                     parts.insert(0, ir.Not(ir.Field("cancelled", ())))
-                guards[subject] = parts[0] if len(parts) == 1 else ir.And(tuple(parts))
+                guards[subject] = ir.TRUE if not parts else parts[0] if len(parts) == 1 else ir.And(tuple(parts))
                 bodies[subject] = body
         except _Fail:
             return None
         if cite is None or missing:
             return None
-        return M.Rule(r.name, cite, also, contract.id, _kind(r), subjects, guards, bodies, messages, r.span,
+        return M.Rule(r.name, cite, also, contract.id, _kind(r, contract), subjects, guards, bodies, messages, r.span,
                       _source_lines(self.tree.text, r.span))
+
+    def subjects_of(self, refs: list[S.Ref], contract: M.ContractKind) -> list[str | None] | None:
+        if not refs:
+            return [None]
+        out: list[str | None] = []
+        for ref in refs:
+            o = contract.option(ref.parts[0]) if len(ref.parts) == 1 else None
+            if o is None:
+                self.error("E002", f"option `{ref}` is not defined", ref.span, f"not an option of `{contract.id}`",
+                           help=did_you_mean(ref.parts[0], _option_names(contract)))
+            elif o.id in out:
+                self.error("E003", f"option `{ref}` is listed twice", ref.span, "listed again")
+            else:
+                out.append(o.id)
+        return out if len(out) == len(refs) else None
 
     def period(self, p: S.PeriodDecl) -> M.Period | None:
         contract = self.scope_of(p.scope, p.span)
-        if contract is None:
+        subjects = self.subjects_of(p.subjects, contract) if contract is not None else None
+        if subjects is None:
             return None
+        starts, whens = {}, {}
         try:
-            ex = _Exprs(self, contract, None, allow_months=True)
-            start = ex.typed(p.start, "date")
-            when = ex.boolean(p.when) if p.when is not None else None
+            for subject in subjects:
+                ex = _Exprs(self, contract, subject, allow_months=True)
+                starts[subject] = ex.typed(p.start, "date")
+                whens[subject] = ex.boolean(p.when) if p.when is not None else None
         except _Fail:
             return None
-        return M.Period(p.name, p.label, self.citation(p.cite), contract.id, p.length.amount, p.length.unit,
-                        start, when, p.note, p.span)
+        return M.Period(p.name, p.label, self.citation(p.cite), contract.id, subjects, p.length.amount,
+                        p.length.unit, starts, p.renews, whens, p.note, p.span)
 
     def derive(self, d: S.DeriveDecl) -> M.Derived | None:
         contract = self.scope_of(d.scope, d.span)
-        if contract is None:
+        subjects = self.subjects_of(d.subjects, contract) if contract is not None else None
+        if subjects is None:
             return None
+        values, whens = {}, {}
         try:
-            ex = _Exprs(self, contract, None, allow_months=True)
-            ex.typed(d.value, "date")
-            when = ex.boolean(d.when) if d.when is not None else None
+            for subject in subjects:
+                ex = _Exprs(self, contract, subject, allow_months=True)
+                values[subject] = ex.typed(d.value, "date")
+                whens[subject] = ex.boolean(d.when) if d.when is not None else None
         except _Fail:
             return None
-        return M.Derived(d.name, d.label, self.citation(d.cite), contract.id, d.value, when, d.note, d.span)
+        return M.Derived(d.name, d.label, self.citation(d.cite), contract.id, subjects, values, whens, d.note,
+                         d.span)
 
     def fee(self, f: S.FeeDecl) -> M.Fee | None:
         contract = self.scope_of(f.scope, f.span)
@@ -335,8 +349,13 @@ def _transitional(node: ir.Node) -> bool:
     return any(f.state == "old" or f.kind in ("cancelled", "request", "odate") for f in ir.fields_of(node))
 
 
-def _kind(r: S.RuleDecl) -> str:
+def _kind(r: S.RuleDecl, contract: M.ContractKind) -> str:
     """A word for the kind of rule, for reports; the meaning is in the expression."""
+
+    def is_dimension(e) -> bool:
+        return isinstance(e, S.RefExpr) and len(e.ref.parts) == 1 and isinstance(
+            contract.member(e.ref.parts[0]), M.Dimension)
+
     if r.verb == "forbid":
         return "excludes"
     found: list[str] = []
@@ -350,8 +369,11 @@ def _kind(r: S.RuleDecl) -> str:
             for a in e.args:
                 walk(a)
         elif isinstance(e, S.Compare):
-            found.append({"==": "equal", "<=": "cap", "<": "cap", ">=": "minimum", ">": "minimum"}.get(e.op, ""))
-        elif isinstance(e, S.Member):
+            if is_dimension(e.left) or is_dimension(e.right):
+                found.append("requires")
+            else:
+                found.append({"==": "equal", "<=": "cap", "<": "cap", ">=": "minimum", ">": "minimum"}.get(e.op, ""))
+        elif isinstance(e, (S.Member, S.RefExpr)):
             found.append("requires")
         elif isinstance(e, (S.Not, S.Neg)):
             walk(e.operand)
@@ -360,8 +382,8 @@ def _kind(r: S.RuleDecl) -> str:
                 walk(x)
 
     walk(r.body)
-    priority = ["cascade", "applied-together", "exactly-one", "step", "calendar-month", "equal", "minimum",
-                "cap", "holding", "requires", "excludes", "change"]
+    priority = ["cascade", "applied-together", "exactly-one", "step", "calendar-month", "change", "equal",
+                "minimum", "cap", "holding", "requires", "excludes"]
     for k in priority:
         if k in found:
             return k

@@ -204,6 +204,7 @@ class ContractDecl:
     flags: list[FlagDecl] = field(default_factory=list)
     dates: list[DateFieldDecl] = field(default_factory=list)
     options: list[OptionDecl] = field(default_factory=list)
+    option_dates: list[DateFieldDecl] = field(default_factory=list)
     span: Span | None = None
 
 
@@ -261,8 +262,10 @@ class PeriodDecl:
     label: str
     cite: Cite | None
     scope: tuple[str, Span] | None
+    subjects: list[Ref]
     length: DurationLit
     start: Expr
+    renews: bool
     when: Expr | None
     note: str | None
     span: Span
@@ -274,6 +277,7 @@ class DeriveDecl:
     label: str
     cite: Cite | None
     scope: tuple[str, Span] | None
+    subjects: list[Ref]
     value: Expr
     when: Expr | None
     note: str | None

@@ -160,7 +160,7 @@ class Encoder:
                     term = self.term(node, slot)
                     known = [self.known(f, slot) for f in ir.fields_of(node) if f.type == "date"]
                     if known:
-                        term = z3.Implies(z3.And(known), term)
+                        term = z3.Implies(z3.And(known + [z3.BoolVal(True, self.ctx)]), term)
                     name = f"rule:{rule.id}:c{index}" + (f":{subject}" if subject else "")
                     out.append(Instance(rule, subject, index, z3.Bool(name, self.ctx), term))
             self._instances[key] = out
@@ -263,16 +263,16 @@ class Encoder:
             return z3.IntVal(n.value, ctx)
         if isinstance(n, ir.EnumIn):
             v = self.var(n.field, slot)
-            return z3.Or([v == slot.value_index(n.field.dim, x) for x in sorted(n.values)] or
-                         [z3.BoolVal(False, ctx)])
+            return z3.Or([v == slot.value_index(n.field.dim, x) for x in sorted(n.values)]
+                         + [z3.BoolVal(False, ctx)])
         if isinstance(n, ir.EnumEq):
             return self.var(n.left, slot) == self.var(n.right, slot)
         if isinstance(n, ir.Not):
             return z3.Not(self.term(n.operand, slot))
         if isinstance(n, ir.And):
-            return z3.And([self.term(x, slot) for x in n.operands])
+            return z3.And([self.term(x, slot) for x in n.operands] + [z3.BoolVal(True, ctx)])
         if isinstance(n, ir.Or):
-            return z3.Or([self.term(x, slot) for x in n.operands])
+            return z3.Or([self.term(x, slot) for x in n.operands] + [z3.BoolVal(False, ctx)])
         if isinstance(n, ir.Implies):
             return z3.Implies(self.term(n.left, slot), self.term(n.right, slot))
         if isinstance(n, ir.Cmp):
@@ -294,7 +294,8 @@ class Encoder:
             x = self.term(n.operand, slot)
             return z3.If(x >= 0, x, -x)
         if isinstance(n, ir.CountTrue):
-            return z3.Sum([z3.If(self.term(x, slot), z3.IntVal(1, ctx), z3.IntVal(0, ctx)) for x in n.operands])
+            return z3.Sum([z3.If(self.term(x, slot), z3.IntVal(1, ctx), z3.IntVal(0, ctx)) for x in n.operands]
+                          + [z3.IntVal(0, ctx)])
         if isinstance(n, ir.Extreme):
             a, b = self.term(n.left, slot), self.term(n.right, slot)
             return z3.If(a >= b, a, b) if n.op == "max" else z3.If(a <= b, a, b)

@@ -1,0 +1,63 @@
+"""The library API that order-entry systems and test suites call.
+
+    from tariffcheck import Checker
+    checker = Checker("secure-endpoint")        # load and compile once
+    verdict = checker.check(order_dict)          # then call per order
+    verdict.status, [v.rule.id for v in verdict.violations]
+
+A malformed order raises `OrderError` (a DiagnosticError) naming each bad field; it never
+yields a verdict.
+"""
+
+from __future__ import annotations
+
+import json
+
+from . import catalog
+from .dsl.diagnostics import DiagnosticError
+from .dsl.model import Tariff
+from .orders.decode import decode_order, read_order_text
+from .orders.order import Order
+from .solver.check import Z3Validator
+from .solver.concrete import ConcreteValidator
+from .solver.verdict import Verdict
+
+OrderError = DiagnosticError
+
+
+def load_tariff(name_or_path: str) -> Tariff:
+    return catalog.load(name_or_path)
+
+
+class Checker:
+    """One tariff, compiled once for both evaluation paths (the Z3 one on first use)."""
+
+    def __init__(self, tariff: Tariff | str):
+        self.tariff = tariff if isinstance(tariff, Tariff) else load_tariff(tariff)
+        self.concrete = ConcreteValidator(self.tariff)
+        self._z3: Z3Validator | None = None
+
+    @property
+    def z3(self) -> Z3Validator:
+        if self._z3 is None:
+            self._z3 = Z3Validator(self.tariff)
+        return self._z3
+
+    def decode(self, order: dict | str | bytes) -> Order:
+        data = read_order_text(order) if isinstance(order, (str, bytes)) else order
+        return decode_order(data, self.tariff)
+
+    def check(self, order: dict | str | bytes | Order, engine: str = "concrete") -> Verdict:
+        """Validate an order with the concrete validator (default) or through Z3 (`engine="z3"`)."""
+        decoded = order if isinstance(order, Order) else self.decode(order)
+        if engine == "z3":
+            return self.z3.validate(decoded)
+        return self.concrete.validate(decoded)
+
+
+def check(tariff: Tariff | str, order: dict | str | bytes) -> Verdict:
+    return Checker(tariff).check(order)
+
+
+def dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2)

@@ -1,0 +1,72 @@
+"""Where the bundled tariffs live, and loading a tariff by name or path.
+
+An installed package carries the specs inside it (`tariffcheck/bundled_specs`, put there by
+the wheel build); a source checkout reads `specs/` beside the package. A tariff is named by
+its file stem with `-` or `_` (`secure-endpoint`, `secure_endpoint`) or by a path to a
+`.tariff` file.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from .dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from .dsl.model import Tariff
+from .dsl.resolve import load_tariff_file
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def bundled_dir() -> Path:
+    installed = _PACKAGE / "bundled_specs"
+    if installed.is_dir():
+        return installed
+    return _PACKAGE.parent / "specs"
+
+
+def bundled_names() -> list[str]:
+    d = bundled_dir()
+    if not d.is_dir():
+        return []
+    return sorted(p.stem.replace("_", "-") for p in d.glob("*.tariff"))
+
+
+def spec_path(name_or_path: str) -> Path:
+    """The file a `--tariff` argument means; raise DiagnosticError T001 when there is none."""
+    p = Path(name_or_path)
+    if name_or_path.endswith(".tariff") or os.sep in name_or_path or p.is_file():
+        return p
+    stem = name_or_path.strip().replace("-", "_")
+    candidate = bundled_dir() / f"{stem}.tariff"
+    if candidate.is_file():
+        return candidate
+    names = bundled_names()
+    raise DiagnosticError([Diagnostic(
+        "T001", f"no bundled tariff is called `{name_or_path}`",
+        help=did_you_mean(name_or_path, names) or "bundled tariffs: " + ", ".join(names) +
+        "; or give the path of a .tariff file")])
+
+
+def load(name_or_path: str) -> Tariff:
+    path = spec_path(name_or_path)
+    try:
+        stat = path.stat()
+    except OSError:
+        return load_tariff_file(str(path))  # reports E012 with the reason
+    return _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=32)
+def _load_cached(path: str, mtime_ns: int, size: int) -> Tariff:
+    return load_tariff_file(path)
+
+
+def display_path(path: str) -> str:
+    """A spec path as users should see it: relative to the bundled folder when it is bundled."""
+    try:
+        rel = Path(path).resolve().relative_to(bundled_dir().resolve())
+        return f"specs/{rel}"
+    except ValueError:
+        return path

@@ -1,0 +1,122 @@
+"""The JSON Schema of one tariff's orders (`tariff schema --tariff NAME`).
+
+The schema names each field by id and by official name exactly as the spec writes it. The
+decoder is a little more lenient (it also accepts an official name spaced or full-width
+differently), so an order the schema accepts always decodes.
+"""
+
+from __future__ import annotations
+
+from ..dsl import model as M
+from .decode import MAX_CONTRACTS, MAX_COUNT
+
+DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"}
+COUNT = {"type": "integer", "minimum": 0, "maximum": MAX_COUNT}
+
+
+def _names(obj) -> list[str]:
+    return [obj.id] if obj.id == obj.label else [obj.id, obj.label]
+
+
+def _enum(values: dict[str, M.Value]) -> list[str]:
+    return [n for v in values.values() for n in _names(v)]
+
+
+def _option_schema(o: M.Option) -> dict:
+    props: dict = {"count": dict(COUNT, maximum=MAX_COUNT if o.counted else 1,
+                                 description="how many" if o.counted else "0 or 1")}
+    for q in o.quantities.values():
+        for n in _names(q):
+            props[n] = dict(COUNT, description=q.label)
+    for a in o.attributes.values():
+        one = {"enum": _enum(a.values)}
+        for n in _names(a):
+            props[n] = {"description": a.label, "oneOf": [one, {"type": "array", "items": one}]}
+    for d in o.dates.values():
+        for n in _names(d):
+            props[n] = dict(DATE, description=d.label)
+    count = dict(COUNT, maximum=MAX_COUNT if o.counted else 1)
+    return {"description": o.label,
+            "oneOf": [{"type": "boolean"}, {"type": "null"}, count,
+                      {"type": "object", "properties": props, "additionalProperties": False}]}
+
+
+def _state_schema(kind: M.ContractKind, partial: bool) -> dict:
+    props: dict = {}
+    required = []
+    for d in kind.dimensions.values():
+        s = {"description": d.label, "enum": _enum(d.values) + ([None] if d.optional else [])}
+        for n in _names(d):
+            props[n] = s
+        if not d.optional:
+            required.append(d)
+    for q in kind.quantities.values():
+        for n in _names(q):
+            props[n] = dict(COUNT, description=q.label)
+        if q.default is None:
+            required.append(q)
+    for f in kind.flags.values():
+        for n in _names(f):
+            props[n] = {"type": "boolean", "description": f.label}
+    for d in kind.dates.values():
+        for n in _names(d):
+            props[n] = {"description": d.label, "oneOf": [DATE, {"type": "null"}]}
+    options = {}
+    for o in kind.options.values():
+        for n in _names(o):
+            options[n] = _option_schema(o)
+    props["options"] = {"type": "object", "properties": options, "additionalProperties": False}
+    out = {"type": "object", "properties": props}
+    if not partial and required:
+        # a required field may be named by its id or by its official name
+        out["allOf"] = [{"anyOf": [{"required": [n]} for n in _names(m)]} for m in required]
+    return out
+
+
+def order_schema(t: M.Tariff) -> dict:
+    defs: dict = {}
+    contract_variants_new, contract_variants_req = [], []
+    for kind in t.contracts.values():
+        state = _state_schema(kind, partial=False)
+        defs[f"{kind.id}_state"] = state
+        defs[f"{kind.id}_changes"] = _state_schema(kind, partial=True)
+        head = {"id": {"type": "string"}, "contract": {"enum": _names(kind)},
+                "parent": {"type": "string", "description": "the id of the parent contract in this order"}}
+        new = {"type": "object", "description": kind.label,
+               "allOf": [{"$ref": f"#/$defs/{kind.id}_state"}],
+               "properties": head}
+        contract_variants_new.append(new)
+        contract_variants_req.append({
+            "type": "object", "description": kind.label, "required": ["current"],
+            "properties": dict(head, current={"$ref": f"#/$defs/{kind.id}_state"},
+                               changes={"$ref": f"#/$defs/{kind.id}_changes"}),
+            "additionalProperties": False})
+    holdings = {"type": "array", "items": {
+        "type": "object", "required": ["service"],
+        "properties": dict({"service": {"enum": [n for s in t.services.values() for n in _names(s)]}},
+                           **{n: {"enum": _enum(d.values)} for s in t.services.values()
+                              for d in s.dimensions.values() for n in _names(d)})}}
+    common = {
+        "tariff": {"type": "string", "description": "the tariff the order is for"},
+        "description": {"type": "string"},
+        "application_date": dict(DATE, description="the day the application (or change) was made"),
+        "notice_arrived": dict(DATE, description="the day the notice arrived at the provider"),
+        "requested_date": dict(DATE, description="the day the customer asks the change or cancellation to take effect"),
+        "holdings": holdings,
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"An order for {t.title} ({t.id}, as of {t.version})",
+        "description": "See docs/orders.md. Names may be ids or official names.",
+        "$defs": defs,
+        "oneOf": [
+            {"type": "object", "required": ["contracts"],
+             "properties": dict(common, request={"const": "new"},
+                                contracts={"type": "array", "minItems": 1, "maxItems": MAX_CONTRACTS,
+                                           "items": {"anyOf": contract_variants_new}})},
+            {"type": "object", "required": ["request", "contracts"],
+             "properties": dict(common, request={"enum": ["change", "cancellation"]},
+                                contracts={"type": "array", "minItems": 1, "maxItems": MAX_CONTRACTS,
+                                           "items": {"anyOf": contract_variants_req}})},
+        ],
+    }
