@@ -76,18 +76,21 @@ def _state_schema(kind: M.ContractKind, partial: bool) -> dict:
 def order_schema(t: M.Tariff) -> dict:
     defs: dict = {}
     contract_variants_new, contract_variants_req = [], []
+    primary = t.primary_contract()
     for kind in t.contracts.values():
         state = _state_schema(kind, partial=False)
         defs[f"{kind.id}_state"] = state
         defs[f"{kind.id}_changes"] = _state_schema(kind, partial=True)
         head = {"id": {"type": "string"}, "contract": {"enum": _names(kind)},
                 "parent": {"type": "string", "description": "the id of the parent contract in this order"}}
-        new = {"type": "object", "description": kind.label,
+        # `contract` may be left out for the tariff's main kind of contract only
+        must_name = [] if kind is primary else ["contract"]
+        new = {"type": "object", "description": kind.label, "required": must_name,
                "allOf": [{"$ref": f"#/$defs/{kind.id}_state"}],
-               "properties": head}
+               "properties": head, "unevaluatedProperties": False}
         contract_variants_new.append(new)
         contract_variants_req.append({
-            "type": "object", "description": kind.label, "required": ["current"],
+            "type": "object", "description": kind.label, "required": ["current"] + must_name,
             "properties": dict(head, current={"$ref": f"#/$defs/{kind.id}_state"},
                                changes={"$ref": f"#/$defs/{kind.id}_changes"}),
             "additionalProperties": False})

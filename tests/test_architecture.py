@@ -1,0 +1,57 @@
+"""The import graph flows one way (../shared/STYLE.md): dsl never imports the solver, the
+orders or the entry points; the solver and the reports never import the CLI."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "tariffcheck"
+
+# a module in the key folder may import from the listed folders of the package only
+ALLOWED = {
+    "dsl": {"dsl"},
+    "orders": {"dsl", "orders"},
+    "solver": {"dsl", "orders", "solver"},
+    "report": {"dsl", "orders", "solver", "report", "catalog"},
+    "testing": {"dsl", "orders", "solver", "testing", "api", "catalog"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    rel = path.relative_to(PACKAGE).parts
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module and node.module.startswith("tariffcheck"):
+                parts = node.module.split(".")[1:]
+            elif node.level > 0:
+                base = list(rel[:-1])[: len(rel) - node.level]
+                parts = base + (node.module.split(".") if node.module else [])
+            else:
+                continue
+            if parts:
+                out.add(parts[0].removesuffix(".py"))
+            else:
+                out.update(a.name for a in node.names)
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.startswith("tariffcheck."):
+                    out.add(a.name.split(".")[1])
+    return out
+
+
+def test_imports_flow_one_way():
+    problems = []
+    for folder, allowed in ALLOWED.items():
+        for path in (PACKAGE / folder).glob("*.py"):
+            bad = _imports(path) - allowed
+            if bad:
+                problems.append(f"{path.relative_to(PACKAGE)} imports {sorted(bad)}")
+    assert not problems, "\n".join(problems)
+
+
+def test_dsl_does_not_need_z3():
+    for path in (PACKAGE / "dsl").glob("*.py"):
+        assert "import z3" not in path.read_text(encoding="utf-8"), path.name

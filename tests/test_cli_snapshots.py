@@ -1,0 +1,52 @@
+"""Snapshots of what `tariff check` prints for each example order, in every output form.
+
+When the output changes on purpose, regenerate with `UPDATE_SNAPSHOTS=1 python -m pytest
+tests/test_cli_snapshots.py` and review the change with `git diff tests/snapshots`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tariffcheck.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
+FORMS = {"en": ["--lang", "en"], "ja": ["--lang", "ja"], "json": ["--format", "json"]}
+
+
+def _tariff_of(example: Path) -> str:
+    return json.loads(example.read_text(encoding="utf-8"))["tariff"]
+
+
+def run_cli(args: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(args)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_check_output_matches_snapshot(example, form):
+    code, out, err = run_cli(["check", "--tariff", _tariff_of(example), str(example), *FORMS[form]])
+    assert code in (0, 1), err
+    text = f"exit {code}\n{out}"
+    snap = SNAPSHOTS / f"{example.stem}.{form}.txt"
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        snap.write_text(text, encoding="utf-8")
+    assert snap.exists(), f"no snapshot {snap.name}; run with UPDATE_SNAPSHOTS=1 and review it"
+    assert text == snap.read_text(encoding="utf-8")
+
+
+def test_every_example_starts_by_saying_what_it_shows():
+    for example in EXAMPLES:
+        data = json.loads(example.read_text(encoding="utf-8"))
+        assert isinstance(data.get("description"), str) and len(data["description"]) > 20, example.name
