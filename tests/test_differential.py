@@ -18,7 +18,10 @@ from tariffcheck.solver.check import naive_validate
 from tariffcheck.solver.encode import day_of_month
 from tariffcheck.testing.strategies import order_dicts
 
-TARIFFS = catalog.bundled_names()
+from pathlib import Path
+
+# every bundled tariff, and the fixture that uses every construct of the language
+TARIFFS = catalog.bundled_names() + [str(Path(__file__).resolve().parent / "fixtures" / "features.tariff")]
 
 
 @lru_cache(maxsize=None)
@@ -30,7 +33,7 @@ def _summary(verdict):
     return verdict.status, sorted((k.rule, k.contract, k.subject or "") for k in verdict.keys)
 
 
-@pytest.mark.parametrize("name", TARIFFS)
+@pytest.mark.parametrize("name", TARIFFS, ids=lambda n: Path(n).stem)
 def test_concrete_and_z3_agree(name):
     c = checker(name)
 
@@ -46,7 +49,7 @@ def test_concrete_and_z3_agree(name):
     agree()
 
 
-@pytest.mark.parametrize("name", TARIFFS)
+@pytest.mark.parametrize("name", TARIFFS, ids=lambda n: Path(n).stem)
 def test_naive_z3_agrees_with_concrete(name):
     c = checker(name)
 
@@ -59,7 +62,7 @@ def test_naive_z3_agrees_with_concrete(name):
     agree()
 
 
-@pytest.mark.parametrize("name", TARIFFS)
+@pytest.mark.parametrize("name", TARIFFS, ids=lambda n: Path(n).stem)
 def test_generated_orders_break_and_satisfy_rules(name):
     """The generator is only worth its agreement if it reaches both verdicts."""
     c = checker(name)

@@ -105,7 +105,7 @@ def render(d: Diagnostic, sources: dict[str, str]) -> str:
                 label = f" {d.label}" if d.label else ""
                 lines.append(f"{pad} | {' ' * caret_pad}{'^' * caret_width}{label}")
     elif d.field is not None:
-        lines.append(f"  --> order field `{d.field}`")
+        lines.append(f"  --> order field `{d.field}`" if d.field else "  --> the order as a whole")
         if d.label:
             lines.append(f"   = {d.label}")
     for note in d.notes:

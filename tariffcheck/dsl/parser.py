@@ -33,6 +33,7 @@ COMMON_MISTAKES: dict[str, list[str]] = {
     ],
     "compare with `==`, not `=`": [
         'tariff t "T"\nrule r1 @第5条 { require a.accounts = accounts }',
+        'tariff t "T"\nrule r1 @第5条 { require accounts = 50 }',
     ],
     "a declaration needs an id and an official name in quotes: `option tunnel \"トンネル接続オプション\"`": [
         'tariff t "T"\ncontract c "C" { option "トンネル" }',
@@ -68,9 +69,8 @@ def parse_text(text: str, path: str = "<tariff>") -> S.TariffFile:
     try:
         return _ToSyntax(path, text).transform(tree)
     except VisitError as exc:  # a malformed literal found while building nodes
-        if isinstance(exc.orig_exc, DiagnosticError):
-            exc.orig_exc.sources.setdefault(path, text)
-            raise exc.orig_exc from None
+        if isinstance(exc.orig_exc, DiagnosticError):  # re-raised so its text shows the source line
+            raise DiagnosticError(exc.orig_exc.diagnostics, {**exc.orig_exc.sources, path: text}) from None
         raise
 
 
@@ -105,8 +105,8 @@ def _parse_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
         line, column = len(lines), len(lines[-1]) + 1
     help_line = None
     try:
-        help_line = exc.match_examples(_lark().parse, COMMON_MISTAKES, use_accepts=True)
-    except Exception:  # match_examples re-parses examples; a failure there must not hide the error
+        help_line = _match_mistake(exc)
+    except Exception:  # matching re-parses examples; a failure there must not hide the error
         help_line = None
     if isinstance(exc, UnexpectedCharacters):
         ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
@@ -127,6 +127,46 @@ def _parse_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
     span = S.Span(path, line, column, line, column + width)
     return Diagnostic("E001", message, span=span, label=label,
                       help=help_line or "see docs/dsl.md for the shape of each declaration")
+
+
+@lru_cache(maxsize=1)
+def _mistake_failures() -> list[tuple[str, UnexpectedInput]]:
+    out = []
+    for label, examples in COMMON_MISTAKES.items():
+        for malformed in examples:
+            try:
+                _lark().parse(malformed)
+            except UnexpectedInput as ut:
+                out.append((label, ut))
+    return out
+
+
+def _match_mistake(exc: UnexpectedInput) -> str | None:
+    """Lark's match_examples, but keyed on the LALR state alone.
+
+    Lark's own version also requires the same parser *stack depth*, so an example written
+    as `rule r1 @第5条 { require a = b }` never matched the same mistake after a `for`
+    clause, an optional citation or inside parentheses.
+    """
+    def position(e):
+        return getattr(e.state, "position", e.state)
+
+    if exc.state is None:
+        return None
+    candidate = None
+    for label, ut in _mistake_failures():
+        if ut.state is None or position(ut) != position(exc):
+            continue
+        if isinstance(exc, UnexpectedToken) and isinstance(ut, UnexpectedToken):
+            if ut.accepts != exc.accepts:
+                continue
+            if ut.token == exc.token:
+                return label
+        if isinstance(exc, UnexpectedCharacters) and isinstance(ut, UnexpectedCharacters) and ut.char == exc.char:
+            return label
+        if candidate is None:
+            candidate = label
+    return candidate
 
 
 _TERMINAL_WORDS = {

@@ -580,7 +580,8 @@ class _Exprs:
         if lt == "date" and rt == "duration" and e.op in ("+", "-"):
             amount, unit = rn.value
             if unit != "day" and not self.allow_months:
-                self.fail("E009", f"`{amount} {unit}s` of calendar arithmetic is not yet supported in rules",
+                length = f"{amount} {unit}{'s' if amount != 1 else ''}"
+                self.fail("E009", f"`{length}` of calendar arithmetic is not yet supported in rules",
                           e.right.span, "months and years", help="count in days here, or use a `derive` "
                           "declaration (dates are computed by `tariff dates`)")
             if unit != "day":
@@ -670,7 +671,11 @@ class _Exprs:
                 old = ir.Field("opt", (o.id,), state="old")
                 return ir.And((old, ir.Or((ir.Not(ir.Field("opt", (o.id,))), cancelled))))
 
-            return ir.Implies(ended(y), ended(x)), "bool"
+            def existed(o):
+                return ir.TRUE if o is None else ir.Field("opt", (o.id,), state="old")
+
+            # only what was there can end: an option never ordered does not break the cascade
+            return ir.Implies(ir.And((ended(y), existed(x))), ended(x)), "bool"
         if name == "holds":
             if len(args) not in (1, 2):
                 self.fail("E010", f"`holds` takes 1 or 2 arguments, found {len(args)}", e.span, help=BUILTINS[name])

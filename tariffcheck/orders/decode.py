@@ -8,6 +8,7 @@ all of them are reported at once.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 from ..dsl import model as M
@@ -18,6 +19,8 @@ from .order import EMPTY, ContractEntry, ContractState, OptionState, Order
 MAX_ORDER_BYTES = 5_000_000
 MAX_COUNT = 10_000_000  # no tariff here sells more; a larger number is a typo or a unit mix-up
 MAX_CONTRACTS = 10_000
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2200, 12, 31)  # the solver's day range (solver/encode.py)
+_DATE_FORM = re.compile(r"\d{4}-\d{2}-\d{2}")
 REQUESTS = ("new", "change", "cancellation")
 ORDER_KEYS = {"tariff", "request", "application_date", "notice_arrived", "requested_date", "holdings",
               "contracts", "description"}
@@ -91,16 +94,19 @@ class _Decoder:
             self.bad("O002", path, f"a date must be a string `YYYY-MM-DD`, found `{json.dumps(value, ensure_ascii=False)}`",
                      help='write e.g. `"2026-04-01"`')
             return None
-        try:
-            return date.fromisoformat(value).toordinal() if len(value) == 10 else _raise()
-        except ValueError:
-            import re
-
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                self.bad("O006", path, f"`{value}` is not a day of the calendar", help="check the month and day")
-            else:
-                self.bad("O002", path, f"`{value}` is not a date in the form `YYYY-MM-DD`", help='write e.g. `"2026-04-01"`')
+        if not _DATE_FORM.fullmatch(value):
+            self.bad("O002", path, f"`{value}` is not a date in the form `YYYY-MM-DD`", help='write e.g. `"2026-04-01"`')
             return None
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            self.bad("O006", path, f"`{value}` is not a day of the calendar", help="check the month and day")
+            return None
+        if not FIRST_DAY <= day <= LAST_DAY:
+            self.bad("O006", path, f"`{value}` is outside the years this checker reads ({FIRST_DAY.year}–{LAST_DAY.year})",
+                     help="check the year")
+            return None
+        return day.toordinal()
 
     def obj(self, value, path: str, what: str) -> dict | None:
         if not isinstance(value, dict):
@@ -308,14 +314,14 @@ class _Decoder:
                     st.dates[member.id] = n
         if not partial:
             for dim in kind.dimensions.values():
-                if dim.id not in st.dims:
+                if dim.id not in st.dims and dim.id not in seen_members:  # a bad value is reported already
                     if dim.optional:
                         st.dims[dim.id] = None
                     else:
                         self.bad("O007", f"{path}.{dim.id}", f"the contract gives no `{dim.label}` ({dim.id})",
                                  help=f"one of: " + ", ".join(v.label for v in dim.values.values()))
             for q in kind.quantities.values():
-                if q.id not in st.quantities:
+                if q.id not in st.quantities and q.id not in seen_members:
                     if q.default is not None:
                         st.quantities[q.id] = q.default
                     else:
@@ -475,6 +481,3 @@ def _kind(value) -> str:
         return "an object"
     return "`null`"
 
-
-def _raise():
-    raise ValueError

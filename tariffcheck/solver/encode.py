@@ -18,11 +18,10 @@ import z3
 
 from ..dsl import ir
 from ..dsl import model as M
-from ..orders.decode import MAX_COUNT
+from ..orders.decode import FIRST_DAY, LAST_DAY, MAX_COUNT
 from ..orders.order import ContractEntry, Order
 
-MIN_DAY = 693596  # 1900-01-01
-MAX_DAY = 803533  # 2200-12-31
+MIN_DAY, MAX_DAY = FIRST_DAY.toordinal(), LAST_DAY.toordinal()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,128 @@
+"""Every construct of the language, on a small tariff built to use them all
+(tests/fixtures/features.tariff), checked by both evaluation paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tariffcheck.api import Checker
+from tariffcheck.dsl.resolve import load_tariff_file
+
+SPEC = Path(__file__).resolve().parent / "fixtures" / "features.tariff"
+
+
+@pytest.fixture(scope="module")
+def checker() -> Checker:
+    return Checker(load_tariff_file(str(SPEC)))
+
+
+def child(**kw) -> dict:
+    base = {"id": "c", "contract": "child", "grade": "basic", "licences": 50, "consent": True,
+            "billing_start": "2026-01-01", "options": {}}
+    base.update(kw)
+    return base
+
+
+def new(*contracts, **kw) -> dict:
+    return {"request": "new", "application_date": "2026-01-01", "contracts": list(contracts), **kw}
+
+
+def broken(checker: Checker, order: dict) -> set[str]:
+    concrete = checker.check(order)
+    through_z3 = checker.check(order, engine="z3")
+    names = {v.key.rule for v in concrete.violations}
+    assert names == {v.key.rule for v in through_z3.violations}
+    assert concrete.status == through_z3.status
+    return names
+
+
+def test_a_plain_order_is_valid(checker):
+    assert broken(checker, new(child())) == set()
+
+
+def test_holdings_any_of_two_services(checker):
+    assert broken(checker, new(child(grade="together"))) == {"holding"}
+    assert broken(checker, new(child(grade="together"), holdings=[{"service": "iij_id"}])) == set()
+    assert broken(checker, new(child(grade="together"), holdings=[{"service": "other", "item": "A 型"}])) == set()
+    assert broken(checker, new(child(grade="together"), holdings=[{"service": "other", "item": "b"}])) == {"holding"}
+
+
+def test_exactly_one_designation(checker):
+    rlw = lambda d: child(options={"rlw": {"accounts": 50, "processing": d}})  # noqa: E731
+    assert broken(checker, new(rlw("リモートロック処理"))) == set()
+    assert broken(checker, new(rlw([]))) == {"one_designation"}
+    assert broken(checker, new(rlw(["lock", "wipe"]))) == {"one_designation"}
+
+
+def test_equal_quantities(checker):
+    assert broken(checker, new(child(options={"rlw": {"accounts": 49, "processing": "lock"}}))) == {"rlw_equal"}
+
+
+def test_requires_and_forbid(checker):
+    assert broken(checker, new(child(options={"ops": True}))) == {"ops_needs_setup"}
+    assert broken(checker, new(child(options={"ops": True, "setup": True}))) == set()
+    assert broken(checker, new(child(options={"extra": 1, "ops": True, "setup": True}))) == {
+        "no_extra_with_ops", "at_most_two_extra"}
+
+
+def test_caps_and_at_most_one(checker):
+    assert broken(checker, new(child(options={"extra": 2}))) == set()
+    assert broken(checker, new(child(options={"extra": 3}))) == {"at_most_two_extra"}
+
+
+def change(current: dict, changes: dict, **kw) -> dict:
+    return {"request": "change", "application_date": "2026-02-10", "notice_arrived": "2026-02-10",
+            "contracts": [{"id": "c", "contract": "child", "current": current, "changes": changes}], **kw}
+
+
+def test_steps_of_25_and_calendar_month(checker):
+    cur = child()
+    cur.pop("id"), cur.pop("contract")
+    assert broken(checker, change(cur, {"licences": 75}, requested_date="2026-03-01")) == set()
+    assert broken(checker, change(cur, {"licences": 60}, requested_date="2026-03-01")) == {"licence_steps"}
+    assert broken(checker, change(cur, {"licences": 25}, requested_date="2026-03-02")) == {"calendar_month"}
+    # a rule reading a date the order does not give is not checked
+    assert broken(checker, change(cur, {"licences": 25})) == set()
+
+
+def test_grade_changes_between_standard_grades_only(checker):
+    cur = child(grade="together")
+    cur.pop("id"), cur.pop("contract")
+    assert broken(checker, change(cur, {"grade": "alone"}, holdings=[{"service": "iij_id"}])) == set()
+    assert broken(checker, change(cur, {"grade": "basic"})) == {"grade_change"}
+
+
+def test_applied_together_and_cascades(checker):
+    cur = child(options={"setup": True})
+    cur.pop("id"), cur.pop("contract")
+    # adding ops later than setup breaks applied_together
+    assert broken(checker, change(cur, {"options": {"ops": True}})) == {"ops_applied_with_setup"}
+    # ending setup without cancelling the contract breaks the cascade
+    assert broken(checker, change(cur, {"options": {"setup": False}})) == {"contract_ends_with_setup"}
+    cancel = {"request": "cancellation", "notice_arrived": "2026-02-01", "requested_date": "2026-03-15",
+              "contracts": [{"id": "c", "contract": "child", "current": cur}]}
+    assert broken(checker, cancel) == set()
+    cancel["requested_date"] = "2026-02-20"
+    assert broken(checker, cancel) == {"notice_30_days"}
+
+
+def test_optional_dimension_and_forbid_not(checker):
+    assert broken(checker, new(child(os="Android", consent=False))) == {"consent_needed"}
+    assert broken(checker, new(child(os=None, consent=False))) == set()
+
+
+def test_date_comparison(checker):
+    assert broken(checker, new(child(billing_start="2019-12-31"))) == {"billing_after_2020"}
+
+
+def test_declarations_are_resolved(checker):
+    t = checker.tariff
+    assert [p.id for p in t.periods] == ["min_use", "rlw_min"] and t.periods[1].renews
+    assert t.derived[0].subjects == [None]
+    assert t.fees[0].lines[0].yen == 300 and t.fees[0].lines[1].kind == "quoted"
+    assert t.renames[0].target == ("child", "grade", "basic")
+    assert str(t.rules[3].citation) == "5.(4)"
+    assert {r.kind for r in t.rules} >= {"holding", "exactly-one", "equal", "requires", "excludes", "cap", "step",
+                                         "calendar-month", "applied-together", "cascade"}

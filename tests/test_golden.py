@@ -1,0 +1,101 @@
+"""Golden cases: every `specs/*.tests.json` run through both engines, and their coverage of the spec.
+
+Each case is an order with the verdict (and the exact rule instances broken) a reader of the
+tariff text expects. The coverage tests fail when a spec gains a rule, or a subject option of
+a rule, that no golden case breaks, or that no accepted order exercises.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tariffcheck import catalog
+from tariffcheck.api import Checker
+from tariffcheck.testing.cases import load_cases, run_case
+
+SPECS = Path(__file__).resolve().parent.parent / "specs"
+ENGINES = ("concrete", "z3")
+
+
+def _test_files() -> list[Path]:
+    return sorted(SPECS.glob("*.tests.json"))
+
+
+def _spec_name(path: Path) -> str:
+    return path.name[: -len(".tests.json")]
+
+
+_CHECKERS: dict[str, Checker] = {}
+
+
+def _checker(spec: str) -> Checker:
+    if spec not in _CHECKERS:
+        _CHECKERS[spec] = Checker(catalog.load(spec))
+    return _CHECKERS[spec]
+
+
+def _params():
+    out = []
+    for path in _test_files():
+        spec = _spec_name(path)
+        for case in load_cases(path):
+            for engine in ENGINES:
+                out.append(pytest.param(spec, path, case.index, engine, id=f"{spec}-{case.index}-{engine}"))
+    return out
+
+
+def test_golden_files_exist():
+    assert _test_files(), f"no *.tests.json in {SPECS}"
+
+
+@pytest.mark.parametrize("spec,path,index,engine", _params())
+def test_golden_case(spec: str, path: Path, index: int, engine: str):
+    case = load_cases(path)[index]
+    result = run_case(_checker(spec), case, engine=engine)
+    assert result.passed, f"{case.name}\n{result.diff()}"
+
+
+@pytest.mark.parametrize("path", _test_files(), ids=_spec_name)
+def test_golden_coverage(path: Path):
+    """Every rule instance is broken by some case, and exercised by some accepted case."""
+    spec = _spec_name(path)
+    checker = _checker(spec)
+    tariff = checker.tariff
+    cases = load_cases(path)
+
+    broken = {b for c in cases if c.expect == "invalid" for b in c.broken}
+    present: set[str] = set()  # options present in some contract of some valid case
+    valid_names = []
+    for c in cases:
+        if c.expect != "valid":
+            continue
+        valid_names.append(c.name)
+        for entry in checker.decode(c.order).contracts:
+            present.update(entry.new.options)
+
+    problems = []
+    for rule in tariff.rules:
+        citations = [str(rule.citation)] + [str(x) for x in rule.also]
+        for subject in rule.subjects:
+            instance = rule.id if subject is None else f"{rule.id}:{subject}"
+            if instance not in broken:
+                problems.append(f"no case breaks `{instance}` ({rule.citation})")
+            if subject is not None and subject not in present:
+                problems.append(f"no valid case has `{subject}`, the subject of `{instance}` ({rule.citation})")
+        if rule.subjects == [None] and not any(any(ct in n for ct in citations) for n in valid_names):
+            problems.append(f"no valid case is named after {rule.citation} (`{rule.id}`)")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", _test_files(), ids=_spec_name)
+def test_golden_broken_names_exist(path: Path):
+    """A `broken` entry names a rule (and subject) the spec has, so a renamed rule is noticed."""
+    tariff = _checker(_spec_name(path)).tariff
+    known = set()
+    for rule in tariff.rules:
+        known.add(rule.id)
+        known.update(f"{rule.id}:{s}" for s in rule.subjects if s is not None)
+    unknown = sorted({b for c in load_cases(path) for b in c.broken if b not in known})
+    assert not unknown, f"unknown rule instances in `broken`: {unknown}"
