@@ -55,6 +55,15 @@ class CitationError(ValueError):
 
 def parse_citation(text: str) -> Citation:
     """Parse a citation's text; raise CitationError naming the accepted shapes."""
+    try:
+        return _parse_citation(text)
+    except CitationError:
+        raise
+    except ValueError:  # a number Python will not read (thousands of digits)
+        raise _error(text.strip()) from None
+
+
+def _parse_citation(text: str) -> Citation:
     raw = text.strip()
     compact = re.sub(r"\s+", "", raw)
     compact = compact.replace("（", "(").replace("）", ")")
@@ -79,7 +88,11 @@ def parse_citation(text: str) -> Citation:
     if m:
         section, item, _letter = m.groups()
         return Citation(section=int(section), item=int(item) if item else None)
-    raise CitationError(
+    raise _error(raw)
+
+
+def _error(raw: str) -> CitationError:
+    return CitationError(
         f"`{raw}` is not a citation this project reads; "
         "write `第N条`, `第N条第M項`, `第N条第M項(k)`, `第N条(k)`, `別紙N ...`, "
         "`附則(...)第M項` or a section such as `5.(4)`"

@@ -90,9 +90,9 @@ def render(d: Diagnostic, sources: dict[str, str]) -> str:
         lines.append(f"  --> {d.span.file}:{d.span.line}:{d.span.column}")
         text = sources.get(d.span.file)
         if text is not None:
-            src_lines = text.splitlines()
+            src_lines = text.split("\n")  # as the parsers count lines: a form feed or U+2028 is not a break
             if 1 <= d.span.line <= len(src_lines):
-                src = src_lines[d.span.line - 1]
+                src = src_lines[d.span.line - 1].rstrip("\r")
                 gutter = str(d.span.line)
                 pad = " " * len(gutter)
                 width = 1

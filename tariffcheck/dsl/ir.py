@@ -1,6 +1,6 @@
 """Resolved, typed expressions: what a rule means, independent of how it is evaluated.
 
-Both evaluation paths read this one form: `solver.concrete` turns it into Python closures,
+Both evaluation paths read this one form: `solver.concrete` turns it into generated Python functions,
 `solver.encode` into Z3 terms. A field names one value of an order (a contract's item, an
 option's account count, the day the notice arrived), in its new or its old state.
 

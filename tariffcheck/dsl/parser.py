@@ -7,6 +7,7 @@ have seen before (the table `COMMON_MISTAKES`), the help line says what to write
 from __future__ import annotations
 
 import ast
+import warnings
 from functools import lru_cache
 from importlib import resources
 
@@ -34,6 +35,10 @@ COMMON_MISTAKES: dict[str, list[str]] = {
     "compare with `==`, not `=`": [
         'tariff t "T"\nrule r1 @第5条 { require a.accounts = accounts }',
         'tariff t "T"\nrule r1 @第5条 { require accounts = 50 }',
+        'tariff t "T"\nrule r1 @第5条 { when accounts = 50 require true }',
+        'tariff t "T"\nrule r1 @第5条 { when a.accounts = accounts require true }',
+        'tariff t "T"\nrule r1 @第5条 { require (accounts = 50) }',
+        'tariff t "T"\nrule r1 @第5条 { require (a.accounts = accounts) }',
     ],
     "a declaration needs an id and an official name in quotes: `option tunnel \"トンネル接続オプション\"`": [
         'tariff t "T"\ncontract c "C" { option "トンネル" }',
@@ -71,6 +76,12 @@ def parse_text(text: str, path: str = "<tariff>") -> S.TariffFile:
     except VisitError as exc:  # a malformed literal found while building nodes
         if isinstance(exc.orig_exc, DiagnosticError):  # re-raised so its text shows the source line
             raise DiagnosticError(exc.orig_exc.diagnostics, {**exc.orig_exc.sources, path: text}) from None
+        if isinstance(exc.orig_exc, _BadLiteral):
+            bad = exc.orig_exc
+            end = bad.tok.end_column if bad.tok.end_line == bad.tok.line else bad.tok.column + 1
+            span = S.Span(path, bad.tok.line, bad.tok.column, bad.tok.line, end)
+            raise DiagnosticError([Diagnostic("E001", bad.message, span=span, label="cannot read this",
+                                              help=bad.help)], {path: text}) from None
         raise
 
 
@@ -195,8 +206,32 @@ def _span(path: str, meta_or_token) -> S.Span:
     return S.Span(path, m.line, m.column, m.end_line, m.end_column)
 
 
+class _BadLiteral(Exception):
+    """A string or number the grammar admits but Python cannot read (`"\\x"`, 5000 digits)."""
+
+    def __init__(self, tok: Token, message: str, help: str):
+        super().__init__(message)
+        self.tok, self.message, self.help = tok, message, help
+
+
+MAX_INT_DIGITS = 100
+
+
 def _string(tok: Token) -> str:
-    return ast.literal_eval(tok)  # the grammar admits only "..." with backslash escapes
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # `"\q"` keeps its backslash, as before, without a warning
+            return ast.literal_eval(tok)  # the grammar admits only "..." with backslash escapes
+    except (SyntaxError, ValueError):
+        raise _BadLiteral(tok, "this string has a malformed escape",
+                          'write `\\\\` for a backslash; `\\"` for a quote; `\\uXXXX` for a character') from None
+
+
+def _int(tok: Token) -> int:
+    if len(tok) > MAX_INT_DIGITS:
+        raise _BadLiteral(tok, f"a number of {len(tok)} digits is too long",
+                          f"numbers in a tariff have at most {MAX_INT_DIGITS} digits")
+    return int(tok)
 
 
 def _find(items, kind):
@@ -332,7 +367,7 @@ class _ToSyntax(Transformer):
         return _Also(items)
 
     def default(self, meta, items):
-        return _Default(int(items[0]))
+        return _Default(_int(items[0]))
 
     def counted(self, meta, items):
         return _Counted()
@@ -506,7 +541,7 @@ class _ToSyntax(Transformer):
 
     def yen(self, meta, items):
         per = items[1] if len(items) > 1 else None
-        return {"kind": "yen", "yen": int(items[0]), "per": per}
+        return {"kind": "yen", "yen": _int(items[0]), "per": per}
 
     def per(self, meta, items):
         return items[0]
@@ -519,7 +554,7 @@ class _ToSyntax(Transformer):
 
     # ---- expressions ------------------------------------------------------------------
     def int(self, meta, items):
-        return S.IntLit(self.sp(meta), int(items[0]))
+        return S.IntLit(self.sp(meta), _int(items[0]))
 
     def date(self, meta, items):
         self._check_date(items[0])
@@ -533,7 +568,7 @@ class _ToSyntax(Transformer):
 
     def duration(self, meta, items):
         unit = str(items[1]).rstrip("s")
-        return S.DurationLit(self.sp(meta), int(items[0]), unit)
+        return S.DurationLit(self.sp(meta), _int(items[0]), unit)
 
     def call(self, meta, items):
         name, *args = items

@@ -74,7 +74,7 @@ class _Resolver:
             return parse_citation(cite.text)
         except CitationError as exc:
             self.error("E006", f"`{cite.text}` is not a citation", cite.span, "cannot read this clause",
-                       help=str(exc).split("; ", 1)[1])
+                       help=str(exc).rsplit("; ", 1)[-1])  # the citation itself may hold "; "
             return None
 
     def day(self, text: str, span: S.Span) -> date | None:
@@ -340,7 +340,7 @@ def _option_names(contract: M.ContractKind) -> list[str]:
 
 
 def _source_lines(text: str, span: S.Span) -> str:
-    lines = text.splitlines()
+    lines = [x.rstrip("\r") for x in text.split("\n")]  # numbered as the parser numbers them
     return "\n".join(lines[span.line - 1: span.end_line])
 
 

@@ -57,6 +57,19 @@ def read_order_text(text: str | bytes, source: str = "<order>") -> object:
     except RecursionError:
         raise DiagnosticError([Diagnostic("O001", "the order is nested too deeply to be an order", field="",
                                           help="see docs/orders.md for the shape of an order")]) from None
+    except ValueError:  # valid JSON, but a number longer than Python reads (4,300 digits)
+        import re
+
+        from ..dsl.syntax import Span
+
+        m = re.search(r"\d{100,}", text)
+        pos = m.start() if m else 0
+        line = text.count("\n", 0, pos) + 1
+        column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        span = Span(source, line, column, line, column + 1)
+        raise DiagnosticError([Diagnostic("O011", "the order has a number with thousands of digits", span=span,
+                                          label="this number", help="a count in an order is at most "
+                                          f"{MAX_COUNT:,}")], {source: text}) from None
 
 
 def decode_order(data: object, tariff: M.Tariff) -> Order:
