@@ -1,8 +1,15 @@
-"""The concrete validator: rules compiled once to Python closures, then run on each order.
+"""The concrete validator: rules compiled once to Python code, then run on each order.
 
 This is the fast path order entry calls on every order. It reads the same typed
 expressions as the Z3 encoding (encode.py) and must agree with it on every order; the
 differential tests check that.
+
+Each contract kind's rule instances are compiled into ONE generated function, which reads
+the entry's state into locals once and evaluates every instance inline, with Python's own
+short-circuit `and`/`or` in place of nested closures. Evaluation order and values are those
+of the tree-walking form: `and`/`or` stop at the first deciding operand, `count_true` and
+comparisons evaluate every operand, left to right. `ConcreteValidator.source` holds the
+generated code of each kind (it also shows in tracebacks).
 
 A rule instance that reads a date the order does not give is not checked (it holds): a
 date rule speaks only of the days an order states. Both paths follow this.
@@ -10,7 +17,7 @@ date rule speaks only of the days an order states. Both paths follow this.
 
 from __future__ import annotations
 
-import operator
+import linecache
 from datetime import date
 from typing import Callable
 
@@ -19,21 +26,21 @@ from ..dsl import model as M
 from ..orders.order import ContractEntry, Order
 from .verdict import INVALID, VALID, InstanceKey, Verdict, Violation, involved_fields
 
-Fn = Callable[[Order, ContractEntry], object]
+# fn(order, entry, out): appends (CompiledRule, entry) to `out` for each broken instance
+KindFn = Callable[[Order, ContractEntry, list], None]
 
-_CMP = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
-        ">=": operator.ge}
+_CMP_OPS = {"==", "!=", "<", "<=", ">", ">="}
+_ARITH_OPS = {"+", "-", "*", "%"}  # Python's % and Z3's mod agree for a positive divisor
 
 
 class CompiledRule:
-    __slots__ = ("rule", "subject", "check", "dates", "node")
+    __slots__ = ("rule", "subject", "node", "dates")
 
     def __init__(self, rule: M.Rule, subject: str | None):
         self.rule = rule
         self.subject = subject
         self.node = rule.condition(subject)
-        self.check = _compile(self.node)
-        self.dates = [_compile(f) for f in ir.fields_of(self.node) if f.type == "date"]
+        self.dates = [f for f in ir.fields_of(self.node) if f.type == "date"]
 
 
 class ConcreteValidator:
@@ -45,15 +52,22 @@ class ConcreteValidator:
         for rule in tariff.rules:
             for subject in rule.subjects:
                 self.by_kind[rule.scope].append(CompiledRule(rule, subject))
+        self.source: dict[str, str] = {}
+        # None for a kind no rule speaks of: nothing to run for its contracts
+        self._fns: dict[str, KindFn | None] = {}
+        for kind, compiled in self.by_kind.items():
+            if compiled:
+                self.source[kind], self._fns[kind] = _compile_kind(tariff.id, kind, compiled)
+            else:
+                self._fns[kind] = None
 
     def broken(self, order: Order) -> list[tuple[CompiledRule, ContractEntry]]:
-        out = []
+        out: list[tuple[CompiledRule, ContractEntry]] = []
+        fns = self._fns
         for entry in order.contracts:
-            for c in self.by_kind[entry.kind]:
-                if c.dates and any(d(order, entry) is None for d in c.dates):
-                    continue
-                if not c.check(order, entry):
-                    out.append((c, entry))
+            fn = fns[entry.kind]
+            if fn is not None:
+                fn(order, entry, out)
         return out
 
     def validate(self, order: Order) -> Verdict:
@@ -65,104 +79,143 @@ class ConcreteValidator:
             for c, e in broken])
 
 
-def _field(f: ir.Field) -> Fn:
-    k, p = f.kind, f.path
-    if k == "odate":
-        name = p[0]
-        return lambda o, e: o.dates.get(name)
-    if k == "request":
-        want = p[0]
-        return lambda o, e: o.request == want
-    if k == "holds":
-        svc = p[0]
-        return lambda o, e: svc in o.holdings
-    if k == "holds_value":
-        key = tuple(p)
-        return lambda o, e: key in o.holding_values
-    if k == "cancelled":
-        if f.state == "old":
-            return lambda o, e: False
-        return lambda o, e: e.cancelled
-    new = f.state == "new"
-    a = p[0]
-    if k == "dim":
-        return (lambda o, e: e.new.dims.get(a)) if new else (lambda o, e: e.old.dims.get(a))
-    if k == "qty":
-        return (lambda o, e: e.new.quantities.get(a, 0)) if new else (lambda o, e: e.old.quantities.get(a, 0))
-    if k == "flag":
-        return (lambda o, e: e.new.flags.get(a, False)) if new else (lambda o, e: e.old.flags.get(a, False))
-    if k == "date":
-        return (lambda o, e: e.new.dates.get(a)) if new else (lambda o, e: e.old.dates.get(a))
-    if k == "opt":
-        return (lambda o, e: a in e.new.options) if new else (lambda o, e: a in e.old.options)
-
-    def opt(o, e):
-        return (e.new if new else e.old).options.get(a)
-
-    if k == "optcount":
-        return lambda o, e: (x.count if (x := opt(o, e)) is not None else 0)
-    b = p[1]
-    if k == "optqty":
-        return lambda o, e: (x.quantities.get(b, 0) if (x := opt(o, e)) is not None else 0)
-    if k == "optattr":
-        key = (p[1], p[2])
-        return lambda o, e: ((x := opt(o, e)) is not None and key in x.designations)
-    if k == "optdate":
-        return lambda o, e: (x.dates.get(b) if (x := opt(o, e)) is not None else None)
-    raise ValueError(f"unknown field kind {k}")
+# ---- code generation ----------------------------------------------------------------------------
+# Locals of a generated function: what each reads of the order and the entry. Only those an
+# expression uses are bound, in this order, before the first instance is evaluated.
+_LOCALS = {
+    "o_dates": "o.dates", "o_request": "o.request", "o_holdings": "o.holdings",
+    "o_holding_values": "o.holding_values", "e_cancelled": "e.cancelled",
+    "n_dims": "e.new.dims", "n_qty": "e.new.quantities", "n_flags": "e.new.flags", "n_dates": "e.new.dates",
+    "n_opts": "e.new.options",
+    "p_dims": "e.old.dims", "p_qty": "e.old.quantities", "p_flags": "e.old.flags", "p_dates": "e.old.dates",
+    "p_opts": "e.old.options",
+}
 
 
-def _compile(n: ir.Node) -> Fn:
-    if isinstance(n, ir.Field):
-        return _field(n)
-    if isinstance(n, ir.Const):
-        v = n.value
-        return lambda o, e: v
-    if isinstance(n, ir.EnumIn):
-        get = _field(n.field)
-        values = n.values
-        return lambda o, e: get(o, e) in values
-    if isinstance(n, ir.EnumEq):
-        left, right = _field(n.left), _field(n.right)
-        return lambda o, e: left(o, e) == right(o, e)
-    if isinstance(n, ir.Not):
-        x = _compile(n.operand)
-        return lambda o, e: not x(o, e)
-    if isinstance(n, ir.And):
-        xs = tuple(_compile(x) for x in n.operands)
-        return lambda o, e: all(x(o, e) for x in xs)
-    if isinstance(n, ir.Or):
-        xs = tuple(_compile(x) for x in n.operands)
-        return lambda o, e: any(x(o, e) for x in xs)
-    if isinstance(n, ir.Implies):
-        a, b = _compile(n.left), _compile(n.right)
-        return lambda o, e: (not a(o, e)) or b(o, e)
-    if isinstance(n, ir.Cmp):
-        a, b, op = _compile(n.left), _compile(n.right), _CMP[n.op]
-        return lambda o, e: op(a(o, e), b(o, e))
-    if isinstance(n, ir.Arith):
-        a, b = _compile(n.left), _compile(n.right)
-        if n.op == "+":
-            return lambda o, e: a(o, e) + b(o, e)
-        if n.op == "-":
-            return lambda o, e: a(o, e) - b(o, e)
-        if n.op == "*":
-            return lambda o, e: a(o, e) * b(o, e)
-        return lambda o, e: a(o, e) % b(o, e)  # Python's % and Z3's mod agree for a positive divisor
-    if isinstance(n, ir.Neg):
-        x = _compile(n.operand)
-        return lambda o, e: -x(o, e)
-    if isinstance(n, ir.Abs):
-        x = _compile(n.operand)
-        return lambda o, e: abs(x(o, e))
-    if isinstance(n, ir.CountTrue):
-        xs = tuple(_compile(x) for x in n.operands)
-        return lambda o, e: sum(1 for x in xs if x(o, e))
-    if isinstance(n, ir.Extreme):
-        a, b = _compile(n.left), _compile(n.right)
-        pick = max if n.op == "max" else min
-        return lambda o, e: pick(a(o, e), b(o, e))
-    if isinstance(n, ir.DayOfMonth):
-        x = _compile(n.operand)
-        return lambda o, e: date.fromordinal(x(o, e)).day
-    raise ValueError(f"the concrete validator cannot evaluate {type(n).__name__}")
+class _Gen:
+    """Turns typed expressions into Python expression source over the locals above."""
+
+    def __init__(self):
+        self.used: set[str] = set()
+        self.consts: dict[str, object] = {}
+
+    def local(self, name: str) -> str:
+        self.used.add(name)
+        return name
+
+    def const(self, value) -> str:
+        if value is None or type(value) in (bool, int, str) or (
+                type(value) is tuple and all(type(x) is str for x in value)):
+            return repr(value)
+        name = f"_k{len(self.consts)}"
+        self.consts[name] = value
+        return name
+
+    def field(self, f: ir.Field) -> str:
+        k, p = f.kind, f.path
+        if k == "odate":
+            return f"{self.local('o_dates')}.get({self.const(p[0])})"
+        if k == "request":
+            return f"({self.local('o_request')} == {self.const(p[0])})"
+        if k == "holds":
+            return f"({self.const(p[0])} in {self.local('o_holdings')})"
+        if k == "holds_value":
+            return f"({self.const(tuple(p))} in {self.local('o_holding_values')})"
+        if k == "cancelled":
+            return "False" if f.state == "old" else self.local("e_cancelled")
+        pre = "n_" if f.state == "new" else "p_"
+        a = self.const(p[0])
+        if k == "dim":
+            return f"{self.local(pre + 'dims')}.get({a})"
+        if k == "qty":
+            return f"{self.local(pre + 'qty')}.get({a}, 0)"
+        if k == "flag":
+            return f"{self.local(pre + 'flags')}.get({a}, False)"
+        if k == "date":
+            return f"{self.local(pre + 'dates')}.get({a})"
+        opts = self.local(pre + "opts")
+        if k == "opt":
+            return f"({a} in {opts})"
+        # `_x` is bound and read within the one conditional expression, never across operands
+        get = f"(_x := {opts}.get({a})) is not None"
+        if k == "optcount":
+            return f"(_x.count if {get} else 0)"
+        if k == "optqty":
+            return f"(_x.quantities.get({self.const(p[1])}, 0) if {get} else 0)"
+        if k == "optattr":
+            return f"({get} and {self.const((p[1], p[2]))} in _x.designations)"
+        if k == "optdate":
+            return f"(_x.dates.get({self.const(p[1])}) if {get} else None)"
+        raise ValueError(f"unknown field kind {k}")
+
+    def truth(self, n: ir.Node) -> str:
+        """Source whose truth value is that of the node (its value may be any operand's)."""
+        if isinstance(n, ir.And):
+            return "(" + " and ".join(self.truth(x) for x in n.operands) + ")" if n.operands else "True"
+        if isinstance(n, ir.Or):
+            return "(" + " or ".join(self.truth(x) for x in n.operands) + ")" if n.operands else "False"
+        if isinstance(n, ir.Implies):
+            return f"((not {self.truth(n.left)}) or {self.truth(n.right)})"
+        return self.value(n)
+
+    def value(self, n: ir.Node) -> str:
+        """Source whose value is the node's value."""
+        if isinstance(n, ir.Field):
+            return self.field(n)
+        if isinstance(n, ir.Const):
+            return self.const(n.value)
+        if isinstance(n, ir.EnumIn):
+            values = n.values
+            if values and all(type(x) is str for x in values):  # `x in {...}` compiles to a frozenset constant
+                return f"({self.field(n.field)} in {{{', '.join(map(repr, sorted(values)))}}})"
+            return f"({self.field(n.field)} in {self.const(values)})"
+        if isinstance(n, ir.EnumEq):
+            return f"({self.field(n.left)} == {self.field(n.right)})"
+        if isinstance(n, ir.Not):
+            return f"(not {self.truth(n.operand)})"
+        if isinstance(n, (ir.And, ir.Or)):  # all() / any(): a bool
+            return f"(True if {self.truth(n)} else False)"
+        if isinstance(n, ir.Implies):  # `(not a) or b`: True, or b's value
+            return f"((not {self.truth(n.left)}) or {self.value(n.right)})"
+        if isinstance(n, ir.Cmp):
+            if n.op not in _CMP_OPS:
+                raise ValueError(f"unknown comparison {n.op}")
+            return f"({self.value(n.left)} {n.op} {self.value(n.right)})"
+        if isinstance(n, ir.Arith):
+            if n.op not in _ARITH_OPS:
+                raise ValueError(f"unknown operator {n.op}")
+            return f"({self.value(n.left)} {n.op} {self.value(n.right)})"
+        if isinstance(n, ir.Neg):
+            return f"(-{self.value(n.operand)})"
+        if isinstance(n, ir.Abs):
+            return f"abs({self.value(n.operand)})"
+        if isinstance(n, ir.CountTrue):
+            if not n.operands:
+                return "0"
+            return "(" + " + ".join(f"(1 if {self.truth(x)} else 0)" for x in n.operands) + ")"
+        if isinstance(n, ir.Extreme):
+            return f"{'max' if n.op == 'max' else 'min'}({self.value(n.left)}, {self.value(n.right)})"
+        if isinstance(n, ir.DayOfMonth):
+            return f"_fromordinal({self.value(n.operand)}).day"
+        raise ValueError(f"the concrete validator cannot evaluate {type(n).__name__}")
+
+
+def _compile_kind(tariff_id: str, kind: str, compiled: list[CompiledRule]) -> tuple[str, KindFn]:
+    g = _Gen()
+    body = []
+    for i, c in enumerate(compiled):
+        subject = f":{c.subject}" if c.subject else ""
+        body.append(f"    # {c.rule.id}{subject}")
+        test = f"not {g.truth(c.node)}"
+        if c.dates:  # not checked unless every date it reads is given
+            test = " and ".join(f"{g.field(f)} is not None" for f in c.dates) + f" and {test}"
+        body.append(f"    if {test}:")
+        body.append(f"        out.append((_r{i}, e))")
+    pre = [f"    {name} = {expr}" for name, expr in _LOCALS.items() if name in g.used]
+    src = "\n".join([f"def check(o, e, out):", *pre, *body]) + "\n"
+    filename = f"<tariffcheck.concrete {tariff_id}:{kind}>"
+    namespace: dict[str, object] = {"_fromordinal": date.fromordinal, **g.consts,
+                                    **{f"_r{i}": c for i, c in enumerate(compiled)}}
+    exec(compile(src, filename, "exec"), namespace)
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    return src, namespace["check"]
