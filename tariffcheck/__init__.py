@@ -1,0 +1,11 @@
+"""tariffcheck: a formal checker for service tariffs (個別規程).
+
+    from tariffcheck import Checker
+    verdict = Checker("secure-endpoint").check(order_dict)
+"""
+
+from .api import Checker, OrderError, check, load_tariff
+from .dsl.diagnostics import Diagnostic, DiagnosticError
+
+__all__ = ["Checker", "OrderError", "check", "load_tariff", "Diagnostic", "DiagnosticError"]
+__version__ = "0.1.0"
