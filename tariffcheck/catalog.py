@@ -54,13 +54,28 @@ def load(name_or_path: str) -> Tariff:
     try:
         stat = path.stat()
     except OSError:
-        return load_tariff_file(str(path))  # reports E012 with the reason
+        return load_tariff_file(str(path), link_bundled)  # reports E012 with the reason
     return _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+_linking: list[str] = []  # the tariffs being linked right now, to stop a cycle of links
+
+
+def link_bundled(tariff_id: str) -> Tariff | None:
+    """The bundled tariff a `service ... tariff ID` names, or None when none is bundled."""
+    path = bundled_dir() / f"{tariff_id.replace('-', '_')}.tariff"
+    if not path.is_file() or tariff_id in _linking:
+        return None
+    _linking.append(tariff_id)
+    try:
+        return load(str(path))
+    finally:
+        _linking.pop()
 
 
 @lru_cache(maxsize=32)
 def _load_cached(path: str, mtime_ns: int, size: int) -> Tariff:
-    return load_tariff_file(path)
+    return load_tariff_file(path, link_bundled)
 
 
 def display_path(path: str) -> str:

@@ -25,8 +25,15 @@ def child(**kw) -> dict:
     return base
 
 
-def new(*contracts, **kw) -> dict:
-    return {"request": "new", "application_date": "2026-01-01", "contracts": list(contracts), **kw}
+def new(*contracts, parent: bool = True, **kw) -> dict:
+    """A new order; its child contracts go under one parent contract unless `parent=False`."""
+    contracts = [dict(c) for c in contracts]
+    if parent:
+        for c in contracts:
+            if c.get("contract") == "child":
+                c.setdefault("parent", "p")
+        contracts.append({"id": "p", "contract": "parent_c"})
+    return {"request": "new", "application_date": "2026-01-01", "contracts": contracts, **kw}
 
 
 def broken(checker: Checker, order: dict) -> set[str]:
@@ -126,3 +133,52 @@ def test_declarations_are_resolved(checker):
     assert str(t.rules[3].citation) == "5.(4)"
     assert {r.kind for r in t.rules} >= {"holding", "exactly-one", "equal", "requires", "excludes", "cap", "step",
                                          "calendar-month", "applied-together", "cascade"}
+
+
+# ---- structure, renames, withdrawn values, applied together with the contract ------------------
+
+def test_a_new_child_contract_needs_its_parent(checker):
+    assert broken(checker, new(child(), parent=False)) == {"child_needs_parent"}
+    # a change request need not list the parent of the contract it changes
+    cur = {k: v for k, v in child().items() if k not in ("id", "contract")}
+    assert broken(checker, change(cur, {"licences": 75}, requested_date="2026-03-01")) == set()
+
+
+def test_children_are_counted_per_parent(checker):
+    two = new(child(), child(id="c2"))
+    assert broken(checker, two) == {"one_child_per_parent"}
+    apart = new(child(), child(id="c2", parent="p2"), {"id": "p2", "contract": "parent_c"})
+    assert broken(checker, apart) == set()
+
+
+def test_a_former_name_resolves_and_is_reported(checker):
+    order = new(child(grade="Old Basic"))
+    decoded = checker.decode(order)
+    assert decoded.contracts[0].new.dims["grade"] == "basic"
+    assert any("`Old Basic` is the former name of `Basic`" in n for n in decoded.notes)
+    assert broken(checker, order) == {"current_names"}
+    assert broken(checker, new(child(options={"Old Setup": True}))) == {"current_names"}
+
+
+def test_a_former_name_in_the_current_contract_is_no_violation(checker):
+    cur = {k: v for k, v in child(grade="Old Basic").items() if k not in ("id", "contract")}
+    order = change(cur, {"licences": 75}, requested_date="2026-03-01")
+    assert broken(checker, order) == set()
+    assert checker.decode(order).notes  # still reported
+    assert broken(checker, change(cur, {"grade": "Old Basic"}, requested_date="2026-03-01")) == {"current_names"}
+
+
+def test_a_withdrawn_value_may_stay_but_not_be_ordered(checker):
+    assert broken(checker, new(child(grade="classic"))) == {"no_new_classic"}
+    cur = {k: v for k, v in child(grade="Classic").items() if k not in ("id", "contract")}
+    assert broken(checker, change(cur, {"licences": 75}, requested_date="2026-03-01")) == set()
+    assert checker.tariff.contracts["child"].dimensions["grade"].values["classic"].legacy
+
+
+def test_applied_together_with_the_contract(checker):
+    assert broken(checker, new(child(options={"extra": 1}))) == set()
+    cur = {k: v for k, v in child().items() if k not in ("id", "contract")}
+    assert broken(checker, change(cur, {"options": {"extra": 1}}, requested_date="2026-03-01")) == {
+        "extra_with_contract"}
+    cur_extra = dict(cur, options={"extra": 1})
+    assert broken(checker, change(cur_extra, {"licences": 75}, requested_date="2026-03-01")) == set()

@@ -38,6 +38,8 @@ CODES = {
     "O010": "contracts in the order do not fit together",
     "O011": "the order cannot be read",
     "T001": "no bundled tariff has that name",
+    "W001": "a reference uses a name that a supplementary provision (附則) replaced",
+    "W002": "a service links a tariff that could not be loaded",
 }
 
 
@@ -50,9 +52,10 @@ class Diagnostic:
     help: str | None = None
     field: str | None = None  # for orders: the path of the field, e.g. contracts[0].item
     notes: list[str] = dc_field(default_factory=list)
+    severity: str = "error"  # "error" | "warning"
 
     def to_json(self) -> dict:
-        out: dict = {"code": self.code, "message": self.message}
+        out: dict = {"code": self.code, "severity": self.severity, "message": self.message}
         if self.span is not None:
             out["file"] = self.span.file
             out["line"] = self.span.line
@@ -85,7 +88,7 @@ def did_you_mean(word: str, candidates, n: int = 1) -> str | None:
 
 
 def render(d: Diagnostic, sources: dict[str, str]) -> str:
-    lines = [f"error[{d.code}]: {d.message}"]
+    lines = [f"{d.severity}[{d.code}]: {d.message}"]
     if d.span is not None:
         lines.append(f"  --> {d.span.file}:{d.span.line}:{d.span.column}")
         text = sources.get(d.span.file)

@@ -15,8 +15,12 @@ from dataclasses import dataclass
 # Field kinds and the path each carries:
 #   dim (dim,)  qty (q,)  flag (f,)  date (d,)  opt (o,)  optcount (o,)  optqty (o, q)
 #   optattr (o, attr, value)  optdate (o, d)  cancelled ()
+#   structure of the order (the same in both states): has_parent ()  children (kind,)
+#   wording of the request (new state only): former ("dim", d) | ("opt", o)
 #   order-level: request (kind,)  odate (name,)  holds (service,)  holds_value (service, dim, value)
-CONTRACT_KINDS = {"dim", "qty", "flag", "date", "opt", "optcount", "optqty", "optattr", "optdate", "cancelled"}
+CONTRACT_KINDS = {"dim", "qty", "flag", "date", "opt", "optcount", "optqty", "optattr", "optdate", "cancelled",
+                  "has_parent", "children", "former"}
+STRUCTURE_KINDS = {"has_parent", "children"}
 ORDER_KINDS = {"request", "odate", "holds", "holds_value"}
 REQUEST_KINDS = ("new", "change", "cancellation")
 ORDER_DATES = ("application_date", "notice_arrived", "requested_date")
@@ -181,7 +185,7 @@ def with_state(node: Node, state: str) -> Node:
     import dataclasses
 
     if isinstance(node, Field):
-        if node.order_level:
+        if node.order_level or node.kind in STRUCTURE_KINDS:
             return node
         return dataclasses.replace(node, state=state)
     if isinstance(node, EnumIn):

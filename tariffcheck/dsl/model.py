@@ -22,6 +22,7 @@ class Value:
     citation: Citation | None
     note: str | None
     span: Span
+    legacy: bool = False  # withdrawn: existing contracts and holdings may have it, new orders may not
 
 
 @dataclass
@@ -105,6 +106,7 @@ class ContractKind:
     dates: dict[str, DateField]
     options: dict[str, Option]
     span: Span
+    child_kinds: list[str] = field(default_factory=list)  # kinds that name this one as `parent`
 
     @property
     def has_choices(self) -> bool:
@@ -124,7 +126,11 @@ class ContractKind:
 
 @dataclass
 class Service:
-    """Another service a customer may hold (IIJ ID サービス), perhaps a bundled tariff."""
+    """Another service a customer may hold (IIJ ID サービス), perhaps a bundled tariff.
+
+    A service linked to a bundled tariff (`tariff secure_endpoint`) takes its dimensions and
+    its renames from that tariff, so references to it are checked against its real names.
+    """
 
     id: str
     label: str
@@ -132,6 +138,16 @@ class Service:
     note: str | None
     dimensions: dict[str, Dimension]
     span: Span
+    renames: list["Rename"] = field(default_factory=list)  # the linked tariff's renames of its values
+    linked: str | None = None  # "title (as of DATE)" of the linked tariff, when it was loaded
+
+    def lookup_value(self, dim: Dimension, name: str) -> tuple[Value | None, "Rename | None"]:
+        """A value of one of the service's dimensions by id or name, or through a rename."""
+        v = dim.lookup(name)
+        if v is not None:
+            return v, None
+        r = find_rename(self.renames, "value", dim.id, name)
+        return (dim.values[r.target[-1]], r) if r is not None else (None, None)
 
 
 @dataclass(frozen=True)
@@ -251,6 +267,9 @@ class Tariff:
     text: str
     content_hash: str
     notes: list[tuple[str, Span]] = field(default_factory=list)
+    # what resolution noticed but did not reject (a reference through a rename, W001);
+    # `tariff lint` reports these
+    warnings: list = field(default_factory=list)
 
     @property
     def version(self) -> str:
@@ -269,6 +288,18 @@ class Tariff:
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
+
+
+def find_rename(renames: list[Rename], kind: str, owner: str, name: str) -> Rename | None:
+    """The rename whose former name is `name`, of a value of dimension `owner` (kind "value")
+    or of an option of contract kind `owner` (kind "option")."""
+    key = name_key(name)
+    for r in renames:
+        if r.kind != kind or name_key(r.old) != key:
+            continue
+        if (kind == "value" and r.target[1] == owner) or (kind == "option" and r.target[0] == owner):
+            return r
+    return None
 
 
 def _lookup(table: dict, name: str):

@@ -269,6 +269,10 @@ class _Optional:
     pass
 
 
+class _Legacy:
+    pass
+
+
 class _Renews:
     pass
 
@@ -413,9 +417,13 @@ class _ToSyntax(Transformer):
     def optional(self, meta, items):
         return _Optional()
 
+    def legacy(self, meta, items):
+        return _Legacy()
+
     def value(self, meta, items):
-        name, label, rest = self._head(items)
-        return S.ValueDecl(name, label, _find(rest, S.Cite), _find(rest, _Note), self.sp(meta))
+        legacy = bool(items) and isinstance(items[0], _Legacy)
+        name, label, rest = self._head(items[1:] if legacy else items)
+        return S.ValueDecl(name, label, _find(rest, S.Cite), _find(rest, _Note), self.sp(meta), legacy=legacy)
 
     def quantity(self, meta, items):
         name, label, rest = self._head(items)

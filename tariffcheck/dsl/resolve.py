@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from typing import Callable
 
 from . import ir
 from . import model as M
@@ -35,28 +36,38 @@ BUILTINS = {
     "multiple_of": "multiple_of(x, n): x is a multiple of the number n",
     "abs": "abs(x): the size of x",
     "count": "count(option): how many of the option are ordered",
+    "children": "children(KIND): how many contracts of kind KIND in the order have this contract as parent",
+    "former_name": "former_name(x): the request names x (a dimension's value or an option) by a name "
+                   "that a supplementary provision replaced",
 }
+
+# A function that loads another bundled tariff by id, for `service ... tariff ID`; None when
+# there is no such tariff. The catalog supplies it (dsl does not know where specs live).
+Linker = Callable[[str], "M.Tariff | None"]
 
 
 class _Fail(Exception):
     """An expression could not be resolved; its diagnostic is already recorded."""
 
 
-def resolve(tree: S.TariffFile) -> M.Tariff:
-    return _Resolver(tree).run()
+def resolve(tree: S.TariffFile, link: Linker | None = None) -> M.Tariff:
+    return _Resolver(tree, link).run()
 
 
-def load_tariff_file(path: str) -> M.Tariff:
+def load_tariff_file(path: str, link: Linker | None = None) -> M.Tariff:
     from .parser import parse_file
 
-    return resolve(parse_file(path))
+    return resolve(parse_file(path), link)
 
 
 class _Resolver:
-    def __init__(self, tree: S.TariffFile):
+    def __init__(self, tree: S.TariffFile, link: Linker | None = None):
         self.tree = tree
+        self.link = link
         self.diags: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
         self._seen: set[tuple] = set()
+        self.renames: list[M.Rename] = []
 
     # ---- diagnostics ------------------------------------------------------------------
     def error(self, code: str, message: str, span: S.Span | None, label: str | None = None,
@@ -66,6 +77,18 @@ class _Resolver:
             return
         self._seen.add(key)
         self.diags.append(Diagnostic(code, message, span=span, label=label, help=help))
+
+    def warn(self, code: str, message: str, span: S.Span | None, label: str | None = None,
+             help: str | None = None) -> None:
+        key = (code, message, span)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.warnings.append(Diagnostic(code, message, span=span, label=label, help=help, severity="warning"))
+
+    def renamed(self, r: M.Rename, new_label: str, span: S.Span, where: str = "") -> None:
+        self.warn("W001", f"`{r.old}` was renamed `{new_label}` on {r.day.isoformat()}{where}", span,
+                  "former name", help=f"write `{new_label}`" + (f" ({r.citation})" if r.citation else ""))
 
     def citation(self, cite: S.Cite | None) -> Citation | None:
         if cite is None:
@@ -89,14 +112,15 @@ class _Resolver:
         t = self.tree
         as_of = self.day(*t.as_of) if t.as_of else None
         contracts = self.contracts()
-        services = self.services()
         self.contracts_by_id = contracts
+        renames = [x for x in (self.rename(r) for r in t.renames) if x is not None]
+        self.renames = renames
+        services = self.services()
         self.services_by_id = services
         rules = [r for r in (self.rule(r) for r in t.rules) if r is not None]
         self.check_unique([(r.name, r.span) for r in t.rules], "rule")
         versions = [M.Version(d, v.title, self.citation(v.cite), v.span)
                     for v in t.versions if (d := self.day(v.day, v.span)) is not None]
-        renames = [x for x in (self.rename(r) for r in t.renames) if x is not None]
         periods = [x for x in (self.period(p) for p in t.periods) if x is not None]
         derived = [x for x in (self.derive(d) for d in t.derives) if x is not None]
         fees = [x for x in (self.fee(f) for f in t.fees) if x is not None]
@@ -107,6 +131,7 @@ class _Resolver:
             services=services, rules=rules, versions=versions, renames=renames, periods=periods,
             derived=derived, fees=fees, path=t.path, text=t.text,
             content_hash="sha256:" + hashlib.sha256(t.text.encode("utf-8")).hexdigest(),
+            warnings=self.warnings,
         )
 
     def check_unique(self, entries, what: str, labels: bool = False) -> None:
@@ -125,7 +150,7 @@ class _Resolver:
     def values(self, decls: list[S.ValueDecl], what: str) -> dict[str, M.Value]:
         self.check_unique([(v.name, v.span) for v in decls], what)
         self.check_unique([(v.label, v.span) for v in decls], what, labels=True)
-        return {v.name: M.Value(v.name, v.label, self.citation(v.cite), v.note, v.span) for v in decls}
+        return {v.name: M.Value(v.name, v.label, self.citation(v.cite), v.note, v.span, v.legacy) for v in decls}
 
     def dimension(self, d: S.DimensionDecl) -> M.Dimension:
         return M.Dimension(d.name, d.label, self.citation(d.cite), d.note, self.values(d.values, "value"), d.span,
@@ -176,6 +201,8 @@ class _Resolver:
             if c.parent and c.parent[0] not in out:
                 self.error("E002", f"contract `{c.parent[0]}` is not defined", c.parent[1], "no such contract",
                            help=did_you_mean(c.parent[0], out) or "declare the parent contract first")
+            elif c.parent:
+                out[c.parent[0]].child_kinds.append(c.name)
         if not out:
             self.error("E002", "the tariff declares no contract", t.span, "nothing to order",
                        help='declare at least one: `contract service "..." { ... }`')
@@ -184,9 +211,47 @@ class _Resolver:
     def services(self) -> dict[str, M.Service]:
         t = self.tree
         self.check_unique([(s.name, s.span) for s in t.services], "service")
-        return {s.name: M.Service(s.name, s.label, s.tariff[0] if s.tariff else None, s.note,
-                                  {d.name: self.dimension(d) for d in s.dimensions}, s.span)
-                for s in t.services}
+        return {s.name: self.service(s) for s in t.services}
+
+    def service(self, s: S.ServiceDecl) -> M.Service:
+        local = {d.name: self.dimension(d) for d in s.dimensions}
+        svc = M.Service(s.name, s.label, s.tariff[0] if s.tariff else None, s.note, local, s.span)
+        if s.tariff is None:
+            return svc
+        tid, tspan = s.tariff
+        other = None
+        if self.link is not None:
+            try:
+                other = self.link(tid)
+            except DiagnosticError as exc:
+                self.warn("W002", f"the linked tariff `{tid}` has errors; names of `{s.label}` are not checked",
+                          tspan, "cannot load", help=exc.diagnostics[0].message if exc.diagnostics else None)
+                return svc
+        if other is None:
+            if self.link is not None:
+                self.warn("W002", f"no bundled tariff `{tid}`; names of `{s.label}` are not checked", tspan,
+                          "not bundled", help="link only services whose tariff is in specs/, or drop `tariff`")
+            return svc
+        main = other.primary_contract()
+        svc.dimensions = dict(main.dimensions)
+        svc.renames = [r for r in other.renames if r.kind == "value" and r.target[0] == main.id]
+        svc.linked = f"{other.title} (as of {other.version})"
+        # dimensions the spec also lists itself must name what the linked tariff defines
+        for d in local.values():
+            theirs = _lookup_in(svc.dimensions, d.id) or _lookup_in(svc.dimensions, d.label)
+            if theirs is None:
+                self.error("E002", f"`{d.id}` is not a dimension of the linked tariff `{tid}`", d.span,
+                           "not in the linked tariff", help=did_you_mean(d.id, svc.dimensions))
+                continue
+            for v in d.values.values():
+                found, via = svc.lookup_value(theirs, v.label)
+                if found is None:
+                    self.error("E002", f"`{v.label}` is not a {theirs.label} of the linked tariff `{tid}`", v.span,
+                               "not in the linked tariff",
+                               help=did_you_mean(v.label, [x.label for x in theirs.values.values()]))
+                elif via is not None:
+                    self.renamed(via, found.label, v.span, f" in `{tid}`")
+        return svc
 
     def rename(self, r: S.RenameDecl) -> M.Rename | None:
         day = self.day(r.day, r.span)
@@ -472,6 +537,11 @@ class _Exprs:
                 return ir.Field("request", (ORDER_BOOLS[head],)), "bool"
             if head == "cancelled":
                 return ir.Field("cancelled", ()), "bool"
+            if head == "has_parent":
+                if self.c.parent is None:
+                    self.fail("E002", f"`has_parent` is about child contracts, and `{self.c.id}` has no parent",
+                              ref.span, "no parent kind", help="declare `parent KIND` on the contract")
+                return ir.Field("has_parent", ()), "bool"
         if not (head == "it" and not ref.quoted[0]):
             member = self.c.member(head)
             if member is not None:
@@ -517,11 +587,24 @@ class _Exprs:
         self.fail("E002", f"option `{o.id}` has no `{part}`", ref.span, "unknown part",
                   help=did_you_mean(part, parts) or f"`{o.id}` has: " + ", ".join(f"`{p}`" for p in parts))
 
-    def enum_value(self, dim_id: str, ref: S.Ref, dims=None) -> str:
-        dim = (dims or self.c.dimensions)[dim_id]
-        v = dim.lookup(ref.parts[0]) if len(ref.parts) == 1 else None
+    def enum_value(self, dim_id: str, ref: S.Ref, service: M.Service | None = None) -> str:
+        dim = (service.dimensions if service else self.c.dimensions)[dim_id]
+        v = None
+        if len(ref.parts) == 1:
+            if service is not None:
+                v, via = service.lookup_value(dim, ref.parts[0])
+                where = f" in `{service.tariff}`"
+            else:
+                v, via = dim.lookup(ref.parts[0]), None
+                if v is None:
+                    via = M.find_rename(self.res.renames, "value", dim.id, ref.parts[0])
+                    v = dim.values[via.target[-1]] if via is not None else None
+                where = ""
+            if via is not None:
+                self.res.renamed(via, v.label, ref.span, where)
         if v is None:
-            self.fail("E004", f"`{ref}` is not a value of `{dim.id}`", ref.span, f"not a {dim.label}",
+            owner = f" of the linked tariff `{service.tariff}`" if service is not None and service.linked else ""
+            self.fail("E004", f"`{ref}` is not a value of `{dim.id}`{owner}", ref.span, f"not a {dim.label}",
                       help=did_you_mean(ref.parts[-1], list(dim.values) + [x.label for x in dim.values.values()])
                       or f"the values of `{dim.id}` are: " + ", ".join(dim.values))
         return v.id
@@ -655,11 +738,21 @@ class _Exprs:
             return (ir.And((new, ir.Not(old))) if name == "added" else ir.And((old, ir.Not(new)))), "bool"
         if name == "applied_together":
             arity(2)
-            a, b = option_arg(args[0]), option_arg(args[1])
-            added = [ir.And((ir.Field("opt", (x.id,)), ir.Not(ir.Field("opt", (x.id,), state="old"))))
-                     for x in (a, b)]
-            both = ir.And((ir.Field("opt", (a.id,)), ir.Field("opt", (b.id,))))
-            return ir.Implies(both, ir.Cmp("==", added[0], added[1])), "bool"
+            a, b = option_arg(args[0], True), option_arg(args[1], True)
+            if a is None and b is None:
+                self.fail("E010", "`applied_together` relates an option to an option or to `contract`", e.span,
+                          help=BUILTINS[name])
+
+            def present(x):  # the contract itself is present in the state a request leaves
+                return ir.TRUE if x is None else ir.Field("opt", (x.id,))
+
+            def added(x):  # the contract is "added" when it did not exist before: a new order
+                if x is None:
+                    return ir.Field("request", ("new",))
+                return ir.And((ir.Field("opt", (x.id,)), ir.Not(ir.Field("opt", (x.id,), state="old"))))
+
+            both = ir.And((present(a), present(b)))
+            return ir.Implies(both, ir.Cmp("==", added(a), added(b))), "bool"
         if name == "ends_with":
             arity(2)
             x, y = option_arg(args[0], True), option_arg(args[1], True)
@@ -698,7 +791,7 @@ class _Exprs:
             if dim is None:
                 self.fail("E002", f"service `{svc.id}` has no dimension `{cond.operand.ref}`", cond.operand.span,
                           help=did_you_mean(cond.operand.ref.parts[0], svc.dimensions))
-            values = [self.enum_value(dim.id, r, svc.dimensions) for r in cond.values]
+            values = [self.enum_value(dim.id, r, svc) for r in cond.values]
             return ir.Or(tuple(ir.Field("holds_value", (svc.id, dim.id, v)) for v in values)), "bool"
         if name in ("later_of", "earlier_of"):
             arity(2)
@@ -717,6 +810,28 @@ class _Exprs:
         if name == "abs":
             arity(1)
             return ir.Abs(self.typed(args[0], "int")), "int"
+        if name == "children":
+            arity(1)
+            a = args[0]
+            kind = None
+            if isinstance(a, S.RefExpr) and len(a.ref.parts) == 1:
+                kind = _lookup_in(self.res.contracts_by_id, a.ref.parts[0])
+            if kind is None or kind.parent != self.c.id:
+                kids = [k.id for k in self.res.contracts_by_id.values() if k.parent == self.c.id]
+                self.fail("E002", f"`{_show(a)}` is not a kind of child contract of `{self.c.id}`", a.span,
+                          "not a child kind", help=("children of `" + self.c.id + "`: " + ", ".join(kids)) if kids
+                          else f"no contract declares `parent {self.c.id}`")
+            return ir.Field("children", (kind.id,), type="int"), "int"
+        if name == "former_name":
+            arity(1)
+            a = args[0]
+            if isinstance(a, S.RefExpr) and len(a.ref.parts) == 1:
+                m = self.c.member(a.ref.parts[0])
+                if isinstance(m, M.Dimension):
+                    return ir.Field("former", ("dim", m.id)), "bool"
+                if a.ref.parts[0] == "it" or self.c.option(a.ref.parts[0]) is not None:
+                    return ir.Field("former", ("opt", self.option_ref(a.ref).id)), "bool"
+            self.fail("E010", "`former_name` takes a dimension (`item`) or an option", a.span, help=BUILTINS[name])
         # count
         arity(1)
         o = option_arg(args[0])

@@ -128,6 +128,7 @@ class ValueDecl:
     cite: Cite | None
     note: str | None
     span: Span
+    legacy: bool = False
 
 
 @dataclass

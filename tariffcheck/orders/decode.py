@@ -14,6 +14,7 @@ from datetime import date
 from ..dsl import model as M
 from ..dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from ..dsl.names import name_key
+from ..dsl.model import find_rename
 from .order import EMPTY, ContractEntry, ContractState, OptionState, Order
 
 MAX_ORDER_BYTES = 5_000_000
@@ -81,6 +82,15 @@ class _Decoder:
         self.t = tariff
         self.diags: list[Diagnostic] = []
         self.notes: list[str] = []
+        # where a former name (附則) is written in the part of the request that states something
+        # new, it is recorded here as ("dim", id) / ("opt", id); rules may forbid it
+        self.former: set[tuple[str, str]] | None = None
+
+    def through_rename(self, r: M.Rename, new_label: str, path: str, mark: tuple[str, str]) -> None:
+        self.notes.append(f"{path}: `{r.old}` is the former name of `{new_label}` (renamed on "
+                          f"{r.day.isoformat()}" + (f", {r.citation}" if r.citation else "") + ")")
+        if self.former is not None:
+            self.former.add(mark)
 
     def bad(self, code: str, path: str, message: str, help: str | None = None, label: str | None = None):
         self.diags.append(Diagnostic(code, message, field=path, help=help, label=label))
@@ -155,7 +165,7 @@ class _Decoder:
                 v = self.day(d[key], key)
                 if v is not None:
                     dates[key] = v
-        holdings, holding_values = self.holdings(d.get("holdings", []))
+        holdings, holding_values = self.holdings(d.get("holdings", []))  # what is held: no marks
         contracts_raw = d.get("contracts")
         contracts: list[ContractEntry] = []
         if contracts_raw is None:
@@ -210,11 +220,13 @@ class _Decoder:
                     self.bad("O008", f"{path}.{key}", f"service `{svc.label}` has no `{key}`",
                              help=did_you_mean(key, list(svc.dimensions)))
                     continue
-                v = dim.lookup(value) if isinstance(value, str) else None
+                v, via = svc.lookup_value(dim, value) if isinstance(value, str) else (None, None)
                 if v is None:
                     self.bad("O003", f"{path}.{key}", f"`{value}` is not a {dim.label} of `{svc.label}`",
                              help=did_you_mean(str(value), [x.label for x in dim.values.values()]))
                     continue
+                if via is not None:
+                    self.through_rename(via, v.label, f"{path}.{key}", ("dim", dim.id))
                 values.add((svc.id, dim.id, v.id))
         return held, values
 
@@ -246,10 +258,12 @@ class _Decoder:
                 if key in d:
                     self.bad("O008", f"{path}.{key}", f"`{key}` belongs to change and cancellation requests",
                              help='set `"request": "change"` or list the contract\'s choices directly')
+            self.former = former = set()
             state = self.state(d, path, kind, partial=False, reserved=ENTRY_KEYS)
+            self.former = None
             if state is None:
                 return None
-            return ContractEntry(cid, kind.id, parent, state, EMPTY, False, i)
+            return ContractEntry(cid, kind.id, parent, state, EMPTY, False, i, former)
         current_raw = d.get("current")
         if current_raw is None:
             self.bad("O007", f"{path}.current", f"a {request} request gives the contract as it is now in `current`")
@@ -270,10 +284,12 @@ class _Decoder:
         ch = self.obj(d.get("changes", {}), f"{path}.changes", "`changes`")
         if ch is None:
             return None
+        self.former = former = set()
         new = self.state(ch, f"{path}.changes", kind, partial=True, reserved=set(), base=old)
+        self.former = None
         if new is None:
             return None
-        return ContractEntry(cid, kind.id, parent, new, old, False, i)
+        return ContractEntry(cid, kind.id, parent, new, old, False, i, former)
 
     def state(self, d: dict, path: str, kind: M.ContractKind, partial: bool, reserved: set[str],
               base: ContractState | None = None) -> ContractState | None:
@@ -306,8 +322,9 @@ class _Decoder:
                     continue
                 v = member.lookup(value) if isinstance(value, str) else None
                 if v is None:
-                    self.unknown_value(value, fpath, member)
-                    continue
+                    v = self.unknown_value(value, fpath, member)
+                    if v is None:
+                        continue
                 st.dims[member.id] = v.id
             elif isinstance(member, M.Quantity):
                 n = self.count(value, fpath, f"`{member.label}`")
@@ -344,20 +361,22 @@ class _Decoder:
                 st.flags.setdefault(f.id, False)
         return st if len(self.diags) == before else None
 
-    def unknown_value(self, value, path: str, dim: M.Dimension) -> None:
+    def unknown_value(self, value, path: str, dim: M.Dimension) -> M.Value | None:
+        """A value written by a former name resolves through its rename (and is noted);
+        anything else is an error."""
         labels = [v.label for v in dim.values.values()]
         if not isinstance(value, str):
             self.bad("O002", path, f"`{dim.label}` is one of its values, found `{json.dumps(value, ensure_ascii=False)}`",
                      help="one of: " + ", ".join(labels))
-            return
-        for r in self.t.renames:
-            if r.kind == "value" and r.target[1] == dim.id and name_key(r.old) == name_key(value):
-                new = dim.values[r.target[2]].label
-                self.bad("O003", path, f"`{value}` is a former name of `{new}` ({r.citation})",
-                         help=f"write `{new}`")
-                return
+            return None
+        r = find_rename(self.t.renames, "value", dim.id, value)
+        if r is not None:
+            v = dim.values[r.target[2]]
+            self.through_rename(r, v.label, path, ("dim", dim.id))
+            return v
         self.bad("O003", path, f"`{value}` is not a {dim.label} of this tariff",
                  help=did_you_mean(value, labels + list(dim.values)) or "one of: " + ", ".join(labels))
+        return None
 
     def options(self, raw, path: str, kind: M.ContractKind, st: ContractState, partial: bool) -> None:
         d = self.obj(raw, path, "`options`")
@@ -366,6 +385,11 @@ class _Decoder:
         for name, value in d.items():
             opath = f"{path}.{name}"
             o = kind.option(name)
+            if o is None:
+                r = find_rename(self.t.renames, "option", kind.id, name)
+                if r is not None:
+                    o = kind.options[r.target[1]]
+                    self.through_rename(r, o.label, opath, ("opt", o.id))
             if o is None:
                 names = [x.label for x in kind.options.values()] + list(kind.options)
                 self.bad("O003", opath, f"`{name}` is not an option of `{kind.label}`",
@@ -450,6 +474,11 @@ class _Decoder:
         return len(self.diags) == before
 
     def structure(self, contracts: list[ContractEntry]) -> None:
+        by_id = {c.id: c for c in contracts}
+        for c in contracts:
+            p = by_id.get(c.parent) if c.parent is not None else None
+            if p is not None:
+                p.children[c.kind] = p.children.get(c.kind, 0) + 1
         ids: dict[str, ContractEntry] = {}
         for c in contracts:
             if c.id in ids:

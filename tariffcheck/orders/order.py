@@ -40,6 +40,10 @@ class ContractEntry:
     old: ContractState  # the state before (EMPTY for a new order)
     cancelled: bool
     index: int  # position in the order's `contracts`, for field paths
+    # names the request's new part gave by a former name (附則): ("dim", d) or ("opt", o)
+    former: set[tuple[str, str]] = field(default_factory=set)
+    # contracts of the order whose parent this is, counted by kind
+    children: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -22,6 +22,11 @@ def _enum(values: dict[str, M.Value]) -> list[str]:
     return [n for v in values.values() for n in _names(v)]
 
 
+def _former(renames: list[M.Rename], kind: str, owner: str) -> list[str]:
+    """Former names (附則) of a dimension's values or a contract's options: orders may use them."""
+    return [r.old for r in renames if r.kind == kind and r.target[1 if kind == "value" else 0] == owner]
+
+
 def _option_schema(o: M.Option) -> dict:
     props: dict = {"count": dict(COUNT, maximum=MAX_COUNT if o.counted else 1,
                                  description="how many" if o.counted else "0 or 1")}
@@ -41,11 +46,12 @@ def _option_schema(o: M.Option) -> dict:
                       {"type": "object", "properties": props, "additionalProperties": False}]}
 
 
-def _state_schema(kind: M.ContractKind, partial: bool) -> dict:
+def _state_schema(kind: M.ContractKind, partial: bool, renames: list[M.Rename]) -> dict:
     props: dict = {}
     required = []
     for d in kind.dimensions.values():
-        s = {"description": d.label, "enum": _enum(d.values) + ([None] if d.optional else [])}
+        s = {"description": d.label,
+             "enum": _enum(d.values) + _former(renames, "value", d.id) + ([None] if d.optional else [])}
         for n in _names(d):
             props[n] = s
         if not d.optional:
@@ -63,7 +69,7 @@ def _state_schema(kind: M.ContractKind, partial: bool) -> dict:
             props[n] = {"description": d.label, "oneOf": [DATE, {"type": "null"}]}
     options = {}
     for o in kind.options.values():
-        for n in _names(o):
+        for n in _names(o) + [r.old for r in renames if r.kind == "option" and r.target == (kind.id, o.id)]:
             options[n] = _option_schema(o)
     props["options"] = {"type": "object", "properties": options, "additionalProperties": False}
     out = {"type": "object", "properties": props}
@@ -78,9 +84,9 @@ def order_schema(t: M.Tariff) -> dict:
     contract_variants_new, contract_variants_req = [], []
     primary = t.primary_contract()
     for kind in t.contracts.values():
-        state = _state_schema(kind, partial=False)
+        state = _state_schema(kind, partial=False, renames=t.renames)
         defs[f"{kind.id}_state"] = state
-        defs[f"{kind.id}_changes"] = _state_schema(kind, partial=True)
+        defs[f"{kind.id}_changes"] = _state_schema(kind, partial=True, renames=t.renames)
         head = {"id": {"type": "string"}, "contract": {"enum": _names(kind)},
                 "parent": {"type": "string", "description": "the id of the parent contract in this order"}}
         # `contract` may be left out for the tariff's main kind of contract only
@@ -97,7 +103,8 @@ def order_schema(t: M.Tariff) -> dict:
     holdings = {"type": "array", "items": {
         "type": "object", "required": ["service"],
         "properties": dict({"service": {"enum": [n for s in t.services.values() for n in _names(s)]}},
-                           **{n: {"enum": _enum(d.values)} for s in t.services.values()
+                           **{n: {"enum": _enum(d.values) + _former(s.renames, "value", d.id)}
+                              for s in t.services.values()
                               for d in s.dimensions.values() for n in _names(d)})}}
     common = {
         "tariff": {"type": "string", "description": "the tariff the order is for"},

@@ -85,6 +85,7 @@ class ConcreteValidator:
 _LOCALS = {
     "o_dates": "o.dates", "o_request": "o.request", "o_holdings": "o.holdings",
     "o_holding_values": "o.holding_values", "e_cancelled": "e.cancelled",
+    "e_parent": "e.parent", "e_children": "e.children", "e_former": "e.former",
     "n_dims": "e.new.dims", "n_qty": "e.new.quantities", "n_flags": "e.new.flags", "n_dates": "e.new.dates",
     "n_opts": "e.new.options",
     "p_dims": "e.old.dims", "p_qty": "e.old.quantities", "p_flags": "e.old.flags", "p_dates": "e.old.dates",
@@ -123,6 +124,12 @@ class _Gen:
             return f"({self.const(tuple(p))} in {self.local('o_holding_values')})"
         if k == "cancelled":
             return "False" if f.state == "old" else self.local("e_cancelled")
+        if k == "has_parent":
+            return f"({self.local('e_parent')} is not None)"
+        if k == "children":
+            return f"{self.local('e_children')}.get({self.const(p[0])}, 0)"
+        if k == "former":
+            return "False" if f.state == "old" else f"({self.const(tuple(p))} in {self.local('e_former')})"
         pre = "n_" if f.state == "new" else "p_"
         a = self.const(p[0])
         if k == "dim":

@@ -18,7 +18,7 @@ import z3
 
 from ..dsl import ir
 from ..dsl import model as M
-from ..orders.decode import FIRST_DAY, LAST_DAY, MAX_COUNT
+from ..orders.decode import FIRST_DAY, LAST_DAY, MAX_CONTRACTS, MAX_COUNT
 from ..orders.order import ContractEntry, Order
 
 MIN_DAY, MAX_DAY = FIRST_DAY.toordinal(), LAST_DAY.toordinal()
@@ -70,6 +70,11 @@ class Slot:
         self.cancelled = z3.Bool(f"c{index}.cancelled", ctx)
         self.vars: dict[tuple, z3.ExprRef] = {}
         self.known: dict[tuple, z3.BoolRef] = {}
+        # the order's structure (one value for both states) and the request's wording
+        self.has_parent = z3.Bool(f"c{index}.has_parent", ctx)
+        self.children = {k: z3.Int(f"c{index}.children.{k}", ctx) for k in kind.child_kinds}
+        self.former = {("dim", d): z3.Bool(f"c{index}.former.{d}", ctx) for d in kind.dimensions}
+        self.former.update({("opt", o): z3.Bool(f"c{index}.former.options.{o}", ctx) for o in kind.options})
         for state in ("new", "old"):
             pre = f"c{index}.{state}"
             for d in kind.dimensions:
@@ -102,7 +107,7 @@ class Slot:
         return list(self.kind.dimensions[dim].values).index(value)
 
     def axioms(self) -> list[z3.BoolRef]:
-        out = []
+        out = [z3.And(n >= 0, n <= MAX_CONTRACTS) for n in self.children.values()]
         for state in ("new", "old"):
             for d in self.kind.dimensions.values():
                 v = self.vars[("dim", (d.id,), state)]
@@ -197,6 +202,12 @@ class Encoder:
             out.append(Fact(path, term, z3.Bool(f"fact:{path}", self.ctx)))
 
         add(f"{base}.cancelled", slot.cancelled if entry.cancelled else z3.Not(slot.cancelled))
+        add(f"{base}.parent", slot.has_parent if entry.parent is not None else z3.Not(slot.has_parent))
+        for k, n in slot.children.items():
+            add(f"{base}.children.{k}", n == entry.children.get(k, 0))
+        for (what, name), b in slot.former.items():
+            path = f"{base}.{name}" if what == "dim" else f"{base}.options.{name}"
+            add(f"{path}.former_name", b if (what, name) in entry.former else z3.Not(b))
         for state, st in (("new", entry.new), ("old", entry.old)):
             pre = base if state == "new" else base + ".current"
             v = slot.vars
@@ -245,6 +256,12 @@ class Encoder:
             return ov.holds_value[tuple(f.path)]
         if f.kind == "cancelled":
             return slot.cancelled if f.state == "new" else z3.BoolVal(False, self.ctx)
+        if f.kind == "has_parent":
+            return slot.has_parent
+        if f.kind == "children":
+            return slot.children[f.path[0]]
+        if f.kind == "former":
+            return slot.former[tuple(f.path)] if f.state == "new" else z3.BoolVal(False, self.ctx)
         return slot.vars[(f.kind, f.path, f.state)]
 
     def known(self, f: ir.Field, slot: Slot) -> z3.BoolRef:

@@ -58,9 +58,15 @@ def field_path(f: ir.Field, entry: ContractEntry | None) -> str:
             return "request"
         return "holdings"
     base = f"contracts[{entry.index}]" if entry is not None else "contracts[?]"
+    k, p = f.kind, f.path
+    if k == "has_parent":
+        return f"{base}.parent"
+    if k == "children":
+        return f"{base}.children.{p[0]}"
+    if k == "former":
+        return f"{base}.{p[1]}.former_name" if p[0] == "dim" else f"{base}.options.{p[1]}.former_name"
     if f.state == "old":
         base += ".current"
-    k, p = f.kind, f.path
     if k in ("dim", "qty", "flag", "date"):
         return f"{base}.{p[0]}"
     if k == "cancelled":
@@ -84,6 +90,12 @@ def field_value(f: ir.Field, order: Order, entry: ContractEntry | None):
         return tuple(f.path) in order.holding_values
     if f.kind == "cancelled":
         return entry.cancelled if f.state == "new" else False
+    if f.kind == "has_parent":
+        return entry.parent
+    if f.kind == "children":
+        return entry.children.get(f.path[0], 0)
+    if f.kind == "former":
+        return f.state == "new" and tuple(f.path) in entry.former
     st = entry.new if f.state == "new" else entry.old
     k, p = f.kind, f.path
     if k == "dim":

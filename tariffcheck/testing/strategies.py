@@ -52,13 +52,21 @@ def days() -> st.SearchStrategy[str]:
 
 
 def _contract_state(t: M.Tariff, kind: M.ContractKind, numbers: list[int], partial: bool):
+    # former names (附則) an order may still write, by the id they now mean
+    former_values = {(r.target[1], r.target[2]): r.old for r in t.renames
+                     if r.kind == "value" and r.target[0] == kind.id}
+    former_options = {r.target[1]: r.old for r in t.renames if r.kind == "option" and r.target[0] == kind.id}
+
     @st.composite
     def build(draw):
         out: dict = {}
         for d in kind.dimensions.values():
             values = [v.id for v in d.values.values()] + ([None] if d.optional else [])
             if not partial or draw(st.booleans()):
-                out[d.id] = draw(st.sampled_from(values))
+                v = draw(st.sampled_from(values))
+                if (d.id, v) in former_values and draw(st.booleans()):
+                    v = former_values[(d.id, v)]
+                out[d.id] = v
         for q in kind.quantities.values():
             if not partial or draw(st.integers(0, 3)) == 0:
                 out[q.id] = draw(st.sampled_from(numbers))
@@ -93,7 +101,8 @@ def _contract_state(t: M.Tariff, kind: M.ContractKind, numbers: list[int], parti
             for dfield in o.dates.values():
                 if draw(st.integers(0, 3)) == 0:
                     body[dfield.id] = draw(days())
-            options[oid] = body
+            key = former_options[oid] if oid in former_options and draw(st.booleans()) else oid
+            options[key] = body
         if options or not partial:
             out["options"] = options
         return out
@@ -124,9 +133,23 @@ def order_dicts(t: M.Tariff, max_contracts: int = 3, requests=("new", "change", 
         if holdings:
             order["holdings"] = holdings
         contracts = []
+        parents: dict[str, list[str]] = {}  # parent kind -> ids of its contracts in this order
+        for kind in t.contracts.values():
+            if kind.child_kinds and draw(st.booleans()):
+                ids = [f"{kind.id}-{j}" for j in range(draw(st.integers(1, 2)))]
+                parents[kind.id] = ids
+                for pid in ids:
+                    entry = {"id": pid, "contract": kind.id}
+                    if request != "new":
+                        entry["current"] = draw(_contract_state(t, kind, numbers, partial=False))
+                    elif kind.has_choices:
+                        entry.update(draw(_contract_state(t, kind, numbers, partial=False)))
+                    contracts.append(entry)
         for i in range(draw(st.integers(1, max_contracts))):
             kind = draw(st.sampled_from(kinds))
             entry: dict = {"id": f"c{i}", "contract": kind.id}
+            if kind.parent in parents and draw(st.integers(0, 3)) > 0:
+                entry["parent"] = draw(st.sampled_from(parents[kind.parent]))
             if request == "new":
                 entry.update(draw(_contract_state(t, kind, numbers, partial=False)))
             else:
