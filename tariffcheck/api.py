@@ -55,8 +55,18 @@ class Checker:
         return self.concrete.validate(decoded)
 
 
+_checkers: dict[tuple[str, str], Checker] = {}  # (path, content hash) -> compiled checker
+
+
 def check(tariff: Tariff | str, order: dict | str | bytes) -> Verdict:
-    return Checker(tariff).check(order)
+    """One-off validation. Compiling a tariff takes milliseconds, so the checker is kept per
+    tariff version (same file, same content) for the next call."""
+    t = tariff if isinstance(tariff, Tariff) else load_tariff(tariff)
+    key = (t.path, t.content_hash)
+    checker = _checkers.get(key)
+    if checker is None:
+        checker = _checkers[key] = Checker(t)
+    return checker.check(order)
 
 
 def dumps(obj) -> str:
