@@ -11,10 +11,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "tariffcheck"
 # a module in the key folder may import from the listed folders of the package only
 ALLOWED = {
     "dsl": {"dsl"},
+    "dates": {"dates"},
     "orders": {"dsl", "orders"},
-    "solver": {"dsl", "orders", "solver"},
-    "report": {"dsl", "orders", "solver", "report", "catalog"},
-    "testing": {"dsl", "orders", "solver", "testing", "api", "catalog"},
+    "solver": {"dsl", "orders", "dates", "solver"},
+    "report": {"dsl", "orders", "dates", "solver", "report", "catalog"},
+    "testing": {"dsl", "orders", "dates", "solver", "testing", "api", "catalog"},
 }
 
 
