@@ -1,7 +1,8 @@
 """The `tariff` command: a thin layer over the library API.
 
-Exit codes: 0 valid (or success), 1 invalid, 2 bad input (spec or order), 3 no verdict
-(the solver ran out of time). Errors go to stderr in the compiler style of
+Exit codes: 0 valid (or success), 1 invalid (for `test`: a case fails, or a rule is not
+covered under --require-coverage), 2 bad input (spec, order or test file), 3 no verdict (the
+solver ran out of time). Errors go to stderr in the compiler style of
 dsl/diagnostics.py; no traceback reaches a user.
 """
 
@@ -61,6 +62,36 @@ def cmd_list(args) -> int:
     return 0
 
 
+def cmd_test(args) -> int:
+    from .report import test_report
+    from .testing.runner import run_tests
+    from .testing.test_file import load_spec_tests
+
+    specs = args.specs or catalog.bundled_names()
+    if args.tests is not None and len(specs) != 1:
+        args.usage_error("`--tests` names the test file of one spec: give exactly one SPEC with it")
+    loaded, problems, seen = [], [], set()
+    for spec in specs:
+        try:
+            tariff, cases, shown = load_spec_tests(spec, args.tests)
+        except DiagnosticError as exc:
+            problems.append(exc)
+            continue
+        if tariff.path not in seen:
+            seen.add(tariff.path)
+            loaded.append((tariff, cases, shown))
+    if problems:  # every spec and test file is checked before any case runs, and all errors shown
+        raise DiagnosticError([d for p in problems for d in p.diagnostics],
+                              {k: v for p in problems for k, v in p.sources.items()})
+    runs = [run_tests(tariff, cases, shown) for tariff, cases, shown in loaded]
+    if args.format == "json":
+        print(json.dumps(test_report.to_json(runs), ensure_ascii=False, indent=2))
+    else:
+        print(test_report.to_text(runs, args.lang, args.verbose))
+    failed = any(r.failures for r in runs) or (args.require_coverage and any(r.uncovered for r in runs))
+    return EXIT_INVALID if failed else EXIT_VALID
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tariff", description="A formal checker for service tariffs.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -77,6 +108,18 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="print the JSON Schema of a tariff's orders")
     s.add_argument("--tariff", required=True)
     s.set_defaults(run=cmd_schema)
+
+    t = sub.add_parser("test", help="run each spec's test cases through both paths and report clause coverage")
+    t.add_argument("specs", nargs="*", metavar="SPEC",
+                   help="a bundled tariff's name or a .tariff file (default: every bundled tariff); "
+                        "its cases are in the .tests.json file beside it")
+    t.add_argument("--tests", metavar="FILE", help="the test file to use instead, for a single SPEC")
+    t.add_argument("--require-coverage", action="store_true",
+                   help="exit 1 when a rule has no case that accepts it or none that rejects it")
+    t.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the report")
+    t.add_argument("--format", choices=("text", "json"), default="text")
+    t.add_argument("-v", "--verbose", action="store_true", help="list the cases that pass, too")
+    t.set_defaults(run=cmd_test, usage_error=t.error)
 
     ls = sub.add_parser("list", help="list the bundled tariffs")
     ls.set_defaults(run=cmd_list)

@@ -1,0 +1,194 @@
+"""Running a tariff's test cases through both evaluation paths, and the clauses they cover.
+
+Each case's order is decoded, then validated by the concrete validator and through Z3. A case
+passes when the verdict and the broken rule instances are the ones it expects; when the two
+paths disagree, that is reported on its own, as a fault of tariffcheck rather than of the spec.
+
+Coverage is per rule. A rule is *rejected* by a case that expects it broken and breaks it, and
+*accepted* by a case that does not expect it broken while, in that case's order, at least one
+instance of the rule is exercised (its guard holds) and holds (its requirement holds). Guard
+and requirement are evaluated apart from the verdict: their own Z3 terms, read in the model of
+the order's facts. An instance that reads a date the order does not give is not checked, so it
+exercises nothing (the date rule of solver/concrete.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import z3
+
+from ..api import Checker
+from ..dsl import ir
+from ..dsl import model as M
+from ..dsl.diagnostics import Diagnostic, DiagnosticError
+from ..orders.order import Order
+from ..solver.check import Z3Validator, _read
+from ..solver.encode import Instance
+from ..solver.verdict import UNKNOWN, Verdict
+from .cases import Case
+
+PASS, FAIL, DISAGREEMENT = "pass", "fail", "disagreement"
+
+
+@dataclass
+class CaseOutcome:
+    case: Case
+    result: str  # pass | fail | disagreement
+    got: str  # valid | invalid | error (bad input) | unknown (no verdict from Z3)
+    expected: set[str]  # the broken instances the case lists, `RULE` or `RULE:OPTION`
+    actual: set[str]  # the instances broken, written at the granularity the case uses
+    errors: list[Diagnostic] = field(default_factory=list)  # why the order is bad input
+    # on a disagreement: what each path broke, as `RULE[:OPTION] @CONTRACT`, and its verdict
+    engines: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    reason: str | None = None  # why Z3 gave no verdict
+
+    @property
+    def passed(self) -> bool:
+        return self.result == PASS
+
+    @property
+    def codes(self) -> list[str]:
+        return sorted({d.code for d in self.errors})
+
+
+@dataclass
+class RuleCoverage:
+    rule: M.Rule
+    accepted_by: list[int] = field(default_factory=list)  # indices of the cases
+    rejected_by: list[int] = field(default_factory=list)
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.accepted_by and self.rejected_by)
+
+
+@dataclass
+class TestRun:
+    tariff: M.Tariff
+    outcomes: list[CaseOutcome]
+    coverage: list[RuleCoverage]
+    tests_file: str | None = None  # as the user should see it
+
+    @property
+    def failures(self) -> list[CaseOutcome]:
+        return [o for o in self.outcomes if not o.passed]
+
+    @property
+    def uncovered(self) -> list[RuleCoverage]:
+        return [c for c in self.coverage if not c.covered]
+
+
+def run_tests(tariff: M.Tariff, cases: list[Case], tests_file: str | None = None,
+              checker: Checker | None = None) -> TestRun:
+    checker = checker or Checker(tariff)
+    z3_path = _ModelReader(checker.z3)
+    coverage = {r.id: RuleCoverage(r) for r in tariff.rules}
+    outcomes = []
+    for case in cases:
+        outcome, accepted = _run_case(checker, z3_path, case)
+        outcomes.append(outcome)
+        expected_rules = {_rule_of(b) for b in case.broken}
+        for rule_id in accepted - expected_rules:
+            coverage[rule_id].accepted_by.append(case.index)
+        if outcome.got == "invalid" and not outcome.engines:
+            for b in case.broken:
+                if b in outcome.actual and _rule_of(b) in coverage:
+                    by = coverage[_rule_of(b)].rejected_by
+                    if case.index not in by:
+                        by.append(case.index)
+    return TestRun(tariff, outcomes, list(coverage.values()), tests_file)
+
+
+def _run_case(checker: Checker, z3_path: "_ModelReader", case: Case) -> tuple[CaseOutcome, set[str]]:
+    """The case's outcome, and the ids of the rules its order accepts."""
+    expected = set(case.broken)
+    try:
+        order = checker.decode(case.order)
+    except DiagnosticError as exc:
+        outcome = CaseOutcome(case, FAIL, "error", expected, set(), exc.diagnostics)
+        if case.expect == "error" and (not case.codes or set(case.codes) == set(outcome.codes)):
+            outcome.result = PASS
+        return outcome, set()
+    concrete = checker.concrete.validate(order)
+    by_z3, accepted = z3_path.check(order)
+    actual = _as_written(_names(concrete), expected)
+    outcome = CaseOutcome(case, FAIL, concrete.status, expected, actual)
+    if by_z3.status != concrete.status or by_z3.keys != concrete.keys:
+        outcome.result = DISAGREEMENT
+        outcome.reason = by_z3.reason
+        outcome.engines = {"concrete": _engine(concrete, order), "z3": _engine(by_z3, order)}
+        return outcome, set()
+    if case.expect == concrete.status and actual == expected:
+        outcome.result = PASS
+    return outcome, accepted
+
+
+class _ModelReader:
+    """The Z3 path with its model kept: one solver per tariff (the validator's own), the order's
+    facts asserted between push and pop, and each instance's guard and requirement read in the
+    model that decides the verdict."""
+
+    def __init__(self, validator: Z3Validator):
+        self.validator = validator
+        self._accepts: dict[tuple[str, str | None, int], z3.BoolRef] = {}
+
+    def check(self, order: Order) -> tuple[Verdict, set[str]]:
+        v = self.validator
+        # _prepare and _read are Z3Validator.validate's own steps; the model must outlive them
+        instances = v._prepare(order)
+        v.solver.push()
+        try:
+            v.solver.add([f.term for f in v.encoder.facts(order)])
+            verdict = _read(v.solver, instances, order, v.tariff)
+            if verdict.status == UNKNOWN:
+                return verdict, set()
+            model = v.solver.model()
+            accepted = set()
+            for inst in instances:
+                if inst.rule.id not in accepted and z3.is_true(model.eval(self._accepts_term(inst),
+                                                                         model_completion=True)):
+                    accepted.add(inst.rule.id)
+            return verdict, accepted
+        finally:
+            v.solver.pop()
+
+    def _accepts_term(self, inst: Instance) -> z3.BoolRef:
+        """`the instance is checked, its guard holds and its requirement holds`, as one term."""
+        key = (inst.rule.id, inst.subject, inst.slot)
+        if key not in self._accepts:
+            enc = self.validator.encoder
+            slot = enc.slot(inst.rule.scope, inst.slot)
+            rule, subject = inst.rule, inst.subject
+            dates = [f for f in ir.fields_of(rule.condition(subject)) if f.type == "date"]
+            parts = [enc.known(f, slot) for f in dates]
+            parts += [enc.term(rule.guards[subject], slot), enc.term(rule.bodies[subject], slot)]
+            self._accepts[key] = z3.And(parts)
+        return self._accepts[key]
+
+
+def _rule_of(instance: str) -> str:
+    return instance.split(":", 1)[0]
+
+
+def _names(verdict: Verdict) -> set[str]:
+    return {v.rule.id if v.key.subject is None else f"{v.rule.id}:{v.key.subject}" for v in verdict.violations}
+
+
+def _as_written(actual: set[str], expected: set[str]) -> set[str]:
+    """Broken instances at the granularity of the case: `RULE:OPTION` becomes `RULE` where the
+    case lists the bare rule (and not that instance)."""
+    out = set()
+    for name in actual:
+        rule = _rule_of(name)
+        out.add(rule if name not in expected and rule in expected else name)
+    return out
+
+
+def _engine(verdict: Verdict, order: Order) -> tuple[str, list[str]]:
+    broken = []
+    for v in verdict.violations:
+        name = v.rule.id if v.key.subject is None else f"{v.rule.id}:{v.key.subject}"
+        contract = order.contracts[v.key.contract].id if v.key.contract is not None else None
+        broken.append(name + (f" @{contract}" if contract is not None else ""))
+    return verdict.status, sorted(broken)
