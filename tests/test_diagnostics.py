@@ -42,7 +42,7 @@ SPEC_CASES: dict[str, tuple[str, int, int, list[str]]] = {
     "E006_malformed_citation.tariff": ("E006", 18, 9, ["`Article5` is not a citation", "第N条第M項"]),
     "E007_missing_english.tariff": ("E007", 18, 1, ["no English (`en`) message", "both languages"]),
     "E008_ambiguous_contract.tariff": ("E008", 13, 1, ["several contracts with choices", "add `in a`"]),
-    "E009_months_in_rule.tariff": ("E009", 19, 47, ["`1 month` of calendar arithmetic", "derive"]),
+    "E009_product_of_two_counts.tariff": ("E009", 19, 11, ["a product needs a number on one side"]),
     "E010_misspelt_function.tariff": ("E010", 19, 11, ["`exactly_on` is not a function",
                                                        "did you mean `exactly_one`?"]),
     "E010_wrong_arity.tariff": ("E010", 19, 11, ["`later_of` takes 2 arguments, found 1", "later_of(d1, d2)"]),

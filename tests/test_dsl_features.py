@@ -182,3 +182,21 @@ def test_applied_together_with_the_contract(checker):
         "extra_with_contract"}
     cur_extra = dict(cur, options={"extra": 1})
     assert broken(checker, change(cur_extra, {"licences": 75}, requested_date="2026-03-01")) == set()
+
+
+def test_month_arithmetic_and_calendar_functions(checker):
+    # billing start 2026-03-31: one month earlier is 2026-02-28, whose month ends 2026-02-28
+    cur = {k: v for k, v in child(billing_start="2026-03-31").items() if k not in ("id", "contract")}
+
+    def cancel(requested: str, notice: str = "2026-01-01") -> dict:
+        return {"request": "cancellation", "notice_arrived": notice, "requested_date": requested,
+                "contracts": [{"id": "c", "contract": "child", "current": cur}]}
+
+    assert broken(checker, cancel("2026-02-28")) == set()
+    assert broken(checker, cancel("2026-02-27")) == {"month_end_after_start"}
+    # notice in Q1 (Jan–Mar): the quarter ends 03-31, +3 months 06-30, month end 06-30
+    assert broken(checker, cancel("2026-06-30", notice="2026-03-31")) == set()
+    assert broken(checker, cancel("2026-07-01", notice="2026-03-31")) == {"erasure_quarter"}
+    # notice in Q3: 09-30 + 3 months = 12-30, whose month ends 12-31
+    assert broken(checker, cancel("2026-12-31", notice="2026-08-15")) == set()
+    assert broken(checker, cancel("2027-01-01", notice="2026-08-15")) == {"erasure_quarter"}

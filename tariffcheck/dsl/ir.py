@@ -142,9 +142,20 @@ class DayOfMonth(Node):
 
 
 @dataclass(frozen=True)
+class DayFn(Node):
+    """A calendar function of a day: end_of_month, first_of_next_month, end_of_quarter."""
+
+    fn: str
+    operand: Node
+    type: str = "date"
+
+
+DAY_FNS = ("end_of_month", "first_of_next_month", "end_of_quarter")
+
+
+@dataclass(frozen=True)
 class AddMonths(Node):
-    """A day plus calendar months (民法 第143条 reading in the dates module). Only derived
-    dates and periods use it; rules count in days."""
+    """A day plus calendar months, clamped to the month's last day (dates.periods.add_months)."""
 
     operand: Node
     months: int
@@ -167,7 +178,7 @@ def fields_of(node: Node) -> list[Field]:
         elif isinstance(n, EnumEq):
             out[n.left] = None
             out[n.right] = None
-        elif isinstance(n, (Not, Neg, Abs, DayOfMonth, AddMonths)):
+        elif isinstance(n, (Not, Neg, Abs, DayOfMonth, AddMonths, DayFn)):
             walk(n.operand)
         elif isinstance(n, (And, Or, CountTrue)):
             for x in n.operands:
@@ -192,7 +203,7 @@ def with_state(node: Node, state: str) -> Node:
         return dataclasses.replace(node, field=with_state(node.field, state))
     if isinstance(node, EnumEq):
         return dataclasses.replace(node, left=with_state(node.left, state), right=with_state(node.right, state))
-    if isinstance(node, (Not, Neg, Abs, DayOfMonth, AddMonths)):
+    if isinstance(node, (Not, Neg, Abs, DayOfMonth, AddMonths, DayFn)):
         return dataclasses.replace(node, operand=with_state(node.operand, state))
     if isinstance(node, (And, Or, CountTrue)):
         return dataclasses.replace(node, operands=tuple(with_state(x, state) for x in node.operands))

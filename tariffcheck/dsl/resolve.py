@@ -33,6 +33,9 @@ BUILTINS = {
     "later_of": "later_of(d1, d2): the later of two days",
     "earlier_of": "earlier_of(d1, d2): the earlier of two days",
     "first_of_month": "first_of_month(d): d is the 1st of a month",
+    "end_of_month": "end_of_month(d): the last day of d's month",
+    "first_of_next_month": "first_of_next_month(d): the 1st of the month after d's",
+    "end_of_quarter": "end_of_quarter(d): the last day of d's calendar quarter (Mar 31, Jun 30, Sep 30, Dec 31)",
     "multiple_of": "multiple_of(x, n): x is a multiple of the number n",
     "abs": "abs(x): the size of x",
     "count": "count(option): how many of the option are ordered",
@@ -312,7 +315,7 @@ class _Resolver:
         guards, bodies = {}, {}
         try:
             for subject in subjects:
-                ex = _Exprs(self, contract, subject, allow_months=False)
+                ex = _Exprs(self, contract, subject)
                 when = ex.boolean(r.when) if r.when is not None else None
                 body = ex.boolean(r.body)
                 if r.verb == "forbid":
@@ -358,7 +361,7 @@ class _Resolver:
         starts, whens = {}, {}
         try:
             for subject in subjects:
-                ex = _Exprs(self, contract, subject, allow_months=True)
+                ex = _Exprs(self, contract, subject)
                 starts[subject] = ex.typed(p.start, "date")
                 whens[subject] = ex.boolean(p.when) if p.when is not None else None
         except _Fail:
@@ -374,7 +377,7 @@ class _Resolver:
         values, whens = {}, {}
         try:
             for subject in subjects:
-                ex = _Exprs(self, contract, subject, allow_months=True)
+                ex = _Exprs(self, contract, subject)
                 values[subject] = ex.typed(d.value, "date")
                 whens[subject] = ex.boolean(d.when) if d.when is not None else None
         except _Fail:
@@ -388,7 +391,7 @@ class _Resolver:
             return None
         lines = []
         try:
-            ex = _Exprs(self, contract, None, allow_months=False)
+            ex = _Exprs(self, contract, None)
             for line in f.lines:
                 when = ex.boolean(line.when) if line.when is not None else None
                 per = ex.typed(S.RefExpr(line.per.span, line.per), "int") if line.per is not None else None
@@ -458,11 +461,10 @@ def _kind(r: S.RuleDecl, contract: M.ContractKind) -> str:
 class _Exprs:
     """Resolves the expressions of one rule instance (one contract kind, one subject)."""
 
-    def __init__(self, res: _Resolver, contract: M.ContractKind, subject: str | None, allow_months: bool):
+    def __init__(self, res: _Resolver, contract: M.ContractKind, subject: str | None):
         self.res = res
         self.c = contract
         self.subject = subject
-        self.allow_months = allow_months
 
     def fail(self, code, message, span, label=None, help=None):
         self.res.error(code, message, span, label, help)
@@ -662,11 +664,6 @@ class _Exprs:
         rn, rt = self.expr(e.right)
         if lt == "date" and rt == "duration" and e.op in ("+", "-"):
             amount, unit = rn.value
-            if unit != "day" and not self.allow_months:
-                length = f"{amount} {unit}{'s' if amount != 1 else ''}"
-                self.fail("E009", f"`{length}` of calendar arithmetic is not yet supported in rules",
-                          e.right.span, "months and years", help="count in days here, or use a `derive` "
-                          "declaration (dates are computed by `tariff dates`)")
             if unit != "day":
                 return ir.AddMonths(ln, amount * (12 if unit == "year" else 1) * (1 if e.op == "+" else -1)), "date"
             return ir.Arith(e.op, ln, ir.Const(amount, "int"), type="date"), "date"
@@ -797,6 +794,9 @@ class _Exprs:
             arity(2)
             return ir.Extreme("max" if name == "later_of" else "min", self.typed(args[0], "date"),
                               self.typed(args[1], "date")), "date"
+        if name in ir.DAY_FNS:
+            arity(1)
+            return ir.DayFn(name, self.typed(args[0], "date")), "date"
         if name == "first_of_month":
             arity(1)
             return ir.Cmp("==", ir.DayOfMonth(self.typed(args[0], "date")), ir.Const(1, "int")), "bool"

@@ -21,6 +21,7 @@ import linecache
 from datetime import date
 from typing import Callable
 
+from ..dates import periods
 from ..dsl import ir
 from ..dsl import model as M
 from ..orders.order import ContractEntry, Order
@@ -204,7 +205,47 @@ class _Gen:
             return f"{'max' if n.op == 'max' else 'min'}({self.value(n.left)}, {self.value(n.right)})"
         if isinstance(n, ir.DayOfMonth):
             return f"_fromordinal({self.value(n.operand)}).day"
+        if isinstance(n, ir.AddMonths):
+            return f"_add_months({self.value(n.operand)}, {n.months})"
+        if isinstance(n, ir.DayFn):
+            return f"_day_fns[{n.fn!r}]({self.value(n.operand)})"
         raise ValueError(f"the concrete validator cannot evaluate {type(n).__name__}")
+
+
+ValueFn = Callable[[Order, ContractEntry], object]
+
+
+def compile_value(node: ir.Node, label: str = "value") -> tuple[str, ValueFn]:
+    """One expression as a function of (order, entry): its value, or None when it reads a date
+    the order does not give. The derived days and fees are computed with these."""
+    g = _Gen()
+    expr = g.value(node)
+    dates = [f for f in ir.fields_of(node) if f.type == "date"]
+    guard = " or ".join(f"{g.field(f)} is None" for f in dates)
+    body = [f"    if {guard}:", "        return None"] if guard else []
+    pre = [f"    {name} = {src}" for name, src in _LOCALS.items() if name in g.used]
+    src = "\n".join(["def value(o, e):", *pre, *body, f"    return {expr}"]) + "\n"
+    filename = f"<tariffcheck.concrete {label}>"
+    namespace: dict[str, object] = {"_fromordinal": date.fromordinal, "_add_months": _add_months,
+                                    "_day_fns": _day_fns, **g.consts}
+    exec(compile(src, filename, "exec"), namespace)
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    return src, namespace["value"]
+
+
+def _add_months(day: int, months: int) -> int:
+    """A day number plus calendar months, clamped to the month's last day (dates.periods)."""
+    return periods.add_months(date.fromordinal(day), months).toordinal()
+
+
+def _end_of_quarter(d: date) -> date:
+    return periods.end_of_month(date(d.year, (d.month - 1) // 3 * 3 + 3, 1))
+
+
+# the calendar functions of ir.DAY_FNS, over day numbers
+_day_fns = {name: (lambda fn: lambda day: fn(date.fromordinal(day)).toordinal())(fn) for name, fn in (
+    ("end_of_month", periods.end_of_month), ("first_of_next_month", periods.first_of_next_month),
+    ("end_of_quarter", _end_of_quarter))}
 
 
 def _compile_kind(tariff_id: str, kind: str, compiled: list[CompiledRule]) -> tuple[str, KindFn]:
@@ -221,7 +262,8 @@ def _compile_kind(tariff_id: str, kind: str, compiled: list[CompiledRule]) -> tu
     pre = [f"    {name} = {expr}" for name, expr in _LOCALS.items() if name in g.used]
     src = "\n".join([f"def check(o, e, out):", *pre, *body]) + "\n"
     filename = f"<tariffcheck.concrete {tariff_id}:{kind}>"
-    namespace: dict[str, object] = {"_fromordinal": date.fromordinal, **g.consts,
+    namespace: dict[str, object] = {"_fromordinal": date.fromordinal, "_add_months": _add_months,
+                                    "_day_fns": _day_fns, **g.consts,
                                     **{f"_r{i}": c for i, c in enumerate(compiled)}}
     exec(compile(src, filename, "exec"), namespace)
     linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)

@@ -20,6 +20,7 @@ from ..dsl import ir
 from ..dsl import model as M
 from ..orders.decode import FIRST_DAY, LAST_DAY, MAX_CONTRACTS, MAX_COUNT
 from ..orders.order import ContractEntry, Order
+from . import calendar_terms
 
 MIN_DAY, MAX_DAY = FIRST_DAY.toordinal(), LAST_DAY.toordinal()
 
@@ -317,7 +318,23 @@ class Encoder:
             return z3.If(a >= b, a, b) if n.op == "max" else z3.If(a <= b, a, b)
         if isinstance(n, ir.DayOfMonth):
             return day_of_month(self.term(n.operand, slot))
+        if isinstance(n, ir.AddMonths):
+            return calendar_terms.add_months(self.term(n.operand, slot), n.months)
+        if isinstance(n, ir.DayFn):
+            x = self.term(n.operand, slot)
+            if n.fn == "end_of_month":
+                return calendar_terms.end_of_month(x)
+            if n.fn == "first_of_next_month":
+                return calendar_terms.first_of_next_month(x)
+            return end_of_quarter(x)
         raise ValueError(f"the Z3 encoding cannot express {type(n).__name__}")
+
+
+def end_of_quarter(day: z3.ArithRef) -> z3.ArithRef:
+    """The last day of the calendar quarter of a day number."""
+    year, month, _ = calendar_terms.civil_from_days(day)
+    last_month = (month - 1) / 3 * 3 + 3
+    return calendar_terms.days_from_civil(year, last_month, calendar_terms.days_in_month(year, last_month))
 
 
 def day_of_month(day: z3.ArithRef) -> z3.ArithRef:
