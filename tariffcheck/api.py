@@ -20,6 +20,7 @@ from .orders.decode import decode_order, read_order_text
 from .orders.order import Order
 from .solver.check import Z3Validator
 from .solver.concrete import ConcreteValidator
+from .solver.derived_dates import DateCalculator, DerivedDay
 from .solver.verdict import Verdict
 
 OrderError = DiagnosticError
@@ -36,6 +37,7 @@ class Checker:
         self.tariff = tariff if isinstance(tariff, Tariff) else load_tariff(tariff)
         self.concrete = ConcreteValidator(self.tariff)
         self._z3: Z3Validator | None = None
+        self._dates: DateCalculator | None = None
 
     @property
     def z3(self) -> Z3Validator:
@@ -46,6 +48,14 @@ class Checker:
     def decode(self, order: dict | str | bytes) -> Order:
         data = read_order_text(order) if isinstance(order, (str, bytes)) else order
         return decode_order(data, self.tariff)
+
+    def dates(self, order: dict | str | bytes | Order) -> list[DerivedDay]:
+        """Every day the tariff defines for the order (billing starts, period and term ends,
+        non-renewal notice deadlines, the day a cancellation takes effect), with its clause."""
+        decoded = order if isinstance(order, Order) else self.decode(order)
+        if self._dates is None:
+            self._dates = DateCalculator(self.tariff)
+        return self._dates.days(decoded)
 
     def check(self, order: dict | str | bytes | Order, engine: str = "concrete") -> Verdict:
         """Validate an order with the concrete validator (default) or through Z3 (`engine="z3"`)."""

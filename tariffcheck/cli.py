@@ -49,6 +49,19 @@ def cmd_check(args) -> int:
     return {"valid": EXIT_VALID, "invalid": EXIT_INVALID}.get(verdict.status, EXIT_UNKNOWN)
 
 
+def cmd_dates(args) -> int:
+    from .report import dates_report
+
+    checker = Checker(catalog.load(args.tariff))
+    order = checker.decode(_read_order(args.order))
+    days = checker.dates(order)
+    if args.format == "json":
+        print(json.dumps(dates_report.to_json(checker.tariff, order, days), ensure_ascii=False, indent=2))
+    else:
+        print(dates_report.to_text(checker.tariff, order, days, args.lang))
+    return EXIT_VALID
+
+
 def cmd_schema(args) -> int:
     tariff = catalog.load(args.tariff)
     print(json.dumps(order_schema(tariff), ensure_ascii=False, indent=2))
@@ -104,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--engine", choices=("concrete", "z3"), default="concrete",
                    help="the evaluation path: the fast concrete validator, or the Z3 encoding")
     c.set_defaults(run=cmd_check)
+
+    d = sub.add_parser("dates", help="print every day the tariff defines for an order, each with its clause")
+    d.add_argument("--tariff", required=True, help="a bundled tariff's name (see `tariff list`) or a .tariff file")
+    d.add_argument("order", help="the order's JSON file, or - for standard input")
+    d.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the labels")
+    d.add_argument("--format", choices=("text", "json"), default="text")
+    d.set_defaults(run=cmd_dates)
 
     s = sub.add_parser("schema", help="print the JSON Schema of a tariff's orders")
     s.add_argument("--tariff", required=True)

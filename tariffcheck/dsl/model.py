@@ -171,6 +171,8 @@ class Rule:
     messages: dict[str, str]  # "ja" / "en"
     span: Span
     source_text: str = ""
+    # `{name}` in a message: the derived day it shows, per (name, subject)
+    placeholders: dict[tuple[str, str | None], ir.Node] = field(default_factory=dict)
 
     def condition(self, subject: str | None) -> ir.Node:
         """The whole instance as one formula: guard implies requirement."""

@@ -7,6 +7,7 @@ manager fixing a spec sees every mistake in one run.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 from typing import Callable
 
@@ -47,6 +48,9 @@ BUILTINS = {
 # A function that loads another bundled tariff by id, for `service ... tariff ID`; None when
 # there is no such tariff. The catalog supplies it (dsl does not know where specs live).
 Linker = Callable[[str], "M.Tariff | None"]
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class _Fail(Exception):
@@ -120,12 +124,13 @@ class _Resolver:
         self.renames = renames
         services = self.services()
         self.services_by_id = services
+        derived = [x for x in (self.derive(d) for d in t.derives) if x is not None]
+        self.derived_by_id = {d.id: d for d in derived}
         rules = [r for r in (self.rule(r) for r in t.rules) if r is not None]
         self.check_unique([(r.name, r.span) for r in t.rules], "rule")
         versions = [M.Version(d, v.title, self.citation(v.cite), v.span)
                     for v in t.versions if (d := self.day(v.day, v.span)) is not None]
         periods = [x for x in (self.period(p) for p in t.periods) if x is not None]
-        derived = [x for x in (self.derive(d) for d in t.derives) if x is not None]
         fees = [x for x in (self.fee(f) for f in t.fees) if x is not None]
         if self.diags:
             raise DiagnosticError(self.diags, {t.path: t.text})
@@ -309,6 +314,7 @@ class _Resolver:
         contract = self.scope_of(r.scope, r.span)
         if contract is None:
             return None
+        placeholders = self.placeholders(r, contract)
         subjects = self.subjects_of(r.subjects, contract)
         if subjects is None:
             return None
@@ -335,8 +341,40 @@ class _Resolver:
             return None
         if cite is None or missing:
             return None
+        if placeholders is None:
+            return None
+        values = {}
+        for name, d in placeholders.items():
+            for subject in subjects:
+                # a derived day of the rule's subject, or of the contract
+                node = d.values.get(subject) if subject in d.values else d.values.get(None)
+                if node is None:
+                    self.error("E002", f"`{{{name}}}` is not defined for `{subject}`", r.span, "placeholder",
+                               help=f"`{name}` is derived for: " + ", ".join(str(s) for s in d.subjects))
+                    return None
+                values[(name, subject)] = node
         return M.Rule(r.name, cite, also, contract.id, _kind(r, contract), subjects, guards, bodies, messages, r.span,
-                      _source_lines(self.tree.text, r.span))
+                      _source_lines(self.tree.text, r.span), values)
+
+    def placeholders(self, r: S.RuleDecl, contract: M.ContractKind) -> dict[str, M.Derived] | None:
+        """`{name}` in a message: `it` (the subject's name) or a derived day of the same contract."""
+        out: dict[str, M.Derived] = {}
+        ok = True
+        for m in r.messages:
+            for name in _PLACEHOLDER.findall(m.text):
+                if name == "it":
+                    continue
+                d = self.derived_by_id.get(name)
+                if d is None or d.scope != contract.id:
+                    self.error("E002", f"`{{{name}}}` in the `{m.lang}` message is not a derived day of "
+                                       f"`{contract.id}`", m.span, "unknown placeholder",
+                               help=did_you_mean(name, [x.id for x in self.derived_by_id.values()
+                                                        if x.scope == contract.id])
+                               or "declare it: `derive NAME \"label\" @clause = EXPRESSION`")
+                    ok = False
+                else:
+                    out[name] = d
+        return out if ok else None
 
     def subjects_of(self, refs: list[S.Ref], contract: M.ContractKind) -> list[str | None] | None:
         if not refs:

@@ -45,6 +45,8 @@ def violation_json(t: M.Tariff, order: Order, v: Violation) -> dict:
     }
     if v.key.subject is not None:
         out["subject"] = {"id": v.key.subject, "name": kind.options[v.key.subject].label}
+    if v.values:
+        out["values"] = dict(v.values)  # the days the message names, e.g. the earliest valid day
     return out
 
 

@@ -13,6 +13,7 @@ import z3
 
 from ..dsl import model as M
 from ..orders.order import Order
+from .concrete import placeholder_values
 from .encode import Encoder, Instance
 from .verdict import INVALID, UNKNOWN, VALID, InstanceKey, Verdict, Violation, involved_fields
 
@@ -76,5 +77,6 @@ def _read(s: z3.Solver, instances: list[Instance], order: Order, tariff: M.Tarif
         if z3.is_false(m.eval(inst.term, model_completion=True)):
             entry = order.contracts[inst.slot]
             broken.append(Violation(InstanceKey(inst.rule.id, inst.slot, inst.subject), inst.rule, entry.id,
-                                    involved_fields(inst.rule.condition(inst.subject), order, entry)))
+                                    involved_fields(inst.rule.condition(inst.subject), order, entry),
+                                    placeholder_values(inst.rule, inst.subject, order, entry)))
     return Verdict(INVALID, broken) if broken else Verdict(VALID)

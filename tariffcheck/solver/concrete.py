@@ -76,7 +76,8 @@ class ConcreteValidator:
         if not broken:
             return Verdict(VALID)
         return Verdict(INVALID, [
-            Violation(InstanceKey(c.rule.id, e.index, c.subject), c.rule, e.id, involved_fields(c.node, order, e))
+            Violation(InstanceKey(c.rule.id, e.index, c.subject), c.rule, e.id, involved_fields(c.node, order, e),
+                      placeholder_values(c.rule, c.subject, order, e))
             for c, e in broken])
 
 
@@ -231,6 +232,27 @@ def compile_value(node: ir.Node, label: str = "value") -> tuple[str, ValueFn]:
     exec(compile(src, filename, "exec"), namespace)
     linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
     return src, namespace["value"]
+
+
+_value_fns: dict[ir.Node, ValueFn] = {}
+
+
+def placeholder_values(rule: M.Rule, subject: str | None, order: Order, entry: ContractEntry) -> dict[str, str]:
+    """The days a broken rule's message shows (`{earliest}`), computed for this contract.
+    Both validators call this, so their messages agree."""
+    out = {}
+    for (name, subj), node in rule.placeholders.items():
+        if subj != subject:
+            continue
+        fn = _value_fns.get(node)
+        if fn is None:
+            fn = _value_fns[node] = compile_value(node, f"{rule.id}:{name}")[1]
+        value = fn(order, entry)
+        if value is None:
+            out[name] = "(a date the order does not give)"
+        else:
+            out[name] = date.fromordinal(value).isoformat() if node.type == "date" else str(value)
+    return out
 
 
 def _add_months(day: int, months: int) -> int:

@@ -30,12 +30,15 @@ class Violation:
     rule: M.Rule
     contract_id: str | None
     fields: list[tuple[str, object]]  # (path, value) of the order fields the instance reads
+    values: dict[str, str] = field(default_factory=dict)  # the message's `{name}` days, as text
 
     def message(self, tariff: M.Tariff, lang: str) -> str:
         text = self.rule.messages[lang]
         if self.key.subject is not None and self.key.contract is not None:
             kind = tariff.contracts[self.rule.scope]
             text = text.replace("{it}", kind.options[self.key.subject].label)
+        for name, value in self.values.items():
+            text = text.replace("{" + name + "}", value)
         return text
 
 
