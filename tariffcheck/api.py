@@ -21,6 +21,7 @@ from .orders.order import Order
 from .solver.check import Z3Validator
 from .solver.concrete import ConcreteValidator
 from .solver.derived_dates import DateCalculator, DerivedDay
+from .solver.fees import FeeCalculator, QuoteLine, read_price_book
 from .solver.verdict import Verdict
 
 OrderError = DiagnosticError
@@ -38,6 +39,7 @@ class Checker:
         self.concrete = ConcreteValidator(self.tariff)
         self._z3: Z3Validator | None = None
         self._dates: DateCalculator | None = None
+        self._fees: FeeCalculator | None = None
 
     @property
     def z3(self) -> Z3Validator:
@@ -56,6 +58,15 @@ class Checker:
         if self._dates is None:
             self._dates = DateCalculator(self.tariff)
         return self._dates.days(decoded)
+
+    def quote(self, order: dict | str | bytes | Order, prices: dict | None = None) -> list[QuoteLine]:
+        """The initial, monthly, one-off and early-termination amounts of the order, each with its
+        clause. `prices` is a price book ({"prices": {KEY: yen}}) for amounts quoted separately."""
+        decoded = order if isinstance(order, Order) else self.decode(order)
+        book = read_price_book(prices, self.tariff) if prices is not None else {}
+        if self._fees is None:
+            self._fees = FeeCalculator(self.tariff)
+        return self._fees.quote(decoded, self.dates(decoded), book)
 
     def check(self, order: dict | str | bytes | Order, engine: str = "concrete") -> Verdict:
         """Validate an order with the concrete validator (default) or through Z3 (`engine="z3"`)."""

@@ -62,6 +62,20 @@ def cmd_dates(args) -> int:
     return EXIT_VALID
 
 
+def cmd_quote(args) -> int:
+    from .report import quote_report
+
+    checker = Checker(catalog.load(args.tariff))
+    order = checker.decode(_read_order(args.order))
+    prices = _read_order(args.prices) if args.prices else None  # JSON, read with the same limits
+    lines = checker.quote(order, prices)
+    if args.format == "json":
+        print(json.dumps(quote_report.to_json(checker.tariff, order, lines), ensure_ascii=False, indent=2))
+    else:
+        print(quote_report.to_text(checker.tariff, order, lines, args.lang))
+    return EXIT_VALID
+
+
 def cmd_schema(args) -> int:
     tariff = catalog.load(args.tariff)
     print(json.dumps(order_schema(tariff), ensure_ascii=False, indent=2))
@@ -124,6 +138,16 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the labels")
     d.add_argument("--format", choices=("text", "json"), default="text")
     d.set_defaults(run=cmd_dates)
+
+    q = sub.add_parser("quote", help="print the fees of an order (initial, monthly, early termination), "
+                                     "each with its clause")
+    q.add_argument("--tariff", required=True, help="a bundled tariff's name (see `tariff list`) or a .tariff file")
+    q.add_argument("order", help="the order's JSON file, or - for standard input")
+    q.add_argument("--prices", metavar="FILE", help='a price book for amounts quoted separately: '
+                   '{"prices": {"FEE_ID": yen}}')
+    q.add_argument("--lang", choices=("en", "ja"), default="en")
+    q.add_argument("--format", choices=("text", "json"), default="text")
+    q.set_defaults(run=cmd_quote)
 
     s = sub.add_parser("schema", help="print the JSON Schema of a tariff's orders")
     s.add_argument("--tariff", required=True)

@@ -232,12 +232,19 @@ class Derived:
 
 @dataclass
 class FeeLine:
+    """One amount of a fee: fixed yen (perhaps per unit), a price quoted separately (from a price
+    book), a formula in yen, or the months of a period remaining after a day times a monthly fee
+    (an early-termination charge)."""
+
     when: ir.Node | None
-    kind: str  # yen | quoted | formula
+    kind: str  # yen | quoted | formula | remaining
     yen: int | None
     per: ir.Node | None
     note: str | None
     span: Span
+    formula: ir.Node | None = None
+    price_key: str | None = None  # quoted: the key in the price book (the fee's id by default)
+    remaining: tuple[str, str, str] | None = None  # (period id, derived day id, monthly fee id)
 
 
 @dataclass
@@ -247,8 +254,10 @@ class Fee:
     label: str
     citation: Citation | None
     scope: str
-    lines: list[FeeLine]
+    lines: list[FeeLine]  # the contract's own fee (no subjects)
     span: Span
+    subjects: list[str | None] = field(default_factory=lambda: [None])
+    by_subject: dict[str | None, list[FeeLine]] = field(default_factory=dict)  # one list per subject
 
 
 @dataclass

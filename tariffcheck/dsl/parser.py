@@ -539,13 +539,14 @@ class _ToSyntax(Transformer):
         scope = _find(rest, _Scope)
         return S.FeeDecl(str(kind), str(name), _string(label), _find(rest, S.Cite),
                          tuple(scope) if scope else None, [x for x in rest if isinstance(x, S.FeeLine)],
-                         self.sp(meta))
+                         self.sp(meta), list(_find(rest, _Subjects) or []))
 
     def fee_line(self, meta, items):
         when = _find(items, _When)
         amount = next(x for x in items if isinstance(x, dict))
         return S.FeeLine(when.expr if when else None, amount["kind"], amount.get("yen"), amount.get("per"),
-                         amount.get("formula"), _find(items, _Note), self.sp(meta))
+                         amount.get("formula"), _find(items, _Note), self.sp(meta), amount.get("key"),
+                         amount.get("remaining"))
 
     def yen(self, meta, items):
         per = items[1] if len(items) > 1 else None
@@ -555,7 +556,12 @@ class _ToSyntax(Transformer):
         return items[0]
 
     def quoted(self, meta, items):
-        return {"kind": "quoted"}
+        key = next((_string(t) for t in items if isinstance(t, Token) and t.type == "STRING"), None)
+        per = next((x for x in items if not isinstance(x, Token)), None)
+        return {"kind": "quoted", "key": key, "per": per}
+
+    def remaining(self, meta, items):
+        return {"kind": "remaining", "remaining": tuple(str(t) for t in items)}
 
     def formula(self, meta, items):
         return {"kind": "formula", "formula": items[0]}

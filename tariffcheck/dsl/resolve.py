@@ -425,20 +425,37 @@ class _Resolver:
 
     def fee(self, f: S.FeeDecl) -> M.Fee | None:
         contract = self.scope_of(f.scope, f.span)
-        if contract is None:
+        subjects = self.subjects_of(f.subjects, contract) if contract is not None else None
+        if subjects is None:
             return None
-        lines = []
+        by_subject: dict[str | None, list[M.FeeLine]] = {}
         try:
-            ex = _Exprs(self, contract, None)
-            for line in f.lines:
-                when = ex.boolean(line.when) if line.when is not None else None
-                per = ex.typed(S.RefExpr(line.per.span, line.per), "int") if line.per is not None else None
-                if line.formula is not None:
-                    ex.typed(line.formula, "int")
-                lines.append(M.FeeLine(when, line.kind, line.yen, per, line.note, line.span))
+            for subject in subjects:
+                ex = _Exprs(self, contract, subject)
+                lines = by_subject[subject] = []
+                for line in f.lines:
+                    when = ex.boolean(line.when) if line.when is not None else None
+                    per = ex.typed(S.RefExpr(line.per.span, line.per), "int") if line.per is not None else None
+                    formula = ex.typed(line.formula, "int") if line.formula is not None else None
+                    if line.remaining is not None:
+                        self.check_remaining(line, contract)
+                    lines.append(M.FeeLine(when, line.kind, line.yen, per, line.note, line.span, formula,
+                                           line.price_key or (f.name if line.kind == "quoted" else None),
+                                           line.remaining))
         except _Fail:
             return None
-        return M.Fee(f.kind, f.name, f.label, self.citation(f.cite), contract.id, lines, f.span)
+        return M.Fee(f.kind, f.name, f.label, self.citation(f.cite), contract.id, by_subject.get(None, []), f.span,
+                     subjects, by_subject)
+
+    def check_remaining(self, line: S.FeeLine, contract: M.ContractKind) -> None:
+        period, day, monthly = line.remaining
+        t = self.tree
+        checks = [(period, [p.name for p in t.periods], "period"), (day, [d.name for d in t.derives], "derived day"),
+                  (monthly, [x.name for x in t.fees if x.kind == "monthly"], "monthly fee")]
+        for name, known, what in checks:
+            if name not in known:
+                self.error("E002", f"`{name}` is not a {what} of this tariff", line.span, f"no such {what}",
+                           help=did_you_mean(name, known) or f"declare the {what} first")
 
 
 def _option_names(contract: M.ContractKind) -> list[str]:

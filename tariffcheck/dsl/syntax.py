@@ -288,12 +288,16 @@ class DeriveDecl:
 @dataclass
 class FeeLine:
     when: Expr | None
-    kind: str  # "yen" | "quoted" | "formula"
+    kind: str  # "yen" | "quoted" | "formula" | "remaining"
     yen: int | None
     per: Ref | None
     formula: Expr | None
     note: str | None
     span: Span
+    price_key: str | None = None  # quoted: the price book's key (default: the fee's id)
+    # remaining: (period id, derived day id, monthly fee id): the months of the period left after
+    # the day, times the monthly fee
+    remaining: tuple[str, str, str] | None = None
 
 
 @dataclass
@@ -305,6 +309,7 @@ class FeeDecl:
     scope: tuple[str, Span] | None
     lines: list[FeeLine]
     span: Span
+    subjects: list[Ref] = field(default_factory=list)
 
 
 @dataclass
