@@ -13,10 +13,10 @@ import pytest
 
 from tariffcheck import catalog
 from tariffcheck.api import Checker
-from tariffcheck.testing.cases import load_cases, run_case
+from tariffcheck.testing.runner import TestRun, run_tests
+from tariffcheck.testing.test_file import load_test_file
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
-ENGINES = ("concrete", "z3")
 
 
 def _test_files() -> list[Path]:
@@ -28,6 +28,7 @@ def _spec_name(path: Path) -> str:
 
 
 _CHECKERS: dict[str, Checker] = {}
+_RUNS: dict[str, TestRun] = {}
 
 
 def _checker(spec: str) -> Checker:
@@ -36,25 +37,33 @@ def _checker(spec: str) -> Checker:
     return _CHECKERS[spec]
 
 
+def load_cases(path: Path):
+    return load_test_file(path, _checker(_spec_name(path)).tariff)
+
+
+def _run(spec: str) -> TestRun:
+    """All of a spec's cases, once, through both engines (tariff test's runner)."""
+    if spec not in _RUNS:
+        checker = _checker(spec)
+        _RUNS[spec] = run_tests(checker.tariff, load_cases(SPECS / f"{spec}.tests.json"), checker=checker)
+    return _RUNS[spec]
+
+
 def _params():
-    out = []
-    for path in _test_files():
-        spec = _spec_name(path)
-        for case in load_cases(path):
-            for engine in ENGINES:
-                out.append(pytest.param(spec, path, case.index, engine, id=f"{spec}-{case.index}-{engine}"))
-    return out
+    return [pytest.param(_spec_name(path), case.index, id=f"{_spec_name(path)}-{case.index}")
+            for path in _test_files() for case in load_cases(path)]
 
 
 def test_golden_files_exist():
     assert _test_files(), f"no *.tests.json in {SPECS}"
 
 
-@pytest.mark.parametrize("spec,path,index,engine", _params())
-def test_golden_case(spec: str, path: Path, index: int, engine: str):
-    case = load_cases(path)[index]
-    result = run_case(_checker(spec), case, engine=engine)
-    assert result.passed, f"{case.name}\n{result.diff()}"
+@pytest.mark.parametrize("spec,index", _params())
+def test_golden_case(spec: str, index: int):
+    outcome = next(o for o in _run(spec).outcomes if o.case.index == index)
+    assert outcome.passed, (f"{outcome.case.name}\n{outcome.result}: expected {outcome.case.expect} "
+                            f"{sorted(outcome.expected)}, got {outcome.got} {sorted(outcome.actual)} "
+                            f"{outcome.engines or ''} {outcome.codes or ''}")
 
 
 @pytest.mark.parametrize("path", _test_files(), ids=_spec_name)

@@ -65,6 +65,7 @@ class RuleCoverage:
 
 @dataclass
 class TestRun:
+    __test__ = False  # not a pytest test class, though its name starts with Test
     tariff: M.Tariff
     outcomes: list[CaseOutcome]
     coverage: list[RuleCoverage]
