@@ -109,3 +109,20 @@ def test_the_quote_command(tmp_path):
     with contextlib.redirect_stderr(err):
         assert main(["quote", "--tariff", "secure-endpoint", str(order), "--prices", str(prices)]) == 2
     assert "error[P001]" in err.getvalue()
+
+
+def test_ending_an_option_early_costs_its_remaining_months(se):
+    order = {"request": "change", "notice_arrived": "2026-01-31", "requested_date": "2026-02-15",
+             "contracts": [{"id": "se-1",
+                            "current": {"item": "IT 資産管理:タイプ L", "accounts": 50, "licensor_consent": True,
+                                        "options": {"tunnel": {"count": 1, "connections": 5},
+                                                    "tunnel_device": {"billing_start": "2025-05-01"}}},
+                            "changes": {"options": {"tunnel_device": False}}}]}
+    lines = se.quote(order, {"prices": {"option_monthly": 3000}})
+    [charge] = [q for q in lines if q.kind == "early_termination"]
+    # the 1-year period ends 2026-04-30; the stop takes effect 2026-03-02: March and April remain
+    assert (charge.fee, charge.subject, charge.amount) == ("early_tunnel_device", "tunnel_device", 6000)
+    # the ended option's own monthly fee is not quoted any more
+    assert not any(q.subject == "tunnel_device" and q.kind == "monthly" for q in lines)
+    days = {(d.id, d.subject): d.day for d in se.dates(order)}
+    assert str(days[("vpn_return_deadline", "tunnel_device")]) == "2026-04-01"  # stop day + 30

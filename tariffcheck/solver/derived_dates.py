@@ -10,6 +10,7 @@ can never disagree.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
@@ -104,6 +105,9 @@ class DateCalculator:
             return []  # does not apply (or reads a date the order does not give)
         base = dict(id=decl.id, label=decl.label, citation=decl.citation, contract=entry.id,
                     contract_index=entry.index, subject=subject, note=decl.note)
+        # an option the request ends is read as it was: its start and dates are in `current`
+        if subject is not None and subject not in entry.new.options:
+            entry = dataclasses.replace(entry, new=entry.old)
         value = c.value(order, entry)
         is_period = isinstance(decl, M.Period)
         if value is None:

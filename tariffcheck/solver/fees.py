@@ -9,6 +9,7 @@ zero. Monthly fees are whole-month amounts: the tariffs here say that no daily p
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
@@ -96,20 +97,27 @@ class FeeCalculator:
                 if f.scope != entry.kind:
                     continue
                 for subject, lines in f.by_subject.items():
-                    if subject is not None and subject not in entry.new.options:
+                    ended = subject is not None and subject not in entry.new.options
+                    if ended and subject not in entry.old.options:
                         continue
+                    # an option the request ends: its fees as they were, for the charge of ending it
+                    was = dataclasses.replace(entry, new=entry.old) if ended else entry
                     for line in lines:
-                        if line.when is not None and not self._fns[id(line.when)](order, entry):
-                            continue
                         if line.kind == "remaining":
-                            later.append((f, subject, line))
+                            if line.when is None or self._fns[id(line.when)](order, entry):
+                                later.append((f, subject, line))
                             continue
-                        q = self._line(f, subject, line, order, entry, prices)
-                        out.append(q)
+                        if line.when is not None and not self._fns[id(line.when)](order, was):
+                            continue
+                        q = self._line(f, subject, line, order, was, prices)
                         if f.kind == "monthly":
                             monthly.setdefault((f.id, subject), []).append(q)
+                        if not ended:
+                            out.append(q)
             for f, subject, line in later:
-                out.append(self._remaining(f, subject, line, entry, days, monthly))
+                q = self._remaining(f, subject, line, entry, days, monthly)
+                if q is not None:
+                    out.append(q)
         return out
 
     def _base(self, f: M.Fee, subject, line: M.FeeLine, entry: ContractEntry) -> dict:
@@ -134,7 +142,8 @@ class FeeCalculator:
             return QuoteLine(**base, amount=price, basis=basis)
         return QuoteLine(**base, amount=price * units, basis=f"{basis} × {units}")
 
-    def _remaining(self, f, subject, line, entry, days, monthly) -> QuoteLine:
+    def _remaining(self, f, subject, line, entry, days, monthly) -> QuoteLine | None:
+        """The charge for ending early, or None when nothing ends (the derived day does not apply)."""
         base = self._base(f, subject, line, entry)
         period_id, day_id, monthly_id = line.remaining
         mine = [d for d in days if d.contract_index == entry.index]
@@ -142,11 +151,14 @@ class FeeCalculator:
                        and d.what in ("period_end", "term_end")), None)
         end = next((d for d in mine if d.id == day_id and d.subject in (subject, None)), None)
         fee_lines = monthly.get((monthly_id, subject), [])
-        if period is None or period.day is None or period.start is None:
-            return QuoteLine(**base, amount=None, basis="", missing=f"no `{period_id}` for this contract "
-                             "(it does not apply, or the order lacks its start)")
-        if end is None or end.day is None:
-            return QuoteLine(**base, amount=0, basis=f"no `{day_id}`: the contract does not end early")
+        if end is None:
+            return None
+        if end.day is None:
+            return QuoteLine(**base, amount=None, basis="", missing=f"`{day_id}`: {end.missing}")
+        if period is None:
+            return None  # the period does not apply to this contract or option
+        if period.day is None or period.start is None:
+            return QuoteLine(**base, amount=None, basis="", missing=f"`{period_id}`: {period.missing}")
         months = periods.remaining_months(end.day, period.day, start=period.start)
         if months == 0:
             return QuoteLine(**base, amount=0, basis=f"{period_id} ends {period.day.isoformat()}, "
