@@ -109,3 +109,20 @@ rule r @第2条 {
         resolve(parse_text(text, "p.tariff"))
     assert {d.code for d in info.value.diagnostics} == {"E002"}
     assert "`{earliest}`" in info.value.diagnostics[0].message
+
+
+def test_fence_data_erasure_day_follows_the_quarter_table():
+    """16.: the spec's end_of_month(end_of_quarter(d) + 3 months) against the table itself."""
+    from tariffcheck.dates.periods import data_erasure_day
+
+    import calendar
+
+    fence = Checker("fence-mobile")
+    for year, month in [(y, m) for y in (2027, 2028) for m in range(1, 13)]:  # 2028 is a leap year
+        last = calendar.monthrange(year, month)[1]
+        for d in (date(year, month, 1), date(year, month, last)):
+            order = {"request": "cancellation", "requested_date": d.isoformat(),
+                     "contracts": [{"id": "f", "current": {"base": "基本利用サービス", "devices": 10,
+                                                           "app_consent": True}}]}
+            got = {x.id: x.day for x in fence.dates(order)}
+            assert got["data_erasure"] == data_erasure_day(d), d
