@@ -37,42 +37,36 @@ def _read_order(path: str) -> object:
     return read_order_text(raw, path)
 
 
-def cmd_check(args) -> int:
+def _order_command(args, compute, report) -> object:
+    """Load the tariff, decode the order, compute a result and print it with a report module
+    (its `to_json` and `to_text`); returns the result."""
     checker = Checker(catalog.load(args.tariff))
-    data = _read_order(args.order)
-    order = checker.decode(data)
-    verdict = checker.check(order, engine=args.engine)
+    order = checker.decode(_read_order(args.order))
+    result = compute(checker, order)
     if args.format == "json":
-        print(json.dumps(check_report.to_json(checker.tariff, order, verdict), ensure_ascii=False, indent=2))
+        print(json.dumps(report.to_json(checker.tariff, order, result), ensure_ascii=False, indent=2))
     else:
-        print(check_report.to_text(checker.tariff, order, verdict, args.lang))
+        print(report.to_text(checker.tariff, order, result, args.lang))
+    return result
+
+
+def cmd_check(args) -> int:
+    verdict = _order_command(args, lambda c, o: c.check(o, engine=args.engine), check_report)
     return {"valid": EXIT_VALID, "invalid": EXIT_INVALID}.get(verdict.status, EXIT_UNKNOWN)
 
 
 def cmd_dates(args) -> int:
     from .report import dates_report
 
-    checker = Checker(catalog.load(args.tariff))
-    order = checker.decode(_read_order(args.order))
-    days = checker.dates(order)
-    if args.format == "json":
-        print(json.dumps(dates_report.to_json(checker.tariff, order, days), ensure_ascii=False, indent=2))
-    else:
-        print(dates_report.to_text(checker.tariff, order, days, args.lang))
+    _order_command(args, lambda c, o: c.dates(o), dates_report)
     return EXIT_VALID
 
 
 def cmd_quote(args) -> int:
     from .report import quote_report
 
-    checker = Checker(catalog.load(args.tariff))
-    order = checker.decode(_read_order(args.order))
     prices = _read_order(args.prices) if args.prices else None  # JSON, read with the same limits
-    lines = checker.quote(order, prices)
-    if args.format == "json":
-        print(json.dumps(quote_report.to_json(checker.tariff, order, lines), ensure_ascii=False, indent=2))
-    else:
-        print(quote_report.to_text(checker.tariff, order, lines, args.lang))
+    _order_command(args, lambda c, o: c.quote(o, prices), quote_report)
     return EXIT_VALID
 
 

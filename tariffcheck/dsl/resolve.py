@@ -78,20 +78,17 @@ class _Resolver:
 
     # ---- diagnostics ------------------------------------------------------------------
     def error(self, code: str, message: str, span: S.Span | None, label: str | None = None,
-              help: str | None = None) -> None:
+              help: str | None = None, severity: str = "error") -> None:
         key = (code, message, span)
         if key in self._seen:
             return
         self._seen.add(key)
-        self.diags.append(Diagnostic(code, message, span=span, label=label, help=help))
+        d = Diagnostic(code, message, span=span, label=label, help=help, severity=severity)
+        (self.diags if severity == "error" else self.warnings).append(d)
 
     def warn(self, code: str, message: str, span: S.Span | None, label: str | None = None,
              help: str | None = None) -> None:
-        key = (code, message, span)
-        if key in self._seen:
-            return
-        self._seen.add(key)
-        self.warnings.append(Diagnostic(code, message, span=span, label=label, help=help, severity="warning"))
+        self.error(code, message, span, label, help, severity="warning")
 
     def renamed(self, r: M.Rename, new_label: str, span: S.Span, where: str = "") -> None:
         self.warn("W001", f"`{r.old}` was renamed `{new_label}` on {r.day.isoformat()}{where}", span,
