@@ -36,11 +36,28 @@ class Instance:
 
 @dataclass(frozen=True)
 class Fact:
-    """One value of the order, as a constraint: the unit explanations and repairs work in."""
+    """One value of the order, as a constraint: the unit explanations and repairs work in.
+
+    `role` says whether the customer chose it ("choice") or it is given by the request itself
+    ("given": the kind of request, which contracts it ends, a contract as it is now). `kind`
+    names what it fixes (dim, qty, flag, date, option, optqty, optattr, optdate, holding,
+    odate, parent, children, former); `choice` is the order field it belongs to (an option's
+    designations of one attribute are one field). A fact about part of an option holds only
+    while the option is present (`under`). `number` and `value` are the field's number
+    (a count, a quantity, a day) and its value in the order, for distances."""
 
     path: str
     term: z3.BoolRef
     literal: z3.BoolRef
+    role: str = "choice"
+    kind: str = ""
+    choice: str = ""
+    under: z3.BoolRef | None = None
+    number: z3.ArithRef | None = None
+    value: int | None = None
+    slot: int | None = None
+    field: ir.Field | None = None  # the field it fixes, to show its value (None: designations)
+    vars: tuple = ()  # the variables it fixes, to pin them to another value
 
 
 class OrderVars:
@@ -176,19 +193,25 @@ class Encoder:
         ov = self.order_vars
         out: list[Fact] = []
 
-        def add(path, term):
-            out.append(Fact(path, term, z3.Bool(f"fact:{path}", self.ctx)))
+        def add(path, term, role="choice", kind="", choice=None, number=None, value=None, field=None, vars=()):
+            out.append(Fact(path, term, z3.Bool(f"fact:{path}", self.ctx), role, kind, choice or path,
+                            None, number, value, None, field, vars))
 
-        add("request", ov.request == ("new", "change", "cancellation").index(order.request))
+        add("request", ov.request == ("new", "change", "cancellation").index(order.request), "given", "request",
+            vars=(ov.request,))
         for name, (day, known) in ov.dates.items():
+            fld = ir.Field("odate", (name,), type="date")
             if name in order.dates:
-                add(name, z3.And(known, day == order.dates[name]))
+                add(name, z3.And(known, day == order.dates[name]), kind="odate", number=day, value=order.dates[name],
+                    field=fld, vars=(day, known))
             else:
-                add(name, z3.Not(known))
+                add(name, z3.Not(known), kind="odate", number=day, field=fld, vars=(day, known))
         for s, b in ov.holds.items():
-            add(f"holdings.{s}", b if s in order.holdings else z3.Not(b))
+            add(f"holdings.{s}", b if s in order.holdings else z3.Not(b), kind="holding",
+                field=ir.Field("holds", (s,)), vars=(b,))
         for key, b in ov.holds_value.items():
-            add(f"holdings.{'.'.join(key)}", b if key in order.holding_values else z3.Not(b))
+            add(f"holdings.{'.'.join(key)}", b if key in order.holding_values else z3.Not(b), kind="holding",
+                choice=f"holdings.{key[0]}.{key[1]}", vars=(b,))
         for entry in order.contracts:
             out.extend(self.entry_facts(entry))
         return out
@@ -199,44 +222,72 @@ class Encoder:
         out: list[Fact] = []
         base = f"contracts[{entry.index}]"
 
-        def add(path, term):
-            out.append(Fact(path, term, z3.Bool(f"fact:{path}", self.ctx)))
+        def add(path, term, role="choice", kind="", choice=None, under=None, number=None, value=None,
+                field=None, vars=()):
+            out.append(Fact(path, term, z3.Bool(f"fact:{path}", self.ctx), role, kind, choice or path,
+                            under, number, value, entry.index, field, vars))
 
-        add(f"{base}.cancelled", slot.cancelled if entry.cancelled else z3.Not(slot.cancelled))
-        add(f"{base}.parent", slot.has_parent if entry.parent is not None else z3.Not(slot.has_parent))
+        add(f"{base}.cancelled", slot.cancelled if entry.cancelled else z3.Not(slot.cancelled), "given", "cancelled",
+            vars=(slot.cancelled,))
+        add(f"{base}.parent", slot.has_parent if entry.parent is not None else z3.Not(slot.has_parent),
+            kind="parent", field=ir.Field("has_parent", ()), vars=(slot.has_parent,))
         for k, n in slot.children.items():
-            add(f"{base}.children.{k}", n == entry.children.get(k, 0))
+            add(f"{base}.children.{k}", n == entry.children.get(k, 0), kind="children", number=n,
+                value=entry.children.get(k, 0), field=ir.Field("children", (k,), type="int"), vars=(n,))
         for (what, name), b in slot.former.items():
             path = f"{base}.{name}" if what == "dim" else f"{base}.options.{name}"
-            add(f"{path}.former_name", b if (what, name) in entry.former else z3.Not(b))
+            add(f"{path}.former_name", b if (what, name) in entry.former else z3.Not(b), kind="former",
+                field=ir.Field("former", (what, name)), vars=(b,))
         for state, st in (("new", entry.new), ("old", entry.old)):
             pre = base if state == "new" else base + ".current"
+            # a contract as it is now, and one that the request ends, are given, not chosen
+            role = "given" if state == "old" or entry.cancelled else "choice"
             v = slot.vars
+
+            def fld(k, p, t="int"):
+                return ir.Field(k, p, state, t)
+
             for d in kind.dimensions:
-                add(f"{pre}.{d}", v[("dim", (d,), state)] == slot.value_index(d, st.dims.get(d)))
+                x = v[("dim", (d,), state)]
+                add(f"{pre}.{d}", x == slot.value_index(d, st.dims.get(d)), role, "dim",
+                    field=fld("dim", (d,), "enum"), vars=(x,))
             for q in kind.quantities:
-                add(f"{pre}.{q}", v[("qty", (q,), state)] == st.quantities.get(q, 0))
+                x, n = v[("qty", (q,), state)], st.quantities.get(q, 0)
+                add(f"{pre}.{q}", x == n, role, "qty", number=x, value=n, field=fld("qty", (q,)), vars=(x,))
             for f in kind.flags:
                 b = v[("flag", (f,), state)]
-                add(f"{pre}.{f}", b if st.flags.get(f, False) else z3.Not(b))
+                add(f"{pre}.{f}", b if st.flags.get(f, False) else z3.Not(b), role, "flag",
+                    field=fld("flag", (f,), "bool"), vars=(b,))
             for d in kind.dates:
                 key = ("date", (d,), state)
-                add(f"{pre}.{d}", self._day_fact(slot, key, st.dates.get(d)))
+                add(f"{pre}.{d}", self._day_fact(slot, key, st.dates.get(d)), role, "date", number=v[key],
+                    value=st.dates.get(d), field=fld("date", (d,), "date"), vars=(v[key], slot.known[key]))
             for o in kind.options.values():
                 opath = f"{pre}.options.{o.id}"
                 ost = st.options.get(o.id)
+                count = v[("optcount", (o.id,), state)]
+                present = v[("opt", (o.id,), state)]
+                ofield = fld("optcount", (o.id,))
                 if ost is None:
-                    add(opath, z3.Not(v[("opt", (o.id,), state)]))
+                    add(opath, z3.And(z3.Not(present), count == 0), role, "option", number=count, value=0, field=ofield,
+                        vars=(count, present))
                     continue
-                add(opath, v[("optcount", (o.id,), state)] == ost.count)
+                add(opath, z3.And(present, count == ost.count), role, "option", number=count, value=ost.count, field=ofield,
+                    vars=(count, present))
                 for q in o.quantities:
-                    add(f"{opath}.{q}", v[("optqty", (o.id, q), state)] == ost.quantities.get(q, 0))
+                    x, n = v[("optqty", (o.id, q), state)], ost.quantities.get(q, 0)
+                    add(f"{opath}.{q}", x == n, role, "optqty", under=present, number=x, value=n,
+                        field=fld("optqty", (o.id, q)), vars=(x,))
                 for a in o.attributes.values():
                     for val in a.values:
                         b = v[("optattr", (o.id, a.id, val), state)]
-                        add(f"{opath}.{a.id}.{val}", b if (a.id, val) in ost.designations else z3.Not(b))
+                        add(f"{opath}.{a.id}.{val}", b if (a.id, val) in ost.designations else z3.Not(b), role,
+                            "optattr", choice=f"{opath}.{a.id}", under=present, vars=(b,))
                 for d in o.dates:
-                    add(f"{opath}.{d}", self._day_fact(slot, ("optdate", (o.id, d), state), ost.dates.get(d)))
+                    key = ("optdate", (o.id, d), state)
+                    add(f"{opath}.{d}", self._day_fact(slot, key, ost.dates.get(d)), role, "optdate",
+                        under=present, number=v[key], value=ost.dates.get(d), field=fld("optdate", (o.id, d), "date"),
+                        vars=(v[key], slot.known[key]))
         return out
 
     def _day_fact(self, slot: Slot, key, day: int | None) -> z3.BoolRef:
