@@ -1,0 +1,201 @@
+"""Why an order fails: the smallest sets of the customer's choices that cannot stand together.
+
+A conflict is a minimal unsatisfiable subset (MUS) of the order's choices under all the rules
+(solver/problem.py): take the unsat core of every choice assumed together with every rule
+instance, shrink it by deletion until each choice in it is needed, then shrink the rule
+instances the same way with those choices fixed, so the conflict names only the rules that
+tie them. `explain(..., limit=N)` enumerates distinct minimal conflicts in the manner of MARCO
+(Liffiton et al., 2016): a map solver over the choices proposes a set not yet covered, which
+is either grown into a maximal satisfiable set or shrunk into a new MUS, and blocked.
+
+"Why not X?" asks the same question with X required: the minimal set of the customer's choices
+that keeps option X out of a valid order.
+
+Every call runs under the problem's time limit; when one hits it the result says so
+(`complete = False`) and keeps what was found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import z3
+
+from ..dsl import model as M
+from ..orders.order import Order
+from .encode import Encoder, Instance
+from .problem import DEFAULT_TIMEOUT_MS, Choice, Incomplete, OrderProblem, Workspace, choice_value
+from .verdict import InstanceKey, involved_fields
+
+DEFAULT_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class ChosenField:
+    """One of the customer's choices, as the order gives it."""
+
+    path: str
+    value: object
+
+
+@dataclass(frozen=True)
+class Tie:
+    """A rule instance that takes part in a conflict."""
+
+    key: InstanceKey
+    rule: M.Rule
+    contract_id: str | None
+    fields: tuple[tuple[str, object], ...]  # every order field the instance reads, with its value
+
+
+@dataclass
+class Conflict:
+    choices: list[ChosenField]
+    rules: list[Tie]
+
+
+@dataclass
+class Explanation:
+    status: str  # "valid": nothing conflicts | "invalid" | "unknown": not even one conflict was found
+    conflicts: list[Conflict] = field(default_factory=list)
+    complete: bool = True  # False: a time limit or the conflict limit stopped the search
+    reason: str | None = None
+    question: str | None = None  # for why-not: the field asked about
+    calls: int = 0
+
+
+class Explainer:
+    """Explanations for one tariff; the encoding of each contract kind is built once."""
+
+    def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS):
+        self.tariff = tariff
+        self.timeout_ms = timeout_ms
+        self.workspace = Workspace(Encoder(tariff), timeout_ms)
+
+    # ---- why is the order invalid -------------------------------------------------------------
+    def explain(self, order: Order, limit: int = 1) -> Explanation:
+        with self.workspace.open(order) as p:
+            return self._explain(p, limit)
+
+    def _explain(self, p: OrderProblem, limit: int) -> Explanation:
+        rules = p.rule_literals
+        out = Explanation("invalid")
+        try:
+            if p.check([c.literal for c in p.choices] + rules) == z3.sat:
+                return Explanation("valid", calls=p.calls)
+            if limit <= 1:
+                out.conflicts.append(self._conflict(p, p.choices, rules))
+            else:
+                self._enumerate(p, limit, out)
+        except Incomplete as e:
+            out.complete, out.reason = False, e.reason
+            if not out.conflicts:
+                out.status = "unknown"
+        out.calls = p.calls
+        return out
+
+    def _conflict(self, p: OrderProblem, candidates: list[Choice], fixed: list[z3.BoolRef],
+                  question: Instance | None = None) -> Conflict:
+        """One minimal conflict among `candidates` (known to be unsat with `fixed`)."""
+        p.check([c.literal for c in candidates] + fixed)
+        first = [x for x in p.core() if isinstance(x, Choice)]
+        choices = p.shrink([], first, fixed)
+        rule_ids = {r.get_id() for r in p.rule_literals}
+        insts = p.shrink(choices, p.instances, [q for q in fixed if q.get_id() not in rule_ids])
+        return self._describe(p, choices, insts)
+
+    def _enumerate(self, p: OrderProblem, limit: int, out: Explanation) -> None:
+        """MARCO over the choices: each map model is a candidate set, grown or shrunk."""
+        rules = p.rule_literals
+        m = z3.Solver(ctx=p.encoder.ctx)  # the map: which subsets of the choices are still open
+        m.set("timeout", self.timeout_ms)
+        sel = {id(c): z3.Bool(f"map:{c.path}", p.encoder.ctx) for c in p.choices}
+        while True:
+            r = m.check()
+            if r == z3.unknown:
+                raise Incomplete(f"the solver gave up: {m.reason_unknown()}")
+            if r == z3.unsat:
+                return  # every subset is covered: these are all the minimal conflicts
+            if len(out.conflicts) >= limit:
+                out.complete, out.reason = False, f"stopped at the limit of {limit} conflicts"
+                return
+            model = m.model()
+            seed = [c for c in p.choices if not z3.is_false(model.eval(sel[id(c)]))]
+            if p.check([c.literal for c in seed] + rules) == z3.sat:
+                grown = self._grow(p, seed, rules)
+                m.add(z3.Or([sel[id(c)] for c in p.choices if c not in grown] + [z3.BoolVal(False, p.encoder.ctx)]))
+            else:
+                core = [x for x in p.core() if isinstance(x, Choice)]
+                mus = p.shrink([], core, rules)
+                insts = p.shrink(mus, p.instances, [])
+                out.conflicts.append(self._describe(p, mus, insts))
+                m.add(z3.Or([z3.Not(sel[id(c)]) for c in mus] + [z3.BoolVal(False, p.encoder.ctx)]))
+
+    @staticmethod
+    def _grow(p: OrderProblem, seed: list[Choice], rules: list[z3.BoolRef]) -> list[Choice]:
+        grown = list(seed)
+        for c in p.choices:
+            if c in grown:
+                continue
+            if p.check([x.literal for x in grown + [c]] + rules) == z3.sat:
+                grown.append(c)
+        return grown
+
+    # ---- why can X not be added ---------------------------------------------------------------
+    def why_not(self, order: Order, option: str, contract: str | None = None) -> Explanation:
+        """The minimal reason option `option` cannot be added to a contract of the order (the
+        first contract that may have it and lacks it, or the one with id `contract`)."""
+        entry, opt = self._target(order, option, contract)
+        with self.workspace.open(order) as p:
+            return self._why_not(p, entry, opt)
+
+    def _why_not(self, p: OrderProblem, entry, opt) -> Explanation:
+        slot = p.encoder.slot(entry.kind, entry.index)
+        present = slot.vars[("opt", (opt.id,), "new")]
+        path = f"contracts[{entry.index}].options.{opt.id}"
+        out = Explanation("invalid", question=path)
+        rules = p.rule_literals
+        try:
+            if p.check([c.literal for c in p.choices] + rules) == z3.unsat:
+                # the order fails as it stands: that comes first, and is what is told
+                out.reason = "the order is invalid as it stands; these conflicts come before the question"
+                out.conflicts.append(self._conflict(p, p.choices, rules))
+                out.calls = p.calls
+                return out
+            ask = z3.Bool(f"ask:{path}", p.encoder.ctx)
+            p.solver.add(z3.Implies(ask, present))
+            others = [c for c in p.choices if c.path != path]  # an absent option has no other fields
+            if p.check([c.literal for c in others] + rules + [ask]) == z3.sat:
+                out.status = "valid"  # X can be added with nothing else given up
+            else:
+                out.conflicts.append(self._conflict(p, others, rules + [ask]))
+        except Incomplete as e:
+            out.complete, out.reason, out.status = False, e.reason, "unknown"
+        out.calls = p.calls
+        return out
+
+    def _target(self, order: Order, option: str, contract: str | None):
+        from ..dsl.diagnostics import Diagnostic, DiagnosticError
+
+        entries = [e for e in order.contracts if not e.cancelled and (contract is None or e.id == contract)]
+        if contract is not None and not entries:
+            raise DiagnosticError([Diagnostic("E001", f"the order has no contract `{contract}` that continues",
+                                              help="name a contract by its `id` in the order")])
+        for e in entries:
+            opt = self.tariff.contracts[e.kind].option(option)
+            if opt is not None and opt.id not in e.new.options:
+                return e, opt
+        known = any(self.tariff.contracts[e.kind].option(option) for e in entries)
+        msg = f"every contract already has `{option}`" if known else f"`{option}` is not an option of the order's contracts"
+        raise DiagnosticError([Diagnostic("E001", msg, help="see `tariff schema` for the options")])
+
+    # ---- from literals to domain objects ------------------------------------------------------
+    def _describe(self, p: OrderProblem, choices: list[Choice], insts: list[Instance]) -> Conflict:
+        order = p.order
+        chosen = [ChosenField(c.path, choice_value(c, order)) for c in choices]
+        ties = []
+        for i in insts:
+            entry = order.contracts[i.slot]
+            fields = tuple(involved_fields(i.rule.condition(i.subject), order, entry))
+            ties.append(Tie(InstanceKey(i.rule.id, i.slot, i.subject), i.rule, entry.id, fields))
+        return Conflict(chosen, ties)

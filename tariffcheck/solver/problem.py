@@ -1,0 +1,208 @@
+"""One order as a solver problem: the rules as tracked literals, the customer's choices as
+tracked literals, and what the request gives as hard facts.
+
+Explanations (solver/explain.py), repairs (solver/repair.py) and propagation
+(solver/propagate.py) all ask their questions of this one object, by assuming some of the
+literals and reading the core or the model; none of them knows a rule kind.
+
+A **choice** is one field of the order that the customer decided: the item, a quantity, a
+flag, a date, an option (present or not, and how many), an option's quantity, its designations
+for one attribute, its dates, a holding, whether the contract names a parent contract, how many
+children it has, whether a name was written by its former name. Its literal stands for "the
+field keeps the value the order gives it". A rule **instance** is one rule on one contract and
+subject; its literal stands for "the instance holds".
+
+Everything the request itself fixes (its kind, the contracts it ends, each contract as it is
+now) is asserted outright: no explanation blames it and no repair changes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import z3
+
+from ..dsl import model as M
+from ..orders.order import Order
+from .encode import Encoder, Fact, Instance
+
+DEFAULT_TIMEOUT_MS = 5_000
+
+
+@dataclass(eq=False)
+class Choice:
+    """One field of the order the customer decided, and the facts that pin it."""
+
+    path: str
+    kind: str
+    facts: list[Fact]
+    literal: z3.BoolRef
+    slot: int | None = None
+    under: z3.BoolRef | None = None  # the option it belongs to, when it is part of one
+
+    @property
+    def term(self) -> z3.BoolRef:
+        terms = [f.term for f in self.facts]
+        return terms[0] if len(terms) == 1 else z3.And(terms)
+
+    @property
+    def number(self) -> z3.ArithRef | None:
+        """The field's number (count, quantity, day) when it is one number, for distances."""
+        return self.facts[0].number if len(self.facts) == 1 else None
+
+    @property
+    def value(self) -> int | None:
+        return self.facts[0].value if len(self.facts) == 1 else None
+
+    def pins(self) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
+        """The choice's variables with the values the order gives them, read off its facts
+        (each is `x == value`, `b`, `not b`, or a conjunction of those)."""
+        out: list[tuple[z3.ExprRef, z3.ExprRef]] = []
+
+        def walk(t):
+            if z3.is_and(t):
+                for a in t.children():
+                    walk(a)
+            elif z3.is_not(t):
+                out.append((t.arg(0), z3.BoolVal(False, t.ctx)))
+            elif z3.is_eq(t) and z3.is_int_value(t.arg(1)):
+                out.append((t.arg(0), t.arg(1)))
+            elif z3.is_const(t) and z3.is_bool(t):
+                out.append((t, z3.BoolVal(True, t.ctx)))
+            else:
+                raise ValueError(f"a fact of unexpected shape: {t}")
+
+        for f in self.facts:
+            walk(f.term)
+        return out
+
+
+class Workspace:
+    """One solver per tariff that holds the axioms and the tracked rule instances of every
+    contract slot used so far; each order's facts go in between push and pop (`open`), so
+    an order costs its facts and its questions, not the encoding. Not for use by two threads
+    at once."""
+
+    def __init__(self, encoder: Encoder, timeout_ms: int = DEFAULT_TIMEOUT_MS, optimize: bool = False):
+        self.encoder = encoder
+        self.solver = z3.Optimize(ctx=encoder.ctx) if optimize else z3.Solver(ctx=encoder.ctx)
+        self.solver.set("timeout", timeout_ms)
+        self.solver.add(encoder.order_vars.axioms())
+        self._ready: set[tuple[str, int]] = set()
+
+    def open(self, order: Order) -> "OrderProblem":
+        enc, s = self.encoder, self.solver
+        instances: list[Instance] = []
+        for entry in order.contracts:
+            key = (entry.kind, entry.index)
+            if key not in self._ready:
+                s.add(enc.slot(*key).axioms())
+                s.add([z3.Implies(i.literal, i.term) for i in enc.instances(*key)])
+                self._ready.add(key)
+            instances.extend(enc.instances(*key))
+        s.push()
+        given: list[Fact] = []
+        groups: dict[str, list[Fact]] = {}
+        for f in enc.facts(order):
+            if f.role == "given":
+                given.append(f)
+            else:
+                groups.setdefault(f.choice, []).append(f)
+        s.add([f.term for f in given])
+        choices = []
+        for path, facts in groups.items():
+            c = Choice(path, facts[0].kind, facts, z3.Bool(f"choice:{path}", enc.ctx), facts[0].slot, facts[0].under)
+            choices.append(c)
+        s.add([z3.Implies(c.literal, c.term) for c in choices])
+        p = OrderProblem(enc.tariff, order, enc, s, instances, choices, given)
+        p.by_literal = {c.literal.get_id(): c for c in choices}
+        p.by_literal.update({i.literal.get_id(): i for i in instances})
+        return p
+
+
+class Incomplete(Exception):
+    """A solver call hit its time limit (or gave up): the answer so far is not the whole answer."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class OrderProblem:
+    tariff: M.Tariff
+    order: Order
+    encoder: Encoder
+    solver: z3.Solver
+    instances: list[Instance]
+    choices: list[Choice]
+    given: list[Fact]
+    by_literal: dict = field(default_factory=dict)  # literal id -> Choice or Instance
+    calls: int = 0  # solver calls made, for the benchmark
+
+    def close(self) -> None:
+        """Drop this order's facts from the shared solver."""
+        self.solver.pop()
+
+    def __enter__(self) -> "OrderProblem":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- asking ---------------------------------------------------------------------------
+    def check(self, assumptions) -> z3.CheckSatResult:
+        """Satisfiability under the assumed literals; a time-out raises Incomplete."""
+        self.calls += 1
+        r = self.solver.check(*assumptions)
+        if r == z3.unknown:
+            raise Incomplete(f"the solver gave up: {self.solver.reason_unknown()}")
+        return r
+
+    def core(self) -> list:
+        """The last unsat core, as Choice and Instance objects."""
+        return [self.by_literal[x.get_id()] for x in self.solver.unsat_core() if x.get_id() in self.by_literal]
+
+    @property
+    def rule_literals(self) -> list[z3.BoolRef]:
+        return [i.literal for i in self.instances]
+
+    def choice(self, path: str) -> Choice | None:
+        return next((c for c in self.choices if c.path == path), None)
+
+    def shrink(self, keep: list, candidates: list, fixed: list) -> list:
+        """A minimal subset of `candidates` (Choice or Instance objects) that, assumed with
+        `fixed` (literals), is unsat; `candidates` with `fixed` must be unsat. Deletion-based
+        with core refinement: each test that stays unsat narrows the set to its core."""
+        current = list(candidates)
+        i = 0
+        while i < len(current):
+            trial = current[:i] + current[i + 1:]
+            r = self.check([x.literal for x in trial + keep] + fixed)
+            if r == z3.unsat:
+                in_core = {id(x) for x in self.core()}
+                current = [x for x in trial if id(x) in in_core] if in_core else trial
+                # items before i were each needed; the core cannot have dropped them
+            else:
+                i += 1
+        return current
+
+
+def choice_value(choice: Choice, order: Order):
+    """A choice's value as the order gives it, in the form a user wrote it."""
+    from .verdict import field_value
+
+    entry = order.contracts[choice.slot] if choice.slot is not None else None
+    f = choice.facts[0]
+    if f.field is not None:
+        return field_value(f.field, order, entry)
+    if f.kind == "optattr":  # one attribute's designations
+        _, attr, _ = f.path.rsplit(".", 2)
+        st = entry.new
+        opt_id = choice.path.split(".options.")[1].split(".")[0]
+        opt = st.options.get(opt_id)
+        return sorted(v for a, v in (opt.designations if opt else ()) if a == attr)
+    if f.kind == "holding":  # one held service's values of one dimension
+        service, dim = choice.path.split(".")[1:3]
+        return sorted(v for s, d, v in order.holding_values if s == service and d == dim)
+    return None
