@@ -77,9 +77,20 @@ def decode_order(data: object, tariff: M.Tariff) -> Order:
     return _Decoder(tariff).order(data)
 
 
+def decode_partial_order(data: object, tariff: M.Tariff) -> Order:
+    """An order being filled in: every field it does not give is open (`Order.open`), not
+    defaulted. In a new order that is each dimension, quantity, flag, date and option left out
+    (and an option's quantities, designations and dates); in a change request, each field the
+    `changes` leave out; without `holdings`, what the customer holds; the order's days left out.
+    What it does give is checked as strictly as in a complete order."""
+    return _Decoder(tariff, partial=True).order(data)
+
+
 class _Decoder:
-    def __init__(self, tariff: M.Tariff):
+    def __init__(self, tariff: M.Tariff, partial: bool = False):
         self.t = tariff
+        self.partial = partial
+        self.open: set[str] = set()
         self.diags: list[Diagnostic] = []
         self.notes: list[str] = []
         # where a former name (附則) is written in the part of the request that states something
@@ -185,7 +196,13 @@ class _Decoder:
             self.structure(contracts)
         if self.diags:
             raise DiagnosticError(self.diags)
-        return Order(tariff_name, request, dates, holdings, holding_values, contracts, self.notes)
+        if self.partial:
+            self.open.update(k for k in ("application_date", "notice_arrived", "requested_date") if d.get(k) is None)
+            if "holdings" not in d:
+                for svc in self.t.services.values():
+                    self.open.add(f"holdings.{svc.id}")
+                    self.open.update(f"holdings.{svc.id}.{dim}" for dim in svc.dimensions)
+        return Order(tariff_name, request, dates, holdings, holding_values, contracts, self.notes, self.open)
 
     def holdings(self, raw) -> tuple[set[str], set[tuple[str, str, str]]]:
         held: set[str] = set()
@@ -259,8 +276,10 @@ class _Decoder:
                     self.bad("O008", f"{path}.{key}", f"`{key}` belongs to change and cancellation requests",
                              help='set `"request": "change"` or list the contract\'s choices directly')
             self.former = former = set()
-            state = self.state(d, path, kind, partial=False, reserved=ENTRY_KEYS)
+            state = self.state(d, path, kind, partial=self.partial, reserved=ENTRY_KEYS)
             self.former = None
+            if self.partial and state is not None:
+                self.mark_open(d, path, kind)
             if state is None:
                 return None
             return ContractEntry(cid, kind.id, parent, state, EMPTY, False, i, former)
@@ -287,6 +306,8 @@ class _Decoder:
         self.former = former = set()
         new = self.state(ch, f"{path}.changes", kind, partial=True, reserved=set(), base=old)
         self.former = None
+        if self.partial and new is not None:
+            self.mark_open(ch, path, kind)
         if new is None:
             return None
         return ContractEntry(cid, kind.id, parent, new, old, False, i, former)
@@ -361,6 +382,34 @@ class _Decoder:
                 st.flags.setdefault(f.id, False)
         return st if len(self.diags) == before else None
 
+    def mark_open(self, d: dict, path: str, kind: M.ContractKind) -> None:
+        """In a partial order, every field of the contract that `d` leaves out is open; an
+        option that is given keeps open the quantities, designations and dates it leaves out."""
+        given = {m.id for key in d if key != "options" for m in [kind.member(key)] if m is not None}
+        for m in _members(kind):
+            if m.id not in given:
+                self.open.add(f"{path}.{m.id}")
+        opts = d.get("options") if isinstance(d.get("options"), dict) else {}
+        named = {}
+        for name, value in opts.items():
+            o = kind.option(name)
+            r = find_rename(self.t.renames, "option", kind.id, name) if o is None else None
+            o = o or (kind.options[r.target[1]] if r is not None else None)
+            if o is not None:
+                named[o.id] = value
+        for o in kind.options.values():
+            opath = f"{path}.options.{o.id}"
+            if o.id not in named:
+                self.open.add(opath)
+                continue
+            value = named[o.id]
+            fields = value if isinstance(value, dict) else {}
+            keys = {x.id for k in fields for x in [M._lookup(o.quantities, k) or M._lookup(o.attributes, k)
+                                                    or M._lookup(o.dates, k)] if x is not None}
+            for x in list(o.quantities) + list(o.attributes) + list(o.dates):
+                if x not in keys:
+                    self.open.add(f"{opath}.{x}")
+
     def unknown_value(self, value, path: str, dim: M.Dimension) -> M.Value | None:
         """A value written by a former name resolves through its rename (and is noted);
         anything else is an error."""
@@ -420,7 +469,8 @@ class _Decoder:
             else:
                 self.bad("O002", opath, f"an option is `true`, `false`, a count, or an object, found {_kind(value)}")
                 continue
-            missing = [q for q in o.quantities.values() if q.id not in opt.quantities and q.default is None]
+            missing = [q for q in o.quantities.values() if q.id not in opt.quantities and q.default is None
+                       and not self.partial]
             for q in o.quantities.values():
                 if q.id not in opt.quantities and q.default is not None:
                     opt.quantities[q.id] = q.default

@@ -55,6 +55,9 @@ class Order:
     holding_values: set[tuple[str, str, str]]
     contracts: list[ContractEntry]
     notes: list[str] = field(default_factory=list)
+    # a partial order (decode_partial_order): the fields not decided yet, by path
+    # (`contracts[1].options.tunnel`, `contracts[1].item`, `application_date`)
+    open: set[str] = field(default_factory=set)
 
 
 def day_text(day: int | None) -> str | None:

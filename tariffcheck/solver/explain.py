@@ -84,7 +84,7 @@ class Explainer:
             if p.check([c.literal for c in p.choices] + rules) == z3.sat:
                 return Explanation("valid", calls=p.calls)
             if limit <= 1:
-                out.conflicts.append(self._conflict(p, p.choices, rules))
+                out.conflicts.append(minimal_conflict(p, p.choices, rules))
             else:
                 self._enumerate(p, limit, out)
         except Incomplete as e:
@@ -93,16 +93,6 @@ class Explainer:
                 out.status = "unknown"
         out.calls = p.calls
         return out
-
-    def _conflict(self, p: OrderProblem, candidates: list[Choice], fixed: list[z3.BoolRef],
-                  question: Instance | None = None) -> Conflict:
-        """One minimal conflict among `candidates` (known to be unsat with `fixed`)."""
-        p.check([c.literal for c in candidates] + fixed)
-        first = [x for x in p.core() if isinstance(x, Choice)]
-        choices = p.shrink([], first, fixed)
-        rule_ids = {r.get_id() for r in p.rule_literals}
-        insts = p.shrink(choices, p.instances, [q for q in fixed if q.get_id() not in rule_ids])
-        return self._describe(p, choices, insts)
 
     def _enumerate(self, p: OrderProblem, limit: int, out: Explanation) -> None:
         """MARCO over the choices: each map model is a candidate set, grown or shrunk."""
@@ -128,7 +118,7 @@ class Explainer:
                 core = [x for x in p.core() if isinstance(x, Choice)]
                 mus = p.shrink([], core, rules)
                 insts = p.shrink(mus, p.instances, [])
-                out.conflicts.append(self._describe(p, mus, insts))
+                out.conflicts.append(describe(p, mus, insts))
                 m.add(z3.Or([z3.Not(sel[id(c)]) for c in mus] + [z3.BoolVal(False, p.encoder.ctx)]))
 
     @staticmethod
@@ -159,7 +149,7 @@ class Explainer:
             if p.check([c.literal for c in p.choices] + rules) == z3.unsat:
                 # the order fails as it stands: that comes first, and is what is told
                 out.reason = "the order is invalid as it stands; these conflicts come before the question"
-                out.conflicts.append(self._conflict(p, p.choices, rules))
+                out.conflicts.append(minimal_conflict(p, p.choices, rules))
                 out.calls = p.calls
                 return out
             ask = z3.Bool(f"ask:{path}", p.encoder.ctx)
@@ -168,7 +158,7 @@ class Explainer:
             if p.check([c.literal for c in others] + rules + [ask]) == z3.sat:
                 out.status = "valid"  # X can be added with nothing else given up
             else:
-                out.conflicts.append(self._conflict(p, others, rules + [ask]))
+                out.conflicts.append(minimal_conflict(p, others, rules + [ask]))
         except Incomplete as e:
             out.complete, out.reason, out.status = False, e.reason, "unknown"
         out.calls = p.calls
@@ -189,13 +179,27 @@ class Explainer:
         msg = f"every contract already has `{option}`" if known else f"`{option}` is not an option of the order's contracts"
         raise DiagnosticError([Diagnostic("E001", msg, help="see `tariff schema` for the options")])
 
-    # ---- from literals to domain objects ------------------------------------------------------
-    def _describe(self, p: OrderProblem, choices: list[Choice], insts: list[Instance]) -> Conflict:
-        order = p.order
-        chosen = [ChosenField(c.path, choice_value(c, order)) for c in choices]
-        ties = []
-        for i in insts:
-            entry = order.contracts[i.slot]
-            fields = tuple(involved_fields(i.rule.condition(i.subject), order, entry))
-            ties.append(Tie(InstanceKey(i.rule.id, i.slot, i.subject), i.rule, entry.id, fields))
-        return Conflict(chosen, ties)
+
+def minimal_conflict(p: OrderProblem, candidates: list[Choice], fixed: list[z3.BoolRef]) -> Conflict:
+    """One minimal conflict among `candidates`, which with the `fixed` literals (the rules, and
+    any question asked) are known to be unsat: first the fewest choices, then, with those, the
+    fewest rule instances."""
+    p.check([c.literal for c in candidates] + fixed)
+    first = [x for x in p.core() if isinstance(x, Choice)]
+    choices = p.shrink([], first, fixed)
+    rule_ids = {r.get_id() for r in p.rule_literals}
+    insts = p.shrink(choices, p.instances, [q for q in fixed if q.get_id() not in rule_ids])
+    return describe(p, choices, insts)
+
+
+def describe(p: OrderProblem, choices: list[Choice], insts: list[Instance]) -> Conflict:
+    """From literals to domain objects: the fields as the order gives them, the rules with
+    every field they read."""
+    order = p.order
+    chosen = [ChosenField(c.path, choice_value(c, order)) for c in choices]
+    ties = []
+    for i in insts:
+        entry = order.contracts[i.slot]
+        fields = tuple(involved_fields(i.rule.condition(i.subject), order, entry))
+        ties.append(Tie(InstanceKey(i.rule.id, i.slot, i.subject), i.rule, entry.id, fields))
+    return Conflict(chosen, ties)

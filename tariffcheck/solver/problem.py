@@ -103,7 +103,11 @@ class Workspace:
         s.push()
         given: list[Fact] = []
         groups: dict[str, list[Fact]] = {}
+        undecided: dict[str, list[Fact]] = {}
         for f in enc.facts(order):
+            if f.choice in order.open or f.choice.rsplit(".", 1)[0] in order.open:
+                undecided.setdefault(f.choice, []).append(f)  # a partial order leaves it (or its option) open
+                continue
             if f.role == "given":
                 given.append(f)
             else:
@@ -114,7 +118,7 @@ class Workspace:
             c = Choice(path, facts[0].kind, facts, z3.Bool(f"choice:{path}", enc.ctx), facts[0].slot, facts[0].under)
             choices.append(c)
         s.add([z3.Implies(c.literal, c.term) for c in choices])
-        p = OrderProblem(enc.tariff, order, enc, s, instances, choices, given)
+        p = OrderProblem(enc.tariff, order, enc, s, instances, choices, given, undecided=undecided)
         p.by_literal = {c.literal.get_id(): c for c in choices}
         p.by_literal.update({i.literal.get_id(): i for i in instances})
         return p
@@ -137,6 +141,7 @@ class OrderProblem:
     instances: list[Instance]
     choices: list[Choice]
     given: list[Fact]
+    undecided: dict[str, list[Fact]] = field(default_factory=dict)  # a partial order's open fields
     by_literal: dict = field(default_factory=dict)  # literal id -> Choice or Instance
     calls: int = 0  # solver calls made, for the benchmark
 
@@ -166,6 +171,15 @@ class OrderProblem:
     @property
     def rule_literals(self) -> list[z3.BoolRef]:
         return [i.literal for i in self.instances]
+
+    def shape(self) -> list[z3.BoolRef]:
+        """What every complete order has that the encoding's axioms leave free: a value for
+        each dimension that is not optional, in each contract that continues."""
+        out = []
+        for entry in self.order.contracts:
+            slot = self.encoder.slot(entry.kind, entry.index)
+            out += [slot.vars[("dim", (d.id,), "new")] >= 0 for d in slot.kind.dimensions.values() if not d.optional]
+        return out
 
     def choice(self, path: str) -> Choice | None:
         return next((c for c in self.choices if c.path == path), None)

@@ -141,10 +141,7 @@ class Repairer:
         """A required dimension keeps a value. A new contract may gain a parent (a new parent
         contract), a new parent contract may give up children; in a change or cancellation
         request the structure stays."""
-        out = []
-        for entry in p.order.contracts:  # a required dimension keeps a value
-            slot = p.encoder.slot(entry.kind, entry.index)
-            out += [slot.vars[("dim", (d.id,), "new")] >= 0 for d in slot.kind.dimensions.values() if not d.optional]
+        out = p.shape()
         for c in p.choices:
             if c.kind not in ("parent", "children"):
                 continue

@@ -1,0 +1,225 @@
+"""What is still possible in an order being filled in.
+
+For a partial order (orders/decode.py `decode_partial_order`: every field it leaves out is
+open), each open field is asked about under every rule and the choices made so far:
+
+- an option, a flag, a holding: can it be yes, can it be no;
+- a dimension (the item): which of its values remain;
+- an option's designations: which values may be designated, which must be;
+- a count or a quantity: the least and the greatest value a valid order can give it.
+
+A value no valid completion can take is **impossible**, and carries its reason: the minimal
+set of the choices made so far and the rules that exclude it (explain.py's conflict). A field
+with one possible value is **forced**. If the choices made so far already conflict, nothing is
+possible and the conflict is the answer.
+
+Every value seen in any model found along the way is possible, so most fields cost no call of
+their own; the others cost one (and a shrink when impossible). Numbers are bounded by trying
+the extremes first, then by bisection.
+
+Dates, the order's structure (parents and children) and former names are left open and not
+analysed: a date's possible range is rarely what an order-entry screen greys out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import z3
+
+from ..dsl import model as M
+from ..orders.decode import MAX_COUNT
+from ..orders.order import Order
+from .encode import Encoder, Fact
+from .explain import Conflict, minimal_conflict
+from .problem import DEFAULT_TIMEOUT_MS, Incomplete, OrderProblem, Workspace
+
+FINITE = ("option", "flag", "holding", "dim", "optattr")
+NUMERIC = ("qty", "optqty")
+NOT_ANALYSED = ("odate", "date", "optdate", "parent", "children", "former")
+
+
+@dataclass
+class Possibility:
+    value: object  # True / False, a dimension's value id (None: unset), a designation's value id
+    possible: bool
+    reason: Conflict | None = None  # why not, when impossible
+
+
+@dataclass
+class OpenField:
+    path: str
+    kind: str  # option | flag | holding | dim | designation | number
+    values: list[Possibility] = field(default_factory=list)
+    low: int | None = None  # numbers: the least and greatest possible value
+    high: int | None = None
+    low_reason: Conflict | None = None  # why not one less than `low`
+    high_reason: Conflict | None = None  # why not one more than `high`
+
+    @property
+    def forced(self) -> object | None:
+        """The one possible value, if there is exactly one."""
+        if self.kind == "number":
+            return self.low if self.low is not None and self.low == self.high else None
+        can = [v.value for v in self.values if v.possible]
+        return can[0] if len(can) == 1 else None
+
+
+@dataclass
+class Propagation:
+    status: str  # "open": some completion is valid | "invalid": the choices made conflict | "unknown"
+    fields: list[OpenField] = field(default_factory=list)
+    conflict: Conflict | None = None
+    not_analysed: list[str] = field(default_factory=list)  # open fields left open (dates, structure)
+    complete: bool = True
+    reason: str | None = None
+    calls: int = 0
+
+
+class Propagator:
+    def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS):
+        self.tariff = tariff
+        self.workspace = Workspace(Encoder(tariff), timeout_ms)
+
+    def propagate(self, order: Order) -> Propagation:
+        with self.workspace.open(order) as p:
+            p.solver.add(p.shape())
+            return _Run(p).run()
+
+
+class _Run:
+    def __init__(self, p: OrderProblem):
+        self.p = p
+        self.base = [c.literal for c in p.choices] + p.rule_literals
+        self.seen: list[z3.ModelRef] = []
+        self.asks = 0
+
+    def sat_with(self, term: z3.BoolRef) -> tuple[bool, z3.BoolRef]:
+        """Is there a valid completion where `term` holds? (Its model is kept.)"""
+        ask = z3.Bool(f"ask:{self.asks}", self.p.encoder.ctx)
+        self.asks += 1
+        self.p.solver.add(z3.Implies(ask, term))
+        r = self.p.check(self.base + [ask])
+        if r == z3.sat:
+            self.seen.append(self.p.solver.model())
+        return r == z3.sat, ask
+
+    def seen_true(self, term: z3.BoolRef) -> bool:
+        return any(z3.is_true(m.eval(term, model_completion=True)) for m in self.seen)
+
+    def why_not(self, ask: z3.BoolRef) -> Conflict:
+        return minimal_conflict(self.p, self.p.choices, self.p.rule_literals + [ask])
+
+    def run(self) -> Propagation:
+        p = self.p
+        out = Propagation("open")
+        try:
+            if p.check(self.base) == z3.unsat:
+                out.status = "invalid"
+                out.conflict = minimal_conflict(p, p.choices, p.rule_literals)
+                return out
+            self.seen.append(p.solver.model())
+            for path, facts in p.undecided.items():
+                kind = facts[0].kind
+                if kind == "former":
+                    continue  # how a name is written is not a choice an order-entry screen offers
+                if kind in NOT_ANALYSED:
+                    out.not_analysed.append(path)
+                elif facts[0].under is not None and self._option_open(path):
+                    continue  # part of an option that is itself open: the option is the question
+                elif kind in FINITE:
+                    out.fields.append(self.finite(path, facts))
+                elif kind in NUMERIC:
+                    out.fields.append(self.number(path, facts[0].number))
+            self.counts(out)
+        except Incomplete as e:
+            out.complete, out.reason = False, e.reason
+            if out.status == "open" and not self.seen:
+                out.status = "unknown"
+        out.calls = p.calls
+        return out
+
+    def _option_open(self, path: str) -> bool:
+        return path.rsplit(".", 1)[0] in self.p.order.open
+
+    def finite(self, path: str, facts: list[Fact]) -> OpenField:
+        f = facts[0]
+        if f.kind == "dim":
+            x = f.vars[0]
+            dim = self.p.tariff.contracts[self.p.order.contracts[f.slot].kind].dimensions[f.field.path[0]]
+            cases = [(v, x == i) for i, v in enumerate(dim.values)] + ([(None, x == -1)] if dim.optional else [])
+            return OpenField(path, "dim", [self.ask(term, value) for value, term in cases])
+        if f.kind == "optattr":
+            values = []
+            for fact in facts:  # one fact per value of the attribute: may it be designated, and left out
+                b = fact.vars[0]
+                value = fact.path.rsplit(".", 1)[1]
+                values.append(self.ask(b, value))
+            return OpenField(path, "designation", values)
+        b = f.vars[-1]  # an option's presence; a flag's or a holding's truth
+        kind = {"option": "option", "flag": "flag", "holding": "holding"}[f.kind]
+        return OpenField(path, kind, [self.ask(b, True), self.ask(z3.Not(b), False)])
+
+    def ask(self, term: z3.BoolRef, value: object) -> Possibility:
+        if self.seen_true(term):
+            return Possibility(value, True)
+        ok, ask = self.sat_with(term)
+        return Possibility(value, True) if ok else Possibility(value, False, self.why_not(ask))
+
+    def number(self, path: str, x: z3.ArithRef) -> OpenField:
+        """The least and greatest value of a count or quantity over valid completions."""
+        seen = [m.eval(x, model_completion=True).as_long() for m in self.seen]
+        low, high = min(seen), max(seen)
+        low, low_ask = self.bound(x, 0, low, down=True)
+        high, high_ask = self.bound(x, high, MAX_COUNT, down=False)
+        return OpenField(path, "number", low=low, high=high,
+                         low_reason=self.why_not(low_ask) if low_ask is not None else None,
+                         high_reason=self.why_not(high_ask) if high_ask is not None else None)
+
+    def bound(self, x: z3.ArithRef, lo: int, hi: int, down: bool) -> tuple[int, z3.BoolRef | None]:
+        """Going down: the least possible value in [lo, hi] (hi is possible); going up: the
+        greatest in [lo, hi] (lo is possible). Also the question that failed just beyond it,
+        for its reason (None when the bound is the field's own limit)."""
+        extreme = lo if down else hi
+        ok, ask = self.sat_with(x <= extreme if down else x >= extreme)
+        if ok:
+            return extreme, None
+        failed = ask
+        # invariant: going down, hi possible and values <= lo ... checked below by bisection
+        while lo < hi:
+            if down:
+                mid = (lo + hi) // 2
+                ok, ask = self.sat_with(x <= mid)
+                if ok:
+                    hi = min(hi, self.seen[-1].eval(x, model_completion=True).as_long())
+                else:
+                    lo, failed = mid + 1, ask
+            else:
+                mid = (lo + hi + 1) // 2
+                ok, ask = self.sat_with(x >= mid)
+                if ok:
+                    lo = max(lo, self.seen[-1].eval(x, model_completion=True).as_long())
+                else:
+                    hi, failed = mid - 1, ask
+        return (hi if down else lo), failed
+
+    def counts(self, out: Propagation) -> None:
+        """A counted option that is open: how many of it a valid order may have, when it has it."""
+        for of in list(out.fields):
+            if of.kind != "option" or not any(v.possible and v.value is True for v in of.values):
+                continue
+            facts = self.p.undecided[of.path]
+            count, present = facts[0].vars
+            entry = self.p.order.contracts[facts[0].slot]
+            opt = self.p.tariff.contracts[entry.kind].options[of.path.rsplit(".", 1)[1]]
+            if not opt.counted:
+                continue
+            self.p.solver.add(z3.Implies(z3.Bool(f"present:{of.path}", self.p.encoder.ctx), present))
+            self.base.append(z3.Bool(f"present:{of.path}", self.p.encoder.ctx))
+            self.seen = [m for m in self.seen if z3.is_true(m.eval(present, model_completion=True))]
+            if not self.seen:
+                ok, _ = self.sat_with(present)
+            n = self.number(of.path + ".count", count)
+            out.fields.append(n)
+            self.base.pop()
+            self.seen = []
