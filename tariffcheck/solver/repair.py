@@ -43,11 +43,14 @@ from ..orders.order import ContractEntry, ContractState, Order, OptionState
 from .concrete import ConcreteValidator
 from .encode import Encoder, Instance
 from .explain import Tie
+from .structure import Structure, state_of
 from .problem import DEFAULT_TIMEOUT_MS, Choice, Incomplete, OrderProblem, Workspace, choice_value
 from .verdict import VALID, InstanceKey, Verdict, field_path, involved_fields
 from ..dsl import ir
 
 DEFAULT_LOCKED = ("application_date", "notice_arrived")
+# a parent's count of children is not a choice of its own: it follows from the children's parents
+DEFAULT_WEIGHTS = {"children": 0}
 FIELD_KINDS = ("dim", "qty", "flag", "date", "option", "optqty", "optattr", "optdate", "holding", "odate",
                "parent", "children", "former")
 
@@ -88,28 +91,53 @@ class Repairer:
         self.tariff = tariff
         self.workspace = Workspace(Encoder(tariff), timeout_ms, optimize=True)
         self.concrete = concrete or ConcreteValidator(tariff)
+        self._reads: dict[tuple, set[str]] = {}  # per rule instance: the names of what it reads
 
     def repair(self, order: Order, k: int = 1, locks: list[str] = (), weights: dict[str, int] | None = None,
                unlock: list[str] = ()) -> RepairResult:
         if self.concrete.validate(order).status == VALID:
             return RepairResult("valid")
-        with self.workspace.open(order) as p:
-            locked = resolve_locks(p, list(locks), list(unlock))
-            return self._search(p, k, locked, resolve_weights(p, weights or {}))
+        for adding in (False, True):  # a contract is added only when nothing else will do
+            with self.workspace.open(order) as p:
+                locked = resolve_locks(p, list(locks), list(unlock))
+                structure = Structure.of(p, adding)
+                if adding and not structure.adds:
+                    break
+                result = self._search(p, k, locked, resolve_weights(p, weights or {}), structure)
+                if result.status != "none":
+                    return result
+        return result
 
-    def _search(self, p: OrderProblem, k: int, locked: set[str], weights: dict[str, int]) -> RepairResult:
+    def _search(self, p: OrderProblem, k: int, locked: set[str], weights: dict[str, int],
+                structure: Structure) -> RepairResult:
         o: z3.Optimize = p.solver
         ctx = p.encoder.ctx
-        o.add(p.rule_literals)
+        o.add([structure.guard(i) for i in p.instances])
+        o.add(p.shape() + structure.constraints())
         free = [c for c in p.choices if c.path not in locked]
         o.add([c.term for c in p.choices if c.path in locked])
-        o.add(self._structure(p))
         changed = {id(c): _changed(c) for c in free}
         zero = z3.IntVal(0, ctx)
         for c in free:  # MaxSAT (core-guided) over the fields kept, then the distance
             if weights[c.path]:
                 o.add_soft(z3.Not(changed[id(c)]), weights[c.path], id="changes")
-        o.minimize(z3.Sum([_distance(c) for c in free if c.number is not None and c.value is not None] + [zero]))
+        for i, keep in structure.keep.items():  # leaving a bare contract out is one change
+            if f"contracts[{i}]" in locked:
+                o.add(keep)
+            else:
+                o.add_soft(keep, weights.get(f"contracts[{i}]", 1), id="changes")
+        added_numbers = []
+        for i, (kind, _, add) in structure.adds.items():  # adding a contract is one change
+            o.add_soft(z3.Not(add), weights.get("contract", 1), id="changes")
+            slot = p.encoder.slot(kind, i)
+            added_numbers += [x for key, x in slot.vars.items() if key[0] in ("qty", "optqty", "optcount")
+                              and key[2] == "new"]
+        for (child, parent), b in structure.links.items():  # moving a child to another parent is one change
+            if parent is not None and p.order.contracts[child].parent == p.order.contracts[parent].id:
+                o.add_soft(b, weights.get(f"contracts[{child}].parent", 1), id="changes")
+        o.minimize(z3.Sum([_distance(c) for c in free if c.number is not None and c.value is not None
+                           and c.kind != "children"]
+                          + added_numbers + [zero]))
         out = RepairResult("repaired", locked=sorted(locked))
         try:
             while len(out.repairs) < k:
@@ -120,8 +148,12 @@ class Repairer:
                 if r == z3.unsat:
                     break
                 m = o.model()
-                moved = [c for c in free if z3.is_true(m.eval(changed[id(c)], model_completion=True))]
-                repair = self._realize(p, m, moved, weights)
+                gone = set(structure.dropped(m))
+                # a parent's count of children follows from where its children hang; the fields
+                # of a contract left out go with it
+                moved = [c for c in free if z3.is_true(m.eval(changed[id(c)], model_completion=True))
+                         and c.kind != "children" and c.slot not in gone]
+                repair = self._realize(p, m, moved, weights, structure)
                 if repair.verdict.status != VALID:
                     # the encoding and the concrete validator disagree: never show it as a repair
                     out.complete = False
@@ -129,31 +161,18 @@ class Repairer:
                                   f"({', '.join(sorted(v.key.rule for v in repair.verdict.violations))})")
                     break
                 out.repairs.append(repair)
-                o.add(z3.Or([z3.Not(changed[id(c)]) for c in moved] + [z3.BoolVal(False, ctx)]))
+                dropped = [structure.keep[i] for i in structure.dropped(m)]
+                added = [z3.Not(structure.adds[i][2]) for i in structure.added(m)]
+                o.add(z3.Or([z3.Not(changed[id(c)]) for c in moved] + dropped + added + [z3.BoolVal(False, ctx)]))
         except Incomplete as e:
             out.complete, out.reason = False, e.reason
         if not out.repairs:
             out.status = "none" if out.complete else "unknown"
         return out
 
-    # ---- what may change about the order's structure ------------------------------------------
-    def _structure(self, p: OrderProblem) -> list[z3.BoolRef]:
-        """A required dimension keeps a value. A new contract may gain a parent (a new parent
-        contract), a new parent contract may give up children; in a change or cancellation
-        request the structure stays."""
-        out = p.shape()
-        for c in p.choices:
-            if c.kind not in ("parent", "children"):
-                continue
-            entry = p.order.contracts[c.slot]
-            if p.order.request != "new" or (c.kind == "parent" and entry.parent is not None):
-                out.append(c.term)
-            elif c.kind == "children":
-                out.append(c.number <= c.value)
-        return out
-
     # ---- from a model back to an order --------------------------------------------------------
-    def _realize(self, p: OrderProblem, m: z3.ModelRef, moved: list[Choice], weights: dict[str, int]) -> Repair:
+    def _realize(self, p: OrderProblem, m: z3.ModelRef, moved: list[Choice], weights: dict[str, int],
+                 structure: Structure) -> Repair:
         order = p.order
         enc = p.encoder
         new = copy.deepcopy(order)
@@ -168,11 +187,9 @@ class Repairer:
             if entry.cancelled:
                 continue
             slot = enc.slot(entry.kind, entry.index)
-            entry.new = _state(slot, m)
+            entry.new = state_of(slot, m)
             entry.former = {key for key, b in slot.former.items() if z3.is_true(m.eval(b, model_completion=True))}
-        notes = self._restructure(p, m, new)
-        new.notes = list(order.notes) + notes
-        verdict = self.concrete.validate(new)
+        new.notes = list(order.notes) + structure.apply(m, new)
         dist = {c.path: abs(m.eval(c.number, model_completion=True).as_long() - c.value)
                 for c in p.choices if c.number is not None and c.value is not None}
         moved_paths = {c.path for c in moved}
@@ -181,81 +198,80 @@ class Repairer:
             # an option dropped moves its count and the quantities that go with it
             d = dist.get(c.path, 0) + sum(v for path, v in dist.items()
                                           if path.startswith(c.path + ".") and path not in moved_paths)
-            changes.append(Change(c.path, choice_value(c, order), choice_value(c, new), weights[c.path], d,
-                                  self._satisfies(p, m, c, new)))
-        return Repair(changes, sum(ch.weight for ch in changes), sum(dist.values()), new, verdict)
-
-    def _restructure(self, p: OrderProblem, m: z3.ModelRef, new: Order) -> list[str]:
-        """Give the contracts that gained a parent, and the children a parent gave up, new parent
-        contracts of their own, as the model's structure says."""
-        notes = []
-        taken = {e.id for e in new.contracts}
-
-        def new_parent(kind_id: str, like: ContractEntry | None, child: ContractEntry) -> None:
-            base = f"{child.id}-parent"
-            pid, n = base, 2
-            while pid in taken:
-                pid, n = f"{base}-{n}", n + 1
-            taken.add(pid)
-            state = copy.deepcopy(like.new) if like is not None else ContractState()
-            parent = ContractEntry(pid, kind_id, None, state, ContractState(), False, len(new.contracts),
-                                   children={child.kind: 1})
-            new.contracts.append(parent)
-            child.parent = pid
-            notes.append(f"contract `{child.id}` has a new parent contract `{pid}`")
-
-        for c in p.choices:
-            if c.kind not in ("parent", "children") or z3.is_true(m.eval(c.term, model_completion=True)):
+            after = m.eval(c.number, model_completion=True).as_long() if c.kind == "children" else choice_value(c, new)
+            changes.append(Change(c.path, choice_value(c, order), after, weights[c.path], d,
+                                  self._satisfies(p, m, c, new, set(structure.dropped(m)))))
+        for i in structure.dropped(m):  # its rules no longer apply: the ones that failed are met
+            entry = new.contracts[i]
+            broken = [self._tie(inst, new) for inst in p.instances
+                      if inst.slot == i and z3.is_false(m.eval(inst.term, model_completion=True))]
+            changes.append(Change(f"contracts[{i}]", entry.id, None, weights.get(f"contracts[{i}]", 1), 0, broken))
+            new.notes.append(f"contract `{entry.id}` is left out of the order")
+        for e, before in zip(new.contracts, order.contracts):  # a child moved to another parent
+            if before.parent is None or e.parent == before.parent or e.index in structure.dropped(m):
                 continue
-            entry = new.contracts[c.slot]
-            if c.kind == "parent":
-                kind = self.tariff.contracts[entry.kind].parent
-                like = next((e for e in new.contracts if e.kind == kind), None)
-                new_parent(kind, like, entry)
-            else:
-                child_kind = c.path.rsplit(".", 1)[1]
-                keep = m.eval(c.number, model_completion=True).as_long()
-                mine = [e for e in new.contracts if e.parent == entry.id and e.kind == child_kind]
-                for child in mine[keep:]:
-                    new_parent(entry.kind, entry, child)
-                entry.children[child_kind] = keep
-        return notes
+            met = []  # undone, the old parent has one child more and the new one one less
+            for pid, step in ((before.parent, 1), (e.parent, -1)):
+                q = next((x for x in order.contracts if x.id == pid), None)
+                if q is None:
+                    continue  # a new parent contract: it has no rules in the model
+                n = p.encoder.slot(q.kind, q.index).children[e.kind]
+                undo = [(n, z3.IntVal(m.eval(n, model_completion=True).as_long() + step, p.encoder.ctx))]
+                met += [self._tie(inst, new) for inst in p.instances if inst.slot == q.index and
+                        z3.is_false(m.eval(z3.substitute(inst.term, *undo), model_completion=True))]
+            changes.append(Change(f"contracts[{e.index}].parent", before.parent, e.parent,
+                                  weights.get(f"contracts[{e.index}].parent", 1), 0, met))
+        for i in structure.added(m):  # the parent's rules about its children are met
+            kind, parent, _ = structure.adds[i]
+            entry = next(e for e in new.contracts[len(order.contracts):] if e.kind == kind and
+                         e.parent == new.contracts[parent].id)
+            n = p.encoder.slot(new.contracts[parent].kind, parent).children[kind]
+            less = [(n, z3.IntVal(m.eval(n, model_completion=True).as_long() - 1, p.encoder.ctx))]
+            met = [self._tie(inst, new) for inst in p.instances if inst.slot == parent and
+                   z3.is_false(m.eval(z3.substitute(inst.term, *less), model_completion=True))]
+            changes.append(Change(f"contracts[{entry.index}]", None, entry.id, weights.get("contract", 1), 0, met))
+        final = structure.finish(m, new)
+        verdict = self.concrete.validate(final)
+        return Repair(changes, sum(ch.weight for ch in changes), sum(dist.values()), final, verdict)
 
-    def _satisfies(self, p: OrderProblem, m: z3.ModelRef, c: Choice, new: Order) -> list[Tie]:
+    @staticmethod
+    def _tie(inst: Instance, order: Order) -> Tie:
+        entry = order.contracts[inst.slot]
+        fields = tuple(involved_fields(inst.rule.condition(inst.subject), order, entry))
+        return Tie(InstanceKey(inst.rule.id, inst.slot, inst.subject), inst.rule, entry.id, fields)
+
+    def _satisfies(self, p: OrderProblem, m: z3.ModelRef, c: Choice, new: Order, gone: set[int]) -> list[Tie]:
         """The rule instances that the repaired order satisfies and that would break were this
         one change undone (its fields back as the order gave them, everything else repaired)."""
         undo = c.pins()
         touched = {str(v) for v, _ in undo}
         out = []
         for inst in p.instances:
+            if inst.slot in gone:
+                continue  # a contract left out: its rules no longer apply
             term = inst.term
-            if not touched & _names(term):
+            key = (inst.rule.id, inst.slot, inst.subject)
+            if key not in self._reads:
+                self._reads[key] = _names(term)
+            if not touched & self._reads[key]:
                 continue
             if z3.is_false(m.eval(z3.substitute(term, *undo), model_completion=True)):
-                entry = new.contracts[inst.slot]
-                fields = tuple(involved_fields(inst.rule.condition(inst.subject), new, entry))
-                out.append(Tie(InstanceKey(inst.rule.id, inst.slot, inst.subject), inst.rule, entry.id, fields))
+                out.append(self._tie(inst, new))
         return out
 
 
-_NAMES: dict[int, set[str]] = {}
-
-
 def _names(term: z3.ExprRef) -> set[str]:
-    """The names of the constants a term reads (cached per term)."""
-    key = term.get_id()
-    if key not in _NAMES:
-        seen, out, todo = set(), set(), [term]
-        while todo:
-            t = todo.pop()
-            if t.get_id() in seen:
-                continue
-            seen.add(t.get_id())
-            if z3.is_const(t) and t.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-                out.add(str(t))
-            todo.extend(t.children())
-        _NAMES[key] = out
-    return _NAMES[key]
+    """The names of the constants a term reads."""
+    seen, out, todo = set(), set(), [term]
+    while todo:
+        t = todo.pop()
+        if t.get_id() in seen:
+            continue
+        seen.add(t.get_id())
+        if z3.is_const(t) and t.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            out.add(str(t))
+        todo.extend(t.children())
+    return out
 
 
 def _changed(c: Choice) -> z3.BoolRef:
@@ -266,43 +282,6 @@ def _changed(c: Choice) -> z3.BoolRef:
 def _distance(c: Choice) -> z3.ArithRef:
     d = c.number - c.value
     return z3.If(d >= 0, d, -d)
-
-
-def _state(slot, m: z3.ModelRef) -> ContractState:
-    """A contract's new state as the model gives it."""
-    def val(x):
-        return m.eval(x, model_completion=True)
-
-    kind = slot.kind
-    v = slot.vars
-    st = ContractState()
-    for d, dim in kind.dimensions.items():
-        i = val(v[("dim", (d,), "new")]).as_long()
-        st.dims[d] = list(dim.values)[i] if i >= 0 else None
-    for q in kind.quantities:
-        st.quantities[q] = val(v[("qty", (q,), "new")]).as_long()
-    for f in kind.flags:
-        st.flags[f] = z3.is_true(val(v[("flag", (f,), "new")]))
-    for d in kind.dates:
-        key = ("date", (d,), "new")
-        if z3.is_true(val(slot.known[key])):
-            st.dates[d] = val(v[key]).as_long()
-    for o in kind.options.values():
-        if not z3.is_true(val(v[("opt", (o.id,), "new")])):
-            continue
-        ost = OptionState(count=val(v[("optcount", (o.id,), "new")]).as_long())
-        for q in o.quantities:
-            ost.quantities[q] = val(v[("optqty", (o.id, q), "new")]).as_long()
-        for a in o.attributes.values():
-            for value in a.values:
-                if z3.is_true(val(v[("optattr", (o.id, a.id, value), "new")])):
-                    ost.designations.add((a.id, value))
-        for d in o.dates:
-            key = ("optdate", (o.id, d), "new")
-            if z3.is_true(val(slot.known[key])):
-                ost.dates[d] = val(v[key]).as_long()
-        st.options[o.id] = ost
-    return st
 
 
 # ---- naming fields ------------------------------------------------------------------------------
@@ -365,7 +344,7 @@ def resolve_weights(p: OrderProblem, weights: dict[str, int]) -> dict[str, int]:
             [Diagnostic("E002", f"weight `{k}` must be a whole number from 0 up") for k in neg])
     out = {}
     for c in p.choices:
-        w = weights.get(c.kind, 1)
+        w = weights.get(c.kind, DEFAULT_WEIGHTS.get(c.kind, 1))
         for k, kw in weights.items():
             if k not in FIELD_KINDS and _matches(k, c, p):
                 w = kw
