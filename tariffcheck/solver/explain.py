@@ -24,7 +24,7 @@ import z3
 from ..dsl import model as M
 from ..orders.order import Order
 from .encode import Encoder, Instance
-from .problem import DEFAULT_TIMEOUT_MS, Choice, Incomplete, OrderProblem, Workspace, choice_value
+from .problem import DEFAULT_TIMEOUT_MS, Choice, Incomplete, OrderProblem, Workspaces, choice_value
 from .verdict import InstanceKey, involved_fields
 
 DEFAULT_LIMIT = 10
@@ -70,7 +70,7 @@ class Explainer:
     def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS):
         self.tariff = tariff
         self.timeout_ms = timeout_ms
-        self.workspace = Workspace(Encoder(tariff), timeout_ms)
+        self.workspace = Workspaces(Encoder(tariff), timeout_ms)
 
     # ---- why is the order invalid -------------------------------------------------------------
     def explain(self, order: Order, limit: int = 1) -> Explanation:

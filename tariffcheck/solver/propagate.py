@@ -32,7 +32,7 @@ from ..orders.decode import MAX_COUNT
 from ..orders.order import Order
 from .encode import Encoder, Fact
 from .explain import Conflict, minimal_conflict
-from .problem import DEFAULT_TIMEOUT_MS, Incomplete, OrderProblem, Workspace
+from .problem import DEFAULT_TIMEOUT_MS, Incomplete, OrderProblem, Workspaces
 
 FINITE = ("option", "flag", "holding", "dim", "optattr")
 NUMERIC = ("qty", "optqty")
@@ -79,7 +79,7 @@ class Propagation:
 class Propagator:
     def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS):
         self.tariff = tariff
-        self.workspace = Workspace(Encoder(tariff), timeout_ms)
+        self.workspace = Workspaces(Encoder(tariff), timeout_ms)
 
     def propagate(self, order: Order) -> Propagation:
         with self.workspace.open(order) as p:

@@ -44,7 +44,7 @@ from .concrete import ConcreteValidator
 from .encode import Encoder, Instance
 from .explain import Tie
 from .structure import Structure, state_of
-from .problem import DEFAULT_TIMEOUT_MS, Choice, Incomplete, OrderProblem, Workspace, choice_value
+from .problem import DEFAULT_TIMEOUT_MS, Choice, Incomplete, OrderProblem, Workspaces, choice_value
 from .verdict import VALID, InstanceKey, Verdict, field_path, involved_fields
 from ..dsl import ir
 
@@ -89,7 +89,7 @@ class Repairer:
     def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS,
                  concrete: ConcreteValidator | None = None):
         self.tariff = tariff
-        self.workspace = Workspace(Encoder(tariff), timeout_ms, optimize=True)
+        self.workspace = Workspaces(Encoder(tariff), timeout_ms, optimize=True)
         self.concrete = concrete or ConcreteValidator(tariff)
         self._reads: dict[tuple, set[str]] = {}  # per rule instance: the names of what it reads
 
