@@ -4,6 +4,8 @@
     checker = Checker("secure-endpoint")        # load and compile once
     verdict = checker.check(order_dict)          # then call per order
     verdict.status, [v.rule.id for v in verdict.violations]
+    checker.explain(order_dict)                  # the smallest sets of choices that conflict
+    checker.repair(order_dict, k=3)              # the nearest valid orders
 
 A malformed order raises `OrderError` (a DiagnosticError) naming each bad field; it never
 yields a verdict.
@@ -21,7 +23,10 @@ from .orders.order import Order
 from .solver.check import Z3Validator
 from .solver.concrete import ConcreteValidator
 from .solver.derived_dates import DateCalculator, DerivedDay
+from .solver.explain import Explainer, Explanation
 from .solver.fees import FeeCalculator, QuoteLine, read_price_book
+from .solver.problem import DEFAULT_TIMEOUT_MS
+from .solver.repair import Repairer, RepairResult
 from .solver.verdict import Verdict
 
 OrderError = DiagnosticError
@@ -32,14 +37,19 @@ def load_tariff(name_or_path: str) -> Tariff:
 
 
 class Checker:
-    """One tariff, compiled once for both evaluation paths (the Z3 one on first use)."""
+    """One tariff, compiled once for both evaluation paths (the Z3 one on first use).
 
-    def __init__(self, tariff: Tariff | str):
+    `timeout_ms` is the time limit of each solver call that explanations and repairs make."""
+
+    def __init__(self, tariff: Tariff | str, timeout_ms: int = DEFAULT_TIMEOUT_MS):
         self.tariff = tariff if isinstance(tariff, Tariff) else load_tariff(tariff)
+        self.timeout_ms = timeout_ms
         self.concrete = ConcreteValidator(self.tariff)
         self._z3: Z3Validator | None = None
         self._dates: DateCalculator | None = None
         self._fees: FeeCalculator | None = None
+        self._explainer: Explainer | None = None
+        self._repairer: Repairer | None = None
 
     @property
     def z3(self) -> Z3Validator:
@@ -74,6 +84,39 @@ class Checker:
         if engine == "z3":
             return self.z3.validate(decoded)
         return self.concrete.validate(decoded)
+
+    @property
+    def explainer(self) -> Explainer:
+        if self._explainer is None:
+            self._explainer = Explainer(self.tariff, self.timeout_ms)
+        return self._explainer
+
+    @property
+    def repairer(self) -> Repairer:
+        if self._repairer is None:
+            self._repairer = Repairer(self.tariff, self.timeout_ms, concrete=self.concrete)
+        return self._repairer
+
+    def explain(self, order: dict | str | bytes | Order, limit: int = 1) -> Explanation:
+        """Why the order is invalid: up to `limit` minimal sets of the customer's choices that
+        cannot stand together, each with the rules that tie them (docs/explain.md)."""
+        decoded = order if isinstance(order, Order) else self.decode(order)
+        return self.explainer.explain(decoded, limit)
+
+    def why_not(self, order: dict | str | bytes | Order, option: str, contract: str | None = None) -> Explanation:
+        """Why option `option` (its id or official name) cannot be added to the order: the
+        minimal set of the customer's choices that keeps it out. `contract` is the id of the
+        contract to add it to; by default the first one that may have it and lacks it."""
+        decoded = order if isinstance(order, Order) else self.decode(order)
+        return self.explainer.why_not(decoded, option, contract)
+
+    def repair(self, order: dict | str | bytes | Order, k: int = 1, locks=(), weights: dict[str, int] | None = None,
+               unlock=()) -> RepairResult:
+        """Up to `k` nearest valid orders, cheapest first. `locks` names fields to keep as they
+        are, `unlock` default locks to free (the application and notice days), `weights` the
+        cost of changing a kind of field or a field (docs/explain.md)."""
+        decoded = order if isinstance(order, Order) else self.decode(order)
+        return self.repairer.repair(decoded, k, list(locks), weights, list(unlock))
 
 
 _checkers: dict[tuple[str, str], Checker] = {}  # (path, content hash) -> compiled checker

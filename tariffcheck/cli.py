@@ -1,8 +1,9 @@
 """The `tariff` command: a thin layer over the library API.
 
 Exit codes: 0 valid (or success), 1 invalid (for `test`: a case fails, or a rule is not
-covered under --require-coverage), 2 bad input (spec, order or test file), 3 no verdict (the
-solver ran out of time). Errors go to stderr in the compiler style of
+covered under --require-coverage; for `explain`: conflicts were found; for `repair`: no repair
+exists), 2 bad input (spec, order, test file or arguments), 3 no verdict (the solver ran out of
+time before finding anything). Errors go to stderr in the compiler style of
 dsl/diagnostics.py; no traceback reaches a user.
 """
 
@@ -18,6 +19,9 @@ from .dsl.diagnostics import DiagnosticError, render_all
 from .orders.decode import read_order_text
 from .orders.schema import order_schema
 from .report import check_report
+from .solver.explain import DEFAULT_LIMIT
+from .solver.problem import DEFAULT_TIMEOUT_MS
+from .solver.repair import DEFAULT_LOCKED
 
 EXIT_VALID, EXIT_INVALID, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 
@@ -40,7 +44,7 @@ def _read_order(path: str) -> object:
 def _order_command(args, compute, report) -> object:
     """Load the tariff, decode the order, compute a result and print it with a report module
     (its `to_json` and `to_text`); returns the result."""
-    checker = Checker(catalog.load(args.tariff))
+    checker = Checker(catalog.load(args.tariff), getattr(args, "timeout", DEFAULT_TIMEOUT_MS))
     order = checker.decode(_read_order(args.order))
     result = compute(checker, order)
     if args.format == "json":
@@ -68,6 +72,57 @@ def cmd_quote(args) -> int:
     prices = _read_order(args.prices) if args.prices else None  # JSON, read with the same limits
     _order_command(args, lambda c, o: c.quote(o, prices), quote_report)
     return EXIT_VALID
+
+
+def cmd_explain(args) -> int:
+    from .report import explain_report
+
+    if args.limit is not None and not args.all:
+        args.usage_error("`--limit` caps how many conflicts `--all` lists: give it with `--all`")
+    if args.contract is not None and args.why_not is None:
+        args.usage_error("`--contract` names the contract `--why-not` adds the option to: give it with `--why-not`")
+    if args.why_not is not None and args.all:
+        args.usage_error("`--why-not` gives one reason; it does not go with `--all`")
+    if args.why_not is not None:
+        compute = lambda c, o: c.why_not(o, args.why_not, args.contract)  # noqa: E731
+    else:
+        limit = (args.limit or DEFAULT_LIMIT) if args.all else 1
+        compute = lambda c, o: c.explain(o, limit)  # noqa: E731
+    explanation = _order_command(args, compute, explain_report)
+    return {"valid": EXIT_VALID, "invalid": EXIT_INVALID}.get(explanation.status, EXIT_UNKNOWN)
+
+
+def cmd_repair(args) -> int:
+    from .report import repair_report
+
+    weights = dict(args.weight)  # a name given twice: the last weight counts
+    result = _order_command(args, lambda c, o: c.repair(o, args.max, args.lock, weights, args.unlock),
+                            repair_report)
+    return {"valid": EXIT_VALID, "repaired": EXIT_VALID, "none": EXIT_INVALID}.get(result.status, EXIT_UNKNOWN)
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"`{text}` must be 1 or more")
+    return n
+
+
+def _weight(text: str) -> tuple[str, int]:
+    name, eq, number = text.rpartition("=")
+    if not eq or not name.strip():
+        raise argparse.ArgumentTypeError(f"`{text}` is not NAME=N: write a kind of field or a field, `=`, and a "
+                                         "whole number, e.g. `option=3` or `se-1.accounts=2`")
+    try:
+        n = int(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}`: the weight `{number}` is not a whole number") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"`{text}`: a weight is a whole number from 0 up")
+    return name.strip(), n
 
 
 def cmd_schema(args) -> int:
@@ -142,6 +197,41 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--lang", choices=("en", "ja"), default="en")
     q.add_argument("--format", choices=("text", "json"), default="text")
     q.set_defaults(run=cmd_quote)
+
+    x = sub.add_parser("explain", help="show why an order is invalid: the smallest sets of the customer's "
+                                       "choices that cannot stand together, each with its clauses")
+    x.add_argument("--tariff", required=True, help="a bundled tariff's name (see `tariff list`) or a .tariff file")
+    x.add_argument("order", help="the order's JSON file, or - for standard input")
+    x.add_argument("--all", action="store_true", help="list every minimal conflict, not just one")
+    x.add_argument("--limit", type=_positive, metavar="N",
+                   help=f"with --all, stop after N conflicts (default: {DEFAULT_LIMIT})")
+    x.add_argument("--why-not", metavar="OPTION",
+                   help="instead, say why OPTION (its id or official name) cannot be added to the order")
+    x.add_argument("--contract", metavar="ID", help="with --why-not, the id of the contract to add the option to")
+    x.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the messages")
+    x.add_argument("--format", choices=("text", "json"), default="text")
+    x.add_argument("--timeout", type=_positive, metavar="MS", default=DEFAULT_TIMEOUT_MS,
+                   help="time limit of each solver call, in milliseconds (default: %(default)s)")
+    x.set_defaults(run=cmd_explain, usage_error=x.error)
+
+    r = sub.add_parser("repair", help="find the nearest valid orders: which choices to change, and to what")
+    r.add_argument("--tariff", required=True, help="a bundled tariff's name (see `tariff list`) or a .tariff file")
+    r.add_argument("order", help="the order's JSON file, or - for standard input")
+    r.add_argument("--max", type=_positive, metavar="K", default=1, help="list up to K repairs, cheapest first "
+                   "(default: %(default)s)")
+    r.add_argument("--lock", action="append", default=[], metavar="FIELD",
+                   help="keep FIELD as the order gives it: a path (contracts[1].accounts), a contract id and "
+                        "a field (se-1.accounts), or a field's id or official name; may be repeated")
+    r.add_argument("--unlock", action="append", default=[], choices=DEFAULT_LOCKED, metavar="FIELD",
+                   help="let a field kept by default change: " + ", ".join(DEFAULT_LOCKED))
+    r.add_argument("--weight", action="append", default=[], type=_weight, metavar="NAME=N",
+                   help="the cost of changing a kind of field (dim, qty, flag, date, option, optqty, ...) or "
+                        "a field (default 1; 0 makes it free); may be repeated")
+    r.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the messages")
+    r.add_argument("--format", choices=("text", "json"), default="text")
+    r.add_argument("--timeout", type=_positive, metavar="MS", default=DEFAULT_TIMEOUT_MS,
+                   help="time limit of each solver call, in milliseconds (default: %(default)s)")
+    r.set_defaults(run=cmd_repair)
 
     s = sub.add_parser("schema", help="print the JSON Schema of a tariff's orders")
     s.add_argument("--tariff", required=True)

@@ -6,6 +6,9 @@ field is removed or changes meaning.
 
 from __future__ import annotations
 
+import json
+import re
+
 from ..catalog import display_path
 from ..dsl import model as M
 from ..orders.order import Order
@@ -18,11 +21,21 @@ def tariff_json(t: M.Tariff) -> dict:
     return {"id": t.id, "title": t.title, "version": t.version, "content_hash": t.content_hash}
 
 
-def _display(t: M.Tariff, order: Order, v: Violation, path: str, value):
+_CONTRACT = re.compile(r"contracts\[(\d+)\]\.")
+
+
+def contract_index(path: str) -> int | None:
+    """The index of the contract a field path is in (`contracts[1].accounts` → 1)."""
+    m = _CONTRACT.match(path)
+    return int(m.group(1)) if m else None
+
+
+def display_value(t: M.Tariff, order: Order, path: str, value):
     """Show a dimension's value by its official name, as the order-entry screen does."""
-    if v.key.contract is None or not isinstance(value, str):
+    i = contract_index(path)
+    if i is None or not isinstance(value, str) or i >= len(order.contracts):
         return value
-    kind = t.contracts[order.contracts[v.key.contract].kind]
+    kind = t.contracts[order.contracts[i].kind]
     last = path.rsplit(".", 1)[-1]
     dim = kind.dimensions.get(last)
     if dim is not None and value in dim.values:
@@ -31,20 +44,17 @@ def _display(t: M.Tariff, order: Order, v: Violation, path: str, value):
 
 
 def violation_json(t: M.Tariff, order: Order, v: Violation) -> dict:
-    kind = t.contracts[v.rule.scope]
     out = {
         "rule": v.rule.id,
         "kind": v.rule.kind,
         "clause": v.rule.citation.to_json(),
         "also": [c.to_json() for c in v.rule.also],
         "contract": v.contract_id,
-        "subject": None,
+        "subject": subject_json(t, v.rule, v.key.subject),
         "message": {"ja": v.message(t, "ja"), "en": v.message(t, "en")},
-        "fields": [{"path": p, "value": _display(t, order, v, p, x)} for p, x in v.fields],
-        "source": {"file": display_path(v.rule.span.file), "line": v.rule.span.line},
+        "fields": [{"path": p, "value": display_value(t, order, p, x)} for p, x in v.fields],
+        "source": source_json(v.rule),
     }
-    if v.key.subject is not None:
-        out["subject"] = {"id": v.key.subject, "name": kind.options[v.key.subject].label}
     if v.values:
         out["values"] = dict(v.values)  # the days the message names, e.g. the earliest valid day
     return out
@@ -64,8 +74,12 @@ def to_json(t: M.Tariff, order: Order, verdict: Verdict) -> dict:
     return out
 
 
+def heading(t: M.Tariff) -> str:
+    return f"{t.title} ({t.id}, as of {t.version})"
+
+
 def to_text(t: M.Tariff, order: Order, verdict: Verdict, lang: str = "en") -> str:
-    head = f"{t.title} ({t.id}, as of {t.version})"
+    head = heading(t)
     n = len(verdict.violations)
     if verdict.status == "valid":
         word = {"en": "valid", "ja": "有効"}[lang]
@@ -81,23 +95,43 @@ def to_text(t: M.Tariff, order: Order, verdict: Verdict, lang: str = "en") -> st
         lines = [f"{head}: {word}"]
         for v in verdict.violations:
             lines.append("")
-            clause = str(v.rule.citation)
-            if v.rule.also:
-                clause += " (" + ("also " if lang == "en" else "関連: ") + ", ".join(str(c) for c in v.rule.also) + ")"
-            where = f"contract `{v.contract_id}`"
-            if v.key.subject is not None:
-                where += f", {t.contracts[v.rule.scope].options[v.key.subject].label}"
-            lines.append(f"  ✗ {clause}  [{v.rule.id}]  {where}")
+            lines.append(f"  ✗ {rule_line(t, v.rule, v.contract_id, v.key.subject, lang)}")
             lines.append(f"    {v.message(t, lang)}")
             for p, x in v.fields:
-                lines.append(f"      {p} = {_show(_display(t, order, v, p, x))}")
-            lines.append(f"    --> {display_path(v.rule.span.file)}:{v.rule.span.line}")
+                lines.append(f"      {p} = {show_value(display_value(t, order, p, x))}")
+            lines.append(f"    {source_line(v.rule)}")
     for note in order.notes:
         lines.append(f"  note: {note}")
     return "\n".join(lines)
 
 
-def _show(x) -> str:
+def rule_line(t: M.Tariff, rule: M.Rule, contract_id: str | None, subject: str | None, lang: str) -> str:
+    """A rule instance in one line: its clauses, its id, the contract and the option it is about."""
+    clause = str(rule.citation)
+    if rule.also:
+        clause += " (" + ("also " if lang == "en" else "関連: ") + ", ".join(str(c) for c in rule.also) + ")"
+    where = f"contract `{contract_id}`"
+    if subject is not None:
+        where += f", {t.contracts[rule.scope].options[subject].label}"
+    return f"{clause}  [{rule.id}]  {where}"
+
+
+def subject_json(t: M.Tariff, rule: M.Rule, subject: str | None) -> dict | None:
+    if subject is None:
+        return None
+    return {"id": subject, "name": t.contracts[rule.scope].options[subject].label}
+
+
+def source_json(rule: M.Rule) -> dict:
+    return {"file": display_path(rule.span.file), "line": rule.span.line}
+
+
+def source_line(rule: M.Rule) -> str:
+    return f"--> {display_path(rule.span.file)}:{rule.span.line}"
+
+
+def show_value(x) -> str:
+    """A value as text: JSON's spelling, and `(not given)` for a field the order leaves out."""
     if x is True:
         return "true"
     if x is False:
@@ -106,4 +140,6 @@ def _show(x) -> str:
         return "(not given)"
     if isinstance(x, str):
         return f'"{x}"'
+    if isinstance(x, (list, tuple)):
+        return json.dumps(list(x), ensure_ascii=False)
     return str(x)

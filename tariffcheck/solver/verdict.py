@@ -6,6 +6,7 @@ never see a Z3 model or a Python closure.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..dsl import ir
@@ -33,13 +34,30 @@ class Violation:
     values: dict[str, str] = field(default_factory=dict)  # the message's `{name}` days, as text
 
     def message(self, tariff: M.Tariff, lang: str) -> str:
-        text = self.rule.messages[lang]
-        if self.key.subject is not None and self.key.contract is not None:
-            kind = tariff.contracts[self.rule.scope]
-            text = text.replace("{it}", kind.options[self.key.subject].label)
-        for name, value in self.values.items():
-            text = text.replace("{" + name + "}", value)
+        subject = self.key.subject if self.key.contract is not None else None
+        return rule_message(tariff, self.rule, subject, self.values, lang)
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_SENTENCE = re.compile(r"(?<=。)|(?<=[.;])\s+")  # after 。, or after . or ; and a space
+
+
+def rule_message(tariff: M.Tariff, rule: M.Rule, subject: str | None, values: dict[str, str], lang: str) -> str:
+    """A rule's message in `lang`: `{it}` is the subject option's official name and each other
+    `{name}` its value in `values`. A sentence whose placeholder has no value is left out, so a
+    reader never sees a raw `{name}`; what remains still says what the rule requires."""
+    text = rule.messages[lang]
+    if subject is not None:
+        text = text.replace("{it}", tariff.contracts[rule.scope].options[subject].label)
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value)
+    if not _PLACEHOLDER.search(text):
         return text
+    kept = [s for s in _SENTENCE.split(text) if s and not _PLACEHOLDER.search(s)]
+    if not kept:
+        return _PLACEHOLDER.sub("…", text)
+    out = (" " if lang == "en" else "").join(kept)
+    return out[:-1] + "." if out.endswith(";") else out
 
 
 @dataclass
