@@ -211,7 +211,7 @@ class Encoder:
                 field=ir.Field("holds", (s,)), vars=(b,))
         for key, b in ov.holds_value.items():
             add(f"holdings.{'.'.join(key)}", b if key in order.holding_values else z3.Not(b), kind="holding",
-                choice=f"holdings.{key[0]}.{key[1]}", vars=(b,))
+                choice=f"holdings.{key[0]}", vars=(b,))  # one choice: the service held, and how
         for entry in order.contracts:
             out.extend(self.entry_facts(entry))
         return out

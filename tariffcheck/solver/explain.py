@@ -169,7 +169,7 @@ class Explainer:
 
         entries = [e for e in order.contracts if not e.cancelled and (contract is None or e.id == contract)]
         if contract is not None and not entries:
-            raise DiagnosticError([Diagnostic("E001", f"the order has no contract `{contract}` that continues",
+            raise DiagnosticError([Diagnostic("O003", f"the order has no contract `{contract}` that continues",
                                               help="name a contract by its `id` in the order")])
         for e in entries:
             opt = self.tariff.contracts[e.kind].option(option)
@@ -177,7 +177,7 @@ class Explainer:
                 return e, opt
         known = any(self.tariff.contracts[e.kind].option(option) for e in entries)
         msg = f"every contract already has `{option}`" if known else f"`{option}` is not an option of the order's contracts"
-        raise DiagnosticError([Diagnostic("E001", msg, help="see `tariff schema` for the options")])
+        raise DiagnosticError([Diagnostic("O003", msg, help="see `tariff schema` for the options")])
 
 
 def minimal_conflict(p: OrderProblem, candidates: list[Choice], fixed: list[z3.BoolRef]) -> Conflict:

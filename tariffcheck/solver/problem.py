@@ -233,6 +233,10 @@ def choice_value(choice: Choice, order: Order):
 
     entry = order.contracts[choice.slot] if choice.slot is not None else None
     f = choice.facts[0]
+    if f.kind == "holding" and len(choice.facts) > 1:  # a held service, with its values if it has them
+        service = choice.path.split(".")[1]
+        values = sorted(f"{d}={v}" for s, d, v in order.holding_values if s == service)
+        return values or (service in order.holdings)
     if f.field is not None:
         return field_value(f.field, order, entry)
     if f.kind == "optattr":  # one attribute's designations
@@ -241,7 +245,4 @@ def choice_value(choice: Choice, order: Order):
         opt_id = choice.path.split(".options.")[1].split(".")[0]
         opt = st.options.get(opt_id)
         return sorted(v for a, v in (opt.designations if opt else ()) if a == attr)
-    if f.kind == "holding":  # one held service's values of one dimension
-        service, dim = choice.path.split(".")[1:3]
-        return sorted(v for s, d, v in order.holding_values if s == service and d == dim)
     return None

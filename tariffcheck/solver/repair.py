@@ -116,6 +116,10 @@ class Repairer:
         o.add(p.shape() + structure.constraints())
         free = [c for c in p.choices if c.path not in locked]
         o.add([c.term for c in p.choices if c.path in locked])
+        for c in free:  # a date given is moved, never taken away
+            if c.kind in ("odate", "date", "optdate") and c.value is not None:
+                known = c.facts[0].vars[1]
+                o.add(known if c.under is None else z3.Implies(c.under, known))
         changed = {id(c): _changed(c) for c in free}
         zero = z3.IntVal(0, ctx)
         for c in free:  # MaxSAT (core-guided) over the fields kept, then the distance
