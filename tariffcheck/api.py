@@ -110,6 +110,21 @@ class Checker:
         decoded = order if isinstance(order, Order) else self.decode(order)
         return self.explainer.why_not(decoded, option, contract)
 
+    def options(self, partial: dict | str | bytes | Order):
+        """For an order being filled in (every field it leaves out is open), what each open field
+        may still be, which values are forced and which impossible, each with its reason."""
+        from .orders.decode import decode_partial_order
+        from .solver.propagate import Propagator
+
+        if isinstance(partial, Order):
+            decoded = partial
+        else:
+            decoded = decode_partial_order(read_order_text(partial) if isinstance(partial, (str, bytes)) else partial,
+                                           self.tariff)
+        if getattr(self, "_propagator", None) is None:
+            self._propagator = Propagator(self.tariff, self.timeout_ms)
+        return self._propagator.propagate(decoded)
+
     def repair(self, order: dict | str | bytes | Order, k: int = 1, locks=(), weights: dict[str, int] | None = None,
                unlock=()) -> RepairResult:
         """Up to `k` nearest valid orders, cheapest first. `locks` names fields to keep as they

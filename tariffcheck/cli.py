@@ -92,6 +92,21 @@ def cmd_explain(args) -> int:
     return {"valid": EXIT_VALID, "invalid": EXIT_INVALID}.get(explanation.status, EXIT_UNKNOWN)
 
 
+def cmd_options(args) -> int:
+    from .report import options_report
+
+    from .orders.decode import decode_partial_order
+
+    checker = Checker(catalog.load(args.tariff), args.timeout)
+    order = decode_partial_order(_read_order(args.order), checker.tariff)
+    result = checker.options(order)
+    if args.format == "json":
+        print(json.dumps(options_report.to_json(checker.tariff, order, result), ensure_ascii=False, indent=2))
+    else:
+        print(options_report.to_text(checker.tariff, order, result, args.lang))
+    return {"open": EXIT_VALID, "invalid": EXIT_INVALID}.get(result.status, EXIT_UNKNOWN)
+
+
 def cmd_repair(args) -> int:
     from .report import repair_report
 
@@ -232,6 +247,16 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--timeout", type=_positive, metavar="MS", default=DEFAULT_TIMEOUT_MS,
                    help="time limit of each solver call, in milliseconds (default: %(default)s)")
     r.set_defaults(run=cmd_repair)
+
+    op = sub.add_parser("options", help="for an order being filled in, what each open field may still be, "
+                                        "what is forced and what is impossible, and why")
+    op.add_argument("--tariff", required=True, help="a bundled tariff's name (see `tariff list`) or a .tariff file")
+    op.add_argument("order", help="the partial order's JSON file (fields left out are open), or - for standard input")
+    op.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the messages")
+    op.add_argument("--format", choices=("text", "json"), default="text")
+    op.add_argument("--timeout", type=_positive, metavar="MS", default=DEFAULT_TIMEOUT_MS,
+                    help="time limit of each solver call, in milliseconds (default: %(default)s)")
+    op.set_defaults(run=cmd_options)
 
     s = sub.add_parser("schema", help="print the JSON Schema of a tariff's orders")
     s.add_argument("--tariff", required=True)
