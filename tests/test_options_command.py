@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTIAL = ROOT / "examples" / "secure_endpoint_partial.json"
+PARTIAL = ROOT / "examples" / "partial" / "secure_endpoint.json"
 
 
 def run(*args, stdin=None):
