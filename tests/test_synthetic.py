@@ -64,6 +64,14 @@ def test_spec_loads_without_diagnostics(spec_dir, scale):
     assert len(tariff.primary_contract().options) == sum(len(f.option_ids()) for f in plan.families)
 
 
+def test_load_from_text_resolves_as_from_a_file(spec_dir):
+    """Larger scales are over the loader's file cap and are loaded from their text instead."""
+    from_file = _checker(spec_dir, 1).tariff
+    from_text = synthetic.load(synthetic.generate(1))
+    assert [r.id for r in from_text.rules] == [r.id for r in from_file.rules]
+    assert from_text.contracts["service"].options.keys() == from_file.contracts["service"].options.keys()
+
+
 def test_scale_one_is_about_secure_endpoints_size(spec_dir):
     ours = _size(_checker(spec_dir, 1).tariff)
     theirs = _size(catalog.load("secure-endpoint"))
