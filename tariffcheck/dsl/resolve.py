@@ -75,6 +75,13 @@ class _Resolver:
         self.warnings: list[Diagnostic] = []
         self._seen: set[tuple] = set()
         self.renames: list[M.Rename] = []
+        self._lines: list[str] | None = None
+
+    def source_lines(self, span: S.Span) -> str:
+        """The lines of the text a span covers (the text is split once, not once per rule)."""
+        if self._lines is None:
+            self._lines = _split_lines(self.tree.text)
+        return "\n".join(self._lines[span.line - 1: span.end_line])
 
     # ---- diagnostics ------------------------------------------------------------------
     def error(self, code: str, message: str, span: S.Span | None, label: str | None = None,
@@ -351,7 +358,7 @@ class _Resolver:
                     return None
                 values[(name, subject)] = node
         return M.Rule(r.name, cite, also, contract.id, _kind(r, contract), subjects, guards, bodies, messages, r.span,
-                      _source_lines(self.tree.text, r.span), values)
+                      self.source_lines(r.span), values)
 
     def placeholders(self, r: S.RuleDecl, contract: M.ContractKind) -> dict[str, M.Derived] | None:
         """`{name}` in a message: `it` (the subject's name) or a derived day of the same contract."""
@@ -459,9 +466,8 @@ def _option_names(contract: M.ContractKind) -> list[str]:
     return [o.id for o in contract.options.values()] + [o.label for o in contract.options.values()]
 
 
-def _source_lines(text: str, span: S.Span) -> str:
-    lines = [x.rstrip("\r") for x in text.split("\n")]  # numbered as the parser numbers them
-    return "\n".join(lines[span.line - 1: span.end_line])
+def _split_lines(text: str) -> list[str]:
+    return [x.rstrip("\r") for x in text.split("\n")]  # numbered as the parser numbers them
 
 
 def _transitional(node: ir.Node) -> bool:
@@ -609,7 +615,7 @@ class _Exprs:
                 if isinstance(member, M.Flag):
                     return ir.Field("flag", (member.id,)), "bool"
                 return ir.Field("date", (member.id,), type="date"), "date"
-        if self.c.option(head) is None and not (head == "it" and not ref.quoted[0]):
+        if not (head == "it" and not ref.quoted[0]) and self.c.option(head) is None:
             names = ([m for m in self.c.dimensions] + list(self.c.quantities) + list(self.c.flags)
                      + list(self.c.dates) + _option_names(self.c) + list(ir.ORDER_DATES) + list(ORDER_BOOLS))
             self.fail("E002", f"`{ref}` is not defined", ref.span, "unknown name",
