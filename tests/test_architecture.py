@@ -14,8 +14,9 @@ ALLOWED = {
     "dates": {"dates"},
     "orders": {"dsl", "orders"},
     "solver": {"dsl", "orders", "dates", "solver"},
-    "report": {"dsl", "orders", "dates", "solver", "report", "catalog"},
-    "testing": {"dsl", "orders", "dates", "solver", "testing", "api", "catalog"},
+    "analyse": {"dsl", "orders", "dates", "solver", "analyse"},
+    "report": {"dsl", "orders", "dates", "solver", "analyse", "report", "catalog"},
+    "testing": {"dsl", "orders", "dates", "solver", "analyse", "testing", "api", "catalog"},
 }
 
 
