@@ -183,8 +183,9 @@ class Structure:
         return new
 
 
-def state_of(slot, m: z3.ModelRef) -> ContractState:
-    """A contract's new state as the model gives it."""
+def state_of(slot, m: z3.ModelRef, state: str = "new") -> ContractState:
+    """A contract's state as the model gives it: the state the request leaves ("new") or the
+    one before it ("old")."""
     def val(x):
         return m.eval(x, model_completion=True)
 
@@ -192,28 +193,28 @@ def state_of(slot, m: z3.ModelRef) -> ContractState:
     v = slot.vars
     st = ContractState()
     for d, dim in kind.dimensions.items():
-        i = val(v[("dim", (d,), "new")]).as_long()
+        i = val(v[("dim", (d,), state)]).as_long()
         st.dims[d] = list(dim.values)[i] if i >= 0 else None
     for q in kind.quantities:
-        st.quantities[q] = val(v[("qty", (q,), "new")]).as_long()
+        st.quantities[q] = val(v[("qty", (q,), state)]).as_long()
     for f in kind.flags:
-        st.flags[f] = z3.is_true(val(v[("flag", (f,), "new")]))
+        st.flags[f] = z3.is_true(val(v[("flag", (f,), state)]))
     for d in kind.dates:
-        key = ("date", (d,), "new")
+        key = ("date", (d,), state)
         if z3.is_true(val(slot.known[key])):
             st.dates[d] = val(v[key]).as_long()
     for o in kind.options.values():
-        if not z3.is_true(val(v[("opt", (o.id,), "new")])):
+        if not z3.is_true(val(v[("opt", (o.id,), state)])):
             continue
-        ost = OptionState(count=val(v[("optcount", (o.id,), "new")]).as_long())
+        ost = OptionState(count=val(v[("optcount", (o.id,), state)]).as_long())
         for q in o.quantities:
-            ost.quantities[q] = val(v[("optqty", (o.id, q), "new")]).as_long()
+            ost.quantities[q] = val(v[("optqty", (o.id, q), state)]).as_long()
         for a in o.attributes.values():
             for value in a.values:
-                if z3.is_true(val(v[("optattr", (o.id, a.id, value), "new")])):
+                if z3.is_true(val(v[("optattr", (o.id, a.id, value), state)])):
                     ost.designations.add((a.id, value))
         for d in o.dates:
-            key = ("optdate", (o.id, d), "new")
+            key = ("optdate", (o.id, d), state)
             if z3.is_true(val(slot.known[key])):
                 ost.dates[d] = val(v[key]).as_long()
         st.options[o.id] = ost
