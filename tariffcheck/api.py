@@ -148,5 +148,24 @@ def check(tariff: Tariff | str, order: dict | str | bytes) -> Verdict:
     return checker.check(order)
 
 
+def lint(spec: Tariff | str, timeout_ms: int = DEFAULT_TIMEOUT_MS, checks: tuple[str, ...] | None = None):
+    """Everything `tariff lint` reports about one spec (a bundled name, a path or a loaded
+    Tariff), as a LintResult. A spec that does not load gives its errors as L000 findings
+    instead of raising, so a test can assert on them:
+
+        result = tariffcheck.lint("specs/my_tariff.tariff")
+        assert not result.errors, [f.message for f in result.errors]
+    """
+    from .analyse.lint import lint_tariff, load_failure
+
+    if isinstance(spec, Tariff):
+        return lint_tariff(spec, timeout_ms=timeout_ms, checks=checks)
+    try:
+        tariff = load_tariff(spec)
+    except DiagnosticError as exc:
+        return load_failure(spec, exc.diagnostics)
+    return lint_tariff(tariff, spec, timeout_ms, checks)
+
+
 def dumps(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2)

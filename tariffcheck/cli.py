@@ -183,6 +183,40 @@ def cmd_test(args) -> int:
     return EXIT_INVALID if failed else EXIT_VALID
 
 
+def cmd_lint(args) -> int:
+    from .api import lint
+    from .report import lint_report
+
+    checks = None
+    if args.only:
+        checks = tuple(c.strip() for c in args.only.split(",") if c.strip())
+        from .analyse.lint import CHECKS
+        unknown = [c for c in checks if c not in CHECKS]
+        if unknown:
+            args.usage_error(f"`--only` takes checks among {', '.join(CHECKS)}; not {', '.join(unknown)}")
+    results = [lint(spec, args.timeout, checks) for spec in (args.specs or catalog.bundled_names())]
+    if args.format == "json":
+        text = json.dumps(lint_report.to_json(results), ensure_ascii=False, indent=2)
+    elif args.format == "markdown":
+        text = lint_report.to_markdown(results, args.lang)
+    else:
+        text = lint_report.to_text(results, args.lang, args.quiet)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text if text.endswith("\n") else text + "\n")
+        print("\n".join(lint_report.summary(r) for r in results))
+    else:
+        print(text)
+    if any(f.code == "L000" and f.severity == "error" for r in results for f in r.findings):
+        return EXIT_BAD_INPUT
+    fail = ("error",) if args.fail_on == "error" else ("error", "warning")
+    if any(f.severity in fail for r in results for f in r.findings):
+        return EXIT_INVALID
+    if any(not r.complete for r in results):
+        return EXIT_UNKNOWN
+    return EXIT_VALID
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tariff", description="A formal checker for service tariffs.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -273,6 +307,19 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--format", choices=("text", "json"), default="text")
     t.add_argument("-v", "--verbose", action="store_true", help="list the cases that pass, too")
     t.set_defaults(run=cmd_test, usage_error=t.error)
+
+    li = sub.add_parser("lint", help="analyse tariffs: contradictions, dead options, redundant rules, names")
+    li.add_argument("specs", nargs="*", metavar="SPEC", help="bundled tariff names or .tariff files (default: all bundled)")
+    li.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    li.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE and print only the summary")
+    li.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the messages")
+    li.add_argument("--fail-on", choices=("error", "warning"), default="error",
+                    help="the least severity that makes the exit code 1 (default: error)")
+    li.add_argument("--only", metavar="CHECKS", help="a comma-separated subset of the checks to run")
+    li.add_argument("--quiet", "-q", action="store_true", help="text: leave out info findings")
+    li.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_MS, metavar="MS",
+                    help="time limit of each solver call (default %(default)s)")
+    li.set_defaults(run=cmd_lint, usage_error=li.error)
 
     ls = sub.add_parser("list", help="list the bundled tariffs")
     ls.set_defaults(run=cmd_list)

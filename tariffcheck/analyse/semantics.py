@@ -1,0 +1,452 @@
+"""What the rules of a tariff mean together: the lint checks that ask the solver.
+
+Every question is asked of the orders of each shape (space.py), all fields open, one solver per
+shape reused for every question (assumptions, not new solvers), and every answer that says
+"never" or "always" comes with its minimal reason: the smallest set of rule instances that,
+with the question, admit no order (a core shrunk by deletion; no choices are involved).
+
+- **contradiction** (L001): no new order of a contract kind is valid;
+- **dead** options and dimension values (L002, L003): no valid new order or change request has
+  them (a withdrawn value is alive while an existing contract may keep it);
+- **forced** options (L004): every valid new order has them; **false-optional** (L005): an option
+  every valid new order has whenever it has another one;
+- **redundant** rules (L006): no order breaks the rule and keeps every other rule, in any shape;
+  **vacuous** rules (L007): no order breaks the rule at all;
+- **quantities** (L008): a count or quantity that valid new orders can give only one value, or a
+  counted option that can only be ordered once;
+- **disagreeing** rules (L009): two rules of the same kind about the same option that read the
+  same fields and are not equivalent (Secure Endpoint restates 第5条's eligibility in 第8条第2項).
+
+Models found on the way are kept: a value any model shows is possible needs no call of its own.
+A question that hits the time limit is reported (L014), never taken as an answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import z3
+
+from ..dsl import ir
+from ..dsl import model as M
+from ..solver.encode import Instance
+from ..solver.problem import DEFAULT_TIMEOUT_MS, Incomplete
+from .finding import Finding
+from .space import Open, Space
+
+# a count or quantity at most this is asked about in L008 (MAX_COUNT is far above any tariff's cap)
+NUMERIC_PROBE = 1_000_000
+
+
+@dataclass
+class _Seen:
+    """Models found so far, per shape."""
+
+    models: dict[object, list[z3.ModelRef]] = field(default_factory=dict)
+
+    def add(self, o: Open, m: z3.ModelRef) -> None:
+        self.models.setdefault(o.shape, []).append(m)
+
+    def any_true(self, o: Open, term: z3.BoolRef) -> bool:
+        return any(z3.is_true(m.eval(term, model_completion=True)) for m in self.models.get(o.shape, ()))
+
+
+class SemanticLint:
+    def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS, space: Space | None = None):
+        self.tariff = tariff
+        self.space = space or Space(tariff, timeout_ms)
+        self.seen = _Seen()
+        self.findings: list[Finding] = []
+        self.cut: list[str] = []
+        self.timings: dict[str, float] = {}
+
+    # ---- the shapes -----------------------------------------------------------------------
+    def _valid_shapes(self, requests=("new", "change")) -> list[Open]:
+        out = []
+        for shape in self.space.shapes(requests):
+            o = self.space.open(shape)
+            if o.shape not in self._sat:
+                continue
+            out.append(o)
+        return out
+
+    def run(self, checks: tuple[str, ...] | None = None) -> list[Finding]:
+        import time
+
+        steps = [("contradiction", self.contradictions), ("dead", self.dead), ("forced", self.forced),
+                 ("false-optional", self.false_optional), ("redundant", self.redundant),
+                 ("quantities", self.quantities), ("disagreeing", self.disagreeing)]
+        self._sat: set = set()
+        for step, fn in steps:
+            if checks is not None and step not in checks and step != "contradiction":
+                continue
+            t0 = time.perf_counter()
+            try:
+                fn()
+            except Incomplete as e:
+                self.cut.append(f"{step}: {e.reason}")
+            self.timings[step] = time.perf_counter() - t0
+        for what in self.cut:
+            self.findings.append(Finding(
+                "L014", "warning", f"an analysis was cut short: {what}",
+                explanation="the solver hit its time limit; what this analysis would have found is not reported, "
+                            "and its silence proves nothing (raise --timeout)",
+                message_ja=f"解析が時間制限で打ち切られました: {what}"))
+        return self.findings
+
+    def _check(self, o: Open, what: str, instances=None, terms=()) -> z3.CheckSatResult | None:
+        """One question; a time-out is noted and answers None (neither yes nor no)."""
+        try:
+            r = o.check(instances, list(terms))
+        except Incomplete as e:
+            self.cut.append(f"{what} ({o.shape.label}): {e.reason}")
+            return None
+        if r == z3.sat:
+            self.seen.add(o, o.model())
+        return r
+
+    # ---- L001 ------------------------------------------------------------------------------
+    def contradictions(self) -> None:
+        for shape in self.space.shapes():
+            o = self.space.open(shape)
+            if self._check(o, "is any order valid") == z3.sat:
+                self._sat.add(shape)
+        for kind in self.tariff.contracts.values():
+            shapes = [s for s in self.space.shapes(("new",)) if kind.id in s.kinds]
+            if any(s in self._sat for s in shapes):
+                continue
+            # the simplest shape names the fewest rules
+            o = self.space.open(min(shapes, key=lambda s: len(s.kinds)))
+            blame = o.blame([])
+            names = _rule_list(blame)
+            self.findings.append(Finding(
+                "L001", "error", f"no new order of `{kind.label}` ({kind.id}) is valid: the rules contradict each other",
+                kind.span, _clause(kind.citation),
+                explanation=f"every new order breaks at least one rule; these together admit none: {names}",
+                message_ja=f"「{kind.label}」の新規の申込みはどれも規定を満たせません(規定が矛盾しています): {names}",
+                subject=kind.id, rules=_rule_ids(blame)))
+
+    # ---- L002, L003 --------------------------------------------------------------------------
+    def _entries(self, o: Open, kind: str) -> list:
+        return [o.encoder.slot(e.kind, e.index) for e in o.order.contracts if e.kind == kind]
+
+    def _possible(self, kind: str, term_of, what: str, requests=("new", "change")) -> tuple[bool, Open | None]:
+        """Is there a valid order (of these requests) where term_of(slot) holds for a contract of
+        the kind? Also the first valid new shape with such a contract, for blame."""
+        first = None
+        shapes = [o for o in self._valid_shapes(requests) if self._entries(o, kind)]
+        for o in shapes:
+            if first is None and o.shape.request == "new":
+                first = o
+            if any(self.seen.any_true(o, term_of(slot)) for slot in self._entries(o, kind)):
+                return True, first
+        for o in shapes:
+            for slot in self._entries(o, kind):
+                r = self._check(o, what, terms=[term_of(slot)])
+                if r is None:
+                    return True, first  # unknown: not reported as impossible
+                if r == z3.sat:
+                    return True, first
+        return False, first or (shapes[0] if shapes else None)
+
+    def dead(self) -> None:
+        for kind in self.tariff.contracts.values():
+            for opt in kind.options.values():
+                def present(slot, o=opt):
+                    return slot.vars[("opt", (o.id,), "new")]
+                ok, o = self._possible(kind.id, present, f"can `{opt.id}` be sold")
+                if ok or o is None:
+                    continue
+                blame = o.blame([present(self._entries(o, kind.id)[-1])])
+                names = _rule_list(blame)
+                self.findings.append(Finding(
+                    "L002", "warning", f"option `{opt.label}` ({opt.id}) can never be sold: no valid order has it",
+                    opt.span, _clause(opt.citation),
+                    explanation=f"with the option, these rules admit no order: {names}",
+                    message_ja=f"「{opt.label}」はどの有効な申込みにも含められません: {names}",
+                    subject=opt.id, rules=_rule_ids(blame)))
+            for dim in kind.dimensions.values():
+                for i, value in enumerate(dim.values.values()):
+                    def chosen(slot, d=dim, i=i):
+                        return slot.vars[("dim", (d.id,), "new")] == i
+                    ok, o = self._possible(kind.id, chosen, f"can {dim.id} be `{value.id}`")
+                    if ok or o is None:
+                        continue
+                    blame = o.blame([chosen(self._entries(o, kind.id)[-1])])
+                    names = _rule_list(blame)
+                    self.findings.append(Finding(
+                        "L003", "warning",
+                        f"{dim.label} `{value.label}` ({value.id}) can never be chosen: no valid order has it",
+                        value.span, _clause(value.citation or dim.citation),
+                        explanation=f"with this value, these rules admit no order: {names}",
+                        message_ja=f"{dim.label}「{value.label}」はどの有効な申込みでも選べません: {names}",
+                        subject=f"{dim.id}={value.id}", rules=_rule_ids(blame)))
+
+    # ---- L004, L005 -----------------------------------------------------------------------------
+    def _always(self, kind: str, term_of, what: str) -> tuple[bool, Open | None]:
+        """Does every valid new order hold term_of(slot) for each contract of the kind?"""
+        ok, o = self._possible(kind, lambda s: z3.Not(term_of(s)), what, requests=("new",))
+        return (not ok and o is not None), o
+
+    def _dead_ids(self) -> set[str]:
+        return {f.subject for f in self.findings if f.code == "L002"}
+
+    def forced(self) -> None:
+        dead = self._dead_ids()
+        for kind in self.tariff.contracts.values():
+            for opt in kind.options.values():
+                if opt.id in dead:
+                    continue
+
+                def present(slot, o=opt):
+                    return slot.vars[("opt", (o.id,), "new")]
+                always, o = self._always(kind.id, present, f"must `{opt.id}` be ordered")
+                if not always:
+                    continue
+                blame = o.blame([z3.Not(present(self._entries(o, kind.id)[-1]))])
+                names = _rule_list(blame)
+                self.findings.append(Finding(
+                    "L004", "warning", f"option `{opt.label}` ({opt.id}) is in every valid new order: it is not optional",
+                    opt.span, _clause(opt.citation),
+                    explanation=f"without the option these rules admit no new order: {names}",
+                    message_ja=f"「{opt.label}」はすべての有効な新規の申込みに必要です(選択できません): {names}",
+                    subject=opt.id, rules=_rule_ids(blame)))
+
+    def false_optional(self) -> None:
+        """An option that is optional in general but in every valid new order with some value of a
+        dimension (an item): for that item the option is not a choice."""
+        skip = self._dead_ids() | {f.subject for f in self.findings if f.code in ("L003", "L004")}
+        for kind in self.tariff.contracts.values():
+            opts = [o for o in kind.options.values() if o.id not in skip]
+            values = [(d, i, v) for d in kind.dimensions.values() for i, v in enumerate(d.values.values())
+                      if f"{d.id}={v.id}" not in skip]
+            shapes = [o for o in self._valid_shapes(("new",)) if self._entries(o, kind.id)]
+            # (option, value) is refuted by a valid order with the value and without the option;
+            # the models found so far refute most pairs
+            apart: set[tuple[str, str, str]] = set()
+
+            def learn(o: Open, m: z3.ModelRef) -> None:
+                for slot in self._entries(o, kind.id):
+                    def val(x):
+                        return m.eval(x, model_completion=True)
+                    has = {x.id for x in opts if z3.is_true(val(slot.vars[("opt", (x.id,), "new")]))}
+                    for d in kind.dimensions.values():
+                        i = val(slot.vars[("dim", (d.id,), "new")]).as_long()
+                        if i >= 0:
+                            v = list(d.values)[i]
+                            apart.update((a.id, d.id, v) for a in opts if a.id not in has)
+
+            for o in shapes:
+                for m in self.seen.models.get(o.shape, []):
+                    learn(o, m)
+            chosen = set()  # values some valid new order has; the others are not asked about
+            for d, i, v in values:
+                ok, _ = self._possible(kind.id, lambda slot, d=d, i=i: slot.vars[("dim", (d.id,), "new")] == i,
+                                       f"can a new order have {d.id} `{v.id}`", requests=("new",))
+                if ok:
+                    chosen.add((d.id, v.id))
+            for o in shapes:
+                for m in self.seen.models.get(o.shape, []):
+                    learn(o, m)
+            for a in opts:
+                for d, i, v in values:
+                    if (a.id, d.id, v.id) in apart or (d.id, v.id) not in chosen:
+                        continue
+
+                    def without(slot, a=a, d=d, i=i):
+                        return z3.And(slot.vars[("dim", (d.id,), "new")] == i,
+                                      z3.Not(slot.vars[("opt", (a.id,), "new")]))
+                    found, unknown = False, False
+                    for o in shapes:
+                        for slot in self._entries(o, kind.id):
+                            r = self._check(o, f"must `{d.id}={v.id}` have `{a.id}`", terms=[without(slot)])
+                            if r == z3.sat:
+                                learn(o, o.model())
+                                found = True
+                            unknown = unknown or r is None
+                        if found:
+                            break
+                    if found or unknown or not shapes:
+                        continue
+                    o = shapes[0]
+                    blame = o.blame([without(self._entries(o, kind.id)[-1])])
+                    names = _rule_list(blame)
+                    self.findings.append(Finding(
+                        "L005", "warning",
+                        f"option `{a.label}` ({a.id}) is in every valid new order of {d.label} `{v.label}`",
+                        a.span, _clause(a.citation),
+                        explanation=f"`{a.id}` is optional, but with {d.id} `{v.id}` these rules leave no order "
+                                    f"without it: {names}",
+                        message_ja=f"{d.label}「{v.label}」の有効な新規の申込みには必ず「{a.label}」が含まれます: {names}",
+                        subject=a.id, rules=_rule_ids(blame)))
+
+    # ---- L006, L007 -----------------------------------------------------------------------------
+    def redundant(self) -> None:
+        # every shape, valid or not: a shape no order of which is valid may be so because of this rule
+        shapes = [self.space.open(s) for s in self.space.shapes()]
+        for rule in self.tariff.rules:
+            vacuous, implied, by = True, True, []
+            for o in shapes:
+                mine = [i for i in o.instances if i.rule is rule]
+                others = [i for i in o.instances if i.rule is not rule]
+                for inst in mine:
+                    if self.seen.any_true(o, z3.Not(inst.term)):
+                        vacuous = False  # some order (perhaps invalid otherwise) breaks it
+                    else:
+                        r = self._check(o, f"can `{rule.id}` be broken", instances=[], terms=[z3.Not(inst.term)])
+                        if r is None:
+                            return
+                        if r == z3.sat:
+                            vacuous = False
+                        else:
+                            continue
+                    r = self._check(o, f"is `{rule.id}` implied", instances=others, terms=[z3.Not(inst.term)])
+                    if r is None:
+                        return
+                    if r == z3.sat:
+                        implied = False
+                        break
+                    if self._check(o, "are the other rules satisfiable", instances=others) == z3.sat:
+                        by += o.blame([z3.Not(inst.term)], others)
+                    # else no order of this shape keeps the others: the rule adds nothing here
+                if not implied:
+                    break
+            if vacuous:
+                self.findings.append(Finding(
+                    "L007", "warning", f"rule `{rule.id}` can never be broken: no order of any kind breaks it",
+                    rule.span, _clause(rule.citation),
+                    explanation="its condition never holds or its requirement always does, in new orders, change "
+                                "requests and cancellations alike; it checks nothing",
+                    message_ja=f"規定 `{rule.id}` に反する申込みはありません(何も確かめていません)",
+                    subject=rule.id, rules=[rule.id]))
+            elif implied:
+                names = _rule_list(by)
+                self.findings.append(Finding(
+                    "L006", "info", f"rule `{rule.id}` is implied by other rules: {names}",
+                    rule.span, _clause(rule.citation),
+                    explanation="no order breaks it while keeping the others; removing it alone changes nothing "
+                                "(a tariff that states a thing twice is often on purpose)",
+                    message_ja=f"規定 `{rule.id}` は他の規定から導かれます: {names}",
+                    subject=rule.id, rules=_rule_ids(by)))
+
+    # ---- L008 -------------------------------------------------------------------------------------
+    def quantities(self) -> None:
+        for kind in self.tariff.contracts.values():
+            fields = [(f"{q.label} ({q.id})", q.span, q.citation, ("qty", (q.id,), "new"), None, False)
+                      for q in kind.quantities.values()]
+            for opt in kind.options.values():
+                if opt.counted:
+                    fields.append((f"the count of `{opt.label}` ({opt.id})", opt.span, opt.citation,
+                                   ("optcount", (opt.id,), "new"), ("opt", (opt.id,), "new"), True))
+                for q in opt.quantities.values():
+                    fields.append((f"{q.label} of `{opt.label}` ({opt.id}.{q.id})", q.span, q.citation or opt.citation,
+                                   ("optqty", (opt.id, q.id), "new"), ("opt", (opt.id,), "new"), False))
+            for label, span, cite, key, under, counted in fields:
+                rng = self._range(kind.id, key, under)
+                if rng is None:
+                    continue
+                low, high = rng
+                if counted and high == 1:
+                    self.findings.append(Finding(
+                        "L008", "warning", f"{label} can only be 1: the option is counted but cannot be ordered twice",
+                        span, _clause(cite),
+                        explanation="valid new orders that have the option have exactly one of it",
+                        message_ja=f"{label} は 1 にしかなりません", subject=".".join(key[1])))
+                elif low == high and not counted:
+                    self.findings.append(Finding(
+                        "L008", "warning", f"{label} can only be {low} in a valid new order",
+                        span, _clause(cite),
+                        explanation="the rules leave this number one possible value",
+                        message_ja=f"{label} は有効な新規の申込みでは {low} にしかなりません", subject=".".join(key[1])))
+
+    def _range(self, kind: str, key, under) -> tuple[int, int] | None:
+        """The least and greatest value over valid new orders (with the option, when `under`)."""
+        low, high = None, None
+        for o in self._valid_shapes(("new",)):
+            for slot in self._entries(o, kind):
+                x = slot.vars[key]
+                cond = [slot.vars[under]] if under else []
+                if self._check(o, f"range of {key[1]}", terms=cond) != z3.sat:
+                    continue
+                lo = self._bound(o, x, cond, down=True)
+                hi = self._bound(o, x, cond, down=False)
+                if lo is None or hi is None:
+                    return None
+                low = lo if low is None else min(low, lo)
+                high = hi if high is None else max(high, hi)
+        return None if low is None else (low, high)
+
+    def _bound(self, o: Open, x, cond, down: bool) -> int | None:
+        """The least (down) or greatest value of x up to NUMERIC_PROBE, by bisection."""
+        known = self.seen.models.get(o.shape, [])
+        vals = [m.eval(x, model_completion=True).as_long() for m in known
+                if all(z3.is_true(m.eval(c, model_completion=True)) for c in cond)]
+        if not vals:
+            return None
+        lo, hi = (0, min(vals)) if down else (max(vals), NUMERIC_PROBE)
+        while lo < hi:
+            mid = (lo + hi) // 2 if down else (lo + hi + 1) // 2
+            r = self._check(o, "a bound", terms=cond + [x <= mid if down else x >= mid])
+            if r is None:
+                return None
+            found = o.model().eval(x, model_completion=True).as_long() if r == z3.sat else None
+            if down:
+                lo, hi = (lo, min(hi, found)) if r == z3.sat else (mid + 1, hi)
+            else:
+                lo, hi = (max(lo, found), hi) if r == z3.sat else (lo, mid - 1)
+        return lo
+
+    # ---- L009 ---------------------------------------------------------------------------------------
+    def disagreeing(self) -> None:
+        rules = [r for r in self.tariff.rules if any(s is not None for s in r.subjects)]
+        shapes = [o for o in self._valid_shapes(("new",))]
+        for i, a in enumerate(rules):
+            for b in rules[i + 1:]:
+                if a.scope != b.scope or a.kind != b.kind:
+                    continue
+                for subject in [s for s in a.subjects if s is not None and s in b.subjects]:
+                    fa = {f for f in ir.fields_of(a.bodies[subject]) if f.kind != "opt"}
+                    fb = {f for f in ir.fields_of(b.bodies[subject]) if f.kind != "opt"}
+                    if not fa or fa != fb:
+                        continue  # rules that read different fields say different things
+                    self._compare(a, b, subject, shapes)
+
+    def _compare(self, a: M.Rule, b: M.Rule, subject: str, shapes: list[Open]) -> None:
+        for o in shapes:
+            ia = next((i for i in o.instances if i.rule is a and i.subject == subject), None)
+            ib = next((i for i in o.instances if i.rule is b and i.subject == subject), None)
+            if ia is None or ib is None:
+                continue
+            for keep, other in ((ia, ib), (ib, ia)):
+                r = self._check(o, f"do `{a.id}` and `{b.id}` agree", instances=[],
+                                terms=[keep.term, z3.Not(other.term)])
+                if r != z3.sat:
+                    continue
+                witness = o.order_json(o.model())
+                opt = self.tariff.contracts[a.scope].options[subject]
+                self.findings.append(Finding(
+                    "L009", "warning",
+                    f"rules `{keep.rule.id}` ({keep.rule.citation}) and `{other.rule.id}` ({other.rule.citation}) "
+                    f"disagree about `{opt.label}` ({subject})",
+                    other.rule.span, _clause(other.rule.citation),
+                    explanation=f"both are {a.kind} rules about `{subject}`, but an order that keeps "
+                                f"`{keep.rule.id}` breaks `{other.rule.id}` (the witness); where the text states "
+                                "one condition twice, the two statements should agree",
+                    message_ja=f"「{opt.label}」について {keep.rule.citation} と {other.rule.citation} の定めが一致しません",
+                    subject=subject, rules=[keep.rule.id, other.rule.id], witness=witness))
+                return
+
+
+def _clause(c) -> str | None:
+    return str(c) if c is not None else None
+
+
+def _rule_ids(blame: list[Instance]) -> list[str]:
+    return list(dict.fromkeys(i.rule.id for i in blame))
+
+
+def _rule_list(blame: list[Instance]) -> str:
+    seen: dict[str, str] = {}
+    for i in blame:
+        seen.setdefault(i.rule.id, f"`{i.rule.id}` ({i.rule.citation})")
+    return ", ".join(seen.values()) if seen else "the shape of the order alone"

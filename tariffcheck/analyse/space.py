@@ -1,0 +1,205 @@
+"""Every order a tariff admits, as solver problems the analyses can question.
+
+An order has a **shape**: the kind of request and the kinds of its contracts. For each shape
+the analyses build one order whose every field is open (solver/problem.py: an open field is
+a variable, not a fact), so "is there a valid order with option X?" is one satisfiability
+question, and a model of it is an order, written back as JSON (`Open.order`).
+
+The shapes cover what rules can tell apart:
+
+- a new order and a change request of one contract of each kind, alone;
+- the same for each child kind under a parent contract of its parent kind;
+- a cancellation of one contract of each kind.
+
+Fixed by the shape, not open: the kind of request, which contracts end, whether a contract
+names a parent, and how many children it has. Open: the order's days, what the customer
+holds, every field of each contract as the request leaves it and (change and cancellation)
+as it is now, and whether a name is written by its former name (`former=True`; the JSON an
+order is written in cannot say that, so the analyses that show orders keep it closed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import z3
+
+from ..dsl import model as M
+from ..orders.order import ContractEntry, ContractState, Order
+from ..orders.write import order_to_json
+from ..solver.encode import Encoder, Instance
+from ..solver.problem import DEFAULT_TIMEOUT_MS, Incomplete, OrderProblem, Workspace
+from ..solver.structure import state_of
+
+REQUESTS = ("new", "change", "cancellation")
+FIXED_KINDS = ("request", "cancelled", "parent", "children")
+
+
+@dataclass(frozen=True)
+class Shape:
+    request: str  # new | change | cancellation
+    kinds: tuple[str, ...]  # one contract of each; with two, the second is a child of the first
+
+    @property
+    def label(self) -> str:
+        who = " under ".join(reversed(self.kinds)) if len(self.kinds) > 1 else self.kinds[0]
+        return f"{self.request} {who}"
+
+
+def shapes_of(tariff: M.Tariff, requests: tuple[str, ...] = REQUESTS) -> list[Shape]:
+    out = []
+    for request in requests:
+        for kind in tariff.contracts.values():
+            out.append(Shape(request, (kind.id,)))
+            if kind.parent is not None and request != "cancellation":
+                out.append(Shape(request, (kind.parent, kind.id)))
+    return out
+
+
+def template(tariff: M.Tariff, shape: Shape) -> Order:
+    """The order of a shape with nothing yet chosen (every field is opened by `Space`)."""
+    entries = []
+    for i, kind in enumerate(shape.kinds):
+        parent = "c0" if i == 1 else None
+        entries.append(ContractEntry(f"c{i}", kind, parent, ContractState(), ContractState(),
+                                     shape.request == "cancellation", i))
+    if len(entries) == 2:
+        entries[0].children = {entries[1].kind: 1}
+    return Order(tariff.id, shape.request, {}, set(), set(), entries)
+
+
+class Space:
+    """One solver per shape, kept for every question asked about that shape."""
+
+    def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS, former: bool = True,
+                 encoder: Encoder | None = None):
+        self.tariff = tariff
+        self.encoder = encoder or Encoder(tariff)
+        self.timeout_ms = timeout_ms
+        self.former = former
+        self._open: dict[Shape, Open] = {}
+
+    def shapes(self, requests: tuple[str, ...] = REQUESTS) -> list[Shape]:
+        return shapes_of(self.tariff, requests)
+
+    def open(self, shape: Shape) -> "Open":
+        if shape not in self._open:
+            self._open[shape] = Open(self, shape)
+        return self._open[shape]
+
+
+class Open:
+    """The orders of one shape: every field a variable, every rule instance a tracked literal."""
+
+    def __init__(self, space: Space, shape: Shape):
+        self.space = space
+        self.shape = shape
+        self.tariff = space.tariff
+        order = template(space.tariff, shape)
+        enc = space.encoder
+        fixed = set(FIXED_KINDS) | (set() if space.former else {"former"})
+        # in a new order the contract as it is now is empty: given, not open
+        order.open = {f.choice for f in enc.facts(order)
+                      if f.kind not in fixed and not (shape.request == "new" and f.role == "given")}
+        self.order = order
+        self.p: OrderProblem = Workspace(enc, space.timeout_ms).open(order)
+        s = self.p.solver
+        if shape.request == "cancellation":  # a contract that ends is as it was
+            for entry in order.contracts:
+                slot = enc.slot(entry.kind, entry.index)
+                for (what, path, state), x in slot.vars.items():
+                    if state == "new":
+                        s.add(x == slot.vars[(what, path, "old")])
+                for (what, path, state), k in slot.known.items():
+                    if state == "new":
+                        s.add(k == slot.known[(what, path, "old")])
+        s.add(self.p.shape())
+        # the fixed fields of the shape are choices of the template; they always hold
+        self.base = [c.literal for c in self.p.choices]
+        self.instances: list[Instance] = self.p.instances
+        self._asks = 0
+
+    @property
+    def encoder(self) -> Encoder:
+        return self.space.encoder
+
+    def slot(self, index: int = -1):
+        entry = self.order.contracts[index]
+        return self.encoder.slot(entry.kind, entry.index)
+
+    def contract(self, index: int = -1) -> ContractEntry:
+        return self.order.contracts[index]
+
+    # ---- asking ---------------------------------------------------------------------------
+    def literal_for(self, term: z3.BoolRef) -> z3.BoolRef:
+        """A fresh literal that, when assumed, makes `term` hold."""
+        ask = z3.Bool(f"ask:{self._asks}", self.encoder.ctx)
+        self._asks += 1
+        self.p.solver.add(z3.Implies(ask, term))
+        return ask
+
+    def check(self, instances: list[Instance] | None = None, terms: list[z3.BoolRef] = ()) -> z3.CheckSatResult:
+        """Satisfiable with these rule instances (all, by default) and terms? A time-out raises
+        Incomplete."""
+        insts = self.instances if instances is None else instances
+        asks = [self.literal_for(t) for t in terms]
+        return self.p.check(self.base + [i.literal for i in insts] + asks)
+
+    def blame(self, terms: list[z3.BoolRef], instances: list[Instance] | None = None) -> list[Instance]:
+        """After an unsat `check`: a minimal set of the instances that, with the terms, admit no
+        order (deletion-based shrinking of the core)."""
+        insts = self.instances if instances is None else instances
+        asks = [self.literal_for(t) for t in terms]
+        fixed = self.base + asks
+        if self.p.check(fixed + [i.literal for i in insts]) != z3.unsat:
+            return []
+        core = {id(x) for x in self.p.core()}
+        current = [i for i in insts if id(i) in core]
+        return self.p.shrink([], current, fixed)
+
+    def model(self) -> z3.ModelRef:
+        return self.p.solver.model()
+
+    def value(self, m: z3.ModelRef, x: z3.ExprRef):
+        return m.eval(x, model_completion=True)
+
+    # ---- reading a model as an order -------------------------------------------------------
+    def order_of(self, m: z3.ModelRef) -> Order:
+        enc = self.encoder
+        ov = enc.order_vars
+        dates = {n: self.value(m, day).as_long() for n, (day, known) in ov.dates.items()
+                 if z3.is_true(self.value(m, known))}
+        holdings = {s for s, b in ov.holds.items() if z3.is_true(self.value(m, b))}
+        values = {k for k, b in ov.holds_value.items() if z3.is_true(self.value(m, b))}
+        entries = []
+        for e in self.order.contracts:
+            slot = enc.slot(e.kind, e.index)
+            new = state_of(slot, m, "new")
+            old = state_of(slot, m, "old") if self.shape.request != "new" else ContractState()
+            if self.shape.request == "cancellation":
+                new = old
+            former = {key for key, b in slot.former.items() if z3.is_true(self.value(m, b))}
+            entries.append(ContractEntry(e.id, e.kind, e.parent, new, old, e.cancelled, e.index, former,
+                                         dict(e.children)))
+        return Order(self.tariff.id, self.shape.request, dates, holdings, values, entries)
+
+    def order_json(self, m: z3.ModelRef) -> dict | None:
+        """The model as an order in the documented JSON format; None when that format cannot
+        say it (a name written by its former name, a change that removes a field)."""
+        order = self.order_of(m)
+        if any(e.former for e in order.contracts):
+            return None
+        try:
+            return order_to_json(order, self.tariff)
+        except ValueError:
+            return None
+
+
+@dataclass
+class Budget:
+    """What the time limit cut short, for the report (lint code L014)."""
+
+    cut: list[str] = field(default_factory=list)
+
+    def note(self, what: str, e: Incomplete) -> None:
+        self.cut.append(f"{what}: {e.reason}")
