@@ -207,7 +207,7 @@ def _differences(a: str, b: str) -> str:
         x = f"`{a[i1:i2]}`" if i2 > i1 else "nothing"
         y = f"`{b[j1:j2]}`" if j2 > j1 else "nothing"
         parts.append(f"{x} against {y}" + _code_points(a[i1:i2] + b[j1:j2]))
-    return ", ".join(parts) or "spacing"
+    return ", ".join(dict.fromkeys(parts)) or "spacing"
 
 
 def _code_points(s: str) -> str:
@@ -259,8 +259,8 @@ def _unchecked(tariff: M.Tariff, w: Diagnostic) -> Finding:
     svc = next((s for s in tariff.services.values() if w.span is not None and _within(w.span, s.span)), None)
     return Finding(
         "L013", "warning", w.message, span=w.span, subject=svc.id if svc else None,
-        explanation=("Its values in rules are taken as written, so a misspelt or renamed one goes "
-                     "unnoticed" + (f"; {w.help}." if w.help else ".")),
+        explanation=("The names of that tariff used here are not looked up, so a misspelt or renamed one "
+                     "goes unnoticed" + (f"; {w.help}." if w.help else ".")),
         message_ja=(f"リンク先の料金表 `{svc.tariff}` を読み込めないため、`{svc.label}` への参照は検査されていません"
                     if svc else "リンク先の料金表を読み込めないため、参照は検査されていません"))
 
