@@ -150,8 +150,11 @@ def test_a_link_not_followed_when_loaded_without_the_catalog():
 # Each verified against the seed text (../shared/seeds/):
 # - flex-resilience 第4条 names "アンチウイルス:Cylance", which Secure Endpoint's
 #   附則(令和7年10月1日変更)第2項 renamed アンチウイルス:タイプ C before this version (令和8年3月1日).
-# - smart-mobile-manager: 課金開始日 occurs once in the text, in 第11条, as the day the monthly fee
-#   falls due, which the language cannot state; there is no minimum period (第4条, 第8条第6項).
+# - smart-mobile-manager `billing_start`: 課金開始日 occurs once in the text, in 第11条, as the day
+#   the monthly fee falls due, which the language cannot state; there is no minimum period (第4条,
+#   第8条第6項 "オプションサービスにおける最低利用期間はありません"), so nothing else reads it.
+# - smart-mobile-manager `it.billing_start`: the text gives options no 課金開始日 at all (第11条
+#   speaks of the service's); the spec's `option_date` is unused, an artefact of the spec.
 BUNDLED = {
     "secure-endpoint": set(),
     "fence-mobile": set(),
