@@ -167,5 +167,19 @@ def lint(spec: Tariff | str, timeout_ms: int = DEFAULT_TIMEOUT_MS, checks: tuple
     return lint_tariff(tariff, spec, timeout_ms, checks)
 
 
+def diff(old: Tariff | str, new: Tariff | str, timeout_ms: int = DEFAULT_TIMEOUT_MS):
+    """The difference between two versions of a tariff, in names and in meaning (a DiffResult):
+
+        d = tariffcheck.diff("specs/old.tariff", "specs/new.tariff")
+        assert d.same_meaning, [(g.direction, g.rule.id) for g in d.groups]
+
+    Raises DiagnosticError when either spec does not load."""
+    from .analyse.diff import diff as _diff
+
+    a = old if isinstance(old, Tariff) else load_tariff(old)
+    b = new if isinstance(new, Tariff) else load_tariff(new)
+    return _diff(a, b, timeout_ms)
+
+
 def dumps(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2)

@@ -2,7 +2,7 @@
 
 Exit codes: 0 valid (or success), 1 invalid (for `test`: a case fails, or a rule is not
 covered under --require-coverage; for `explain`: conflicts were found; for `repair`: no repair
-exists), 2 bad input (spec, order, test file or arguments), 3 no verdict (the solver ran out of
+exists; for `lint`: an error was found; for `diff`: the versions differ in meaning), 2 bad input (spec, order, test file or arguments), 3 no verdict (the solver ran out of
 time before finding anything). Errors go to stderr in the compiler style of
 dsl/diagnostics.py; no traceback reaches a user.
 """
@@ -217,6 +217,27 @@ def cmd_lint(args) -> int:
     return EXIT_VALID
 
 
+def cmd_diff(args) -> int:
+    from .api import diff
+    from .report import diff_report
+
+    result = diff(args.old, args.new, args.timeout)
+    if args.format == "json":
+        text = json.dumps(diff_report.to_json(result), ensure_ascii=False, indent=2)
+    elif args.format == "markdown":
+        text = diff_report.to_markdown(result, args.lang)
+    else:
+        text = diff_report.to_text(result, args.lang)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text if text.endswith("\n") else text + "\n")
+    else:
+        print(text)
+    if not result.complete:
+        return EXIT_UNKNOWN
+    return EXIT_VALID if result.same_meaning else EXIT_INVALID
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tariff", description="A formal checker for service tariffs.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -320,6 +341,17 @@ def build_parser() -> argparse.ArgumentParser:
     li.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_MS, metavar="MS",
                     help="time limit of each solver call (default %(default)s)")
     li.set_defaults(run=cmd_lint, usage_error=li.error)
+
+    df = sub.add_parser("diff", help="the difference between two versions of a tariff: names, and the orders "
+                                     "one accepts and the other rejects, with witnesses")
+    df.add_argument("old", metavar="OLD", help="the old version: a bundled tariff's name or a .tariff file")
+    df.add_argument("new", metavar="NEW", help="the new version")
+    df.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    df.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    df.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the headings")
+    df.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_MS, metavar="MS",
+                    help="time limit of each solver call (default %(default)s)")
+    df.set_defaults(run=cmd_diff)
 
     ls = sub.add_parser("list", help="list the bundled tariffs")
     ls.set_defaults(run=cmd_list)
