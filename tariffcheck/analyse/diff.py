@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from datetime import date
 
 import z3
 
 from ..dsl import ir
 from ..dsl import model as M
 from ..orders.decode import decode_order
-from ..orders.order import Order
+from ..orders.order import Order, day_text
 from ..orders.write import order_to_json
 from ..solver.concrete import ConcreteValidator
 from ..solver.encode import Encoder, Instance
@@ -320,6 +321,10 @@ class Differ:
             for (what, _, _), x in slot.vars.items():  # numbers a reader can take in at a glance
                 if what in ("qty", "optqty", "optcount"):
                     opt.add_soft(x <= SMALL, 1)
+                elif what in ("date", "optdate"):
+                    opt.add_soft(self._near(x), 1)
+        for day, _ in self.enc_new.order_vars.dates.values():
+            opt.add_soft(self._near(day), 1)
         r = opt.check()
         if r == z3.sat:
             return opt.model()
@@ -329,6 +334,11 @@ class Differ:
         if s.check() != z3.sat:
             raise _Unknown(s.reason_unknown())
         return s.model()
+
+    def _near(self, day: z3.ArithRef) -> z3.BoolRef:
+        """Within two years from the new version's date, so that witnesses read as real orders."""
+        start = (self.new.as_of or self.old.as_of or date(2026, 1, 1)).toordinal()
+        return z3.And(day >= start, day <= start + 730)
 
     # ---- a group's witness ----------------------------------------------------------------------------
     def _order(self, new: _Side, shape: Shape, m: z3.ModelRef) -> Order:
@@ -380,7 +390,7 @@ class Differ:
 
     def _boundaries(self, rule: M.Rule, order: Order, differ: tuple[bool, bool]) -> list[Boundary]:
         out = []
-        for path, get, put in _numeric_fields(rule, order):
+        for path, get, put, is_day in _numeric_fields(rule, order):
             start = get(order)
             if start is None:
                 continue
@@ -400,6 +410,8 @@ class Differ:
                     if v is not None and v[:2] != differ:
                         # walk back to the neighbour on the witness's side
                         near = value + 1 if value < start else value - 1
+                        if is_day:
+                            value, near = day_text(value), day_text(near)
                         best = Boundary(path, value, near, w)
                         break
                 if best is not None:
@@ -422,10 +434,13 @@ def _numeric_fields(rule: M.Rule, order: Order):
             if f.state != "new" or f.type not in ("int", "date") or (f.kind, f.path) in seen:
                 continue
             seen.add((f.kind, f.path))
+            if f.order_level:
+                out += [(*a, f.type == "date") for a in _accessor(f, 0, None)]
+                continue
             for idx, e in enumerate(order.contracts):
                 if e.kind != rule.scope:
                     continue
-                out += _accessor(f, idx, e)
+                out += [(*a, f.type == "date") for a in _accessor(f, idx, e)]
     return out
 
 
