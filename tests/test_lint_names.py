@@ -122,9 +122,19 @@ def test_a_reference_through_a_rename():
 
 
 def test_a_reference_through_a_rename_in_a_linked_tariff():
-    [f] = findings("links/links_secure_endpoint.tariff", "L012", linked=True)
+    [f] = [x for x in findings("links/links_secure_endpoint.tariff", "L012", linked=True) if "renamed" in x.message]
     assert (f.span.line, f.subject) == (15, "needs_designated")
     assert "in `secure_endpoint`" in f.message
+
+
+def test_a_reference_to_a_value_the_linked_tariff_withdrew():
+    [f] = [x for x in findings("links/links_secure_endpoint.tariff", "L012", linked=True) if "withdrew" in x.message]
+    assert (f.severity, f.subject, f.clause) == ("warning", "needs_designated", "第4条")
+    assert "`アンチウイルス:Symantec`" in f.message and "附則(令和4年5月1日変更)第2項" in f.message
+
+
+def test_a_reference_to_a_current_value_is_not_stale():
+    assert not [x for x in findings("renamed.tariff", "L012") if "withdrew" in x.message]
 
 
 def test_current_names_and_links_are_not_warned_about():
@@ -150,6 +160,8 @@ def test_a_link_not_followed_when_loaded_without_the_catalog():
 # Each verified against the seed text (../shared/seeds/):
 # - flex-resilience 第4条 names "アンチウイルス:Cylance", which Secure Endpoint's
 #   附則(令和7年10月1日変更)第2項 renamed アンチウイルス:タイプ C before this version (令和8年3月1日).
+# - flex-resilience 第4条 also names "アンチウイルス:Symantec", which Secure Endpoint withdrew
+#   (附則(令和4年5月1日変更)第2項: only contracts made on or before 2022-04-30 keep it).
 # - smart-mobile-manager `billing_start`: 課金開始日 occurs once in the text, in 第11条, as the day
 #   the monthly fee falls due, which the language cannot state; there is no minimum period (第4条,
 #   第8条第6項 "オプションサービスにおける最低利用期間はありません"), so nothing else reads it.
@@ -168,3 +180,9 @@ BUNDLED = {
 def test_bundled_tariffs(name):
     found = {(f.code, f.subject, f.clause) for f in name_findings(catalog.load(name))}
     assert found == BUNDLED[name]
+
+
+def test_flex_resilience_names_both_stale_items():
+    found = sorted(f.message for f in name_findings(catalog.load("flex-resilience")) if f.code == "L012")
+    assert len(found) == 2
+    assert "アンチウイルス:Cylance" in found[0] + found[1] and "アンチウイルス:Symantec" in found[0] + found[1]

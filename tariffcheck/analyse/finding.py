@@ -23,7 +23,7 @@ CODES = {
     "L009": "two rules about the same option disagree",
     "L010": "a name is defined but no rule, period, day or fee uses it",
     "L011": "two official names look like misspellings of each other",
-    "L012": "a reference uses a name that a supplementary provision (附則) replaced",
+    "L012": "a reference uses a name that a supplementary provision (附則) replaced, or a value it withdrew",
     "L013": "a reference to another tariff could not be checked",
     "L014": "an analysis was cut short by the solver's time limit",
 }

@@ -23,7 +23,7 @@ from .finding import Finding, sort_key
 
 
 def name_findings(tariff: M.Tariff) -> list[Finding]:
-    out = unused_names(tariff) + lookalike_names(tariff) + reference_warnings(tariff)
+    out = unused_names(tariff) + lookalike_names(tariff) + reference_warnings(tariff) + withdrawn_references(tariff)
     return sorted(out, key=sort_key)
 
 
@@ -240,6 +240,35 @@ def reference_warnings(tariff: M.Tariff) -> list[Finding]:
                             f"`{svc.tariff}` it uses were not looked up. Load it with `tariffcheck.load_tariff` "
                             "or the CLI to check them.",
                 message_ja=f"料金表 `{svc.tariff}` がリンクされていないため、`{svc.label}` への参照は検査されていません"))
+    return out
+
+
+def withdrawn_references(tariff: M.Tariff) -> list[Finding]:
+    """A rule that asks whether the customer holds a value another tariff has withdrawn (`legacy`):
+    only customers who kept it can meet the rule, and the text may have been left behind."""
+    out: list[Finding] = []
+    for rule in tariff.rules:
+        seen = set()
+        for subject in rule.subjects:
+            for f in ir.fields_of(rule.condition(subject)):
+                if f.kind != "holds_value" or f.path in seen:
+                    continue
+                seen.add(f.path)
+                sid, did, vid = f.path
+                svc = tariff.services.get(sid)
+                dim = svc.dimensions.get(did) if svc is not None else None
+                value = dim.values.get(vid) if dim is not None else None
+                if value is None or not value.legacy:
+                    continue
+                where = f" ({value.citation})" if value.citation else ""
+                out.append(Finding(
+                    "L012", "warning",
+                    f"rule `{rule.id}` refers to `{value.label}` of `{svc.label}`, a value that tariff withdrew{where}",
+                    span=rule.span, clause=_cite(rule.citation), subject=rule.id,
+                    explanation="New contracts can no longer have it; only customers who kept an existing contract "
+                                "with it can meet this part of the rule. If the text means the current range of "
+                                "the other service, it needs updating.",
+                    message_ja=f"規定 `{rule.id}` は、{svc.label} で廃止された「{value.label}」を参照しています"))
     return out
 
 
