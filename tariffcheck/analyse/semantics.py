@@ -40,15 +40,21 @@ NUMERIC_PROBE = 1_000_000
 
 @dataclass
 class _Seen:
-    """Models found so far, per shape."""
+    """Models found so far, per shape: `models` are valid orders (every rule was assumed), and
+    `any` adds the orders of questions asked with fewer rules (the redundancy checks), which
+    only show that a rule can be broken, never that an order with them is valid."""
 
     models: dict[object, list[z3.ModelRef]] = field(default_factory=dict)
+    any: dict[object, list[z3.ModelRef]] = field(default_factory=dict)
 
-    def add(self, o: Open, m: z3.ModelRef) -> None:
-        self.models.setdefault(o.shape, []).append(m)
+    def add(self, o: Open, m: z3.ModelRef, valid: bool = True) -> None:
+        if valid:
+            self.models.setdefault(o.shape, []).append(m)
+        self.any.setdefault(o.shape, []).append(m)
 
-    def any_true(self, o: Open, term: z3.BoolRef) -> bool:
-        return any(z3.is_true(m.eval(term, model_completion=True)) for m in self.models.get(o.shape, ()))
+    def any_true(self, o: Open, term: z3.BoolRef, valid: bool = True) -> bool:
+        models = (self.models if valid else self.any).get(o.shape, ())
+        return any(z3.is_true(m.eval(term, model_completion=True)) for m in models)
 
 
 class SemanticLint:
@@ -102,7 +108,7 @@ class SemanticLint:
             self.cut.append(f"{what} ({o.shape.label}): {e.reason}")
             return None
         if r == z3.sat:
-            self.seen.add(o, o.model())
+            self.seen.add(o, o.model(), valid=instances is None)
         return r
 
     # ---- L001 ------------------------------------------------------------------------------
@@ -290,7 +296,7 @@ class SemanticLint:
                 mine = [i for i in o.instances if i.rule is rule]
                 others = [i for i in o.instances if i.rule is not rule]
                 for inst in mine:
-                    if self.seen.any_true(o, z3.Not(inst.term)):
+                    if self.seen.any_true(o, z3.Not(inst.term), valid=False):
                         vacuous = False  # some order (perhaps invalid otherwise) breaks it
                     else:
                         r = self._check(o, f"can `{rule.id}` be broken", instances=[], terms=[z3.Not(inst.term)])
@@ -332,49 +338,57 @@ class SemanticLint:
     # ---- L008 -------------------------------------------------------------------------------------
     def quantities(self) -> None:
         for kind in self.tariff.contracts.values():
-            fields = [(f"{q.label} ({q.id})", q.span, q.citation, ("qty", (q.id,), "new"), None, False)
+            fields = [(f"`{q.label}` ({q.id})", q.span, q.citation, ("qty", (q.id,), "new"), None, False)
                       for q in kind.quantities.values()]
             for opt in kind.options.values():
                 if opt.counted:
                     fields.append((f"the count of `{opt.label}` ({opt.id})", opt.span, opt.citation,
                                    ("optcount", (opt.id,), "new"), ("opt", (opt.id,), "new"), True))
                 for q in opt.quantities.values():
-                    fields.append((f"{q.label} of `{opt.label}` ({opt.id}.{q.id})", q.span, q.citation or opt.citation,
+                    fields.append((f"`{q.label}` of `{opt.label}` ({opt.id}.{q.id})", q.span, q.citation or opt.citation,
                                    ("optqty", (opt.id, q.id), "new"), ("opt", (opt.id,), "new"), False))
             for label, span, cite, key, under, counted in fields:
                 rng = self._range(kind.id, key, under)
                 if rng is None:
                     continue
-                low, high = rng
+                low, high, o, slot = rng
+                cond = [slot.vars[under]] if under else []
+                x = slot.vars[key]
                 if counted and high == 1:
+                    blame = o.blame(cond + [x >= 2])
                     self.findings.append(Finding(
                         "L008", "warning", f"{label} can only be 1: the option is counted but cannot be ordered twice",
                         span, _clause(cite),
-                        explanation="valid new orders that have the option have exactly one of it",
-                        message_ja=f"{label} は 1 にしかなりません", subject=".".join(key[1])))
+                        explanation="valid new orders that have the option have exactly one of it; "
+                                    f"these rules allow no more: {_rule_list(blame)}",
+                        message_ja=f"{label} は 1 にしかなりません", subject=".".join(key[1]), rules=_rule_ids(blame)))
                 elif low == high and not counted:
+                    blame = o.blame(cond + [x != low])
                     self.findings.append(Finding(
                         "L008", "warning", f"{label} can only be {low} in a valid new order",
                         span, _clause(cite),
-                        explanation="the rules leave this number one possible value",
-                        message_ja=f"{label} は有効な新規の申込みでは {low} にしかなりません", subject=".".join(key[1])))
+                        explanation=f"the rules leave this number one possible value: {_rule_list(blame)}",
+                        message_ja=f"{label} は有効な新規の申込みでは {low} にしかなりません", subject=".".join(key[1]),
+                        rules=_rule_ids(blame)))
 
-    def _range(self, kind: str, key, under) -> tuple[int, int] | None:
-        """The least and greatest value over valid new orders (with the option, when `under`)."""
-        low, high = None, None
+    def _range(self, kind: str, key, under) -> tuple[int, int, Open, object] | None:
+        """The least and greatest value over valid new orders (with the option, when `under`),
+        and the first shape and contract that has one, where the rules to blame are sought."""
+        low, high, first = None, None, None
         for o in self._valid_shapes(("new",)):
             for slot in self._entries(o, kind):
                 x = slot.vars[key]
                 cond = [slot.vars[under]] if under else []
                 if self._check(o, f"range of {key[1]}", terms=cond) != z3.sat:
                     continue
+                first = first or (o, slot)
                 lo = self._bound(o, x, cond, down=True)
                 hi = self._bound(o, x, cond, down=False)
                 if lo is None or hi is None:
                     return None
                 low = lo if low is None else min(low, lo)
                 high = hi if high is None else max(high, hi)
-        return None if low is None else (low, high)
+        return None if low is None else (low, high, *first)
 
     def _bound(self, o: Open, x, cond, down: bool) -> int | None:
         """The least (down) or greatest value of x up to NUMERIC_PROBE, by bisection."""
