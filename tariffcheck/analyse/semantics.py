@@ -115,7 +115,9 @@ class SemanticLint:
     def contradictions(self) -> None:
         for shape in self.space.shapes():
             o = self.space.open(shape)
-            if self._check(o, "is any order valid") == z3.sat:
+            # a shape the time limit left undecided may have valid orders: the later checks ask
+            # it too (and are cut short in turn), and it is never called contradictory
+            if self._check(o, "is any order valid") != z3.unsat:
                 self._sat.add(shape)
         for kind in self.tariff.contracts.values():
             shapes = [s for s in self.space.shapes(("new",)) if kind.id in s.kinds]
@@ -312,7 +314,10 @@ class SemanticLint:
                     if r == z3.sat:
                         implied = False
                         break
-                    if self._check(o, "are the other rules satisfiable", instances=others) == z3.sat:
+                    others_ok = self._check(o, "are the other rules satisfiable", instances=others)
+                    if others_ok is None:
+                        return
+                    if others_ok == z3.sat:
                         by += o.blame([z3.Not(inst.term)], others)
                     # else no order of this shape keeps the others: the rule adds nothing here
                 if not implied:
@@ -325,7 +330,7 @@ class SemanticLint:
                                 "requests and cancellations alike; it checks nothing",
                     message_ja=f"規定 `{rule.id}` に反する申込みはありません(何も確かめていません)",
                     subject=rule.id, rules=[rule.id]))
-            elif implied:
+            elif implied and by:  # (implied by nothing: the other rules contradict each other, L001)
                 names = _rule_list(by)
                 self.findings.append(Finding(
                     "L006", "info", f"rule `{rule.id}` is implied by other rules: {names}",
@@ -373,13 +378,17 @@ class SemanticLint:
 
     def _range(self, kind: str, key, under) -> tuple[int, int, Open, object] | None:
         """The least and greatest value over valid new orders (with the option, when `under`),
-        and the first shape and contract that has one, where the rules to blame are sought."""
+        and the first shape and contract that has one, where the rules to blame are sought.
+        None when no valid order has the field, or the time limit left the range undecided."""
         low, high, first = None, None, None
         for o in self._valid_shapes(("new",)):
             for slot in self._entries(o, kind):
                 x = slot.vars[key]
                 cond = [slot.vars[under]] if under else []
-                if self._check(o, f"range of {key[1]}", terms=cond) != z3.sat:
+                r = self._check(o, f"range of {key[1]}", terms=cond)
+                if r is None:
+                    return None
+                if r != z3.sat:
                     continue
                 first = first or (o, slot)
                 lo = self._bound(o, x, cond, down=True)
