@@ -4,8 +4,8 @@
     verdict = Checker("secure-endpoint").check(order_dict)
 """
 
-from .api import Checker, OrderError, check, load_tariff
+from .api import Checker, OrderError, check, diff, lint, load_tariff
 from .dsl.diagnostics import Diagnostic, DiagnosticError
 
-__all__ = ["Checker", "OrderError", "check", "load_tariff", "Diagnostic", "DiagnosticError"]
+__all__ = ["Checker", "OrderError", "check", "diff", "lint", "load_tariff", "Diagnostic", "DiagnosticError"]
 __version__ = "0.1.0"
