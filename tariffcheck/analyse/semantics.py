@@ -123,9 +123,7 @@ class SemanticLint:
             shapes = [s for s in self.space.shapes(("new",)) if kind.id in s.kinds]
             if any(s in self._sat for s in shapes):
                 continue
-            # the simplest shape names the fewest rules
-            o = self.space.open(min(shapes, key=lambda s: len(s.kinds)))
-            blame = o.blame([])
+            blame = self._blame([(self.space.open(s), []) for s in shapes])
             names = _rule_list(blame)
             self.findings.append(Finding(
                 "L001", "error", f"no new order of `{kind.label}` ({kind.id}) is valid: the rules contradict each other",
@@ -133,6 +131,32 @@ class SemanticLint:
                 explanation=f"every new order breaks at least one rule; these together admit none: {names}",
                 message_ja=f"「{kind.label}」の新規の申込みはどれも規定を満たせません(規定が矛盾しています): {names}",
                 subject=kind.id, rules=_rule_ids(blame)))
+
+    def _blame(self, asks: list[tuple[Open, list]], besides: M.Rule | None = None) -> list[Instance]:
+        """A minimal set of rules that admit no order of any of the asked shapes with its terms
+        (one instance of each, for its name). Each shape's own core is minimal there, but the
+        finding is about all of them: a rule that one shape needs (a child alone breaks the
+        `has_parent` rule) may be needless once another shape's core is in, and a shape's core
+        may miss what another needs (a change request, when only new orders are forbidden).
+        So the union of the cores is shrunk by deletion, a rule at a time, across the shapes."""
+        def pool(o: Open) -> list[Instance]:
+            return [i for i in o.instances if i.rule is not besides]
+        first: dict[str, Instance] = {}
+        for o, terms in asks:
+            for i in o.blame(terms, pool(o)):
+                first.setdefault(i.rule.id, i)
+        rules = list(first)
+        k = 0
+        while k < len(rules):
+            trial = set(rules[:k] + rules[k + 1:])
+            if all(o.check([i for i in pool(o) if i.rule.id in trial], terms) == z3.unsat for o, terms in asks):
+                del rules[k]
+            else:
+                k += 1
+        return [first[r] for r in rules]
+
+    def _with_kind(self, kind: str, requests=("new", "change")) -> list[Open]:
+        return [o for o in self._valid_shapes(requests) if self._entries(o, kind)]
 
     # ---- L002, L003 --------------------------------------------------------------------------
     def _entries(self, o: Open, kind: str) -> list:
@@ -165,7 +189,8 @@ class SemanticLint:
                 ok, o = self._possible(kind.id, present, f"can `{opt.id}` be sold")
                 if ok or o is None:
                     continue
-                blame = o.blame([present(self._entries(o, kind.id)[-1])])
+                blame = self._blame([(x, [present(self._entries(x, kind.id)[-1])])
+                                     for x in self._with_kind(kind.id)])
                 names = _rule_list(blame)
                 self.findings.append(Finding(
                     "L002", "warning", f"option `{opt.label}` ({opt.id}) can never be sold: no valid order has it",
@@ -180,7 +205,8 @@ class SemanticLint:
                     ok, o = self._possible(kind.id, chosen, f"can {dim.id} be `{value.id}`")
                     if ok or o is None:
                         continue
-                    blame = o.blame([chosen(self._entries(o, kind.id)[-1])])
+                    blame = self._blame([(x, [chosen(self._entries(x, kind.id)[-1])])
+                                         for x in self._with_kind(kind.id)])
                     names = _rule_list(blame)
                     self.findings.append(Finding(
                         "L003", "warning",
@@ -211,7 +237,8 @@ class SemanticLint:
                 always, o = self._always(kind.id, present, f"must `{opt.id}` be ordered")
                 if not always:
                     continue
-                blame = o.blame([z3.Not(present(self._entries(o, kind.id)[-1]))])
+                blame = self._blame([(x, [z3.Not(present(self._entries(x, kind.id)[-1]))])
+                                     for x in self._with_kind(kind.id, ("new",))])
                 names = _rule_list(blame)
                 self.findings.append(Finding(
                     "L004", "warning", f"option `{opt.label}` ({opt.id}) is in every valid new order: it is not optional",
@@ -276,8 +303,7 @@ class SemanticLint:
                             break
                     if found or unknown or not shapes:
                         continue
-                    o = shapes[0]
-                    blame = o.blame([without(self._entries(o, kind.id)[-1])])
+                    blame = self._blame([(x, [without(self._entries(x, kind.id)[-1])]) for x in shapes])
                     names = _rule_list(blame)
                     self.findings.append(Finding(
                         "L005", "warning",
@@ -293,7 +319,7 @@ class SemanticLint:
         # every shape, valid or not: a shape no order of which is valid may be so because of this rule
         shapes = [self.space.open(s) for s in self.space.shapes()]
         for rule in self.tariff.rules:
-            vacuous, implied, by = True, True, []
+            vacuous, implied, asks = True, True, []
             for o in shapes:
                 mine = [i for i in o.instances if i.rule is rule]
                 others = [i for i in o.instances if i.rule is not rule]
@@ -318,7 +344,7 @@ class SemanticLint:
                     if others_ok is None:
                         return
                     if others_ok == z3.sat:
-                        by += o.blame([z3.Not(inst.term)], others)
+                        asks.append((o, [z3.Not(inst.term)]))
                     # else no order of this shape keeps the others: the rule adds nothing here
                 if not implied:
                     break
@@ -330,7 +356,8 @@ class SemanticLint:
                                 "requests and cancellations alike; it checks nothing",
                     message_ja=f"規定 `{rule.id}` に反する申込みはありません(何も確かめていません)",
                     subject=rule.id, rules=[rule.id]))
-            elif implied and by:  # (implied by nothing: the other rules contradict each other, L001)
+            elif implied and asks:  # (asks none: the other rules contradict each other, L001)
+                by = self._blame(asks, besides=rule)
                 names = _rule_list(by)
                 self.findings.append(Finding(
                     "L006", "info", f"rule `{rule.id}` is implied by other rules: {names}",
@@ -356,11 +383,13 @@ class SemanticLint:
                 rng = self._range(kind.id, key, under)
                 if rng is None:
                     continue
-                low, high, o, slot = rng
-                cond = [slot.vars[under]] if under else []
-                x = slot.vars[key]
+                low, high = rng
+
+                def ask(more, key=key, under=under):
+                    return [(o, ([s.vars[under]] if under else []) + [more(s.vars[key])])
+                            for o in self._with_kind(kind.id, ("new",)) for s in self._entries(o, kind.id)]
                 if counted and high == 1:
-                    blame = o.blame(cond + [x >= 2])
+                    blame = self._blame(ask(lambda x: x >= 2))
                     self.findings.append(Finding(
                         "L008", "warning", f"{label} can only be 1: the option is counted but cannot be ordered twice",
                         span, _clause(cite),
@@ -368,7 +397,7 @@ class SemanticLint:
                                     f"these rules allow no more: {_rule_list(blame)}",
                         message_ja=f"{label} は 1 にしかなりません", subject=".".join(key[1]), rules=_rule_ids(blame)))
                 elif low == high and not counted:
-                    blame = o.blame(cond + [x != low])
+                    blame = self._blame(ask(lambda x, low=low: x != low))
                     self.findings.append(Finding(
                         "L008", "warning", f"{label} can only be {low} in a valid new order",
                         span, _clause(cite),
@@ -376,11 +405,10 @@ class SemanticLint:
                         message_ja=f"{label} は有効な新規の申込みでは {low} にしかなりません", subject=".".join(key[1]),
                         rules=_rule_ids(blame)))
 
-    def _range(self, kind: str, key, under) -> tuple[int, int, Open, object] | None:
-        """The least and greatest value over valid new orders (with the option, when `under`),
-        and the first shape and contract that has one, where the rules to blame are sought.
+    def _range(self, kind: str, key, under) -> tuple[int, int] | None:
+        """The least and greatest value over valid new orders (with the option, when `under`);
         None when no valid order has the field, or the time limit left the range undecided."""
-        low, high, first = None, None, None
+        low, high = None, None
         for o in self._valid_shapes(("new",)):
             for slot in self._entries(o, kind):
                 x = slot.vars[key]
@@ -390,14 +418,13 @@ class SemanticLint:
                     return None
                 if r != z3.sat:
                     continue
-                first = first or (o, slot)
                 lo = self._bound(o, x, cond, down=True)
                 hi = self._bound(o, x, cond, down=False)
                 if lo is None or hi is None:
                     return None
                 low = lo if low is None else min(low, lo)
                 high = hi if high is None else max(high, hi)
-        return None if low is None else (low, high, *first)
+        return None if low is None else (low, high)
 
     def _bound(self, o: Open, x, cond, down: bool) -> int | None:
         """The least (down) or greatest value of x up to NUMERIC_PROBE, by bisection."""
