@@ -162,6 +162,7 @@ class Encoder:
         self.order_vars = OrderVars(tariff, self.ctx)
         self._slots: dict[tuple[str, int], Slot] = {}
         self._instances: dict[tuple[str, int], list[Instance]] = {}
+        self._memo: dict[tuple, object] = {}
 
     def slot(self, kind: str, index: int) -> Slot:
         key = (kind, index)
@@ -189,28 +190,46 @@ class Encoder:
         return self._instances[key]
 
     # ---- facts: the order's values as constraints -------------------------------------------
+    # A fact is a pure function of its contract's kind, its path, its role and the value the
+    # order gives it, so each is built once: orders repeat values, and building Z3 terms in
+    # Python is most of what opening an order costs. Bounded, for a long-running service.
+    MEMO_SIZE = 100_000
+
+    def memo(self, key: tuple, build):
+        """`build()`, once per key: for terms that are pure functions of the key (facts, and
+        what explain and repair derive from a choice's facts)."""
+        x = self._memo.get(key)
+        if x is None:
+            if len(self._memo) >= self.MEMO_SIZE:
+                self._memo.clear()
+            x = self._memo[key] = build()
+        return x
+
     def facts(self, order: Order) -> list[Fact]:
         ov = self.order_vars
         out: list[Fact] = []
 
-        def add(path, term, role="choice", kind="", choice=None, number=None, value=None, field=None, vars=()):
-            out.append(Fact(path, term, z3.Bool(f"fact:{path}", self.ctx), role, kind, choice or path,
-                            None, number, value, None, field, vars))
+        def add(path, value, term, role="choice", kind="", choice=None, number=None, field=None, vars=()):
+            # `value` is what the term depends on; `term` builds it
+            def build():
+                return Fact(path, term(), z3.Bool(f"fact:{path}", self.ctx), role, kind, choice or path,
+                            None, number, value if number is not None else None, None, field, vars)
+            out.append(self.memo((None, path, role, value), build))
 
-        add("request", ov.request == ("new", "change", "cancellation").index(order.request), "given", "request",
-            vars=(ov.request,))
+        request = ("new", "change", "cancellation").index(order.request)
+        add("request", request, lambda: ov.request == request, "given", "request", vars=(ov.request,))
         for name, (day, known) in ov.dates.items():
             fld = ir.Field("odate", (name,), type="date")
-            if name in order.dates:
-                add(name, z3.And(known, day == order.dates[name]), kind="odate", number=day, value=order.dates[name],
-                    field=fld, vars=(day, known))
-            else:
-                add(name, z3.Not(known), kind="odate", number=day, field=fld, vars=(day, known))
+            given = order.dates.get(name)
+            add(name, given, lambda: z3.Not(known) if given is None else z3.And(known, day == given),
+                kind="odate", number=day, field=fld, vars=(day, known))
         for s, b in ov.holds.items():
-            add(f"holdings.{s}", b if s in order.holdings else z3.Not(b), kind="holding",
+            held = s in order.holdings
+            add(f"holdings.{s}", held, lambda: b if held else z3.Not(b), kind="holding",
                 field=ir.Field("holds", (s,)), vars=(b,))
         for key, b in ov.holds_value.items():
-            add(f"holdings.{'.'.join(key)}", b if key in order.holding_values else z3.Not(b), kind="holding",
+            held = key in order.holding_values
+            add(f"holdings.{'.'.join(key)}", held, lambda: b if held else z3.Not(b), kind="holding",
                 choice=f"holdings.{key[0]}", vars=(b,))  # one choice: the service held, and how
         for entry in order.contracts:
             out.extend(self.entry_facts(entry))
@@ -222,21 +241,30 @@ class Encoder:
         out: list[Fact] = []
         base = f"contracts[{entry.index}]"
 
-        def add(path, term, role="choice", kind="", choice=None, under=None, number=None, value=None,
+        def add(path, value, term, role="choice", kind="", choice=None, under=None, number=None,
                 field=None, vars=()):
-            out.append(Fact(path, term, z3.Bool(f"fact:{path}", self.ctx), role, kind, choice or path,
-                            under, number, value, entry.index, field, vars))
+            # `value` is what the term depends on (the order's value); `term` builds it
+            def build():
+                return Fact(path, term(), z3.Bool(f"fact:{path}", self.ctx), role, kind, choice or path,
+                            under, number, value if number is not None else None, entry.index, field, vars)
+            out.append(self.memo((entry.kind, path, role, value), build))
 
-        add(f"{base}.cancelled", slot.cancelled if entry.cancelled else z3.Not(slot.cancelled), "given", "cancelled",
+        def pick(b, yes):
+            return lambda: b if yes else z3.Not(b)
+
+        add(f"{base}.cancelled", entry.cancelled, pick(slot.cancelled, entry.cancelled), "given", "cancelled",
             vars=(slot.cancelled,))
-        add(f"{base}.parent", slot.has_parent if entry.parent is not None else z3.Not(slot.has_parent),
+        has_parent = entry.parent is not None
+        add(f"{base}.parent", has_parent, pick(slot.has_parent, has_parent),
             kind="parent", field=ir.Field("has_parent", ()), vars=(slot.has_parent,))
         for k, n in slot.children.items():
-            add(f"{base}.children.{k}", n == entry.children.get(k, 0), kind="children", number=n,
-                value=entry.children.get(k, 0), field=ir.Field("children", (k,), type="int"), vars=(n,))
+            count = entry.children.get(k, 0)
+            add(f"{base}.children.{k}", count, lambda: n == count, kind="children", number=n,
+                field=ir.Field("children", (k,), type="int"), vars=(n,))
         for (what, name), b in slot.former.items():
             path = f"{base}.{name}" if what == "dim" else f"{base}.options.{name}"
-            add(f"{path}.former_name", b if (what, name) in entry.former else z3.Not(b), kind="former",
+            former = (what, name) in entry.former
+            add(f"{path}.former_name", former, pick(b, former), kind="former",
                 field=ir.Field("former", (what, name)), vars=(b,))
         for state, st in (("new", entry.new), ("old", entry.old)):
             pre = base if state == "new" else base + ".current"
@@ -248,20 +276,19 @@ class Encoder:
                 return ir.Field(k, p, state, t)
 
             for d in kind.dimensions:
-                x = v[("dim", (d,), state)]
-                add(f"{pre}.{d}", x == slot.value_index(d, st.dims.get(d)), role, "dim",
-                    field=fld("dim", (d,), "enum"), vars=(x,))
+                x, i = v[("dim", (d,), state)], slot.value_index(d, st.dims.get(d))
+                add(f"{pre}.{d}", i, lambda: x == i, role, "dim", field=fld("dim", (d,), "enum"), vars=(x,))
             for q in kind.quantities:
                 x, n = v[("qty", (q,), state)], st.quantities.get(q, 0)
-                add(f"{pre}.{q}", x == n, role, "qty", number=x, value=n, field=fld("qty", (q,)), vars=(x,))
+                add(f"{pre}.{q}", n, lambda: x == n, role, "qty", number=x, field=fld("qty", (q,)), vars=(x,))
             for f in kind.flags:
-                b = v[("flag", (f,), state)]
-                add(f"{pre}.{f}", b if st.flags.get(f, False) else z3.Not(b), role, "flag",
-                    field=fld("flag", (f,), "bool"), vars=(b,))
+                b, on = v[("flag", (f,), state)], st.flags.get(f, False)
+                add(f"{pre}.{f}", on, pick(b, on), role, "flag", field=fld("flag", (f,), "bool"), vars=(b,))
             for d in kind.dates:
                 key = ("date", (d,), state)
-                add(f"{pre}.{d}", self._day_fact(slot, key, st.dates.get(d)), role, "date", number=v[key],
-                    value=st.dates.get(d), field=fld("date", (d,), "date"), vars=(v[key], slot.known[key]))
+                day = st.dates.get(d)
+                add(f"{pre}.{d}", day, lambda: self._day_fact(slot, key, day), role, "date", number=v[key],
+                    field=fld("date", (d,), "date"), vars=(v[key], slot.known[key]))
             for o in kind.options.values():
                 opath = f"{pre}.options.{o.id}"
                 ost = st.options.get(o.id)
@@ -269,24 +296,26 @@ class Encoder:
                 present = v[("opt", (o.id,), state)]
                 ofield = fld("optcount", (o.id,))
                 if ost is None:
-                    add(opath, z3.And(z3.Not(present), count == 0), role, "option", number=count, value=0, field=ofield,
-                        vars=(count, present))
+                    add(opath, 0, lambda: z3.And(z3.Not(present), count == 0), role, "option", number=count,
+                        field=ofield, vars=(count, present))
                     continue
-                add(opath, z3.And(present, count == ost.count), role, "option", number=count, value=ost.count, field=ofield,
+                n = ost.count
+                add(opath, n, lambda: z3.And(present, count == n), role, "option", number=count, field=ofield,
                     vars=(count, present))
                 for q in o.quantities:
                     x, n = v[("optqty", (o.id, q), state)], ost.quantities.get(q, 0)
-                    add(f"{opath}.{q}", x == n, role, "optqty", under=present, number=x, value=n,
+                    add(f"{opath}.{q}", n, lambda: x == n, role, "optqty", under=present, number=x,
                         field=fld("optqty", (o.id, q)), vars=(x,))
                 for a in o.attributes.values():
                     for val in a.values:
-                        b = v[("optattr", (o.id, a.id, val), state)]
-                        add(f"{opath}.{a.id}.{val}", b if (a.id, val) in ost.designations else z3.Not(b), role,
-                            "optattr", choice=f"{opath}.{a.id}", under=present, vars=(b,))
+                        b, on = v[("optattr", (o.id, a.id, val), state)], (a.id, val) in ost.designations
+                        add(f"{opath}.{a.id}.{val}", on, pick(b, on), role, "optattr", choice=f"{opath}.{a.id}",
+                            under=present, vars=(b,))
                 for d in o.dates:
                     key = ("optdate", (o.id, d), state)
-                    add(f"{opath}.{d}", self._day_fact(slot, key, ost.dates.get(d)), role, "optdate",
-                        under=present, number=v[key], value=ost.dates.get(d), field=fld("optdate", (o.id, d), "date"),
+                    day = ost.dates.get(d)
+                    add(f"{opath}.{d}", day, lambda: self._day_fact(slot, key, day), role, "optdate",
+                        under=present, number=v[key], field=fld("optdate", (o.id, d), "date"),
                         vars=(v[key], slot.known[key]))
         return out
 

@@ -39,11 +39,19 @@ class Choice:
     literal: z3.BoolRef
     slot: int | None = None
     under: z3.BoolRef | None = None  # the option it belongs to, when it is part of one
+    known_term: z3.BoolRef | None = field(default=None, repr=False)  # `term`, when built already
 
     @property
     def term(self) -> z3.BoolRef:
-        terms = [f.term for f in self.facts]
-        return terms[0] if len(terms) == 1 else z3.And(terms)
+        if self.known_term is None:
+            terms = [f.term for f in self.facts]
+            self.known_term = terms[0] if len(terms) == 1 else z3.And(terms)
+        return self.known_term
+
+    def key(self) -> tuple:
+        """What the choice's terms are a function of, for Encoder.memo: its path and its facts
+        (each fact's term stays alive with the choice, so its id is not reused meanwhile)."""
+        return (self.path, *(f.term.get_id() for f in self.facts))
 
     @property
     def number(self) -> z3.ArithRef | None:
@@ -113,15 +121,23 @@ class Workspace:
             else:
                 groups.setdefault(f.choice, []).append(f)
         s.add([f.term for f in given])
-        choices = []
+        choices, tracked = [], []
         for path, facts in groups.items():
-            c = Choice(path, facts[0].kind, facts, z3.Bool(f"choice:{path}", enc.ctx), facts[0].slot, facts[0].under)
+            c = Choice(path, facts[0].kind, facts, None, facts[0].slot, facts[0].under)
+            c.literal, c.known_term, held = enc.memo(("choice",) + c.key(), lambda: _choice_terms(c, enc.ctx))
             choices.append(c)
-        s.add([z3.Implies(c.literal, c.term) for c in choices])
+            tracked.append(held)
+        s.add(tracked)
         p = OrderProblem(enc.tariff, order, enc, s, instances, choices, given, undecided=undecided)
         p.by_literal = {c.literal.get_id(): c for c in choices}
         p.by_literal.update({i.literal.get_id(): i for i in instances})
         return p
+
+
+def _choice_terms(c: Choice, ctx: z3.Context) -> tuple:
+    """A choice's literal, its term, and the implication that tracks it."""
+    literal = z3.Bool(f"choice:{c.path}", ctx)
+    return literal, c.term, z3.Implies(literal, c.term)
 
 
 class Workspaces:

@@ -120,11 +120,13 @@ class Repairer:
             if c.kind in ("odate", "date", "optdate") and c.value is not None:
                 known = c.facts[0].vars[1]
                 o.add(known if c.under is None else z3.Implies(c.under, known))
-        changed = {id(c): _changed(c) for c in free}
+        enc = p.encoder
+        terms = {id(c): enc.memo(("changed",) + c.key(), lambda: _changed(c)) for c in free}
+        changed = {k: t[0] for k, t in terms.items()}
         zero = z3.IntVal(0, ctx)
         for c in free:  # MaxSAT (core-guided) over the fields kept, then the distance
             if weights[c.path]:
-                o.add_soft(z3.Not(changed[id(c)]), weights[c.path], id="changes")
+                o.add_soft(terms[id(c)][1], weights[c.path], id="changes")
         for i, keep in structure.keep.items():  # leaving a bare contract out is one change
             if f"contracts[{i}]" in locked:
                 o.add(keep)
@@ -139,8 +141,8 @@ class Repairer:
         for (child, parent), b in structure.links.items():  # moving a child to another parent is one change
             if parent is not None and p.order.contracts[child].parent == p.order.contracts[parent].id:
                 o.add_soft(b, weights.get(f"contracts[{child}].parent", 1), id="changes")
-        o.minimize(z3.Sum([_distance(c) for c in free if c.number is not None and c.value is not None
-                           and c.kind != "children"]
+        o.minimize(z3.Sum([enc.memo(("distance",) + c.key(), lambda: _distance(c)) for c in free
+                           if c.number is not None and c.value is not None and c.kind != "children"]
                           + added_numbers + [zero]))
         out = RepairResult("repaired", locked=sorted(locked))
         try:
@@ -167,7 +169,7 @@ class Repairer:
                 out.repairs.append(repair)
                 dropped = [structure.keep[i] for i in structure.dropped(m)]
                 added = [z3.Not(structure.adds[i][2]) for i in structure.added(m)]
-                o.add(z3.Or([z3.Not(changed[id(c)]) for c in moved] + dropped + added + [z3.BoolVal(False, ctx)]))
+                o.add(z3.Or([terms[id(c)][1] for c in moved] + dropped + added + [z3.BoolVal(False, ctx)]))
         except Incomplete as e:
             out.complete, out.reason = False, e.reason
         if not out.repairs:
@@ -278,9 +280,11 @@ def _names(term: z3.ExprRef) -> set[str]:
     return out
 
 
-def _changed(c: Choice) -> z3.BoolRef:
-    """The field takes a new value (a part of an option only while the option stays)."""
-    return z3.Not(c.term) if c.under is None else z3.And(c.under, z3.Not(c.term))
+def _changed(c: Choice) -> tuple[z3.BoolRef, z3.BoolRef]:
+    """The field takes a new value (a part of an option only while the option stays), and its
+    negation."""
+    changed = z3.Not(c.term) if c.under is None else z3.And(c.under, z3.Not(c.term))
+    return changed, z3.Not(changed)
 
 
 def _distance(c: Choice) -> z3.ArithRef:
