@@ -95,6 +95,11 @@ class Workspace:
         self.encoder = encoder
         self.solver = z3.Optimize(ctx=encoder.ctx) if optimize else z3.Solver(ctx=encoder.ctx)
         self.solver.set("timeout", timeout_ms)
+        if optimize:
+            # the optimiser re-runs its preprocessing on every check; turning integers with
+            # bounds 0..1 into Booleans costs more than it saves here (repair K=3 about 1.5x
+            # faster on Secure Endpoint, same costs, benchmarks/bench_explain.py)
+            self.solver.set("elim_01", False)
         self.solver.add(encoder.order_vars.axioms())
         self._ready: set[tuple[str, int]] = set()
 

@@ -172,6 +172,7 @@ class Repairer:
                 o.add(z3.Or([terms[id(c)][1] for c in moved] + dropped + added + [z3.BoolVal(False, ctx)]))
         except Incomplete as e:
             out.complete, out.reason = False, e.reason
+        out.repairs.sort(key=_tie_order(p))
         if not out.repairs:
             out.status = "none" if out.complete else "unknown"
         return out
@@ -278,6 +279,17 @@ def _names(term: z3.ExprRef) -> set[str]:
             out.add(str(t))
         todo.extend(t.children())
     return out
+
+
+def _tie_order(p: OrderProblem):
+    """Repairs of equal cost and distance in a fixed order, not the optimiser's: the one that
+    changes the earlier fields of the order first. The search finds them in cost order already,
+    so the sort (stable) only settles ties."""
+    position = {c.path: i for i, c in enumerate(p.choices)}
+
+    def key(r: Repair):
+        return r.cost, r.distance, sorted((position.get(ch.path, len(position)), ch.path) for ch in r.changes)
+    return key
 
 
 def _changed(c: Choice) -> tuple[z3.BoolRef, z3.BoolRef]:
