@@ -236,3 +236,57 @@ def test_generated_orders_with_random_locks(name):
             assert_repair_valid(t, checker, order, r, locked=set(result.locked))
 
     run()
+
+
+def test_facts_are_built_once_per_value_and_differ_by_value():
+    """The encoder memoises each fact by contract kind, path and value: the same value gives
+    the same fact, another value a fact of its own, and both match a fresh encoder's."""
+    t, checker, _, _ = tools("secure-endpoint")
+    data = json.loads((SPECS.parent / "examples" / "secure_endpoint_invalid.json").read_text())
+    other = json.loads(json.dumps(data))
+    other["contracts"][1]["accounts"] = 40
+    a, b = checker.decode(data), checker.decode(other)
+    enc = Encoder(t)
+    first, again, moved = enc.facts(a), enc.facts(a), enc.facts(b)
+    assert all(x is y for x, y in zip(first, again))
+    path = "contracts[1].accounts"
+    fa, fb = (next(f for f in fs if f.path == path) for fs in (first, moved))
+    assert fa is not fb and (fa.value, fb.value) == (37, 40)
+    fresh = {f.path: f for f in Encoder(t).facts(b)}
+    for f in moved:  # same terms as an encoder that never saw the first order (Z3 terms print alike)
+        assert str(f.term) == str(fresh[f.path].term) and f.value == fresh[f.path].value
+
+
+def test_repeated_calls_give_the_same_answers():
+    """Explanations and repairs do not depend on what the reused workspaces saw before."""
+    t, checker, _, _ = tools("secure-endpoint")
+    order = checker.decode(json.loads((SPECS.parent / "examples" / "secure_endpoint_invalid.json").read_text()))
+    explainer, repairer = Explainer(t), Repairer(t)
+
+    def answers():
+        e = explainer.explain(order)
+        r = repairer.repair(order, k=3)
+        return ([sorted(c.path for c in x.choices) for x in e.conflicts],
+                [(x.cost, x.distance, [(c.path, c.after) for c in x.changes]) for x in r.repairs])
+
+    first = answers()
+    others = [c.values[1] for c in _invalid_cases() if c.values[0] == "secure_endpoint"][:6]
+    assert others
+    for data in others:  # other orders in between
+        other = checker.decode(data)
+        explainer.explain(other)
+        repairer.repair(other, k=1)
+    assert answers() == first
+
+
+def test_repairs_of_equal_cost_come_in_the_order_of_their_fields():
+    """Which of two equally good repairs comes first is not the optimiser's choice: the one
+    that changes an earlier field of the order does."""
+    t, checker, _, repairer = tools("secure-endpoint")
+    order = checker.decode(json.loads((SPECS.parent / "examples" / "secure_endpoint_invalid.json").read_text()))
+    result = repairer.repair(order, k=3)
+    with Workspace(Encoder(t)).open(order) as p:
+        position = {c.path: i for i, c in enumerate(p.choices)}
+    keys = [(r.cost, r.distance, sorted(position.get(c.path, len(position)) for c in r.changes))
+            for r in result.repairs]
+    assert keys == sorted(keys)
