@@ -23,6 +23,7 @@ A question that hits the time limit is reported (L014), never taken as an answer
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import z3
@@ -34,8 +35,6 @@ from ..solver.problem import DEFAULT_TIMEOUT_MS, Incomplete
 from .finding import Finding
 from .space import Open, Space
 
-# a count or quantity at most this is asked about in L008 (MAX_COUNT is far above any tariff's cap)
-NUMERIC_PROBE = 1_000_000
 
 
 @dataclass
@@ -100,14 +99,15 @@ class SemanticLint:
                 message_ja=f"解析が時間制限で打ち切られました: {what}"))
         return self.findings
 
-    def _check(self, o: Open, what: str, instances=None, terms=()) -> z3.CheckSatResult | None:
-        """One question; a time-out is noted and answers None (neither yes nor no)."""
+    def _check(self, o: Open, what: str, instances=None, terms=(), keep: bool = True) -> z3.CheckSatResult | None:
+        """One question; a time-out is noted and answers None (neither yes nor no). The model of a
+        yes is kept (`keep`) for later questions: reading it out costs about as much as a check."""
         try:
             r = o.check(instances, list(terms))
         except Incomplete as e:
             self.cut.append(f"{what} ({o.shape.label}): {e.reason}")
             return None
-        if r == z3.sat:
+        if r == z3.sat and keep:
             self.seen.add(o, o.model(), valid=instances is None)
         return r
 
@@ -181,8 +181,45 @@ class SemanticLint:
                     return True, first
         return False, first or (shapes[0] if shapes else None)
 
+    @contextmanager
+    def _leaning(self, shapes: list[Open], truth: bool):
+        """While asking, let the solver try `truth` first for every undecided yes/no (Z3's
+        phase_selection: 1 always true, 0 always false; 3, its default, caches): models then
+        show many options at once (true) or few (false), so one model answers many questions.
+        Only the models differ; every answer is the same."""
+        for o in shapes:
+            o.p.solver.set("phase_selection", 1 if truth else 0)
+        try:
+            yield
+        finally:
+            for o in shapes:
+                o.p.solver.set("phase_selection", 3)
+
+    def _cover(self, kind: str, terms_of: list, what: str, requests=("new", "change"), truth: bool = True) -> None:
+        """Find valid orders that show as many of the terms as possible, few questions for many
+        terms: ask for an order with any term not yet seen, keep its model (which may show
+        several), and ask again, until every term is seen or none of the rest can be. A term is
+        then possible or it is not, and `_possible` asks about each only what no model showed."""
+        shapes = self._valid_shapes(requests)
+        with self._leaning(shapes, truth):
+            self._cover_in(shapes, kind, terms_of, what)
+
+    def _cover_in(self, shapes: list[Open], kind: str, terms_of: list, what: str) -> None:
+        for o in shapes:
+            for slot in self._entries(o, kind):
+                unseen = [t(slot) for t in terms_of]
+                for m in self.seen.models.get(o.shape, []):
+                    unseen = [t for t in unseen if not z3.is_true(m.eval(t, model_completion=True))]
+                while unseen and self._check(o, what, terms=[z3.Or(unseen)]) == z3.sat:
+                    m = o.model()  # only the newest model can show what none before it did
+                    unseen = [t for t in unseen if not z3.is_true(m.eval(t, model_completion=True))]
+
     def dead(self) -> None:
         for kind in self.tariff.contracts.values():
+            self._cover(kind.id, [lambda slot, o=o: slot.vars[("opt", (o.id,), "new")] for o in kind.options.values()]
+                        + [lambda slot, d=d, i=i: slot.vars[("dim", (d.id,), "new")] == i
+                           for d in kind.dimensions.values() for i in range(len(d.values))],
+                        "which options and values can be sold")
             for opt in kind.options.values():
                 def present(slot, o=opt):
                     return slot.vars[("opt", (o.id,), "new")]
@@ -228,6 +265,9 @@ class SemanticLint:
     def forced(self) -> None:
         dead = self._dead_ids()
         for kind in self.tariff.contracts.values():
+            self._cover(kind.id, [lambda slot, o=o: z3.Not(slot.vars[("opt", (o.id,), "new")])
+                                  for o in kind.options.values() if o.id not in dead],
+                        "which options can be left out", ("new",), truth=False)
             for opt in kind.options.values():
                 if opt.id in dead:
                     continue
@@ -280,6 +320,13 @@ class SemanticLint:
                                        f"can a new order have {d.id} `{v.id}`", requests=("new",))
                 if ok:
                     chosen.add((d.id, v.id))
+            with self._leaning(shapes, False):  # an order of each item with few options refutes most pairs
+                for d, i, v in values:
+                    if (d.id, v.id) in chosen and shapes:
+                        o = shapes[0]
+                        for slot in self._entries(o, kind.id):
+                            self._check(o, f"an order of {d.id} `{v.id}`",
+                                        terms=[slot.vars[("dim", (d.id,), "new")] == i])
             for o in shapes:
                 for m in self.seen.models.get(o.shape, []):
                     learn(o, m)
@@ -334,7 +381,8 @@ class SemanticLint:
                             vacuous = False
                         else:
                             continue
-                    r = self._check(o, f"is `{rule.id}` implied", instances=others, terms=[z3.Not(inst.term)])
+                    r = self._check(o, f"is `{rule.id}` implied", instances=others, terms=[z3.Not(inst.term)],
+                                    keep=False)
                     if r is None:
                         return
                     if r == z3.sat:
@@ -380,71 +428,68 @@ class SemanticLint:
                     fields.append((f"`{q.label}` of `{opt.label}` ({opt.id}.{q.id})", q.span, q.citation or opt.citation,
                                    ("optqty", (opt.id, q.id), "new"), ("opt", (opt.id,), "new"), False))
             for label, span, cite, key, under, counted in fields:
-                rng = self._range(kind.id, key, under)
-                if rng is None:
-                    continue
-                low, high = rng
-
                 def ask(more, key=key, under=under):
                     return [(o, ([s.vars[under]] if under else []) + [more(s.vars[key])])
                             for o in self._with_kind(kind.id, ("new",)) for s in self._entries(o, kind.id)]
-                if counted and high == 1:
+                if counted:
+                    more = self._some(kind.id, key, under, lambda x: x >= 2)
+                    if more is not False:
+                        continue  # twice is possible (or undecided, which claims nothing)
+                    if self._some(kind.id, key, under, lambda x: x >= 0) is not True:
+                        continue  # no valid order has the option: L002 says so
                     blame = self._blame(ask(lambda x: x >= 2))
                     self.findings.append(Finding(
                         "L008", "warning", f"{label} can only be 1: the option is counted but cannot be ordered twice",
                         span, _clause(cite),
                         explanation="valid new orders that have the option have exactly one of it; "
                                     f"these rules allow no more: {_rule_list(blame)}",
-                        message_ja=f"{label} は 1 にしかなりません", subject=".".join(key[1]), rules=_rule_ids(blame)))
-                elif low == high and not counted:
-                    blame = self._blame(ask(lambda x, low=low: x != low))
-                    self.findings.append(Finding(
-                        "L008", "warning", f"{label} can only be {low} in a valid new order",
-                        span, _clause(cite),
-                        explanation=f"the rules leave this number one possible value: {_rule_list(blame)}",
-                        message_ja=f"{label} は有効な新規の申込みでは {low} にしかなりません", subject=".".join(key[1]),
-                        rules=_rule_ids(blame)))
-
-    def _range(self, kind: str, key, under) -> tuple[int, int] | None:
-        """The least and greatest value over valid new orders (with the option, when `under`);
-        None when no valid order has the field, or the time limit left the range undecided."""
-        low, high = None, None
-        for o in self._valid_shapes(("new",)):
-            for slot in self._entries(o, kind):
-                x = slot.vars[key]
-                cond = [slot.vars[under]] if under else []
-                r = self._check(o, f"range of {key[1]}", terms=cond)
-                if r is None:
-                    return None
-                if r != z3.sat:
+                        message_ja=f"{label_ja(key)} は 1 にしかなりません(数を指定できるのに 2 以上にできません)",
+                        subject=".".join(key[1]), rules=_rule_ids(blame)))
                     continue
-                lo = self._bound(o, x, cond, down=True)
-                hi = self._bound(o, x, cond, down=False)
-                if lo is None or hi is None:
-                    return None
-                low = lo if low is None else min(low, lo)
-                high = hi if high is None else max(high, hi)
-        return None if low is None else (low, high)
+                seen = self._first_value(kind.id, key, under)
+                if seen is None:
+                    continue
+                other = self._some(kind.id, key, under, lambda x, v=seen: x != v)
+                if other is not False:
+                    continue
+                blame = self._blame(ask(lambda x, v=seen: x != v))
+                self.findings.append(Finding(
+                    "L008", "warning", f"{label} can only be {seen} in a valid new order",
+                    span, _clause(cite),
+                    explanation=f"the rules leave this number one possible value: {_rule_list(blame)}",
+                    message_ja=f"{label_ja(key)} は有効な新規の申込みでは {seen} にしかなりません",
+                    subject=".".join(key[1]), rules=_rule_ids(blame)))
 
-    def _bound(self, o: Open, x, cond, down: bool) -> int | None:
-        """The least (down) or greatest value of x up to NUMERIC_PROBE, by bisection."""
-        known = self.seen.models.get(o.shape, [])
-        vals = [m.eval(x, model_completion=True).as_long() for m in known
-                if all(z3.is_true(m.eval(c, model_completion=True)) for c in cond)]
-        if not vals:
-            return None
-        lo, hi = (0, min(vals)) if down else (max(vals), NUMERIC_PROBE)
-        while lo < hi:
-            mid = (lo + hi) // 2 if down else (lo + hi + 1) // 2
-            r = self._check(o, "a bound", terms=cond + [x <= mid if down else x >= mid])
-            if r is None:
-                return None
-            found = o.model().eval(x, model_completion=True).as_long() if r == z3.sat else None
-            if down:
-                lo, hi = (lo, min(hi, found)) if r == z3.sat else (mid + 1, hi)
-            else:
-                lo, hi = (max(lo, found), hi) if r == z3.sat else (lo, mid - 1)
-        return lo
+    def _first_value(self, kind: str, key, under) -> int | None:
+        """The value of the field in some valid new order (with the option, when `under`)."""
+        for o in self._with_kind(kind, ("new",)):
+            for slot in self._entries(o, kind):
+                cond = [slot.vars[under]] if under else []
+                for m in self.seen.models.get(o.shape, []):
+                    if all(z3.is_true(m.eval(c, model_completion=True)) for c in cond):
+                        return m.eval(slot.vars[key], model_completion=True).as_long()
+        ok = self._some(kind, key, under, lambda x: x >= 0)
+        return self._first_value(kind, key, under) if ok is True else None
+
+    def _some(self, kind: str, key, under, test) -> bool | None:
+        """Does some valid new order (with the option, when `under`) give the field a value that
+        passes `test`? One question per shape at most: models seen so far answer first. None when
+        the time limit left it undecided."""
+        undecided = False
+        shapes = self._with_kind(kind, ("new",))
+        for o in shapes:
+            for slot in self._entries(o, kind):
+                term = z3.And(slot.vars[under], test(slot.vars[key])) if under else test(slot.vars[key])
+                if self.seen.any_true(o, term):
+                    return True
+        for o in shapes:
+            for slot in self._entries(o, kind):
+                term = z3.And(slot.vars[under], test(slot.vars[key])) if under else test(slot.vars[key])
+                r = self._check(o, f"values of {'.'.join(key[1])}", terms=[term])
+                if r == z3.sat:
+                    return True
+                undecided = undecided or r is None
+        return None if undecided else False
 
     # ---- L009 ---------------------------------------------------------------------------------------
     def disagreeing(self) -> None:
@@ -485,6 +530,12 @@ class SemanticLint:
                     message_ja=f"「{opt.label}」について {keep.rule.citation} と {other.rule.citation} の定めが一致しません",
                     subject=subject, rules=[keep.rule.id, other.rule.id], witness=witness))
                 return
+
+
+def label_ja(key) -> str:
+    """A number's name for a Japanese message: its path (the labels are in the English line)."""
+    what, path, _ = key
+    return ("契約数 " if what == "optcount" else "") + ".".join(path)
 
 
 def _clause(c) -> str | None:
