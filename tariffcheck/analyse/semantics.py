@@ -30,6 +30,8 @@ import z3
 
 from ..dsl import ir
 from ..dsl import model as M
+from ..orders.decode import decode_order
+from ..solver.concrete import ConcreteValidator
 from ..solver.encode import Instance
 from ..solver.problem import DEFAULT_TIMEOUT_MS, Incomplete
 from .finding import Finding
@@ -64,6 +66,7 @@ class SemanticLint:
         self.findings: list[Finding] = []
         self.cut: list[str] = []
         self.timings: dict[str, float] = {}
+        self._validator: ConcreteValidator | None = None
 
     # ---- the shapes -----------------------------------------------------------------------
     def _valid_shapes(self, requests=("new", "change")) -> list[Open]:
@@ -513,11 +516,16 @@ class SemanticLint:
             if ia is None or ib is None:
                 continue
             for keep, other in ((ia, ib), (ib, ia)):
-                r = self._check(o, f"do `{a.id}` and `{b.id}` agree", instances=[],
-                                terms=[keep.term, z3.Not(other.term)])
+                # best, an order every other rule accepts; else one that only the two judge
+                rest = [i for i in o.instances if i.rule is not other.rule]
+                r = self._check(o, f"does `{other.rule.id}` alone reject an order", instances=rest,
+                                terms=[z3.Not(other.term)], keep=False)
+                if r != z3.sat:
+                    r = self._check(o, f"do `{a.id}` and `{b.id}` agree", instances=[],
+                                    terms=[keep.term, z3.Not(other.term)], keep=False)
                 if r != z3.sat:
                     continue
-                witness = o.order_json(o.model())
+                witness = self._confirmed(o.order_json(o.model()), keep.rule.id, other.rule.id)
                 opt = self.tariff.contracts[a.scope].options[subject]
                 self.findings.append(Finding(
                     "L009", "warning",
@@ -530,6 +538,20 @@ class SemanticLint:
                     message_ja=f"「{opt.label}」について {keep.rule.citation} と {other.rule.citation} の定めが一致しません",
                     subject=subject, rules=[keep.rule.id, other.rule.id], witness=witness))
                 return
+
+
+    def _confirmed(self, witness: dict | None, keeps: str, breaks: str) -> dict | None:
+        """The witness, if the concrete validator agrees that it keeps one rule and breaks the
+        other; None (no witness shown) otherwise."""
+        if witness is None:
+            return None
+        if self._validator is None:
+            self._validator = ConcreteValidator(self.tariff)
+        try:
+            broken = {v.rule.id for v in self._validator.validate(decode_order(witness, self.tariff)).violations}
+        except Exception:  # noqa: BLE001 - a witness the decoder refuses is not shown
+            return None
+        return witness if breaks in broken and keeps not in broken else None
 
 
 def label_ja(key) -> str:
