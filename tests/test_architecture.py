@@ -16,7 +16,7 @@ ALLOWED = {
     "solver": {"dsl", "orders", "dates", "solver"},
     "analyse": {"dsl", "orders", "dates", "solver", "analyse"},
     "report": {"dsl", "orders", "dates", "solver", "analyse", "report", "catalog"},
-    "testing": {"dsl", "orders", "dates", "solver", "analyse", "testing", "api", "catalog"},
+    "testing": {"dsl", "orders", "dates", "solver", "analyse", "report", "testing", "api", "catalog"},
 }
 
 
