@@ -170,6 +170,28 @@ def test_repairs_are_ordered_by_cost_and_distinct():
         assert_repair_valid(t, checker, order, r)
 
 
+def test_dropping_an_option_is_justified_by_rules_about_its_own_fields():
+    """Found by Hypothesis: a change request raises an option's devices on a day that is not the 1st
+    (r8_5_calendar_month); a repair that drops the option must say that the drop satisfies that
+    rule, which reads the option's devices, not only its presence."""
+    t, checker, _, repairer = tools("smart-mobile-manager")
+    order = checker.decode({
+        "request": "change", "requested_date": "2024-01-30",
+        "contracts": [{"id": "c0", "contract": "service",
+                       "current": {"item": "maas360", "type": "device_app", "ios_devices": 0, "android_devices": 0,
+                                   "licensor_consent": True,
+                                   "options": {"secure_plus": {"billing_start": "2024-01-31"},
+                                               "operation": {"devices": 0, "billing_start": "2024-01-31"}}},
+                       "changes": {"licensor_consent": False,
+                                   "options": {"secure_plus": False, "operation": {"devices": 1}}}}]})
+    result = repairer.repair(order, k=2)
+    drops = [c for r in result.repairs for c in r.changes if c.path == "contracts[0].options.operation"]
+    assert drops, "some repair drops the option"
+    for r in result.repairs:
+        assert_repair_valid(t, checker, order, r)
+    assert all("r8_5_calendar_month" in {tie.rule.id for tie in c.satisfies} for c in drops)
+
+
 def test_quantity_moves_to_the_nearest_valid_value():
     """37 accounts with recovery storage (at least 50, 第5条第19項 and 別紙1) on a type that has it:
     the repair raises the count to 50, not to some other value."""

@@ -249,8 +249,14 @@ class Repairer:
 
     def _satisfies(self, p: OrderProblem, m: z3.ModelRef, c: Choice, new: Order, gone: set[int]) -> list[Tie]:
         """The rule instances that the repaired order satisfies and that would break were this
-        one change undone (its fields back as the order gave them, everything else repaired)."""
+        one change undone (its fields back as the order gave them, everything else repaired).
+        An option undone comes back with its own fields as the order gave them: dropping it also
+        cleared them, and a rule may be about them (a change of its devices on the wrong day)."""
         undo = c.pins()
+        if c.kind == "option":
+            for part in p.choices:
+                if part.path.startswith(c.path + "."):
+                    undo += part.pins()
         touched = {str(v) for v, _ in undo}
         out = []
         for inst in p.instances:
