@@ -39,6 +39,7 @@ from tariffcheck.analyse.lint import lint_tariff  # noqa: E402
 from tariffcheck.dsl.resolve import resolve  # noqa: E402
 from tariffcheck.dsl.parser import parse_text  # noqa: E402
 
+LARGE = 100  # from this scale on, only --large-checks run, each reported as it ends
 CAP = re.compile(r"(require [^\n]*?<= )(\d+)")
 
 
@@ -84,11 +85,40 @@ def measure(tariff, variant, rounds: int, timeout_ms: int) -> dict:
     }
 
 
+def measure_large(tariff, variant, timeout_ms: int, checks: tuple[str, ...]) -> dict:
+    """One run of the checks named, each printed as it ends (a run takes minutes), then the two diffs."""
+    from tariffcheck.analyse.semantics import SemanticLint
+
+    def show(step, seconds):
+        print(f"    {step}: {seconds:.1f} s", flush=True)
+
+    t0 = time.perf_counter()
+    sem = SemanticLint(tariff, timeout_ms)
+    findings = sem.run(checks, progress=show)
+    lint_s = time.perf_counter() - t0
+    out = {"rules": len(tariff.rules), "options": sum(len(c.options) for c in tariff.contracts.values()),
+           "lint_s": lint_s, "per_check_s": dict(sem.timings), "checks": list(checks),
+           "findings": {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")},
+           "cut_short": list(sem.cut), "rounds": 1}
+    for name, other in (("diff_same_s", tariff), ("diff_changed_s", variant)):
+        t0 = time.perf_counter()
+        d = diff(tariff, other, timeout_ms)
+        out[name] = time.perf_counter() - t0
+        print(f"    {name}: {out[name]:.1f} s ({'complete' if d.complete else 'cut short: ' + str(d.reason)}; "
+              f"{len(d.groups)} groups)", flush=True)
+        if other is variant:
+            out["diff_groups"] = [(g.direction, g.rule.id, g.confirmed) for g in d.groups]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=5, help="runs per bundled tariff (median)")
     ap.add_argument("--scales", default="1,10,100", help="synthetic scales, comma-separated ('' for none)")
     ap.add_argument("--timeout", type=int, default=60_000, help="ms per solver call")
+    ap.add_argument("--large-checks", default="contradiction,dead,forced,false-optional,quantities,disagreeing",
+                    help=f"the lint checks run from scale {LARGE} on (redundancy asks two questions per rule "
+                         "instance and shape: hours at 100x)")
     ap.add_argument("--json", help="write the results here")
     args = ap.parse_args(argv)
     out = {"machine": f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}",
@@ -107,7 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         t = synthetic.load(text, f"<synthetic x{scale}>")
         variant = synthetic.load(lower_one_cap(text), f"<synthetic x{scale} cap lowered>")
         load_s = time.perf_counter() - t0
-        res = measure(t, variant, 1, args.timeout)
+        if scale >= LARGE:
+            res = measure_large(t, variant, args.timeout, tuple(args.large_checks.split(",")))
+        else:
+            res = measure(t, variant, 1, args.timeout)
         res["load_both_s"] = load_s
         out["synthetic"][str(scale)] = res
         checks = ", ".join(f"{k} {v:.2f}" for k, v in res["per_check_s"].items())

@@ -78,7 +78,8 @@ class SemanticLint:
             out.append(o)
         return out
 
-    def run(self, checks: tuple[str, ...] | None = None) -> list[Finding]:
+    def run(self, checks: tuple[str, ...] | None = None, progress=None) -> list[Finding]:
+        """Every check (or those named); `progress(step, seconds)` is called after each."""
         import time
 
         steps = [("contradiction", self.contradictions), ("dead", self.dead), ("forced", self.forced),
@@ -94,6 +95,8 @@ class SemanticLint:
             except Incomplete as e:
                 self.cut.append(f"{step}: {e.reason}")
             self.timings[step] = time.perf_counter() - t0
+            if progress is not None:
+                progress(step, self.timings[step])
         for what in self.cut:
             self.findings.append(Finding(
                 "L014", "warning", f"an analysis was cut short: {what}",
