@@ -217,7 +217,7 @@ class SemanticLint:
                 for m in self.seen.models.get(o.shape, []):
                     unseen = [t for t in unseen if not z3.is_true(m.eval(t, model_completion=True))]
                 while unseen and self._check(o, what, terms=[z3.Or(unseen)]) == z3.sat:
-                    m = o.model()  # only the newest model can show what none before it did
+                    m = self.seen.any[o.shape][-1]  # only the newest model can show what none before did
                     unseen = [t for t in unseen if not z3.is_true(m.eval(t, model_completion=True))]
 
     def dead(self) -> None:
@@ -433,6 +433,18 @@ class SemanticLint:
                 for q in opt.quantities.values():
                     fields.append((f"`{q.label}` of `{opt.label}` ({opt.id}.{q.id})", q.span, q.citation or opt.citation,
                                    ("optqty", (opt.id, q.id), "new"), ("opt", (opt.id,), "new"), False))
+            # few questions for many numbers: orders where as many counted options as can be are
+            # ordered twice or more, and as many other numbers as can be take a second value
+            def guarded(slot, key, under, test):
+                return z3.And(slot.vars[under], test(slot.vars[key])) if under else test(slot.vars[key])
+            firsts = {key: self._first_value(kind.id, key, under) for _, _, _, key, under, counted in fields
+                      if not counted}
+            terms = [lambda slot, k=key, u=under: guarded(slot, k, u, lambda x: x >= 2)
+                     for _, _, _, key, under, counted in fields if counted]
+            terms += [lambda slot, k=key, u=under, v=firsts[key]: guarded(slot, k, u, lambda x: x != v)
+                      for _, _, _, key, under, counted in fields if not counted and firsts[key] is not None]
+            if terms:
+                self._cover(kind.id, terms, "which numbers can vary", ("new",))
             for label, span, cite, key, under, counted in fields:
                 def ask(more, key=key, under=under):
                     return [(o, ([s.vars[under]] if under else []) + [more(s.vars[key])])
