@@ -192,6 +192,24 @@ def test_dropping_an_option_is_justified_by_rules_about_its_own_fields():
     assert all("r8_5_calendar_month" in {tie.rule.id for tie in c.satisfies} for c in drops)
 
 
+def test_a_locked_parent_stays_the_same_parent():
+    """Found by Hypothesis: with `contracts[2].parent` locked, a repair moved the child to the
+    other parent contract (the lock kept "has a parent", not which)."""
+    t, checker, _, repairer = tools("flex-resilience")
+    order = checker.decode({"request": "new", "contracts": [
+        {"id": "parent-0", "contract": "parent"}, {"id": "parent-1", "contract": "parent"},
+        {"id": "c0", "contract": "child", "parent": "parent-0", "grade": "basic", "licences": 0,
+         "rlw_credentials": True, "billing_start": "2024-01-31", "licence_notice": "2024-01-31",
+         "terms_presented": "2024-01-31", "options": {}}]})
+    free = repairer.repair(order, k=2)
+    assert any(c.path == "contracts[2].parent" for r in free.repairs for c in r.changes)  # the lock matters
+    locked = repairer.repair(order, k=2, locks=["contracts[2].parent"])
+    assert locked.repairs
+    for r in locked.repairs:
+        assert_repair_valid(t, checker, order, r, locked=set(locked.locked))
+        assert all(c.path != "contracts[2].parent" for c in r.changes)
+
+
 def test_quantity_moves_to_the_nearest_valid_value():
     """37 accounts with recovery storage (at least 50, 第5条第19項 and 別紙1) on a type that has it:
     the repair raises the count to 50, not to some other value."""

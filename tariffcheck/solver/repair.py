@@ -140,7 +140,10 @@ class Repairer:
                               and key[2] == "new"]
         for (child, parent), b in structure.links.items():  # moving a child to another parent is one change
             if parent is not None and p.order.contracts[child].parent == p.order.contracts[parent].id:
-                o.add_soft(b, weights.get(f"contracts[{child}].parent", 1), id="changes")
+                if f"contracts[{child}].parent" in locked:
+                    o.add(b)  # a locked parent is this parent, not just some parent
+                else:
+                    o.add_soft(b, weights.get(f"contracts[{child}].parent", 1), id="changes")
         o.minimize(z3.Sum([enc.memo(("distance",) + c.key(), lambda: _distance(c)) for c in free
                            if c.number is not None and c.value is not None and c.kind != "children"]
                           + added_numbers + [zero]))
