@@ -39,8 +39,7 @@ from ..orders.write import order_to_json
 from ..solver.concrete import ConcreteValidator
 from ..solver.encode import Encoder, Instance
 from ..solver.problem import DEFAULT_TIMEOUT_MS
-from ..solver.structure import state_of
-from .space import REQUESTS, Shape, shapes_of, template
+from .space import REQUESTS, Shape, as_it_was, order_from_model, shapes_of, template
 
 SMALL = 100  # witnesses prefer counts and quantities up to this
 BOUNDARY_STEPS = 400  # how far a boundary walk goes from the witness, in units or days
@@ -263,17 +262,10 @@ class Differ:
         for f in enc.facts(side.order):
             if f.kind in FIXED_KINDS or (shape.request == "new" and f.role == "given"):
                 out.append(f.term)
-        for e, slot in zip(side.order.contracts, side.slots):
+        for slot in side.slots:
             if shape.request == "cancellation":
-                for (what, path, state), x in slot.vars.items():
-                    if state == "new":
-                        out.append(x == slot.vars[(what, path, "old")])
-                for (what, path, state), k in slot.known.items():
-                    if state == "new":
-                        out.append(k == slot.known[(what, path, "old")])
-            if shape.request != "cancellation" or True:
-                out += [slot.vars[("dim", (d.id,), "new")] >= 0 for d in slot.kind.dimensions.values()
-                        if not d.optional]
+                out += as_it_was(slot)
+            out += [slot.vars[("dim", (d.id,), "new")] >= 0 for d in slot.kind.dimensions.values() if not d.optional]
         return out
 
     def _common_vocabulary(self, old: _Side, new: _Side) -> list[z3.BoolRef]:
@@ -341,28 +333,8 @@ class Differ:
         return z3.And(day >= start, day <= start + 730)
 
     # ---- a group's witness ----------------------------------------------------------------------------
-    def _order(self, new: _Side, shape: Shape, m: z3.ModelRef) -> Order:
-        ov = self.enc_new.order_vars
-
-        def val(x):
-            return m.eval(x, model_completion=True)
-
-        dates = {n: val(day).as_long() for n, (day, known) in ov.dates.items() if z3.is_true(val(known))}
-        holdings = {s for s, b in ov.holds.items() if z3.is_true(val(b))}
-        values = {k for k, b in ov.holds_value.items() if z3.is_true(val(b))}
-        entries = []
-        for e, slot in zip(new.order.contracts, new.slots):
-            e = copy.deepcopy(e)
-            e.new = state_of(slot, m, "new")
-            if shape.request != "new":
-                e.old = state_of(slot, m, "old")
-            if shape.request == "cancellation":
-                e.new = e.old
-            entries.append(e)
-        return Order(None, shape.request, dates, holdings, values, entries)
-
     def _group(self, direction: str, rule: M.Rule, shape: Shape, new: _Side, m: z3.ModelRef) -> DiffGroup:
-        order = self._order(new, shape, m)
+        order = order_from_model(self.enc_new, new.order, m)
         try:
             witness = order_to_json(order, self.new)
         except ValueError as e:

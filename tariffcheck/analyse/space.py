@@ -68,6 +68,34 @@ def template(tariff: M.Tariff, shape: Shape) -> Order:
     return Order(tariff.id, shape.request, {}, set(), set(), entries)
 
 
+def as_it_was(slot) -> list[z3.BoolRef]:
+    """A contract a cancellation ends is as it was: its new state equals its old one."""
+    out = [x == slot.vars[(what, path, "old")] for (what, path, state), x in slot.vars.items() if state == "new"]
+    out += [k == slot.known[(what, path, "old")] for (what, path, state), k in slot.known.items() if state == "new"]
+    return out
+
+
+def order_from_model(enc: Encoder, template_order: Order, m: z3.ModelRef) -> Order:
+    """The order a model gives, in the template's shape (its contracts, parents and children)."""
+    def val(x):
+        return m.eval(x, model_completion=True)
+
+    ov = enc.order_vars
+    request = template_order.request
+    dates = {n: val(day).as_long() for n, (day, known) in ov.dates.items() if z3.is_true(val(known))}
+    holdings = {s for s, b in ov.holds.items() if z3.is_true(val(b))}
+    values = {k for k, b in ov.holds_value.items() if z3.is_true(val(b))}
+    entries = []
+    for e in template_order.contracts:
+        slot = enc.slot(e.kind, e.index)
+        old = state_of(slot, m, "old") if request != "new" else ContractState()
+        new = old if request == "cancellation" else state_of(slot, m, "new")
+        former = {key for key, b in slot.former.items() if z3.is_true(val(b))}
+        entries.append(ContractEntry(e.id, e.kind, e.parent, new, old, e.cancelled, e.index, former,
+                                     dict(e.children)))
+    return Order(None, request, dates, holdings, values, entries)
+
+
 class Space:
     """One solver per shape, kept for every question asked about that shape."""
 
@@ -104,15 +132,9 @@ class Open:
         self.order = order
         self.p: OrderProblem = Workspace(enc, space.timeout_ms).open(order)
         s = self.p.solver
-        if shape.request == "cancellation":  # a contract that ends is as it was
+        if shape.request == "cancellation":
             for entry in order.contracts:
-                slot = enc.slot(entry.kind, entry.index)
-                for (what, path, state), x in slot.vars.items():
-                    if state == "new":
-                        s.add(x == slot.vars[(what, path, "old")])
-                for (what, path, state), k in slot.known.items():
-                    if state == "new":
-                        s.add(k == slot.known[(what, path, "old")])
+                s.add(as_it_was(enc.slot(entry.kind, entry.index)))
         s.add(self.p.shape())
         # the fixed fields of the shape are choices of the template; they always hold
         self.base = [c.literal for c in self.p.choices]
@@ -181,23 +203,9 @@ class Open:
 
     # ---- reading a model as an order -------------------------------------------------------
     def order_of(self, m: z3.ModelRef) -> Order:
-        enc = self.encoder
-        ov = enc.order_vars
-        dates = {n: self.value(m, day).as_long() for n, (day, known) in ov.dates.items()
-                 if z3.is_true(self.value(m, known))}
-        holdings = {s for s, b in ov.holds.items() if z3.is_true(self.value(m, b))}
-        values = {k for k, b in ov.holds_value.items() if z3.is_true(self.value(m, b))}
-        entries = []
-        for e in self.order.contracts:
-            slot = enc.slot(e.kind, e.index)
-            new = state_of(slot, m, "new")
-            old = state_of(slot, m, "old") if self.shape.request != "new" else ContractState()
-            if self.shape.request == "cancellation":
-                new = old
-            former = {key for key, b in slot.former.items() if z3.is_true(self.value(m, b))}
-            entries.append(ContractEntry(e.id, e.kind, e.parent, new, old, e.cancelled, e.index, former,
-                                         dict(e.children)))
-        return Order(self.tariff.id, self.shape.request, dates, holdings, values, entries)
+        order = order_from_model(self.encoder, self.order, m)
+        order.tariff = self.tariff.id
+        return order
 
     def order_json(self, m: z3.ModelRef) -> dict | None:
         """The model as an order in the documented JSON format; None when that format cannot
