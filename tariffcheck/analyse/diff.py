@@ -38,7 +38,7 @@ from ..orders.order import Order, day_text
 from ..orders.write import order_to_json
 from ..solver.concrete import ConcreteValidator
 from ..solver.encode import Encoder, Instance
-from ..solver.problem import DEFAULT_TIMEOUT_MS
+from ..solver.problem import DEFAULT_TIMEOUT_MS, Incomplete
 from .space import REQUESTS, Shape, as_it_was, order_from_model, shapes_of, template
 
 SMALL = 100  # witnesses prefer counts and quantities up to this
@@ -176,7 +176,7 @@ class Differ:
             out.shapes.append(shape.label)
             try:
                 self._shape(shape, out)
-            except _Unknown as e:
+            except Incomplete as e:
                 out.complete, out.reason = False, f"{shape.label}: {e}"
                 break
         return out
@@ -202,7 +202,7 @@ class Differ:
             s.add(keep)
             r = s.check(z3.Not(z3.And([t for _, t in other_terms] + [z3.BoolVal(True, self.ctx)])))
             if r == z3.unknown:
-                raise _Unknown(s.reason_unknown())
+                raise Incomplete(s.reason_unknown())
             if r == z3.unsat:
                 s.pop()
                 continue
@@ -213,7 +213,7 @@ class Differ:
                 broken = z3.Or([z3.Not(t) for _, t in insts])
                 r = s.check(broken)
                 if r == z3.unknown:
-                    raise _Unknown(s.reason_unknown())
+                    raise Incomplete(s.reason_unknown())
                 if r == z3.unsat:
                     continue
                 seen = next((g for g in out.groups if g.direction == direction and g.rule.id == rid), None)
@@ -324,7 +324,7 @@ class Differ:
         s.set("timeout", self.timeout_ms)
         s.add(hard)
         if s.check() != z3.sat:
-            raise _Unknown(s.reason_unknown())
+            raise Incomplete(s.reason_unknown())
         return s.model()
 
     def _near(self, day: z3.ArithRef) -> z3.BoolRef:
@@ -391,10 +391,6 @@ class Differ:
             if best is not None:
                 out.append(best)
         return out
-
-
-class _Unknown(Exception):
-    pass
 
 
 def _numeric_fields(rule: M.Rule, order: Order):

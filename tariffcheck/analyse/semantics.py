@@ -23,6 +23,7 @@ A question that hits the time limit is reported (L014), never taken as an answer
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -80,7 +81,6 @@ class SemanticLint:
 
     def run(self, checks: tuple[str, ...] | None = None, progress=None) -> list[Finding]:
         """Every check (or those named); `progress(step, seconds)` is called after each."""
-        import time
 
         steps = [("contradiction", self.contradictions), ("dead", self.dead), ("forced", self.forced),
                  ("false-optional", self.false_optional), ("redundant", self.redundant),

@@ -20,7 +20,7 @@ order is written in cannot say that, so the analyses that show orders keep it cl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import z3
 
@@ -148,13 +148,6 @@ class Open:
     def encoder(self) -> Encoder:
         return self.space.encoder
 
-    def slot(self, index: int = -1):
-        entry = self.order.contracts[index]
-        return self.encoder.slot(entry.kind, entry.index)
-
-    def contract(self, index: int = -1) -> ContractEntry:
-        return self.order.contracts[index]
-
     # ---- asking ---------------------------------------------------------------------------
     def literal_for(self, term: z3.BoolRef) -> z3.BoolRef:
         """A fresh literal that, when assumed, makes `term` hold."""
@@ -198,9 +191,6 @@ class Open:
     def model(self) -> z3.ModelRef:
         return self.p.solver.model()
 
-    def value(self, m: z3.ModelRef, x: z3.ExprRef):
-        return m.eval(x, model_completion=True)
-
     # ---- reading a model as an order -------------------------------------------------------
     def order_of(self, m: z3.ModelRef) -> Order:
         order = order_from_model(self.encoder, self.order, m)
@@ -217,13 +207,3 @@ class Open:
             return order_to_json(order, self.tariff)
         except ValueError:
             return None
-
-
-@dataclass
-class Budget:
-    """What the time limit cut short, for the report (lint code L014)."""
-
-    cut: list[str] = field(default_factory=list)
-
-    def note(self, what: str, e: Incomplete) -> None:
-        self.cut.append(f"{what}: {e.reason}")
