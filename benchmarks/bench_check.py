@@ -43,8 +43,8 @@ import z3
 
 from tariffcheck import catalog
 from tariffcheck.api import Checker
-from tariffcheck.solver.check import Z3Validator, naive_validate
-from tariffcheck.solver.concrete import ConcreteValidator
+from tariffcheck.smt.check import Z3Validator, naive_validate
+from tariffcheck.evaluate.concrete import ConcreteValidator
 
 TARIFF = "secure-endpoint"
 TARGET_CONCRETE_US = 100.0

@@ -46,12 +46,12 @@ from bench_check import make_order  # noqa: E402  (the Secure Endpoint corpus)
 import synthetic  # noqa: E402
 
 from tariffcheck import catalog  # noqa: E402
-from tariffcheck.dsl.diagnostics import DiagnosticError  # noqa: E402
+from tariffcheck.common.diagnostics import DiagnosticError  # noqa: E402
 from tariffcheck.orders.decode import decode_order, decode_partial_order  # noqa: E402
-from tariffcheck.solver.concrete import ConcreteValidator  # noqa: E402
-from tariffcheck.solver.explain import Explainer  # noqa: E402
-from tariffcheck.solver.propagate import Propagator  # noqa: E402
-from tariffcheck.solver.repair import Repairer  # noqa: E402
+from tariffcheck.evaluate.concrete import ConcreteValidator  # noqa: E402
+from tariffcheck.smt.explain import Explainer  # noqa: E402
+from tariffcheck.smt.propagate import Propagator  # noqa: E402
+from tariffcheck.smt.repair import Repairer  # noqa: E402
 
 TARGET_EXPLAIN_MS = 20.0
 TARGET_REPAIR3_MS = 100.0

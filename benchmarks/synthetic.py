@@ -742,8 +742,8 @@ def load(text: str, name: str = "<synthetic>"):
     cap on spec files (2,000,000 bytes, error E012): the text of scale 100 is about that size and
     scale 1000's ten times it, so larger tariffs can only be loaded this way."""
     from tariffcheck import catalog
-    from tariffcheck.dsl.parser import parse_text
-    from tariffcheck.dsl.resolve import resolve
+    from tariffcheck.syntax.parser import parse_text
+    from tariffcheck.resolve.resolver import resolve
 
     return resolve(parse_text(text, name), catalog.link_bundled)
 
@@ -755,8 +755,8 @@ def measure(scales: list[int], seed: int = 0, z3_up_to: int = 10, out=sys.stdout
     `z3_up_to`) through Z3, the first Z3 check including the encoding of its contracts."""
     from tariffcheck import catalog
     from tariffcheck.api import Checker
-    from tariffcheck.dsl.parser import MAX_SPEC_BYTES, parse_text
-    from tariffcheck.dsl.resolve import resolve
+    from tariffcheck.syntax.parser import MAX_SPEC_BYTES, parse_text
+    from tariffcheck.resolve.resolver import resolve
 
     parse_text(generate(1, seed))  # build the Lark parser once, outside the timings
     columns = ("scale  rules  instances  options  items  text KB  parse s  resolve s  load s  compile s"

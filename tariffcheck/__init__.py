@@ -5,7 +5,7 @@
 """
 
 from .api import Checker, OrderError, check, diff, lint, load_tariff
-from .dsl.diagnostics import Diagnostic, DiagnosticError
+from .common.diagnostics import Diagnostic, DiagnosticError
 
 __all__ = ["Checker", "OrderError", "check", "diff", "lint", "load_tariff", "Diagnostic", "DiagnosticError"]
 __version__ = "0.1.0"

@@ -16,18 +16,18 @@ from __future__ import annotations
 import json
 
 from . import catalog
-from .dsl.diagnostics import DiagnosticError
-from .dsl.model import Tariff
+from .common.diagnostics import DiagnosticError
+from .model.tariff import Tariff
 from .orders.decode import decode_order, read_order_text
 from .orders.order import Order
-from .solver.check import Z3Validator
-from .solver.concrete import ConcreteValidator
-from .solver.derived_dates import DateCalculator, DerivedDay
-from .solver.explain import Explainer, Explanation
-from .solver.fees import FeeCalculator, QuoteLine, read_price_book
-from .solver.problem import DEFAULT_TIMEOUT_MS
-from .solver.repair import Repairer, RepairResult
-from .solver.verdict import Verdict
+from .smt.check import Z3Validator
+from .evaluate.concrete import ConcreteValidator
+from .evaluate.derived_dates import DateCalculator, DerivedDay
+from .smt.explain import Explainer, Explanation
+from .evaluate.fees import FeeCalculator, QuoteLine, read_price_book
+from .smt.problem import DEFAULT_TIMEOUT_MS
+from .smt.repair import Repairer, RepairResult
+from .evaluate.verdict import Verdict
 
 OrderError = DiagnosticError
 
@@ -114,7 +114,7 @@ class Checker:
         """For an order being filled in (every field it leaves out is open), what each open field
         may still be, which values are forced and which impossible, each with its reason."""
         from .orders.decode import decode_partial_order
-        from .solver.propagate import Propagator
+        from .smt.propagate import Propagator
 
         if isinstance(partial, Order):
             decoded = partial

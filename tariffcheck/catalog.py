@@ -12,9 +12,9 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from .dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
-from .dsl.model import Tariff
-from .dsl.resolve import load_tariff_file
+from .common.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from .model.tariff import Tariff
+from .resolve.resolver import load_tariff_file
 
 _PACKAGE = Path(__file__).resolve().parent
 

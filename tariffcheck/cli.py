@@ -4,7 +4,7 @@ Exit codes: 0 valid (or success), 1 invalid (for `test`: a case fails, or a rule
 covered under --require-coverage; for `explain`: conflicts were found; for `repair`: no repair
 exists; for `lint`: an error was found; for `diff`: the versions differ in meaning), 2 bad input (spec, order, test file or arguments), 3 no verdict (the solver ran out of
 time before finding anything). Errors go to stderr in the compiler style of
-dsl/diagnostics.py; no traceback reaches a user.
+common/diagnostics.py; no traceback reaches a user.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import sys
 
 from . import catalog
 from .api import Checker
-from .dsl.diagnostics import DiagnosticError, render_all
+from .common.diagnostics import DiagnosticError, render_all
 from .orders.decode import read_order_text
 from .orders.schema import order_schema
 from .report import check_report
-from .solver.explain import DEFAULT_LIMIT
-from .solver.problem import DEFAULT_TIMEOUT_MS
-from .solver.repair import DEFAULT_LOCKED
+from .smt.explain import DEFAULT_LIMIT
+from .smt.problem import DEFAULT_TIMEOUT_MS
+from .smt.repair import DEFAULT_LOCKED
 
 EXIT_VALID, EXIT_INVALID, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 
@@ -34,7 +34,7 @@ def _read_order(path: str) -> object:
         with open(path, "rb") as fh:
             raw = fh.read(6_000_000)
     except OSError as exc:
-        from .dsl.diagnostics import Diagnostic
+        from .common.diagnostics import Diagnostic
 
         raise DiagnosticError([Diagnostic("O011", f"cannot read `{path}`: {exc.strerror or exc}",
                                           field="", help="check the path of the order file")]) from None
@@ -154,9 +154,9 @@ def cmd_list(args) -> int:
 
 
 def cmd_test(args) -> int:
-    from .report import test_report
+    from .report import cases_report as test_report
     from .testing.runner import run_tests
-    from .testing.test_file import load_spec_tests
+    from .testing.case_file import load_spec_tests
 
     specs = args.specs or catalog.bundled_names()
     if args.tests is not None and len(specs) != 1:

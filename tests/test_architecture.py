@@ -10,13 +10,18 @@ PACKAGE = Path(__file__).resolve().parent.parent / "tariffcheck"
 
 # a module in the key folder may import from the listed folders of the package only
 ALLOWED = {
-    "dsl": {"dsl"},
+    "common": {"common"},
     "dates": {"dates"},
-    "orders": {"dsl", "orders"},
-    "solver": {"dsl", "orders", "dates", "solver"},
-    "analyse": {"dsl", "orders", "dates", "solver", "analyse"},
-    "report": {"dsl", "orders", "dates", "solver", "analyse", "report", "catalog"},
-    "testing": {"dsl", "orders", "dates", "solver", "analyse", "report", "testing", "api", "catalog"},
+    "syntax": {"common", "syntax"},
+    "model": {"common", "model"},
+    "resolve": {"common", "syntax", "model", "resolve"},
+    "orders": {"common", "model", "orders"},
+    "evaluate": {"common", "model", "orders", "dates", "evaluate"},
+    "smt": {"common", "model", "orders", "dates", "evaluate", "smt"},
+    "analyse": {"common", "model", "orders", "dates", "evaluate", "smt", "analyse"},
+    "report": {"common", "model", "orders", "dates", "evaluate", "smt", "analyse", "report", "catalog"},
+    "testing": {"common", "syntax", "model", "resolve", "orders", "dates", "evaluate", "smt", "analyse", "report",
+                "testing", "api", "catalog"},
 }
 
 

@@ -1,4 +1,4 @@
-"""The Z3 calendar terms (solver/calendar_terms.py) agree with the Python period arithmetic
+"""The Z3 calendar terms (smt/calendar_terms.py) agree with the Python period arithmetic
 (dates/periods.py) on every day of the solver's range: evaluated on constants, read from a model,
 and inverted by the solver against a brute-force search of the Python functions."""
 
@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from tariffcheck.dates import periods as P
 from tariffcheck.orders.decode import FIRST_DAY, LAST_DAY
-from tariffcheck.solver import calendar_terms as C
-from tariffcheck.solver.encode import day_of_month
+from tariffcheck.smt import calendar_terms as C
+from tariffcheck.smt.encode import day_of_month
 
 D = date
 ONE = timedelta(days=1)

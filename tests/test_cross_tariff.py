@@ -9,7 +9,7 @@ import pytest
 
 from tariffcheck import catalog
 from tariffcheck.api import Checker
-from tariffcheck.dsl.diagnostics import DiagnosticError
+from tariffcheck.common.diagnostics import DiagnosticError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "links"
 

@@ -12,9 +12,9 @@ import pytest
 
 from tariffcheck.api import Checker
 from tariffcheck.cli import main
-from tariffcheck.dsl.diagnostics import DiagnosticError
-from tariffcheck.dsl.parser import parse_text
-from tariffcheck.dsl.resolve import resolve
+from tariffcheck.common.diagnostics import DiagnosticError
+from tariffcheck.syntax.parser import parse_text
+from tariffcheck.resolve.resolver import resolve
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 
 from tariffcheck import catalog
 from tariffcheck.api import Checker
-from tariffcheck.dsl import ir
-from tariffcheck.dsl import model as M
-from tariffcheck.solver.concrete import compile_value
-from tariffcheck.solver.encode import Encoder
+from tariffcheck.model import ir
+from tariffcheck.model import tariff as M
+from tariffcheck.evaluate.concrete import compile_value
+from tariffcheck.smt.encode import Encoder
 from tariffcheck.testing.strategies import order_dicts
 
 TARIFFS = catalog.bundled_names() + [str(Path(__file__).resolve().parent / "fixtures" / "features.tariff")]

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from tariffcheck.api import Checker
-from tariffcheck.dsl.diagnostics import CODES, Diagnostic, DiagnosticError, render_all
-from tariffcheck.dsl.parser import MAX_SPEC_BYTES, parse_text
-from tariffcheck.dsl.resolve import load_tariff_file, resolve
+from tariffcheck.common.diagnostics import CODES, Diagnostic, DiagnosticError, render_all
+from tariffcheck.syntax.parser import MAX_SPEC_BYTES, parse_text
+from tariffcheck.resolve.resolver import load_tariff_file, resolve
 from tariffcheck.orders.decode import MAX_CONTRACTS, MAX_ORDER_BYTES, read_order_text
 
 ROOT = Path(__file__).resolve().parent.parent

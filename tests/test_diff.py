@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from tariffcheck import catalog
 from tariffcheck.analyse.diff import diff
 from tariffcheck.cli import main
-from tariffcheck.dsl.diagnostics import DiagnosticError
+from tariffcheck.common.diagnostics import DiagnosticError
 from tariffcheck.orders.decode import decode_order
-from tariffcheck.solver.concrete import ConcreteValidator
+from tariffcheck.evaluate.concrete import ConcreteValidator
 from tariffcheck.testing.strategies import order_dicts
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,13 +23,13 @@ from hypothesis import strategies as st
 
 from tariffcheck import catalog
 from tariffcheck.api import Checker
-from tariffcheck.dsl.diagnostics import DiagnosticError
+from tariffcheck.common.diagnostics import DiagnosticError
 from tariffcheck.orders.write import order_to_json
-from tariffcheck.solver.concrete import ConcreteValidator
-from tariffcheck.solver.encode import Encoder
-from tariffcheck.solver.explain import Explainer
-from tariffcheck.solver.problem import Workspace, choice_value
-from tariffcheck.solver.repair import Repairer
+from tariffcheck.evaluate.concrete import ConcreteValidator
+from tariffcheck.smt.encode import Encoder
+from tariffcheck.smt.explain import Explainer
+from tariffcheck.smt.problem import Workspace, choice_value
+from tariffcheck.smt.repair import Repairer
 from tariffcheck.testing.strategies import order_dicts
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"

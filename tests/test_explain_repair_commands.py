@@ -14,9 +14,9 @@ import pytest
 from tariffcheck import cli
 from tariffcheck.api import Checker
 from tariffcheck.cli import main
-from tariffcheck.solver.explain import Explanation
-from tariffcheck.solver.repair import RepairResult
-from tariffcheck.solver.verdict import rule_message
+from tariffcheck.smt.explain import Explanation
+from tariffcheck.smt.repair import RepairResult
+from tariffcheck.evaluate.verdict import rule_message
 
 ROOT = Path(__file__).resolve().parent.parent
 INVALID = str(ROOT / "examples" / "secure_endpoint_invalid.json")

@@ -14,7 +14,7 @@ import pytest
 from tariffcheck import catalog
 from tariffcheck.api import Checker
 from tariffcheck.testing.runner import TestRun, run_tests
-from tariffcheck.testing.test_file import load_test_file
+from tariffcheck.testing.case_file import load_test_file
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 

@@ -21,11 +21,11 @@ from tariffcheck.analyse import semantics
 from tariffcheck.analyse.finding import CODES, SEVERITIES
 from tariffcheck.analyse.semantics import SemanticLint
 from tariffcheck.analyse.space import Open
-from tariffcheck.dsl.parser import parse_text
-from tariffcheck.dsl.resolve import resolve
+from tariffcheck.syntax.parser import parse_text
+from tariffcheck.resolve.resolver import resolve
 from tariffcheck.orders.decode import decode_order
-from tariffcheck.solver.concrete import ConcreteValidator
-from tariffcheck.solver.problem import Incomplete
+from tariffcheck.evaluate.concrete import ConcreteValidator
+from tariffcheck.smt.problem import Incomplete
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 

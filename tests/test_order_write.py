@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from tariffcheck import catalog
-from tariffcheck.dsl.diagnostics import DiagnosticError
+from tariffcheck.common.diagnostics import DiagnosticError
 from tariffcheck.orders.decode import decode_order
 from tariffcheck.orders.order import ContractEntry, ContractState, OptionState, Order
 from tariffcheck.orders.schema import order_schema

@@ -16,12 +16,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tariffcheck.dates import periods as P
-from tariffcheck.dates.periods import (add_days, add_months, add_years, answer_deadline,
-                                       data_erasure_day, end_day_without_answer, end_of_month,
-                                       first_of_month, first_of_next_month, last_notice_day,
-                                       notice_effective_day, nth_term_last_day, period_last_day,
-                                       remaining_months, switch_day, term_last_days,
-                                       within_days_deadline)
+from tariffcheck.dates.periods import (
+    add_days,
+    add_months,
+    add_years,
+    answer_deadline,
+    data_erasure_day,
+    end_day_without_answer,
+    end_of_month,
+    first_of_month,
+    first_of_next_month,
+    last_notice_day,
+    notice_effective_day,
+    nth_term_last_day,
+    period_last_day,
+    remaining_months,
+    switch_day,
+    term_last_days,
+    within_days_deadline,
+)
 
 D = date
 ONE = timedelta(days=1)
@@ -220,7 +233,7 @@ def test_docstring_examples_run():
 
 
 def test_the_dates_package_is_plain_python():
-    """The solver builds on dates (solver/calendar_terms.py), never the other way round."""
+    """The solver builds on dates (smt/calendar_terms.py), never the other way round."""
     for path in (Path(P.__file__).parent).glob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from tariffcheck import catalog
 from tariffcheck.orders.decode import decode_partial_order
-from tariffcheck.solver.concrete import ConcreteValidator
-from tariffcheck.solver.propagate import Propagator
+from tariffcheck.evaluate.concrete import ConcreteValidator
+from tariffcheck.smt.propagate import Propagator
 from tariffcheck.api import Checker
 
 SMALL = Path(__file__).parent / "fixtures" / "small.tariff"

@@ -12,8 +12,8 @@ import pytest
 
 from tariffcheck.api import Checker
 from tariffcheck.cli import main
-from tariffcheck.dsl.diagnostics import DiagnosticError
-from tariffcheck.solver.fees import daily_factor
+from tariffcheck.common.diagnostics import DiagnosticError
+from tariffcheck.evaluate.fees import daily_factor
 
 
 @pytest.fixture(scope="module")

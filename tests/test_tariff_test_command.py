@@ -18,9 +18,9 @@ import pytest
 from tariffcheck import catalog
 from tariffcheck.api import Checker
 from tariffcheck.cli import main
-from tariffcheck.solver.verdict import VALID, Verdict
+from tariffcheck.evaluate.verdict import VALID, Verdict
 from tariffcheck.testing.runner import DISAGREEMENT, run_tests
-from tariffcheck.testing.test_file import load_test_file
+from tariffcheck.testing.case_file import load_test_file
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tariff_test"
 TINY = str(FIXTURES / "tiny.tariff")
@@ -130,7 +130,7 @@ def test_engines_disagreeing_is_reported_as_an_internal_fault():
     assert rejected and all(o.result == DISAGREEMENT for o in rejected)
     assert rejected[0].engines["concrete"] == ("valid", [])
     assert rejected[0].engines["z3"] == ("invalid", ["r3_min_accounts @#1"])
-    from tariffcheck.report.test_report import to_json, to_text
+    from tariffcheck.report.cases_report import to_json, to_text
 
     text = to_text([run])
     assert "DISAGREEMENT #1" in text and "the concrete validator and Z3 disagree" in text

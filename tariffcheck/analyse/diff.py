@@ -31,14 +31,14 @@ from datetime import date
 
 import z3
 
-from ..dsl import ir
-from ..dsl import model as M
+from ..model import ir
+from ..model import tariff as M
 from ..orders.decode import decode_order
 from ..orders.order import Order, day_text
 from ..orders.write import order_to_json
-from ..solver.concrete import ConcreteValidator
-from ..solver.encode import Encoder, Instance
-from ..solver.problem import DEFAULT_TIMEOUT_MS, Incomplete
+from ..evaluate.concrete import ConcreteValidator
+from ..smt.encode import Encoder, Instance
+from ..smt.problem import DEFAULT_TIMEOUT_MS, Incomplete
 from .space import REQUESTS, Shape, as_it_was, order_from_model, shapes_of, template
 
 SMALL = 100  # witnesses prefer counts and quantities up to this

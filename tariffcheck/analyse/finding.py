@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..dsl.syntax import Span
+from ..common.span import Span
 
 SEVERITIES = ("error", "warning", "info")
 

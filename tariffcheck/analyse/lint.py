@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from ..dsl import model as M
-from ..dsl.diagnostics import Diagnostic
-from ..solver.problem import DEFAULT_TIMEOUT_MS
+from ..model import tariff as M
+from ..common.diagnostics import Diagnostic
+from ..smt.problem import DEFAULT_TIMEOUT_MS
 from .finding import Finding, sort_key
 from .names import name_findings
 from .semantics import SemanticLint

@@ -13,12 +13,12 @@ import difflib
 import re
 import unicodedata
 
-from ..dsl import ir
-from ..dsl import model as M
-from ..dsl.citation import Citation
-from ..dsl.diagnostics import Diagnostic
-from ..dsl.names import name_key
-from ..dsl.syntax import Span
+from ..model import ir
+from ..model import tariff as M
+from ..model.citation import Citation
+from ..common.diagnostics import Diagnostic
+from ..common.names import name_key
+from ..common.span import Span
 from .finding import Finding, sort_key
 
 

@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 
 import z3
 
-from ..dsl import ir
-from ..dsl import model as M
+from ..model import ir
+from ..model import tariff as M
 from ..orders.decode import decode_order
-from ..solver.concrete import ConcreteValidator
-from ..solver.encode import Instance
-from ..solver.problem import DEFAULT_TIMEOUT_MS, Incomplete
+from ..evaluate.concrete import ConcreteValidator
+from ..smt.encode import Instance
+from ..smt.problem import DEFAULT_TIMEOUT_MS, Incomplete
 from .finding import Finding
 from .space import Open, Space
 

@@ -1,7 +1,7 @@
 """Every order a tariff admits, as solver problems the analyses can question.
 
 An order has a **shape**: the kind of request and the kinds of its contracts. For each shape
-the analyses build one order whose every field is open (solver/problem.py: an open field is
+the analyses build one order whose every field is open (smt/problem.py: an open field is
 a variable, not a fact), so "is there a valid order with option X?" is one satisfiability
 question, and a model of it is an order, written back as JSON (`Open.order`).
 
@@ -24,12 +24,12 @@ from dataclasses import dataclass
 
 import z3
 
-from ..dsl import model as M
+from ..model import tariff as M
 from ..orders.order import ContractEntry, ContractState, Order
 from ..orders.write import order_to_json
-from ..solver.encode import Encoder, Instance
-from ..solver.problem import DEFAULT_TIMEOUT_MS, Incomplete, OrderProblem, Workspace
-from ..solver.structure import state_of
+from ..smt.encode import Encoder, Instance
+from ..smt.problem import DEFAULT_TIMEOUT_MS, Incomplete, OrderProblem, Workspace
+from ..smt.links import state_of
 
 REQUESTS = ("new", "change", "cancellation")
 FIXED_KINDS = ("request", "cancelled", "parent", "children")

@@ -11,16 +11,16 @@ import json
 import re
 from datetime import date
 
-from ..dsl import model as M
-from ..dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
-from ..dsl.names import name_key
-from ..dsl.model import find_rename
+from ..model import tariff as M
+from ..common.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from ..common.names import name_key
+from ..model.tariff import find_rename
 from .order import EMPTY, ContractEntry, ContractState, OptionState, Order
 
 MAX_ORDER_BYTES = 5_000_000
 MAX_COUNT = 10_000_000  # no tariff here sells more; a larger number is a typo or a unit mix-up
 MAX_CONTRACTS = 10_000
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2200, 12, 31)  # the solver's day range (solver/encode.py)
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2200, 12, 31)  # the solver's day range (smt/encode.py)
 _DATE_FORM = re.compile(r"\d{4}-\d{2}-\d{2}")
 REQUESTS = ("new", "change", "cancellation")
 ORDER_KEYS = {"tariff", "request", "application_date", "notice_arrived", "requested_date", "holdings",
@@ -49,7 +49,7 @@ def read_order_text(text: str | bytes, source: str = "<order>") -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        from ..dsl.syntax import Span
+        from ..common.span import Span
 
         span = Span(source, exc.lineno, exc.colno, exc.lineno, exc.colno + 1)
         raise DiagnosticError([Diagnostic("O001", f"the order is not valid JSON: {exc.msg.lower()}", span=span,
@@ -61,7 +61,7 @@ def read_order_text(text: str | bytes, source: str = "<order>") -> object:
     except ValueError:  # valid JSON, but a number longer than Python reads (4,300 digits)
         import re
 
-        from ..dsl.syntax import Span
+        from ..common.span import Span
 
         m = re.search(r"\d{100,}", text)
         pos = m.start() if m else 0

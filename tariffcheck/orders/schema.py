@@ -7,7 +7,7 @@ differently), so an order the schema accepts always decodes.
 
 from __future__ import annotations
 
-from ..dsl import model as M
+from ..model import tariff as M
 from .decode import MAX_CONTRACTS, MAX_COUNT
 
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"}

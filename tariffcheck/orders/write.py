@@ -13,8 +13,8 @@ rename in `Order.notes` is gone; a spec rule that rejects former names no longer
 
 from __future__ import annotations
 
-from ..dsl import ir
-from ..dsl import model as M
+from ..model import ir
+from ..model import tariff as M
 from .order import ContractEntry, ContractState, OptionState, Order, day_text
 
 

@@ -10,9 +10,9 @@ import json
 import re
 
 from ..catalog import display_path
-from ..dsl import model as M
+from ..model import tariff as M
 from ..orders.order import Order
-from ..solver.verdict import Verdict, Violation
+from ..evaluate.verdict import Verdict, Violation
 
 FORMAT = 1
 

@@ -3,9 +3,9 @@ people, stable JSON for programs (docs/results.md, "Dates")."""
 
 from __future__ import annotations
 
-from ..dsl import model as M
+from ..model import tariff as M
 from ..orders.order import Order
-from ..solver.derived_dates import DerivedDay
+from ..evaluate.derived_dates import DerivedDay
 from .check_report import tariff_json
 
 FORMAT = 1

@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import re
 
-from ..dsl import model as M
+from ..model import tariff as M
 from ..orders.order import Order
-from ..solver.concrete import placeholder_values
-from ..solver.explain import Conflict, Explanation, Tie
-from ..solver.verdict import rule_message
-from .check_report import (display_value, heading, rule_line, show_value, source_json, source_line,
-                           subject_json, tariff_json)
+from ..evaluate.concrete import placeholder_values
+from ..smt.explain import Conflict, Explanation, Tie
+from ..evaluate.verdict import rule_message
+from .check_report import (
+    display_value,
+    heading,
+    rule_line,
+    show_value,
+    source_json,
+    source_line,
+    subject_json,
+    tariff_json,
+)
 
 FORMAT = 1
 

@@ -7,7 +7,7 @@ import json
 
 from ..analyse.finding import CODES, SEVERITIES, Finding
 from ..analyse.lint import LintResult
-from ..dsl.diagnostics import Diagnostic, render
+from ..common.diagnostics import Diagnostic, render
 
 FORMAT = 1
 

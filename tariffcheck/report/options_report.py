@@ -3,10 +3,10 @@ what is forced, and what is impossible with its reason, as text and stable JSON.
 
 from __future__ import annotations
 
-from ..dsl import model as M
+from ..model import tariff as M
 from ..orders.order import Order
-from ..solver.explain import Conflict
-from ..solver.propagate import OpenField, Propagation
+from ..smt.explain import Conflict
+from ..smt.propagate import OpenField, Propagation
 from .check_report import display_value, heading, rule_line, show_value, tariff_json
 from .explain_report import tie_json, tie_message
 

@@ -3,9 +3,9 @@ and early-termination amounts each with its clause, and totals that say when the
 
 from __future__ import annotations
 
-from ..dsl import model as M
+from ..model import tariff as M
 from ..orders.order import Order
-from ..solver.fees import QuoteLine
+from ..evaluate.fees import QuoteLine
 from .check_report import tariff_json
 
 FORMAT = 1

@@ -6,11 +6,11 @@ clauses each change satisfies, as text for people and stable JSON for programs
 
 from __future__ import annotations
 
-from ..dsl import model as M
+from ..model import tariff as M
 from ..orders.order import Order
 from ..orders.write import order_to_json
-from ..solver.explain import Tie
-from ..solver.repair import Change, Repair, RepairResult
+from ..smt.explain import Tie
+from ..smt.repair import Change, Repair, RepairResult
 from .check_report import contract_index, display_value, heading, subject_json, tariff_json
 from .explain_report import choice_text
 

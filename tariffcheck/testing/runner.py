@@ -9,7 +9,7 @@ Coverage is per rule. A rule is *rejected* by a case that expects it broken and 
 instance of the rule is exercised (its guard holds) and holds (its requirement holds). Guard
 and requirement are evaluated apart from the verdict: their own Z3 terms, read in the model of
 the order's facts. An instance that reads a date the order does not give is not checked, so it
-exercises nothing (the date rule of solver/concrete.py).
+exercises nothing (the date rule of evaluate/concrete.py).
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 import z3
 
 from ..api import Checker
-from ..dsl import ir
-from ..dsl import model as M
-from ..dsl.diagnostics import Diagnostic, DiagnosticError
+from ..model import ir
+from ..model import tariff as M
+from ..common.diagnostics import Diagnostic, DiagnosticError
 from ..orders.order import Order
-from ..solver.check import Z3Validator, _read
-from ..solver.encode import Instance
-from ..solver.verdict import UNKNOWN, Verdict
+from ..smt.check import Z3Validator, _read
+from ..smt.encode import Instance
+from ..evaluate.verdict import UNKNOWN, Verdict
 from .cases import Case
 
 PASS, FAIL, DISAGREEMENT = "pass", "fail", "disagreement"

@@ -19,8 +19,8 @@ from datetime import date, timedelta
 
 from hypothesis import strategies as st
 
-from ..dsl import ir
-from ..dsl import model as M
+from ..model import ir
+from ..model import tariff as M
 
 _BASE_DAYS = [date(2024, 1, 31), date(2024, 2, 28), date(2024, 2, 29), date(2025, 3, 31), date(2026, 4, 1),
               date(2026, 4, 15), date(2026, 12, 31)]

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import z3
 
-from ..dsl import model as M
+from ..model import tariff as M
 from ..orders.decode import MAX_COUNT
 from ..orders.order import Order
 from .encode import Encoder, Fact

@@ -1,8 +1,8 @@
 """One order as a solver problem: the rules as tracked literals, the customer's choices as
 tracked literals, and what the request gives as hard facts.
 
-Explanations (solver/explain.py), repairs (solver/repair.py) and propagation
-(solver/propagate.py) all ask their questions of this one object, by assuming some of the
+Explanations (smt/explain.py), repairs (smt/repair.py) and propagation
+(smt/propagate.py) all ask their questions of this one object, by assuming some of the
 literals and reading the core or the model; none of them knows a rule kind.
 
 A **choice** is one field of the order that the customer decided: the item, a quantity, a
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import z3
 
-from ..dsl import model as M
+from ..model import tariff as M
 from ..orders.order import Order
 from .encode import Encoder, Fact, Instance
 
@@ -250,7 +250,7 @@ class OrderProblem:
 
 def choice_value(choice: Choice, order: Order):
     """A choice's value as the order gives it, in the form a user wrote it."""
-    from .verdict import field_value
+    from ..evaluate.verdict import field_value
 
     entry = order.contracts[choice.slot] if choice.slot is not None else None
     f = choice.facts[0]

@@ -11,8 +11,8 @@ from datetime import date
 
 from . import ir
 from .citation import Citation
-from .names import name_key
-from .syntax import Span
+from ..common.names import name_key
+from ..common.span import Span
 
 
 @dataclass(frozen=True)

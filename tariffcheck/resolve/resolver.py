@@ -11,12 +11,12 @@ import re
 from datetime import date
 from typing import Callable
 
-from . import ir
-from . import model as M
-from . import syntax as S
-from .citation import Citation, CitationError, parse_citation
-from .diagnostics import Diagnostic, DiagnosticError, did_you_mean
-from .names import name_key
+from ..model import ir
+from ..model import tariff as M
+from ..syntax import tree as S
+from ..model.citation import Citation, CitationError, parse_citation
+from ..common.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from ..common.names import name_key
 
 ORDER_BOOLS = {"is_new": "new", "is_change": "change", "is_cancellation": "cancellation"}
 
@@ -62,7 +62,7 @@ def resolve(tree: S.TariffFile, link: Linker | None = None) -> M.Tariff:
 
 
 def load_tariff_file(path: str, link: Linker | None = None) -> M.Tariff:
-    from .parser import parse_file
+    from ..syntax.parser import parse_file
 
     return resolve(parse_file(path), link)
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import z3
 
-from ..dsl import model as M
+from ..model import tariff as M
 from ..orders.order import Order
-from .concrete import placeholder_values
+from ..evaluate.concrete import placeholder_values
 from .encode import Encoder, Instance
-from .verdict import INVALID, UNKNOWN, VALID, InstanceKey, Verdict, Violation, involved_fields
+from ..evaluate.verdict import INVALID, UNKNOWN, VALID, InstanceKey, Verdict, Violation, involved_fields
 
 DEFAULT_TIMEOUT_MS = 10_000
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field as dc_field
 
-from .syntax import Span
+from .span import Span
 
 # The stable codes. Tests assert them; docs/errors.md explains each.
 CODES = {

@@ -14,8 +14,8 @@ from importlib import resources
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from . import syntax as S
-from .diagnostics import Diagnostic, DiagnosticError
+from . import tree as S
+from ..common.diagnostics import Diagnostic, DiagnosticError
 
 MAX_SPEC_BYTES = 2_000_000
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import z3
 
-from ..dsl import ir
-from ..dsl import model as M
+from ..model import ir
+from ..model import tariff as M
 from ..orders.decode import FIRST_DAY, LAST_DAY, MAX_CONTRACTS, MAX_COUNT
 from ..orders.order import ContractEntry, Order
 from . import calendar_terms

@@ -36,17 +36,17 @@ from dataclasses import dataclass, field
 
 import z3
 
-from ..dsl import model as M
-from ..dsl.diagnostics import Diagnostic, DiagnosticError
-from ..dsl.names import name_key
+from ..model import tariff as M
+from ..common.diagnostics import Diagnostic, DiagnosticError
+from ..common.names import name_key
 from ..orders.order import ContractEntry, ContractState, Order, OptionState
-from .concrete import ConcreteValidator
+from ..evaluate.concrete import ConcreteValidator
 from .encode import Encoder, Instance
 from .explain import Tie
-from .structure import Structure, state_of
+from .links import Structure, state_of
 from .problem import DEFAULT_TIMEOUT_MS, Choice, Incomplete, OrderProblem, Workspaces, choice_value
-from .verdict import VALID, InstanceKey, Verdict, field_path, involved_fields
-from ..dsl import ir
+from ..evaluate.verdict import VALID, InstanceKey, Verdict, field_path, involved_fields
+from ..model import ir
 
 DEFAULT_LOCKED = ("application_date", "notice_arrived")
 # a parent's count of children is not a choice of its own: it follows from the children's parents

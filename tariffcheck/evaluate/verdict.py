@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..dsl import ir
-from ..dsl import model as M
+from ..model import ir
+from ..model import tariff as M
 from ..orders.order import ContractEntry, Order, OptionState, day_text
 
 VALID, INVALID, UNKNOWN = "valid", "invalid", "unknown"

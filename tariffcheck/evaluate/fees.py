@@ -15,9 +15,9 @@ from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
 from ..dates import periods
-from ..dsl import model as M
-from ..dsl.citation import Citation
-from ..dsl.diagnostics import Diagnostic, DiagnosticError
+from ..model import tariff as M
+from ..model.citation import Citation
+from ..common.diagnostics import Diagnostic, DiagnosticError
 from ..orders.order import ContractEntry, Order
 from .concrete import ValueFn, compile_value
 from .derived_dates import DerivedDay
@@ -56,7 +56,7 @@ def read_price_book(data: object, tariff: M.Tariff, source: str = "price book") 
     out = {}
     for key, value in data["prices"].items():
         if key not in keys:
-            from ..dsl.diagnostics import did_you_mean
+            from ..common.diagnostics import did_you_mean
             diags.append(Diagnostic("P001", f"`{key}` is not a price `{tariff.id}` quotes", field=f"prices.{key}",
                                     help=did_you_mean(key, keys) or "keys: " + ", ".join(sorted(keys))))
         elif isinstance(value, bool) or not isinstance(value, int) or value < 0:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..dates import periods
-from ..dsl import ir
-from ..dsl import model as M
-from ..dsl.citation import Citation
+from ..model import ir
+from ..model import tariff as M
+from ..model.citation import Citation
 from ..orders.order import ContractEntry, Order
 from .concrete import ValueFn, compile_value
 from .verdict import field_path, field_value

@@ -13,9 +13,9 @@ import re
 from pathlib import Path
 
 from .. import catalog
-from ..dsl import model as M
-from ..dsl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
-from ..dsl.syntax import Span
+from ..model import tariff as M
+from ..common.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from ..common.span import Span
 from .cases import Case
 
 TOP_KEYS = ("tariff", "cases")

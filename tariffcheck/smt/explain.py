@@ -1,7 +1,7 @@
 """Why an order fails: the smallest sets of the customer's choices that cannot stand together.
 
 A conflict is a minimal unsatisfiable subset (MUS) of the order's choices under all the rules
-(solver/problem.py): take the unsat core of every choice assumed together with every rule
+(smt/problem.py): take the unsat core of every choice assumed together with every rule
 instance, shrink it by deletion until each choice in it is needed, then shrink the rule
 instances the same way with those choices fixed, so the conflict names only the rules that
 tie them. `explain(..., limit=N)` enumerates distinct minimal conflicts in the manner of MARCO
@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 
 import z3
 
-from ..dsl import model as M
+from ..model import tariff as M
 from ..orders.order import Order
 from .encode import Encoder, Instance
 from .problem import DEFAULT_TIMEOUT_MS, Choice, Incomplete, OrderProblem, Workspaces, choice_value
-from .verdict import InstanceKey, involved_fields
+from ..evaluate.verdict import InstanceKey, involved_fields
 
 DEFAULT_LIMIT = 10
 
@@ -165,7 +165,7 @@ class Explainer:
         return out
 
     def _target(self, order: Order, option: str, contract: str | None):
-        from ..dsl.diagnostics import Diagnostic, DiagnosticError
+        from ..common.diagnostics import Diagnostic, DiagnosticError
 
         entries = [e for e in order.contracts if not e.cancelled and (contract is None or e.id == contract)]
         if contract is not None and not entries:

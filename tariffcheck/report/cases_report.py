@@ -10,8 +10,8 @@ from __future__ import annotations
 import unicodedata
 
 from ..catalog import display_path
-from ..dsl import model as M
-from ..dsl.diagnostics import render
+from ..model import tariff as M
+from ..common.diagnostics import render
 from .check_report import tariff_json
 
 FORMAT = 1

@@ -22,8 +22,8 @@ from datetime import date
 from typing import Callable
 
 from ..dates import periods
-from ..dsl import ir
-from ..dsl import model as M
+from ..model import ir
+from ..model import tariff as M
 from ..orders.order import ContractEntry, Order
 from .verdict import INVALID, VALID, InstanceKey, Verdict, Violation, involved_fields
 
