@@ -14,20 +14,23 @@ yields a verdict.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from . import catalog
 from .common.diagnostics import DiagnosticError
 from .model.tariff import Tariff
 from .orders.decode import decode_order, read_order_text
 from .orders.order import Order
-from .smt.check import Z3Validator
 from .evaluate.concrete import ConcreteValidator
 from .evaluate.derived_dates import DateCalculator, DerivedDay
-from .smt.explain import Explainer, Explanation
 from .evaluate.fees import FeeCalculator, QuoteLine, read_price_book
-from .smt.problem import DEFAULT_TIMEOUT_MS
-from .smt.repair import Repairer, RepairResult
 from .evaluate.verdict import Verdict
+from .model.limits import DEFAULT_TIMEOUT_MS
+
+if TYPE_CHECKING:  # the Z3 path is imported on first use: checking an order concretely never loads z3
+    from .smt.check import Z3Validator
+    from .smt.explain import Explainer, Explanation
+    from .smt.repair import Repairer, RepairResult
 
 OrderError = DiagnosticError
 
@@ -54,7 +57,9 @@ class Checker:
     @property
     def z3(self) -> Z3Validator:
         if self._z3 is None:
-            self._z3 = Z3Validator(self.tariff)
+            from .smt.check import Z3Validator
+
+            self._z3 = Z3Validator(self.tariff, self.timeout_ms)
         return self._z3
 
     def decode(self, order: dict | str | bytes) -> Order:
@@ -88,12 +93,16 @@ class Checker:
     @property
     def explainer(self) -> Explainer:
         if self._explainer is None:
+            from .smt.explain import Explainer
+
             self._explainer = Explainer(self.tariff, self.timeout_ms)
         return self._explainer
 
     @property
     def repairer(self) -> Repairer:
         if self._repairer is None:
+            from .smt.repair import Repairer
+
             self._repairer = Repairer(self.tariff, self.timeout_ms, concrete=self.concrete)
         return self._repairer
 

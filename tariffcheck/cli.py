@@ -20,7 +20,7 @@ from .orders.decode import read_order_text
 from .orders.schema import order_schema
 from .report import check_report
 from .smt.explain import DEFAULT_LIMIT
-from .smt.problem import DEFAULT_TIMEOUT_MS
+from .model.limits import DEFAULT_TIMEOUT_MS
 from .smt.repair import DEFAULT_LOCKED
 
 EXIT_VALID, EXIT_INVALID, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tariffcheck.dates import periods as P
-from tariffcheck.orders.decode import FIRST_DAY, LAST_DAY
+from tariffcheck.model.limits import FIRST_DAY, LAST_DAY
 from tariffcheck.smt import calendar_terms as C
 from tariffcheck.smt.encode import day_of_month
 

@@ -20,7 +20,8 @@ from tariffcheck.api import Checker
 from tariffcheck.common.diagnostics import CODES, Diagnostic, DiagnosticError, render_all
 from tariffcheck.syntax.parser import MAX_SPEC_BYTES, parse_text
 from tariffcheck.resolve.resolver import load_tariff_file, resolve
-from tariffcheck.orders.decode import MAX_CONTRACTS, MAX_ORDER_BYTES, read_order_text
+from tariffcheck.model.limits import MAX_CONTRACTS
+from tariffcheck.orders.decode import MAX_ORDER_BYTES, read_order_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

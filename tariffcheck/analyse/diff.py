@@ -38,7 +38,8 @@ from ..orders.order import Order, day_text
 from ..orders.write import order_to_json
 from ..evaluate.concrete import ConcreteValidator
 from ..smt.encode import Encoder, Instance
-from ..smt.problem import DEFAULT_TIMEOUT_MS, Incomplete
+from ..model.limits import DEFAULT_TIMEOUT_MS
+from ..smt.problem import Incomplete
 from .space import REQUESTS, Shape, as_it_was, order_from_model, shapes_of, template
 
 SMALL = 100  # witnesses prefer counts and quantities up to this

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..model import tariff as M
 from ..common.diagnostics import Diagnostic
-from ..smt.problem import DEFAULT_TIMEOUT_MS
+from ..model.limits import DEFAULT_TIMEOUT_MS
 from .finding import Finding, sort_key
 from .names import name_findings
 from .semantics import SemanticLint

@@ -34,7 +34,8 @@ from ..model import tariff as M
 from ..orders.decode import decode_order
 from ..evaluate.concrete import ConcreteValidator
 from ..smt.encode import Instance
-from ..smt.problem import DEFAULT_TIMEOUT_MS, Incomplete
+from ..model.limits import DEFAULT_TIMEOUT_MS
+from ..smt.problem import Incomplete
 from .finding import Finding
 from .space import Open, Space
 

@@ -28,10 +28,10 @@ from ..model import tariff as M
 from ..orders.order import ContractEntry, ContractState, Order
 from ..orders.write import order_to_json
 from ..smt.encode import Encoder, Instance
-from ..smt.problem import DEFAULT_TIMEOUT_MS, Incomplete, OrderProblem, Workspace
+from ..model.limits import DEFAULT_TIMEOUT_MS, REQUESTS
+from ..smt.problem import Incomplete, OrderProblem, Workspace
 from ..smt.links import state_of
 
-REQUESTS = ("new", "change", "cancellation")
 FIXED_KINDS = ("request", "cancelled", "parent", "children")
 
 

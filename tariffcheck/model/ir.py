@@ -22,7 +22,6 @@ CONTRACT_KINDS = {"dim", "qty", "flag", "date", "opt", "optcount", "optqty", "op
                   "has_parent", "children", "former"}
 STRUCTURE_KINDS = {"has_parent", "children"}
 ORDER_KINDS = {"request", "odate", "holds", "holds_value"}
-REQUEST_KINDS = ("new", "change", "cancellation")
 ORDER_DATES = ("application_date", "notice_arrived", "requested_date")
 
 

@@ -14,15 +14,12 @@ from datetime import date
 from ..model import tariff as M
 from ..common.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from ..common.names import name_key
+from ..model.limits import FIRST_DAY, LAST_DAY, MAX_CONTRACTS, MAX_COUNT, REQUESTS
 from ..model.tariff import find_rename
 from .order import EMPTY, ContractEntry, ContractState, OptionState, Order
 
 MAX_ORDER_BYTES = 5_000_000
-MAX_COUNT = 10_000_000  # no tariff here sells more; a larger number is a typo or a unit mix-up
-MAX_CONTRACTS = 10_000
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2200, 12, 31)  # the solver's day range (smt/encode.py)
 _DATE_FORM = re.compile(r"\d{4}-\d{2}-\d{2}")
-REQUESTS = ("new", "change", "cancellation")
 ORDER_KEYS = {"tariff", "request", "application_date", "notice_arrived", "requested_date", "holdings",
               "contracts", "description"}
 ENTRY_KEYS = {"id", "contract", "parent", "current", "changes"}

@@ -8,7 +8,7 @@ differently), so an order the schema accepts always decodes.
 from __future__ import annotations
 
 from ..model import tariff as M
-from .decode import MAX_CONTRACTS, MAX_COUNT
+from ..model.limits import MAX_CONTRACTS, MAX_COUNT
 
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"}
 COUNT = {"type": "integer", "minimum": 0, "maximum": MAX_COUNT}

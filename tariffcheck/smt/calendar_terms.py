@@ -31,7 +31,7 @@ from datetime import date
 import z3
 
 from ..dates.periods import DATA_ERASURE
-from ..orders.decode import FIRST_DAY, LAST_DAY
+from ..model.limits import FIRST_DAY, LAST_DAY
 
 EXACT_FIRST, EXACT_LAST = date(FIRST_DAY.year - 100, 1, 1), date(LAST_DAY.year + 100, 12, 31)
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import z3
 
+from ..model.limits import DEFAULT_TIMEOUT_MS
 from ..model import tariff as M
 from ..orders.order import Order
 from ..evaluate.concrete import placeholder_values
 from .encode import Encoder, Instance
 from ..evaluate.verdict import INVALID, UNKNOWN, VALID, InstanceKey, Verdict, Violation, involved_fields
 
-DEFAULT_TIMEOUT_MS = 10_000
 
 
 class Z3Validator:

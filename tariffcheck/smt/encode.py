@@ -18,12 +18,9 @@ import z3
 
 from ..model import ir
 from ..model import tariff as M
-from ..orders.decode import FIRST_DAY, LAST_DAY, MAX_CONTRACTS, MAX_COUNT
+from ..model.limits import MAX_CONTRACTS, MAX_COUNT, MAX_DAY, MIN_DAY, REQUESTS
 from ..orders.order import ContractEntry, Order
 from . import calendar_terms
-
-MIN_DAY, MAX_DAY = FIRST_DAY.toordinal(), LAST_DAY.toordinal()
-
 
 @dataclass(frozen=True)
 class Instance:
@@ -216,7 +213,7 @@ class Encoder:
                             None, number, value if number is not None else None, None, field, vars)
             out.append(self.memo((None, path, role, value), build))
 
-        request = ("new", "change", "cancellation").index(order.request)
+        request = REQUESTS.index(order.request)
         add("request", request, lambda: ov.request == request, "given", "request", vars=(ov.request,))
         for name, (day, known) in ov.dates.items():
             fld = ir.Field("odate", (name,), type="date")
@@ -330,7 +327,7 @@ class Encoder:
         if f.kind == "odate":
             return ov.dates[f.path[0]][0]
         if f.kind == "request":
-            return ov.request == ("new", "change", "cancellation").index(f.path[0])
+            return ov.request == REQUESTS.index(f.path[0])
         if f.kind == "holds":
             return ov.holds[f.path[0]]
         if f.kind == "holds_value":

@@ -24,7 +24,8 @@ import z3
 from ..model import tariff as M
 from ..orders.order import Order
 from .encode import Encoder, Instance
-from .problem import DEFAULT_TIMEOUT_MS, Choice, Incomplete, OrderProblem, Workspaces, choice_value
+from ..model.limits import DEFAULT_TIMEOUT_MS
+from .problem import Choice, Incomplete, OrderProblem, Workspaces, choice_value
 from ..evaluate.verdict import InstanceKey, involved_fields
 
 DEFAULT_LIMIT = 10

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 
 import z3
 
+from ..model.limits import DEFAULT_TIMEOUT_MS
 from ..model import tariff as M
 from ..orders.order import Order
 from .encode import Encoder, Fact, Instance
 
-DEFAULT_TIMEOUT_MS = 5_000
 
 
 @dataclass(eq=False)

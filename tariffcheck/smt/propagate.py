@@ -28,11 +28,12 @@ from dataclasses import dataclass, field
 import z3
 
 from ..model import tariff as M
-from ..orders.decode import MAX_COUNT
+from ..model.limits import MAX_COUNT
 from ..orders.order import Order
 from .encode import Encoder, Fact
 from .explain import Conflict, minimal_conflict
-from .problem import DEFAULT_TIMEOUT_MS, Incomplete, OrderProblem, Workspaces
+from ..model.limits import DEFAULT_TIMEOUT_MS
+from .problem import Incomplete, OrderProblem, Workspaces
 
 FINITE = ("option", "flag", "holding", "dim", "optattr")
 NUMERIC = ("qty", "optqty")

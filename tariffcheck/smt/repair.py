@@ -44,7 +44,8 @@ from ..evaluate.concrete import ConcreteValidator
 from .encode import Encoder, Instance
 from .explain import Tie
 from .links import Structure, state_of
-from .problem import DEFAULT_TIMEOUT_MS, Choice, Incomplete, OrderProblem, Workspaces, choice_value
+from ..model.limits import DEFAULT_TIMEOUT_MS
+from .problem import Choice, Incomplete, OrderProblem, Workspaces, choice_value
 from ..evaluate.verdict import VALID, InstanceKey, Verdict, field_path, involved_fields
 from ..model import ir
 

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from hypothesis import strategies as st
 
 from ..model import ir
+from ..model.limits import REQUESTS
 from ..model import tariff as M
 
 _BASE_DAYS = [date(2024, 1, 31), date(2024, 2, 28), date(2024, 2, 29), date(2025, 3, 31), date(2026, 4, 1),
@@ -110,7 +111,7 @@ def _contract_state(t: M.Tariff, kind: M.ContractKind, numbers: list[int], parti
     return build()
 
 
-def order_dicts(t: M.Tariff, max_contracts: int = 3, requests=("new", "change", "cancellation")):
+def order_dicts(t: M.Tariff, max_contracts: int = 3, requests=REQUESTS):
     """Orders for tariff `t`, as JSON-ready dicts that decode without error."""
     numbers = _constants(t) + [120]
     kinds = [k for k in t.contracts.values() if k.has_choices]
