@@ -34,13 +34,15 @@ import z3
 from ..model import ir
 from ..model import tariff as M
 from ..orders.decode import decode_order
-from ..orders.order import Order, day_text
+from ..model.fields import day_text
+from ..orders.order import Order
 from ..orders.write import order_to_json
 from ..evaluate.concrete import ConcreteValidator
 from ..smt.encode import Encoder, Instance
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from ..smt.problem import Incomplete
-from .space import REQUESTS, Shape, as_it_was, order_from_model, shapes_of, template
+from ..smt.readback import order_from_model
+from .space import REQUESTS, Shape, shapes_of, template
 
 SMALL = 100  # witnesses prefer counts and quantities up to this
 BOUNDARY_STEPS = 400  # how far a boundary walk goes from the witness, in units or days
@@ -238,13 +240,13 @@ class Differ:
             for d, dim_o in so.kind.dimensions.items():
                 dim_n = sn.kind.dimensions.get(d)
                 for state in ("new", "old"):
-                    x = so.vars[("dim", (d,), state)]
+                    x = so.dimension(d, state)
                     if dim_n is None:
                         continue  # a dimension only the old version has: its variable stays its own
                     ids_o, ids_n = list(dim_o.values), list(dim_n.values)
                     if ids_o == ids_n:
                         continue
-                    xn = sn.vars[("dim", (d,), state)]
+                    xn = sn.dimension(d, state)
                     expr = z3.IntVal(-2, self.ctx)  # a value the old version lacks: kept out below
                     for j, v in enumerate(ids_n):
                         if v in ids_o:
@@ -265,8 +267,8 @@ class Differ:
                 out.append(f.term)
         for slot in side.slots:
             if shape.request == "cancellation":
-                out += as_it_was(slot)
-            out += [slot.vars[("dim", (d.id,), "new")] >= 0 for d in slot.kind.dimensions.values() if not d.optional]
+                out += slot.as_it_was()
+            out += slot.required_set()
         return out
 
     def _common_vocabulary(self, old: _Side, new: _Side) -> list[z3.BoolRef]:
@@ -277,7 +279,7 @@ class Differ:
                 for o in a.kind.options:
                     if o not in b.kind.options:
                         for state in ("new", "old"):
-                            out.append(z3.Not(a.vars[("opt", (o,), state)]))
+                            out.append(z3.Not(a.option(o, state)))
                 for o, opt in a.kind.options.items():
                     other = b.kind.options.get(o)
                     if other is None:
@@ -286,13 +288,13 @@ class Differ:
                         for v in at.values:
                             if at.id not in other.attributes or v not in other.attributes[at.id].values:
                                 for state in ("new", "old"):
-                                    out.append(z3.Not(a.vars[("optattr", (o, at.id, v), state)]))
+                                    out.append(z3.Not(a.term(ir.Field("optattr", (o, at.id, v), state))))
             for d, dim_n in sn.kind.dimensions.items():
                 dim_o = so.kind.dimensions.get(d)
                 if dim_o is None:
                     continue
                 for state in ("new", "old"):
-                    xn = sn.vars[("dim", (d,), state)]
+                    xn = sn.dimension(d, state)
                     for j, v in enumerate(dim_n.values):
                         if v not in dim_o.values:
                             out.append(xn != j)
@@ -309,8 +311,8 @@ class Differ:
             opt.add_soft(t, 10)
         for slot in new.slots:
             for o in slot.kind.options:
-                opt.add_soft(z3.Not(slot.vars[("opt", (o,), "new")]), 1)
-                opt.add_soft(z3.Not(slot.vars[("opt", (o,), "old")]), 1)
+                opt.add_soft(z3.Not(slot.option(o)), 1)
+                opt.add_soft(z3.Not(slot.option(o, "old")), 1)
             for (what, _, _), x in slot.vars.items():  # numbers a reader can take in at a glance
                 if what in ("qty", "optqty", "optcount"):
                     opt.add_soft(x <= SMALL, 1)

@@ -223,13 +223,13 @@ class SemanticLint:
 
     def dead(self) -> None:
         for kind in self.tariff.contracts.values():
-            self._cover(kind.id, [lambda slot, o=o: slot.vars[("opt", (o.id,), "new")] for o in kind.options.values()]
-                        + [lambda slot, d=d, i=i: slot.vars[("dim", (d.id,), "new")] == i
+            self._cover(kind.id, [lambda slot, o=o: slot.option(o.id) for o in kind.options.values()]
+                        + [lambda slot, d=d, i=i: slot.dimension(d.id) == i
                            for d in kind.dimensions.values() for i in range(len(d.values))],
                         "which options and values can be sold")
             for opt in kind.options.values():
                 def present(slot, o=opt):
-                    return slot.vars[("opt", (o.id,), "new")]
+                    return slot.option(o.id)
                 ok, o = self._possible(kind.id, present, f"can `{opt.id}` be sold")
                 if ok or o is None:
                     continue
@@ -245,7 +245,7 @@ class SemanticLint:
             for dim in kind.dimensions.values():
                 for i, value in enumerate(dim.values.values()):
                     def chosen(slot, d=dim, i=i):
-                        return slot.vars[("dim", (d.id,), "new")] == i
+                        return slot.dimension(d.id) == i
                     ok, o = self._possible(kind.id, chosen, f"can {dim.id} be `{value.id}`")
                     if ok or o is None:
                         continue
@@ -272,7 +272,7 @@ class SemanticLint:
     def forced(self) -> None:
         dead = self._dead_ids()
         for kind in self.tariff.contracts.values():
-            self._cover(kind.id, [lambda slot, o=o: z3.Not(slot.vars[("opt", (o.id,), "new")])
+            self._cover(kind.id, [lambda slot, o=o: z3.Not(slot.option(o.id))
                                   for o in kind.options.values() if o.id not in dead],
                         "which options can be left out", ("new",), truth=False)
             for opt in kind.options.values():
@@ -280,7 +280,7 @@ class SemanticLint:
                     continue
 
                 def present(slot, o=opt):
-                    return slot.vars[("opt", (o.id,), "new")]
+                    return slot.option(o.id)
                 always, o = self._always(kind.id, present, f"must `{opt.id}` be ordered")
                 if not always:
                     continue
@@ -311,9 +311,9 @@ class SemanticLint:
                 for slot in self._entries(o, kind.id):
                     def val(x):
                         return m.eval(x, model_completion=True)
-                    has = {x.id for x in opts if z3.is_true(val(slot.vars[("opt", (x.id,), "new")]))}
+                    has = {x.id for x in opts if z3.is_true(val(slot.option(x.id)))}
                     for d in kind.dimensions.values():
-                        i = val(slot.vars[("dim", (d.id,), "new")]).as_long()
+                        i = val(slot.dimension(d.id)).as_long()
                         if i >= 0:
                             v = list(d.values)[i]
                             apart.update((a.id, d.id, v) for a in opts if a.id not in has)
@@ -323,7 +323,7 @@ class SemanticLint:
                     learn(o, m)
             chosen = set()  # values some valid new order has; the others are not asked about
             for d, i, v in values:
-                ok, _ = self._possible(kind.id, lambda slot, d=d, i=i: slot.vars[("dim", (d.id,), "new")] == i,
+                ok, _ = self._possible(kind.id, lambda slot, d=d, i=i: slot.dimension(d.id) == i,
                                        f"can a new order have {d.id} `{v.id}`", requests=("new",))
                 if ok:
                     chosen.add((d.id, v.id))
@@ -333,7 +333,7 @@ class SemanticLint:
                         o = shapes[0]
                         for slot in self._entries(o, kind.id):
                             self._check(o, f"an order of {d.id} `{v.id}`",
-                                        terms=[slot.vars[("dim", (d.id,), "new")] == i])
+                                        terms=[slot.dimension(d.id) == i])
             for o in shapes:
                 for m in self.seen.models.get(o.shape, []):
                     learn(o, m)
@@ -343,8 +343,8 @@ class SemanticLint:
                         continue
 
                     def without(slot, a=a, d=d, i=i):
-                        return z3.And(slot.vars[("dim", (d.id,), "new")] == i,
-                                      z3.Not(slot.vars[("opt", (a.id,), "new")]))
+                        return z3.And(slot.dimension(d.id) == i,
+                                      z3.Not(slot.option(a.id)))
                     found, unknown = False, False
                     for o in shapes:
                         for slot in self._entries(o, kind.id):
@@ -425,19 +425,19 @@ class SemanticLint:
     # ---- L008 -------------------------------------------------------------------------------------
     def quantities(self) -> None:
         for kind in self.tariff.contracts.values():
-            fields = [(f"`{q.label}` ({q.id})", q.span, q.citation, ("qty", (q.id,), "new"), None, False)
+            fields = [(f"`{q.label}` ({q.id})", q.span, q.citation, ir.Field("qty", (q.id,), type="int"), None, False)
                       for q in kind.quantities.values()]
             for opt in kind.options.values():
                 if opt.counted:
                     fields.append((f"the count of `{opt.label}` ({opt.id})", opt.span, opt.citation,
-                                   ("optcount", (opt.id,), "new"), ("opt", (opt.id,), "new"), True))
+                                   ir.Field("optcount", (opt.id,), type="int"), ir.Field("opt", (opt.id,)), True))
                 for q in opt.quantities.values():
                     fields.append((f"`{q.label}` of `{opt.label}` ({opt.id}.{q.id})", q.span, q.citation or opt.citation,
-                                   ("optqty", (opt.id, q.id), "new"), ("opt", (opt.id,), "new"), False))
+                                   ir.Field("optqty", (opt.id, q.id), type="int"), ir.Field("opt", (opt.id,)), False))
             # few questions for many numbers: orders where as many counted options as can be are
             # ordered twice or more, and as many other numbers as can be take a second value
             def guarded(slot, key, under, test):
-                return z3.And(slot.vars[under], test(slot.vars[key])) if under else test(slot.vars[key])
+                return z3.And(slot.term(under), test(slot.term(key))) if under else test(slot.term(key))
             firsts = {key: self._first_value(kind.id, key, under) for _, _, _, key, under, counted in fields
                       if not counted}
             terms = [lambda slot, k=key, u=under: guarded(slot, k, u, lambda x: x >= 2)
@@ -448,7 +448,7 @@ class SemanticLint:
                 self._cover(kind.id, terms, "which numbers can vary", ("new",))
             for label, span, cite, key, under, counted in fields:
                 def ask(more, key=key, under=under):
-                    return [(o, ([s.vars[under]] if under else []) + [more(s.vars[key])])
+                    return [(o, ([s.term(under)] if under else []) + [more(s.term(key))])
                             for o in self._with_kind(kind.id, ("new",)) for s in self._entries(o, kind.id)]
                 if counted:
                     more = self._some(kind.id, key, under, lambda x: x >= 2)
@@ -483,10 +483,10 @@ class SemanticLint:
         """The value of the field in some valid new order (with the option, when `under`)."""
         for o in self._with_kind(kind, ("new",)):
             for slot in self._entries(o, kind):
-                cond = [slot.vars[under]] if under else []
+                cond = [slot.term(under)] if under else []
                 for m in self.seen.models.get(o.shape, []):
                     if all(z3.is_true(m.eval(c, model_completion=True)) for c in cond):
-                        return m.eval(slot.vars[key], model_completion=True).as_long()
+                        return m.eval(slot.term(key), model_completion=True).as_long()
         ok = self._some(kind, key, under, lambda x: x >= 0)
         return self._first_value(kind, key, under) if ok is True else None
 
@@ -498,12 +498,12 @@ class SemanticLint:
         shapes = self._with_kind(kind, ("new",))
         for o in shapes:
             for slot in self._entries(o, kind):
-                term = z3.And(slot.vars[under], test(slot.vars[key])) if under else test(slot.vars[key])
+                term = z3.And(slot.term(under), test(slot.term(key))) if under else test(slot.term(key))
                 if self.seen.any_true(o, term):
                     return True
         for o in shapes:
             for slot in self._entries(o, kind):
-                term = z3.And(slot.vars[under], test(slot.vars[key])) if under else test(slot.vars[key])
+                term = z3.And(slot.term(under), test(slot.term(key))) if under else test(slot.term(key))
                 r = self._check(o, f"values of {'.'.join(key[1])}", terms=[term])
                 if r == z3.sat:
                     return True

@@ -30,7 +30,7 @@ from ..orders.write import order_to_json
 from ..smt.encode import Encoder, Instance
 from ..model.limits import DEFAULT_TIMEOUT_MS, REQUESTS
 from ..smt.problem import Incomplete, OrderProblem, Workspace
-from ..smt.links import state_of
+from ..smt.readback import order_from_model
 
 FIXED_KINDS = ("request", "cancelled", "parent", "children")
 
@@ -66,34 +66,6 @@ def template(tariff: M.Tariff, shape: Shape) -> Order:
     if len(entries) == 2:
         entries[0].children = {entries[1].kind: 1}
     return Order(tariff.id, shape.request, {}, set(), set(), entries)
-
-
-def as_it_was(slot) -> list[z3.BoolRef]:
-    """A contract a cancellation ends is as it was: its new state equals its old one."""
-    out = [x == slot.vars[(what, path, "old")] for (what, path, state), x in slot.vars.items() if state == "new"]
-    out += [k == slot.known[(what, path, "old")] for (what, path, state), k in slot.known.items() if state == "new"]
-    return out
-
-
-def order_from_model(enc: Encoder, template_order: Order, m: z3.ModelRef) -> Order:
-    """The order a model gives, in the template's shape (its contracts, parents and children)."""
-    def val(x):
-        return m.eval(x, model_completion=True)
-
-    ov = enc.order_vars
-    request = template_order.request
-    dates = {n: val(day).as_long() for n, (day, known) in ov.dates.items() if z3.is_true(val(known))}
-    holdings = {s for s, b in ov.holds.items() if z3.is_true(val(b))}
-    values = {k for k, b in ov.holds_value.items() if z3.is_true(val(b))}
-    entries = []
-    for e in template_order.contracts:
-        slot = enc.slot(e.kind, e.index)
-        old = state_of(slot, m, "old") if request != "new" else ContractState()
-        new = old if request == "cancellation" else state_of(slot, m, "new")
-        former = {key for key, b in slot.former.items() if z3.is_true(val(b))}
-        entries.append(ContractEntry(e.id, e.kind, e.parent, new, old, e.cancelled, e.index, former,
-                                     dict(e.children)))
-    return Order(None, request, dates, holdings, values, entries)
 
 
 class Space:
@@ -134,7 +106,7 @@ class Open:
         s = self.p.solver
         if shape.request == "cancellation":
             for entry in order.contracts:
-                s.add(as_it_was(enc.slot(entry.kind, entry.index)))
+                s.add(enc.slot(entry.kind, entry.index).as_it_was())
         s.add(self.p.shape())
         # the fixed fields of the shape are choices of the template; they always hold
         self.base = [c.literal for c in self.p.choices]

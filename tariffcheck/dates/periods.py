@@ -94,6 +94,11 @@ def end_of_month(d: date) -> date:
     return d.replace(day=days_in_month(d.year, d.month))
 
 
+def end_of_quarter(d: date) -> date:
+    """The last day of d's calendar quarter (31 March, 30 June, 30 September, 31 December)."""
+    return end_of_month(date(d.year, (d.month - 1) // 3 * 3 + 3, 1))
+
+
 def first_of_next_month(d: date) -> date:
     """The first day of the month after d's month."""
     return add_days(end_of_month(d), 1)

@@ -23,6 +23,7 @@ from typing import Callable
 
 from ..dates import periods
 from ..model import ir
+from ..model.fields import kind_of
 from ..model import tariff as M
 from ..orders.order import ContractEntry, Order
 from .verdict import INVALID, VALID, InstanceKey, Verdict, Violation, involved_fields
@@ -115,47 +116,8 @@ class _Gen:
         return name
 
     def field(self, f: ir.Field) -> str:
-        k, p = f.kind, f.path
-        if k == "odate":
-            return f"{self.local('o_dates')}.get({self.const(p[0])})"
-        if k == "request":
-            return f"({self.local('o_request')} == {self.const(p[0])})"
-        if k == "holds":
-            return f"({self.const(p[0])} in {self.local('o_holdings')})"
-        if k == "holds_value":
-            return f"({self.const(tuple(p))} in {self.local('o_holding_values')})"
-        if k == "cancelled":
-            return "False" if f.state == "old" else self.local("e_cancelled")
-        if k == "has_parent":
-            return f"({self.local('e_parent')} is not None)"
-        if k == "children":
-            return f"{self.local('e_children')}.get({self.const(p[0])}, 0)"
-        if k == "former":
-            return "False" if f.state == "old" else f"({self.const(tuple(p))} in {self.local('e_former')})"
-        pre = "n_" if f.state == "new" else "p_"
-        a = self.const(p[0])
-        if k == "dim":
-            return f"{self.local(pre + 'dims')}.get({a})"
-        if k == "qty":
-            return f"{self.local(pre + 'qty')}.get({a}, 0)"
-        if k == "flag":
-            return f"{self.local(pre + 'flags')}.get({a}, False)"
-        if k == "date":
-            return f"{self.local(pre + 'dates')}.get({a})"
-        opts = self.local(pre + "opts")
-        if k == "opt":
-            return f"({a} in {opts})"
-        # `_x` is bound and read within the one conditional expression, never across operands
-        get = f"(_x := {opts}.get({a})) is not None"
-        if k == "optcount":
-            return f"(_x.count if {get} else 0)"
-        if k == "optqty":
-            return f"(_x.quantities.get({self.const(p[1])}, 0) if {get} else 0)"
-        if k == "optattr":
-            return f"({get} and {self.const((p[1], p[2]))} in _x.designations)"
-        if k == "optdate":
-            return f"(_x.dates.get({self.const(p[1])}) if {get} else None)"
-        raise ValueError(f"unknown field kind {k}")
+        """Source reading a field: each kind of field says how (model/fields.py)."""
+        return kind_of(f).source(f, self)
 
     def truth(self, n: ir.Node) -> str:
         """Source whose truth value is that of the node (its value may be any operand's)."""
@@ -260,14 +222,10 @@ def _add_months(day: int, months: int) -> int:
     return periods.add_months(date.fromordinal(day), months).toordinal()
 
 
-def _end_of_quarter(d: date) -> date:
-    return periods.end_of_month(date(d.year, (d.month - 1) // 3 * 3 + 3, 1))
-
-
 # the calendar functions of ir.DAY_FNS, over day numbers
 _day_fns = {name: (lambda fn: lambda day: fn(date.fromordinal(day)).toordinal())(fn) for name, fn in (
     ("end_of_month", periods.end_of_month), ("first_of_next_month", periods.first_of_next_month),
-    ("end_of_quarter", _end_of_quarter))}
+    ("end_of_quarter", periods.end_of_quarter))}
 
 
 def _compile_kind(tariff_id: str, kind: str, compiled: list[CompiledRule]) -> tuple[str, KindFn]:

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from ..model import ir
 from ..model import tariff as M
-from ..orders.order import ContractEntry, Order, OptionState, day_text
+from ..model.fields import FieldRef, ref_of, shown_value
+from ..orders.order import ContractEntry, Order
 
 VALID, INVALID, UNKNOWN = "valid", "invalid", "unknown"
 
@@ -30,7 +31,7 @@ class Violation:
     key: InstanceKey
     rule: M.Rule
     contract_id: str | None
-    fields: list[tuple[str, object]]  # (path, value) of the order fields the instance reads
+    fields: list[tuple[FieldRef, object]]  # (path, value) of the order fields the instance reads
     values: dict[str, str] = field(default_factory=dict)  # the message's `{name}` days, as text
 
     def message(self, tariff: M.Tariff, lang: str) -> str:
@@ -71,77 +72,17 @@ class Verdict:
         return {v.key for v in self.violations}
 
 
-def field_path(f: ir.Field, entry: ContractEntry | None) -> str:
-    if f.order_level:
-        if f.kind == "odate":
-            return f.path[0]
-        if f.kind == "request":
-            return "request"
-        return "holdings"
-    base = f"contracts[{entry.index}]" if entry is not None else "contracts[?]"
-    k, p = f.kind, f.path
-    if k == "has_parent":
-        return f"{base}.parent"
-    if k == "children":
-        return f"{base}.children.{p[0]}"
-    if k == "former":
-        return f"{base}.{p[1]}.former_name" if p[0] == "dim" else f"{base}.options.{p[1]}.former_name"
-    if f.state == "old":
-        base += ".current"
-    if k in ("dim", "qty", "flag", "date"):
-        return f"{base}.{p[0]}"
-    if k == "cancelled":
-        return "request"
-    if k == "opt":
-        return f"{base}.options.{p[0]}"
-    if k == "optcount":
-        return f"{base}.options.{p[0]}.count"
-    return f"{base}.options.{p[0]}.{'.'.join(p[1:])}"
+def field_path(f: ir.Field, entry: ContractEntry | None) -> FieldRef:
+    """Where a field stands in the order, for the contract `entry` (None: not known)."""
+    return ref_of(f, None if entry is None else entry.index)
 
 
 def field_value(f: ir.Field, order: Order, entry: ContractEntry | None):
     """The value an order gives a field, in the form a user wrote it."""
-    if f.kind == "odate":
-        return day_text(order.dates.get(f.path[0]))
-    if f.kind == "request":
-        return order.request
-    if f.kind == "holds":
-        return f.path[0] in order.holdings
-    if f.kind == "holds_value":
-        return tuple(f.path) in order.holding_values
-    if f.kind == "cancelled":
-        return entry.cancelled if f.state == "new" else False
-    if f.kind == "has_parent":
-        return entry.parent
-    if f.kind == "children":
-        return entry.children.get(f.path[0], 0)
-    if f.kind == "former":
-        return f.state == "new" and tuple(f.path) in entry.former
-    st = entry.new if f.state == "new" else entry.old
-    k, p = f.kind, f.path
-    if k == "dim":
-        return st.dims.get(p[0])
-    if k == "qty":
-        return st.quantities.get(p[0], 0)
-    if k == "flag":
-        return st.flags.get(p[0], False)
-    if k == "date":
-        return day_text(st.dates.get(p[0]))
-    opt: OptionState | None = st.options.get(p[0])
-    if k == "opt":
-        return opt is not None
-    if opt is None:
-        return None if k == "optdate" else (False if k == "optattr" else 0)
-    if k == "optcount":
-        return opt.count
-    if k == "optqty":
-        return opt.quantities.get(p[1], 0)
-    if k == "optattr":
-        return (p[1], p[2]) in opt.designations
-    return day_text(opt.dates.get(p[1]))
+    return shown_value(f, order, entry)
 
 
-def involved_fields(node: ir.Node, order: Order, entry: ContractEntry | None) -> list[tuple[str, object]]:
+def involved_fields(node: ir.Node, order: Order, entry: ContractEntry | None) -> list[tuple[FieldRef, object]]:
     out = []
     for f in ir.fields_of(node):
         if f.kind == "cancelled" and not (entry is not None and entry.cancelled):

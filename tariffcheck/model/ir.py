@@ -1,7 +1,7 @@
 """Resolved, typed expressions: what a rule means, independent of how it is evaluated.
 
-Both evaluation paths read this one form: `solver.concrete` turns it into generated Python functions,
-`solver.encode` into Z3 terms. A field names one value of an order (a contract's item, an
+Both evaluation paths read this one form: `evaluate.concrete` turns it into generated Python functions,
+`smt.terms` into Z3 terms. A field names one value of an order (a contract's item, an
 option's account count, the day the notice arrived), in its new or its old state.
 
 Types: "bool", "int", "date" (a day number, `date.toordinal()`), "enum" (a dimension's
@@ -12,16 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Field kinds and the path each carries:
-#   dim (dim,)  qty (q,)  flag (f,)  date (d,)  opt (o,)  optcount (o,)  optqty (o, q)
-#   optattr (o, attr, value)  optdate (o, d)  cancelled ()
-#   structure of the order (the same in both states): has_parent ()  children (kind,)
-#   wording of the request (new state only): former ("dim", d) | ("opt", o)
-#   order-level: request (kind,)  odate (name,)  holds (service,)  holds_value (service, dim, value)
-CONTRACT_KINDS = {"dim", "qty", "flag", "date", "opt", "optcount", "optqty", "optattr", "optdate", "cancelled",
-                  "has_parent", "children", "former"}
-STRUCTURE_KINDS = {"has_parent", "children"}
-ORDER_KINDS = {"request", "odate", "holds", "holds_value"}
+from .fields import KINDS
+
+# A field's `kind` names one of the kinds of order field in model/fields.py, which says what
+# path each carries and what every layer needs of it.
 ORDER_DATES = ("application_date", "notice_arrived", "requested_date")
 
 
@@ -40,7 +34,7 @@ class Field(Node):
 
     @property
     def order_level(self) -> bool:
-        return self.kind in ORDER_KINDS
+        return KINDS[self.kind].where == "order"
 
 
 @dataclass(frozen=True)
@@ -162,7 +156,6 @@ class AddMonths(Node):
 
 
 TRUE = Const(True, "bool")
-FALSE = Const(False, "bool")
 
 
 def fields_of(node: Node) -> list[Field]:
@@ -195,7 +188,7 @@ def with_state(node: Node, state: str) -> Node:
     import dataclasses
 
     if isinstance(node, Field):
-        if node.order_level or node.kind in STRUCTURE_KINDS:
+        if KINDS[node.kind].where in ("order", "structure"):  # the same in both states
             return node
         return dataclasses.replace(node, state=state)
     if isinstance(node, EnumIn):

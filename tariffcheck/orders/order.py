@@ -8,7 +8,6 @@ meet a string where a number belongs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 
 @dataclass
@@ -26,6 +25,12 @@ class ContractState:
     flags: dict[str, bool] = field(default_factory=dict)
     dates: dict[str, int] = field(default_factory=dict)
     options: dict[str, OptionState] = field(default_factory=dict)
+
+    def add_option(self, option: str) -> OptionState:
+        """The option's state, ordered with no count yet if it was not ordered."""
+        if option not in self.options:
+            self.options[option] = OptionState(count=0)
+        return self.options[option]
 
 
 EMPTY = ContractState()
@@ -59,6 +64,3 @@ class Order:
     # (`contracts[1].options.tunnel`, `contracts[1].item`, `application_date`)
     open: set[str] = field(default_factory=set)
 
-
-def day_text(day: int | None) -> str | None:
-    return None if day is None else date.fromordinal(day).isoformat()

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from ..model import ir
 from ..model import tariff as M
-from .order import ContractEntry, ContractState, OptionState, Order, day_text
+from ..model.fields import day_text
+from .order import ContractEntry, ContractState, OptionState, Order
 
 
 def order_to_json(order: Order, tariff: M.Tariff) -> dict:

@@ -7,10 +7,10 @@ field is removed or changes meaning.
 from __future__ import annotations
 
 import json
-import re
 
 from ..catalog import display_path
 from ..model import tariff as M
+from ..model.fields import FieldRef
 from ..orders.order import Order
 from ..evaluate.verdict import Verdict, Violation
 
@@ -21,23 +21,13 @@ def tariff_json(t: M.Tariff) -> dict:
     return {"id": t.id, "title": t.title, "version": t.version, "content_hash": t.content_hash}
 
 
-_CONTRACT = re.compile(r"contracts\[(\d+)\]\.")
-
-
-def contract_index(path: str) -> int | None:
-    """The index of the contract a field path is in (`contracts[1].accounts` → 1)."""
-    m = _CONTRACT.match(path)
-    return int(m.group(1)) if m else None
-
-
-def display_value(t: M.Tariff, order: Order, path: str, value):
+def display_value(t: M.Tariff, order: Order, path: FieldRef, value):
     """Show a dimension's value by its official name, as the order-entry screen does."""
-    i = contract_index(path)
-    if i is None or not isinstance(value, str) or i >= len(order.contracts):
+    i = path.contract
+    if i is None or not isinstance(value, str) or i >= len(order.contracts) or not path.parts:
         return value
     kind = t.contracts[order.contracts[i].kind]
-    last = path.rsplit(".", 1)[-1]
-    dim = kind.dimensions.get(last)
+    dim = kind.dimensions.get(path.parts[-1])
     if dim is not None and value in dim.values:
         return dim.values[value].label
     return value

@@ -7,9 +7,9 @@ An option's own field is its count: 0 means the option is not ordered. In text i
 
 from __future__ import annotations
 
-import re
 
 from ..model import tariff as M
+from ..model.fields import FieldRef
 from ..orders.order import Order
 from ..evaluate.concrete import placeholder_values
 from ..smt.explain import Conflict, Explanation, Tie
@@ -27,16 +27,13 @@ from .check_report import (
 
 FORMAT = 1
 
-_OPTION = re.compile(r"contracts\[(\d+)\]\.options\.([^.]+)$")
-
-
-def option_at(t: M.Tariff, order: Order, path: str) -> tuple[str, M.Option] | None:
+def option_at(t: M.Tariff, order: Order, path: FieldRef) -> tuple[str, M.Option] | None:
     """The contract id and option that `path` names, when it is an option's own field."""
-    m = _OPTION.match(path)
-    if m is None or int(m.group(1)) >= len(order.contracts):
+    if path.contract is None or path.contract >= len(order.contracts) or len(path.parts) != 2 \
+            or path.parts[0] != "options":
         return None
-    entry = order.contracts[int(m.group(1))]
-    opt = t.contracts[entry.kind].options.get(m.group(2))
+    entry = order.contracts[path.contract]
+    opt = t.contracts[entry.kind].options.get(path.parts[1])
     return (entry.id, opt) if opt is not None else None
 
 

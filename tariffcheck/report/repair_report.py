@@ -11,7 +11,7 @@ from ..orders.order import Order
 from ..orders.write import order_to_json
 from ..smt.explain import Tie
 from ..smt.repair import Change, Repair, RepairResult
-from .check_report import contract_index, display_value, heading, subject_json, tariff_json
+from .check_report import display_value, heading, subject_json, tariff_json
 from .explain_report import choice_text
 
 FORMAT = 1
@@ -63,7 +63,7 @@ def to_json(t: M.Tariff, order: Order, result: RepairResult) -> dict:
 # ---- text ---------------------------------------------------------------------------------------
 def _clause(tie: Tie, change_path: str) -> str:
     text = f"{tie.rule.citation} [{tie.rule.id}]"
-    if tie.key.contract is not None and contract_index(change_path) != tie.key.contract:
+    if tie.key.contract is not None and change_path.contract != tie.key.contract:
         text += f" (contract `{tie.contract_id}`)"  # a change that frees a rule of another contract
     return text
 

@@ -104,6 +104,18 @@ def end_of_month(n) -> z3.ArithRef:
     return n - day + days_in_month(year, month)
 
 
+def day_of_month(n) -> z3.ArithRef:
+    """The day of the month of n (1 … 31)."""
+    return civil_from_days(n)[2]
+
+
+def end_of_quarter(n) -> z3.ArithRef:
+    """periods.end_of_quarter: the last day of n's calendar quarter."""
+    year, month, _ = civil_from_days(n)
+    last_month = (month - 1) / 3 * 3 + 3
+    return days_from_civil(year, last_month, days_in_month(year, last_month))
+
+
 def first_of_next_month(n) -> z3.ArithRef:
     """periods.first_of_next_month."""
     return end_of_month(n) + 1

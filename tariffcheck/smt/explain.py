@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import z3
 
 from ..model import tariff as M
+from ..model.fields import contract_ref
 from ..orders.order import Order
 from .encode import Encoder, Instance
 from ..model.limits import DEFAULT_TIMEOUT_MS
@@ -142,8 +143,8 @@ class Explainer:
 
     def _why_not(self, p: OrderProblem, entry, opt) -> Explanation:
         slot = p.encoder.slot(entry.kind, entry.index)
-        present = slot.vars[("opt", (opt.id,), "new")]
-        path = f"contracts[{entry.index}].options.{opt.id}"
+        present = slot.option(opt.id)
+        path = contract_ref(entry.index).child("options", opt.id)
         out = Explanation("invalid", question=path)
         rules = p.rule_literals
         try:

@@ -23,6 +23,7 @@ import z3
 from ..orders.order import ContractEntry, ContractState, OptionState, Order
 from .encode import Instance
 from .problem import OrderProblem
+from .readback import state_of
 
 NEW = None  # a link to a new parent contract
 
@@ -60,13 +61,6 @@ class Structure:
                 slot_index += 1
         return s
 
-    def added_instances(self) -> list[Instance]:
-        """The rule instances of the contracts a repair may add, each holding if it is added."""
-        out = []
-        for i, (k, _, _) in self.adds.items():
-            out.extend(self.p.encoder.instances(k, i))
-        return out
-
     def constraints(self) -> list[z3.BoolRef]:
         """Hard: a child's `has_parent` is its links (at most one), a parent's children count its
         links; in a change or cancellation request, each contract's structure as it is."""
@@ -83,8 +77,7 @@ class Structure:
             slot = p.encoder.slot(k, i)
             out += slot.axioms()
             out += [z3.Implies(add, z3.And(x.literal, x.term)) for x in p.encoder.instances(k, i)]
-            out += [z3.Implies(add, slot.vars[("dim", (d.id,), "new")] >= 0)
-                    for d in slot.kind.dimensions.values() if not d.optional]
+            out += [z3.Implies(add, x) for x in slot.required_set()]
             out += [z3.Implies(add, z3.And(slot.has_parent, z3.Not(slot.cancelled)))]
             out += [n == 0 for n in slot.children.values()]
             out += [z3.Not(k_) for k_ in slot.former.values()]
@@ -181,44 +174,6 @@ class Structure:
                 q.children[e.kind] = q.children.get(e.kind, 0) + 1
         new.contracts = kept
         return new
-
-
-def state_of(slot, m: z3.ModelRef, state: str = "new") -> ContractState:
-    """A contract's state as the model gives it: the state the request leaves ("new") or the
-    one before it ("old")."""
-    def val(x):
-        return m.eval(x, model_completion=True)
-
-    kind = slot.kind
-    v = slot.vars
-    st = ContractState()
-    for d, dim in kind.dimensions.items():
-        i = val(v[("dim", (d,), state)]).as_long()
-        st.dims[d] = list(dim.values)[i] if i >= 0 else None
-    for q in kind.quantities:
-        st.quantities[q] = val(v[("qty", (q,), state)]).as_long()
-    for f in kind.flags:
-        st.flags[f] = z3.is_true(val(v[("flag", (f,), state)]))
-    for d in kind.dates:
-        key = ("date", (d,), state)
-        if z3.is_true(val(slot.known[key])):
-            st.dates[d] = val(v[key]).as_long()
-    for o in kind.options.values():
-        if not z3.is_true(val(v[("opt", (o.id,), state)])):
-            continue
-        ost = OptionState(count=val(v[("optcount", (o.id,), state)]).as_long())
-        for q in o.quantities:
-            ost.quantities[q] = val(v[("optqty", (o.id, q), state)]).as_long()
-        for a in o.attributes.values():
-            for value in a.values:
-                if z3.is_true(val(v[("optattr", (o.id, a.id, value), state)])):
-                    ost.designations.add((a.id, value))
-        for d in o.dates:
-            key = ("optdate", (o.id, d), state)
-            if z3.is_true(val(slot.known[key])):
-                ost.dates[d] = val(v[key]).as_long()
-        st.options[o.id] = ost
-    return st
 
 
 def _copy_state(st: ContractState) -> ContractState:

@@ -24,6 +24,7 @@ import z3
 
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from ..model import tariff as M
+from ..model.fields import FieldRef
 from ..orders.order import Order
 from .encode import Encoder, Fact, Instance
 
@@ -33,8 +34,8 @@ from .encode import Encoder, Fact, Instance
 class Choice:
     """One field of the order the customer decided, and the facts that pin it."""
 
-    path: str
-    kind: str
+    path: FieldRef
+    kind: str  # the name users weigh and lock it by (model/fields.py CHOICES)
     facts: list[Fact]
     literal: z3.BoolRef
     slot: int | None = None
@@ -118,7 +119,7 @@ class Workspace:
         groups: dict[str, list[Fact]] = {}
         undecided: dict[str, list[Fact]] = {}
         for f in enc.facts(order):
-            if f.choice in order.open or f.choice.rsplit(".", 1)[0] in order.open:
+            if f.choice in order.open or f.choice.parent in order.open:
                 undecided.setdefault(f.choice, []).append(f)  # a partial order leaves it (or its option) open
                 continue
             if f.role == "given":
@@ -221,11 +222,7 @@ class OrderProblem:
     def shape(self) -> list[z3.BoolRef]:
         """What every complete order has that the encoding's axioms leave free: a value for
         each dimension that is not optional, in each contract that continues."""
-        out = []
-        for entry in self.order.contracts:
-            slot = self.encoder.slot(entry.kind, entry.index)
-            out += [slot.vars[("dim", (d.id,), "new")] >= 0 for d in slot.kind.dimensions.values() if not d.optional]
-        return out
+        return [x for e in self.order.contracts for x in self.encoder.slot(e.kind, e.index).required_set()]
 
     def choice(self, path: str) -> Choice | None:
         return next((c for c in self.choices if c.path == path), None)
@@ -255,15 +252,13 @@ def choice_value(choice: Choice, order: Order):
     entry = order.contracts[choice.slot] if choice.slot is not None else None
     f = choice.facts[0]
     if f.kind == "holding" and len(choice.facts) > 1:  # a held service, with its values if it has them
-        service = choice.path.split(".")[1]
+        service = choice.path.parts[1]
         values = sorted(f"{d}={v}" for s, d, v in order.holding_values if s == service)
         return values or (service in order.holdings)
     if f.field is not None:
         return field_value(f.field, order, entry)
     if f.kind == "optattr":  # one attribute's designations
-        _, attr, _ = f.path.rsplit(".", 2)
-        st = entry.new
-        opt_id = choice.path.split(".options.")[1].split(".")[0]
-        opt = st.options.get(opt_id)
+        attr = choice.path.parts[-1]
+        opt = entry.new.options.get(choice.path.option)
         return sorted(v for a, v in (opt.designations if opt else ()) if a == attr)
     return None

@@ -141,7 +141,7 @@ class _Run:
         return out
 
     def _option_open(self, path: str) -> bool:
-        return path.rsplit(".", 1)[0] in self.p.order.open
+        return path.parent in self.p.order.open
 
     def finite(self, path: str, facts: list[Fact]) -> OpenField:
         f = facts[0]
@@ -154,7 +154,7 @@ class _Run:
             values = []
             for fact in facts:  # one fact per value of the attribute: may it be designated, and left out
                 b = fact.vars[0]
-                value = fact.path.rsplit(".", 1)[1]
+                value = fact.path.parts[-1]
                 values.append(self.ask(b, value))
             return OpenField(path, "designation", values)
         b = f.vars[-1]  # an option's presence; a flag's or a holding's truth
@@ -212,7 +212,7 @@ class _Run:
             facts = self.p.undecided[of.path]
             count, present = facts[0].vars
             entry = self.p.order.contracts[facts[0].slot]
-            opt = self.p.tariff.contracts[entry.kind].options[of.path.rsplit(".", 1)[1]]
+            opt = self.p.tariff.contracts[entry.kind].options[of.path.option]
             if not opt.counted:
                 continue
             self.p.solver.add(z3.Implies(z3.Bool(f"present:{of.path}", self.p.encoder.ctx), present))
@@ -220,7 +220,7 @@ class _Run:
             self.seen = [m for m in self.seen if z3.is_true(m.eval(present, model_completion=True))]
             if not self.seen:
                 ok, _ = self.sat_with(present)
-            n = self.number(of.path + ".count", count)
+            n = self.number(of.path.child("count"), count)
             out.fields.append(n)
             self.base.pop()
             self.seen = []

@@ -43,22 +43,23 @@ from ..orders.order import ContractEntry, ContractState, Order, OptionState
 from ..evaluate.concrete import ConcreteValidator
 from .encode import Encoder, Instance
 from .explain import Tie
-from .links import Structure, state_of
+from .links import Structure
+from .readback import state_of
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from .problem import Choice, Incomplete, OrderProblem, Workspaces, choice_value
 from ..evaluate.verdict import VALID, InstanceKey, Verdict, field_path, involved_fields
 from ..model import ir
+from ..model.fields import CHOICES, FieldRef, contract_ref
 
 DEFAULT_LOCKED = ("application_date", "notice_arrived")
 # a parent's count of children is not a choice of its own: it follows from the children's parents
 DEFAULT_WEIGHTS = {"children": 0}
-FIELD_KINDS = ("dim", "qty", "flag", "date", "option", "optqty", "optattr", "optdate", "holding", "odate",
-               "parent", "children", "former")
+FIELD_KINDS = CHOICES  # the kinds of field a weight may name (model/fields.py)
 
 
 @dataclass
 class Change:
-    path: str
+    path: FieldRef
     before: object
     after: object
     weight: int
@@ -208,7 +209,7 @@ class Repairer:
         for c in moved:
             # an option dropped moves its count and the quantities that go with it
             d = dist.get(c.path, 0) + sum(v for path, v in dist.items()
-                                          if path.startswith(c.path + ".") and path not in moved_paths)
+                                          if path.within(c.path) and path not in moved_paths)
             after = m.eval(c.number, model_completion=True).as_long() if c.kind == "children" else choice_value(c, new)
             changes.append(Change(c.path, choice_value(c, order), after, weights[c.path], d,
                                   self._satisfies(p, m, c, new, set(structure.dropped(m)))))
@@ -216,7 +217,7 @@ class Repairer:
             entry = new.contracts[i]
             broken = [self._tie(inst, new) for inst in p.instances
                       if inst.slot == i and z3.is_false(m.eval(inst.term, model_completion=True))]
-            changes.append(Change(f"contracts[{i}]", entry.id, None, weights.get(f"contracts[{i}]", 1), 0, broken))
+            changes.append(Change(contract_ref(i), entry.id, None, weights.get(f"contracts[{i}]", 1), 0, broken))
             new.notes.append(f"contract `{entry.id}` is left out of the order")
         for e, before in zip(new.contracts, order.contracts):  # a child moved to another parent
             if before.parent is None or e.parent == before.parent or e.index in structure.dropped(m):
@@ -230,7 +231,7 @@ class Repairer:
                 undo = [(n, z3.IntVal(m.eval(n, model_completion=True).as_long() + step, p.encoder.ctx))]
                 met += [self._tie(inst, new) for inst in p.instances if inst.slot == q.index and
                         z3.is_false(m.eval(z3.substitute(inst.term, *undo), model_completion=True))]
-            changes.append(Change(f"contracts[{e.index}].parent", before.parent, e.parent,
+            changes.append(Change(contract_ref(e.index).child("parent"), before.parent, e.parent,
                                   weights.get(f"contracts[{e.index}].parent", 1), 0, met))
         for i in structure.added(m):  # the parent's rules about its children are met
             kind, parent, _ = structure.adds[i]
@@ -240,7 +241,7 @@ class Repairer:
             less = [(n, z3.IntVal(m.eval(n, model_completion=True).as_long() - 1, p.encoder.ctx))]
             met = [self._tie(inst, new) for inst in p.instances if inst.slot == parent and
                    z3.is_false(m.eval(z3.substitute(inst.term, *less), model_completion=True))]
-            changes.append(Change(f"contracts[{entry.index}]", None, entry.id, weights.get("contract", 1), 0, met))
+            changes.append(Change(contract_ref(entry.index), None, entry.id, weights.get("contract", 1), 0, met))
         final = structure.finish(m, new)
         verdict = self.concrete.validate(final)
         return Repair(changes, sum(ch.weight for ch in changes), sum(dist.values()), final, verdict)
@@ -259,7 +260,7 @@ class Repairer:
         undo = c.pins()
         if c.kind == "option":
             for part in p.choices:
-                if part.path.startswith(c.path + "."):
+                if part.path.within(c.path):
                     undo += part.pins()
         touched = {str(v) for v, _ in undo}
         out = []
@@ -325,11 +326,10 @@ def _matches(spec: str, c: Choice, p: OrderProblem) -> bool:
         return False
     entry = p.order.contracts[c.slot]
     kind = p.tariff.contracts[entry.kind]
-    rest = c.path[len(f"contracts[{c.slot}]") + 1:]  # e.g. options.tunnel.connections
     head, _, tail = spec.partition(".")
     if tail and head == entry.id:
         spec = tail
-    parts = rest.split(".")
+    parts = list(c.path.parts)  # e.g. options, tunnel, connections
     names = {name_key(x) for x in parts}
     if parts[0] == "options" and len(parts) > 1:
         o = kind.options[parts[1]]

@@ -1,0 +1,130 @@
+"""The order's values as solver constraints: one fact for each value the order gives a field.
+
+A fact is what explanations and repairs work in: `role` says whether the customer chose it
+("choice") or the request itself gives it ("given": the kind of request, which contracts it
+ends, a contract as it is now); `kind` is the name users weigh and lock such a field by
+(model/fields.py `FieldKind.choice`); `choice` is the order field it belongs to (an option's
+designations of one attribute are one field). A fact about part of an option holds only while
+the option is present (`under`). `number` and `value` are the field's number (a count, a
+quantity, a day) and its value in the order, for distances.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import z3
+
+from ..model import fields as F
+from ..model import ir
+from ..orders.order import ContractEntry, Order
+
+if TYPE_CHECKING:
+    from .encode import Encoder
+
+
+@dataclass(frozen=True)
+class Fact:
+    path: str  # a FieldRef
+    term: z3.BoolRef
+    literal: z3.BoolRef
+    role: str = "choice"
+    kind: str = ""
+    choice: str = ""
+    under: z3.BoolRef | None = None
+    number: z3.ArithRef | None = None
+    value: int | None = None
+    slot: int | None = None
+    field: ir.Field | None = None  # the field it fixes, to show its value (None: designations)
+    vars: tuple = ()  # the variables it fixes, to pin them to another value
+
+
+def order_facts(enc: "Encoder", order: Order) -> list[Fact]:
+    """Every fact of an order: its own fields, then each contract's."""
+    ov = enc.order_vars
+    z = F.KINDS
+    out: list[Fact] = []
+
+    def add(path, value, term, role="choice", kind="", choice=None, number=None, field=None, vars=()):
+        # `value` is what the term depends on; `term` builds it
+        def build():
+            return Fact(path, term(), z3.Bool(f"fact:{path}", enc.ctx), role, kind, choice or path,
+                        None, number, value if number is not None else None, None, field, vars)
+        out.append(enc.memo((None, path, role, value), build))
+
+    request = F.Request.number(order.request)
+    add(F.FieldRef(None, "request"), request, lambda: ov.request == request, "given", z["request"].id,
+        vars=(ov.request,))
+    for name, (day, known) in ov.dates.items():
+        fld = ir.Field("odate", (name,), type="date")
+        given = order.dates.get(name)
+        add(F.ref_of(fld, None), given, lambda: z3.Not(known) if given is None else z3.And(known, day == given),
+            kind=z["odate"].choice, number=day, field=fld, vars=(day, known))
+    for s, b in ov.holds.items():
+        held = s in order.holdings
+        add(F.FieldRef(None, "holdings", s), held, lambda: b if held else z3.Not(b), kind=z["holds"].choice,
+            field=ir.Field("holds", (s,)), vars=(b,))
+    for key, b in ov.holds_value.items():
+        held = key in order.holding_values
+        # one choice: the service held, and how
+        add(F.FieldRef(None, "holdings", *key), held, lambda: b if held else z3.Not(b),
+            kind=z["holds_value"].choice, choice=F.FieldRef(None, "holdings", key[0]), vars=(b,))
+    for entry in order.contracts:
+        out.extend(entry_facts(enc, entry))
+    return out
+
+
+def entry_facts(enc: "Encoder", entry: ContractEntry) -> list[Fact]:
+    """The facts of one contract: its structure and wording, then each field of its new and its
+    old state (an option that is not ordered is one fact; its parts have none)."""
+    slot = enc.slot(entry.kind, entry.index)
+    kind = slot.kind
+    zt = slot.z
+    out: list[Fact] = []
+
+    def add(fk: F.FieldKind, ref: F.FieldRef, fact: F.Fact, vars: tuple, role: str, field=None, under=None,
+            choice=None):
+        def build():
+            return Fact(ref, fact.build(zt, *vars), z3.Bool(f"fact:{ref}", enc.ctx), role, fk.choice or fk.id,
+                        choice or ref, under, vars[0] if fact.number else None, fact.value if fact.number else None,
+                        entry.index, field, vars)
+        out.append(enc.memo((entry.kind, ref, role, fact.value), build))
+
+    base = F.contract_ref(entry.index)
+    add(F.KINDS["cancelled"], base.child("cancelled"), F._pick(entry.cancelled), (slot.cancelled,), "given")
+    has_parent = F.KINDS["has_parent"]
+    field = ir.Field("has_parent", ())
+    add(has_parent, has_parent.ref(field, entry.index), F._pick(entry.parent is not None), (slot.has_parent,),
+        "choice", field)
+    for k, n in slot.children.items():
+        field = ir.Field("children", (k,), type="int")
+        add(F.KINDS["children"], F.ref_of(field, entry.index), F._equal(entry.children.get(k, 0)), (n,), "choice",
+            field)
+    for path, b in slot.former.items():
+        field = ir.Field("former", path)
+        add(F.KINDS["former"], F.ref_of(field, entry.index), F._pick(path in entry.former), (b,), "choice", field)
+    fields = slot.fields()
+    for state, st in (("new", entry.new), ("old", entry.old)):
+        # a contract as it is now, and one that the request ends, are given, not chosen
+        role = "given" if state == "old" or entry.cancelled else "choice"
+        for fk, path in fields:
+            if fk.where == "option" and fk.id not in ("opt", "optcount") and path[0] not in st.options:
+                continue  # the parts of an option that is not ordered
+            fact = fk.fact(entry, st, kind, path)
+            if fact is None:
+                continue
+            key = (fk.id, path, state)
+            field = ir.Field(fk.id, path, state, fk.type)
+            ref = F.ref_of(field, entry.index)
+            if fk.id == "optcount":  # the option, ordered with its count or not ordered
+                ref = F.ref_of(ir.Field("opt", path, state), entry.index)
+                vars = (slot.vars[key], slot.option(path[0], state))
+            elif fk.dated:
+                vars = (slot.vars[key], slot.known[key])
+            else:
+                vars = (slot.vars[key],)
+            under = slot.option(path[0], state) if fk.where == "option" and fk.id != "optcount" else None
+            choice = ref.parent if fk.id == "optattr" else None  # an attribute's designations are one choice
+            add(fk, ref, fact, vars, role, None if fk.id == "optattr" else field, under, choice)
+    return out

@@ -1,0 +1,163 @@
+"""The solver's variables of an order: one slot per contract, and the order's own variables.
+
+A slot holds a contract's fields in its new and its old state, its structure (does it name a
+parent, how many children of each kind it has) and the request's wording (is it cancelled,
+which names were written by their former name). Which variables a field has, and what holds
+of them in every order, each kind of field says itself (model/fields.py): this module only
+declares them, in a fixed order, and hands out a field's variable (`Slot.term`).
+"""
+
+from __future__ import annotations
+
+import z3
+
+from ..model import fields as F
+from ..model import ir
+from ..model import tariff as M
+from ..model.limits import MAX_DAY, MIN_DAY
+
+
+class Z3Terms:
+    """model.fields.Terms over one Z3 context."""
+
+    def __init__(self, ctx: z3.Context):
+        self.ctx = ctx
+
+    def int(self, name: str) -> z3.ArithRef:
+        return z3.Int(name, self.ctx)
+
+    def bool(self, name: str) -> z3.BoolRef:
+        return z3.Bool(name, self.ctx)
+
+    def false(self) -> z3.BoolRef:
+        return z3.BoolVal(False, self.ctx)
+
+    And = staticmethod(z3.And)
+    Not = staticmethod(z3.Not)
+    Implies = staticmethod(z3.Implies)
+
+
+def _declare(z: Z3Terms, kind: F.FieldKind, name: str):
+    return z.int(name) if kind.sort == "int" else z.bool(name)
+
+
+class OrderVars:
+    """The order's own fields: the kind of request, its dates, the services the customer holds."""
+
+    def __init__(self, tariff: M.Tariff, ctx: z3.Context):
+        self.ctx = ctx
+        self.request = z3.Int("request", ctx)
+        self.dates = {n: (z3.Int(f"order.{n}", ctx), z3.Bool(f"order.{n}.known", ctx)) for n in ir.ORDER_DATES}
+        self.holds = {s: z3.Bool(f"holds.{s}", ctx) for s in tariff.services}
+        self.holds_value = {(s.id, d.id, v): z3.Bool(f"holds.{s.id}.{d.id}.{v}", ctx)
+                            for s in tariff.services.values() for d in s.dimensions.values() for v in d.values}
+
+    def axioms(self) -> list[z3.BoolRef]:
+        out = [self.request >= 0, self.request <= len(F.REQUESTS) - 1]
+        for day, known in self.dates.values():
+            out.append(z3.Implies(known, z3.And(day >= MIN_DAY, day <= MAX_DAY)))
+        for (s, _, _), b in self.holds_value.items():
+            out.append(z3.Implies(b, self.holds[s]))
+        return out
+
+    def term(self, f: ir.Field) -> z3.ExprRef:
+        if f.kind == "odate":
+            return self.dates[f.path[0]][0]
+        if f.kind == "request":
+            return self.request == F.Request.number(f.path[0])
+        if f.kind == "holds":
+            return self.holds[f.path[0]]
+        return self.holds_value[tuple(f.path)]
+
+
+class Slot:
+    """The variables of one contract of an order, in its new and its old state."""
+
+    def __init__(self, kind: M.ContractKind, index: int, ctx: z3.Context):
+        self.kind = kind
+        self.index = index
+        self.ctx = ctx
+        z = self.z = Z3Terms(ctx)
+        self.cancelled = z3.Bool(f"c{index}.cancelled", ctx)
+        self.vars: dict[tuple, z3.ExprRef] = {}  # (kind id, path, state) -> variable
+        self.known: dict[tuple, z3.BoolRef] = {}  # the same key -> "the order states this day"
+        # the order's structure (one value for both states) and the request's wording
+        self.has_parent = z3.Bool(f"c{index}.has_parent", ctx)
+        children = F.KINDS["children"]
+        self.children = {p[0]: _declare(z, children, f"c{index}.children.{p[0]}") for p in children.paths(kind)}
+        former = F.KINDS["former"]
+        self.former = {p: z3.Bool(f"c{index}.{former.var_name(p)}", ctx) for p in former.paths(kind)}
+        for state in F.STATES:
+            for fk, path in self.fields():
+                name = f"c{index}.{state}.{fk.var_name(path)}"
+                key = (fk.id, path, state)
+                self.vars[key] = _declare(z, fk, name)
+                if fk.dated:
+                    self.known[key] = z3.Bool(name + ".known", ctx)
+
+    def fields(self) -> list[tuple[F.FieldKind, tuple]]:
+        """Each field of a contract's state, in the order they are declared: the contract's own,
+        then each option's."""
+        out = [(fk, p) for fk in F.STATE_KINDS for p in fk.paths(self.kind)]
+        for o in self.kind.options.values():
+            out += [(fk, p) for fk in F.OPTION_KINDS for p in fk.paths(self.kind, o)]
+        return out
+
+    # ---- the face: a field's variable -----------------------------------------------------------
+    def var(self, kind: F.FieldKind | str, path: tuple, state: str = "new") -> z3.ExprRef:
+        """The variable of a field of the contract's state."""
+        return self.vars[(kind if isinstance(kind, str) else kind.id, tuple(path), state)]
+
+    def known_of(self, kind: F.FieldKind | str, path: tuple, state: str = "new") -> z3.BoolRef:
+        return self.known[(kind if isinstance(kind, str) else kind.id, tuple(path), state)]
+
+    def term(self, f: ir.Field) -> z3.ExprRef:
+        """What a (contract-level) IR field reads, in this slot."""
+        k = f.kind
+        if k == "cancelled":
+            return self.cancelled if f.state == "new" else z3.BoolVal(False, self.ctx)
+        if k == "has_parent":
+            return self.has_parent
+        if k == "children":
+            return self.children[f.path[0]]
+        if k == "former":
+            return self.former[tuple(f.path)] if f.state == "new" else z3.BoolVal(False, self.ctx)
+        return self.vars[(k, f.path, f.state)]
+
+    def dimension(self, dim: str, state: str = "new") -> z3.ArithRef:
+        """A dimension's variable: the index of its value, -1 when it is not set."""
+        return self.vars[("dim", (dim,), state)]
+
+    def option(self, option: str, state: str = "new") -> z3.BoolRef:
+        """Is the option ordered?"""
+        return self.vars[("opt", (option,), state)]
+
+    def value_index(self, dim: str, value: str | None) -> int:
+        if value is None:
+            return -1
+        return list(self.kind.dimensions[dim].values).index(value)
+
+    def required_set(self, state: str = "new") -> list[z3.BoolRef]:
+        """Every dimension that is not optional has a value: what every complete contract has
+        that the axioms leave free."""
+        return [self.dimension(d.id, state) >= 0 for d in self.kind.dimensions.values() if not d.optional]
+
+    def as_it_was(self) -> list[z3.BoolRef]:
+        """A contract a cancellation ends is as it was: its new state equals its old one."""
+        out = [x == self.vars[(what, path, "old")] for (what, path, state), x in self.vars.items() if state == "new"]
+        out += [k == self.known[(what, path, "old")] for (what, path, state), k in self.known.items()
+                if state == "new"]
+        return out
+
+    def axioms(self) -> list[z3.BoolRef]:
+        children = F.KINDS["children"]
+        out = [a for n in self.children.values() for a in children.axioms(self.z, n, self, (), "new")]
+        fields = self.fields()
+        for state in F.STATES:
+            for fk, path in fields:
+                out += fk.axioms(self.z, self.vars[(fk.id, path, state)], self, path, state)
+            for key, known in self.known.items():
+                if key[2] == state:
+                    day = self.vars[key]
+                    out.append(z3.Implies(known, z3.And(day >= MIN_DAY, day <= MAX_DAY)))
+        return out
