@@ -16,7 +16,7 @@ CODES = {
     "L002": "an option can never be sold: no valid order has it",
     "L003": "a value of a dimension can never be chosen in a valid order",
     "L004": "an option is in every valid order (forced)",
-    "L005": "an option is always present whenever another one is (false-optional)",
+    "L005": "a false-optional option: optional in general, but in every valid new order of one item",
     "L006": "a rule is implied by other rules (redundant)",
     "L007": "a rule can never be broken or never applies (vacuous)",
     "L008": "a quantity or count can never take values the tariff seems to allow",

@@ -9,7 +9,7 @@ with the question, admit no order (a core shrunk by deletion; no choices are inv
 - **dead** options and dimension values (L002, L003): no valid new order or change request has
   them (a withdrawn value is alive while an existing contract may keep it);
 - **forced** options (L004): every valid new order has them; **false-optional** (L005): an option
-  every valid new order has whenever it has another one;
+  that is optional in general but in every valid new order of one item;
 - **redundant** rules (L006): no order breaks the rule and keeps every other rule, in any shape;
   **vacuous** rules (L007): no order breaks the rule at all;
 - **quantities** (L008): a count or quantity that valid new orders can give only one value, or a

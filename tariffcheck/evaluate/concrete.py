@@ -7,7 +7,7 @@ differential tests check that.
 Each contract kind's rule instances are compiled into ONE generated function, which reads
 the entry's state into locals once and evaluates every instance inline, with Python's own
 short-circuit `and`/`or` in place of nested closures. Evaluation order and values are those
-of the tree-walking form: `and`/`or` stop at the first deciding operand, `count_true` and
+of Python's own operators read left to right: `and`/`or` stop at the first deciding operand, `count_true` and
 comparisons evaluate every operand, left to right. `ConcreteValidator.source` holds the
 generated code of each kind (it also shows in tracebacks).
 
