@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from tariffcheck.dates import periods as P
 from tariffcheck.model.limits import FIRST_DAY, LAST_DAY
 from tariffcheck.smt import calendar_terms as C
-from tariffcheck.smt.encode import day_of_month
+from tariffcheck.smt.calendar_terms import day_of_month
 
 D = date
 ONE = timedelta(days=1)
@@ -102,7 +102,7 @@ SIMPLIFY = settings(max_examples=200, deadline=None, suppress_health_check=[Heal
 
 
 Y, M, DAY = z3.Ints("y m d")
-CIVIL = C.civil_from_days(X) + (day_of_month(X),)  # with encode.py's own Hinnant term
+CIVIL = C.civil_from_days(X) + (day_of_month(X),)  # the day of the month the rules read
 DAYS = C.days_from_civil(Y, M, DAY), C.days_in_month(Y, M)
 
 

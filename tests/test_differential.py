@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from tariffcheck import catalog
 from tariffcheck.api import Checker
 from tariffcheck.smt.check import naive_validate
-from tariffcheck.smt.encode import day_of_month
+from tariffcheck.smt.calendar_terms import day_of_month
 from tariffcheck.testing.strategies import order_dicts
 
 from pathlib import Path
