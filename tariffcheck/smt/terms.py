@@ -36,8 +36,17 @@ def known_term(f: ir.Field, slot: Slot | None, order_vars: OrderVars) -> z3.Bool
 
 def compile_term(n: ir.Node, slot: Slot | None, order_vars: OrderVars, ctx: z3.Context) -> z3.ExprRef:
     """The Z3 term of an IR expression, read in `slot` (and the order)."""
+    return _Terms(slot, order_vars, ctx).term(n)
 
-    def term(n: ir.Node) -> z3.ExprRef:
+
+class _Terms:
+    # a class, not a recursive closure: a closure that refers to itself is a reference cycle, and
+    # the terms it holds would be released by the cycle collector in whatever thread runs it
+    def __init__(self, slot: Slot | None, order_vars: OrderVars, ctx: z3.Context):
+        self.slot, self.order_vars, self.ctx = slot, order_vars, ctx
+
+    def term(self, n: ir.Node) -> z3.ExprRef:
+        slot, order_vars, ctx, term = self.slot, self.order_vars, self.ctx, self.term
         if isinstance(n, ir.Field):
             return field_term(n, slot, order_vars)
         if isinstance(n, ir.Const):
@@ -86,5 +95,3 @@ def compile_term(n: ir.Node, slot: Slot | None, order_vars: OrderVars, ctx: z3.C
         if isinstance(n, ir.DayFn):
             return _DAY_FNS[n.fn](term(n.operand))
         raise ValueError(f"the Z3 encoding cannot express {type(n).__name__}")
-
-    return term(n)
