@@ -45,30 +45,35 @@ class FieldRef(str):
     It is a string so that every path a report or a JSON result shows is plain text, and it keeps
     its parts so that no layer has to parse a path back."""
 
-    contract: int | None
     parts: tuple[str, ...]
+    _index: int | None  # the contract's index; -1 for a contract not known yet (`contracts[?]`)
 
     def __new__(cls, contract: int | None, *parts: str) -> "FieldRef":
         head = [] if contract is None else [f"contracts[{'?' if contract < 0 else contract}]"]
         self = super().__new__(cls, ".".join(head + list(parts)))
-        self.contract = None if contract is None or contract < 0 else contract
+        self._index = contract
         self.parts = tuple(parts)
         return self
 
+    @property
+    def contract(self) -> int | None:
+        """The index of the contract the path is in; None for the order itself or an unknown one."""
+        return None if self._index is None or self._index < 0 else self._index
+
     def __reduce__(self):  # pickling keeps the parts
-        return (FieldRef, (self.contract, *self.parts))
+        return (FieldRef, (self._index, *self.parts))
 
     def child(self, *parts: str) -> "FieldRef":
-        return FieldRef(self.contract, *self.parts, *parts)
+        return FieldRef(self._index, *self.parts, *parts)
 
     def within(self, other: "FieldRef") -> bool:
         """Is this a part of `other` (`contracts[1].options.tunnel.accounts` of `contracts[1].options.tunnel`)?"""
         n = len(other.parts)
-        return self.contract == other.contract and len(self.parts) > n and self.parts[:n] == other.parts
+        return self._index == other._index and len(self.parts) > n and self.parts[:n] == other.parts
 
     @property
     def parent(self) -> "FieldRef":
-        return FieldRef(self.contract, *self.parts[:-1])
+        return FieldRef(self._index, *self.parts[:-1])
 
     @property
     def option(self) -> str | None:
