@@ -463,7 +463,7 @@ class SemanticLint:
                         explanation="valid new orders that have the option have exactly one of it; "
                                     f"these rules allow no more: {_rule_list(blame)}",
                         message_ja=f"{label_ja(key)} は 1 にしかなりません(数を指定できるのに 2 以上にできません)",
-                        subject=".".join(key[1]), rules=_rule_ids(blame)))
+                        subject=".".join(key.path), rules=_rule_ids(blame)))
                     continue
                 seen = self._first_value(kind.id, key, under)
                 if seen is None:
@@ -477,7 +477,7 @@ class SemanticLint:
                     span, _clause(cite),
                     explanation=f"the rules leave this number one possible value: {_rule_list(blame)}",
                     message_ja=f"{label_ja(key)} は有効な新規の申込みでは {seen} にしかなりません",
-                    subject=".".join(key[1]), rules=_rule_ids(blame)))
+                    subject=".".join(key.path), rules=_rule_ids(blame)))
 
     def _first_value(self, kind: str, key, under) -> int | None:
         """The value of the field in some valid new order (with the option, when `under`)."""
@@ -504,7 +504,7 @@ class SemanticLint:
         for o in shapes:
             for slot in self._entries(o, kind):
                 term = z3.And(slot.term(under), test(slot.term(key))) if under else test(slot.term(key))
-                r = self._check(o, f"values of {'.'.join(key[1])}", terms=[term])
+                r = self._check(o, f"values of {'.'.join(key.path)}", terms=[term])
                 if r == z3.sat:
                     return True
                 undecided = undecided or r is None
@@ -570,10 +570,9 @@ class SemanticLint:
         return witness if breaks in broken and keeps not in broken else None
 
 
-def label_ja(key) -> str:
+def label_ja(key: ir.Field) -> str:
     """A number's name for a Japanese message: its path (the labels are in the English line)."""
-    what, path, _ = key
-    return ("契約数 " if what == "optcount" else "") + ".".join(path)
+    return ("契約数 " if key.kind == "optcount" else "") + ".".join(key.path)
 
 
 def _clause(c) -> str | None:
