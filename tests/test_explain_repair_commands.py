@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tariffcheck import cli
 from tariffcheck.api import Checker
-from tariffcheck.cli import main
+from tariffcheck.cli import main, shared
 from tariffcheck.smt.explain import Explanation
 from tariffcheck.smt.repair import RepairResult
 from tariffcheck.evaluate.verdict import rule_message
@@ -105,7 +104,7 @@ class _Unknown(Checker):
 
 @pytest.mark.parametrize("command", ["explain", "repair"])
 def test_no_answer_before_the_time_limit_exits_3(monkeypatch, command):
-    monkeypatch.setattr(cli, "Checker", _Unknown)
+    monkeypatch.setattr(shared, "Checker", _Unknown)
     code, out, _ = se(command, INVALID)
     assert code == 3
     assert "unknown" in out and "the solver gave up: timeout" in out
@@ -119,7 +118,7 @@ def test_timeout_reaches_the_solver(monkeypatch):
             seen.append(timeout_ms)
             super().__init__(tariff, timeout_ms)
 
-    monkeypatch.setattr(cli, "Checker", Recording)
+    monkeypatch.setattr(shared, "Checker", Recording)
     assert se("explain", INVALID, "--timeout", "2500")[0] == 1
     assert se("repair", INVALID, "--timeout", "2600")[0] == 0
     assert seen == [2500, 2600]
