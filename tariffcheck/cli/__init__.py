@@ -2,8 +2,8 @@
 
 Each command is a module of its own with `register` (its arguments) and `run` (what it does);
 shared.py holds the arguments they have in common, the run of a command about one order, and
-the exit codes. Commands that need the solver import it when they run, so `tariff check`,
-`dates`, `quote`, `schema` and `list` never load z3.
+the exit codes. Commands that need the solver import it when they run, so `tariff check` (with
+the concrete engine), `dates`, `quote`, `schema` and `list` never load z3 (tests/test_no_z3.py).
 """
 
 from __future__ import annotations
