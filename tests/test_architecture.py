@@ -6,7 +6,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "tariffcheck"
+from conftest import ROOT
+
+PACKAGE = ROOT / "tariffcheck"
 
 # a module in the key folder may import from the listed folders of the package only
 ALLOWED = {

@@ -7,8 +7,6 @@ tests/test_cli_snapshots.py` and review the change with `git diff tests/snapshot
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import re
@@ -16,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tariffcheck.cli import main
+from conftest import EXAMPLES, ROOT, run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
-SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
-EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
+SNAPSHOTS = ROOT / "tests" / "snapshots"
+EXAMPLE_ORDERS = sorted(EXAMPLES.glob("*.json"))
 FORMS = {"en": ["--lang", "en"], "ja": ["--lang", "ja"], "json": ["--format", "json"]}
 
 
@@ -42,15 +39,8 @@ def _normalise(text: str) -> str:
     return text
 
 
-def run_cli(args: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(args)
-    return code, out.getvalue(), err.getvalue()
-
-
 @pytest.mark.parametrize("form", sorted(FORMS))
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("example", EXAMPLE_ORDERS, ids=lambda p: p.stem)
 def test_check_output_matches_snapshot(example, form):
     code, out, err = run_cli(["check", "--tariff", _tariff_of(example), str(example), *FORMS[form]])
     assert code in (0, 1), err
@@ -79,13 +69,13 @@ ANALYSES = [
 @pytest.mark.parametrize("form", sorted(FORMS))
 @pytest.mark.parametrize("name, command, example, code, extra", ANALYSES, ids=[a[0] for a in ANALYSES])
 def test_explain_and_repair_output_matches_snapshot(name, command, example, code, extra, form):
-    path = ROOT / "examples" / f"{example}.json"
+    path = EXAMPLES / f"{example}.json"
     got, out, err = run_cli([command, "--tariff", _tariff_of(path), str(path), *extra, *FORMS[form]])
     assert got == code, err
     _matches_snapshot(f"{name}.{form}.txt", got, out)
 
 
 def test_every_example_starts_by_saying_what_it_shows():
-    for example in EXAMPLES:
+    for example in EXAMPLE_ORDERS:
         data = json.loads(example.read_text(encoding="utf-8"))
         assert isinstance(data.get("description"), str) and len(data["description"]) > 20, example.name

@@ -3,20 +3,20 @@ tariff's own names, renames included (issue: cross-tariff references)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tariffcheck import catalog
 from tariffcheck.api import Checker
 from tariffcheck.common.diagnostics import DiagnosticError
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "links"
+from conftest import FIXTURES
+
+LINKS = FIXTURES / "links"
 
 
 @pytest.fixture(scope="module")
 def checker() -> Checker:
-    return Checker(catalog.load(str(FIXTURES / "links_secure_endpoint.tariff")))
+    return Checker(catalog.load(str(LINKS / "links_secure_endpoint.tariff")))
 
 
 def order(*holdings: dict) -> dict:
@@ -61,7 +61,7 @@ def test_a_held_item_by_its_former_name_resolves_and_is_noted(checker):
 
 def test_an_item_the_linked_tariff_lacks_is_an_error():
     with pytest.raises(DiagnosticError) as info:
-        catalog.load(str(FIXTURES / "links_unknown_item.tariff"))
+        catalog.load(str(LINKS / "links_unknown_item.tariff"))
     [d] = info.value.diagnostics
     assert d.code == "E004"
     assert "`\"アンチウイルス:Norton\"`" in d.message or "アンチウイルス:Norton" in d.message
@@ -69,7 +69,7 @@ def test_an_item_the_linked_tariff_lacks_is_an_error():
 
 
 def test_a_link_to_a_tariff_that_is_not_bundled_is_a_warning():
-    t = catalog.load(str(FIXTURES / "links_not_bundled.tariff"))
+    t = catalog.load(str(LINKS / "links_not_bundled.tariff"))
     [w] = t.warnings
     assert (w.code, w.severity) == ("W002", "warning")
     assert "flex_mobility" in w.message

@@ -3,18 +3,17 @@ years, and the same through both engines."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from datetime import date
 
 import pytest
 
 from tariffcheck.api import Checker
-from tariffcheck.cli import main
 from tariffcheck.common.diagnostics import DiagnosticError
 from tariffcheck.syntax.parser import parse_text
 from tariffcheck.resolve.resolver import resolve
+
+from conftest import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -79,16 +78,13 @@ def test_the_dates_command_prints_each_day_with_its_clause(tmp_path):
     path = tmp_path / "order.json"
     path.write_text(json.dumps(cancellation("IT 資産管理:タイプ X", "2026-04-15", "2027-03-20", "2027-04-30")),
                     encoding="utf-8")
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert main(["dates", "--tariff", "secure-endpoint", str(path)]) == 0
-    text = out.getvalue()
+    code, text, _ = run_cli(["dates", "--tariff", "secure-endpoint", str(path)])
+    assert code == 0
     assert "契約期間 (term 2)" in text and "2027-04-15 – 2028-04-14" in text and "第3条第2項" in text
     assert "2028-03-14" in text  # last non-renewal notice day of term 2
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert main(["dates", "--tariff", "secure-endpoint", str(path), "--format", "json"]) == 0
-    data = json.loads(out.getvalue())
+    code, out, _ = run_cli(["dates", "--tariff", "secure-endpoint", str(path), "--format", "json"])
+    assert code == 0
+    data = json.loads(out)
     term = next(d for d in data["days"] if d["id"] == "term")
     assert (term["start"], term["day"], term["term"], term["clause"]["text"]) == (
         "2027-04-15", "2028-04-14", 2, "第3条第2項")

@@ -19,7 +19,9 @@ from tariffcheck.evaluate.concrete import compile_value
 from tariffcheck.smt.encode import Encoder
 from tariffcheck.testing.strategies import order_dicts
 
-TARIFFS = catalog.bundled_names() + [str(Path(__file__).resolve().parent / "fixtures" / "features.tariff")]
+from conftest import FIXTURES
+
+TARIFFS = catalog.bundled_names() + [str(FIXTURES / "features.tariff")]
 
 
 @lru_cache(maxsize=None)

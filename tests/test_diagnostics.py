@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -23,11 +21,10 @@ from tariffcheck.resolve.resolver import load_tariff_file, resolve
 from tariffcheck.model.limits import MAX_CONTRACTS
 from tariffcheck.orders.decode import MAX_ORDER_BYTES, read_order_text
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SPECS = FIXTURES / "specs"
+from conftest import EXAMPLES, FIXTURES, ROOT, SPECS, run_cli_process
+
+SPEC_FIXTURES = FIXTURES / "specs"
 ORDERS = FIXTURES / "orders"
-EXAMPLES = ROOT / "examples"
 TARIFF = "secure-endpoint"
 
 # fixture -> (code, line, column, words the message or help must contain)
@@ -98,14 +95,14 @@ def test_fixtures_exist_for_every_code():
     order_codes = {v[0] for v in ORDER_CASES.values()}
     assert spec_codes == {c for c in CODES if c.startswith("E")}
     assert order_codes == {c for c in CODES if c.startswith("O")}
-    assert sorted(p.name for p in SPECS.glob("*.tariff")) == sorted(SPEC_CASES)
+    assert sorted(p.name for p in SPEC_FIXTURES.glob("*.tariff")) == sorted(SPEC_CASES)
     assert sorted(p.name for p in ORDERS.glob("*.json")) == sorted(ORDER_CASES)
 
 
 @pytest.mark.parametrize("name", sorted(SPEC_CASES))
 def test_spec_fixture_header_agrees_with_table(name):
     code, line, column, _ = SPEC_CASES[name]
-    first = (SPECS / name).read_text(encoding="utf-8").splitlines()[0]
+    first = (SPEC_FIXTURES / name).read_text(encoding="utf-8").splitlines()[0]
     m = re.match(r"# expect: (\w+) line (\d+) col (\d+) ", first)
     assert m, first
     assert (m[1], int(m[2]), int(m[3])) == (code, line, column)
@@ -118,7 +115,7 @@ def test_spec_fixture_header_agrees_with_table(name):
 @pytest.mark.parametrize("name", sorted(SPEC_CASES))
 def test_spec_fixture(name):
     code, line, column, words = SPEC_CASES[name]
-    path = str(SPECS / name)
+    path = str(SPEC_FIXTURES / name)
     with pytest.raises(DiagnosticError) as info:
         load_tariff_file(path)
     diags = info.value.diagnostics
@@ -133,7 +130,7 @@ def test_spec_fixture(name):
     assert rendered == str(info.value)
     assert rendered.startswith(f"error[{code}]: ")
     assert f"  --> {path}:{line}:{column}" in rendered
-    src = (SPECS / name).read_text(encoding="utf-8").splitlines()[line - 1]
+    src = (SPEC_FIXTURES / name).read_text(encoding="utf-8").splitlines()[line - 1]
     assert f"{line} | {src}" in rendered, "the source line is shown"
     assert "^" in rendered and "= help: " in rendered
     _no_python_in(rendered)
@@ -141,21 +138,21 @@ def test_spec_fixture(name):
 
 def test_did_you_mean_for_misspelt_option():
     with pytest.raises(DiagnosticError) as info:
-        load_tariff_file(str(SPECS / "E002_misspelt_option.tariff"))
+        load_tariff_file(str(SPEC_FIXTURES / "E002_misspelt_option.tariff"))
     assert info.value.diagnostics[0].help == "did you mean `tunnel`?"
     assert "= help: did you mean `tunnel`?" in str(info.value)
 
 
 def test_did_you_mean_for_misspelt_builtin():
     with pytest.raises(DiagnosticError) as info:
-        load_tariff_file(str(SPECS / "E010_misspelt_function.tariff"))
+        load_tariff_file(str(SPEC_FIXTURES / "E010_misspelt_function.tariff"))
     assert info.value.diagnostics[0].help == "did you mean `exactly_one`?"
     assert "= help: did you mean `exactly_one`?" in str(info.value)
 
 
 def test_caret_sits_under_the_mistake():
     with pytest.raises(DiagnosticError) as info:
-        load_tariff_file(str(SPECS / "E002_misspelt_option.tariff"))
+        load_tariff_file(str(SPEC_FIXTURES / "E002_misspelt_option.tariff"))
     lines = str(info.value).splitlines()
     src = next(i for i, x in enumerate(lines) if x.startswith("19 | "))
     caret = lines[src + 1]
@@ -164,7 +161,7 @@ def test_caret_sits_under_the_mistake():
 
 
 def test_all_errors_of_a_spec_are_reported_at_once(tmp_path):
-    text = (SPECS / "E002_misspelt_option.tariff").read_text(encoding="utf-8")
+    text = (SPEC_FIXTURES / "E002_misspelt_option.tariff").read_text(encoding="utf-8")
     text += '\nrule r2 {\n  require exactly_on(tunnel)\n  ja "x"\n}\n'
     p = tmp_path / "several.tariff"
     p.write_text(text, encoding="utf-8")
@@ -272,7 +269,7 @@ def test_E012_too_large(tmp_path):
 
 
 def test_bundled_spec_loads():
-    t = load_tariff_file(str(ROOT / "specs" / "secure_endpoint.tariff"))
+    t = load_tariff_file(str(SPECS / "secure_endpoint.tariff"))
     assert t.id == "secure_endpoint" and t.rules
 
 
@@ -448,11 +445,6 @@ def test_T001_unknown_tariff():
 # ---- the command line -------------------------------------------------------------------------
 
 
-def _cli(args, cwd, stdin: bytes | None = None):
-    return subprocess.run([sys.executable, "-m", "tariffcheck.cli", *args], cwd=cwd, input=stdin,
-                          capture_output=True, timeout=120)
-
-
 @pytest.fixture(scope="module")
 def cli_runs(tmp_path_factory):
     """Run every CLI case once, in parallel, from a directory that is not the project."""
@@ -464,7 +456,7 @@ def cli_runs(tmp_path_factory):
     for name in ORDER_CASES:
         jobs[f"order:{name}"] = (["check", "--tariff", TARIFF, str(ORDERS / name)], None)
     for name in SPEC_CASES:
-        jobs[f"spec:{name}"] = (["check", "--tariff", str(SPECS / name), valid], None)
+        jobs[f"spec:{name}"] = (["check", "--tariff", str(SPEC_FIXTURES / name), valid], None)
     jobs["spec:missing"] = (["check", "--tariff", str(cwd / "missing.tariff"), valid], None)
     jobs["spec:not-utf8"] = (["check", "--tariff", "sjis.tariff", valid], None)
     jobs["tariff:unknown"] = (["check", "--tariff", "no-such-tariff", valid], None)
@@ -480,7 +472,8 @@ def cli_runs(tmp_path_factory):
     jobs["stdin:malformed"] = (["check", "--tariff", TARIFF, "-"], (ORDERS / "O001_trailing_comma.json").read_bytes())
     jobs["stdin:empty"] = (["check", "--tariff", TARIFF, "-"], b"")
     with ThreadPoolExecutor(max_workers=8) as pool:
-        futures = {k: pool.submit(_cli, args, cwd, stdin) for k, (args, stdin) in jobs.items()}
+        futures = {k: pool.submit(run_cli_process, args, cwd=cwd, stdin=stdin, text=False)
+                   for k, (args, stdin) in jobs.items()}
         return {k: f.result() for k, f in futures.items()}
 
 
@@ -542,6 +535,6 @@ def test_cli_json_report(cli_runs):
 
 
 def test_every_code_is_documented():
-    text = (Path(__file__).resolve().parent.parent / "docs" / "errors.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
     missing = [c for c in CODES if f"| {c} |" not in text]
     assert not missing, f"docs/errors.md lacks {missing}"

@@ -19,9 +19,10 @@ from tariffcheck.orders.decode import decode_order
 from tariffcheck.evaluate.concrete import ConcreteValidator
 from tariffcheck.testing.strategies import order_dicts
 
-ROOT = Path(__file__).resolve().parent.parent
-FIX = ROOT / "tests" / "fixtures" / "diff"
-SE = ROOT / "specs" / "secure_endpoint.tariff"
+from conftest import FIXTURES, SPECS
+
+FIX = FIXTURES / "diff"
+SE = SPECS / "secure_endpoint.tariff"
 
 
 def _variant(tmp_path: Path, name: str, edits: list[tuple[str, str]]) -> str:

@@ -20,8 +20,10 @@ from tariffcheck.testing.strategies import order_dicts
 
 from pathlib import Path
 
+from conftest import FIXTURES
+
 # every bundled tariff, and the fixture that uses every construct of the language
-TARIFFS = catalog.bundled_names() + [str(Path(__file__).resolve().parent / "fixtures" / "features.tariff")]
+TARIFFS = catalog.bundled_names() + [str(FIXTURES / "features.tariff")]
 
 
 @lru_cache(maxsize=None)

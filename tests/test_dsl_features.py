@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tariffcheck.api import Checker
 from tariffcheck.resolve.resolver import load_tariff_file
 
-SPEC = Path(__file__).resolve().parent / "fixtures" / "features.tariff"
+from conftest import FIXTURES
+
+SPEC = FIXTURES / "features.tariff"
 
 
 @pytest.fixture(scope="module")

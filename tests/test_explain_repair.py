@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
 import z3
@@ -32,7 +31,7 @@ from tariffcheck.smt.problem import Workspace, choice_value
 from tariffcheck.smt.repair import Repairer
 from tariffcheck.testing.strategies import order_dicts
 
-SPECS = Path(__file__).resolve().parent.parent / "specs"
+from conftest import EXAMPLES, SPECS
 
 
 def _invalid_cases():
@@ -145,7 +144,7 @@ def test_golden_invalid_orders_are_explained_and_repaired(name, order_json):
 
 def test_conflict_enumeration_finds_distinct_minimal_conflicts():
     t, checker, explainer, _ = tools("secure-endpoint")
-    order = checker.decode(json.loads((SPECS.parent / "examples" / "secure_endpoint_invalid.json").read_text()))
+    order = checker.decode(json.loads((EXAMPLES / "secure_endpoint_invalid.json").read_text()))
     result = explainer.explain(order, limit=20)
     assert result.complete and len(result.conflicts) >= 4
     sets = [frozenset(c.path for c in conflict.choices) for conflict in result.conflicts]
@@ -159,7 +158,7 @@ def test_conflict_enumeration_finds_distinct_minimal_conflicts():
 
 def test_repairs_are_ordered_by_cost_and_distinct():
     t, checker, _, repairer = tools("secure-endpoint")
-    order = checker.decode(json.loads((SPECS.parent / "examples" / "secure_endpoint_invalid.json").read_text()))
+    order = checker.decode(json.loads((EXAMPLES / "secure_endpoint_invalid.json").read_text()))
     result = repairer.repair(order, k=4)
     costs = [(r.cost, r.distance) for r in result.repairs]
     assert costs == sorted(costs) and len(costs) == 4
@@ -230,7 +229,7 @@ def test_quantity_moves_to_the_nearest_valid_value():
 
 def test_unknown_lock_is_an_error():
     _, checker, _, repairer = tools("secure-endpoint")
-    order = checker.decode(json.loads((SPECS.parent / "examples" / "secure_endpoint_invalid.json").read_text()))
+    order = checker.decode(json.loads((EXAMPLES / "secure_endpoint_invalid.json").read_text()))
     with pytest.raises(DiagnosticError) as err:
         repairer.repair(order, locks=["tunel"])
     assert "tunel" in str(err.value)
@@ -239,7 +238,7 @@ def test_unknown_lock_is_an_error():
 def test_timeout_is_incomplete_never_none():
     t = catalog.load("secure-endpoint")
     checker = Checker(t)
-    order = checker.decode(json.loads((SPECS.parent / "examples" / "secure_endpoint_invalid.json").read_text()))
+    order = checker.decode(json.loads((EXAMPLES / "secure_endpoint_invalid.json").read_text()))
     result = Repairer(t, timeout_ms=1).repair(order, k=3)
     assert result.status in ("repaired", "unknown")
     if result.status == "unknown":
@@ -282,7 +281,7 @@ def test_facts_are_built_once_per_value_and_differ_by_value():
     """The encoder memoises each fact by contract kind, path and value: the same value gives
     the same fact, another value a fact of its own, and both match a fresh encoder's."""
     t, checker, _, _ = tools("secure-endpoint")
-    data = json.loads((SPECS.parent / "examples" / "secure_endpoint_invalid.json").read_text())
+    data = json.loads((EXAMPLES / "secure_endpoint_invalid.json").read_text())
     other = json.loads(json.dumps(data))
     other["contracts"][1]["accounts"] = 40
     a, b = checker.decode(data), checker.decode(other)
@@ -300,7 +299,7 @@ def test_facts_are_built_once_per_value_and_differ_by_value():
 def test_repeated_calls_give_the_same_answers():
     """Explanations and repairs do not depend on what the reused workspaces saw before."""
     t, checker, _, _ = tools("secure-endpoint")
-    order = checker.decode(json.loads((SPECS.parent / "examples" / "secure_endpoint_invalid.json").read_text()))
+    order = checker.decode(json.loads((EXAMPLES / "secure_endpoint_invalid.json").read_text()))
     explainer, repairer = Explainer(t), Repairer(t)
 
     def answers():
@@ -323,7 +322,7 @@ def test_repairs_of_equal_cost_come_in_the_order_of_their_fields():
     """Which of two equally good repairs comes first is not the optimiser's choice: the one
     that changes an earlier field of the order does."""
     t, checker, _, repairer = tools("secure-endpoint")
-    order = checker.decode(json.loads((SPECS.parent / "examples" / "secure_endpoint_invalid.json").read_text()))
+    order = checker.decode(json.loads((EXAMPLES / "secure_endpoint_invalid.json").read_text()))
     result = repairer.repair(order, k=3)
     with Workspace(Encoder(t)).open(order) as p:
         position = {c.path: i for i, c in enumerate(p.choices)}

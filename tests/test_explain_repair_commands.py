@@ -4,39 +4,26 @@ What the commands print is pinned by tests/test_cli_snapshots.py."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 
 import pytest
 
-from tariffcheck import cli
 from tariffcheck.api import Checker
-from tariffcheck.cli import main
+from tariffcheck.cli import shared
 from tariffcheck.smt.explain import Explanation
 from tariffcheck.smt.repair import RepairResult
 from tariffcheck.evaluate.verdict import rule_message
 
-ROOT = Path(__file__).resolve().parent.parent
-INVALID = str(ROOT / "examples" / "secure_endpoint_invalid.json")
-VALID = str(ROOT / "examples" / "secure_endpoint_valid.json")
-EXAMPLES = sorted((ROOT / "examples").glob("*_invalid.json"))
+from conftest import EXAMPLES, run_cli
 
-
-def run(args: list[str]) -> tuple[int, str, str]:
-    """Exit code, stdout and stderr of `tariff ARGS`; argparse's usage errors exit too."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(args)
-        except SystemExit as exc:
-            code = exc.code
-    return code, out.getvalue(), err.getvalue()
+INVALID = str(EXAMPLES / "secure_endpoint_invalid.json")
+VALID = str(EXAMPLES / "secure_endpoint_valid.json")
+INVALID_ORDERS = sorted(EXAMPLES.glob("*_invalid.json"))
 
 
 def se(command: str, order: str, *extra: str) -> tuple[int, str, str]:
-    return run([command, "--tariff", "secure-endpoint", order, *extra])
+    return run_cli([command, "--tariff", "secure-endpoint", order, *extra])
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +92,7 @@ class _Unknown(Checker):
 
 @pytest.mark.parametrize("command", ["explain", "repair"])
 def test_no_answer_before_the_time_limit_exits_3(monkeypatch, command):
-    monkeypatch.setattr(cli, "Checker", _Unknown)
+    monkeypatch.setattr(shared, "Checker", _Unknown)
     code, out, _ = se(command, INVALID)
     assert code == 3
     assert "unknown" in out and "the solver gave up: timeout" in out
@@ -119,7 +106,7 @@ def test_timeout_reaches_the_solver(monkeypatch):
             seen.append(timeout_ms)
             super().__init__(tariff, timeout_ms)
 
-    monkeypatch.setattr(cli, "Checker", Recording)
+    monkeypatch.setattr(shared, "Checker", Recording)
     assert se("explain", INVALID, "--timeout", "2500")[0] == 1
     assert se("repair", INVALID, "--timeout", "2600")[0] == 0
     assert seen == [2500, 2600]
@@ -151,17 +138,17 @@ def test_bad_input_exits_2_with_a_message(command, args, words):
 
 
 # ---- repaired orders ------------------------------------------------------------------------------
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("example", INVALID_ORDERS, ids=lambda p: p.stem)
 def test_each_repaired_order_passes_tariff_check(example, tmp_path):
     tariff = json.loads(example.read_text(encoding="utf-8"))["tariff"]
-    code, out, err = run(["repair", "--tariff", tariff, str(example), "--max", "3", "--format", "json"])
+    code, out, err = run_cli(["repair", "--tariff", tariff, str(example), "--max", "3", "--format", "json"])
     assert code == 0, err
     repairs = json.loads(out)["repairs"]
     assert repairs
     for i, repair in enumerate(repairs):
         path = tmp_path / f"repair{i}.json"
         path.write_text(json.dumps(repair["order"], ensure_ascii=False), encoding="utf-8")
-        code, out, err = run(["check", "--tariff", tariff, str(path)])
+        code, out, err = run_cli(["check", "--tariff", tariff, str(path)])
         assert code == 0, out + err
 
 

@@ -16,7 +16,7 @@ from tariffcheck.api import Checker
 from tariffcheck.testing.runner import TestRun, run_tests
 from tariffcheck.testing.case_file import load_test_file
 
-SPECS = Path(__file__).resolve().parent.parent / "specs"
+from conftest import SPECS
 
 
 def _test_files() -> list[Path]:

@@ -4,8 +4,6 @@ findings on the five bundled tariffs, each checked against the seed text."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tariffcheck import catalog
@@ -13,7 +11,8 @@ from tariffcheck.analyse.finding import CODES, SEVERITIES
 from tariffcheck.analyse.names import lookalike_key, name_findings
 from tariffcheck.resolve.resolver import load_tariff_file
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from conftest import FIXTURES
+
 LINT = FIXTURES / "lint"
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -27,7 +26,8 @@ from tariffcheck.orders.decode import decode_order
 from tariffcheck.evaluate.concrete import ConcreteValidator
 from tariffcheck.smt.problem import Incomplete
 
-SPECS = Path(__file__).resolve().parent.parent / "specs"
+from conftest import SPECS
+
 
 # One contract with a three-valued item, a quantity and three options. Each test adds its rules.
 HEAD = """\

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PARTIAL = ROOT / "examples" / "partial" / "secure_endpoint.json"
+from conftest import EXAMPLES, run_cli_process
 
-
-def run(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "tariffcheck.cli", *args], capture_output=True, text=True,
-                          input=stdin, cwd=ROOT)
+PARTIAL = EXAMPLES / "partial" / "secure_endpoint.json"
 
 
 def test_options_json_names_forced_and_impossible_values_with_reasons():
-    r = run("options", "--tariff", "secure-endpoint", str(PARTIAL), "--format", "json")
+    r = run_cli_process(["options", "--tariff", "secure-endpoint", str(PARTIAL), "--format", "json"])
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["status"] == "open" and out["complete"]
@@ -36,7 +29,8 @@ def test_options_json_names_forced_and_impossible_values_with_reasons():
 def test_options_on_a_partial_order_that_already_conflicts_exits_1():
     data = json.loads(PARTIAL.read_text(encoding="utf-8"))
     data["contracts"][1]["options"]["edr"] = True
-    r = run("options", "--tariff", "secure-endpoint", "-", "--lang", "ja", stdin=json.dumps(data, ensure_ascii=False))
+    r = run_cli_process(["options", "--tariff", "secure-endpoint", "-", "--lang", "ja"],
+                        stdin=json.dumps(data, ensure_ascii=False))
     assert r.returncode == 1, r.stderr
     assert "矛盾" in r.stdout and "r5_6_edr" in r.stdout
 
@@ -44,6 +38,6 @@ def test_options_on_a_partial_order_that_already_conflicts_exits_1():
 def test_options_with_a_bad_field_is_a_clear_error():
     data = json.loads(PARTIAL.read_text(encoding="utf-8"))
     data["contracts"][1]["options"]["tunel"] = True
-    r = run("options", "--tariff", "secure-endpoint", "-", stdin=json.dumps(data, ensure_ascii=False))
+    r = run_cli_process(["options", "--tariff", "secure-endpoint", "-"], stdin=json.dumps(data, ensure_ascii=False))
     assert r.returncode == 2
     assert "tunel" in r.stderr and "Traceback" not in r.stderr

@@ -19,9 +19,10 @@ from tariffcheck.orders.schema import order_schema
 from tariffcheck.orders.write import order_to_json
 from tariffcheck.testing.strategies import order_dicts
 
+from conftest import FIXTURES, SPECS
+
 jsonschema = pytest.importorskip("jsonschema")
-ROOT = Path(__file__).resolve().parent.parent
-FEATURES = str(ROOT / "tests" / "fixtures" / "features.tariff")
+FEATURES = str(FIXTURES / "features.tariff")
 # every bundled tariff, and the fixture with optional dimensions, designations and option dates
 TARIFFS = catalog.bundled_names() + [FEATURES]
 
@@ -49,7 +50,7 @@ def _round_trip(raw: dict, name: str) -> None:
 
 def _golden_cases() -> list:
     cases = []
-    for path in sorted((ROOT / "specs").glob("*.tests.json")):
+    for path in sorted(SPECS.glob("*.tests.json")):
         spec = path.name[: -len(".tests.json")]
         for i, case in enumerate(json.loads(path.read_text(encoding="utf-8"))["cases"]):
             cases.append(pytest.param(spec, case["order"], id=f"{spec}-{i}"))

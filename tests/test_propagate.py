@@ -5,7 +5,6 @@ exactly what `Propagator` says is possible (numbers: the same least and greatest
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,7 +15,9 @@ from tariffcheck.evaluate.concrete import ConcreteValidator
 from tariffcheck.smt.propagate import Propagator
 from tariffcheck.api import Checker
 
-SMALL = Path(__file__).parent / "fixtures" / "small.tariff"
+from conftest import FIXTURES
+
+SMALL = FIXTURES / "small.tariff"
 TARIFF = catalog.load(str(SMALL))
 CHECKER = Checker(TARIFF)
 PROPAGATOR = Propagator(TARIFF)

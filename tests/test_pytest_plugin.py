@@ -3,13 +3,12 @@ errors, so a contradiction in a tariff breaks the build."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from conftest import FIXTURES, SPECS
 from test_lint import CONTRADICTORY
 
 pytest_plugins = ["pytester"]
 
-SMARTKEY = Path(__file__).resolve().parent.parent / "specs" / "smartkey.tariff"
+SMARTKEY = SPECS / "smartkey.tariff"
 
 
 def test_a_contradictory_spec_fails_and_a_sound_one_passes(pytester):
@@ -20,7 +19,7 @@ def test_a_contradictory_spec_fails_and_a_sound_one_passes(pytester):
 
 
 def test_warnings_fail_only_when_asked(pytester):
-    spec = pytester.makefile(".tariff", renamed=(Path(__file__).parent / "fixtures" / "lint" / "renamed.tariff")
+    spec = pytester.makefile(".tariff", renamed=(FIXTURES / "lint" / "renamed.tariff")
                              .read_text(encoding="utf-8"))
     assert spec.exists()
     pytester.runpytest("--tariff-lint", "-p", "no:cacheprovider").assert_outcomes(passed=1)

@@ -3,17 +3,16 @@ and a missing price shown as missing, never as zero."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from decimal import Decimal
 
 import pytest
 
 from tariffcheck.api import Checker
-from tariffcheck.cli import main
 from tariffcheck.common.diagnostics import DiagnosticError
 from tariffcheck.evaluate.fees import daily_factor
+
+from conftest import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -96,19 +95,17 @@ def test_the_quote_command(tmp_path):
                      encoding="utf-8")
     prices = tmp_path / "prices.json"
     prices.write_text(json.dumps(PRICES), encoding="utf-8")
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert main(["quote", "--tariff", "secure-endpoint", str(order), "--prices", str(prices),
-                     "--format", "json"]) == 0
-    data = json.loads(out.getvalue())
+    code, out, _ = run_cli(["quote", "--tariff", "secure-endpoint", str(order), "--prices", str(prices),
+                            "--format", "json"])
+    assert code == 0
+    data = json.loads(out)
     assert data["totals"]["early_termination"] == {"known": 120000, "complete": True}
     term = next(x for x in data["lines"] if x["fee"] == "early_term")
     assert term["clause"]["text"] == "別紙2 1"
-    err = io.StringIO()
     prices.write_text('{"prices": {"nope": 1}}', encoding="utf-8")
-    with contextlib.redirect_stderr(err):
-        assert main(["quote", "--tariff", "secure-endpoint", str(order), "--prices", str(prices)]) == 2
-    assert "error[P001]" in err.getvalue()
+    code, _, err = run_cli(["quote", "--tariff", "secure-endpoint", str(order), "--prices", str(prices)])
+    assert code == 2
+    assert "error[P001]" in err
 
 
 def test_ending_an_option_early_costs_its_remaining_months(se):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -20,9 +19,10 @@ from tariffcheck.syntax.parser import parse_text
 from tariffcheck.resolve.resolver import resolve
 from tariffcheck.orders.decode import read_order_text
 
-ROOT = Path(__file__).resolve().parent.parent
-SPEC_TEXT = (ROOT / "specs" / "secure_endpoint.tariff").read_text(encoding="utf-8")
-EXAMPLE_TEXTS = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").glob("secure_endpoint_*.json"))]
+from conftest import EXAMPLES, SPECS
+
+SPEC_TEXT = (SPECS / "secure_endpoint.tariff").read_text(encoding="utf-8")
+EXAMPLE_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("secure_endpoint_*.json"))]
 
 # TARIFF_FUZZ_EXAMPLES=5000 for a longer hunt; the default keeps the file under ~30 s
 SETTINGS = settings(max_examples=int(os.environ.get("TARIFF_FUZZ_EXAMPLES", "200")), deadline=None, database=None,

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from tariffcheck import catalog
 from tariffcheck.orders.schema import order_schema
 
+from conftest import EXAMPLES
+
 jsonschema = pytest.importorskip("jsonschema")
-ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*.json")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.json")), ids=lambda p: p.stem)
 def test_examples_are_valid_against_the_schema(example):
     order = json.loads(example.read_text(encoding="utf-8"))
     schema = order_schema(catalog.load(order["tariff"]))

@@ -15,7 +15,9 @@ import pytest
 from tariffcheck import catalog
 from tariffcheck.api import Checker
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+from conftest import ROOT
+
+BENCHMARKS = ROOT / "benchmarks"
 
 
 def _import_synthetic():

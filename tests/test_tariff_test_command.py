@@ -11,7 +11,6 @@ import contextlib
 import io
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -22,24 +21,19 @@ from tariffcheck.evaluate.verdict import VALID, Verdict
 from tariffcheck.testing.runner import DISAGREEMENT, run_tests
 from tariffcheck.testing.case_file import load_test_file
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tariff_test"
-TINY = str(FIXTURES / "tiny.tariff")
+from conftest import FIXTURES, run_cli
 
-
-def run_cli(args: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(args)
-    return code, out.getvalue(), err.getvalue()
+TARIFF_TEST = FIXTURES / "tariff_test"
+TINY = str(TARIFF_TEST / "tiny.tariff")
 
 
 def variant_file(variant: str) -> str:
-    return str(FIXTURES / f"tiny_{variant}.tests.json")
+    return str(TARIFF_TEST / f"tiny_{variant}.tests.json")
 
 
 def tiny_run(variant: str | None = None):
     tariff = catalog.load(TINY)
-    path = FIXTURES / (f"tiny_{variant}.tests.json" if variant else "tiny.tests.json")
+    path = TARIFF_TEST / (f"tiny_{variant}.tests.json" if variant else "tiny.tests.json")
     return run_tests(tariff, load_test_file(path, tariff))
 
 
@@ -125,7 +119,7 @@ def test_engines_disagreeing_is_reported_as_an_internal_fault():
     tariff = catalog.load(TINY)
     checker = Checker(tariff)
     checker.concrete.validate = lambda order: Verdict(VALID)  # a concrete path that accepts everything
-    run = run_tests(tariff, load_test_file(FIXTURES / "tiny.tests.json", tariff), "tiny.tests.json", checker)
+    run = run_tests(tariff, load_test_file(TARIFF_TEST / "tiny.tests.json", tariff), "tiny.tests.json", checker)
     rejected = [o for o in run.outcomes if o.case.expect == "invalid"]
     assert rejected and all(o.result == DISAGREEMENT for o in rejected)
     assert rejected[0].engines["concrete"] == ("valid", [])
@@ -218,7 +212,7 @@ def test_missing_test_file_names_the_expected_path(tmp_path):
 
 
 def test_spec_with_errors_exits_2_and_all_problems_are_shown():
-    bad = str(Path(__file__).resolve().parent / "fixtures" / "specs" / "E002_misspelt_option.tariff")
+    bad = str(FIXTURES / "specs" / "E002_misspelt_option.tariff")
     code, out, err = run_cli(["test", bad, "no-such-tariff"])
     assert code == 2 and out == ""
     assert "error[E002]: option `tunel` is not defined" in err

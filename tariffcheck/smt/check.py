@@ -29,7 +29,9 @@ class Z3Validator:
         self.solver.add(self.encoder.order_vars.axioms())
         self._ready: set[tuple[str, int]] = set()
 
-    def _prepare(self, order: Order) -> list[Instance]:
+    def prepare(self, order: Order) -> list[Instance]:
+        """The rule instances of the order's contracts, their slots declared in the solver (once
+        per slot: the axioms stay for the next order)."""
         out = []
         for entry in order.contracts:
             key = (entry.kind, entry.index)
@@ -40,11 +42,11 @@ class Z3Validator:
         return out
 
     def validate(self, order: Order) -> Verdict:
-        instances = self._prepare(order)
+        instances = self.prepare(order)
         self.solver.push()
         try:
             self.solver.add([f.term for f in self.encoder.facts(order)])
-            return _read(self.solver, instances, order, self.tariff)
+            return read_verdict(self.solver, instances, order, self.tariff)
         finally:
             self.solver.pop()
 
@@ -60,10 +62,12 @@ def naive_validate(tariff: M.Tariff, order: Order, timeout_ms: int = DEFAULT_TIM
         s.add(enc.slot(entry.kind, entry.index).axioms())
         instances.extend(enc.instances(entry.kind, entry.index))
     s.add([f.term for f in enc.facts(order)])
-    return _read(s, instances, order, tariff)
+    return read_verdict(s, instances, order, tariff)
 
 
-def _read(s: z3.Solver, instances: list[Instance], order: Order, tariff: M.Tariff) -> Verdict:
+def read_verdict(s: z3.Solver, instances: list[Instance], order: Order, tariff: M.Tariff) -> Verdict:
+    """Check the solver, which holds the order's facts, and read each instance in its model: the
+    ones false there are broken. The solver is left as it is, so a caller may read the model on."""
     result = s.check()
     if result == z3.unknown:
         return Verdict(UNKNOWN, reason=f"the solver gave up: {s.reason_unknown()}")

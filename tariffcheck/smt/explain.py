@@ -29,8 +29,6 @@ from ..model.limits import DEFAULT_TIMEOUT_MS
 from .problem import Choice, Incomplete, OrderProblem, Workspaces, choice_value
 from ..evaluate.verdict import InstanceKey, involved_fields
 
-DEFAULT_LIMIT = 10
-
 
 @dataclass(frozen=True)
 class ChosenField:

@@ -45,13 +45,12 @@ from .encode import Encoder, Instance
 from .explain import Tie
 from .links import Structure
 from .readback import state_of
-from ..model.limits import DEFAULT_TIMEOUT_MS
+from ..model.limits import DEFAULT_LOCKED, DEFAULT_TIMEOUT_MS
 from .problem import Choice, Incomplete, OrderProblem, Workspaces, choice_value
 from ..evaluate.verdict import VALID, InstanceKey, Verdict, field_path, involved_fields
 from ..model import ir
 from ..model.fields import CHOICES, FieldRef, contract_ref
 
-DEFAULT_LOCKED = ("application_date", "notice_arrived")
 # a parent's count of children is not a choice of its own: it follows from the children's parents
 DEFAULT_WEIGHTS = {"children": 0}
 FIELD_KINDS = CHOICES  # the kinds of field a weight may name (model/fields.py)

@@ -23,7 +23,7 @@ from ..model import ir
 from ..model import tariff as M
 from ..common.diagnostics import Diagnostic, DiagnosticError
 from ..orders.order import Order
-from ..smt.check import Z3Validator, _read
+from ..smt.check import Z3Validator, read_verdict
 from ..smt.encode import Instance
 from ..evaluate.verdict import UNKNOWN, Verdict
 from .cases import Case
@@ -136,12 +136,12 @@ class _ModelReader:
 
     def check(self, order: Order) -> tuple[Verdict, set[str]]:
         v = self.validator
-        # _prepare and _read are Z3Validator.validate's own steps; the model must outlive them
-        instances = v._prepare(order)
+        # Z3Validator.validate's own steps, spelt out because the model must outlive the verdict
+        instances = v.prepare(order)
         v.solver.push()
         try:
             v.solver.add([f.term for f in v.encoder.facts(order)])
-            verdict = _read(v.solver, instances, order, v.tariff)
+            verdict = read_verdict(v.solver, instances, order, v.tariff)
             if verdict.status == UNKNOWN:
                 return verdict, set()
             model = v.solver.model()

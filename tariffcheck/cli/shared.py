@@ -1,0 +1,120 @@
+"""What the commands share: their common arguments, reading an order, the run of a command that
+answers about one order, and the exit codes.
+
+Exit codes: 0 valid (or success); 1 invalid (for `test`: a case fails, or a rule is not covered
+under --require-coverage; for `explain`: conflicts were found; for `repair`: no repair exists;
+for `lint`: an error was found; for `diff`: the versions differ in meaning); 2 bad input (spec,
+order, test file or arguments); 3 no verdict (the solver ran out of time before finding
+anything). Errors go to stderr in the compiler style of common/diagnostics.py; no traceback
+reaches a user.
+
+Nothing here imports z3: a command that needs the solver imports it when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+
+from .. import catalog
+from ..api import Checker
+from ..common.diagnostics import Diagnostic, DiagnosticError
+from ..model.limits import DEFAULT_TIMEOUT_MS
+from ..orders.decode import decode_partial_order, read_order_text
+
+EXIT_VALID, EXIT_INVALID, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
+
+ORDER_HELP = "the order's JSON file, or - for standard input"
+
+
+# ---- arguments -------------------------------------------------------------------------------------
+def add_tariff_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tariff", required=True, help="a bundled tariff's name (see `tariff list`) or a .tariff file")
+
+
+def add_order_arg(p: argparse.ArgumentParser, help: str = ORDER_HELP) -> None:
+    p.add_argument("order", help=help)
+
+
+def add_lang_arg(p: argparse.ArgumentParser, of: str = "the messages") -> None:
+    p.add_argument("--lang", choices=("en", "ja"), default="en", help=f"language of {of}")
+
+
+def add_format_arg(p: argparse.ArgumentParser, choices: tuple[str, ...] = ("text", "json")) -> None:
+    p.add_argument("--format", choices=choices, default="text", help="the form of the output (default: %(default)s)")
+
+
+def add_timeout_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--timeout", type=time_limit, metavar="MS", default=DEFAULT_TIMEOUT_MS,
+                   help="time limit of each solver call, in milliseconds (default: %(default)s)")
+
+
+def _whole_number(text: str, unit: str = "") -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a whole number{unit}") from None
+
+
+def positive(text: str) -> int:
+    """A count given on the command line: 1 or more."""
+    n = _whole_number(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"`{text}` must be 1 or more")
+    return n
+
+
+def time_limit(text: str) -> int:
+    """A solver's time limit in milliseconds, 1 or more: given 0, Z3 runs on without any limit."""
+    n = _whole_number(text, " of milliseconds")
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"`{text}` is no time limit: give 1 millisecond or more")
+    return n
+
+
+# ---- input and output ------------------------------------------------------------------------------
+def read_order(path: str) -> object:
+    """The JSON of an order file (or of standard input for `-`), read with the decoder's limits;
+    a price book is read the same way."""
+    if path == "-":
+        return read_order_text(sys.stdin.buffer.read(), "<stdin>")
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(6_000_000)
+    except OSError as exc:
+        raise DiagnosticError([Diagnostic("O011", f"cannot read `{path}`: {exc.strerror or exc}",
+                                          field="", help="check the path of the order file")]) from None
+    return read_order_text(raw, path)
+
+
+def print_json(data: object) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def write_output(path: str, text: str) -> None:
+    """Write a report to the file `--output` names, ending in one newline."""
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text if text.endswith("\n") else text + "\n")
+
+
+def run_on_order(args: argparse.Namespace, compute: Callable, report, partial: bool = False) -> object:
+    """Load the tariff, decode the order (a `partial` one leaves fields open), compute a result
+    and print it with a report module (its `to_json` and `to_text`); returns the result."""
+    checker = Checker(catalog.load(args.tariff), getattr(args, "timeout", DEFAULT_TIMEOUT_MS))
+    data = read_order(args.order)
+    order = decode_partial_order(data, checker.tariff) if partial else checker.decode(data)
+    result = compute(checker, order)
+    if args.format == "json":
+        print_json(report.to_json(checker.tariff, order, result))
+    else:
+        print(report.to_text(checker.tariff, order, result, args.lang))
+    return result
+
+
+def exit_code(status: str, success: tuple[str, ...] = ("valid",), failure: tuple[str, ...] = ("invalid",)) -> int:
+    """0 for a status in `success`, 1 for one in `failure`, 3 for any other (the solver's unknown)."""
+    if status in success:
+        return EXIT_VALID
+    return EXIT_INVALID if status in failure else EXIT_UNKNOWN
