@@ -61,6 +61,32 @@ def test_imports_flow_one_way():
     assert not problems, "\n".join(problems)
 
 
-def test_dsl_does_not_need_z3():
-    for path in (PACKAGE / "dsl").glob("*.py"):
-        assert "import z3" not in path.read_text(encoding="utf-8"), path.name
+def test_nothing_below_the_entry_points_imports_them():
+    """The CLI is the top of the graph: no module outside cli/ imports it."""
+    problems = []
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE)
+        if rel.parts[0] == "cli":
+            continue
+        if "cli" in _imports(path):
+            problems.append(f"{rel} imports the CLI")
+    assert not problems, "\n".join(problems)
+
+
+Z3_FREE = ("common", "dates", "syntax", "model", "resolve", "orders", "evaluate")
+
+
+def test_the_folders_before_the_solver_never_import_z3():
+    """A static complement to tests/test_no_z3.py (which blocks the module and runs the concrete
+    path): no module of these folders names z3 in an import, at any depth."""
+    found = []
+    for folder in Z3_FREE:
+        paths = list((PACKAGE / folder).glob("*.py"))
+        assert paths, f"no modules in {folder}/"
+        for path in paths:
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+                if any(n == "z3" or n.startswith("z3.") for n in names):
+                    found.append(f"{folder}/{path.name}")
+    assert not found, found
