@@ -250,7 +250,7 @@ class _Resolver:
         svc.linked = f"{other.title} (as of {other.version})"
         # dimensions the spec also lists itself must name what the linked tariff defines
         for d in local.values():
-            theirs = _lookup_in(svc.dimensions, d.id) or _lookup_in(svc.dimensions, d.label)
+            theirs = M.lookup(svc.dimensions, d.id) or M.lookup(svc.dimensions, d.label)
             if theirs is None:
                 self.error("E002", f"`{d.id}` is not a dimension of the linked tariff `{tid}`", d.span,
                            "not in the linked tariff", help=did_you_mean(d.id, svc.dimensions))
@@ -628,13 +628,13 @@ class _Exprs:
             if len(rest) > 1:
                 self.fail("E002", f"`{ref}` has too many parts", ref.span)
             return ir.Field("optcount", (o.id,), type="int"), "int"
-        q = _lookup_in(o.quantities, part)
+        q = M.lookup(o.quantities, part)
         if q is not None and len(rest) == 1:
             return ir.Field("optqty", (o.id, q.id), type="int"), "int"
-        d = _lookup_in(o.dates, part)
+        d = M.lookup(o.dates, part)
         if d is not None and len(rest) == 1:
             return ir.Field("optdate", (o.id, d.id), type="date"), "date"
-        a = _lookup_in(o.attributes, part)
+        a = M.lookup(o.attributes, part)
         if a is not None:
             if len(rest) == 1:
                 return ("flags", tuple(ir.Field("optattr", (o.id, a.id, v)) for v in a.values)), "flags"
@@ -830,7 +830,7 @@ class _Exprs:
             a = args[0]
             svc = None
             if isinstance(a, S.RefExpr) and len(a.ref.parts) == 1:
-                svc = self.res.tree and _lookup_in(self.res.services_by_id, a.ref.parts[0])
+                svc = self.res.tree and M.lookup(self.res.services_by_id, a.ref.parts[0])
             if svc is None:
                 self.fail("E002", f"service `{_show(a)}` is not declared", a.span, "unknown service",
                           help=did_you_mean(_show(a), list(self.res.services_by_id)
@@ -842,7 +842,7 @@ class _Exprs:
             if not isinstance(cond, S.Member) or not isinstance(cond.operand, S.RefExpr):
                 self.fail("E010", "the second argument of `holds` is `DIMENSION in {...}`", cond.span,
                           help=BUILTINS[name])
-            dim = _lookup_in(svc.dimensions, cond.operand.ref.parts[0])
+            dim = M.lookup(svc.dimensions, cond.operand.ref.parts[0])
             if dim is None:
                 self.fail("E002", f"service `{svc.id}` has no dimension `{cond.operand.ref}`", cond.operand.span,
                           help=did_you_mean(cond.operand.ref.parts[0], svc.dimensions))
@@ -873,7 +873,7 @@ class _Exprs:
             a = args[0]
             kind = None
             if isinstance(a, S.RefExpr) and len(a.ref.parts) == 1:
-                kind = _lookup_in(self.res.contracts_by_id, a.ref.parts[0])
+                kind = M.lookup(self.res.contracts_by_id, a.ref.parts[0])
             if kind is None or kind.parent != self.c.id:
                 kids = [k.id for k in self.res.contracts_by_id.values() if k.parent == self.c.id]
                 self.fail("E002", f"`{_show(a)}` is not a kind of child contract of `{self.c.id}`", a.span,
@@ -894,10 +894,6 @@ class _Exprs:
         arity(1)
         o = option_arg(args[0])
         return ir.Field("optcount", (o.id,), type="int"), "int"
-
-
-def _lookup_in(table: dict, name: str):
-    return M._lookup(table, name)
 
 
 def _show(e: S.Expr) -> str:
