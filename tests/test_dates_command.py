@@ -14,7 +14,7 @@ from tariffcheck.api import Checker
 from tariffcheck.cli import main
 from tariffcheck.common.diagnostics import DiagnosticError
 from tariffcheck.syntax.parser import parse_text
-from tariffcheck.resolve.resolver import resolve
+from tariffcheck.resolve import resolve
 
 
 @pytest.fixture(scope="module")

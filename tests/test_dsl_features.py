@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tariffcheck.api import Checker
-from tariffcheck.resolve.resolver import load_tariff_file
+from tariffcheck.resolve import load_tariff_file
 
 SPEC = Path(__file__).resolve().parent / "fixtures" / "features.tariff"
 
