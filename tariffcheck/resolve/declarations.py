@@ -20,6 +20,7 @@ from ..syntax import tree as S
 from ..model.citation import Citation, CitationError, parse_citation
 from ..common.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from ..common.names import name_key
+from .builtins import BUILTINS
 from .expressions import Expressions, Unresolved, option_names
 
 # A function that loads another bundled tariff by id, for `service ... tariff ID`; None when
@@ -449,10 +450,7 @@ def _kind(r: S.RuleDecl, contract: M.ContractKind) -> str:
 
     def walk(e):
         if isinstance(e, S.Call):
-            found.append({"exactly_one": "exactly-one", "at_most_one": "excludes", "any_of": "requires",
-                          "applied_together": "applied-together", "ends_with": "cascade",
-                          "multiple_of": "step", "first_of_month": "calendar-month", "holds": "holding",
-                          "changed": "change"}.get(e.name, ""))
+            found.append(BUILTINS[e.name].rule_kind if e.name in BUILTINS else "")
             for a in e.args:
                 walk(a)
         elif isinstance(e, S.Compare):

@@ -3,9 +3,9 @@ written with.
 
 Expressions resolves the expressions of one instance (one contract kind, one subject: the option a
 declaration is `for`, or the contract): it binds each name to a field of the order, gives every
-expression its type ("bool", "int", "date", "duration", "enum:DIM" for a dimension, "flags" for an
-option's attribute) and turns it into the IR of model/ir.py. A mistake is recorded with the
-Resolver of .declarations and stops the instance (Unresolved).
+expression its type (.types) and turns it into the IR of model/ir.py; a call is handed to its
+descriptor in .builtins. A mistake is recorded with the Resolver of .declarations and stops the
+instance (Unresolved).
 """
 
 from __future__ import annotations
@@ -17,36 +17,14 @@ from ..model import ir
 from ..model import tariff as M
 from ..syntax import tree as S
 from ..common.diagnostics import did_you_mean
+from .builtins import BUILTINS
+from .types import base, type_help, words
 
 if TYPE_CHECKING:
     from .declarations import Resolver
 
+# the conditions that say what kind of request the order is
 ORDER_BOOLS = {"is_new": "new", "is_change": "change", "is_cancellation": "cancellation"}
-
-BUILTINS = {
-    "exactly_one": "exactly_one(a, b, ...): exactly one of the options or designations",
-    "at_most_one": "at_most_one(a, b, ...): at most one of them",
-    "any_of": "any_of(a, b, ...): at least one of them",
-    "old": "old(x): x as it was before this request",
-    "changed": "changed(x): this request changes x",
-    "added": "added(option): this request adds the option",
-    "removed": "removed(option): this request ends the option",
-    "applied_together": "applied_together(a, b): a and b are applied for in the same request",
-    "ends_with": "ends_with(x, y): when y ends, x ends the same day (x, y: an option or `contract`)",
-    "holds": "holds(service) or holds(service, item in {...}): the customer holds that service",
-    "later_of": "later_of(d1, d2): the later of two days",
-    "earlier_of": "earlier_of(d1, d2): the earlier of two days",
-    "first_of_month": "first_of_month(d): d is the 1st of a month",
-    "end_of_month": "end_of_month(d): the last day of d's month",
-    "first_of_next_month": "first_of_next_month(d): the 1st of the month after d's",
-    "end_of_quarter": "end_of_quarter(d): the last day of d's calendar quarter (Mar 31, Jun 30, Sep 30, Dec 31)",
-    "multiple_of": "multiple_of(x, n): x is a multiple of the number n",
-    "abs": "abs(x): the size of x",
-    "count": "count(option): how many of the option are ordered",
-    "children": "children(KIND): how many contracts of kind KIND in the order have this contract as parent",
-    "former_name": "former_name(x): the request names x (a dimension's value or an option) by a name "
-                   "that a supplementary provision replaced",
-}
 
 
 class Unresolved(Exception):
@@ -71,9 +49,9 @@ class Expressions:
 
     def typed(self, e: S.Expr, want: str) -> ir.Node:
         node, t = self.expr(e)
-        if _base(t) != want:
-            self.fail("E004", f"expected {_words(want)}, found {_words(t)}", e.span, f"this is {_words(t)}",
-                      help=_type_help(want, t))
+        if base(t) != want:
+            self.fail("E004", f"expected {words(want)}, found {words(t)}", e.span, f"this is {words(t)}",
+                      help=type_help(want, t))
         return node
 
     # ---- the cases ----------------------------------------------------------------------
@@ -209,8 +187,8 @@ class Expressions:
     def member(self, e: S.Member) -> ir.Node:
         node, t = self.expr(e.operand)
         if not t.startswith("enum:"):
-            self.fail("E004", f"`in {{...}}` needs a dimension such as the item, found {_words(t)}",
-                      e.operand.span, f"this is {_words(t)}", help="write e.g. `item in {itam_l, itam_x}`")
+            self.fail("E004", f"`in {{...}}` needs a dimension such as the item, found {words(t)}",
+                      e.operand.span, f"this is {words(t)}", help="write e.g. `item in {itam_l, itam_x}`")
         values = frozenset(self.enum_value(t[5:], r) for r in e.values)
         return ir.EnumIn(node, values)
 
@@ -225,19 +203,19 @@ class Expressions:
             if left_enum and right_enum:
                 (ln, lt), (rn, rt) = left_enum, right_enum
                 if lt != rt:
-                    self.fail("E004", f"cannot compare {_words(lt)} with {_words(rt)}", e.span)
+                    self.fail("E004", f"cannot compare {words(lt)} with {words(rt)}", e.span)
                 node = ir.EnumEq(ln, rn)
             else:
                 (fn, ft), other = (left_enum, e.right) if left_enum else (right_enum, e.left)
                 if not isinstance(other, S.RefExpr):
-                    self.fail("E004", f"cannot compare {_words(ft)} with this", other.span,
+                    self.fail("E004", f"cannot compare {words(ft)} with this", other.span,
                               help=f"compare with a value of `{ft[5:]}`")
                 node = ir.EnumIn(fn, frozenset([self.enum_value(ft[5:], other.ref)]))
             return ir.Not(node) if e.op == "!=" else node
         ln, lt = self.expr(e.left)
         rn, rt = self.expr(e.right)
         if lt != rt or lt in ("duration", "flags"):
-            self.fail("E004", f"cannot compare {_words(lt)} with {_words(rt)}", e.span, "mismatched kinds",
+            self.fail("E004", f"cannot compare {words(lt)} with {words(rt)}", e.span, "mismatched kinds",
                       help="both sides must be numbers, days, or conditions")
         if lt == "bool" and e.op not in ("==", "!="):
             self.fail("E004", f"`{e.op}` does not order conditions", e.span)
@@ -265,7 +243,7 @@ class Expressions:
         if lt == "date" and rt == "date" and e.op == "-":
             return ir.Arith("-", ln, rn, type="int"), "int"
         if lt != "int" or rt != "int":
-            self.fail("E004", f"cannot apply `{e.op}` to {_words(lt)} and {_words(rt)}", e.span,
+            self.fail("E004", f"cannot apply `{e.op}` to {words(lt)} and {words(rt)}", e.span,
                       help="arithmetic is on numbers; a day may have days added (`d + 30 days`)")
         if e.op == "*" and not (isinstance(ln, ir.Const) or isinstance(rn, ir.Const)):
             self.fail("E009", "a product needs a number on one side", e.span, help="write e.g. `10 * tunnel.count`")
@@ -273,187 +251,12 @@ class Expressions:
             self.fail("E009", "`%` needs a positive number on its right", e.span, help="write e.g. `x % 25`")
         return ir.Arith(e.op, ln, rn), "int"
 
-    def flag_list(self, args, name, span) -> tuple[ir.Node, ...]:
-        out = []
-        for a in args:
-            n, t = self.expr(a)
-            if t == "flags":
-                out.extend(n[1])
-            elif t == "bool":
-                out.append(n)
-            else:
-                self.fail("E010", f"`{name}` counts options and conditions, not {_words(t)}", a.span,
-                          help=BUILTINS[name])
-        if not out:
-            self.fail("E010", f"`{name}` needs at least one argument", span, help=BUILTINS[name])
-        return tuple(out)
-
     def call(self, e: S.Call) -> tuple[ir.Node, str]:
-        name, args = e.name, e.args
-        if name not in BUILTINS:
-            self.fail("E010", f"`{name}` is not a function of the tariff language", e.span, "unknown function",
-                      help=did_you_mean(name, BUILTINS) or "functions: " + ", ".join(BUILTINS))
-
-        def arity(n):
-            if len(args) != n:
-                self.fail("E010", f"`{name}` takes {n} argument{'s' if n != 1 else ''}, found {len(args)}",
-                          e.span, help=BUILTINS[name])
-
-        def option_arg(a, allow_contract=False):
-            if not isinstance(a, S.RefExpr) or len(a.ref.parts) != 1:
-                self.fail("E010", f"`{name}` takes an option here", a.span, help=BUILTINS[name])
-            return self.option_ref(a.ref, allow_contract)
-
-        if name in ("exactly_one", "at_most_one", "any_of"):
-            flags = self.flag_list(args, name, e.span)
-            if name == "any_of":
-                return ir.Or(flags), "bool"
-            return ir.Cmp("==" if name == "exactly_one" else "<=", ir.CountTrue(flags), ir.Const(1, "int")), "bool"
-        if name == "old":
-            arity(1)
-            node, t = self.expr(args[0])
-            if t == "flags":
-                self.fail("E010", "`old` takes one value", e.span, help=BUILTINS[name])
-            return ir.with_state(node, "old"), t
-        if name == "changed":
-            arity(1)
-            node, t = self.expr(args[0])
-            if t == "flags" or not ir.fields_of(node):
-                self.fail("E010", "`changed` takes a field of the order", e.span, help=BUILTINS[name])
-            if t.startswith("enum:"):
-                return ir.Not(ir.EnumEq(node, ir.with_state(node, "old"))), "bool"
-            return ir.Cmp("!=", node, ir.with_state(node, "old")), "bool"
-        if name in ("added", "removed"):
-            arity(1)
-            o = option_arg(args[0])
-            new, old = ir.Field("opt", (o.id,)), ir.Field("opt", (o.id,), state="old")
-            return (ir.And((new, ir.Not(old))) if name == "added" else ir.And((old, ir.Not(new)))), "bool"
-        if name == "applied_together":
-            arity(2)
-            a, b = option_arg(args[0], True), option_arg(args[1], True)
-            if a is None and b is None:
-                self.fail("E010", "`applied_together` relates an option to an option or to `contract`", e.span,
-                          help=BUILTINS[name])
-
-            def present(x):  # the contract itself is present in the state a request leaves
-                return ir.TRUE if x is None else ir.Field("opt", (x.id,))
-
-            def added(x):  # the contract is "added" when it did not exist before: a new order
-                if x is None:
-                    return ir.Field("request", ("new",))
-                return ir.And((ir.Field("opt", (x.id,)), ir.Not(ir.Field("opt", (x.id,), state="old"))))
-
-            both = ir.And((present(a), present(b)))
-            return ir.Implies(both, ir.Cmp("==", added(a), added(b))), "bool"
-        if name == "ends_with":
-            arity(2)
-            x, y = option_arg(args[0], True), option_arg(args[1], True)
-
-            def ended(o):
-                cancelled = ir.Field("cancelled", ())
-                if o is None:
-                    return cancelled
-                old = ir.Field("opt", (o.id,), state="old")
-                return ir.And((old, ir.Or((ir.Not(ir.Field("opt", (o.id,))), cancelled))))
-
-            def existed(o):
-                return ir.TRUE if o is None else ir.Field("opt", (o.id,), state="old")
-
-            # only what was there can end: an option never ordered does not break the cascade
-            return ir.Implies(ir.And((ended(y), existed(x))), ended(x)), "bool"
-        if name == "holds":
-            if len(args) not in (1, 2):
-                self.fail("E010", f"`holds` takes 1 or 2 arguments, found {len(args)}", e.span, help=BUILTINS[name])
-            a = args[0]
-            svc = None
-            if isinstance(a, S.RefExpr) and len(a.ref.parts) == 1:
-                svc = self.res.tree and M.lookup(self.res.services_by_id, a.ref.parts[0])
-            if svc is None:
-                self.fail("E002", f"service `{_show(a)}` is not declared", a.span, "unknown service",
-                          help=did_you_mean(_show(a), list(self.res.services_by_id)
-                                            + [s.label for s in self.res.services_by_id.values()])
-                          or 'declare it: `service iij_id "IIJ ID サービス"`')
-            if len(args) == 1:
-                return ir.Field("holds", (svc.id,)), "bool"
-            cond = args[1]
-            if not isinstance(cond, S.Member) or not isinstance(cond.operand, S.RefExpr):
-                self.fail("E010", "the second argument of `holds` is `DIMENSION in {...}`", cond.span,
-                          help=BUILTINS[name])
-            dim = M.lookup(svc.dimensions, cond.operand.ref.parts[0])
-            if dim is None:
-                self.fail("E002", f"service `{svc.id}` has no dimension `{cond.operand.ref}`", cond.operand.span,
-                          help=did_you_mean(cond.operand.ref.parts[0], svc.dimensions))
-            values = [self.enum_value(dim.id, r, svc) for r in cond.values]
-            return ir.Or(tuple(ir.Field("holds_value", (svc.id, dim.id, v)) for v in values)), "bool"
-        if name in ("later_of", "earlier_of"):
-            arity(2)
-            return ir.Extreme("max" if name == "later_of" else "min", self.typed(args[0], "date"),
-                              self.typed(args[1], "date")), "date"
-        if name in ir.DAY_FNS:
-            arity(1)
-            return ir.DayFn(name, self.typed(args[0], "date")), "date"
-        if name == "first_of_month":
-            arity(1)
-            return ir.Cmp("==", ir.DayOfMonth(self.typed(args[0], "date")), ir.Const(1, "int")), "bool"
-        if name == "multiple_of":
-            arity(2)
-            x = self.typed(args[0], "int")
-            n = args[1]
-            if not isinstance(n, S.IntLit) or n.value <= 0:
-                self.fail("E010", "`multiple_of` needs a positive number second", n.span, help=BUILTINS[name])
-            return ir.Cmp("==", ir.Arith("%", x, ir.Const(n.value, "int")), ir.Const(0, "int")), "bool"
-        if name == "abs":
-            arity(1)
-            return ir.Abs(self.typed(args[0], "int")), "int"
-        if name == "children":
-            arity(1)
-            a = args[0]
-            kind = None
-            if isinstance(a, S.RefExpr) and len(a.ref.parts) == 1:
-                kind = M.lookup(self.res.contracts_by_id, a.ref.parts[0])
-            if kind is None or kind.parent != self.c.id:
-                kids = [k.id for k in self.res.contracts_by_id.values() if k.parent == self.c.id]
-                self.fail("E002", f"`{_show(a)}` is not a kind of child contract of `{self.c.id}`", a.span,
-                          "not a child kind", help=("children of `" + self.c.id + "`: " + ", ".join(kids)) if kids
-                          else f"no contract declares `parent {self.c.id}`")
-            return ir.Field("children", (kind.id,), type="int"), "int"
-        if name == "former_name":
-            arity(1)
-            a = args[0]
-            if isinstance(a, S.RefExpr) and len(a.ref.parts) == 1:
-                m = self.c.member(a.ref.parts[0])
-                if isinstance(m, M.Dimension):
-                    return ir.Field("former", ("dim", m.id)), "bool"
-                if a.ref.parts[0] == "it" or self.c.option(a.ref.parts[0]) is not None:
-                    return ir.Field("former", ("opt", self.option_ref(a.ref).id)), "bool"
-            self.fail("E010", "`former_name` takes a dimension (`item`) or an option", a.span, help=BUILTINS[name])
-        # count
-        arity(1)
-        o = option_arg(args[0])
-        return ir.Field("optcount", (o.id,), type="int"), "int"
-
-
-def _show(e: S.Expr) -> str:
-    return str(e.ref) if isinstance(e, S.RefExpr) else "this"
-
-
-def _base(t: str) -> str:
-    return "enum" if t.startswith("enum:") else t
-
-
-def _words(t: str) -> str:
-    if t.startswith("enum:"):
-        return f"the dimension `{t[5:]}`"
-    return {"bool": "a condition", "int": "a number", "date": "a day", "duration": "a length of time",
-            "flags": "a set of designations", "enum": "a dimension"}.get(t, t)
-
-
-def _type_help(want: str, found: str) -> str:
-    if want == "bool" and found.startswith("enum:"):
-        return f"compare it with a value: `{found[5:]} == VALUE` or `{found[5:]} in {{...}}`"
-    if want == "bool" and found == "int":
-        return "compare the number: e.g. `accounts >= 50`"
-    return f"write {_words(want)} here"
+        builtin = BUILTINS.get(e.name)
+        if builtin is None:
+            self.fail("E010", f"`{e.name}` is not a function of the tariff language", e.span, "unknown function",
+                      help=did_you_mean(e.name, BUILTINS) or "functions: " + ", ".join(BUILTINS))
+        return builtin.apply(self, e)
 
 
 def option_names(contract: M.ContractKind) -> list[str]:
