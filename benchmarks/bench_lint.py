@@ -36,7 +36,7 @@ import synthetic  # noqa: E402
 from tariffcheck import catalog  # noqa: E402
 from tariffcheck.analyse.diff import diff  # noqa: E402
 from tariffcheck.analyse.lint import lint_tariff  # noqa: E402
-from tariffcheck.resolve.resolver import resolve  # noqa: E402
+from tariffcheck.resolve import resolve  # noqa: E402
 from tariffcheck.syntax.parser import parse_text  # noqa: E402
 
 LARGE = 100  # from this scale on, only --large-checks run, each reported as it ends

@@ -743,7 +743,7 @@ def load(text: str, name: str = "<synthetic>"):
     scale 1000's ten times it, so larger tariffs can only be loaded this way."""
     from tariffcheck import catalog
     from tariffcheck.syntax.parser import parse_text
-    from tariffcheck.resolve.resolver import resolve
+    from tariffcheck.resolve import resolve
 
     return resolve(parse_text(text, name), catalog.link_bundled)
 
@@ -756,7 +756,7 @@ def measure(scales: list[int], seed: int = 0, z3_up_to: int = 10, out=sys.stdout
     from tariffcheck import catalog
     from tariffcheck.api import Checker
     from tariffcheck.syntax.parser import MAX_SPEC_BYTES, parse_text
-    from tariffcheck.resolve.resolver import resolve
+    from tariffcheck.resolve import resolve
 
     parse_text(generate(1, seed))  # build the Lark parser once, outside the timings
     columns = ("scale  rules  instances  options  items  text KB  parse s  resolve s  load s  compile s"

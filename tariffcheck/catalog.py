@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .common.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from .model.tariff import Tariff
-from .resolve.resolver import load_tariff_file
+from .resolve import load_tariff_file
 
 _PACKAGE = Path(__file__).resolve().parent
 

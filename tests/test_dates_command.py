@@ -11,7 +11,7 @@ import pytest
 from tariffcheck.api import Checker
 from tariffcheck.common.diagnostics import DiagnosticError
 from tariffcheck.syntax.parser import parse_text
-from tariffcheck.resolve.resolver import resolve
+from tariffcheck.resolve import resolve
 
 from conftest import run_cli
 

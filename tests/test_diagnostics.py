@@ -17,7 +17,7 @@ import pytest
 from tariffcheck.api import Checker
 from tariffcheck.common.diagnostics import CODES, Diagnostic, DiagnosticError, render_all
 from tariffcheck.syntax.parser import MAX_SPEC_BYTES, parse_text
-from tariffcheck.resolve.resolver import load_tariff_file, resolve
+from tariffcheck.resolve import load_tariff_file, resolve
 from tariffcheck.model.limits import MAX_CONTRACTS
 from tariffcheck.orders.decode import MAX_ORDER_BYTES, read_order_text
 

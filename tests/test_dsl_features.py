@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tariffcheck.api import Checker
-from tariffcheck.resolve.resolver import load_tariff_file
+from tariffcheck.resolve import load_tariff_file
 
 from conftest import FIXTURES
 

@@ -9,7 +9,7 @@ import pytest
 from tariffcheck import catalog
 from tariffcheck.analyse.finding import CODES, SEVERITIES
 from tariffcheck.analyse.names import lookalike_key, name_findings
-from tariffcheck.resolve.resolver import load_tariff_file
+from tariffcheck.resolve import load_tariff_file
 
 from conftest import FIXTURES
 

@@ -21,7 +21,7 @@ from tariffcheck.analyse.finding import CODES, SEVERITIES
 from tariffcheck.analyse.semantics import SemanticLint
 from tariffcheck.analyse.space import Open
 from tariffcheck.syntax.parser import parse_text
-from tariffcheck.resolve.resolver import resolve
+from tariffcheck.resolve import resolve
 from tariffcheck.orders.decode import decode_order
 from tariffcheck.evaluate.concrete import ConcreteValidator
 from tariffcheck.smt.problem import Incomplete

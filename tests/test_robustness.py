@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from tariffcheck.api import Checker
 from tariffcheck.common.diagnostics import DiagnosticError, render_all
 from tariffcheck.syntax.parser import parse_text
-from tariffcheck.resolve.resolver import resolve
+from tariffcheck.resolve import resolve
 from tariffcheck.orders.decode import read_order_text
 
 from conftest import EXAMPLES, SPECS

@@ -1,6 +1,6 @@
 """The resolved tariff: every name bound, every citation structured, every rule typed.
 
-This is what resolve.py makes from a syntax tree and what every later stage reads:
+This is what tariffcheck.resolve makes from a syntax tree and what every later stage reads:
 orders are decoded against it, the solver compiles it, reports quote it.
 """
 
@@ -36,7 +36,7 @@ class Dimension:
     optional: bool = False
 
     def lookup(self, name: str) -> Value | None:
-        return _lookup(self.values, name)
+        return lookup(self.values, name)
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ class Attribute:
     span: Span
 
     def lookup(self, name: str) -> Value | None:
-        return _lookup(self.values, name)
+        return lookup(self.values, name)
 
 
 @dataclass
@@ -113,12 +113,12 @@ class ContractKind:
         return bool(self.dimensions or self.quantities or self.flags or self.options)
 
     def option(self, name: str) -> Option | None:
-        return _lookup(self.options, name)
+        return lookup(self.options, name)
 
     def member(self, name: str):
         """A dimension, quantity, flag or date field of the contract, by id or official name."""
         for table in (self.dimensions, self.quantities, self.flags, self.dates):
-            found = _lookup(table, name)
+            found = lookup(table, name)
             if found is not None:
                 return found
         return None
@@ -148,13 +148,6 @@ class Service:
             return v, None
         r = find_rename(self.renames, "value", dim.id, name)
         return (dim.values[r.target[-1]], r) if r is not None else (None, None)
-
-
-@dataclass(frozen=True)
-class Subject:
-    """What a rule instance is about: the contract itself, or one option of it."""
-
-    option: str | None  # None: the contract
 
 
 @dataclass
@@ -287,7 +280,7 @@ class Tariff:
         return self.as_of.isoformat() if self.as_of else "undated"
 
     def contract(self, name: str) -> ContractKind | None:
-        return _lookup(self.contracts, name)
+        return lookup(self.contracts, name)
 
     def primary_contract(self) -> ContractKind:
         """The contract kind an order's contracts are of when they do not say."""
@@ -295,7 +288,7 @@ class Tariff:
         return with_choices[0] if with_choices else next(iter(self.contracts.values()))
 
     def service(self, name: str) -> Service | None:
-        return _lookup(self.services, name)
+        return lookup(self.services, name)
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -313,8 +306,14 @@ def find_rename(renames: list[Rename], kind: str, owner: str, name: str) -> Rena
     return None
 
 
-def _lookup(table: dict, name: str):
-    """By id first, then by official name with spacing and width differences ignored."""
+def lookup(table: dict, name: str):
+    """The entry of `table` (ids to declarations that have a `label`) that `name` means, or None.
+
+    `name` is an id, or an official name compared with spacing and width differences ignored
+    (common.names.name_key), so `IT資産管理` finds the value labelled `IT 資産管理`. The id is
+    tried first. Resolution binds the names a spec writes with it, order decoding the names an
+    order writes.
+    """
     if name in table:
         return table[name]
     key = name_key(name)

@@ -401,8 +401,8 @@ class _Decoder:
                 continue
             value = named[o.id]
             fields = value if isinstance(value, dict) else {}
-            keys = {x.id for k in fields for x in [M._lookup(o.quantities, k) or M._lookup(o.attributes, k)
-                                                    or M._lookup(o.dates, k)] if x is not None}
+            keys = {x.id for k in fields for x in [M.lookup(o.quantities, k) or M.lookup(o.attributes, k)
+                                                    or M.lookup(o.dates, k)] if x is not None}
             for x in list(o.quantities) + list(o.attributes) + list(o.dates):
                 if x not in keys:
                     self.open.add(f"{opath}.{x}")
@@ -490,13 +490,13 @@ class _Decoder:
                     else:
                         opt.count = n
                 continue
-            q = M._lookup(o.quantities, key)
+            q = M.lookup(o.quantities, key)
             if q is not None:
                 n = self.count(value, fpath, f"`{q.label}`")
                 if n is not None:
                     opt.quantities[q.id] = n
                 continue
-            a = M._lookup(o.attributes, key)
+            a = M.lookup(o.attributes, key)
             if a is not None:
                 chosen = value if isinstance(value, list) else [value]
                 opt.designations = {x for x in opt.designations if x[0] != a.id}
@@ -508,7 +508,7 @@ class _Decoder:
                     else:
                         opt.designations.add((a.id, val.id))
                 continue
-            df = M._lookup(o.dates, key)
+            df = M.lookup(o.dates, key)
             if df is not None:
                 n = self.day(value, fpath)
                 if n is not None:
