@@ -1,0 +1,96 @@
+"""Issue 12: the decoder gives no verdict on an ambiguous order and never crashes.
+
+Each test is named after what it pins down. Orders go in through the two doors a caller uses:
+`Checker.check` (a dict, text or bytes) and `read_order_text` (text or bytes); a malformed
+order raises OrderError (a DiagnosticError) with O-coded diagnostics, nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tariffcheck import Checker, OrderError
+from tariffcheck.common.diagnostics import Diagnostic, render_all
+from tariffcheck.orders.decode import read_order_text
+
+TARIFF = "secure-endpoint"
+CONTRACT = {"id": "se-1", "item": "IT 資産管理:タイプ L", "accounts": 50, "licensor_consent": True}
+VALID = {"tariff": TARIFF, "application_date": "2026-04-01",
+         "contracts": [{"id": "unit-1", "contract": "親たる契約"}, {**CONTRACT, "parent": "unit-1"}]}
+
+
+@pytest.fixture(scope="module")
+def checker() -> Checker:
+    return Checker(TARIFF)
+
+
+def _order(**contract) -> dict:
+    return {"tariff": TARIFF, "application_date": "2026-04-01", "contracts": [{**CONTRACT, **contract}]}
+
+
+def _errors(call, *args) -> list[Diagnostic]:
+    with pytest.raises(OrderError) as info:
+        call(*args)
+    rendered = render_all(info.value.diagnostics, info.value.sources)
+    for python in ("Traceback", "<class", "NoneType", "object at 0x", "Error:"):
+        assert python not in rendered, rendered
+    return info.value.diagnostics
+
+
+def _text(d: Diagnostic) -> str:
+    return " ".join(x for x in (d.message, d.help or "", d.label or "", *d.notes))
+
+
+# ---- 1. an ambiguous order gets no verdict ----------------------------------------------------
+
+
+def test_duplicate_json_keys_are_an_error(checker):
+    text = ('{"tariff": "secure-endpoint",\n "contracts": [{"item": "IT 資産管理:タイプ L", "accounts": 50,\n'
+            '   "licensor_consent": true, "accounts": 5000}]}')
+    for call, arg in ((checker.check, text), (checker.check, text.encode("utf-8")), (read_order_text, text)):
+        [d] = _errors(call, arg)
+        assert d.code == "O012" and d.field == "contracts[0].accounts"
+        assert "`accounts` is given twice in `contracts[0]`" in d.message
+        # both places: the second at the span, the first in a note
+        first, again = (text.splitlines()[n].index('"accounts"') + 1 for n in (1, 2))
+        assert (d.span.line, d.span.column) == (3, again)
+        assert d.notes == [f"`accounts` is first given at line 2, column {first}"]
+        assert d.help
+
+
+def test_duplicate_json_keys_at_the_top_and_deep_are_each_reported(checker):
+    text = ('{"request": "new", "contracts": [{"item": "IT 資産管理:タイプ L", "accounts": 50,'
+            ' "options": {"tunnel": {"count": 1, "connections": 5, "count": 2}}}], "request": "change",'
+            ' "request": "new"}')
+    diags = _errors(read_order_text, text, "order.json")
+    assert [(d.code, d.field) for d in diags] == [("O012", "contracts[0].options.tunnel.count"),
+                                                  ("O012", "request"), ("O012", "request")]
+    assert "in the order" in diags[1].message
+    assert all(d.span.file == "order.json" for d in diags)
+
+
+def test_equal_duplicate_json_keys_are_an_error_too(checker):
+    text = json.dumps(_order())[:-1] + ', "application_date": "2026-04-01"}'
+    [d] = _errors(checker.check, text)
+    assert (d.code, d.field) == ("O012", "application_date")
+
+
+def test_same_key_in_different_objects_is_not_a_duplicate(checker):
+    assert checker.check(json.dumps(VALID, indent=1)).status == "valid"
+
+
+def test_utf8_bom_is_accepted(checker):
+    text = json.dumps(VALID, ensure_ascii=False)
+    assert checker.check(text).status == "valid"
+    assert checker.check("\ufeff" + text).status == "valid"
+    assert checker.check(b"\xef\xbb\xbf" + text.encode("utf-8")).status == "valid"
+    assert read_order_text("\ufeff" + text) == json.loads(text)
+
+
+def test_utf8_bom_does_not_shift_errors(checker):
+    [d] = _errors(read_order_text, b"\xef\xbb\xbf{\n  \"a\": 1,\n}", "order.json")
+    assert (d.code, d.span.line, d.span.column) == ("O001", 3, 1)
+    [d] = _errors(read_order_text, b"\xef\xbb\xbf{\"a\": \"\xff\"}")
+    assert d.code == "O011" and "byte 10" in d.message  # counted in the bytes as sent
