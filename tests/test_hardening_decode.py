@@ -94,3 +94,82 @@ def test_utf8_bom_does_not_shift_errors(checker):
     assert (d.code, d.span.line, d.span.column) == ("O001", 3, 1)
     [d] = _errors(read_order_text, b"\xef\xbb\xbf{\"a\": \"\xff\"}")
     assert d.code == "O011" and "byte 10" in d.message  # counted in the bytes as sent
+
+
+# a small tariff of its own: an option with a former name (附則), and a contract kind that may be
+# its own kind's parent (the spec language allows it)
+SMALL_SPEC = '''tariff t "T"
+history {
+  rename "旧トンネル" -> tunnel from 2025-10-01 @附則第1項
+}
+contract c "契約" @第4条 parent c {
+  quantity accounts "アカウント数" @第1条
+  option tunnel "トンネル" @第8条
+}
+'''
+
+
+@pytest.fixture(scope="module")
+def small() -> Checker:
+    from tariffcheck.resolve.resolver import resolve
+    from tariffcheck.syntax.parser import parse_text
+
+    return Checker(resolve(parse_text(SMALL_SPEC, "small.tariff")))
+
+
+@pytest.mark.parametrize("fields, field, keys, why", [
+    # id and official name, values equal or not
+    ({"item": "IT 資産管理:タイプ L", "accounts": 50, "契約アカウント数": 50}, "contracts[0].契約アカウント数",
+     ["accounts", "契約アカウント数"], "`accounts` is its id and `契約アカウント数` its official name"),
+    ({"品目": "IT 資産管理:タイプ L", "item": "IT 資産管理:タイプ M", "accounts": 50}, "contracts[0].item",
+     ["品目", "item"], "`item` is its id and `品目` its official name"),
+    ({"item": "IT 資産管理:タイプ L", "accounts": 50, "options": {"tunnel": True, "トンネル接続オプション": False}},
+     "contracts[0].options.トンネル接続オプション", ["tunnel", "トンネル接続オプション"], "its id"),
+    ({"item": "IT 資産管理:タイプ L", "accounts": 50, "options": {"web_access": {"accounts": 50, "利用アカウント数": 60}}},
+     "contracts[0].options.web_access.利用アカウント数", ["accounts", "利用アカウント数"], "its id"),
+    # two spellings of one official name: a trailing space, full-width letters
+    ({"item": "IT 資産管理:タイプ L", "契約アカウント数": 50, "契約アカウント数 ": 50}, "contracts[0].契約アカウント数 ",
+     ["契約アカウント数", "契約アカウント数 "], "differ only in spacing or character width"),
+    ({"item": "IT 資産管理:タイプ L", "accounts": 50, "options": {"EDR オプション": True, "ＥＤＲオプション": True}},
+     "contracts[0].options.ＥＤＲオプション", ["EDR オプション", "ＥＤＲオプション"], "differ only in spacing or character width"),
+])
+def test_one_field_by_id_and_by_official_name_is_an_error(fields, field, keys, why, checker):
+    order = {"tariff": TARIFF, "contracts": [{"id": "se-1", "licensor_consent": True, **fields}]}
+    [d] = _errors(checker.check, order)
+    assert (d.code, d.field) == ("O012", field)
+    assert f"`{keys[0]}` and `{keys[1]}` both give" in d.message
+    assert why in d.help and "give it once" in d.help
+
+
+@pytest.mark.parametrize("part, fields", [("current", {"item": "IT 資産管理:タイプ L", "品目": "IT 資産管理:タイプ L"}),
+                                         ("changes", {"accounts": 60, "契約アカウント数": 70})])
+def test_one_field_twice_in_current_or_changes_is_an_error(part, fields, checker):
+    entry = {"id": "se-1", "current": {"item": "IT 資産管理:タイプ L", "accounts": 50, "licensor_consent": True},
+             "changes": {}}
+    entry[part].update(fields)
+    order = {"request": "change", "application_date": "2026-05-10", "contracts": [entry]}
+    [d] = _errors(checker.check, order)
+    assert (d.code, d.field) == ("O012", f"contracts[0].{part}.{list(fields)[1]}")
+
+
+def test_held_service_dimension_twice_is_an_error():
+    order = {"contracts": [{"id": "p", "contract": "親たる契約"}],
+             "holdings": [{"service": "secure_endpoint", "item": "IT 資産管理:タイプ L",
+                           "品目": "IT 資産管理:タイプ L"}]}
+    [d] = _errors(Checker("flex-resilience").check, order)
+    assert (d.code, d.field) == ("O012", "holdings[0].品目")
+    assert "`item` and `品目` both give the `品目` of `IIJ セキュアエンドポイントサービス`" in d.message
+
+
+def test_option_designation_twice_is_an_error():
+    order = {"contracts": [{"id": "p", "contract": "親たる契約"}, {
+        "id": "c", "parent": "p", "contract": "子たる契約", "grade": "Basic", "licences": 10,
+        "options": {"rlw": {"accounts": 10, "processing": "リモートロック処理", "代行処理": "リモートワイプ処理"}}}]}
+    [d] = _errors(Checker("flex-resilience").check, order)
+    assert (d.code, d.field) == ("O012", "contracts[1].options.rlw.代行処理")
+
+
+def test_option_by_name_and_by_former_name_is_an_error(small):
+    [d] = _errors(small.check, {"contracts": [{"accounts": 1, "options": {"旧トンネル": True, "tunnel": False}}]})
+    assert (d.code, d.field) == ("O012", "contracts[0].options.tunnel")
+    assert "`旧トンネル` is its former name (附則)" in d.help

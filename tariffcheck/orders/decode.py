@@ -185,6 +185,30 @@ class _Decoder:
     def bad(self, code: str, path: str, message: str, help: str | None = None, label: str | None = None):
         self.diags.append(Diagnostic(code, message, field=path, help=help, label=label))
 
+    def once(self, given: dict, thing, key: str, path: str, what: str) -> bool:
+        """Whether `key` is the first key of the object at `path` to name `thing` (a member of the
+        tariff, or (table, member) where ids may repeat across tables). A second key naming it
+        (its id and its official name, two spellings of the name, a former name) is O012 whether
+        or not the two values agree: the order does not say which one it means."""
+        member = thing[-1] if isinstance(thing, tuple) else thing
+        tag = (thing[0], member.id) if isinstance(thing, tuple) else member.id
+        first = given.setdefault(tag, key)
+        if first == key:
+            return True
+
+        def form(k: str) -> str:
+            return "id" if k == member.id else "name" if name_key(k) == name_key(member.label) else "former"
+
+        forms = {form(first), form(key)}
+        if "former" in forms:
+            why = f"`{next(k for k in (first, key) if form(k) == 'former')}` is its former name (附則)"
+        elif forms == {"id", "name"}:
+            why = f"`{member.id}` is its id and `{first if key == member.id else key}` its official name"
+        else:
+            why = "the two differ only in spacing or character width, so they are one name"
+        self.bad("O012", f"{path}.{key}", f"`{first}` and `{key}` both give {what}", help=f"{why}; give it once")
+        return False
+
     # ---- primitives -----------------------------------------------------------------------
     def count(self, value, path: str, what: str) -> int | None:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (
@@ -307,6 +331,7 @@ class _Decoder:
                                                           "this tariff refers to no other service"))
                 continue
             held.add(svc.id)
+            given: dict[str, str] = {}
             for key, value in h.items():
                 if key == "service":
                     continue
@@ -315,6 +340,8 @@ class _Decoder:
                 if dim is None:
                     self.bad("O008", f"{path}.{key}", f"service `{svc.label}` has no `{key}`",
                              help=did_you_mean(key, list(svc.dimensions)))
+                    continue
+                if not self.once(given, dim, key, path, f"the `{dim.label}` of `{svc.label}`"):
                     continue
                 v, via = svc.lookup_value(dim, value) if isinstance(value, str) else (None, None)
                 if v is None:
@@ -397,7 +424,7 @@ class _Decoder:
         st = ContractState(dims=dict(base.dims) if base else {}, quantities=dict(base.quantities) if base else {},
                            flags=dict(base.flags) if base else {}, dates=dict(base.dates) if base else {},
                            options={k: _copy_option(v) for k, v in base.options.items()} if base else {})
-        seen_members = set()
+        seen_members: dict[str, str] = {}  # member id -> the key that gave it
         for key, value in d.items():
             if key in reserved:
                 continue
@@ -415,7 +442,8 @@ class _Decoder:
                 self.bad("O003", fpath, f"`{key}` is not a field of `{kind.label}`",
                          help=did_you_mean(key, names) or "fields: " + ", ".join(m.id for m in _members(kind)))
                 continue
-            seen_members.add(member.id)
+            if not self.once(seen_members, member, key, path, f"`{member.label}` ({member.id})"):
+                continue
             if isinstance(member, M.Dimension):
                 if value is None and member.optional:
                     st.dims[member.id] = None
@@ -510,6 +538,7 @@ class _Decoder:
         d = self.obj(raw, path, "`options`")
         if d is None:
             return
+        given: dict[str, str] = {}
         for name, value in d.items():
             opath = f"{path}.{name}"
             o = kind.option(name)
@@ -522,6 +551,8 @@ class _Decoder:
                 names = [x.label for x in kind.options.values()] + list(kind.options)
                 self.bad("O003", opath, f"`{name}` is not an option of `{kind.label}`",
                          help=did_you_mean(name, names) or "see `tariff schema` for the options")
+                continue
+            if not self.once(given, o, name, path, f"the option `{o.label}` ({o.id})"):
                 continue
             if value is False or value is None or value == 0 and not isinstance(value, bool):
                 st.options.pop(o.id, None)
@@ -562,6 +593,7 @@ class _Decoder:
 
     def option_fields(self, d: dict, path: str, o: M.Option, opt: OptionState) -> bool:
         before = len(self.diags)
+        given: dict[tuple[str, str], str] = {}
         for key, value in d.items():
             fpath = f"{path}.{key}"
             if key == "count":
@@ -574,12 +606,16 @@ class _Decoder:
                 continue
             q = M._lookup(o.quantities, key)
             if q is not None:
+                if not self.once(given, ("quantity", q), key, path, f"`{q.label}` ({q.id}) of `{o.label}`"):
+                    continue
                 n = self.count(value, fpath, f"`{q.label}`")
                 if n is not None:
                     opt.quantities[q.id] = n
                 continue
             a = M._lookup(o.attributes, key)
             if a is not None:
+                if not self.once(given, ("attribute", a), key, path, f"`{a.label}` ({a.id}) of `{o.label}`"):
+                    continue
                 chosen = value if isinstance(value, list) else [value]
                 opt.designations = {x for x in opt.designations if x[0] != a.id}
                 for v in chosen:
@@ -592,6 +628,8 @@ class _Decoder:
                 continue
             df = M._lookup(o.dates, key)
             if df is not None:
+                if not self.once(given, ("date", df), key, path, f"`{df.label}` ({df.id}) of `{o.label}`"):
+                    continue
                 n = self.day(value, fpath)
                 if n is not None:
                     opt.dates[df.id] = n
