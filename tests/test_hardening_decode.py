@@ -173,3 +173,30 @@ def test_option_by_name_and_by_former_name_is_an_error(small):
     [d] = _errors(small.check, {"contracts": [{"accounts": 1, "options": {"旧トンネル": True, "tunnel": False}}]})
     assert (d.code, d.field) == ("O012", "contracts[0].options.tunnel")
     assert "`旧トンネル` is its former name (附則)" in d.help
+
+
+def test_order_that_is_a_string_holding_an_order_is_an_error(checker):
+    once = json.dumps(VALID)
+    twice = json.dumps(once)
+    assert checker.check(once).status == "valid"
+    for arg in (twice, twice.encode("utf-8"), once):
+        if arg is once:  # handed to the decoder as a value (a string), not as text
+            from tariffcheck.orders.decode import decode_order
+
+            [d] = _errors(decode_order, once, checker.tariff)
+        else:
+            [d] = _errors(checker.check, arg)
+        assert (d.code, d.field) == ("O002", "")
+        assert "the order is a string" in d.message and "not a JSON object" in d.message
+        assert "encoded as JSON twice" in d.help
+    # read_order_text reads the text it is given: the string; the decoder refuses it
+    assert read_order_text(twice) == json.dumps(VALID)
+
+
+def test_order_that_is_any_other_string_keeps_its_message(checker):
+    [d] = _errors(checker.check, json.dumps("just text"))
+    assert d.message == "an order must be a JSON object, found the text `just text`"
+    [d] = _errors(checker.check, json.dumps("{not json"))
+    assert d.message == "an order must be a JSON object, found the text `{not json`"
+    [d] = _errors(checker.check, json.dumps("x" * 100_000))
+    assert len(d.message) < 200 and "100,000 characters" in d.message

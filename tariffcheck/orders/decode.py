@@ -253,6 +253,11 @@ class _Decoder:
 
     # ---- the order ------------------------------------------------------------------------
     def order(self, data: object) -> Order:
+        if isinstance(data, str) and _holds_an_object(data):
+            self.bad("O002", "", "the order is a string that holds JSON text, not a JSON object",
+                     help="the order was encoded as JSON twice (its JSON text encoded once more); "
+                          "send the object, or its JSON text once")
+            raise DiagnosticError(self.diags)
         d = self.obj(data, "", "an order")
         if d is None:
             raise DiagnosticError(self.diags)
@@ -677,12 +682,25 @@ def _members(kind: M.ContractKind):
             + list(kind.dates.values()))
 
 
+def _holds_an_object(text: str) -> bool:
+    """Whether `text` is the JSON text of an object: an order encoded twice."""
+    text = text.strip().removeprefix("\ufeff")
+    if not text.startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(text), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
 def _kind(value) -> str:
     if isinstance(value, bool):
         return "`true`/`false`"
     if isinstance(value, (int, float)):
         return f"the number `{value}`"
     if isinstance(value, str):
+        if len(value) > 80:  # a whole order sent as a string would fill the terminal
+            return f"the text `{value[:60]}…` ({len(value):,} characters)"
         return f"the text `{value}`"
     if isinstance(value, list):
         return "a list"
