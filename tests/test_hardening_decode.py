@@ -7,7 +7,9 @@ order raises OrderError (a DiagnosticError) with O-coded diagnostics, nothing el
 
 from __future__ import annotations
 
+import datetime
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -200,3 +202,144 @@ def test_order_that_is_any_other_string_keeps_its_message(checker):
     assert d.message == "an order must be a JSON object, found the text `{not json`"
     [d] = _errors(checker.check, json.dumps("x" * 100_000))
     assert len(d.message) < 200 and "100,000 characters" in d.message
+
+
+# ---- 2. values JSON cannot hold are OrderErrors, in plain words --------------------------------
+
+
+class Money:
+    def __init__(self, yen: int):
+        self.yen = yen
+
+
+NOT_JSON = [
+    (datetime.date(2026, 4, 1), "a date (`2026-04-01`), not text", '`"2026-04-01"`'),
+    (datetime.datetime(2026, 4, 1, 9, 30), "a date and time (`2026-04-01T09:30:00`), not text", '`"2026-04-01"`'),
+    (Decimal("50"), "a decimal number (`50`)", "`50`"),
+    (Decimal("NaN"), "the decimal `NaN`", "objects, lists, text"),
+    (b"50", "bytes", "decode the bytes"),
+    (bytearray(b"50"), "bytes", "decode the bytes"),
+    ({50}, "a set", "a list"),
+    (frozenset({50}), "a set", "a list"),
+    ((50,), "a tuple", "a list"),
+    (1 + 2j, "a complex number", "objects, lists, text"),
+    (object(), "a value that is not JSON", "objects, lists, text"),
+    (Money(50), "a `Money` object", "objects, lists, text"),
+    (float("nan"), "`NaN`", "finite"),
+    (float("inf"), "`Infinity`", "finite"),
+    (float("-inf"), "`-Infinity`", "finite"),
+]
+
+
+@pytest.mark.parametrize("value, kind, help", NOT_JSON, ids=lambda x: type(x).__name__)
+@pytest.mark.parametrize("place", ["accounts", "item", "billing_start", "options.tunnel", "options.web_access.accounts",
+                                   "description", "application_date", "holdings", "contracts"])
+def test_non_json_value_in_a_dict_is_an_order_error(value, kind, help, place, checker):
+    order = _order(options={"web_access": {"accounts": 50}})
+    if place in ("description", "application_date", "holdings", "contracts"):
+        order[place], field = value, place
+    else:
+        *parents, last = place.split(".")
+        node = order["contracts"][0]
+        for p in parents:
+            node = node[p]
+        node[last], field = value, f"contracts[0].{place}"
+    [d] = _errors(checker.check, order)
+    assert (d.code, d.field) == ("O002", field)
+    assert d.message == f"`{field}` must hold a JSON value, found {kind}"
+    assert help in d.help
+
+
+def test_non_json_values_deep_inside_are_all_reported(checker):
+    order = _order(options={"tunnel": {"count": 1, "connections": [1, {2}]}}, extra=[(1, 2)])
+    order["description"] = {"notes": [b"x", {"when": datetime.date(2026, 4, 1)}]}
+    diags = _errors(checker.check, order)
+    # in the order they stand in; nothing else of the order is reported (`extra` is no field)
+    assert [(d.code, d.field, d.message.rsplit("found ", 1)[1]) for d in diags] == [
+        ("O002", "contracts[0].options.tunnel.connections[1]", "a set"),
+        ("O002", "contracts[0].extra[0]", "a tuple"),
+        ("O002", "description.notes[0]", "bytes"),
+        ("O002", "description.notes[1].when", "a date (`2026-04-01`), not text")]
+
+
+@pytest.mark.parametrize("value, kind", [({1, 2}, "a set"), ((1, 2), "a tuple"), (b"{}", "bytes"),
+                                         (datetime.date(2026, 4, 1), "a date (`2026-04-01`), not text"),
+                                         (None, "`null`"), (float("nan"), "`NaN`")])
+def test_set_or_tuple_as_the_whole_order_says_what_it_is(value, kind):
+    from tariffcheck.orders.decode import decode_order
+
+    checker = Checker(TARIFF)
+    if not isinstance(value, bytes):  # bytes given to Checker.check are text: that is O001
+        [d] = _errors(checker.check, value)
+        assert d.message == f"an order must be a JSON object, found {kind}"
+    [d] = _errors(decode_order, value, checker.tariff)
+    assert (d.code, d.field) == ("O002", "")
+    assert d.message == f"an order must be a JSON object, found {kind}"
+
+
+@pytest.mark.parametrize("key, kind, help", [(1, "the number `1`", '`"1"`'), (None, "`null`", "text"),
+                                             ((1, 2), "a tuple", "text"), (True, "`true`/`false`", "text"),
+                                             (2.5, "the number `2.5`", "text")])
+def test_non_string_keys_are_an_order_error(key, kind, help, checker):
+    for order, field, where in [({**_order(), key: 1}, "", "an order"),
+                                (_order(options={key: True}), "contracts[0].options", "`contracts[0].options`")]:
+        [d] = _errors(checker.check, order)
+        assert (d.code, d.field) == ("O002", field)
+        assert d.message == f"the names of the fields of {where} are text, found {kind}"
+        assert help in d.help
+
+
+def test_integer_over_the_digit_limit_is_an_order_error(checker):
+    # in text, json.loads raised a bare ValueError (Python's 4,300-digit limit)
+    text = '{"count": 1' + "0" * 5000 + "}"
+    for call in (checker.check, read_order_text):
+        [d] = _errors(call, text)
+        assert d.code == "O011" and "thousands of digits" in d.message and d.span.column == 11
+    # in a dict, the decoder raised it while writing its message
+    for place in ("accounts", "description"):
+        order = _order()
+        (order["contracts"][0] if place == "accounts" else order)[place] = 10 ** 5000
+        [d] = _errors(checker.check, order)
+        assert (d.code, d.field) == ("O011", "contracts[0].accounts" if place == "accounts" else "description")
+        assert "thousands of digits" in d.message and "10,000,000" in d.help
+    # a long number Python can still write is a count too large, as before
+    [d] = _errors(checker.check, _order(accounts=10 ** 4000))
+    assert d.code == "O005"
+
+
+def test_nan_and_infinity_in_text_are_not_json_numbers(checker):
+    for literal, kind in (("NaN", "`NaN`"), ("Infinity", "`Infinity`"), ("-Infinity", "`-Infinity`"),
+                          ("1e999", "`Infinity`")):
+        text = json.dumps(_order())[:-1] + f', "description": {literal}}}'
+        [d] = _errors(checker.check, text)
+        assert (d.code, d.field) == ("O002", "description")
+        assert d.message.endswith(f"found {kind}")
+
+
+def test_value_that_contains_itself_is_an_order_error(checker):
+    order = _order()
+    order["description"] = loop = []
+    loop.append(loop)
+    [d] = _errors(checker.check, order)
+    assert (d.code, d.field) == ("O002", "description[0]")
+    assert "found a list that contains itself" in d.message
+    shared = {"note": "x"}
+    ok = _order()
+    ok["description"] = [shared, shared]  # the same object twice is not a loop
+    assert checker.check(ok).status == "invalid"
+
+
+def test_nesting_deeper_than_any_order_is_an_order_error(checker):
+    deep: list = []
+    node = deep
+    for _ in range(5000):
+        node.append([])
+        node = node[0]
+    order = _order()
+    order["description"] = deep
+    [d] = _errors(checker.check, order)
+    assert d.code == "O001" and "nested too deeply" in d.message
+    assert d.field.startswith("description[0][0]")
+    text = json.dumps(_order())[:-1] + ', "description": ' + "[" * 200 + "]" * 200 + "}"
+    [d] = _errors(checker.check, text)
+    assert d.code == "O001" and "nested too deeply" in d.message

@@ -8,8 +8,11 @@ all of them are reported at once.
 from __future__ import annotations
 
 import json
+import math
 import re
-from datetime import date
+import sys
+from datetime import date, datetime, time
+from decimal import Decimal
 
 from ..model import tariff as M
 from ..common.diagnostics import Diagnostic, DiagnosticError, did_you_mean
@@ -19,6 +22,7 @@ from ..model.tariff import find_rename
 from .order import EMPTY, ContractEntry, ContractState, OptionState, Order
 
 MAX_ORDER_BYTES = 5_000_000
+MAX_DEPTH = 100  # objects and lists inside each other; an order needs fewer than ten
 _UTF8_BOM = b"\xef\xbb\xbf"
 _DATE_FORM = re.compile(r"\d{4}-\d{2}-\d{2}")
 ORDER_KEYS = {"tariff", "request", "application_date", "notice_arrived", "requested_date", "holdings",
@@ -261,6 +265,9 @@ class _Decoder:
         d = self.obj(data, "", "an order")
         if d is None:
             raise DiagnosticError(self.diags)
+        not_json = _not_json(d)
+        if not_json:  # like text that is not JSON: nothing else of the order is read
+            raise DiagnosticError(not_json)
         for key in d:
             if key not in ORDER_KEYS:
                 self.bad("O008", key, f"`{key}` is not a field of an order",
@@ -275,7 +282,7 @@ class _Decoder:
                          help=f"check it with `--tariff {tariff_name}`")
         request = d.get("request", "new")
         if request not in REQUESTS:
-            self.bad("O002", "request", f"`{request}` is not a kind of request",
+            self.bad("O002", "request", f"`{_shown(request)}` is not a kind of request",
                      help="one of `new`, `change`, `cancellation`")
             request = "new"
         dates = {}
@@ -350,8 +357,8 @@ class _Decoder:
                     continue
                 v, via = svc.lookup_value(dim, value) if isinstance(value, str) else (None, None)
                 if v is None:
-                    self.bad("O003", f"{path}.{key}", f"`{value}` is not a {dim.label} of `{svc.label}`",
-                             help=did_you_mean(str(value), [x.label for x in dim.values.values()]))
+                    self.bad("O003", f"{path}.{key}", f"`{_shown(value)}` is not a {dim.label} of `{svc.label}`",
+                             help=did_you_mean(_shown(value), [x.label for x in dim.values.values()]))
                     continue
                 if via is not None:
                     self.through_rename(via, v.label, f"{path}.{key}", ("dim", dim.id))
@@ -374,8 +381,8 @@ class _Decoder:
             kind = self.t.contract(kind_name) if isinstance(kind_name, str) else None
             if kind is None:
                 names = list(self.t.contracts) + [c.label for c in self.t.contracts.values()]
-                self.bad("O003", f"{path}.contract", f"`{kind_name}` is not a contract of this tariff",
-                         help=did_you_mean(str(kind_name), names) or "contracts: " + ", ".join(names))
+                self.bad("O003", f"{path}.contract", f"`{_shown(kind_name)}` is not a contract of this tariff",
+                         help=did_you_mean(_shown(kind_name), names) or "contracts: " + ", ".join(names))
                 return None
         parent = d.get("parent")
         if parent is not None and not isinstance(parent, str):
@@ -626,7 +633,7 @@ class _Decoder:
                 for v in chosen:
                     val = a.lookup(v) if isinstance(v, str) else None
                     if val is None:
-                        self.bad("O003", fpath, f"`{v}` is not a {a.label} of `{o.label}`",
+                        self.bad("O003", fpath, f"`{_shown(v)}` is not a {a.label} of `{o.label}`",
                                  help="one of: " + ", ".join(x.label for x in a.values.values()))
                     else:
                         opt.designations.add((a.id, val.id))
@@ -682,6 +689,11 @@ def _members(kind: M.ContractKind):
             + list(kind.dates.values()))
 
 
+def _shown(value) -> str:
+    """A value of the order as its JSON text shows it (a string as it is), for a message."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def _holds_an_object(text: str) -> bool:
     """Whether `text` is the JSON text of an object: an order encoded twice."""
     text = text.strip().removeprefix("\ufeff")
@@ -693,10 +705,93 @@ def _holds_an_object(text: str) -> bool:
         return False
 
 
+def _not_json(order: dict) -> list[Diagnostic]:
+    """An O002 for each value in `order` that no JSON text could hold, at its path: a set, a
+    tuple, bytes, a date, a Decimal, NaN or an infinity, any other object, a key that is not a
+    string, an object that contains itself; O011 for an integer too long to write (as for text),
+    O001 for nesting deeper than MAX_DEPTH. A caller with a dict meets the same rules as one
+    with text, and the decoder below meets only JSON values."""
+    out: list[Diagnostic] = []
+    stack: list = [(order, "", 0)]
+    inside: set[int] = set()  # the objects and lists that contain the value being looked at
+    while stack:
+        item = stack.pop()
+        if isinstance(item, int):  # leaving the object or list with this id
+            inside.discard(item)
+            continue
+        value, path, depth = item
+        if isinstance(value, (dict, list)):
+            if id(value) in inside:
+                what = "an object" if isinstance(value, dict) else "a list"
+                out.append(Diagnostic("O002", f"`{path}` must hold a JSON value, found {what} that contains itself",
+                                      field=path, help="JSON text cannot write a value inside itself"))
+                continue
+            if depth > MAX_DEPTH:
+                out.append(Diagnostic("O001", "the order is nested too deeply to be an order", field=path,
+                                      help="see docs/orders.md for the shape of an order"))
+                continue
+            inside.add(id(value))
+            stack.append(id(value))
+            if isinstance(value, list):
+                stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in reversed(list(enumerate(value))))
+                continue
+            children = []
+            for key, v in value.items():
+                if isinstance(key, str):
+                    children.append((v, _join(path, key), depth + 1))
+                else:
+                    out.append(Diagnostic(
+                        "O002", f"the names of the fields of {f'`{path}`' if path else 'an order'} are text, "
+                                f"found {_kind(key)}", field=path,
+                        help=f'write it as text: `"{key}"`' if type(key) is int and _writable(key)
+                        else "name each field with text"))
+            stack.extend(reversed(children))
+        elif isinstance(value, int) and not isinstance(value, bool) and not _writable(value):
+            out.append(Diagnostic("O011", "the order has a number with thousands of digits", field=path,
+                                  help=f"a count in an order is at most {MAX_COUNT:,}"))
+        elif value is not None and not isinstance(value, (str, bool, int)) and not (
+                isinstance(value, float) and math.isfinite(value)):
+            out.append(Diagnostic("O002", f"`{path}` must hold a JSON value, found {_kind(value)}", field=path,
+                                  help=_as_json_help(value)))
+    return out
+
+
+def _writable(n: int | float) -> bool:
+    """Whether Python can write the number as text (it refuses integers of more than 4,300 digits)."""
+    limit = sys.get_int_max_str_digits()
+    if not isinstance(n, int) or not limit or n.bit_length() < 3 * limit:  # 3 bits make less than a digit
+        return True
+    try:
+        str(n)
+    except ValueError:
+        return False
+    return True
+
+
+def _as_json_help(value) -> str:
+    if isinstance(value, (set, frozenset, tuple)):
+        return "JSON has lists, not sets or tuples: write a list `[...]`"
+    if isinstance(value, (bytes, bytearray)):
+        return "decode the bytes to text"
+    if isinstance(value, datetime):
+        return f'write the day as text: `"{value.date().isoformat()}"`'
+    if isinstance(value, date):
+        return f'write the day as text: `"{value.isoformat()}"`'
+    if isinstance(value, float):
+        return "a JSON number is finite: leave the field out, or give a number"
+    if isinstance(value, Decimal) and value.is_finite():
+        return f"write it as a plain number: `{value}`"
+    return "an order holds objects, lists, text, numbers, `true`, `false` and `null`"
+
+
 def _kind(value) -> str:
     if isinstance(value, bool):
         return "`true`/`false`"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "`NaN`" if math.isnan(value) else "`Infinity`" if value > 0 else "`-Infinity`"
     if isinstance(value, (int, float)):
+        if not _writable(value):
+            return "a number with thousands of digits"
         return f"the number `{value}`"
     if isinstance(value, str):
         if len(value) > 80:  # a whole order sent as a string would fill the terminal
@@ -706,5 +801,26 @@ def _kind(value) -> str:
         return "a list"
     if isinstance(value, dict):
         return "an object"
-    return "`null`"
+    if value is None:
+        return "`null`"
+    # what JSON cannot hold, said in plain words (a caller passed Python values)
+    if isinstance(value, (set, frozenset)):
+        return "a set"
+    if isinstance(value, tuple):
+        return "a tuple"
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "bytes"
+    if isinstance(value, datetime):
+        return f"a date and time (`{value.isoformat()}`), not text"
+    if isinstance(value, date):
+        return f"a date (`{value.isoformat()}`), not text"
+    if isinstance(value, time):
+        return "a time of day"
+    if isinstance(value, Decimal):
+        return f"a decimal number (`{value}`)" if value.is_finite() else f"the decimal `{value}`"
+    if isinstance(value, complex):
+        return "a complex number"
+    if type(value).__module__ == "builtins":
+        return "a value that is not JSON"
+    return f"a `{type(value).__name__}` object"  # the caller's own class: its name is theirs
 
