@@ -343,3 +343,24 @@ def test_nesting_deeper_than_any_order_is_an_order_error(checker):
     text = json.dumps(_order())[:-1] + ', "description": ' + "[" * 200 + "]" * 200 + "}"
     [d] = _errors(checker.check, text)
     assert d.code == "O001" and "nested too deeply" in d.message
+
+
+# ---- 3. a byte order mark is accepted (above); only ASCII digits are a date ------------------------
+
+
+@pytest.mark.parametrize("written", ["２０２６-０５-０１", "2026-０５-01", "٢٠٢٦-٠٥-٠١", "2026-05-0１"])
+def test_full_width_digits_in_a_date_are_the_wrong_format(written, checker):
+    for order, field in ((dict(_order(), application_date=written), "application_date"),
+                         (_order(billing_start=written), "contracts[0].billing_start"),
+                         (_order(options={"web_access": {"accounts": 50, "billing_start": written}}),
+                          "contracts[0].options.web_access.billing_start")):
+        [d] = _errors(checker.check, order)
+        assert (d.code, d.field) == ("O002", field)
+        assert d.message == f"`{written}` is not a date in the form `YYYY-MM-DD`"  # not "not a day of the calendar"
+        assert d.help == 'write e.g. `"2026-04-01"`'
+
+
+def test_ascii_dates_are_still_read(checker):
+    assert checker.check(dict(VALID, application_date="2026-05-01")).status == "valid"
+    [d] = _errors(checker.check, dict(_order(), application_date="2026-02-30"))
+    assert d.code == "O006" and "not a day of the calendar" in d.message

@@ -24,7 +24,7 @@ from .order import EMPTY, ContractEntry, ContractState, OptionState, Order
 MAX_ORDER_BYTES = 5_000_000
 MAX_DEPTH = 100  # objects and lists inside each other; an order needs fewer than ten
 _UTF8_BOM = b"\xef\xbb\xbf"
-_DATE_FORM = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only: `\d` also takes `２０２６`
 ORDER_KEYS = {"tariff", "request", "application_date", "notice_arrived", "requested_date", "holdings",
               "contracts", "description"}
 ENTRY_KEYS = {"id", "contract", "parent", "current", "changes"}
