@@ -364,3 +364,48 @@ def test_ascii_dates_are_still_read(checker):
     assert checker.check(dict(VALID, application_date="2026-05-01")).status == "valid"
     [d] = _errors(checker.check, dict(_order(), application_date="2026-02-30"))
     assert d.code == "O006" and "not a day of the calendar" in d.message
+
+
+# ---- 4. parent links that form a cycle ---------------------------------------------------------
+
+
+def _parents(*links: tuple[str, str | None], **fields) -> dict:
+    return {"contracts": [{"id": cid, **({"parent": parent} if parent else {}), **fields} for cid, parent in links]}
+
+
+def test_parent_cycle_is_an_error(small):
+    # the small tariff lets a contract's kind be its own kind's parent, so nothing else stopped these
+    assert small.check(_parents(("r", None), ("a", "r"), ("b", "a"), accounts=1)).status == "valid"
+    [d] = _errors(small.check, _parents(("a", "a"), accounts=1))
+    assert (d.code, d.field, d.message) == ("O010", "contracts[0].parent", "contract `a` is its own parent")
+    assert "another contract" in d.help
+    [d] = _errors(small.check, _parents(("r", None), ("a", "b"), ("b", "a"), accounts=1))
+    assert (d.code, d.field) == ("O010", "contracts[1].parent")
+    assert d.message == "the parents of `a` and `b` form a cycle: `a` → `b` → `a`"
+    # a longer cycle, entered from a contract outside it, is reported once, from its first contract
+    [d] = _errors(small.check, _parents(("x", "c"), ("b", "a"), ("c", "b"), ("a", "c"), accounts=1))
+    assert (d.code, d.field) == ("O010", "contracts[1].parent")
+    assert d.message == "the parents of `b`, `a` and `c` form a cycle: `b` → `a` → `c` → `b`"
+
+
+def test_parent_cycle_in_secure_endpoint_names_the_contracts(checker):
+    child = {k: v for k, v in CONTRACT.items() if k != "id"}
+    [d] = _errors(checker.check, {"contracts": [{**CONTRACT, "parent": "se-1"}]})
+    assert (d.code, d.message) == ("O010", "contract `se-1` is its own parent")
+    diags = _errors(checker.check, _parents(("a", "b"), ("b", "a"), **child))
+    assert [(d.code, d.field, d.message) for d in diags] == [
+        ("O010", "contracts[0].parent", "the parents of `a` and `b` form a cycle: `a` → `b` → `a`")]
+    diags = _errors(checker.check, _parents(("a", "b"), ("b", "a"), contract="親たる契約"))
+    assert [(d.code, d.field) for d in diags] == [("O010", "contracts[0].parent")]
+    # in a change request too
+    current = {"current": {"item": "IT 資産管理:タイプ L", "accounts": 50, "licensor_consent": True}}
+    [d] = _errors(checker.check, {"request": "change", "contracts": [{"id": "se-1", "parent": "se-1", **current}]})
+    assert (d.code, d.message) == ("O010", "contract `se-1` is its own parent")
+
+
+def test_parent_errors_outside_a_cycle_keep_their_messages(checker):
+    child = {k: v for k, v in CONTRACT.items() if k != "id"}
+    [d] = _errors(checker.check, _parents(("se-1", "unit-9"), **child))
+    assert d.message == "no contract in the order has the id `unit-9`"
+    [d] = _errors(checker.check, _parents(("a", None), ("b", "a"), **child))
+    assert d.message == "`a` is a `子たる契約`, not a `親たる契約`"

@@ -664,9 +664,10 @@ class _Decoder:
                 self.bad("O010", f"contracts[{c.index}].id", f"two contracts have the id `{c.id}`",
                          help="give each contract in the order its own id")
             ids[c.id] = c
+        in_cycle = self.parent_cycles(contracts, ids)
         for c in contracts:
             kind = self.t.contracts[c.kind]
-            if c.parent is None:
+            if c.parent is None or c.id in in_cycle:
                 continue
             p = ids.get(c.parent)
             if kind.parent is None:
@@ -678,6 +679,38 @@ class _Decoder:
                 want = self.t.contracts[kind.parent].label
                 self.bad("O010", f"contracts[{c.index}].parent",
                          f"`{c.parent}` is a `{self.t.contracts[p.kind].label}`, not a `{want}`")
+
+
+    def parent_cycles(self, contracts: list[ContractEntry], ids: dict[str, ContractEntry]) -> set[str]:
+        """One O010 for each cycle of `parent` links (`a` names `a`, or `a` names `b` and `b`
+        names `a`), at the first of its contracts in the order; returns the ids in cycles, whose
+        links are not judged otherwise. The kinds' parents do not rule cycles out: a spec may
+        make a kind of contract its own kind's parent."""
+        done: set[str] = set()
+        in_cycle: set[str] = set()
+        for c in contracts:
+            chain: list[str] = []  # the ids followed from c, in order
+            cid: str | None = c.id
+            while cid is not None and cid not in done and cid not in chain:
+                chain.append(cid)
+                parent = ids[cid].parent
+                cid = parent if parent in ids else None
+            if cid is not None and cid in chain:
+                ring = chain[chain.index(cid):]  # the cycle, from where the chain entered it
+                first = min((ids[x] for x in ring), key=lambda e: e.index)
+                start = ring.index(first.id)
+                ring = ring[start:] + ring[:start]
+                if len(ring) == 1:
+                    message = f"contract `{first.id}` is its own parent"
+                    help = "`parent` is the id of another contract in the order, or is left out"
+                else:
+                    names = ", ".join(f"`{x}`" for x in ring[:-1]) + f" and `{ring[-1]}`"
+                    message = f"the parents of {names} form a cycle: " + " → ".join(f"`{x}`" for x in ring + ring[:1])
+                    help = "a chain of parents ends at a contract with none; one of these names a contract below it"
+                self.bad("O010", f"contracts[{first.index}].parent", message, help=help)
+                in_cycle.update(ring)
+            done.update(chain)
+        return in_cycle
 
 
 def _copy_option(o: OptionState) -> OptionState:
