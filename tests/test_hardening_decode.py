@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from tariffcheck import Checker, OrderError
 from tariffcheck.common.diagnostics import Diagnostic, render_all
+from tariffcheck.evaluate.verdict import Verdict
 from tariffcheck.orders.decode import read_order_text
 
 TARIFF = "secure-endpoint"
@@ -409,3 +414,85 @@ def test_parent_errors_outside_a_cycle_keep_their_messages(checker):
     assert d.message == "no contract in the order has the id `unit-9`"
     [d] = _errors(checker.check, _parents(("a", None), ("b", "a"), **child))
     assert d.message == "`a` is a `子たる契約`, not a `親たる契約`"
+
+
+# ---- any Python value: a verdict or an OrderError, nothing else --------------------------------
+
+EXAMPLES = [json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted((Path(__file__).resolve().parent.parent / "examples").glob("secure_endpoint_*.json"))]
+# TARIFF_FUZZ_EXAMPLES=5000 for a longer hunt, as in test_robustness.py
+FUZZ = settings(max_examples=int(os.environ.get("TARIFF_FUZZ_EXAMPLES", "200")), deadline=None,
+                database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+def _too_long_to_write() -> int:
+    return 10 ** 5000  # Python refuses to write it as text (4,300 digits); hypothesis may not repr it
+
+
+names = st.sampled_from([
+    "tariff", "request", "application_date", "notice_arrived", "requested_date", "holdings", "contracts",
+    "description", "id", "contract", "parent", "current", "changes", "options", "service", "item", "品目",
+    "accounts", "契約アカウント数", "契約アカウント数 ", "licensor_consent", "billing_start", "count", "connections",
+    "接続数", "tunnel", "トンネル接続オプション", "web_access", "Web アクセス管理オプション", "利用アカウント数", "storage",
+    "new", "change", "cancellation", "secure-endpoint", "IT 資産管理:タイプ L", "アンチウイルス:Cylance", "unit-1",
+    "se-1", "親たる契約", "子たる契約", "IIJ ID サービス", "2026-04-01", "２０２６-０４-０１", "2026-02-30", "\ufeff"])
+json_scalars = (st.none() | st.booleans() | st.integers(-(2 ** 70), 2 ** 70) | st.floats() | st.text(max_size=8)
+                | names)
+not_json_scalars = st.one_of(
+    st.dates(), st.datetimes(), st.decimals(), st.binary(max_size=4), st.complex_numbers(),
+    st.builds(_too_long_to_write), st.builds(object), st.builds(Money, st.integers()),
+    st.frozensets(json_scalars.filter(lambda x: x == x), max_size=3),  # NaN is never equal: not hashable usefully
+    st.sets(st.integers() | names, max_size=3))
+keys = names | st.text(max_size=6) | st.integers() | st.none() | st.tuples(st.integers()) | st.booleans()
+values = st.recursive(
+    json_scalars | not_json_scalars,
+    lambda inner: (st.lists(inner, max_size=4) | st.tuples(inner, inner)
+                   | st.dictionaries(names | st.text(max_size=6), inner, max_size=5)
+                   | st.dictionaries(keys, inner, max_size=3)),
+    max_leaves=25)
+contract_like = st.dictionaries(names, values, max_size=6)
+order_like = st.fixed_dictionaries(
+    {"contracts": st.lists(contract_like, max_size=3)},
+    optional={"tariff": values, "request": st.sampled_from(["new", "change", "cancellation"]) | values,
+              "application_date": values, "requested_date": values, "holdings": values, "description": values})
+
+
+def _verdict_or_order_error(checker: Checker, order) -> None:
+    try:
+        verdict = checker.check(order)
+    except OrderError as exc:
+        assert exc.diagnostics and all(d.code.startswith("O") for d in exc.diagnostics)
+        rendered = render_all(exc.diagnostics, exc.sources)
+        for python in ("Traceback", "<class", "NoneType", "object at 0x", "Error:"):
+            assert python not in rendered, rendered
+    else:
+        assert isinstance(verdict, Verdict)
+
+
+@FUZZ
+@given(value=values | order_like)
+@example(value={1, 2})
+@example(value=(1, 2))
+@example(value={"contracts": [{"accounts": {1}}], (1,): 2})
+@example(value={"contracts": [], "description": [float("nan"), 10 ** 5000]})
+@example(value=json.dumps(json.dumps({"contracts": []})))
+def test_random_python_values_give_a_verdict_or_an_order_error(value, checker):
+    _verdict_or_order_error(checker, value)
+
+
+@FUZZ
+@given(which=st.sampled_from(range(len(EXAMPLES))), data=st.data())
+def test_real_orders_with_one_random_python_value_give_a_verdict_or_an_order_error(which, data, checker):
+    """A real order, one value inside it (or a new key) replaced by an arbitrary Python value."""
+    order = json.loads(json.dumps(EXAMPLES[which]))
+    node = order
+    while True:
+        keys_here = list(node) if isinstance(node, dict) else list(range(len(node)))
+        if not keys_here:
+            break
+        k = data.draw(st.sampled_from(keys_here) | (names if isinstance(node, dict) else st.nothing()))
+        child = node.get(k) if isinstance(node, dict) else node[k]
+        if not isinstance(child, (dict, list)) or data.draw(st.booleans()):
+            node[k] = data.draw(json_scalars | values)  # JSON scalars as often as the rest: verdicts too
+            break
+        node = child
+    _verdict_or_order_error(checker, order)

@@ -680,7 +680,6 @@ class _Decoder:
                 self.bad("O010", f"contracts[{c.index}].parent",
                          f"`{c.parent}` is a `{self.t.contracts[p.kind].label}`, not a `{want}`")
 
-
     def parent_cycles(self, contracts: list[ContractEntry], ids: dict[str, ContractEntry]) -> set[str]:
         """One O010 for each cycle of `parent` links (`a` names `a`, or `a` names `b` and `b`
         names `a`), at the first of its contracts in the order; returns the ids in cycles, whose
