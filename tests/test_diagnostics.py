@@ -63,6 +63,8 @@ ORDER_CASES: dict[str, tuple[str, str, list[str]]] = {
     "O009_other_tariff.json": ("O009", "tariff", ["for `ip-vpn`", "secure_endpoint", "--tariff ip-vpn"]),
     "O010_bad_parent.json": ("O010", "contracts[1].parent", ["`unit-9`", "did you mean `unit-1`?"]),
     "O011_not_utf8.json": ("O011", "", ["not UTF-8", "byte 57"]),
+    "O012_repeated_key.json": ("O012", "contracts[0].accounts", ["`accounts` is given twice in `contracts[0]`",
+                                                                 "first given at line 9, column 7", "once"]),
 }
 
 

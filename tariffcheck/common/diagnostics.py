@@ -37,6 +37,7 @@ CODES = {
     "O009": "the order is for another tariff",
     "O010": "contracts in the order do not fit together",
     "O011": "the order cannot be read",
+    "O012": "the order gives a field twice",
     "T001": "no bundled tariff has that name",
     "T002": "a test file is malformed: not JSON, or not in the tests format",
     "T003": "a test file cannot be read (missing, or not UTF-8)",

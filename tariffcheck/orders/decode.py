@@ -8,8 +8,11 @@ all of them are reported at once.
 from __future__ import annotations
 
 import json
+import math
 import re
-from datetime import date
+import sys
+from datetime import date, datetime, time
+from decimal import Decimal
 
 from ..model import tariff as M
 from ..common.diagnostics import Diagnostic, DiagnosticError, did_you_mean
@@ -19,7 +22,9 @@ from ..model.tariff import find_rename
 from .order import EMPTY, ContractEntry, ContractState, OptionState, Order
 
 MAX_ORDER_BYTES = 5_000_000
-_DATE_FORM = re.compile(r"\d{4}-\d{2}-\d{2}")
+MAX_DEPTH = 100  # objects and lists inside each other; an order needs fewer than ten
+_UTF8_BOM = b"\xef\xbb\xbf"
+_DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only: `\d` also takes `２０２６`
 ORDER_KEYS = {"tariff", "request", "application_date", "notice_arrived", "requested_date", "holdings",
               "contracts", "description"}
 ENTRY_KEYS = {"id", "contract", "parent", "current", "changes"}
@@ -30,21 +35,32 @@ class _Bad(Exception):
 
 
 def read_order_text(text: str | bytes, source: str = "<order>") -> object:
-    """Parse JSON text, or raise DiagnosticError O001/O011 with the line and column."""
+    """Parse JSON text, or raise DiagnosticError O001/O011 with the line and column, or O012 for
+    each key an object repeats. A UTF-8 byte order mark in front of the text is dropped."""
     if isinstance(text, bytes):
         if len(text) > MAX_ORDER_BYTES:
             raise DiagnosticError([Diagnostic("O011", f"the order is larger than {MAX_ORDER_BYTES:,} bytes",
                                               field="", help="send one order at a time")])
+        bom = len(_UTF8_BOM) if text.startswith(_UTF8_BOM) else 0  # editors on Windows write one
         try:
-            text = text.decode("utf-8")
+            text = text[bom:].decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise DiagnosticError([Diagnostic("O011", f"the order is not UTF-8 text (byte {exc.start})",
+            raise DiagnosticError([Diagnostic("O011", f"the order is not UTF-8 text (byte {exc.start + bom})",
                                               field="", help="send the order as UTF-8 JSON")]) from None
     if len(text) > MAX_ORDER_BYTES:
         raise DiagnosticError([Diagnostic("O011", f"the order is larger than {MAX_ORDER_BYTES:,} bytes",
                                           field="", help="send one order at a time")])
+    text = text.removeprefix("\ufeff")
+    repeated = False
+
+    def pairs_to_object(pairs: list[tuple[str, object]]) -> dict:
+        nonlocal repeated
+        obj = dict(pairs)
+        repeated = repeated or len(obj) < len(pairs)
+        return obj
+
     try:
-        return json.loads(text)
+        data = json.loads(text, object_pairs_hook=pairs_to_object)
     except json.JSONDecodeError as exc:
         from ..common.span import Span
 
@@ -56,18 +72,88 @@ def read_order_text(text: str | bytes, source: str = "<order>") -> object:
         raise DiagnosticError([Diagnostic("O001", "the order is nested too deeply to be an order", field="",
                                           help="see docs/orders.md for the shape of an order")]) from None
     except ValueError:  # valid JSON, but a number longer than Python reads (4,300 digits)
-        import re
-
         from ..common.span import Span
 
         m = re.search(r"\d{100,}", text)
         pos = m.start() if m else 0
-        line = text.count("\n", 0, pos) + 1
-        column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        line, column = _line_column(text, pos)
         span = Span(source, line, column, line, column + 1)
         raise DiagnosticError([Diagnostic("O011", "the order has a number with thousands of digits", span=span,
                                           label="this number", help="a count in an order is at most "
                                           f"{MAX_COUNT:,}")], {source: text}) from None
+    if repeated:  # json.loads keeps the last of the values silently; the order is ambiguous
+        raise DiagnosticError(_repeated_keys(text, source), {source: text})
+    return data
+
+
+def _repeated_keys(text: str, source: str) -> list[Diagnostic]:
+    """O012 for each key an object of `text` (valid JSON) gives again, at both places."""
+    from ..common.span import Span
+
+    first: dict[tuple[str, str], int] = {}
+    out = []
+    for obj_path, key, token, pos in _object_keys(text):
+        seen = first.setdefault((obj_path, key), pos)
+        if seen == pos:
+            continue
+        line, column = _line_column(text, pos)
+        first_line, first_column = _line_column(text, seen)
+        where = f"`{obj_path}`" if obj_path else "the order"
+        out.append(Diagnostic(
+            "O012", f"`{key}` is given twice in {where}", span=Span(source, line, column, line, column + len(token)),
+            label="given again here", field=_join(obj_path, key),
+            notes=[f"`{key}` is first given at line {first_line}, column {first_column}"],
+            help="give each field once; JSON readers differ in which of the values they keep"))
+    return out
+
+
+# the tokens of JSON text: a string, a bracket or separator, or a run of anything else (a number,
+# `true`, `false`, `null`); white space between them is skipped
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
+
+
+def _object_keys(text: str):
+    """(path of the object, key, the key as written, offset) for each key of each object in `text`,
+    which json.loads has read already. Paths are written as the decoder writes them
+    (`contracts[0].options.tunnel`)."""
+    stack: list[list] = []  # per open object or list: [its path, True for an object, key or index]
+    expect_key = False
+    for m in _JSON_TOKEN.finditer(text):
+        token = m.group()
+        if token in ("{", "["):
+            stack.append([_child_path(stack), token == "{", None if token == "{" else 0])
+            expect_key = token == "{"
+        elif token in ("}", "]"):
+            if stack:
+                stack.pop()
+            expect_key = False
+        elif token == ",":
+            if stack and stack[-1][1]:
+                expect_key = True
+            elif stack:
+                stack[-1][2] += 1
+        elif token == ":":
+            expect_key = False
+        elif expect_key and stack:
+            key = json.loads(token)
+            stack[-1][2] = key
+            yield stack[-1][0], key, token, m.start()
+
+
+def _child_path(stack: list[list]) -> str:
+    if not stack:
+        return ""
+    path, is_object, at = stack[-1]
+    return _join(path, str(at)) if is_object else f"{path}[{at}]"
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _line_column(text: str, pos: int) -> tuple[int, int]:
+    """1-based, counting lines at `\\n` only, as json.loads does."""
+    return text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
 
 
 def decode_order(data: object, tariff: M.Tariff) -> Order:
@@ -102,6 +188,30 @@ class _Decoder:
 
     def bad(self, code: str, path: str, message: str, help: str | None = None, label: str | None = None):
         self.diags.append(Diagnostic(code, message, field=path, help=help, label=label))
+
+    def once(self, given: dict, thing, key: str, path: str, what: str) -> bool:
+        """Whether `key` is the first key of the object at `path` to name `thing` (a member of the
+        tariff, or (table, member) where ids may repeat across tables). A second key naming it
+        (its id and its official name, two spellings of the name, a former name) is O012 whether
+        or not the two values agree: the order does not say which one it means."""
+        member = thing[-1] if isinstance(thing, tuple) else thing
+        tag = (thing[0], member.id) if isinstance(thing, tuple) else member.id
+        first = given.setdefault(tag, key)
+        if first == key:
+            return True
+
+        def form(k: str) -> str:
+            return "id" if k == member.id else "name" if name_key(k) == name_key(member.label) else "former"
+
+        forms = {form(first), form(key)}
+        if "former" in forms:
+            why = f"`{next(k for k in (first, key) if form(k) == 'former')}` is its former name (附則)"
+        elif forms == {"id", "name"}:
+            why = f"`{member.id}` is its id and `{first if key == member.id else key}` its official name"
+        else:
+            why = "the two differ only in spacing or character width, so they are one name"
+        self.bad("O012", f"{path}.{key}", f"`{first}` and `{key}` both give {what}", help=f"{why}; give it once")
+        return False
 
     # ---- primitives -----------------------------------------------------------------------
     def count(self, value, path: str, what: str) -> int | None:
@@ -147,9 +257,17 @@ class _Decoder:
 
     # ---- the order ------------------------------------------------------------------------
     def order(self, data: object) -> Order:
+        if isinstance(data, str) and _holds_an_object(data):
+            self.bad("O002", "", "the order is a string that holds JSON text, not a JSON object",
+                     help="the order was encoded as JSON twice (its JSON text encoded once more); "
+                          "send the object, or its JSON text once")
+            raise DiagnosticError(self.diags)
         d = self.obj(data, "", "an order")
         if d is None:
             raise DiagnosticError(self.diags)
+        not_json = _not_json(d)
+        if not_json:  # like text that is not JSON: nothing else of the order is read
+            raise DiagnosticError(not_json)
         for key in d:
             if key not in ORDER_KEYS:
                 self.bad("O008", key, f"`{key}` is not a field of an order",
@@ -164,7 +282,7 @@ class _Decoder:
                          help=f"check it with `--tariff {tariff_name}`")
         request = d.get("request", "new")
         if request not in REQUESTS:
-            self.bad("O002", "request", f"`{request}` is not a kind of request",
+            self.bad("O002", "request", f"`{_shown(request)}` is not a kind of request",
                      help="one of `new`, `change`, `cancellation`")
             request = "new"
         dates = {}
@@ -225,6 +343,7 @@ class _Decoder:
                                                           "this tariff refers to no other service"))
                 continue
             held.add(svc.id)
+            given: dict[str, str] = {}
             for key, value in h.items():
                 if key == "service":
                     continue
@@ -234,10 +353,12 @@ class _Decoder:
                     self.bad("O008", f"{path}.{key}", f"service `{svc.label}` has no `{key}`",
                              help=did_you_mean(key, list(svc.dimensions)))
                     continue
+                if not self.once(given, dim, key, path, f"the `{dim.label}` of `{svc.label}`"):
+                    continue
                 v, via = svc.lookup_value(dim, value) if isinstance(value, str) else (None, None)
                 if v is None:
-                    self.bad("O003", f"{path}.{key}", f"`{value}` is not a {dim.label} of `{svc.label}`",
-                             help=did_you_mean(str(value), [x.label for x in dim.values.values()]))
+                    self.bad("O003", f"{path}.{key}", f"`{_shown(value)}` is not a {dim.label} of `{svc.label}`",
+                             help=did_you_mean(_shown(value), [x.label for x in dim.values.values()]))
                     continue
                 if via is not None:
                     self.through_rename(via, v.label, f"{path}.{key}", ("dim", dim.id))
@@ -260,8 +381,8 @@ class _Decoder:
             kind = self.t.contract(kind_name) if isinstance(kind_name, str) else None
             if kind is None:
                 names = list(self.t.contracts) + [c.label for c in self.t.contracts.values()]
-                self.bad("O003", f"{path}.contract", f"`{kind_name}` is not a contract of this tariff",
-                         help=did_you_mean(str(kind_name), names) or "contracts: " + ", ".join(names))
+                self.bad("O003", f"{path}.contract", f"`{_shown(kind_name)}` is not a contract of this tariff",
+                         help=did_you_mean(_shown(kind_name), names) or "contracts: " + ", ".join(names))
                 return None
         parent = d.get("parent")
         if parent is not None and not isinstance(parent, str):
@@ -315,7 +436,7 @@ class _Decoder:
         st = ContractState(dims=dict(base.dims) if base else {}, quantities=dict(base.quantities) if base else {},
                            flags=dict(base.flags) if base else {}, dates=dict(base.dates) if base else {},
                            options={k: _copy_option(v) for k, v in base.options.items()} if base else {})
-        seen_members = set()
+        seen_members: dict[str, str] = {}  # member id -> the key that gave it
         for key, value in d.items():
             if key in reserved:
                 continue
@@ -333,7 +454,8 @@ class _Decoder:
                 self.bad("O003", fpath, f"`{key}` is not a field of `{kind.label}`",
                          help=did_you_mean(key, names) or "fields: " + ", ".join(m.id for m in _members(kind)))
                 continue
-            seen_members.add(member.id)
+            if not self.once(seen_members, member, key, path, f"`{member.label}` ({member.id})"):
+                continue
             if isinstance(member, M.Dimension):
                 if value is None and member.optional:
                     st.dims[member.id] = None
@@ -428,6 +550,7 @@ class _Decoder:
         d = self.obj(raw, path, "`options`")
         if d is None:
             return
+        given: dict[str, str] = {}
         for name, value in d.items():
             opath = f"{path}.{name}"
             o = kind.option(name)
@@ -440,6 +563,8 @@ class _Decoder:
                 names = [x.label for x in kind.options.values()] + list(kind.options)
                 self.bad("O003", opath, f"`{name}` is not an option of `{kind.label}`",
                          help=did_you_mean(name, names) or "see `tariff schema` for the options")
+                continue
+            if not self.once(given, o, name, path, f"the option `{o.label}` ({o.id})"):
                 continue
             if value is False or value is None or value == 0 and not isinstance(value, bool):
                 st.options.pop(o.id, None)
@@ -480,6 +605,7 @@ class _Decoder:
 
     def option_fields(self, d: dict, path: str, o: M.Option, opt: OptionState) -> bool:
         before = len(self.diags)
+        given: dict[tuple[str, str], str] = {}
         for key, value in d.items():
             fpath = f"{path}.{key}"
             if key == "count":
@@ -492,24 +618,30 @@ class _Decoder:
                 continue
             q = M.lookup(o.quantities, key)
             if q is not None:
+                if not self.once(given, ("quantity", q), key, path, f"`{q.label}` ({q.id}) of `{o.label}`"):
+                    continue
                 n = self.count(value, fpath, f"`{q.label}`")
                 if n is not None:
                     opt.quantities[q.id] = n
                 continue
             a = M.lookup(o.attributes, key)
             if a is not None:
+                if not self.once(given, ("attribute", a), key, path, f"`{a.label}` ({a.id}) of `{o.label}`"):
+                    continue
                 chosen = value if isinstance(value, list) else [value]
                 opt.designations = {x for x in opt.designations if x[0] != a.id}
                 for v in chosen:
                     val = a.lookup(v) if isinstance(v, str) else None
                     if val is None:
-                        self.bad("O003", fpath, f"`{v}` is not a {a.label} of `{o.label}`",
+                        self.bad("O003", fpath, f"`{_shown(v)}` is not a {a.label} of `{o.label}`",
                                  help="one of: " + ", ".join(x.label for x in a.values.values()))
                     else:
                         opt.designations.add((a.id, val.id))
                 continue
             df = M.lookup(o.dates, key)
             if df is not None:
+                if not self.once(given, ("date", df), key, path, f"`{df.label}` ({df.id}) of `{o.label}`"):
+                    continue
                 n = self.day(value, fpath)
                 if n is not None:
                     opt.dates[df.id] = n
@@ -532,9 +664,10 @@ class _Decoder:
                 self.bad("O010", f"contracts[{c.index}].id", f"two contracts have the id `{c.id}`",
                          help="give each contract in the order its own id")
             ids[c.id] = c
+        in_cycle = self.parent_cycles(contracts, ids)
         for c in contracts:
             kind = self.t.contracts[c.kind]
-            if c.parent is None:
+            if c.parent is None or c.id in in_cycle:
                 continue
             p = ids.get(c.parent)
             if kind.parent is None:
@@ -547,6 +680,37 @@ class _Decoder:
                 self.bad("O010", f"contracts[{c.index}].parent",
                          f"`{c.parent}` is a `{self.t.contracts[p.kind].label}`, not a `{want}`")
 
+    def parent_cycles(self, contracts: list[ContractEntry], ids: dict[str, ContractEntry]) -> set[str]:
+        """One O010 for each cycle of `parent` links (`a` names `a`, or `a` names `b` and `b`
+        names `a`), at the first of its contracts in the order; returns the ids in cycles, whose
+        links are not judged otherwise. The kinds' parents do not rule cycles out: a spec may
+        make a kind of contract its own kind's parent."""
+        done: set[str] = set()
+        in_cycle: set[str] = set()
+        for c in contracts:
+            chain: list[str] = []  # the ids followed from c, in order
+            cid: str | None = c.id
+            while cid is not None and cid not in done and cid not in chain:
+                chain.append(cid)
+                parent = ids[cid].parent
+                cid = parent if parent in ids else None
+            if cid is not None and cid in chain:
+                ring = chain[chain.index(cid):]  # the cycle, from where the chain entered it
+                first = min((ids[x] for x in ring), key=lambda e: e.index)
+                start = ring.index(first.id)
+                ring = ring[start:] + ring[:start]
+                if len(ring) == 1:
+                    message = f"contract `{first.id}` is its own parent"
+                    help = "`parent` is the id of another contract in the order, or is left out"
+                else:
+                    names = ", ".join(f"`{x}`" for x in ring[:-1]) + f" and `{ring[-1]}`"
+                    message = f"the parents of {names} form a cycle: " + " → ".join(f"`{x}`" for x in ring + ring[:1])
+                    help = "a chain of parents ends at a contract with none; one of these names a contract below it"
+                self.bad("O010", f"contracts[{first.index}].parent", message, help=help)
+                in_cycle.update(ring)
+            done.update(chain)
+        return in_cycle
+
 
 def _copy_option(o: OptionState) -> OptionState:
     return OptionState(o.count, dict(o.quantities), set(o.designations), dict(o.dates))
@@ -557,16 +721,138 @@ def _members(kind: M.ContractKind):
             + list(kind.dates.values()))
 
 
+def _shown(value) -> str:
+    """A value of the order as its JSON text shows it (a string as it is), for a message."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _holds_an_object(text: str) -> bool:
+    """Whether `text` is the JSON text of an object: an order encoded twice."""
+    text = text.strip().removeprefix("\ufeff")
+    if not text.startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(text), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+def _not_json(order: dict) -> list[Diagnostic]:
+    """An O002 for each value in `order` that no JSON text could hold, at its path: a set, a
+    tuple, bytes, a date, a Decimal, NaN or an infinity, any other object, a key that is not a
+    string, an object that contains itself; O011 for an integer too long to write (as for text),
+    O001 for nesting deeper than MAX_DEPTH. A caller with a dict meets the same rules as one
+    with text, and the decoder below meets only JSON values."""
+    out: list[Diagnostic] = []
+    stack: list = [(order, "", 0)]
+    inside: set[int] = set()  # the objects and lists that contain the value being looked at
+    while stack:
+        item = stack.pop()
+        if isinstance(item, int):  # leaving the object or list with this id
+            inside.discard(item)
+            continue
+        value, path, depth = item
+        if isinstance(value, (dict, list)):
+            if id(value) in inside:
+                what = "an object" if isinstance(value, dict) else "a list"
+                out.append(Diagnostic("O002", f"`{path}` must hold a JSON value, found {what} that contains itself",
+                                      field=path, help="JSON text cannot write a value inside itself"))
+                continue
+            if depth > MAX_DEPTH:
+                out.append(Diagnostic("O001", "the order is nested too deeply to be an order", field=path,
+                                      help="see docs/orders.md for the shape of an order"))
+                continue
+            inside.add(id(value))
+            stack.append(id(value))
+            if isinstance(value, list):
+                stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in reversed(list(enumerate(value))))
+                continue
+            children = []
+            for key, v in value.items():
+                if isinstance(key, str):
+                    children.append((v, _join(path, key), depth + 1))
+                else:
+                    out.append(Diagnostic(
+                        "O002", f"the names of the fields of {f'`{path}`' if path else 'an order'} are text, "
+                                f"found {_kind(key)}", field=path,
+                        help=f'write it as text: `"{key}"`' if type(key) is int and _writable(key)
+                        else "name each field with text"))
+            stack.extend(reversed(children))
+        elif isinstance(value, int) and not isinstance(value, bool) and not _writable(value):
+            out.append(Diagnostic("O011", "the order has a number with thousands of digits", field=path,
+                                  help=f"a count in an order is at most {MAX_COUNT:,}"))
+        elif value is not None and not isinstance(value, (str, bool, int)) and not (
+                isinstance(value, float) and math.isfinite(value)):
+            out.append(Diagnostic("O002", f"`{path}` must hold a JSON value, found {_kind(value)}", field=path,
+                                  help=_as_json_help(value)))
+    return out
+
+
+def _writable(n: int | float) -> bool:
+    """Whether Python can write the number as text (it refuses integers of more than 4,300 digits)."""
+    limit = sys.get_int_max_str_digits()
+    if not isinstance(n, int) or not limit or n.bit_length() < 3 * limit:  # 3 bits make less than a digit
+        return True
+    try:
+        str(n)
+    except ValueError:
+        return False
+    return True
+
+
+def _as_json_help(value) -> str:
+    if isinstance(value, (set, frozenset, tuple)):
+        return "JSON has lists, not sets or tuples: write a list `[...]`"
+    if isinstance(value, (bytes, bytearray)):
+        return "decode the bytes to text"
+    if isinstance(value, datetime):
+        return f'write the day as text: `"{value.date().isoformat()}"`'
+    if isinstance(value, date):
+        return f'write the day as text: `"{value.isoformat()}"`'
+    if isinstance(value, float):
+        return "a JSON number is finite: leave the field out, or give a number"
+    if isinstance(value, Decimal) and value.is_finite():
+        return f"write it as a plain number: `{value}`"
+    return "an order holds objects, lists, text, numbers, `true`, `false` and `null`"
+
+
 def _kind(value) -> str:
     if isinstance(value, bool):
         return "`true`/`false`"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "`NaN`" if math.isnan(value) else "`Infinity`" if value > 0 else "`-Infinity`"
     if isinstance(value, (int, float)):
+        if not _writable(value):
+            return "a number with thousands of digits"
         return f"the number `{value}`"
     if isinstance(value, str):
+        if len(value) > 80:  # a whole order sent as a string would fill the terminal
+            return f"the text `{value[:60]}…` ({len(value):,} characters)"
         return f"the text `{value}`"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
         return "an object"
-    return "`null`"
+    if value is None:
+        return "`null`"
+    # what JSON cannot hold, said in plain words (a caller passed Python values)
+    if isinstance(value, (set, frozenset)):
+        return "a set"
+    if isinstance(value, tuple):
+        return "a tuple"
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "bytes"
+    if isinstance(value, datetime):
+        return f"a date and time (`{value.isoformat()}`), not text"
+    if isinstance(value, date):
+        return f"a date (`{value.isoformat()}`), not text"
+    if isinstance(value, time):
+        return "a time of day"
+    if isinstance(value, Decimal):
+        return f"a decimal number (`{value}`)" if value.is_finite() else f"the decimal `{value}`"
+    if isinstance(value, complex):
+        return "a complex number"
+    if type(value).__module__ == "builtins":
+        return "a value that is not JSON"
+    return f"a `{type(value).__name__}` object"  # the caller's own class: its name is theirs
 

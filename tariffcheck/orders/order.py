@@ -40,7 +40,7 @@ EMPTY = ContractState()
 class ContractEntry:
     id: str
     kind: str  # contract kind id
-    parent: str | None
+    parent: str | None  # the id of another contract of the order; parent links never form a cycle
     new: ContractState  # the state the request leaves (for a cancellation: as it was)
     old: ContractState  # the state before (EMPTY for a new order)
     cancelled: bool
