@@ -21,6 +21,7 @@ from ..model import tariff as M
 from ..model.limits import MAX_CONTRACTS, MAX_COUNT, MAX_DAY, MIN_DAY, REQUESTS
 from ..orders.order import ContractEntry, Order
 from . import calendar_terms
+from .context import new_context
 
 @dataclass(frozen=True)
 class Instance:
@@ -155,7 +156,7 @@ class Encoder:
 
     def __init__(self, tariff: M.Tariff, ctx: z3.Context | None = None):
         self.tariff = tariff
-        self.ctx = ctx or z3.Context()
+        self.ctx = ctx or new_context()
         self.order_vars = OrderVars(tariff, self.ctx)
         self._slots: dict[tuple[str, int], Slot] = {}
         self._instances: dict[tuple[str, int], list[Instance]] = {}
