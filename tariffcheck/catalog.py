@@ -9,6 +9,7 @@ its file stem with `-` or `_` (`secure-endpoint`, `secure_endpoint`) or by a pat
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,19 +59,28 @@ def load(name_or_path: str) -> Tariff:
     return _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
 
 
-_linking: list[str] = []  # the tariffs being linked right now, to stop a cycle of links
+class _Linking(threading.local):
+    """The tariffs this thread is linking right now, to stop a cycle of links. Per thread:
+    another thread loading the same tariff at the same time is no cycle."""
+
+    def __init__(self):
+        self.ids: list[str] = []
+
+
+_linking = _Linking()
 
 
 def link_bundled(tariff_id: str) -> Tariff | None:
     """The bundled tariff a `service ... tariff ID` names, or None when none is bundled."""
     path = bundled_dir() / f"{tariff_id.replace('-', '_')}.tariff"
-    if not path.is_file() or tariff_id in _linking:
+    linking = _linking.ids
+    if not path.is_file() or tariff_id in linking:
         return None
-    _linking.append(tariff_id)
+    linking.append(tariff_id)
     try:
         return load(str(path))
     finally:
-        _linking.pop()
+        linking.pop()
 
 
 @lru_cache(maxsize=32)

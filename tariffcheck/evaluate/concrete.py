@@ -196,6 +196,8 @@ def compile_value(node: ir.Node, label: str = "value") -> tuple[str, ValueFn]:
     return src, namespace["value"]
 
 
+# shared by every thread, without a lock: two threads may compile the same node at once, and
+# then either's function (they are equal) is kept
 _value_fns: dict[ir.Node, ValueFn] = {}
 
 

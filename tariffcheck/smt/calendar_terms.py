@@ -63,7 +63,7 @@ def civil_from_days(n) -> tuple[z3.ArithRef, z3.ArithRef, z3.ArithRef]:
 
 def days_from_civil(year, month, day) -> z3.ArithRef:
     """The day number of (year, month, day); the date is taken as valid."""
-    ctx = next((x.ctx for x in (year, month, day) if isinstance(x, z3.ExprRef)), None)
+    ctx = _context(year, month, day)
     year, month, day = _term(year, ctx), _term(month, ctx), _term(day, ctx)
     y = year - z3.If(month <= 2, 1, 0) - _CYCLE_BASE_YEAR  # March-based years since the base
     cycle = y / 4
@@ -84,7 +84,8 @@ def is_leap_year(year) -> z3.BoolRef:
 
 def days_in_month(year, month) -> z3.ArithRef:
     """The number of days of the month (in the window)."""
-    year, month = _term(year), _term(month)
+    ctx = _context(year, month)  # data_erasure_day gives the month as an int
+    year, month = _term(year, ctx), _term(month, ctx)
     return z3.If(month == 2, z3.If(is_leap_year(year), 29, 28),
                  z3.If(z3.Or(month == 4, month == 6, month == 9, month == 11), 30, 31))
 
@@ -152,6 +153,11 @@ def _month_k_later(year, month, k: int) -> tuple[z3.ArithRef, z3.ArithRef]:
     y = months / 12
     m = months - 12 * y + 1
     return days_from_civil(y, m, 1), days_in_month(y, m)
+
+
+def _context(*xs) -> z3.Context | None:
+    """The context of the first Z3 term among xs, for the ints beside it."""
+    return next((x.ctx for x in xs if isinstance(x, z3.ExprRef)), None)
 
 
 def _term(x, ctx: z3.Context | None = None) -> z3.ArithRef:

@@ -20,6 +20,7 @@ import z3
 from ..model import ir
 from ..model import tariff as M
 from ..orders.order import ContractEntry, Order
+from .context import new_context
 from .facts import Fact, entry_facts, order_facts
 from .slots import OrderVars, Slot
 from .terms import compile_term, field_term, known_term
@@ -41,7 +42,7 @@ class Encoder:
 
     def __init__(self, tariff: M.Tariff, ctx: z3.Context | None = None):
         self.tariff = tariff
-        self.ctx = ctx or z3.Context()
+        self.ctx = ctx or new_context()
         self.order_vars = OrderVars(tariff, self.ctx)
         self._slots: dict[tuple[str, int], Slot] = {}
         self._instances: dict[tuple[str, int], list[Instance]] = {}
