@@ -1,31 +1,38 @@
 """`tariff diff OLD NEW`: what changed between two versions of a tariff, in names and in meaning.
 
-**Names.** Contracts, dimensions and their values, quantities, flags, dates, options and
-services added or removed; a name whose official wording changed (same id) or that a 附則 of
-the new version renames; rules added, removed or reworded.
+**Names** (diff_names.py). Contracts, dimensions and their values, quantities, flags, dates,
+options and services added or removed; a name whose official wording changed, or whose id a 附則
+of the new version renames; rules added, removed or reworded.
 
-**Meaning.** For each shape of order (space.py) both versions are encoded over one set of
-variables: fields with the same id are the same variable, and a dimension's value is mapped
-by its id (the two versions may list values in another order). Only orders that both versions
-can state are compared: an option, value or attribute value that one version lacks is kept out
-(it shows up under names instead). Then
+**Meaning.** Two versions of one tariff (the same tariff id; two different tariffs are said to
+be so and not compared). The shapes of order (space.py) of the two versions are paired through
+their contract kinds (same id, or a 附則 `rename`). For each pair both versions are encoded over
+one set of variables: fields with the same id are the same variable, an option a 附則 renamed is
+its new id's variable, and a dimension's value is mapped by its id or rename (the two versions
+may list values in another order). Only orders that both versions can state are compared: an
+option, value or attribute value that one version lacks is kept out (it shows up under names
+instead). Then
 
 - **newly rejected**: the old version accepts, the new one rejects: one question per rule
   instance of the new version ("old valid, this instance broken"), so each group names the rule
   responsible, with a witness order that breaks as few other rules and has as few options as the
   optimiser finds;
 - **newly accepted**: the reverse, grouped by the old version's rules;
-- **no semantic change** is proven when neither question has an answer in any shape.
+- **no semantic change** is proven when neither question has an answer in any shape, and every
+  shape of either version was compared. A shape without a partner (a contract kind only one
+  version has, or a child of another parent) is listed with the reason, and sameness is then
+  **not proven** (`same_meaning` None), never claimed.
 
-Every witness is decoded and validated by both versions' concrete validators before it is
-shown (`confirmed`). Where the responsible rule reads a number or a day, the witness is
-walked one step at a time along it, the other fields fixed, to the nearest value on which the
-versions agree: a **boundary** pair such as 4 vs 5 tunnels or 49 vs 50 accounts.
+Every witness is decoded and validated by both versions' concrete validators (each in its own
+names) before it is shown (`confirmed`). Where the responsible rule reads a number or a day, the
+witness is walked one step at a time along it, the other fields fixed, to the nearest value on
+which the versions agree: a **boundary** pair such as 4 vs 5 tunnels or 49 vs 50 accounts.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -42,72 +49,16 @@ from ..smt.encode import Encoder, Instance
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from ..smt.problem import Incomplete
 from ..smt.readback import order_from_model
+from ..model import fields as F
+from ..common.names import name_key
+from .diff_names import Matching, NameChange, match_names, name_changes
 from .space import REQUESTS, Shape, shapes_of, template
+
+__all__ = ["Boundary", "DiffGroup", "DiffResult", "Differ", "NameChange", "Uncompared", "diff", "name_changes"]
 
 SMALL = 100  # witnesses prefer counts and quantities up to this
 BOUNDARY_STEPS = 400  # how far a boundary walk goes from the witness, in units or days
 FIXED_KINDS = ("request", "cancelled", "parent", "children", "former")
-
-
-# ---- names ----------------------------------------------------------------------------------------
-@dataclass
-class NameChange:
-    what: str  # contract, dimension, value, quantity, flag, date, option, service, rule
-    change: str  # added | removed | renamed | reworded
-    path: str  # e.g. service.options.tunnel, service.item.itam_l
-    old: str | None = None  # official name (or rule text) before
-    new: str | None = None
-    note: str | None = None
-
-
-def name_changes(old: M.Tariff, new: M.Tariff) -> list[NameChange]:
-    out: list[NameChange] = []
-
-    def table(what: str, prefix: str, a: dict, b: dict, label=lambda x: x.label) -> None:
-        for k in a:
-            if k not in b:
-                out.append(NameChange(what, "removed", prefix + k, old=label(a[k])))
-        for k in b:
-            if k not in a:
-                out.append(NameChange(what, "added", prefix + k, new=label(b[k])))
-            elif label(a[k]) != label(b[k]):
-                out.append(NameChange(what, "renamed", prefix + k, old=label(a[k]), new=label(b[k])))
-
-    table("contract", "", old.contracts, new.contracts)
-    for kid in old.contracts.keys() & new.contracts.keys():
-        ka, kb = old.contracts[kid], new.contracts[kid]
-        table("dimension", f"{kid}.", ka.dimensions, kb.dimensions)
-        for d in ka.dimensions.keys() & kb.dimensions.keys():
-            table("value", f"{kid}.{d}.", ka.dimensions[d].values, kb.dimensions[d].values)
-        table("quantity", f"{kid}.", ka.quantities, kb.quantities)
-        table("flag", f"{kid}.", ka.flags, kb.flags)
-        table("date", f"{kid}.", ka.dates, kb.dates)
-        table("option", f"{kid}.options.", ka.options, kb.options)
-        for o in ka.options.keys() & kb.options.keys():
-            oa, ob = ka.options[o], kb.options[o]
-            table("quantity", f"{kid}.options.{o}.", oa.quantities, ob.quantities)
-            table("attribute", f"{kid}.options.{o}.", oa.attributes, ob.attributes)
-            for a in oa.attributes.keys() & ob.attributes.keys():
-                table("value", f"{kid}.options.{o}.{a}.", oa.attributes[a].values, ob.attributes[a].values)
-            if oa.counted != ob.counted:
-                out.append(NameChange("option", "reworded", f"{kid}.options.{o}",
-                                      note="counted" if ob.counted else "no longer counted"))
-    table("service", "", old.services, new.services)
-    olds = {(r.kind, r.old, r.target) for r in old.renames}
-    for r in new.renames:
-        if (r.kind, r.old, r.target) not in olds:
-            out.append(NameChange("value" if r.kind == "value" else "option", "renamed", ".".join(r.target),
-                                  old=r.old, note=f"by a supplementary provision (附則) of {r.day.isoformat()}"))
-    ra, rb = {r.id: r for r in old.rules}, {r.id: r for r in new.rules}
-    table("rule", "", ra, rb, label=lambda r: str(r.citation))
-    for k in ra.keys() & rb.keys():
-        if _rule_text(ra[k]) != _rule_text(rb[k]) and str(ra[k].citation) == str(rb[k].citation):
-            out.append(NameChange("rule", "reworded", k, old=_rule_text(ra[k]), new=_rule_text(rb[k])))
-    return out
-
-
-def _rule_text(r: M.Rule) -> str:
-    return " ".join(r.source_text.split())
 
 
 # ---- meaning ---------------------------------------------------------------------------------------
@@ -132,20 +83,55 @@ class DiffGroup:
 
 
 @dataclass
+class Uncompared:
+    """A shape of order of one version that has no partner in the other, so it was not compared."""
+
+    shape: str  # its label, in the names of the version that has it
+    version: str  # "old" | "new": that version
+    reason: str
+    help: str | None = None
+
+
+@dataclass
 class DiffResult:
     old: M.Tariff
     new: M.Tariff
     names: list[NameChange] = field(default_factory=list)
     groups: list[DiffGroup] = field(default_factory=list)
-    shapes: list[str] = field(default_factory=list)  # the shapes compared
-    skipped: list[str] = field(default_factory=list)  # shapes one version lacks
+    shapes: list[str] = field(default_factory=list)  # the shapes compared (the new version's labels)
+    uncompared: list[Uncompared] = field(default_factory=list)  # the shapes that could not be
+    related: bool = True  # False: two different tariffs, nothing compared
     complete: bool = True
     reason: str | None = None
 
     @property
-    def same_meaning(self) -> bool:
-        """Proven: no order both versions can state is judged differently (in the shapes compared)."""
-        return self.complete and not self.groups
+    def skipped(self) -> list[str]:
+        """The labels of the shapes not compared."""
+        return [u.shape for u in self.uncompared]
+
+    @property
+    def status(self) -> str:
+        """`same`: proven, over every shape of both versions; `different`: some order is judged
+        differently; `not_comparable`: none found, but some shape could not be compared (or none
+        was), so nothing is proven; `unrelated`: two different tariffs; `unknown`: cut short."""
+        if not self.related:
+            return "unrelated"
+        if not self.complete:
+            return "unknown"
+        if self.groups:
+            return "different"
+        if self.uncompared or not self.shapes:
+            return "not_comparable"
+        return "same"
+
+    @property
+    def same_meaning(self) -> bool | None:
+        """True only when proven: every shape of order of either version compared, and no order
+        both versions can state judged differently. False when some order is; None when not
+        proven either way."""
+        if self.groups:
+            return False
+        return True if self.status == "same" else None
 
 
 class _Side:
@@ -163,6 +149,8 @@ class Differ:
     def __init__(self, old: M.Tariff, new: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS):
         self.old, self.new = old, new
         self.timeout_ms = timeout_ms
+        self.match: Matching = match_names(old, new)
+        self._same_ids = not self.match.via and all(k == v for k, v in self.match.kinds.items())
         self.ctx = z3.Context()
         self.enc_old = Encoder(old, self.ctx)
         self.enc_new = Encoder(new, self.ctx)
@@ -170,30 +158,81 @@ class Differ:
         self.cv_new = ConcreteValidator(new)
 
     def diff(self, requests: tuple[str, ...] = REQUESTS) -> DiffResult:
-        out = DiffResult(self.old, self.new, name_changes(self.old, self.new))
-        for shape in shapes_of(self.new, requests):
-            if not all(k in self.old.contracts and self.old.contracts[k].parent == self.new.contracts[k].parent
-                       for k in shape.kinds):
-                out.skipped.append(shape.label)
-                continue
-            out.shapes.append(shape.label)
+        out = DiffResult(self.old, self.new)
+        if self.old.id != self.new.id:
+            out.related = False  # two tariffs, not two versions of one: nothing to pair
+            return out
+        out.names = name_changes(self.old, self.new, self.match)
+        pairs = self.pair_shapes(requests, out)
+        for old_shape, new_shape in pairs:
+            out.shapes.append(new_shape.label)
             try:
-                self._shape(shape, out)
+                self._shape(old_shape, new_shape, out)
             except Incomplete as e:
-                out.complete, out.reason = False, f"{shape.label}: {e}"
+                out.complete, out.reason = False, f"{new_shape.label}: {e}"
                 break
         return out
 
+    # ---- which shapes are compared ------------------------------------------------------------------
+    def pair_shapes(self, requests: tuple[str, ...], out: DiffResult) -> list[tuple[Shape, Shape]]:
+        """Each shape of the new version with the old version's shape of the paired contract kinds;
+        every shape of either version without a partner goes to `out.uncompared`, with why."""
+        pairs, paired_old = [], set()
+        for shape in shapes_of(self.new, requests):
+            why = self._unpaired(shape, "new")
+            if why is not None:
+                out.uncompared.append(Uncompared(shape.label, "new", *why))
+                continue
+            old_shape = Shape(shape.request, tuple(self.match.kinds[k] for k in shape.kinds))
+            paired_old.add(old_shape)
+            pairs.append((old_shape, shape))
+        for shape in shapes_of(self.old, requests):
+            if shape not in paired_old:
+                why = self._unpaired(shape, "old") or ("no shape of the new version pairs with it", None)
+                out.uncompared.append(Uncompared(shape.label, "old", *why))
+        return pairs
+
+    def _unpaired(self, shape: Shape, side: str) -> tuple[str, str | None] | None:
+        """Why a shape of one version (`side`) has no partner in the other, or None if it has."""
+        other_side = "old" if side == "new" else "new"
+        this, other = (self.new, self.old) if side == "new" else (self.old, self.new)
+        there = self.match.kinds if side == "new" else {o: n for n, o in self.match.kinds.items()}
+        for k in shape.kinds:
+            if k in there:
+                continue
+            twin = next((x for x, kind in other.contracts.items() if x not in there.values()
+                         and name_key(kind.label) == name_key(this.contracts[k].label)), None)
+            help = None
+            if twin is not None:  # said the same way from either side, so that the report gives it once
+                old_id, new_id = (twin, k) if side == "new" else (k, twin)
+                help = (f"`{old_id}` (old version) and `{new_id}` (new version) have the same official name; "
+                        f"if they are one contract kind, keep the id `{old_id}`, or pair them in the new "
+                        f"version's history: `rename \"{self.old.contracts[old_id].label}\" -> {new_id} "
+                        "from YYYY-MM-DD`")
+            return f"contract kind `{k}` is only in the {side} version", help
+        for k in shape.kinds:
+            mine, theirs = this.contracts[k].parent, other.contracts[there[k]].parent
+            if (there.get(mine, "") if mine else None) != theirs:  # "": a parent kind without a partner
+                # said the same way from either side, so that the report gives it once
+                kn, pn, po = (k, mine, theirs) if side == "new" else (there[k], theirs, mine)
+                return f"contract kind `{kn}` has {_parent(pn)} in the new version and {_parent(po)} in the old", None
+        return None
+
     # ---- one shape ----------------------------------------------------------------------------------
-    def _shape(self, shape: Shape, out: DiffResult) -> None:
+    def _shape(self, old_shape: Shape, shape: Shape, out: DiffResult) -> None:
+        """Compare one pair of shapes (`shape` is the new version's)."""
         order_new = template(self.new, shape)
-        order_old = template(self.old, shape)
+        order_old = template(self.old, old_shape)
         new = _Side(self.new, self.enc_new, order_new)
         old = _Side(self.old, self.enc_old, order_old)
         sub = self._old_to_new(old, new)
-        base = self._base(new, shape) + [z3.substitute(t, *sub) if sub else t for t in self._base(old, shape)]
-        base += self._common_vocabulary(old, new)
-        old_terms = [(i, z3.substitute(i.term, *sub) if sub else i.term) for i in old.instances]
+
+        def in_new(t: z3.BoolRef) -> z3.BoolRef:
+            return z3.substitute(t, *sub) if sub else t
+
+        base = self._base(new, shape) + [in_new(t) for t in self._base(old, old_shape)]
+        base += [in_new(t) for t in self._common_vocabulary(old, new)]
+        old_terms = [(i, in_new(i.term)) for i in old.instances]
         new_terms = [(i, i.term) for i in new.instances]
         valid_old = z3.And([t for _, t in old_terms] + [z3.BoolVal(True, self.ctx)])
         valid_new = z3.And([t for _, t in new_terms] + [z3.BoolVal(True, self.ctx)])
@@ -233,27 +272,44 @@ class Differ:
             s.pop()
 
     def _old_to_new(self, old: _Side, new: _Side) -> list:
-        """The old version's dimension variables, as functions of the new version's: the two may
-        number a dimension's values differently. (Same-named variables are the same otherwise.)"""
+        """The old version's variables that differ from the new version's, each as a term over the
+        new version's: a dimension whose values the two number differently (or pair through a
+        rename), and the fields of an option a 附則 renamed. (Same-named variables are the same.)"""
         pairs = []
+        option_fields = {fk.id for fk in F.OPTION_KINDS}
         for so, sn in zip(old.slots, new.slots):
+            kn = sn.kind.id
             for d, dim_o in so.kind.dimensions.items():
                 dim_n = sn.kind.dimensions.get(d)
+                if dim_n is None:
+                    continue  # a dimension only the old version has: its variable stays its own
+                ids_o, ids_n = list(dim_o.values), list(dim_n.values)
+                as_old = [self.match.old_value(kn, d, v) for v in ids_n]
+                if as_old == ids_o:
+                    continue
                 for state in ("new", "old"):
-                    x = so.dimension(d, state)
-                    if dim_n is None:
-                        continue  # a dimension only the old version has: its variable stays its own
-                    ids_o, ids_n = list(dim_o.values), list(dim_n.values)
-                    if ids_o == ids_n:
-                        continue
                     xn = sn.dimension(d, state)
                     expr = z3.IntVal(-2, self.ctx)  # a value the old version lacks: kept out below
-                    for j, v in enumerate(ids_n):
-                        if v in ids_o:
+                    for j, v in enumerate(as_old):
+                        if v is not None:
                             expr = z3.If(xn == j, z3.IntVal(ids_o.index(v), self.ctx), expr)
                     expr = z3.If(xn == -1, z3.IntVal(-1, self.ctx), expr)
-                    # the old variable has the same name as the new one: substitute a fresh copy
-                    pairs.append((x, expr))
+                    # the old variable has the same name as the new one; substitution is simultaneous
+                    pairs.append((so.dimension(d, state), expr))
+            renamed = {}
+            for on in sn.kind.options:
+                oo = self.match.old_option(kn, on)
+                if oo is not None and oo != on:
+                    renamed[oo] = on
+            for key, x in so.vars.items():
+                fid, path, state = key
+                if fid not in option_fields or not path or path[0] not in renamed:
+                    continue
+                twin = (fid, (renamed[path[0]], *path[1:]), state)
+                if twin in sn.vars:
+                    pairs.append((x, sn.vars[twin]))
+                    if key in so.known and twin in sn.known:
+                        pairs.append((so.known[key], sn.known[twin]))
         return pairs
 
     def _base(self, side: _Side, shape: Shape) -> list[z3.BoolRef]:
@@ -273,22 +329,25 @@ class Differ:
 
     def _common_vocabulary(self, old: _Side, new: _Side) -> list[z3.BoolRef]:
         """Orders both versions can state: what only one has is absent."""
+        m = self.match
         out = []
         for so, sn in zip(old.slots, new.slots):
-            for a, b in ((so, sn), (sn, so)):
-                for o in a.kind.options:
-                    if o not in b.kind.options:
-                        for state in ("new", "old"):
-                            out.append(z3.Not(a.option(o, state)))
-                for o, opt in a.kind.options.items():
-                    other = b.kind.options.get(o)
-                    if other is None:
-                        continue
-                    for at in opt.attributes.values():
+            kn = sn.kind.id
+            alone = [(so, o) for o in so.kind.options if m.new_option(kn, o) is None]
+            alone += [(sn, o) for o in sn.kind.options if m.old_option(kn, o) is None]
+            for slot, o in alone:
+                out += [z3.Not(slot.option(o, state)) for state in ("new", "old")]
+            for on, opt_n in sn.kind.options.items():
+                oo = m.old_option(kn, on)
+                if oo is None:
+                    continue
+                opt_o = so.kind.options[oo]
+                for slot, this, that in ((sn, opt_n, opt_o), (so, opt_o, opt_n)):
+                    for at in this.attributes.values():
                         for v in at.values:
-                            if at.id not in other.attributes or v not in other.attributes[at.id].values:
+                            if at.id not in that.attributes or v not in that.attributes[at.id].values:
                                 for state in ("new", "old"):
-                                    out.append(z3.Not(a.term(ir.Field("optattr", (o, at.id, v), state))))
+                                    out.append(z3.Not(slot.term(ir.Field("optattr", (this.id, at.id, v), state))))
             for d, dim_n in sn.kind.dimensions.items():
                 dim_o = so.kind.dimensions.get(d)
                 if dim_o is None:
@@ -296,7 +355,7 @@ class Differ:
                 for state in ("new", "old"):
                     xn = sn.dimension(d, state)
                     for j, v in enumerate(dim_n.values):
-                        if v not in dim_o.values:
+                        if m.old_value(kn, d, v) is None:
                             out.append(xn != j)
                     if dim_n.optional != dim_o.optional:
                         out.append(xn != -1)
@@ -342,30 +401,51 @@ class Differ:
             witness = order_to_json(order, self.new)
         except ValueError as e:
             return DiffGroup(direction, rule, shape.label, None, False, note=f"the witness cannot be written: {e}")
-        verdict = self._judge(witness)
+        verdict = self._judge(order)
         expected = (True, False) if direction == "rejected" else (False, True)
         confirmed = verdict is not None and verdict[:2] == expected and rule.id in verdict[2]
         g = DiffGroup(direction, rule, shape.label, witness, confirmed)
         if confirmed:
-            g.boundaries = self._boundaries(rule, order, verdict[:2])
+            g.boundaries = self._boundaries(rule, order, verdict[:2], old_rule=direction == "accepted")
         else:
             g.note = "the concrete validators do not confirm this witness" if verdict else \
                 "the witness does not decode in both versions"
         return g
 
-    def _judge(self, witness: dict) -> tuple[bool, bool, set[str]] | None:
-        """(old accepts, new accepts, rules broken by the rejecting side) by the concrete validators."""
+    def _judge(self, order: Order) -> tuple[bool, bool, set[str]] | None:
+        """(old accepts, new accepts, rules broken by the rejecting side) by the concrete validators,
+        each reading the order in its own version's names."""
         try:
-            vo = self.cv_old.validate(decode_order(witness, self.old))
-            vn = self.cv_new.validate(decode_order(witness, self.new))
+            vo = self.cv_old.validate(decode_order(order_to_json(self._in_old_names(order), self.old), self.old))
+            vn = self.cv_new.validate(decode_order(order_to_json(order, self.new), self.new))
         except Exception:  # noqa: BLE001 - a witness one version cannot read is reported, not raised
             return None
         broken = {v.rule.id for v in (vn.violations if vo.status == "valid" else vo.violations)}
         return vo.status == "valid", vn.status == "valid", broken
 
-    def _boundaries(self, rule: M.Rule, order: Order, differ: tuple[bool, bool]) -> list[Boundary]:
+    def _in_old_names(self, order: Order) -> Order:
+        """An order of the new version, in the old version's names (kinds, options and values a
+        rename paired)."""
+        m = self.match
+        if self._same_ids:
+            return order
+        out = copy.deepcopy(order)
+        for e in out.contracts:
+            kn = e.kind
+            e.kind = m.kinds.get(kn, kn)
+            e.children = {m.kinds.get(k, k): n for k, n in e.children.items()}
+            for st in (e.new, e.old):
+                st.dims = {d: v if v is None else (m.old_value(kn, d, v) or v) for d, v in st.dims.items()}
+                st.options = {(m.old_option(kn, o) or o): x for o, x in st.options.items()}
+        return out
+
+    def _boundaries(self, rule: M.Rule, order: Order, differ: tuple[bool, bool], old_rule: bool) -> list[Boundary]:
+        """`old_rule`: the rule is the old version's, its names are translated to the order's."""
         out = []
-        for path, get, put, is_day in _numeric_fields(rule, order):
+        m = self.match
+        scope = (m.new_kind(rule.scope) if old_rule else rule.scope) or rule.scope
+        option = (lambda o: m.new_option(scope, o) or o) if old_rule else (lambda o: o)
+        for path, get, put, is_day in _numeric_fields(rule, order, scope, option):
             start = get(order)
             if start is None:
                 continue
@@ -381,7 +461,7 @@ class Differ:
                         w = order_to_json(trial, self.new)
                     except ValueError:
                         continue
-                    v = self._judge(w)
+                    v = self._judge(trial)
                     if v is not None and v[:2] != differ:
                         # walk back to the neighbour on the witness's side
                         near = value + 1 if value < start else value - 1
@@ -396,8 +476,13 @@ class Differ:
         return out
 
 
-def _numeric_fields(rule: M.Rule, order: Order):
-    """The numbers and days of the new state that the rule reads, as (path, get, put)."""
+def _parent(kind: str | None) -> str:
+    return f"parent `{kind}`" if kind else "no parent"
+
+
+def _numeric_fields(rule: M.Rule, order: Order, scope: str, option):
+    """The numbers and days of the new state that the rule reads, as (path, get, put): `scope` is
+    the order's name of the rule's contract kind, `option` gives the order's name of an option."""
     out = []
     seen = set()
     for subject in rule.subjects:
@@ -408,8 +493,10 @@ def _numeric_fields(rule: M.Rule, order: Order):
             if f.order_level:
                 out += [(*a, f.type == "date") for a in _accessor(f, 0, None)]
                 continue
+            if f.kind in ("optcount", "optqty"):
+                f = dataclasses.replace(f, path=(option(f.path[0]), *f.path[1:]))
             for idx, e in enumerate(order.contracts):
-                if e.kind != rule.scope:
+                if e.kind != scope:
                     continue
                 out += [(*a, f.type == "date") for a in _accessor(f, idx, e)]
     return out

@@ -5,16 +5,26 @@ from __future__ import annotations
 import json
 
 from ..api import diff
-from .shared import EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID, add_format_arg, add_lang_arg, add_timeout_arg, write_output
+from .shared import (EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID, add_format_arg, add_lang_arg, add_output_arg,
+                     add_timeout_arg, check_output, write_output)
+
+# DiffResult.status -> exit code: only a proven sameness is 0
+EXIT = {"same": EXIT_VALID, "different": EXIT_INVALID, "not_comparable": EXIT_INVALID, "unrelated": EXIT_INVALID,
+        "unknown": EXIT_UNKNOWN}
+
+EPILOG = ("exit codes: 0 same meaning (proven over every shape of order of both versions); 1 different, "
+          "or not comparable (some shape of order of one version has no partner in the other, e.g. a "
+          "contract kind renamed without a 附則 `rename`), or two different tariffs; 2 bad input "
+          "(a spec does not load, or FILE cannot be written); 3 cut short by the time limit")
 
 
 def register(commands) -> None:
     p = commands.add_parser("diff", help="the difference between two versions of a tariff: names, and the orders "
-                                         "one accepts and the other rejects, with witnesses")
+                                         "one accepts and the other rejects, with witnesses", epilog=EPILOG)
     p.add_argument("old", metavar="OLD", help="the old version: a bundled tariff's name or a .tariff file")
     p.add_argument("new", metavar="NEW", help="the new version")
     add_format_arg(p, ("text", "json", "markdown"))
-    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    add_output_arg(p, "write the report to FILE")
     add_lang_arg(p, of="the headings")
     add_timeout_arg(p)
     p.set_defaults(run=run)
@@ -23,6 +33,8 @@ def register(commands) -> None:
 def run(args) -> int:
     from ..report import diff_report  # the Z3 path
 
+    if args.output:
+        check_output(args.output)  # before the comparison, which can take minutes
     result = diff(args.old, args.new, args.timeout)
     if args.format == "json":
         text = json.dumps(diff_report.to_json(result), ensure_ascii=False, indent=2)
@@ -34,6 +46,4 @@ def run(args) -> int:
         write_output(args.output, text)
     else:
         print(text)
-    if not result.complete:
-        return EXIT_UNKNOWN
-    return EXIT_VALID if result.same_meaning else EXIT_INVALID
+    return EXIT[result.status]

@@ -8,14 +8,14 @@ import json
 from .. import catalog
 from ..api import lint
 from .shared import (EXIT_BAD_INPUT, EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID, add_format_arg, add_lang_arg,
-                     add_timeout_arg, write_output)
+                     add_output_arg, add_timeout_arg, check_output, write_output)
 
 
 def register(commands) -> None:
     p = commands.add_parser("lint", help="analyse tariffs: contradictions, dead options, redundant rules, names")
     p.add_argument("specs", nargs="*", metavar="SPEC", help="bundled tariff names or .tariff files (default: all bundled)")
     add_format_arg(p, ("text", "json", "markdown"))
-    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE and print only the summary")
+    add_output_arg(p, "write the report to FILE and print only the summary")
     add_lang_arg(p)
     p.add_argument("--fail-on", choices=("error", "warning"), default="error",
                    help="the least severity that makes the exit code 1 (default: error)")
@@ -35,6 +35,8 @@ def run(args) -> int:
         unknown = [c for c in checks if c not in CHECKS]
         if unknown:
             args.usage_error(f"`--only` takes checks among {', '.join(CHECKS)}; not {', '.join(unknown)}")
+    if args.output:
+        check_output(args.output)  # before the analyses, which can take minutes
     results = [lint(spec, args.timeout, checks) for spec in (args.specs or catalog.bundled_names())]
     if args.format == "json":
         text = json.dumps(lint_report.to_json(results), ensure_ascii=False, indent=2)

@@ -3,8 +3,9 @@ answers about one order, and the exit codes.
 
 Exit codes: 0 valid (or success); 1 invalid (for `test`: a case fails, or a rule is not covered
 under --require-coverage; for `explain`: conflicts were found; for `repair`: no repair exists;
-for `lint`: an error was found; for `diff`: the versions differ in meaning); 2 bad input (spec,
-order, test file or arguments); 3 no verdict (the solver ran out of time before finding
+for `lint`: an error was found; for `diff`: the versions differ in meaning, or sameness is
+not proven because some shape of order could not be compared, or they are two different tariffs); 2 bad input (spec,
+order, test file or arguments, or a report file `-o` cannot write); 3 no verdict (the solver ran out of time before finding
 anything). Errors go to stderr in the compiler style of common/diagnostics.py; no traceback
 reaches a user.
 
@@ -14,8 +15,13 @@ Nothing here imports z3: a command that needs the solver imports it when it runs
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
+import os
+import stat
 import sys
+import tempfile
 from collections.abc import Callable
 
 from .. import catalog
@@ -93,10 +99,72 @@ def print_json(data: object) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def add_output_arg(p: argparse.ArgumentParser, help: str) -> None:
+    p.add_argument("--output", "-o", metavar="FILE", help=help)
+
+
+def _cannot_write(path: str, err: int | None, detail: str = "") -> DiagnosticError:
+    reason = os.strerror(err) if err else (detail or "the file cannot be written")
+    folder = os.path.dirname(os.path.abspath(path))
+    help = {
+        errno.EISDIR: f"`{path}` is a folder; name a file in it, e.g. `{os.path.join(path, 'report.md')}`",
+        errno.ENOENT: f"create the folder `{folder}` first, or write the report elsewhere",
+        errno.ENOTDIR: f"a part of `{folder}` is a file, not a folder; write the report elsewhere",
+        errno.EACCES: "write the report to a folder (and a file) you may write to",
+        errno.EPERM: "write the report to a folder (and a file) you may write to",
+        errno.EROFS: "write the report to a file system that is not read-only",
+    }.get(err or 0, "check the path given to `-o`")
+    return DiagnosticError([Diagnostic("R001", f"cannot write `{path}`: {reason}", help=help)])
+
+
+def _report_target(path: str) -> str:
+    """Where the report goes: through a symbolic link to the file it names."""
+    target = os.path.realpath(path)
+    if os.path.isdir(target):
+        raise _cannot_write(path, errno.EISDIR)
+    if os.path.exists(target) and not os.access(target, os.W_OK):
+        raise _cannot_write(path, errno.EACCES)
+    return target
+
+
+def check_output(path: str) -> None:
+    """Raise R001 now if a report could not be written to `path`, rather than after an analysis
+    that may take minutes. (write_output checks again: the file system may change meanwhile.)"""
+    target = _report_target(path)
+    try:
+        fd, probe = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".tariff-", suffix=".probe")
+    except OSError as exc:
+        raise _cannot_write(path, exc.errno, exc.strerror or str(exc)) from None
+    os.close(fd)
+    os.unlink(probe)
+
+
 def write_output(path: str, text: str) -> None:
-    """Write a report to the file `--output` names, ending in one newline."""
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text if text.endswith("\n") else text + "\n")
+    """Write a report to the file `--output` names, ending in one newline. The report is written
+    to a new file beside it and moved into place whole, so a failure leaves no partial report
+    (and an existing file as it was); it raises R001 with the system's reason."""
+    target = _report_target(path)
+    data = (text if text.endswith("\n") else text + "\n").encode("utf-8")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.",
+                                   suffix=".tmp")
+    except OSError as exc:
+        raise _cannot_write(path, exc.errno, exc.strerror or str(exc)) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        if os.path.exists(target):
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+        else:  # what open() would have given a new file
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise _cannot_write(path, exc.errno, exc.strerror or str(exc)) from None
 
 
 def run_on_order(args: argparse.Namespace, compute: Callable, report, partial: bool = False) -> object:

@@ -42,6 +42,7 @@ CODES = {
     "T002": "a test file is malformed: not JSON, or not in the tests format",
     "T003": "a test file cannot be read (missing, or not UTF-8)",
     "P001": "the price book is malformed or names a price the tariff does not quote",
+    "R001": "a report cannot be written to the file `-o` names",
     "W001": "a reference uses a name that a supplementary provision (附則) replaced",
     "W002": "a service links a tariff that could not be loaded",
 }

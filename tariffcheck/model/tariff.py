@@ -183,8 +183,8 @@ class Version:
 @dataclass(frozen=True)
 class Rename:
     old: str
-    kind: str  # "value" (of a dimension) | "option"
-    target: tuple[str, ...]  # (contract, dim, value) or (contract, option)
+    kind: str  # "value" (of a dimension) | "option" | "contract" (a contract kind)
+    target: tuple[str, ...]  # (contract, dim, value), (contract, option) or (contract,)
     day: date
     citation: Citation | None
     span: Span

@@ -244,9 +244,13 @@ class Resolver:
                 o = c.option(name)
                 if o is not None:
                     return M.Rename(r.old, "option", (c.id, o.id), day, cite, r.span) if day else None
+        if name is not None:  # a contract kind renamed: `tariff diff` matches the versions' kinds by it
+            for c in self.contracts_by_id.values():
+                if c.id == name or name_key(c.label) == name_key(name):
+                    return M.Rename(r.old, "contract", (c.id,), day, cite, r.span) if day else None
         candidates = [v.label for c in self.contracts_by_id.values() for d in c.dimensions.values()
                       for v in d.values.values()]
-        self.error("E002", f"`{r.new}` is not a value or option of this tariff", r.new.span,
+        self.error("E002", f"`{r.new}` is not a value, option or contract of this tariff", r.new.span,
                    "the new name must be defined", help=did_you_mean(str(r.new).strip('"'), candidates))
         return None
 
