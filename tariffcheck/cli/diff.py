@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from ..api import diff
-from .shared import EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID, add_format_arg, add_lang_arg, add_timeout_arg, write_output
+from ..report.terminal import json_text
+from .shared import (EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID, add_format_arg, add_lang_arg, add_timeout_arg, emit,
+                     write_output)
 
 
 def register(commands) -> None:
@@ -25,7 +25,7 @@ def run(args) -> int:
 
     result = diff(args.old, args.new, args.timeout)
     if args.format == "json":
-        text = json.dumps(diff_report.to_json(result), ensure_ascii=False, indent=2)
+        text = json_text(diff_report.to_json(result))
     elif args.format == "markdown":
         text = diff_report.to_markdown(result, args.lang)
     else:
@@ -33,7 +33,7 @@ def run(args) -> int:
     if args.output:
         write_output(args.output, text)
     else:
-        print(text)
+        emit(text)
     if not result.complete:
         return EXIT_UNKNOWN
     return EXIT_VALID if result.same_meaning else EXIT_INVALID
