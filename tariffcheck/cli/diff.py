@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from ..api import diff
+from ..report.terminal import json_text
 from .shared import (EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID, add_format_arg, add_lang_arg, add_output_arg,
-                     add_timeout_arg, check_output, write_output)
+                     add_timeout_arg, check_output, emit, write_output)
 
 # DiffResult.status -> exit code: only a proven sameness is 0
 EXIT = {"same": EXIT_VALID, "different": EXIT_INVALID, "not_comparable": EXIT_INVALID, "unrelated": EXIT_INVALID,
@@ -37,7 +36,7 @@ def run(args) -> int:
         check_output(args.output)  # before the comparison, which can take minutes
     result = diff(args.old, args.new, args.timeout)
     if args.format == "json":
-        text = json.dumps(diff_report.to_json(result), ensure_ascii=False, indent=2)
+        text = json_text(diff_report.to_json(result))
     elif args.format == "markdown":
         text = diff_report.to_markdown(result, args.lang)
     else:
@@ -45,5 +44,5 @@ def run(args) -> int:
     if args.output:
         write_output(args.output, text)
     else:
-        print(text)
+        emit(text)
     return EXIT[result.status]

@@ -3,12 +3,11 @@ tariff admits."""
 
 from __future__ import annotations
 
-import json
-
 from .. import catalog
 from ..api import lint
+from ..report.terminal import json_text
 from .shared import (EXIT_BAD_INPUT, EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID, add_format_arg, add_lang_arg,
-                     add_output_arg, add_timeout_arg, check_output, write_output)
+                     add_output_arg, add_timeout_arg, check_output, emit, write_output)
 
 
 def register(commands) -> None:
@@ -39,16 +38,16 @@ def run(args) -> int:
         check_output(args.output)  # before the analyses, which can take minutes
     results = [lint(spec, args.timeout, checks) for spec in (args.specs or catalog.bundled_names())]
     if args.format == "json":
-        text = json.dumps(lint_report.to_json(results), ensure_ascii=False, indent=2)
+        text = json_text(lint_report.to_json(results))
     elif args.format == "markdown":
         text = lint_report.to_markdown(results, args.lang)
     else:
         text = lint_report.to_text(results, args.lang, args.quiet)
     if args.output:
         write_output(args.output, text)
-        print("\n".join(lint_report.summary(r) for r in results))
+        emit("\n".join(lint_report.summary(r, args.lang) for r in results))
     else:
-        print(text)
+        emit(text)
     if any(f.code == "L000" and f.severity == "error" for r in results for f in r.findings):
         return EXIT_BAD_INPUT
     fail = ("error",) if args.fail_on == "error" else ("error", "warning")

@@ -4,7 +4,9 @@ the builtin `list` in the package.)"""
 from __future__ import annotations
 
 from .. import catalog
-from .shared import EXIT_VALID
+from ..report.check_report import version_text
+from ..report.terminal import safe_lines
+from .shared import EXIT_VALID, emit
 
 
 def register(commands) -> None:
@@ -13,7 +15,10 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
+    lines = []
     for name in catalog.bundled_names():
         t = catalog.load(name)
-        print(f"{name:24} {t.title}  (as of {t.version}, {len(t.rules)} rules)")
+        lines.append(f"{name:24} {t.title}  ({version_text(t)}, {len(t.rules)} rules)")
+    if lines:
+        emit(safe_lines(lines))
     return EXIT_VALID

@@ -1,13 +1,23 @@
-"""`tariff quote`: the fees of an order, each with its clause."""
+"""`tariff quote`: the fees of an order, each with its clause.
+
+A quote is only for a valid order: the fees of an order the tariff rejects are not owed by
+anyone, so an invalid order gets no quote but a word on standard error saying how many rules it
+breaks and which command names them, and exit code 1, as `tariff check` would give it.
+"""
 
 from __future__ import annotations
 
+import shlex
+import sys
+
 from ..report import quote_report
-from .shared import EXIT_VALID, add_format_arg, add_lang_arg, add_order_arg, add_tariff_arg, read_order, run_on_order
+from ..report.terminal import safe_text
+from .shared import (EXIT_INVALID, EXIT_VALID, add_format_arg, add_lang_arg, add_order_arg, add_tariff_arg, load_order,
+                     read_order, show)
 
 
 def register(commands) -> None:
-    p = commands.add_parser("quote", help="print the fees of an order (initial, monthly, early termination), "
+    p = commands.add_parser("quote", help="print the fees of a valid order (initial, monthly, early termination), "
                                           "each with its clause")
     add_tariff_arg(p)
     add_order_arg(p)
@@ -20,5 +30,19 @@ def register(commands) -> None:
 
 def run(args) -> int:
     prices = read_order(args.prices) if args.prices else None  # JSON, read with the same limits
-    run_on_order(args, lambda c, o: c.quote(o, prices), quote_report)
+    checker, order = load_order(args)
+    verdict = checker.check(order)
+    if verdict.status == "invalid":
+        print(invalid_message(args, len(verdict.violations)), file=sys.stderr)
+        return EXIT_INVALID
+    show(args, quote_report, checker, order, checker.quote(order, prices))
     return EXIT_VALID
+
+
+def invalid_message(args, broken: int) -> str:
+    check = safe_text(shlex.join(["tariff", "check", "--tariff", args.tariff, args.order]))
+    if args.lang == "ja":
+        return (f"error: この注文は無効です (違反 {broken} 件)。有効な注文にだけ料金を示します\n"
+                f"   = help: `{check}` が違反した規定を示します")
+    return (f"error: the order is invalid ({broken} broken rule{'s' if broken != 1 else ''}), so it has no quote\n"
+            f"   = help: `{check}` names the broken rules")

@@ -9,6 +9,14 @@ order, test file or arguments, or a report file `-o` cannot write); 3 no verdict
 anything). Errors go to stderr in the compiler style of common/diagnostics.py; no traceback
 reaches a user.
 
+A reader that goes away early (`tariff check ORDER | head -1`) does not change the exit code:
+the command drops the rest of its output and exits with its verdict's code, 1 for an invalid
+order, as it would have with the whole output read. (A shell reports 141, 128 + SIGPIPE, for
+a program the signal killed; tariffcheck is not killed and says what it found, so a pipeline
+under `set -o pipefail` fails exactly when the verdict does.) Printing never fails for the
+text: every report escapes what a terminal would act on (report/terminal.py), and standard
+output writes what its encoding cannot carry as a backslash escape.
+
 Nothing here imports z3: a command that needs the solver imports it when it runs.
 """
 
@@ -29,6 +37,7 @@ from ..api import Checker
 from ..common.diagnostics import Diagnostic, DiagnosticError
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from ..orders.decode import decode_partial_order, read_order_text
+from ..report.terminal import json_text, safe_block
 
 EXIT_VALID, EXIT_INVALID, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 
@@ -95,8 +104,49 @@ def read_order(path: str) -> object:
     return read_order_text(raw, path)
 
 
+def emit(text: str) -> None:
+    """Print a report (one text ending in no newline) on standard output, now: a reader that has
+    gone is found here, while the command still holds its exit code (see the module's doc)."""
+    try:
+        sys.stdout.write(safe_block(text) + "\n")  # the reports escape; this is the last guard
+        sys.stdout.flush()
+    except BrokenPipeError:
+        stdout_gone()
+
+
 def print_json(data: object) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2))
+    emit(json_text(data))
+
+
+def stdout_gone() -> None:
+    """The reader of standard output has closed it: send what is left, and what Python flushes
+    at exit, to the null device, so that neither raises again nor prints a complaint."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a test's StringIO): nothing to flush later
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        stdout_gone()
+
+
+def tolerant_output() -> None:
+    """Standard output and error write a character their encoding lacks as a backslash escape
+    instead of failing (a user's `PYTHONIOENCODING=ascii`, or a terminal that is not UTF-8)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (OSError, ValueError):
+                pass
 
 
 def add_output_arg(p: argparse.ArgumentParser, help: str) -> None:
@@ -144,7 +194,8 @@ def write_output(path: str, text: str) -> None:
     to a new file beside it and moved into place whole, so a failure leaves no partial report
     (and an existing file as it was); it raises R001 with the system's reason."""
     target = _report_target(path)
-    data = (text if text.endswith("\n") else text + "\n").encode("utf-8")
+    text = safe_block(text)
+    data = (text if text.endswith("\n") else text + "\n").encode("utf-8", errors="backslashreplace")
     try:
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.",
                                    suffix=".tmp")
@@ -170,15 +221,26 @@ def write_output(path: str, text: str) -> None:
 def run_on_order(args: argparse.Namespace, compute: Callable, report, partial: bool = False) -> object:
     """Load the tariff, decode the order (a `partial` one leaves fields open), compute a result
     and print it with a report module (its `to_json` and `to_text`); returns the result."""
+    checker, order = load_order(args, partial)
+    result = compute(checker, order)
+    show(args, report, checker, order, result)
+    return result
+
+
+def load_order(args: argparse.Namespace, partial: bool = False) -> tuple[Checker, object]:
+    """The checker of the `--tariff` and the order decoded for it (a `partial` one leaves fields open)."""
     checker = Checker(catalog.load(args.tariff), getattr(args, "timeout", DEFAULT_TIMEOUT_MS))
     data = read_order(args.order)
     order = decode_partial_order(data, checker.tariff) if partial else checker.decode(data)
-    result = compute(checker, order)
+    return checker, order
+
+
+def show(args: argparse.Namespace, report, checker: Checker, order, result) -> None:
+    """Print a result with a report module, in the `--format` and `--lang` asked for."""
     if args.format == "json":
         print_json(report.to_json(checker.tariff, order, result))
     else:
-        print(report.to_text(checker.tariff, order, result, args.lang))
-    return result
+        emit(report.to_text(checker.tariff, order, result, args.lang))
 
 
 def exit_code(status: str, success: tuple[str, ...] = ("valid",), failure: tuple[str, ...] = ("invalid",)) -> int:

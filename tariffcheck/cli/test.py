@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import catalog
 from ..common.diagnostics import DiagnosticError
-from .shared import EXIT_INVALID, EXIT_VALID, add_format_arg, add_lang_arg, print_json
+from .shared import EXIT_INVALID, EXIT_VALID, add_format_arg, add_lang_arg, emit, print_json
 
 
 def register(commands) -> None:
@@ -46,6 +46,6 @@ def run(args) -> int:
     if args.format == "json":
         print_json(cases_report.to_json(runs))
     else:
-        print(cases_report.to_text(runs, args.lang, args.verbose))
+        emit(cases_report.to_text(runs, args.lang, args.verbose))
     failed = any(r.failures for r in runs) or (args.require_coverage and any(r.uncovered for r in runs))
     return EXIT_INVALID if failed else EXIT_VALID

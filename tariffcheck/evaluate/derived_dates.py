@@ -39,6 +39,7 @@ class DerivedDay:
     term: int | None = None  # for a renewing term: which term (1 = the first)
     note: str | None = None
     missing: str | None = None  # why `day` is None: which date the order does not give
+    missing_ja: str | None = None  # the same in Japanese, for reports in --lang ja
 
 
 @dataclass
@@ -113,8 +114,9 @@ class DateCalculator:
         if value is None:
             missing = [field_path(f, entry) for f in c.reads if field_value(f, order, entry) is None]
             what = ("term_end" if decl.renews else "period_end") if is_period else "derived"
-            return [DerivedDay(**base, what=what, day=None,
-                               missing="the order gives no " + ", ".join(f"`{m}`" for m in missing))]
+            named = ", ".join(f"`{m}`" for m in missing)
+            return [DerivedDay(**base, what=what, day=None, missing=f"the order gives no {named}",
+                               missing_ja=f"注文に {named} の指定がありません")]
         day = date.fromordinal(value)
         if not is_period:
             return [DerivedDay(**base, what="derived", day=day)]

@@ -36,6 +36,8 @@ class QuoteLine:
     basis: str  # how the amount is made, e.g. "300 yen × 12"
     missing: str | None = None
     note: str | None = None
+    basis_ja: str = ""  # `basis` and `missing` in Japanese, for reports in --lang ja
+    missing_ja: str | None = None
 
 
 def daily_factor(days_used: int, days_in_month: int) -> Decimal:
@@ -129,18 +131,21 @@ class FeeCalculator:
         units = self._fns[id(line.per)](order, entry) if line.per is not None else None
         if line.kind == "formula":
             value = self._fns[id(line.formula)](order, entry)
-            return QuoteLine(**base, amount=value, basis="formula")
+            return QuoteLine(**base, amount=value, basis="formula", basis_ja="計算式")
         if line.kind == "yen":
-            price, basis = line.yen, f"{line.yen:,} yen"
+            price, basis, basis_ja = line.yen, f"{line.yen:,} yen", f"{line.yen:,} 円"
         else:
             price = prices.get(line.price_key)
             if price is None:
-                return QuoteLine(**base, amount=None, basis="quoted separately",
-                                 missing=f"price quoted separately: the price book has no `{line.price_key}`")
+                key = line.price_key
+                return QuoteLine(**base, amount=None, basis="quoted separately", basis_ja="当社が別途契約者に示す金額",
+                                 missing=f"price quoted separately: the price book has no `{key}`",
+                                 missing_ja=f"当社が別途契約者に示す金額: 価格表に `{key}` がありません")
             basis = f"{price:,} yen (price book `{line.price_key}`)"
+            basis_ja = f"{price:,} 円 (価格表の `{line.price_key}`)"
         if units is None:
-            return QuoteLine(**base, amount=price, basis=basis)
-        return QuoteLine(**base, amount=price * units, basis=f"{basis} × {units}")
+            return QuoteLine(**base, amount=price, basis=basis, basis_ja=basis_ja)
+        return QuoteLine(**base, amount=price * units, basis=f"{basis} × {units}", basis_ja=f"{basis_ja} × {units}")
 
     def _remaining(self, f, subject, line, entry, days, monthly) -> QuoteLine | None:
         """The charge for ending early, or None when nothing ends (the derived day does not apply)."""
@@ -154,22 +159,28 @@ class FeeCalculator:
         if end is None:
             return None
         if end.day is None:
-            return QuoteLine(**base, amount=None, basis="", missing=f"`{day_id}`: {end.missing}")
+            return QuoteLine(**base, amount=None, basis="", missing=f"`{day_id}`: {end.missing}",
+                             missing_ja=f"`{day_id}`: {end.missing_ja or end.missing}")
         if period is None:
             return None  # the period does not apply to this contract or option
         if period.day is None or period.start is None:
-            return QuoteLine(**base, amount=None, basis="", missing=f"`{period_id}`: {period.missing}")
+            return QuoteLine(**base, amount=None, basis="", missing=f"`{period_id}`: {period.missing}",
+                             missing_ja=f"`{period_id}`: {period.missing_ja or period.missing}")
         months = periods.remaining_months(end.day, period.day, start=period.start)
         if months == 0:
             return QuoteLine(**base, amount=0, basis=f"{period_id} ends {period.day.isoformat()}, "
-                             f"before {end.day.isoformat()}")
+                             f"before {end.day.isoformat()}",
+                             basis_ja=f"{period_id} は {end.day.isoformat()} より前の {period.day.isoformat()} に満了")
         if not fee_lines or any(q.amount is None for q in fee_lines):
             return QuoteLine(**base, amount=None, basis=f"{_months(months)} month(s) × `{monthly_id}`",
-                             missing=f"the monthly fee `{monthly_id}` is not known")
+                             missing=f"the monthly fee `{monthly_id}` is not known",
+                             basis_ja=f"{_months(months)} か月 × `{monthly_id}`",
+                             missing_ja=f"月額費用 `{monthly_id}` が分かりません")
         fee = sum(q.amount for q in fee_lines)
         return QuoteLine(**base, amount=int(months * fee),
                          basis=f"{_months(months)} remaining month(s) of {period_id} (to "
-                               f"{period.day.isoformat()}) × {fee:,} yen")
+                               f"{period.day.isoformat()}) × {fee:,} yen",
+                         basis_ja=f"{period_id} の残り {_months(months)} か月 ({period.day.isoformat()} まで) × {fee:,} 円")
 
 
 def _months(m: Fraction) -> str:

@@ -11,8 +11,8 @@ import unicodedata
 
 from ..catalog import display_path
 from ..model import tariff as M
-from ..common.diagnostics import render
-from .check_report import tariff_json
+from .check_report import heading, tariff_json
+from .terminal import render_safely, safe_lines
 
 FORMAT = 1
 
@@ -21,6 +21,7 @@ _WORDS = {
         "cases": "{n} cases", "from": "tests", "pass": "PASS", "fail": "FAIL", "disagree": "DISAGREEMENT",
         "summary_pass": "all {n} cases pass", "summary_fail": "{f} of {n} cases fail",
         "expected": "expected {x}", "got": "got {x}", "bad_input": "bad input", "any_code": "any code",
+        "valid": "valid", "invalid": "invalid", "diff": ("--- expected", "+++ actual"),
         "internal": "internal: the concrete validator and Z3 disagree on this order (a fault of tariffcheck, "
                     "not of the spec)",
         "no_verdict": "Z3 gave no verdict: {r}",
@@ -33,6 +34,7 @@ _WORDS = {
         "cases": "{n} 件", "from": "テスト", "pass": "PASS", "fail": "FAIL", "disagree": "DISAGREEMENT",
         "summary_pass": "{n} 件すべて合格", "summary_fail": "{n} 件中 {f} 件が不合格",
         "expected": "期待: {x}", "got": "結果: {x}", "bad_input": "入力誤り", "any_code": "任意のコード",
+        "valid": "有効", "invalid": "無効", "diff": ("--- 期待", "+++ 結果"),
         "internal": "内部エラー: この注文について具体検証器と Z3 の判定が一致しません (仕様ではなく tariffcheck の不具合です)",
         "no_verdict": "Z3 が判定できませんでした: {r}",
         "coverage": "網羅: {n} 規定中 {c} 規定が受理・拒否の両方のケースを持ちます",
@@ -52,7 +54,7 @@ def clause(tariff: M.Tariff, instance: str) -> str:
 # ---- text ---------------------------------------------------------------------------------------
 def to_text(runs: list, lang: str = "en", verbose: bool = False) -> str:
     w = _WORDS[lang]
-    blocks = [_run_text(run, w, verbose) for run in runs]
+    blocks = [_run_text(run, w, verbose, lang) for run in runs]
     if len(runs) > 1:
         n = sum(len(r.outcomes) for r in runs)
         f = sum(len(r.failures) for r in runs)
@@ -61,9 +63,9 @@ def to_text(runs: list, lang: str = "en", verbose: bool = False) -> str:
     return "\n\n".join(blocks)
 
 
-def _run_text(run, w: dict, verbose: bool) -> str:
+def _run_text(run, w: dict, verbose: bool, lang: str) -> str:
     t = run.tariff
-    lines = [f"{display_path(t.path)}: {t.title} ({t.id}, as of {t.version})",
+    lines = [f"{display_path(t.path)}: {heading(t, lang)}",
              f"  {w['from']}: {run.tests_file or '-'}, {w['cases'].format(n=len(run.outcomes))}"]
     for o in run.outcomes:
         if o.passed:
@@ -78,14 +80,15 @@ def _run_text(run, w: dict, verbose: bool) -> str:
                  else f"{w['fail']}: " + w["summary_fail"].format(f=f, n=n))
     lines.append("")
     lines.extend(_coverage_text(run, w))
-    return "\n".join(lines)
+    return safe_lines(lines)
 
 
 def _failure_text(t: M.Tariff, o, w: dict) -> list[str]:
     if o.result == "disagreement":
         lines = [f"  {w['disagree']} #{o.case.index} {o.case.name}", f"    {w['internal']}"]
         for engine, (status, broken) in o.engines.items():
-            lines.append(f"    {engine + ':':10}{status}" + "".join(f"\n{'':14}{clause(t, b)}" for b in broken))
+            lines.append(f"    {engine + ':':10}{w.get(status, status)}")
+            lines.extend(f"{'':14}{clause(t, b)}" for b in broken)
         if o.reason:
             lines.append("    " + w["no_verdict"].format(r=o.reason))
         return lines
@@ -95,10 +98,9 @@ def _failure_text(t: M.Tariff, o, w: dict) -> list[str]:
                      + w["got"].format(x=_verdict_text(o.got, o.codes, w)))
     if o.got == "error":
         for d in o.errors:
-            lines.extend("    " + x for x in render(d, {}).split("\n"))
+            lines.extend("    " + x for x in render_safely([d], {}).split("\n"))
     if o.expected or o.actual:
-        lines.append("    --- expected")
-        lines.append("    +++ actual")
+        lines.extend("    " + x for x in w["diff"])
         for name in sorted(o.expected | o.actual):
             mark = " " if name in o.expected and name in o.actual else "-" if name in o.expected else "+"
             lines.append(f"    {mark} {clause(t, name)}")
@@ -107,7 +109,7 @@ def _failure_text(t: M.Tariff, o, w: dict) -> list[str]:
 
 def _verdict_text(verdict: str, codes: list[str], w: dict) -> str:
     if verdict != "error":
-        return verdict
+        return w.get(verdict, verdict)
     return f"{w['bad_input']} ({', '.join(codes) if codes else w['any_code']})"
 
 

@@ -1,7 +1,9 @@
 """How a check result is shown: readable text for people, stable JSON for programs.
 
 The JSON form is documented in docs/results.md; its `format` number changes only when a
-field is removed or changes meaning.
+field is removed or changes meaning. The words every text report shares (the heading, a
+contract, a note, a value) are here, in both languages; every text report ends by making its
+lines safe for a terminal (report/terminal.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from ..model import tariff as M
 from ..model.fields import FieldRef
 from ..orders.order import Order
 from ..evaluate.verdict import Verdict, Violation
+from .terminal import safe_lines
 
 FORMAT = 1
 
@@ -64,12 +67,27 @@ def to_json(t: M.Tariff, order: Order, verdict: Verdict) -> dict:
     return out
 
 
-def heading(t: M.Tariff) -> str:
-    return f"{t.title} ({t.id}, as of {t.version})"
+def version_text(t: M.Tariff, lang: str = "en") -> str:
+    """Which version of the tariff: the day it took effect (its latest 附則), if the spec says."""
+    if t.as_of is None:
+        return {"en": "no version date", "ja": "版の日付なし"}[lang]
+    return {"en": f"as of {t.as_of.isoformat()}", "ja": f"{t.as_of.isoformat()} 現在"}[lang]
+
+
+def heading(t: M.Tariff, lang: str = "en") -> str:
+    return f"{t.title} ({t.id}, {version_text(t, lang)})"
+
+
+def contract_text(contract_id: str | None, lang: str = "en") -> str:
+    return {"en": f"contract `{contract_id}`", "ja": f"契約 `{contract_id}`"}[lang]
+
+
+def note_line(note: str, lang: str = "en", indent: str = "  ") -> str:
+    return f"{indent}{'note' if lang == 'en' else '備考'}: {note}"
 
 
 def to_text(t: M.Tariff, order: Order, verdict: Verdict, lang: str = "en") -> str:
-    head = heading(t)
+    head = heading(t, lang)
     n = len(verdict.violations)
     if verdict.status == "valid":
         word = {"en": "valid", "ja": "有効"}[lang]
@@ -77,8 +95,9 @@ def to_text(t: M.Tariff, order: Order, verdict: Verdict, lang: str = "en") -> st
         lines.append({"en": f"  every rule holds for the {len(order.contracts)} contract(s) of this {order.request} request",
                       "ja": f"  この申込の契約 {len(order.contracts)} 件について、すべての規定を満たしています"}[lang])
     elif verdict.status == "unknown":
-        lines = [f"{head}: unknown", f"  {verdict.reason}",
-                 "  (no verdict: the order was neither accepted nor rejected)"]
+        lines = [f"{head}: " + {"en": "unknown", "ja": "不明"}[lang], f"  {verdict.reason}",
+                 {"en": "  (no verdict: the order was neither accepted nor rejected)",
+                  "ja": "  (判定なし: この注文は受理も拒否もされていません)"}[lang]]
     else:
         word = {"en": f"invalid, {n} broken rule{'s' if n != 1 else ''}",
                 "ja": f"無効 (違反 {n} 件)"}[lang]
@@ -88,11 +107,10 @@ def to_text(t: M.Tariff, order: Order, verdict: Verdict, lang: str = "en") -> st
             lines.append(f"  ✗ {rule_line(t, v.rule, v.contract_id, v.key.subject, lang)}")
             lines.append(f"    {v.message(t, lang)}")
             for p, x in v.fields:
-                lines.append(f"      {p} = {show_value(display_value(t, order, p, x))}")
+                lines.append(f"      {p} = {show_value(display_value(t, order, p, x), lang)}")
             lines.append(f"    {source_line(v.rule)}")
-    for note in order.notes:
-        lines.append(f"  note: {note}")
-    return "\n".join(lines)
+    lines += [note_line(note, lang) for note in order.notes]
+    return safe_lines(lines)
 
 
 def rule_line(t: M.Tariff, rule: M.Rule, contract_id: str | None, subject: str | None, lang: str) -> str:
@@ -100,7 +118,7 @@ def rule_line(t: M.Tariff, rule: M.Rule, contract_id: str | None, subject: str |
     clause = str(rule.citation)
     if rule.also:
         clause += " (" + ("also " if lang == "en" else "関連: ") + ", ".join(str(c) for c in rule.also) + ")"
-    where = f"contract `{contract_id}`"
+    where = contract_text(contract_id, lang)
     if subject is not None:
         where += f", {t.contracts[rule.scope].options[subject].label}"
     return f"{clause}  [{rule.id}]  {where}"
@@ -120,14 +138,14 @@ def source_line(rule: M.Rule) -> str:
     return f"--> {display_path(rule.span.file)}:{rule.span.line}"
 
 
-def show_value(x) -> str:
+def show_value(x, lang: str = "en") -> str:
     """A value as text: JSON's spelling, and `(not given)` for a field the order leaves out."""
     if x is True:
         return "true"
     if x is False:
         return "false"
     if x is None:
-        return "(not given)"
+        return {"en": "(not given)", "ja": "(指定なし)"}[lang]
     if isinstance(x, str):
         return f'"{x}"'
     if isinstance(x, (list, tuple)):

@@ -6,7 +6,8 @@ from __future__ import annotations
 from ..model import tariff as M
 from ..orders.order import Order
 from ..evaluate.derived_dates import DerivedDay
-from .check_report import tariff_json
+from .check_report import contract_text, heading, note_line, tariff_json
+from .terminal import safe_lines
 
 FORMAT = 1
 
@@ -39,13 +40,13 @@ def to_json(t: M.Tariff, order: Order, days: list[DerivedDay]) -> dict:
 
 
 def to_text(t: M.Tariff, order: Order, days: list[DerivedDay], lang: str = "en") -> str:
-    lines = [f"{t.title} ({t.id}, as of {t.version}): " + {"en": f"days for this {order.request} request",
-                                                          "ja": "この申込について規程が定める日"}[lang]]
+    lines = [f"{heading(t, lang)}: " + {"en": f"days for this {order.request} request",
+                                         "ja": "この申込について規程が定める日"}[lang]]
     for entry in order.contracts:
         mine = [d for d in days if d.contract_index == entry.index]
         kind = t.contracts[entry.kind]
         lines.append("")
-        lines.append(f"  contract `{entry.id}` ({kind.label})")
+        lines.append(f"  {contract_text(entry.id, lang)} ({kind.label})")
         if not mine:
             lines.append("    " + {"en": "(the tariff defines no day for it)", "ja": "(定めのある日はありません)"}[lang])
             continue
@@ -71,13 +72,13 @@ def to_text(t: M.Tariff, order: Order, days: list[DerivedDay], lang: str = "en")
                 lines.append(f"    {name}")
                 continue
             lines.append(f"    {name}{' ' * (width - _width(name))}  {when:<25}  {cite}")
-            if d.missing:
-                lines.append(f"      ({d.missing})")
+            missing = (d.missing_ja or d.missing) if lang == "ja" else d.missing
+            if missing:
+                lines.append(f"      ({missing})")
             if d.note:
-                lines.append(f"      note: {d.note}")
-    for note in order.notes:
-        lines.append(f"  note: {note}")
-    return "\n".join(lines)
+                lines.append(note_line(d.note, lang, "      "))
+    lines += [note_line(note, lang) for note in order.notes]
+    return safe_lines(lines)
 
 
 def _width(s: str) -> int:

@@ -1,15 +1,17 @@
 """How a diff is shown: what changed in names, then in meaning, each group of orders with its
 rule, its witness and its boundary, and the shapes of order that could not be compared; as text,
-stable JSON, or Markdown for a review.
+stable JSON, or Markdown for a review. Spec paths are shown as `catalog.display_path` shows them
+(`specs/…` for a bundled tariff).
 
 The verdict on meaning comes from `DiffResult.status` alone, so no report can call a comparison
 proven that the result does not prove."""
 
 from __future__ import annotations
 
-import json
-
 from ..analyse.diff import DiffGroup, DiffResult, NameChange, Uncompared
+from ..catalog import display_path
+from .check_report import note_line, version_text
+from .terminal import json_text, safe_block, safe_lines
 
 FORMAT = 2  # 2: `status`, `uncompared` (was `skipped`); `same_meaning` is null when not proven
 
@@ -18,18 +20,40 @@ _DIRECTION = {
     "accepted": ("newly accepted: the old version rejects, the new one accepts", "新たに受け付けられる申込み"),
 }
 
+_WORDS = {
+    "en": {"names": "names", "no_change": "no change", "reworded": "reworded", "in": "in", "also": "also",
+           "witness": "witness", "witness_order": "witness order",
+           "boundary": "boundary on `{path}`: {agree} (both versions agree) vs {differ} (they differ)",
+           "unconfirmed": "[NOT CONFIRMED by the concrete validators]",
+           "cut_short": "meaning: UNKNOWN, the comparison was cut short ({reason}); what is listed is real, "
+                        "but the list may be incomplete",
+           "same": "meaning: no semantic change: every order both versions can state is judged the same "
+                   "(proven over {n} shapes of order)",},
+    "ja": {"names": "名前", "no_change": "変更なし", "reworded": "文言の変更", "in": "申込みの形", "also": "ほかに",
+           "witness": "例となる注文", "witness_order": "例となる注文",
+           "boundary": "`{path}` の境界: {agree} (両版の判定が一致) と {differ} (判定が異なる)",
+           "unconfirmed": "[具体検証器では確認されていません]",
+           "cut_short": "意味: 不明。比較が途中で打ち切られました ({reason})。挙げたものは確かですが、"
+                        "ほかにもあるかもしれません",
+           "same": "意味: 変更なし。両版が表せるすべての注文を同じに判定します ({n} 通りの申込みの形で証明)",},
+}
 
-def _name_line(n: NameChange) -> str:
+_WHAT_JA = {"contract": "契約", "dimension": "区分", "value": "値", "quantity": "数量", "flag": "フラグ", "date": "日付",
+            "option": "オプション", "service": "サービス", "rule": "規定"}
+
+
+def _name_line(n: NameChange, lang: str = "en") -> str:
+    what = _WHAT_JA.get(n.what, n.what) if lang == "ja" else n.what
     if n.change == "added":
-        text = f"+ {n.what} `{n.path}`" + (f" \"{n.new}\"" if n.new and n.what != "rule" else "")
+        text = f"+ {what} `{n.path}`" + (f" \"{n.new}\"" if n.new and n.what != "rule" else "")
     elif n.change == "removed":
-        text = f"- {n.what} `{n.path}`" + (f" \"{n.old}\"" if n.old and n.what != "rule" else "")
+        text = f"- {what} `{n.path}`" + (f" \"{n.old}\"" if n.old and n.what != "rule" else "")
     elif n.change == "renamed" and n.old == n.new:  # the id changed, not the official name
-        text = f"~ {n.what} `{n.path}`"
+        text = f"~ {what} `{n.path}`"
     elif n.change == "renamed":
-        text = f"~ {n.what} `{n.path}`: \"{n.old}\" → \"{n.new or n.path}\""
+        text = f"~ {what} `{n.path}`: \"{n.old}\" → \"{n.new or n.path}\""
     else:
-        text = f"~ {n.what} `{n.path}` reworded" + (f" ({n.note})" if n.note else "")
+        text = f"~ {what} `{n.path}` {_WORDS[lang]['reworded']}" + (f" ({n.note})" if n.note else "")
     if n.note and n.change != "reworded":
         text += f" ({n.note})"
     return text
@@ -39,17 +63,25 @@ def _group_title(g: DiffGroup) -> str:
     return f"`{g.rule.id}` ({g.rule.citation})"
 
 
-def _boundary_line(b) -> str:
-    return f"boundary on `{b.path}`: {b.agree} (both versions agree) vs {b.differ} (they differ)"
+def _boundary_line(b, lang: str = "en") -> str:
+    return _WORDS[lang]["boundary"].format(path=b.path, agree=b.agree, differ=b.differ)
+
+
+def _version(t, lang: str) -> str:
+    return f"{t.id} ({version_text(t, lang)}, {display_path(t.path)})"
 
 
 def _shapes(n: int) -> str:
     return f"{n} shape{'s' if n != 1 else ''} of order"
 
 
-def verdict(r: DiffResult) -> str:
+def verdict(r: DiffResult, lang: str = "en") -> str:
     """One sentence on meaning, after `meaning: `."""
     status = r.status
+    if lang == "ja" and status in ("same", "unknown"):  # the rest is said in English only, for now
+        w = _WORDS["ja"]
+        text = w["same"].format(n=len(r.shapes)) if status == "same" else w["cut_short"].format(reason=r.reason)
+        return text.removeprefix("意味: ")
     if status == "unrelated":
         return (f"not compared: `{r.old.id}` and `{r.new.id}` are two different tariffs, not two versions "
                 "of one")
@@ -92,14 +124,15 @@ def _uncompared_blocks(items: list[Uncompared]) -> list[tuple[str, str | None, s
 
 
 def to_text(r: DiffResult, lang: str = "en") -> str:
-    out = [f"diff {r.old.id} (as of {r.old.version}, {r.old.path}) → {r.new.id} (as of {r.new.version}, {r.new.path})", ""]
+    w = _WORDS[lang]
+    out = [f"diff {_version(r.old, lang)} → {_version(r.new, lang)}", ""]
     if not r.related:
-        out.append("names: not compared")
+        out.append(f"{w['names']}: not compared")
     else:
-        out.append("names:" if r.names else "names: no change")
-        out += ["  " + _name_line(n) for n in r.names]
+        out.append(f"{w['names']}:" if r.names else f"{w['names']}: {w['no_change']}")
+        out += ["  " + _name_line(n, lang) for n in r.names]
     out.append("")
-    out.append("meaning: " + verdict(r))
+    out.append(("意味: " if lang == "ja" else "meaning: ") + verdict(r, lang))
     out.append("")
     for direction in ("rejected", "accepted"):
         groups = [g for g in r.groups if g.direction == direction]
@@ -107,14 +140,15 @@ def to_text(r: DiffResult, lang: str = "en") -> str:
             continue
         out.append(_DIRECTION[direction][1 if lang == "ja" else 0] + ":")
         for g in groups:
-            mark = "" if g.confirmed else "  [NOT CONFIRMED by the concrete validators]"
-            out.append(f"  {_group_title(g)}, in {g.shape}" + (f" (also {', '.join(g.also)})" if g.also else "") + mark)
+            mark = "" if g.confirmed else "  " + w["unconfirmed"]
+            also = f" ({w['also']} {', '.join(g.also)})" if g.also else ""
+            out.append(f"  {_group_title(g)}, {w['in']} {g.shape}{also}{mark}")
             if g.witness is not None:
-                out.append("    witness: " + json.dumps(g.witness, ensure_ascii=False, separators=(",", ":")))
+                out.append(f"    {w['witness']}: " + json_text(g.witness, indent=None, separators=(",", ":")))
             for b in g.boundaries:
-                out.append("    " + _boundary_line(b))
+                out.append("    " + _boundary_line(b, lang))
             if g.note:
-                out.append(f"    note: {g.note}")
+                out.append(note_line(g.note, lang, "    "))
         out.append("")
     if r.uncompared:
         out.append(f"not compared ({_shapes(len(r.uncompared))}):")
@@ -122,7 +156,7 @@ def to_text(r: DiffResult, lang: str = "en") -> str:
             out.append(f"  {reason}: {shapes}")
             if help:
                 out.append(f"    help: {help}")
-    return "\n".join(out).rstrip()
+    return safe_lines(out).rstrip()
 
 
 def _group_json(g: DiffGroup) -> dict:
@@ -142,8 +176,8 @@ def _group_json(g: DiffGroup) -> dict:
 def to_json(r: DiffResult) -> dict:
     return {
         "format": FORMAT,
-        "old": {"id": r.old.id, "version": r.old.version, "path": r.old.path},
-        "new": {"id": r.new.id, "version": r.new.version, "path": r.new.path},
+        "old": {"id": r.old.id, "version": r.old.version, "path": display_path(r.old.path)},
+        "new": {"id": r.new.id, "version": r.new.version, "path": display_path(r.new.path)},
         "status": r.status,
         "same_meaning": r.same_meaning,
         "complete": r.complete,
@@ -158,36 +192,48 @@ def to_json(r: DiffResult) -> dict:
 
 
 def to_markdown(r: DiffResult, lang: str = "en") -> str:
+    w = _WORDS[lang]
+    ja = lang == "ja"
     title = r.old.title if r.old.title == r.new.title else f"{r.old.title} → {r.new.title}"
-    out = [f"# tariff diff: {title}", "",
-           f"Old: `{r.old.path}` (as of {r.old.version}). New: `{r.new.path}` (as of {r.new.version}).", ""]
-    out += [f"**Meaning**: {verdict(r)}.", ""]
-    out += ["## Names", ""]
+    out = [f"# tariff diff: {_md(title)}", "",
+           f"{'旧版' if ja else 'Old'}: `{display_path(r.old.path)}` ({version_text(r.old, lang)}). "
+           f"{'新版' if ja else 'New'}: `{display_path(r.new.path)}` ({version_text(r.new, lang)}).", ""]
+    out += [f"**{'意味' if ja else 'Meaning'}**: {verdict(r, lang)}.", ""]
+    out += [f"## {_cap(w['names'])}", ""]
     if not r.related:
         out.append("Not compared: two different tariffs.")
     else:
-        out += [f"- {_name_line(n)}" for n in r.names] or ["No change."]
+        out += [f"- {_md(_name_line(n, lang))}" for n in r.names] or [_cap(w["no_change"]) + ("" if ja else ".")]
     out.append("")
     for direction in ("rejected", "accepted"):
         groups = [g for g in r.groups if g.direction == direction]
         if not groups:
             continue
-        out += [f"## {_DIRECTION[direction][1 if lang == 'ja' else 0].capitalize()}", ""]
+        out += [f"## {_cap(_DIRECTION[direction][1 if ja else 0])}", ""]
         for g in groups:
+            also = f"; {w['also']} {', '.join(g.also)}" if g.also else ""
             out += [f"### {_group_title(g)}", "",
-                    f"In {g.shape}" + (f"; also {', '.join(g.also)}" if g.also else "") + "."
-                    + ("" if g.confirmed else " **Not confirmed by the concrete validators.**"), ""]
+                    f"{_cap(w['in'])} {g.shape}{also}." + ("" if g.confirmed else f" **{w['unconfirmed']}**"), ""]
             for b in g.boundaries:
-                out += [f"- {_boundary_line(b)}"]
+                out += [f"- {_boundary_line(b, lang)}"]
             if g.boundaries:
                 out.append("")
             if g.witness is not None:
-                out += ["Witness order:", "", "```json", json.dumps(g.witness, ensure_ascii=False, indent=2), "```", ""]
+                out += [f"{_cap(w['witness_order'])}:", "", "```json", json_text(g.witness), "```", ""]
             if g.note:
-                out += [f"Note: {g.note}", ""]
+                out += [_cap(note_line(g.note, lang, "")), ""]
     if r.uncompared:
         out += [f"## Not compared ({_shapes(len(r.uncompared))})", ""]
         for reason, help, shapes in _uncompared_blocks(r.uncompared):
             out.append(f"- {reason}: {shapes}" + (f". Help: {help}" if help else ""))
         out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    return safe_block("\n".join(out).rstrip() + "\n")
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _md(text: str) -> str:
+    """One line of Markdown: a newline in a name would start a line of its own."""
+    return text.replace("\n", " ")

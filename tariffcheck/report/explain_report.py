@@ -15,8 +15,10 @@ from ..evaluate.concrete import placeholder_values
 from ..smt.explain import Conflict, Explanation, Tie
 from ..evaluate.verdict import rule_message
 from .check_report import (
+    contract_text,
     display_value,
     heading,
+    note_line,
     rule_line,
     show_value,
     source_json,
@@ -24,8 +26,10 @@ from .check_report import (
     subject_json,
     tariff_json,
 )
+from .terminal import safe_lines
 
 FORMAT = 1
+
 
 def option_at(t: M.Tariff, order: Order, path: FieldRef) -> tuple[str, M.Option] | None:
     """The contract id and option that `path` names, when it is an option's own field."""
@@ -43,7 +47,7 @@ def choice_text(t: M.Tariff, order: Order, path: str, value, lang: str) -> str:
         if value == 0:
             return {"en": "not ordered", "ja": "なし"}[lang]
         return {"en": f"count {value}", "ja": f"契約数 {value}"}[lang]
-    return show_value(display_value(t, order, path, value))
+    return show_value(display_value(t, order, path, value), lang)
 
 
 def tie_message(t: M.Tariff, order: Order, tie: Tie, lang: str) -> str:
@@ -142,20 +146,21 @@ def _question_lines(t: M.Tariff, order: Order, e: Explanation, lang: str) -> lis
     """The heading of a why-not answer: the question, then the answer's first line."""
     found = option_at(t, order, e.question)
     contract_id, name = (found[0], found[1].label) if found else (None, e.question)
-    head = {"en": f"{heading(t)}: why not {name}?", "ja": f"{heading(t)}: {name}を追加できるか"}[lang]
+    head = {"en": f"{heading(t, lang)}: why not {name}?", "ja": f"{heading(t, lang)}: {name}を追加できるか"}[lang]
+    where = contract_text(contract_id, lang)
     if e.status == "valid":
-        answer = {"en": f"Option {name} can be added to contract `{contract_id}`: nothing in the order stands in its way",
-                  "ja": f"{name}は契約 `{contract_id}` に追加できます。注文の中に妨げるものはありません"}
+        answer = {"en": f"Option {name} can be added to {where}: nothing in the order stands in its way",
+                  "ja": f"{name}は{where} に追加できます。注文の中に妨げるものはありません"}
     elif e.status == "unknown":
-        answer = {"en": f"Whether Option {name} can be added to contract `{contract_id}` is not known",
-                  "ja": f"{name}を契約 `{contract_id}` に追加できるかは分かりませんでした"}
+        answer = {"en": f"Whether Option {name} can be added to {where} is not known",
+                  "ja": f"{name}を{where} に追加できるかは分かりませんでした"}
     elif _fails_first(e):
         answer = {"en": f"The order is invalid as it stands; before Option {name} can be asked about, "
                         "these conflicts must go:",
                   "ja": f"この注文はこのままでは無効です。{name}を追加できるかを問う前に、次の矛盾を解消する必要があります:"}
     else:
-        answer = {"en": f"Option {name} cannot be added to contract `{contract_id}` because:",
-                  "ja": f"{name}は、次の理由により契約 `{contract_id}` に追加できません:"}
+        answer = {"en": f"Option {name} cannot be added to {where} because:",
+                  "ja": f"{name}は、次の理由により{where} に追加できません:"}
     return [head, f"  {answer[lang]}"]
 
 
@@ -164,13 +169,13 @@ def to_text(t: M.Tariff, order: Order, e: Explanation, lang: str = "en") -> str:
     if e.question is not None:
         lines = _question_lines(t, order, e, lang)
     elif e.status == "valid":
-        lines = [f"{heading(t)}: " + {"en": "valid", "ja": "有効"}[lang],
+        lines = [f"{heading(t, lang)}: " + {"en": "valid", "ja": "有効"}[lang],
                  {"en": "  nothing in the order conflicts: every rule holds",
                   "ja": "  注文の選択に矛盾はありません。すべての規定を満たしています"}[lang]]
     elif e.status == "unknown":
-        lines = [f"{heading(t)}: unknown"]
+        lines = [f"{heading(t, lang)}: " + {"en": "unknown", "ja": "不明"}[lang]]
     else:
-        lines = [f"{heading(t)}: " + {"en": f"invalid, {n} conflict{'s' if n != 1 else ''}",
+        lines = [f"{heading(t, lang)}: " + {"en": f"invalid, {n} conflict{'s' if n != 1 else ''}",
                                       "ja": f"無効 (矛盾 {n} 件)"}[lang]]
     if e.status == "unknown":
         lines += [f"  {e.reason}", {"en": "  (no conflict was found before the search stopped)",
@@ -181,6 +186,5 @@ def to_text(t: M.Tariff, order: Order, e: Explanation, lang: str = "en") -> str:
     if e.conflicts and not e.complete:
         lines += ["", {"en": f"  the search is incomplete: {e.reason}, so there may be more conflicts",
                        "ja": f"  探索は完了していません ({e.reason})。ほかにも矛盾があるかもしれません"}[lang]]
-    for note in order.notes:
-        lines.append(f"  note: {note}")
-    return "\n".join(lines)
+    lines += [note_line(note, lang) for note in order.notes]
+    return safe_lines(lines)

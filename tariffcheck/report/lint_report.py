@@ -1,43 +1,61 @@
 """How lint findings are shown: compiler-style text on a terminal, stable JSON for programs, and
-a Markdown report a product manager can attach to a review (docs/lint.md)."""
+a Markdown report a product manager can attach to a review (docs/lint.md). A spec's path is
+shown as `catalog.display_path` shows it everywhere (`specs/…` for a bundled tariff)."""
 
 from __future__ import annotations
 
-import json
+import dataclasses
 
 from ..analyse.finding import CODES, SEVERITIES, Finding
 from ..analyse.lint import LintResult
-from ..common.diagnostics import Diagnostic, render
+from ..catalog import display_path
+from ..common.diagnostics import Diagnostic
+from .check_report import version_text
+from .terminal import json_text, render_safely, safe_block, safe_lines, safe_text
 
 FORMAT = 1
 
+_WORDS = {
+    "en": {"why": "why", "rules": "rules", "witness": "witness order", "seconds": "s",
+           "error": "{n} error{s}", "warning": "{n} warning{s}", "info": "{n} info",
+           "title": "tariff lint report", "no_load": "does not load", "none": "No findings.",
+           "head": "| severity | code | clause | where | finding |", "Rules": "Rules", "Witness": "Witness order"},
+    "ja": {"why": "理由", "rules": "規定", "witness": "例となる注文", "seconds": "秒",
+           "error": "エラー {n} 件", "warning": "警告 {n} 件", "info": "情報 {n} 件",
+           "title": "tariff lint の報告", "no_load": "読み込めません", "none": "指摘はありません。",
+           "head": "| 重大度 | コード | 条項 | 場所 | 指摘 |", "Rules": "規定", "Witness": "例となる注文"},
+}
+
 
 def _diagnostic(f: Finding, lang: str) -> Diagnostic:
+    w = _WORDS[lang]
     message = f.message_ja if lang == "ja" and f.message_ja else f.message
     notes = []
     if f.explanation:
-        notes.append(f"why: {f.explanation}")
+        notes.append(f"{w['why']}: {f.explanation}")
     if f.rules:
-        notes.append("rules: " + ", ".join(f.rules))
+        notes.append(f"{w['rules']}: " + ", ".join(f.rules))
     if f.witness is not None:
-        notes.append("witness order: " + json.dumps(f.witness, ensure_ascii=False, separators=(",", ":")))
-    return Diagnostic(f.code, message, f.span, label=f.clause, notes=notes, severity=f.severity)
+        notes.append(f"{w['witness']}: " + json_text(f.witness, indent=None, separators=(",", ":")))
+    span = dataclasses.replace(f.span, file=display_path(f.span.file)) if f.span is not None else None
+    return Diagnostic(f.code, message, span, label=f.clause, notes=notes, severity=f.severity)
 
 
-def summary(r: LintResult) -> str:
-    counts = ", ".join(f"{r.count(s)} {s}{'s' if r.count(s) != 1 and s != 'info' else ''}" for s in SEVERITIES)
+def summary(r: LintResult, lang: str = "en") -> str:
+    w = _WORDS[lang]
+    counts = ", ".join(w[s].format(n=r.count(s), s="s" if r.count(s) != 1 else "") for s in SEVERITIES)
     took = sum(r.seconds.values())
     name = r.tariff.id if r.tariff is not None else r.spec
-    return f"{name}: {counts}" + (f" ({took:.2f} s)" if r.tariff is not None else "")
+    return safe_text(f"{name}: {counts}" + (f" ({took:.2f} {w['seconds']})" if r.tariff is not None else ""))
 
 
 def to_text(results: list[LintResult], lang: str = "en", quiet_info: bool = False) -> str:
     blocks = []
     for r in results:
-        sources = {r.tariff.path: r.tariff.text} if r.tariff is not None else {}
+        sources = {display_path(r.tariff.path): r.tariff.text} if r.tariff is not None else {}
         shown = [f for f in r.findings if not (quiet_info and f.severity == "info")]
-        blocks.extend(render(_diagnostic(f, lang), sources) for f in shown)
-    blocks.append("\n".join(summary(r) for r in results))
+        blocks.extend(render_safely([_diagnostic(f, lang)], sources) for f in shown)
+    blocks.append(safe_lines([summary(r, lang) for r in results]))
     return "\n\n".join(blocks)
 
 
@@ -47,13 +65,20 @@ def to_json(results: list[LintResult]) -> dict:
         "specs": [{
             "spec": r.spec,
             "tariff": None if r.tariff is None else {"id": r.tariff.id, "title": r.tariff.title,
-                                                     "version": r.tariff.version, "path": r.tariff.path},
+                                                     "version": r.tariff.version, "path": display_path(r.tariff.path)},
             "counts": {s: r.count(s) for s in SEVERITIES},
             "complete": r.complete,
             "seconds": {k: round(v, 4) for k, v in r.seconds.items()},
-            "findings": [f.to_json() for f in r.findings],
+            "findings": [_finding_json(f) for f in r.findings],
         } for r in results],
     }
+
+
+def _finding_json(f: Finding) -> dict:
+    out = f.to_json()
+    if out.get("span"):
+        out["span"] = dict(out["span"], file=display_path(out["span"]["file"]))
+    return out
 
 
 def _md(text: str) -> str:
@@ -61,23 +86,24 @@ def _md(text: str) -> str:
 
 
 def to_markdown(results: list[LintResult], lang: str = "en") -> str:
-    out = ["# tariff lint report", ""]
+    w = _WORDS[lang]
+    out = [f"# {w['title']}", ""]
     for r in results:
         if r.tariff is not None:
-            out.append(f"## {r.tariff.title} (`{r.tariff.id}`, as of {r.tariff.version})")
+            out.append(f"## {_md(r.tariff.title)} (`{r.tariff.id}`, {version_text(r.tariff, lang)})")
         else:
-            out.append(f"## `{r.spec}` (does not load)")
+            out.append(f"## `{_md(r.spec)}` ({w['no_load']})")
         out.append("")
-        out.append(summary(r))
+        out.append(summary(r, lang))
         out.append("")
         if not r.findings:
-            out.append("No findings.")
+            out.append(w["none"])
             out.append("")
             continue
-        out.append("| severity | code | clause | where | finding |")
+        out.append(w["head"])
         out.append("| --- | --- | --- | --- | --- |")
         for f in r.findings:
-            where = f"{f.span.file}:{f.span.line}" if f.span else ""
+            where = f"{display_path(f.span.file)}:{f.span.line}" if f.span else ""
             message = f.message_ja if lang == "ja" and f.message_ja else f.message
             out.append(f"| {f.severity} | {f.code} | {_md(f.clause or '')} | {_md(where)} | {_md(message)} |")
         out.append("")
@@ -90,13 +116,13 @@ def to_markdown(results: list[LintResult], lang: str = "en") -> str:
             out.append(f"*{CODES[f.code]}.* {f.explanation}")
             if f.rules:
                 out.append("")
-                out.append("Rules: " + ", ".join(f"`{x}`" for x in f.rules))
+                out.append(f"{w['Rules']}: " + ", ".join(f"`{x}`" for x in f.rules))
             if f.witness is not None:
                 out.append("")
-                out.append("Witness order:")
+                out.append(f"{w['Witness']}:")
                 out.append("")
                 out.append("```json")
-                out.append(json.dumps(f.witness, ensure_ascii=False, indent=2))
+                out.append(json_text(f.witness))
                 out.append("```")
             out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    return safe_block("\n".join(out).rstrip() + "\n")

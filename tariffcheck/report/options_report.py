@@ -7,8 +7,9 @@ from ..model import tariff as M
 from ..orders.order import Order
 from ..smt.explain import Conflict
 from ..smt.propagate import OpenField, Propagation
-from .check_report import display_value, heading, rule_line, show_value, tariff_json
+from .check_report import display_value, heading, note_line, rule_line, show_value, tariff_json
 from .explain_report import tie_json, tie_message
+from .terminal import safe_lines
 
 FORMAT = 1
 
@@ -53,7 +54,7 @@ def to_json(t: M.Tariff, order: Order, p: Propagation) -> dict:
 
 
 def _why(t: M.Tariff, order: Order, c: Conflict, lang: str) -> list[str]:
-    given = ", ".join(f"{x.path} = {show_value(display_value(t, order, x.path, x.value))}" for x in c.choices)
+    given = ", ".join(f"{x.path} = {show_value(display_value(t, order, x.path, x.value), lang)}" for x in c.choices)
     lines = []
     if given:
         lines.append("        " + {"en": "because of ", "ja": "理由: "}[lang] + given)
@@ -68,7 +69,7 @@ def to_text(t: M.Tariff, order: Order, p: Propagation, lang: str = "en") -> str:
                     "unknown": "not known"},
              "ja": {"open": "この注文でまだ選べるもの", "invalid": "これまでの選択が矛盾しています",
                     "unknown": "不明"}}[lang]
-    lines = [f"{heading(t)}: {words[p.status]}"]
+    lines = [f"{heading(t, lang)}: {words[p.status]}"]
     if p.conflict is not None:
         lines += _why(t, order, p.conflict, lang)
     for f in p.fields:
@@ -82,17 +83,19 @@ def to_text(t: M.Tariff, order: Order, p: Propagation, lang: str = "en") -> str:
                 lines.append("      " + {"en": f"not above {f.high}", "ja": f"{f.high} 超は不可"}[lang])
                 lines += _why(t, order, f.high_reason, lang)
             continue
-        can = [show_value(_value(t, order, f.path, v.value)) for v in f.values if v.possible]
+        can = [show_value(_value(t, order, f.path, v.value), lang) for v in f.values if v.possible]
         state = ""
         if f.forced is not None:
             state = " (" + {"en": "forced", "ja": "確定"}[lang] + ")"
         lines.append(f"  {f.path}: {', '.join(can) if can else '-'}{state}")
         for v in f.values:
             if not v.possible:
-                lines.append("      " + {"en": "not ", "ja": "不可: "}[lang] + show_value(_value(t, order, f.path, v.value)))
+                shown = show_value(_value(t, order, f.path, v.value), lang)
+                lines.append("      " + {"en": "not ", "ja": "不可: "}[lang] + shown)
                 lines += _why(t, order, v.reason, lang)
     if p.not_analysed:
         lines.append({"en": "  left open, not analysed: ", "ja": "  未決定 (解析対象外): "}[lang] + ", ".join(p.not_analysed))
     if not p.complete:
         lines.append({"en": f"  incomplete: {p.reason}", "ja": f"  未完了: {p.reason}"}[lang])
-    return "\n".join(lines)
+    lines += [note_line(note, lang) for note in order.notes]
+    return safe_lines(lines)

@@ -1,12 +1,17 @@
 """How `tariff quote` shows the fees of an order: a table per contract, initial, monthly, one-off
-and early-termination amounts each with its clause, and totals that say when they are incomplete."""
+and early-termination amounts each with its clause, and totals that say when they are incomplete.
+
+Under each amount, a line says how it is made (`150 yen × 20`, the price book's key, the months
+remaining) or why it is missing; an amount the text gives as it is (`0 yen`) has no such line,
+which would only say it again."""
 
 from __future__ import annotations
 
 from ..model import tariff as M
 from ..orders.order import Order
 from ..evaluate.fees import QuoteLine
-from .check_report import tariff_json
+from .check_report import contract_text, heading, note_line, tariff_json
+from .terminal import safe_lines
 
 FORMAT = 1
 KINDS = ("initial", "monthly", "one_off", "early_termination")
@@ -14,6 +19,7 @@ _KIND_WORDS = {"en": {"initial": "initial", "monthly": "monthly", "one_off": "on
                       "early_termination": "early termination"},
                "ja": {"initial": "初期費用", "monthly": "月額費用", "one_off": "一時費用",
                       "early_termination": "解除調定金"}}
+_YEN = {"en": "yen", "ja": "円"}
 
 
 def line_json(q: QuoteLine) -> dict:
@@ -41,21 +47,20 @@ def to_json(t: M.Tariff, order: Order, lines: list[QuoteLine]) -> dict:
 
 
 def to_text(t: M.Tariff, order: Order, lines: list[QuoteLine], lang: str = "en") -> str:
-    out = [f"{t.title} ({t.id}, as of {t.version}): " + {"en": f"fees for this {order.request} request",
-                                                        "ja": "この申込の料金"}[lang]]
+    out = [f"{heading(t, lang)}: " + {"en": f"fees for this {order.request} request", "ja": "この申込の料金"}[lang]]
     for entry in order.contracts:
         kind = t.contracts[entry.kind]
         mine = [q for q in lines if q.contract_index == entry.index]
         out.append("")
-        out.append(f"  contract `{entry.id}` ({kind.label})")
+        out.append(f"  {contract_text(entry.id, lang)} ({kind.label})")
         if not mine:
             out.append("    " + {"en": "(no fee applies)", "ja": "(該当する料金はありません)"}[lang])
             continue
         for q in sorted(mine, key=lambda x: KINDS.index(x.kind)):
             name = q.label if q.subject is None else f"{kind.options[q.subject].label}: {q.label}"
-            amount = f"{q.amount:>12,} yen" if q.amount is not None else f"{'—':>16}"
-            out.append(f"    {_KIND_WORDS[lang][q.kind]:<18} {amount}  {name}  [{q.citation}]")
-            detail = q.missing or q.basis
+            amount = f"{q.amount:>12,} {_YEN[lang]}" if q.amount is not None else " " * (12 + _unit_width(lang)) + "—"
+            out.append(f"    {_kind_word(q.kind, lang)} {amount}  {name}  [{q.citation}]")
+            detail = _detail(q, lang)
             if detail:
                 out.append(f"      {detail}")
     out.append("")
@@ -64,7 +69,25 @@ def to_text(t: M.Tariff, order: Order, lines: list[QuoteLine], lang: str = "en")
             continue
         flag = "" if total["complete"] else {"en": "  (incomplete: some prices are not in the price book)",
                                              "ja": "  (未確定: 価格表にない金額があります)"}[lang]
-        out.append(f"  {_KIND_WORDS[lang][kind]:<18} {total['known']:>12,} yen{flag}")
-    for note in order.notes:
-        out.append(f"  note: {note}")
-    return "\n".join(out)
+        out.append(f"  {_kind_word(kind, lang)} {total['known']:>12,} {_YEN[lang]}{flag}")
+    out += [note_line(note, lang) for note in order.notes]
+    return safe_lines(out)
+
+
+def _unit_width(lang: str) -> int:
+    return 2 if lang == "ja" else 3  # `円` takes two columns, `yen` three
+
+
+def _kind_word(kind: str, lang: str) -> str:
+    """The kind of fee, padded to one column width (a Japanese character takes two)."""
+    word = _KIND_WORDS[lang][kind]
+    return word + " " * (18 - len(word) * (2 if lang == "ja" else 1))
+
+
+def _detail(q: QuoteLine, lang: str) -> str | None:
+    """How the amount is made, or why it is missing; None when that says only the amount again."""
+    if q.missing:
+        return (q.missing_ja or q.missing) if lang == "ja" else q.missing
+    if not q.basis or (q.amount is not None and q.basis == f"{q.amount:,} yen"):
+        return None
+    return (q.basis_ja or q.basis) if lang == "ja" else q.basis

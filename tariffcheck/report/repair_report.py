@@ -11,8 +11,9 @@ from ..orders.order import Order
 from ..orders.write import order_to_json
 from ..smt.explain import Tie
 from ..smt.repair import Change, Repair, RepairResult
-from .check_report import display_value, heading, subject_json, tariff_json
+from .check_report import contract_text, display_value, heading, note_line, subject_json, tariff_json
 from .explain_report import choice_text
+from .terminal import safe_lines
 
 FORMAT = 1
 
@@ -61,10 +62,10 @@ def to_json(t: M.Tariff, order: Order, result: RepairResult) -> dict:
 
 
 # ---- text ---------------------------------------------------------------------------------------
-def _clause(tie: Tie, change_path: str) -> str:
+def _clause(tie: Tie, change_path: str, lang: str) -> str:
     text = f"{tie.rule.citation} [{tie.rule.id}]"
     if tie.key.contract is not None and change_path.contract != tie.key.contract:
-        text += f" (contract `{tie.contract_id}`)"  # a change that frees a rule of another contract
+        text += f" ({contract_text(tie.contract_id, lang)})"  # a change that frees a rule of another contract
     return text
 
 
@@ -83,9 +84,8 @@ def _repair_lines(t: M.Tariff, order: Order, n: int, repair: Repair, lang: str) 
         lines.append(line + (f"  ({', '.join(extra)})" if extra else ""))
         if ch.satisfies:
             word = {"en": "satisfies", "ja": "満たす規定:"}[lang]
-            lines.append(f"         {word} " + ", ".join(_clause(tie, ch.path) for tie in ch.satisfies))
-    for note in _added_notes(order, repair):
-        lines.append(f"     note: {note}")
+            lines.append(f"         {word} " + ", ".join(_clause(tie, ch.path, lang) for tie in ch.satisfies))
+    lines += [note_line(note, lang, "     ") for note in _added_notes(order, repair)]
     return lines
 
 
@@ -95,9 +95,9 @@ def to_text(t: M.Tariff, order: Order, result: RepairResult, lang: str = "en") -
         "valid": {"en": "valid, nothing to repair", "ja": "有効 (修正の必要はありません)"},
         "repaired": {"en": f"invalid, {n} repair{'s' if n != 1 else ''}", "ja": f"無効 (修正案 {n} 件)"},
         "none": {"en": "invalid, no repair", "ja": "無効 (修正案なし)"},
-        "unknown": {"en": "unknown", "ja": "unknown"},
+        "unknown": {"en": "unknown", "ja": "不明"},
     }[result.status][lang]
-    lines = [f"{heading(t)}: {status}"]
+    lines = [f"{heading(t, lang)}: {status}"]
     if result.status != "valid" and result.locked:
         word = {"en": "kept as they are", "ja": "変更しない項目"}[lang]
         shown = [p for p in result.locked if not any(p.startswith(q + ".") for q in result.locked)]
@@ -119,6 +119,5 @@ def to_text(t: M.Tariff, order: Order, result: RepairResult, lang: str = "en") -
                           "ja": f"  探索は完了していません ({result.reason})。ほかの修正案があるかもしれません"}[lang])
         lines.append({"en": "  `--format json` gives each repaired order, ready for `tariff check`",
                       "ja": "  `--format json` で修正後の注文を出力できます (そのまま `tariff check` に渡せます)"}[lang])
-    for note in order.notes:
-        lines.append(f"  note: {note}")
-    return "\n".join(lines)
+    lines += [note_line(note, lang) for note in order.notes]
+    return safe_lines(lines)

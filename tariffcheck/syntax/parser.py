@@ -2,15 +2,26 @@
 
 A parse failure becomes diagnostic E001. Where the failing input looks like a mistake we
 have seen before (the table `COMMON_MISTAKES`), the help line says what to write instead.
+
+Analysing the grammar into LALR tables takes about a third of a second, in every process that
+parses a spec. Lark's `cache` option keeps the analysed parser in a file, here one per grammar,
+Lark and Python version in the user's cache folder (`$XDG_CACHE_HOME/tariffcheck`, else
+`~/.cache/tariffcheck`); when that folder cannot be made, is not the user's own, or cannot be
+written, the grammar is analysed as before and nothing is said.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
+import os
+import sys
+import threading
 import warnings
 from functools import lru_cache
 from importlib import resources
 
+import lark
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
@@ -62,7 +73,43 @@ COMMON_MISTAKES: dict[str, list[str]] = {
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     grammar = resources.files(__package__).joinpath("tariff.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    options = dict(parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    path = _cache_file(grammar)
+    if path is None:
+        return Lark(grammar, **options)
+    if os.path.exists(path):
+        return Lark(grammar, cache=path, **options)  # Lark checks the file's grammar hash, and rebuilds if need be
+    # written under a name of its own, then renamed: a process starting meanwhile never reads half a file
+    partial = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
+    parser = Lark(grammar, cache=partial, **options)
+    try:
+        os.replace(partial, path)
+    except OSError:  # Lark could not write it: no cache, and no trace left
+        try:
+            os.remove(partial)
+        except OSError:
+            pass
+    return parser
+
+
+def _cache_file(grammar: str) -> str | None:
+    """The file that keeps this grammar's analysed parser, or None when there is no safe place.
+    Lark's cache is a pickle, which runs code when loaded: its folder must be the user's alone."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # the XDG rule: a relative path is ignored
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "tariffcheck")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        st = os.stat(folder)
+        if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+            return None
+        if not os.access(folder, os.W_OK):
+            return None
+    except OSError:
+        return None
+    key = "\0".join((grammar, lark.__version__, sys.version))
+    return os.path.join(folder, f"grammar-{hashlib.sha256(key.encode()).hexdigest()[:20]}.lark")
 
 
 def parse_text(text: str, path: str = "<tariff>") -> S.TariffFile:
