@@ -30,10 +30,6 @@ ORDER_KEYS = {"tariff", "request", "application_date", "notice_arrived", "reques
 ENTRY_KEYS = {"id", "contract", "parent", "current", "changes"}
 
 
-class _Bad(Exception):
-    pass
-
-
 def read_order_text(text: str | bytes, source: str = "<order>") -> object:
     """Parse JSON text, or raise DiagnosticError O001/O011 with the line and column, or O012 for
     each key an object repeats. A UTF-8 byte order mark in front of the text is dropped."""
