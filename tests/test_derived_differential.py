@@ -1,6 +1,7 @@
 """Derived days, period starts and fee conditions: the compiled Python (what `tariff dates` and
 `tariff quote` use) and the Z3 terms of the same expressions give the same values on every
-order Hypothesis generates, for every bundled tariff. Month arithmetic included."""
+order Hypothesis generates, for every bundled tariff. Month arithmetic included, and whether
+there is a value at all: a day the order leaves out, perhaps made good by `or_else`."""
 
 from __future__ import annotations
 
@@ -77,6 +78,8 @@ def test_derived_values_agree_in_both_paths(name):
                     if kind != e.kind:
                         continue
                     py = fn(order, e)
+                    defined = m.eval(enc.term(ir.defined(node), slot), model_completion=True)
+                    assert z3.is_true(defined) == (py is not None), (label, e.id, py)
                     if py is None:
                         continue  # reads a date the order does not give: no value in either path
                     got = m.eval(enc.term(node, slot), model_completion=True)

@@ -200,3 +200,39 @@ def test_month_arithmetic_and_calendar_functions(checker):
     # notice in Q3: 09-30 + 3 months = 12-30, whose month ends 12-31
     assert broken(checker, cancel("2026-12-31", notice="2026-08-15")) == set()
     assert broken(checker, cancel("2027-01-01", notice="2026-08-15")) == {"erasure_quarter"}
+
+
+def test_or_else_stands_in_for_a_day_the_order_leaves_out(checker):
+    """`or_else(requested_date, notice_arrived + 30 days)`: the rule is checked without the day."""
+    cur = {k: v for k, v in child().items() if k not in ("id", "contract")}
+
+    def cancel(**days) -> dict:
+        return {"request": "cancellation", **days, "contracts": [{"id": "c", "contract": "child", "current": cur}]}
+
+    assert broken(checker, cancel(notice_arrived="2026-03-01", requested_date="2026-02-28")) == {
+        "stop_after_notice", "notice_30_days"}
+    assert broken(checker, cancel(notice_arrived="2026-03-01")) == set()  # A + 30 stands in, and holds
+    assert broken(checker, cancel(requested_date="2026-02-28")) == set()  # no notice day: not checked
+
+
+@pytest.mark.parametrize("expr,words", [
+    ("or_else(licences, 1)", "the first argument of `or_else` reads no day"),
+    ("or_else(consent, true)", "`or_else` takes a day or a number, not a condition"),
+    ("or_else(requested_date)", "`or_else` takes 2 arguments, found 1"),
+    ("or_else(requested_date, 30)", "expected a day, found a number"),
+])
+def test_or_else_misused_is_an_error(expr, words):
+    from tariffcheck.common.diagnostics import DiagnosticError
+    from tariffcheck.resolve import resolve
+    from tariffcheck.syntax.parser import parse_text
+
+    text = f'''tariff p "P"
+contract c "契約" @第1条 {{
+  quantity licences "ライセンス数"
+  flag consent "同意"
+}}
+derive d "日" @第2条 = {expr} when is_cancellation
+'''
+    with pytest.raises(DiagnosticError) as info:
+        resolve(parse_text(text, "p.tariff"))
+    assert [words in d.message for d in info.value.diagnostics] == [True]

@@ -12,7 +12,8 @@ comparisons evaluate every operand, left to right. `ConcreteValidator.source` ho
 generated code of each kind (it also shows in tracebacks).
 
 A rule instance that reads a date the order does not give is not checked (it holds): a
-date rule speaks only of the days an order states. Both paths follow this.
+date rule speaks only of the days an order states. `or_else(x, fallback)` is the one exception:
+it has a value when x or the fallback has (`ir.defined` is the condition). Both paths follow this.
 """
 
 from __future__ import annotations
@@ -36,13 +37,13 @@ _ARITH_OPS = {"+", "-", "*", "%"}  # Python's % and Z3's mod agree for a positiv
 
 
 class CompiledRule:
-    __slots__ = ("rule", "subject", "node", "dates")
+    __slots__ = ("rule", "subject", "node", "defined")
 
     def __init__(self, rule: M.Rule, subject: str | None):
         self.rule = rule
         self.subject = subject
         self.node = rule.condition(subject)
-        self.dates = [f for f in ir.fields_of(self.node) if f.type == "date"]
+        self.defined = ir.defined(self.node)  # the instance is checked only when this holds
 
 
 class ConcreteValidator:
@@ -133,6 +134,13 @@ class _Gen:
         """Source whose value is the node's value."""
         if isinstance(n, ir.Field):
             return self.field(n)
+        if isinstance(n, ir.Given):
+            return f"({self.field(n.field)} is not None)"
+        if isinstance(n, ir.OrElse):
+            given = ir.defined(n.first)
+            if given == ir.TRUE:
+                return self.value(n.first)
+            return f"({self.value(n.first)} if {self.truth(given)} else {self.value(n.fallback)})"
         if isinstance(n, ir.Const):
             return self.const(n.value)
         if isinstance(n, ir.EnumIn):
@@ -180,12 +188,11 @@ ValueFn = Callable[[Order, ContractEntry], object]
 
 def compile_value(node: ir.Node, label: str = "value") -> tuple[str, ValueFn]:
     """One expression as a function of (order, entry): its value, or None when it reads a date
-    the order does not give. The derived days and fees are computed with these."""
+    the order does not give (`ir.defined`). The derived days and fees are computed with these."""
     g = _Gen()
     expr = g.value(node)
-    dates = [f for f in ir.fields_of(node) if f.type == "date"]
-    guard = " or ".join(f"{g.field(f)} is None" for f in dates)
-    body = [f"    if {guard}:", "        return None"] if guard else []
+    defined = ir.defined(node)
+    body = [f"    if not {g.truth(defined)}:", "        return None"] if defined != ir.TRUE else []
     pre = [f"    {name} = {src}" for name, src in _LOCALS.items() if name in g.used]
     src = "\n".join(["def value(o, e):", *pre, *body, f"    return {expr}"]) + "\n"
     filename = f"<tariffcheck.concrete {label}>"
@@ -237,8 +244,8 @@ def _compile_kind(tariff_id: str, kind: str, compiled: list[CompiledRule]) -> tu
         subject = f":{c.subject}" if c.subject else ""
         body.append(f"    # {c.rule.id}{subject}")
         test = f"not {g.truth(c.node)}"
-        if c.dates:  # not checked unless every date it reads is given
-            test = " and ".join(f"{g.field(f)} is not None" for f in c.dates) + f" and {test}"
+        if c.defined != ir.TRUE:  # not checked unless the days it reads are given
+            test = f"{g.truth(c.defined)} and {test}"
         body.append(f"    if {test}:")
         body.append(f"        out.append((_r{i}, e))")
     pre = [f"    {name} = {expr}" for name, expr in _LOCALS.items() if name in g.used]

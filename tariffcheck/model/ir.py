@@ -129,6 +129,25 @@ class Extreme(Node):
 
 
 @dataclass(frozen=True)
+class OrElse(Node):
+    """`or_else(x, fallback)`: x when the order gives every day x reads, else the fallback (a
+    cancellation form that names no day: 「…又は…指定した日のいずれか遅い日」 has one day only)."""
+
+    first: Node
+    fallback: Node
+    type: str = "date"
+
+
+@dataclass(frozen=True)
+class Given(Node):
+    """The order gives the day a date field reads. Not written in the language: `defined` builds
+    it, so that both evaluation paths ask the one question of when an expression has a value."""
+
+    field: Field
+    type: str = "bool"
+
+
+@dataclass(frozen=True)
 class DayOfMonth(Node):
     operand: Node
     type: str = "int"
@@ -165,7 +184,7 @@ def fields_of(node: Node) -> list[Field]:
     def walk(n: Node) -> None:
         if isinstance(n, Field):
             out[n] = None
-        elif isinstance(n, EnumIn):
+        elif isinstance(n, (EnumIn, Given)):
             out[n.field] = None
         elif isinstance(n, EnumEq):
             out[n.left] = None
@@ -178,6 +197,9 @@ def fields_of(node: Node) -> list[Field]:
         elif isinstance(n, (Implies, Cmp, Arith, Extreme)):
             walk(n.left)
             walk(n.right)
+        elif isinstance(n, OrElse):
+            walk(n.first)
+            walk(n.fallback)
 
     walk(node)
     return list(out)
@@ -191,7 +213,7 @@ def with_state(node: Node, state: str) -> Node:
         if KINDS[node.kind].where in ("order", "structure"):  # the same in both states
             return node
         return dataclasses.replace(node, state=state)
-    if isinstance(node, EnumIn):
+    if isinstance(node, (EnumIn, Given)):
         return dataclasses.replace(node, field=with_state(node.field, state))
     if isinstance(node, EnumEq):
         return dataclasses.replace(node, left=with_state(node.left, state), right=with_state(node.right, state))
@@ -201,4 +223,41 @@ def with_state(node: Node, state: str) -> Node:
         return dataclasses.replace(node, operands=tuple(with_state(x, state) for x in node.operands))
     if isinstance(node, (Implies, Cmp, Arith, Extreme)):
         return dataclasses.replace(node, left=with_state(node.left, state), right=with_state(node.right, state))
+    if isinstance(node, OrElse):
+        return dataclasses.replace(node, first=with_state(node.first, state), fallback=with_state(node.fallback, state))
     return node
+
+
+def defined(node: Node) -> Node:
+    """When an expression has a value, as a condition: the order gives every day it reads, except
+    inside `or_else(x, fallback)`, which has one when x or the fallback has. TRUE for an expression
+    that reads no day. A rule instance is checked, and a derived day computed, only when this holds
+    (both evaluation paths compile this one condition)."""
+    if isinstance(node, Field):
+        return Given(node) if node.type == "date" else TRUE
+    if isinstance(node, OrElse):
+        return _any_of(defined(node.first), defined(node.fallback))
+    if isinstance(node, (Not, Neg, Abs, DayOfMonth, AddMonths, DayFn)):
+        return defined(node.operand)
+    if isinstance(node, (And, Or, CountTrue)):
+        return _all_of([defined(x) for x in node.operands])
+    if isinstance(node, (Implies, Cmp, Arith, Extreme)):
+        return _all_of([defined(node.left), defined(node.right)])
+    return TRUE  # constants, dimensions (EnumIn, EnumEq), Given itself
+
+
+def _all_of(parts: list[Node]) -> Node:
+    flat: dict[Node, None] = {}
+    for p in parts:
+        for x in (p.operands if isinstance(p, And) else (p,)):
+            if x != TRUE:
+                flat[x] = None
+    if not flat:
+        return TRUE
+    return next(iter(flat)) if len(flat) == 1 else And(tuple(flat))
+
+
+def _any_of(a: Node, b: Node) -> Node:
+    if a == TRUE or b == TRUE:
+        return TRUE
+    return a if a == b else Or((a, b))

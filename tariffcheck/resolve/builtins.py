@@ -225,6 +225,18 @@ def _former_name(ex, call, arg):
     _misuse(ex, call, "`former_name` takes a dimension (`item`) or an option", arg.span)
 
 
+def _or_else(ex, call, first, fallback):
+    node, t = first
+    if t not in ("date", "int"):
+        _misuse(ex, call, f"`or_else` takes a day or a number, not {words(t)}", call.args[0].span)
+    if not any(f.type == "date" for f in ir.fields_of(node)):
+        ex.fail("E010", "the first argument of `or_else` reads no day, so it always has a value",
+                call.args[0].span, help="put a day the order may leave out first: "
+                                        "`or_else(requested_date, notice_arrived + 30 days)`")
+    # the fallback is resolved here, once the first argument has given the type it must have
+    return ir.OrElse(node, ex.typed(fallback, t), type=t)
+
+
 def _day_fn(fn: str):
     return lambda ex, call, day: ir.DayFn(fn, day)
 
@@ -256,6 +268,9 @@ _TABLE = [
             ("date", "date"), lambda ex, call, a, b: ir.Extreme("max", a, b), "date"),
     Builtin("earlier_of", "earlier_of(d1, d2): the earlier of two days",
             ("date", "date"), lambda ex, call, a, b: ir.Extreme("min", a, b), "date"),
+    Builtin("or_else", "or_else(x, fallback): x when the order gives the days it reads, else fallback "
+                       "(a day or a number)",
+            ("any", "syntax"), _or_else, None),
     Builtin("first_of_month", "first_of_month(d): d is the 1st of a month",
             ("date",), lambda ex, call, d: ir.Cmp("==", ir.DayOfMonth(d), ir.Const(1, "int")), "bool",
             rule_kind="calendar-month"),

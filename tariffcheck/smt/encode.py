@@ -65,9 +65,9 @@ class Encoder:
                 for subject in rule.subjects:
                     node = rule.condition(subject)
                     term = self.term(node, slot)
-                    known = [self.known(f, slot) for f in ir.fields_of(node) if f.type == "date"]
-                    if known:
-                        term = z3.Implies(z3.And(known + [z3.BoolVal(True, self.ctx)]), term)
+                    defined = ir.defined(node)  # checked only when the days it reads are given
+                    if defined != ir.TRUE:
+                        term = z3.Implies(self.term(defined, slot), term)
                     name = f"rule:{rule.id}:c{index}" + (f":{subject}" if subject else "")
                     out.append(Instance(rule, subject, index, z3.Bool(name, self.ctx), term))
             self._instances[key] = out

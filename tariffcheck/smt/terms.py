@@ -49,6 +49,13 @@ class _Terms:
         slot, order_vars, ctx, term = self.slot, self.order_vars, self.ctx, self.term
         if isinstance(n, ir.Field):
             return field_term(n, slot, order_vars)
+        if isinstance(n, ir.Given):
+            return known_term(n.field, slot, order_vars)
+        if isinstance(n, ir.OrElse):
+            given = ir.defined(n.first)
+            if given == ir.TRUE:
+                return term(n.first)
+            return z3.If(term(given), term(n.first), term(n.fallback))
         if isinstance(n, ir.Const):
             if n.type == "bool":
                 return z3.BoolVal(n.value, ctx)

@@ -161,8 +161,8 @@ class _ModelReader:
             enc = self.validator.encoder
             slot = enc.slot(inst.rule.scope, inst.slot)
             rule, subject = inst.rule, inst.subject
-            dates = [f for f in ir.fields_of(rule.condition(subject)) if f.type == "date"]
-            parts = [enc.known(f, slot) for f in dates]
+            defined = ir.defined(rule.condition(subject))
+            parts = [enc.term(defined, slot)] if defined != ir.TRUE else []
             parts += [enc.term(rule.guards[subject], slot), enc.term(rule.bodies[subject], slot)]
             self._accepts[key] = z3.And(parts)
         return self._accepts[key]
