@@ -93,11 +93,7 @@ class Checker:
         """Every day the tariff defines for the order (billing starts, period and term ends,
         non-renewal notice deadlines, the day a cancellation takes effect), with its clause."""
         decoded = order if isinstance(order, Order) else self.decode(order)
-        if self._dates is None:
-            with self._build_lock:
-                if self._dates is None:
-                    self._dates = DateCalculator(self.tariff)
-        return self._dates.days(decoded)
+        return self.date_calculator.days(decoded)
 
     def quote(self, order: dict | str | bytes | Order, prices: dict | None = None) -> list[QuoteLine]:
         """The initial, monthly, one-off and early-termination amounts of the order, each with its
@@ -111,11 +107,22 @@ class Checker:
         return self._fees.quote(decoded, self.dates(decoded), book)
 
     def check(self, order: dict | str | bytes | Order, engine: str = "concrete") -> Verdict:
-        """Validate an order with the concrete validator (default) or through Z3 (`engine="z3"`)."""
+        """Validate an order with the concrete validator (default) or through Z3 (`engine="z3"`).
+        The verdict carries the days the request takes effect (`verdict.effective`), each beside
+        the day the request asked for."""
         decoded = order if isinstance(order, Order) else self.decode(order)
-        if engine == "z3":
-            return self.z3.validate(decoded)
-        return self.concrete.validate(decoded)
+        verdict = self.z3.validate(decoded) if engine == "z3" else self.concrete.validate(decoded)
+        verdict.effective = self.date_calculator.effective(decoded)
+        return verdict
+
+    @property
+    def date_calculator(self) -> DateCalculator:
+        """The calculator of derived days, shared by every thread (built once, by one)."""
+        if self._dates is None:
+            with self._build_lock:
+                if self._dates is None:
+                    self._dates = DateCalculator(self.tariff)
+        return self._dates
 
     @property
     def explainer(self) -> Explainer:

@@ -213,6 +213,9 @@ def test_or_else_stands_in_for_a_day_the_order_leaves_out(checker):
         "stop_after_notice", "notice_30_days"}
     assert broken(checker, cancel(notice_arrived="2026-03-01")) == set()  # A + 30 stands in, and holds
     assert broken(checker, cancel(requested_date="2026-02-28")) == set()  # no notice day: not checked
+    [e] = checker.check(cancel(notice_arrived="2026-03-01", requested_date="2026-02-28")).effective
+    assert (e.day.id, e.day.day.isoformat(), e.requested.isoformat(), e.moved) == (
+        "effective", "2026-03-31", "2026-02-28", True)
 
 
 @pytest.mark.parametrize("expr,words", [

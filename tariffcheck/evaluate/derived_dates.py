@@ -1,5 +1,7 @@
 """The days a tariff defines for one order: billing starts, the ends of minimum usage periods and
 contract terms, the last day a non-renewal notice may arrive, the day a cancellation takes effect.
+The days on which the request itself takes effect (`derive … takes_effect`) are also given apart,
+beside the day the request asked for, for the check result.
 
 Each comes from a `period` or `derive` declaration of the spec (or is a date the order gives),
 carries its clause, and is computed with the period arithmetic of `dates.periods` (民法 第140条〜
@@ -13,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from ..dates import periods
 from ..model import ir
@@ -42,31 +45,80 @@ class DerivedDay:
     missing_ja: str | None = None  # the same in Japanese, for reports in --lang ja
 
 
-@dataclass
+@dataclass(frozen=True)
+class EffectiveDay:
+    """A day on which the request takes effect (a `derive … takes_effect` that applies to it),
+    beside the day the request asked for: the tariff may move it (「…のいずれか遅い日」)."""
+
+    day: DerivedDay
+    requested: date | None  # the order's `requested_date`; None when the request names no day
+
+    @property
+    def moved(self) -> bool:
+        """The request asked for a day and takes effect on another one."""
+        return self.requested is not None and self.day.day is not None and self.day.day != self.requested
+
+
 class _Compiled:
-    decl: M.Period | M.Derived
-    subject: str | None
-    value: ValueFn  # the start (period) or the day (derive)
-    when: ValueFn | None
-    reads: list[ir.Field]  # the date fields the value reads
+    """One declaration for one subject. Its expressions are compiled when first needed (and each
+    distinct expression once per calculator): `Checker.check` asks only for the takes-effect days,
+    and an option's day only for orders that have the option. Threads may share the calculator: two
+    that need one expression at once may both compile it, and either keeps the same function."""
+
+    def __init__(self, decl: M.Period | M.Derived, subject: str | None, label: str, shared: dict):
+        self.decl, self.subject, self.label, self._shared = decl, subject, label, shared
+        self.node = decl.starts[subject] if isinstance(decl, M.Period) else decl.values[subject]
+        self.when_node = decl.whens.get(subject)
+
+    @cached_property
+    def reads(self) -> list[ir.Field]:
+        """The date fields the value reads."""
+        return [f for f in ir.fields_of(self.node) if f.type == "date"]
+
+    @cached_property
+    def needs(self) -> list[ir.Field]:
+        """Those it cannot do without (`or_else(requested_date, …)` can do without its first)."""
+        return _needed_dates(self.node)
+
+    def _fn(self, node: ir.Node, label: str) -> ValueFn:
+        fn = self._shared.get(node)
+        if fn is None:
+            fn = self._shared[node] = compile_value(node, label)[1]
+        return fn
+
+    @cached_property
+    def value(self) -> ValueFn:
+        """value(order, entry): the start (period) or the day (derive), or None."""
+        return self._fn(self.node, self.label)
+
+    @cached_property
+    def when(self) -> ValueFn | None:
+        """when(order, entry): the declaration's `when` (false, or None, when it reads a date the
+        order does not give); None when it has none."""
+        return None if self.when_node is None else self._fn(self.when_node, self.label + ":when")
 
 
 class DateCalculator:
-    """Compiled once per tariff; `days(order)` computes every day for one order."""
+    """One per tariff; `days(order)` computes every day for one order, `effective(order)` the days
+    the request takes effect."""
 
     def __init__(self, tariff: M.Tariff):
         self.tariff = tariff
         self._by_kind: dict[str, list[_Compiled]] = {k: [] for k in tariff.contracts}
+        shared: dict[ir.Node, ValueFn] = {}
         for decl in [*tariff.periods, *tariff.derived]:
-            nodes = decl.starts if isinstance(decl, M.Period) else decl.values
             for subject in decl.subjects:
-                node = nodes[subject]
-                when = decl.whens.get(subject)
                 label = f"{tariff.id}:{decl.id}" + (f":{subject}" if subject else "")
-                self._by_kind[decl.scope].append(_Compiled(
-                    decl, subject, compile_value(node, label)[1],
-                    compile_value(when, label + ":when")[1] if when is not None else None,
-                    [f for f in ir.fields_of(node) if f.type == "date"]))
+                self._by_kind[decl.scope].append(_Compiled(decl, subject, label, shared))
+        # the takes-effect days `effective` computes on every check: the contract's, and each option's
+        self._effective: dict[str, tuple[list[_Compiled], dict[str, list[_Compiled]]]] = {}
+        for kind, cs in self._by_kind.items():
+            mine = [c for c in cs if isinstance(c.decl, M.Derived) and c.decl.takes_effect]
+            by_option: dict[str, list[_Compiled]] = {}
+            for c in mine:
+                if c.subject is not None:
+                    by_option.setdefault(c.subject, []).append(c)
+            self._effective[kind] = ([c for c in mine if c.subject is None], by_option)
 
     def days(self, order: Order, reference: date | None = None) -> list[DerivedDay]:
         """Every day for every contract of the order. `reference` picks the current term of a
@@ -81,6 +133,23 @@ class DateCalculator:
             out.extend(self._given(entry))
             for c in self._by_kind[entry.kind]:
                 out.extend(self._one(c, order, entry, reference))
+        return out
+
+    def effective(self, order: Order) -> list[EffectiveDay]:
+        """The days on which the request takes effect, contract by contract: each `derive …
+        takes_effect` that applies to the order, with the day the request asked for."""
+        requested = order.dates.get("requested_date")
+        asked = date.fromordinal(requested) if requested is not None else None
+        out: list[EffectiveDay] = []
+        for entry in order.contracts:
+            of_contract, by_option = self._effective[entry.kind]
+            todo = list(of_contract)
+            if by_option:  # in the spec's order, for the options the contract has or had
+                new, old = entry.new.options, entry.old.options
+                todo += [c for o, cs in by_option.items() if o in new or o in old for c in cs]
+            for c in todo:
+                for d in self._one(c, order, entry, None):
+                    out.append(EffectiveDay(d, asked))
         return out
 
     def _given(self, entry: ContractEntry) -> list[DerivedDay]:
@@ -112,7 +181,8 @@ class DateCalculator:
         value = c.value(order, entry)
         is_period = isinstance(decl, M.Period)
         if value is None:
-            missing = [field_path(f, entry) for f in c.reads if field_value(f, order, entry) is None]
+            absent = [f for f in c.reads if field_value(f, order, entry) is None]
+            missing = [field_path(f, entry) for f in ([f for f in c.needs if f in absent] or absent)]
             what = ("term_end" if decl.renews else "period_end") if is_period else "derived"
             named = ", ".join(f"`{m}`" for m in missing)
             return [DerivedDay(**base, what=what, day=None, missing=f"the order gives no {named}",
@@ -135,3 +205,11 @@ class DateCalculator:
         return [DerivedDay(**base, what="term_end", start=first, day=last, term=n),
                 DerivedDay(**dict(base, id=f"{decl.id}.last_notice", note=None), what="last_notice", day=notice,
                            term=n)]
+
+
+def _needed_dates(node: ir.Node) -> list[ir.Field]:
+    """The date fields without which the expression has no value: those its `ir.defined` condition
+    requires outright. A day it can do without (`or_else(requested_date, …)`) is not among them."""
+    cond = ir.defined(node)
+    parts = cond.operands if isinstance(cond, ir.And) else (cond,)
+    return [p.field for p in parts if isinstance(p, ir.Given)]

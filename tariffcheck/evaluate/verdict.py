@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..model import ir
 from ..model import tariff as M
 from ..model.fields import FieldRef, ref_of, shown_value
 from ..orders.order import ContractEntry, Order
+
+if TYPE_CHECKING:
+    from .derived_dates import EffectiveDay
 
 VALID, INVALID, UNKNOWN = "valid", "invalid", "unknown"
 
@@ -66,6 +70,9 @@ class Verdict:
     status: str  # valid | invalid | unknown
     violations: list[Violation] = field(default_factory=list)
     reason: str | None = None  # why `unknown`
+    # the days the request takes effect (`derive … takes_effect`); `Checker.check` fills them in,
+    # the same for both evaluation paths
+    effective: list[EffectiveDay] = field(default_factory=list)
 
     @property
     def keys(self) -> set[InstanceKey]:

@@ -221,6 +221,7 @@ class Derived:
     whens: dict[str | None, ir.Node | None]
     note: str | None
     span: Span
+    takes_effect: bool = False  # the day the request itself takes effect (`tariff check` reports it)
 
 
 @dataclass

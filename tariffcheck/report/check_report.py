@@ -14,6 +14,7 @@ from ..catalog import display_path
 from ..model import tariff as M
 from ..model.fields import FieldRef
 from ..orders.order import Order
+from ..evaluate.derived_dates import EffectiveDay
 from ..evaluate.verdict import Verdict, Violation
 from .terminal import safe_lines
 
@@ -64,6 +65,8 @@ def to_json(t: M.Tariff, order: Order, verdict: Verdict) -> dict:
     }
     if verdict.reason:
         out["reason"] = verdict.reason
+    if verdict.effective:
+        out["effective"] = [effective_json(t, order, e) for e in verdict.effective]
     return out
 
 
@@ -84,6 +87,70 @@ def contract_text(contract_id: str | None, lang: str = "en") -> str:
 
 def note_line(note: str, lang: str = "en", indent: str = "  ") -> str:
     return f"{indent}{'note' if lang == 'en' else '備考'}: {note}"
+
+
+def effective_json(t: M.Tariff, order: Order, e: EffectiveDay) -> dict:
+    d = e.day
+    out = {
+        "id": d.id,
+        "label": d.label,
+        "clause": d.citation.to_json() if d.citation is not None else None,
+        "contract": d.contract,
+        "subject": _option_json(t, order, d.contract_index, d.subject),
+        "day": d.day.isoformat() if d.day is not None else None,
+        "requested": e.requested.isoformat() if e.requested is not None else None,
+        "moved": e.moved,
+    }
+    if d.missing:
+        out["missing"] = d.missing
+    note = {lang: effective_note(e, lang) for lang in ("ja", "en")}
+    if note["en"] is not None:
+        out["note"] = note
+    return out
+
+
+def effective_note(e: EffectiveDay, lang: str) -> str | None:
+    """Why the request takes effect on a day it did not ask for, or None when it asked for that day
+    (or the day is not known)."""
+    d = e.day
+    if d.day is None or not (e.moved or e.requested is None):
+        return None
+    clause = str(d.citation) if d.citation is not None else d.label
+    if e.requested is None:
+        return {"en": f"the request names no day; {clause} makes it {d.day}",
+                "ja": f"申込は日を指定していません。{clause}により {d.day} となります。"}[lang]
+    return {"en": f"the request asked for {e.requested}; {clause} makes it {d.day}",
+            "ja": f"申込で指定された日は {e.requested} ですが、{clause}により {d.day} となります。"}[lang]
+
+
+def effective_lines(t: M.Tariff, order: Order, days: list[EffectiveDay], lang: str) -> list[str]:
+    """The days the request takes effect, each with its clause and, when the tariff moved it, why."""
+    if not days:
+        return []
+    lines = [{"en": "  the request takes effect:", "ja": "  効力が生じる日:"}[lang]]
+    for e in days:
+        d = e.day
+        where = f"{d.label} ({d.citation})" if d.citation is not None else d.label
+        where += ", " + contract_text(d.contract, lang)
+        option = _option_json(t, order, d.contract_index, d.subject)
+        if option is not None:
+            where += f", {option['name']}"
+        if d.day is None:
+            missing = (d.missing_ja or d.missing) if lang == "ja" else d.missing
+            lines.append(f"    {where}: " + {"en": "not known", "ja": "不明"}[lang] + f" ({missing})")
+            continue
+        lines.append(f"    {where}: {d.day}")
+        note = effective_note(e, lang)
+        if note is not None:
+            lines.append(note_line(note, lang, indent="      "))
+    return lines
+
+
+def _option_json(t: M.Tariff, order: Order, contract_index: int, subject: str | None) -> dict | None:
+    if subject is None:
+        return None
+    kind = t.contracts[order.contracts[contract_index].kind]
+    return {"id": subject, "name": kind.options[subject].label}
 
 
 def to_text(t: M.Tariff, order: Order, verdict: Verdict, lang: str = "en") -> str:
@@ -109,6 +176,9 @@ def to_text(t: M.Tariff, order: Order, verdict: Verdict, lang: str = "en") -> st
             for p, x in v.fields:
                 lines.append(f"      {p} = {show_value(display_value(t, order, p, x), lang)}")
             lines.append(f"    {source_line(v.rule)}")
+    if verdict.effective and verdict.violations:
+        lines.append("")
+    lines += effective_lines(t, order, verdict.effective, lang)
     lines += [note_line(note, lang) for note in order.notes]
     return safe_lines(lines)
 

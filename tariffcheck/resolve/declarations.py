@@ -395,7 +395,7 @@ class Resolver:
         except Unresolved:
             return None
         return M.Derived(d.name, d.label, self.citation(d.cite), contract.id, subjects, values, whens, d.note,
-                         d.span)
+                         d.span, d.takes_effect)
 
     def fee(self, f: S.FeeDecl) -> M.Fee | None:
         contract = self.scope_of(f.scope, f.span)

@@ -324,6 +324,10 @@ class _Renews:
     pass
 
 
+class _TakesEffect:
+    pass
+
+
 class _OptionDate:
     def __init__(self, decl):
         self.decl = decl
@@ -492,6 +496,9 @@ class _ToSyntax(Transformer):
     def renews(self, meta, items):
         return _Renews()
 
+    def takes_effect(self, meta, items):
+        return _TakesEffect()
+
     def option_body(self, meta, items):
         return _OptionBody(items)
 
@@ -579,7 +586,8 @@ class _ToSyntax(Transformer):
         scope = _find(rest, _Scope)
         return S.DeriveDecl(name, label, _find(rest, S.Cite), tuple(scope) if scope else None,
                             list(_find(rest, _Subjects) or []), exprs[0],
-                            when.expr if when else None, _find(rest, _Note), self.sp(meta))
+                            when.expr if when else None, _find(rest, _Note), self.sp(meta),
+                            takes_effect=_find(rest, _TakesEffect) is not None)
 
     def fee(self, meta, items):
         kind, name, label, *rest = items

@@ -273,6 +273,7 @@ class DeriveDecl:
     when: Expr | None
     note: str | None
     span: Span
+    takes_effect: bool = False  # a day on which the request itself takes effect
 
 
 @dataclass
