@@ -133,6 +133,52 @@ def test_engines_disagreeing_is_reported_as_an_internal_fault():
     assert case["engines"]["z3"] == {"verdict": "invalid", "broken": ["r3_min_accounts @#1"]}
 
 
+# ---- the days a request takes effect ------------------------------------------------------------
+def _cancellation(requested: str | None) -> dict:
+    order = {"request": "cancellation", "notice_arrived": "2026-01-31",
+             "contracts": [{"id": "s-1", "current": {"item": "basic", "accounts": 10}}]}
+    if requested is not None:
+        order["requested_date"] = requested
+    return order
+
+
+def _stop(requested: str | None) -> dict:
+    order = {"request": "change", "notice_arrived": "2026-01-31",
+             "contracts": [{"id": "s-1", "current": {"item": "pro", "accounts": 10, "options": {"backup": True}},
+                            "changes": {"options": {"backup": False}}}]}
+    if requested is not None:
+        order["requested_date"] = requested
+    return order
+
+
+def test_a_case_passes_only_when_the_request_takes_effect_on_the_days_it_gives(tmp_path):
+    cases = [
+        {"name": "第7条: naming a day before the notice's 30 days: the 30th day", "order": _cancellation("2026-03-01"),
+         "effective": {"cancellation_effective": "2026-03-02"}},
+        {"name": "第7条: naming no day: the 30th day", "order": _cancellation(None),
+         "effective": {"cancellation_effective": "2026-03-02"}},
+        {"name": "第7条: a stop naming a later day: that day", "order": _stop("2026-04-30"),
+         "effective": {"backup_stop:backup": "2026-04-30"}},
+        {"name": "第7条: wrong: the day asked for", "order": _cancellation("2026-03-01"),
+         "effective": {"cancellation_effective": "2026-03-01"}},
+        {"name": "第7条: wrong: a stop is no cancellation", "order": _stop(None),
+         "effective": {"cancellation_effective": "2026-03-02"}},
+    ]
+    path = tmp_path / "x.tests.json"
+    path.write_text(json.dumps({"tariff": "tiny", "cases": cases}, ensure_ascii=False), encoding="utf-8")
+    code, out, _ = run_cli(["test", TINY, "--tests", str(path)])
+    assert code == 1 and "FAIL: 2 of 5 cases fail" in out
+    assert "FAIL #3" in out and "takes effect cancellation_effective (第7条): expected 2026-03-01, got 2026-03-02" in out
+    assert "FAIL #4" in out and "takes effect cancellation_effective (第7条): expected 2026-03-02, got no such day" in out
+    code, out, _ = run_cli(["test", TINY, "--tests", str(path), "--format", "json"])
+    got = json.loads(out)["specs"][0]["cases"]
+    assert [c["result"] for c in got] == ["pass", "pass", "pass", "fail", "fail"]
+    assert got[3]["expected_effective"] == {"cancellation_effective": "2026-03-01"}
+    assert got[3]["effective"] == {"cancellation_effective": ["2026-03-02"]}
+    assert got[4]["effective"] == {"cancellation_effective": []}
+    assert "effective" not in json.loads(run_cli(["test", TINY, "--format", "json"])[1])["specs"][0]["cases"][0]
+
+
 # ---- JSON ---------------------------------------------------------------------------------------
 def test_json_output():
     code, out, _ = run_cli(["test", TINY, "--tests", variant_file("failing"), "--format", "json"])
@@ -191,6 +237,17 @@ def test_test_file_that_is_not_json():
     ('{"cases": [{"name": "x", "order": {}, "expect": "error", "codes": ["bad"]}]}',
      ["`cases[0].codes[0]` is `bad`, not an error code"]),
     ('{"cass": []}', ["`cass` is not a field of a test file", "did you mean `cases`?"]),
+    ('{"cases": [{"name": "x", "order": {}, "effective": "2026-03-02"}]}',
+     ["`cases[0].effective` must be an object of days"]),
+    ('{"cases": [{"name": "x", "order": {}, "effective": {"cancelation_effective": "2026-03-02"}}]}',
+     ["names `cancelation_effective`, which is not a day tariff `tiny` takes effect on",
+      "did you mean `cancellation_effective`?"]),
+    ('{"cases": [{"name": "x", "order": {}, "effective": {"backup_stop:suport": "2026-03-02"}}]}',
+     ["`backup_stop` is not derived for option `suport`", "it is derived for `backup`"]),
+    ('{"cases": [{"name": "x", "order": {}, "effective": {"cancellation_effective": "2026-02-30"}}]}',
+     ["`cases[0].effective.cancellation_effective` is `2026-02-30`, not a day", "YYYY-MM-DD"]),
+    ('{"cases": [{"name": "x", "order": {}, "expect": "error", "effective": {"backup_stop": "2026-03-02"}}]}',
+     ["expects `error` but gives `effective`"]),
 ])
 def test_each_mistake_in_a_test_file_is_named(tmp_path, text, words):
     path = tmp_path / "x.tests.json"

@@ -29,6 +29,7 @@ _WORDS = {
         "head": ("rule", "clause", "accepted", "rejected"),
         "gaps": "not fully covered:", "no_accept": "no case accepts it", "no_reject": "no case rejects it",
         "total": "{s} specs: {f} of {n} cases fail, {g} rules not fully covered",
+        "effective": "takes effect {k}: expected {x}, got {y}", "no_day": "no such day",
     },
     "ja": {
         "cases": "{n} 件", "from": "テスト", "pass": "PASS", "fail": "FAIL", "disagree": "DISAGREEMENT",
@@ -41,6 +42,7 @@ _WORDS = {
         "head": ("規定", "条項", "受理", "拒否"),
         "gaps": "網羅されていない規定:", "no_accept": "受理するケースがありません", "no_reject": "拒否するケースがありません",
         "total": "{s} 仕様: {n} 件中 {f} 件が不合格、網羅されていない規定 {g} 件",
+        "effective": "効力が生じる日 {k}: 期待 {x}、結果 {y}", "no_day": "該当する日なし",
     },
 }
 
@@ -104,7 +106,19 @@ def _failure_text(t: M.Tariff, o, w: dict) -> list[str]:
         for name in sorted(o.expected | o.actual):
             mark = " " if name in o.expected and name in o.actual else "-" if name in o.expected else "+"
             lines.append(f"    {mark} {clause(t, name)}")
+    for key, day in o.case.effective.items():
+        got = o.effective.get(key)
+        if got is None or got == [day]:
+            continue  # not looked at (bad input, or the paths disagree), or as expected
+        shown = ", ".join(x or "?" for x in got) if got else w["no_day"]
+        lines.append("    " + w["effective"].format(k=_effective_key(t, key), x=day, y=shown))
     return lines
+
+
+def _effective_key(t: M.Tariff, key: str) -> str:
+    """`cancellation_effective (第10条第1項)`, or the key alone when the spec has no such day."""
+    d = next((d for d in t.derived if d.id == key.split(":", 1)[0]), None)
+    return f"{key} ({d.citation})" if d is not None and d.citation is not None else key
 
 
 def _verdict_text(verdict: str, codes: list[str], w: dict) -> str:
@@ -184,6 +198,9 @@ def _case_json(t: M.Tariff, o) -> dict:
         out["engines"] = {e: {"verdict": s, "broken": b} for e, (s, b) in o.engines.items()}
     if o.reason:
         out["reason"] = o.reason
+    if o.case.effective:
+        out["expected_effective"] = dict(o.case.effective)
+        out["effective"] = {k: list(v) for k, v in o.effective.items()}
     return out
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 from .. import catalog
@@ -19,7 +20,7 @@ from ..common.span import Span
 from .cases import Case
 
 TOP_KEYS = ("tariff", "cases")
-CASE_KEYS = ("name", "order", "expect", "broken", "codes")
+CASE_KEYS = ("name", "order", "expect", "broken", "codes", "effective")
 VERDICTS = ("valid", "invalid", "error")
 _CODE = re.compile(r"[A-Z]\d{3}")
 
@@ -69,6 +70,7 @@ class _Reader:
         self.problems: list[Diagnostic] = []
         self.where: dict[int, tuple[int, int]] = {}  # id of a parsed object or list -> (start, end)
         self.instances = {r.id: {s for s in r.subjects if s is not None} for r in tariff.rules}
+        self.effective_days = {d.id: {s for s in d.subjects if s is not None} for d in tariff.derived if d.takes_effect}
 
     def read(self) -> list[Case]:
         try:
@@ -130,9 +132,48 @@ class _Reader:
             if not _CODE.fullmatch(code):
                 self.error(f"`{path}.codes[{j}]` is `{code}`, not an error code", f"{path}.codes[{j}]",
                            c["codes"], key=j, help="error codes look like `O003` (docs/errors.md)")
+        effective = self.effective(c, path, expect)
         if len(self.problems) > before:
             return None
-        return Case(name, c["order"], expect, broken or [], codes or [], i)
+        return Case(name, c["order"], expect, broken or [], codes or [], i, effective or {})
+
+    def effective(self, c: dict, path: str, expect: str | None) -> dict[str, str] | None:
+        """`effective`: the days the request takes effect, by `DERIVE[:OPTION]`, each `YYYY-MM-DD`."""
+        if "effective" not in c:
+            return {}
+        value, where = c["effective"], f"{path}.effective"
+        if not isinstance(value, dict):
+            self.error(f"`{where}` must be an object of days", where, c, key="effective",
+                       help='write e.g. "effective": {"cancellation_effective": "2026-03-02"}')
+            return None
+        if expect == "error":
+            self.error(f"`{path}` expects `error` but gives `effective`; bad input takes effect on no day", where, c,
+                       key="effective", help="remove `effective`, or expect `valid` or `invalid`")
+            return None
+        ok = True
+        for key, day in value.items():
+            derive, _, subject = key.partition(":")
+            if derive not in self.effective_days:
+                ok = False
+                known = ", ".join(f"`{d}`" for d in self.effective_days)
+                self.error(f"`{where}` names `{derive}`, which is not a day tariff `{self.tariff.id}` takes effect on",
+                           f"{where}.{key}", value, key=key,
+                           help=did_you_mean(derive, self.effective_days) or
+                           (f"the keys are ids of `derive … takes_effect` declarations: {known}" if known else
+                            f"tariff `{self.tariff.id}` declares no `derive … takes_effect`"))
+            elif subject and subject not in self.effective_days[derive]:
+                ok = False
+                subjects = sorted(self.effective_days[derive])
+                self.error(f"`{where}` names `{key}`, but `{derive}` is not derived for option `{subject}`",
+                           f"{where}.{key}", value, key=key,
+                           help=did_you_mean(subject, subjects) or
+                           (f"it is derived for {', '.join(f'`{s}`' for s in subjects)}" if subjects else
+                            f"`{derive}` is a day of the contract: write `{derive}`"))
+            if not isinstance(day, str) or not _is_day(day):
+                ok = False
+                self.error(f"`{where}.{key}` is `{_short(day)}`, not a day", f"{where}.{key}", value, key=key,
+                           help="write the day as YYYY-MM-DD")
+        return dict(value) if ok else None
 
     def names(self, c: dict, path: str, key: str, expect: str | None, belongs: str) -> list[str] | None:
         """`broken` or `codes`: a list of strings, given only with the verdict it belongs to
@@ -250,6 +291,17 @@ def _value_end(text: str, i: int, end: int) -> int:
     while j < end and text[j] not in ",]{[\r\n":
         j += 1
     return j
+
+
+def _is_day(text: str) -> bool:
+    """`YYYY-MM-DD`, and a day the calendar has."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _same_id(name: str) -> str:

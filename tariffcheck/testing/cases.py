@@ -18,6 +18,8 @@ A test file lives beside its spec (`specs/secure_endpoint.tests.json`) and reads
 `broken` lists rule instances as `RULE` or `RULE:OPTION`; the case passes when the check
 breaks exactly those (a bare `RULE` matches any of its subjects). `expect` may also be
 `error` with `codes`: the order must be rejected as bad input with those diagnostic codes.
+`effective` gives the days the request takes effect, by the id of a `derive … takes_effect`
+(`DERIVE` or `DERIVE:OPTION`): `{"cancellation_effective": "2026-03-02"}`.
 """
 
 from __future__ import annotations
@@ -35,3 +37,4 @@ class Case:
     broken: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
     index: int = 0
+    effective: dict[str, str] = field(default_factory=dict)  # `DERIVE[:OPTION]` -> YYYY-MM-DD

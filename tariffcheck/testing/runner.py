@@ -10,6 +10,10 @@ instance of the rule is exercised (its guard holds) and holds (its requirement h
 and requirement are evaluated apart from the verdict: their own Z3 terms, read in the model of
 the order's facts. An instance that reads a date the order does not give is not checked, so it
 exercises nothing (the date rule of evaluate/concrete.py).
+
+A case that lists `effective` days passes only when the request takes effect on exactly those
+days: the ones `Checker.check` reports (derived by evaluate/derived_dates.py, whose expressions
+tests/test_derived_differential.py holds to their Z3 terms).
 """
 
 from __future__ import annotations
@@ -42,6 +46,13 @@ class CaseOutcome:
     # on a disagreement: what each path broke, as `RULE[:OPTION] @CONTRACT`, and its verdict
     engines: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
     reason: str | None = None  # why Z3 gave no verdict
+    # for each `effective` key of the case, the days the request takes effect on (None: not known)
+    effective: dict[str, list[str | None]] = field(default_factory=dict)
+
+    @property
+    def effective_ok(self) -> bool:
+        """Each day the case expects is the one every matching takes-effect day has."""
+        return all(self.effective.get(k) == [day] for k, day in self.case.effective.items())
 
     @property
     def passed(self) -> bool:
@@ -120,9 +131,23 @@ def _run_case(checker: Checker, z3_path: "_ModelReader", case: Case) -> tuple[Ca
         outcome.reason = by_z3.reason
         outcome.engines = {"concrete": _engine(concrete, order), "z3": _engine(by_z3, order)}
         return outcome, set()
-    if case.expect == concrete.status and actual == expected:
+    if case.effective:
+        outcome.effective = _effective(checker, order, case.effective)
+    if case.expect == concrete.status and actual == expected and outcome.effective_ok:
         outcome.result = PASS
     return outcome, accepted
+
+
+def _effective(checker: Checker, order: Order, wanted: dict[str, str]) -> dict[str, list[str | None]]:
+    """For each `DERIVE[:OPTION]` the case lists, the distinct days the request takes effect on that
+    it names (a bare DERIVE: every contract and option it is derived for), in order."""
+    out: dict[str, list[str | None]] = {}
+    days = checker.date_calculator.effective(order)
+    for key in wanted:
+        derive, _, subject = key.partition(":")
+        found = [e.day.day for e in days if e.day.id == derive and (not subject or e.day.subject == subject)]
+        out[key] = sorted({d.isoformat() if d is not None else None for d in found}, key=lambda x: x or "")
+    return out
 
 
 class _ModelReader:
