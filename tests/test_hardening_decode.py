@@ -118,7 +118,7 @@ contract c "契約" @第4条 parent c {
 
 @pytest.fixture(scope="module")
 def small() -> Checker:
-    from tariffcheck.resolve.resolver import resolve
+    from tariffcheck.resolve import resolve
     from tariffcheck.syntax.parser import parse_text
 
     return Checker(resolve(parse_text(SMALL_SPEC, "small.tariff")))
