@@ -22,6 +22,7 @@ from ..orders.order import ContractEntry, Order
 
 if TYPE_CHECKING:
     from .encode import Encoder
+    from .slots import Slot
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,14 @@ class Fact:
 
 def order_facts(enc: "Encoder", order: Order) -> list[Fact]:
     """Every fact of an order: its own fields, then each contract's."""
+    out = own_facts(enc, order)
+    for entry in order.contracts:
+        out.extend(entry_facts(enc, entry))
+    return out
+
+
+def own_facts(enc: "Encoder", order: Order) -> list[Fact]:
+    """The facts of the order's own fields: the kind of request, its days, its holdings."""
     ov = enc.order_vars
     z = F.KINDS
     out: list[Fact] = []
@@ -70,15 +79,18 @@ def order_facts(enc: "Encoder", order: Order) -> list[Fact]:
         # one choice: the service held, and how
         add(F.FieldRef(None, "holdings", *key), held, lambda: b if held else z3.Not(b),
             kind=z["holds_value"].choice, choice=F.FieldRef(None, "holdings", key[0]), vars=(b,))
-    for entry in order.contracts:
-        out.extend(entry_facts(enc, entry))
     return out
 
 
-def entry_facts(enc: "Encoder", entry: ContractEntry) -> list[Fact]:
+def entry_facts(enc: "Encoder", entry: ContractEntry, slot: "Slot | None" = None) -> list[Fact]:
     """The facts of one contract: its structure and wording, then each field of its new and its
-    old state (an option that is not ordered is one fact; its parts have none)."""
-    slot = enc.slot(entry.kind, entry.index)
+    old state (an option that is not ordered is one fact; its parts have none).
+
+    Over the contract's own slot by default; over its kind's template slot (`enc.template`),
+    the facts are the same for every contract that gives the same values, wherever it stands
+    in the order, and their paths and `slot` say so (`contracts[?]`, None)."""
+    slot = slot or enc.slot(entry.kind, entry.index)
+    index = slot.index if slot.index >= 0 else None
     kind = slot.kind
     zt = slot.z
     out: list[Fact] = []
@@ -88,37 +100,50 @@ def entry_facts(enc: "Encoder", entry: ContractEntry) -> list[Fact]:
         def build():
             return Fact(ref, fact.build(zt, *vars), z3.Bool(f"fact:{ref}", enc.ctx), role, fk.choice or fk.id,
                         choice or ref, under, vars[0] if fact.number else None, fact.value if fact.number else None,
-                        entry.index, field, vars)
+                        index, field, vars)
         out.append(enc.memo((entry.kind, ref, role, fact.value), build))
 
-    base = F.contract_ref(entry.index)
+    base = F.contract_ref(index)
     add(F.KINDS["cancelled"], base.child("cancelled"), F._pick(entry.cancelled), (slot.cancelled,), "given")
     has_parent = F.KINDS["has_parent"]
     field = ir.Field("has_parent", ())
-    add(has_parent, has_parent.ref(field, entry.index), F._pick(entry.parent is not None), (slot.has_parent,),
+    add(has_parent, has_parent.ref(field, index), F._pick(entry.parent is not None), (slot.has_parent,),
         "choice", field)
     for k, n in slot.children.items():
         field = ir.Field("children", (k,), type="int")
-        add(F.KINDS["children"], F.ref_of(field, entry.index), F._equal(entry.children.get(k, 0)), (n,), "choice",
+        add(F.KINDS["children"], F.ref_of(field, index), F._equal(entry.children.get(k, 0)), (n,), "choice",
             field)
     for path, b in slot.former.items():
         field = ir.Field("former", path)
-        add(F.KINDS["former"], F.ref_of(field, entry.index), F._pick(path in entry.former), (b,), "choice", field)
-    fields = slot.fields()
+        add(F.KINDS["former"], F.ref_of(field, index), F._pick(path in entry.former), (b,), "choice", field)
     for state, st in (("new", entry.new), ("old", entry.old)):
         # a contract as it is now, and one that the request ends, are given, not chosen
         role = "given" if state == "old" or entry.cancelled else "choice"
-        for fk, path in fields:
-            if fk.where == "option" and fk.id not in ("opt", "optcount") and path[0] not in st.options:
+        for fk, path, part, field, ref, vars, under, choice in _places(slot)[state]:
+            if part and path[0] not in st.options:
                 continue  # the parts of an option that is not ordered
             fact = fk.fact(entry, st, kind, path)
-            if fact is None:
-                continue
+            if fact is not None:
+                add(fk, ref, fact, vars, role, field, under, choice)
+    return out
+
+
+def _places(slot: "Slot") -> dict[str, list[tuple]]:
+    """Where each field of a slot's states goes as a fact: its kind, path, whether it is part of
+    an option, its IR field, order path, variables, the option it belongs to and the choice it
+    is part of. The same for every order, so built once per slot (`Slot.fact_places`)."""
+    if slot.fact_places is not None:
+        return slot.fact_places
+    index = slot.index if slot.index >= 0 else None
+    out: dict[str, list[tuple]] = {}
+    for state in ("new", "old"):
+        rows = out[state] = []
+        for fk, path in slot.fields():
             key = (fk.id, path, state)
             field = ir.Field(fk.id, path, state, fk.type)
-            ref = F.ref_of(field, entry.index)
+            ref = F.ref_of(field, index)
             if fk.id == "optcount":  # the option, ordered with its count or not ordered
-                ref = F.ref_of(ir.Field("opt", path, state), entry.index)
+                ref = F.ref_of(ir.Field("opt", path, state), index)
                 vars = (slot.vars[key], slot.option(path[0], state))
             elif fk.dated:
                 vars = (slot.vars[key], slot.known[key])
@@ -126,5 +151,7 @@ def entry_facts(enc: "Encoder", entry: ContractEntry) -> list[Fact]:
                 vars = (slot.vars[key],)
             under = slot.option(path[0], state) if fk.where == "option" and fk.id != "optcount" else None
             choice = ref.parent if fk.id == "optattr" else None  # an attribute's designations are one choice
-            add(fk, ref, fact, vars, role, None if fk.id == "optattr" else field, under, choice)
+            part = fk.where == "option" and fk.id not in ("opt", "optcount")
+            rows.append((fk, path, part, None if fk.id == "optattr" else field, ref, vars, under, choice))
+    slot.fact_places = out
     return out

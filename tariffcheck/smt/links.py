@@ -75,7 +75,7 @@ class Structure:
             out.append(z3.Or(list(self.keep.values()) + [b for _, _, b in self.adds.values()]))
         for i, (k, parent, add) in self.adds.items():
             slot = p.encoder.slot(k, i)
-            out += slot.axioms()
+            out += p.encoder.axioms(k, i)
             out += [z3.Implies(add, z3.And(x.literal, x.term)) for x in p.encoder.instances(k, i)]
             out += [z3.Implies(add, x) for x in slot.required_set()]
             out += [z3.Implies(add, z3.And(slot.has_parent, z3.Not(slot.cancelled)))]

@@ -110,7 +110,7 @@ class Workspace:
         for entry in order.contracts:
             key = (entry.kind, entry.index)
             if key not in self._ready:
-                s.add(enc.slot(*key).axioms())
+                s.add(enc.axioms(*key))
                 s.add([z3.Implies(i.literal, i.term) for i in enc.instances(*key)])
                 self._ready.add(key)
             instances.extend(enc.instances(*key))
