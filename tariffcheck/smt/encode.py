@@ -50,6 +50,7 @@ class Encoder:
         self._slots: dict[tuple[str, int], Slot] = {}
         self._axioms: dict[tuple[str, int], list[z3.BoolRef]] = {}
         self._instances: dict[tuple[str, int], list[Instance]] = {}
+        self._tracked: dict[tuple[str, int], list[z3.BoolRef]] = {}
         self._templates: dict[str, Slot] = {}
         self._memo: dict[tuple, object] = {}
 
@@ -90,6 +91,21 @@ class Encoder:
                                         for i, t in zip(template, terms)]
         return self._instances[key]
 
+    def tracked(self, kind: str, index: int) -> list[z3.BoolRef]:
+        """`literal → term` for each rule instance of a slot: what lets a solver assume an
+        instance holds, or leave it out (copied from the template's, literals and all)."""
+        key = (kind, index)
+        if key not in self._tracked:
+            mine = self.instances(kind, index)
+            if index < 0:
+                self._tracked[key] = [z3.Implies(i.literal, i.term) for i in mine]
+            else:
+                template = self.instances(kind, -1)
+                literals = [(t.literal, i.literal) for t, i in zip(template, mine)]
+                self._tracked[key] = copy_terms(self.tracked(kind, -1), self.template(kind), self.slot(kind, index),
+                                                literals)
+        return self._tracked[key]
+
     def compile_instances(self, slot: Slot) -> list[Instance]:
         """A slot's rule instances, compiled from the IR for that slot alone (what the
         template is built by, and what `naive_validate` uses to check the copies)."""
@@ -124,6 +140,9 @@ class Encoder:
                 self._memo.clear()
             x = self._memo[key] = build()
         return x
+
+    def memoised(self, key: tuple) -> bool:
+        return key in self._memo
 
     def facts(self, order: Order) -> list[Fact]:
         """Every value of the order as a fact (smt/facts.py)."""

@@ -19,10 +19,10 @@ import z3
 from ..model import fields as F
 from ..model import ir
 from ..orders.order import ContractEntry, Order
+from .slots import Slot, copy_terms
 
 if TYPE_CHECKING:
     from .encode import Encoder
-    from .slots import Slot
 
 
 @dataclass(frozen=True)
@@ -82,53 +82,65 @@ def own_facts(enc: "Encoder", order: Order) -> list[Fact]:
     return out
 
 
-def entry_facts(enc: "Encoder", entry: ContractEntry, slot: "Slot | None" = None) -> list[Fact]:
+def entry_facts(enc: "Encoder", entry: ContractEntry, slot: Slot | None = None) -> list[Fact]:
     """The facts of one contract: its structure and wording, then each field of its new and its
     old state (an option that is not ordered is one fact; its parts have none).
 
     Over the contract's own slot by default; over its kind's template slot (`enc.template`),
     the facts are the same for every contract that gives the same values, wherever it stands
-    in the order, and their paths and `slot` say so (`contracts[?]`, None)."""
+    in the order, and their paths and `slot` say so (`contracts[?]`, None). A slot's facts not
+    built yet are the template's, copied (slots.py `copy_terms`): one call into Z3 for them all."""
     slot = slot or enc.slot(entry.kind, entry.index)
+    template = enc.template(entry.kind)
     index = slot.index if slot.index >= 0 else None
-    kind = slot.kind
-    zt = slot.z
+    specs = list(_specs(entry, slot))
+    keys = [(entry.kind, ref, role, fact.value) for fk, ref, fact, vars, role, field, under, choice in specs]
+    missing = [i for i, key in enumerate(keys) if not enc.memoised(key)]
+    terms: dict[int, z3.BoolRef] = {}
+    if missing and slot is not template:
+        over_template = entry_facts(enc, entry, template)  # the same facts in the same order
+        terms = dict(zip(missing, copy_terms([over_template[i].term for i in missing], template, slot)))
     out: list[Fact] = []
-
-    def add(fk: F.FieldKind, ref: F.FieldRef, fact: F.Fact, vars: tuple, role: str, field=None, under=None,
-            choice=None):
+    for i, (fk, ref, fact, vars, role, field, under, choice) in enumerate(specs):
         def build():
-            return Fact(ref, fact.build(zt, *vars), z3.Bool(f"fact:{ref}", enc.ctx), role, fk.choice or fk.id,
-                        choice or ref, under, vars[0] if fact.number else None, fact.value if fact.number else None,
-                        index, field, vars)
-        out.append(enc.memo((entry.kind, ref, role, fact.value), build))
+            term = terms[i] if i in terms else fact.build(slot.z, *vars)
+            return Fact(ref, term, z3.Bool(f"fact:{ref}", enc.ctx), role, fk.choice or fk.id, choice or ref, under,
+                        vars[0] if fact.number else None, fact.value if fact.number else None, index, field, vars)
+        out.append(enc.memo(keys[i], build))
+    return out
 
+
+def _specs(entry: ContractEntry, slot: Slot):
+    """What each fact of a contract is made of, in a fixed order: its kind of field, path, the
+    value it pins (`F.Fact`), variables, role, IR field, the option it belongs to, its choice."""
+    index = slot.index if slot.index >= 0 else None
     base = F.contract_ref(index)
-    add(F.KINDS["cancelled"], base.child("cancelled"), F._pick(entry.cancelled), (slot.cancelled,), "given")
+    yield F.KINDS["cancelled"], base.child("cancelled"), F._pick(entry.cancelled), (slot.cancelled,), "given", \
+        None, None, None
     has_parent = F.KINDS["has_parent"]
     field = ir.Field("has_parent", ())
-    add(has_parent, has_parent.ref(field, index), F._pick(entry.parent is not None), (slot.has_parent,),
-        "choice", field)
+    yield has_parent, has_parent.ref(field, index), F._pick(entry.parent is not None), (slot.has_parent,), \
+        "choice", field, None, None
     for k, n in slot.children.items():
         field = ir.Field("children", (k,), type="int")
-        add(F.KINDS["children"], F.ref_of(field, index), F._equal(entry.children.get(k, 0)), (n,), "choice",
-            field)
+        yield F.KINDS["children"], F.ref_of(field, index), F._equal(entry.children.get(k, 0)), (n,), "choice", \
+            field, None, None
     for path, b in slot.former.items():
         field = ir.Field("former", path)
-        add(F.KINDS["former"], F.ref_of(field, index), F._pick(path in entry.former), (b,), "choice", field)
+        yield F.KINDS["former"], F.ref_of(field, index), F._pick(path in entry.former), (b,), "choice", field, \
+            None, None
     for state, st in (("new", entry.new), ("old", entry.old)):
         # a contract as it is now, and one that the request ends, are given, not chosen
         role = "given" if state == "old" or entry.cancelled else "choice"
         for fk, path, part, field, ref, vars, under, choice in _places(slot)[state]:
             if part and path[0] not in st.options:
                 continue  # the parts of an option that is not ordered
-            fact = fk.fact(entry, st, kind, path)
+            fact = fk.fact(entry, st, slot.kind, path)
             if fact is not None:
-                add(fk, ref, fact, vars, role, field, under, choice)
-    return out
+                yield fk, ref, fact, vars, role, field, under, choice
 
 
-def _places(slot: "Slot") -> dict[str, list[tuple]]:
+def _places(slot: Slot) -> dict[str, list[tuple]]:
     """Where each field of a slot's states goes as a fact: its kind, path, whether it is part of
     an option, its IR field, order path, variables, the option it belongs to and the choice it
     is part of. The same for every order, so built once per slot (`Slot.fact_places`)."""

@@ -111,7 +111,7 @@ class Workspace:
             key = (entry.kind, entry.index)
             if key not in self._ready:
                 s.add(enc.axioms(*key))
-                s.add([z3.Implies(i.literal, i.term) for i in enc.instances(*key)])
+                s.add(enc.tracked(*key))
                 self._ready.add(key)
             instances.extend(enc.instances(*key))
         s.push()

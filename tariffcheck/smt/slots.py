@@ -175,19 +175,30 @@ class Slot:
         return out
 
 
-def copy_terms(terms: list[z3.ExprRef], template: Slot, slot: Slot) -> list[z3.ExprRef]:
-    """Terms built over a template slot's variables, rewritten over another slot of its kind.
+def copy_terms(terms: list[z3.BoolRef], template: Slot, slot: Slot, also=()) -> list[z3.BoolRef]:
+    """Formulas built over a template slot's variables, rewritten over another slot of its kind.
 
     Building a term through Z3's Python API costs tens of microseconds a node, and a kind's
-    axioms and rules are thousands of nodes: built once over the template and copied by one
-    substitution (one call into Z3 for them all), a slot costs its variables and that call."""
+    axioms and rules are thousands of nodes: built once over the template and copied here, a
+    slot costs its variables and one substitution. The substitution goes straight to Z3's C
+    API: z3py's `substitute` and `And` check every pair's sorts in Python on each call, which
+    cost more than the copy (the pairs are a kind's variables in declaration order, alike by
+    construction). `also` pairs further constants of the template with the slot's (its rules'
+    literals)."""
     if not terms:
         return []
+    ctx = slot.ctx
+    src = template.variables() + [a for a, _ in also]
+    dst = slot.variables() + [b for _, b in also]
+    n = len(src)
+    old = (z3.Ast * n)(*[x.as_ast() for x in src])
+    new = (z3.Ast * n)(*[x.as_ast() for x in dst])
+    args = (z3.Ast * len(terms))(*[t.as_ast() for t in terms])
+    # one conjunction carries them all through one call; Z3 builds `and` with the arguments given
+    bundle = z3.BoolRef(z3.Z3_mk_and(ctx.ref(), len(terms), args), ctx)
+    copied = z3.BoolRef(z3.Z3_substitute(ctx.ref(), bundle.as_ast(), n, old, new), ctx)
     if len(terms) == 1:
-        return [z3.substitute(terms[0], *zip(template.variables(), slot.variables()))]
-    pairs = list(zip(template.variables(), slot.variables()))
-    bundle = z3.substitute(z3.And(terms), *pairs)
-    out = bundle.children()
-    if len(out) != len(terms):  # Z3 builds `and` as given; were that to change, say so
+        return [copied.arg(0)] if z3.is_and(copied) and copied.num_args() == 1 else [copied]
+    if z3.Z3_get_app_num_args(ctx.ref(), copied.as_ast()) != len(terms):
         raise AssertionError("copying a template's terms changed their number")
-    return out
+    return [z3.BoolRef(z3.Z3_get_app_arg(ctx.ref(), copied.as_ast(), i), ctx) for i in range(len(terms))]
