@@ -42,7 +42,8 @@ def load_tariff(name_or_path: str) -> Tariff:
 class Checker:
     """One tariff, compiled once for both evaluation paths (the Z3 one on first use).
 
-    `timeout_ms` is the time limit of each solver call that explanations and repairs make."""
+    `timeout_ms` is the time limit of a check through Z3, and of each solver call that
+    explanations, repairs and propagation make."""
 
     def __init__(self, tariff: Tariff | str, timeout_ms: int = DEFAULT_TIMEOUT_MS):
         self.tariff = tariff if isinstance(tariff, Tariff) else load_tariff(tariff)
@@ -83,11 +84,14 @@ class Checker:
             self._fees = FeeCalculator(self.tariff)
         return self._fees.quote(decoded, self.dates(decoded), book)
 
-    def check(self, order: dict | str | bytes | Order, engine: str = "concrete") -> Verdict:
-        """Validate an order with the concrete validator (default) or through Z3 (`engine="z3"`)."""
+    def check(self, order: dict | str | bytes | Order, engine: str = "concrete",
+              timeout_ms: int | None = None) -> Verdict:
+        """Validate an order with the concrete validator (default) or through Z3 (`engine="z3"`).
+        Through Z3 the call has a time limit (`timeout_ms`, by default the checker's); when it
+        runs out the verdict is "unknown", with the reason."""
         decoded = order if isinstance(order, Order) else self.decode(order)
         if engine == "z3":
-            return self.z3.validate(decoded)
+            return self.z3.validate(decoded, timeout_ms)
         return self.concrete.validate(decoded)
 
     @property
