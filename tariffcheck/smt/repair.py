@@ -125,29 +125,45 @@ class Repairer:
         terms = {id(c): enc.memo(("changed",) + c.key(), lambda: _changed(c)) for c in free}
         changed = {k: t[0] for k, t in terms.items()}
         zero = z3.IntVal(0, ctx)
+        # every change that costs, as (holds when it is not made, weight), and the same changes
+        # as literals in the order of the order's fields, then of its contracts: what ties are
+        # settled by (`_settle_ties`)
+        soft: list[tuple[z3.BoolRef, int]] = []
+        order_of_changes: list[z3.BoolRef] = []
+
+        def cost(kept: z3.BoolRef, made: z3.BoolRef, weight: int) -> None:
+            o.add_soft(kept, weight, id="changes")
+            soft.append((kept, weight))
+            order_of_changes.append(made)
+
         for c in free:  # MaxSAT (core-guided) over the fields kept, then the distance
             if weights[c.path]:
-                o.add_soft(terms[id(c)][1], weights[c.path], id="changes")
+                cost(terms[id(c)][1], changed[id(c)], weights[c.path])
         for i, keep in structure.keep.items():  # leaving a bare contract out is one change
             if f"contracts[{i}]" in locked:
                 o.add(keep)
             else:
-                o.add_soft(keep, weights.get(f"contracts[{i}]", 1), id="changes")
+                cost(keep, z3.Not(keep), weights.get(f"contracts[{i}]", 1))
         added_numbers = []
         for i, (kind, _, add) in structure.adds.items():  # adding a contract is one change
-            o.add_soft(z3.Not(add), weights.get("contract", 1), id="changes")
+            cost(z3.Not(add), add, weights.get("contract", 1))
             slot = p.encoder.slot(kind, i)
             added_numbers += [x for key, x in slot.vars.items() if key[0] in ("qty", "optqty", "optcount")
                               and key[2] == "new"]
+        stays = []  # a child that stays under its parent
         for (child, parent), b in structure.links.items():  # moving a child to another parent is one change
             if parent is not None and p.order.contracts[child].parent == p.order.contracts[parent].id:
                 if f"contracts[{child}].parent" in locked:
                     o.add(b)  # a locked parent is this parent, not just some parent
                 else:
-                    o.add_soft(b, weights.get(f"contracts[{child}].parent", 1), id="changes")
-        o.minimize(z3.Sum([enc.memo(("distance",) + c.key(), lambda: _distance(c)) for c in free
+                    cost(b, z3.Not(b), weights.get(f"contracts[{child}].parent", 1))
+                    stays.append(b)
+        distance = z3.Sum([enc.memo(("distance",) + c.key(), lambda: _distance(c)) for c in free
                            if c.number is not None and c.value is not None and c.kind != "children"]
-                          + added_numbers + [zero]))
+                          + added_numbers + [zero])
+        o.minimize(distance)
+        total = z3.Sum([z3.If(kept, zero, z3.IntVal(w, ctx)) for kept, w in soft] + [zero])
+        ties = _Ties(p, o, self.workspace.timeout_ms, total, distance, order_of_changes)
         out = RepairResult("repaired", locked=sorted(locked))
         try:
             while len(out.repairs) < k:
@@ -157,13 +173,14 @@ class Repairer:
                     raise Incomplete(f"the solver gave up: {o.reason_unknown()}")
                 if r == z3.unsat:
                     break
-                m = o.model()
+                m = ties.first(o.model(), out)
                 gone = set(structure.dropped(m))
                 # a parent's count of children follows from where its children hang; the fields
                 # of a contract left out go with it
                 moved = [c for c in free if z3.is_true(m.eval(changed[id(c)], model_completion=True))
                          and c.kind != "children" and c.slot not in gone]
-                repair = self._realize(p, m, moved, weights, structure)
+                moved_by = m.eval(distance, model_completion=True).as_long()
+                repair = self._realize(p, m, moved, weights, structure, moved_by)
                 if repair.verdict.status != VALID:
                     # the encoding and the concrete validator disagree: never show it as a repair
                     out.complete = False
@@ -173,17 +190,18 @@ class Repairer:
                 out.repairs.append(repair)
                 dropped = [structure.keep[i] for i in structure.dropped(m)]
                 added = [z3.Not(structure.adds[i][2]) for i in structure.added(m)]
-                o.add(z3.Or([terms[id(c)][1] for c in moved] + dropped + added + [z3.BoolVal(False, ctx)]))
+                moved_away = [b for b in stays if z3.is_false(m.eval(b, model_completion=True))]
+                ties.block(z3.Or([terms[id(c)][1] for c in moved] + dropped + added + moved_away
+                                 + [z3.BoolVal(False, ctx)]))
         except Incomplete as e:
             out.complete, out.reason = False, e.reason
-        out.repairs.sort(key=_tie_order(p))
         if not out.repairs:
             out.status = "none" if out.complete else "unknown"
         return out
 
     # ---- from a model back to an order --------------------------------------------------------
     def _realize(self, p: OrderProblem, m: z3.ModelRef, moved: list[Choice], weights: dict[str, int],
-                 structure: Structure) -> Repair:
+                 structure: Structure, distance: int) -> Repair:
         order = p.order
         enc = p.encoder
         new = copy.deepcopy(order)
@@ -243,7 +261,7 @@ class Repairer:
             changes.append(Change(contract_ref(entry.index), None, entry.id, weights.get("contract", 1), 0, met))
         final = structure.finish(m, new)
         verdict = self.concrete.validate(final)
-        return Repair(changes, sum(ch.weight for ch in changes), sum(dist.values()), final, verdict)
+        return Repair(changes, sum(ch.weight for ch in changes), distance, final, verdict)
 
     @staticmethod
     def _tie(inst: Instance, order: Order) -> Tie:
@@ -291,15 +309,64 @@ def _names(term: z3.ExprRef) -> set[str]:
     return out
 
 
-def _tie_order(p: OrderProblem):
-    """Repairs of equal cost and distance in a fixed order, not the optimiser's: the one that
-    changes the earlier fields of the order first. The search finds them in cost order already,
-    so the sort (stable) only settles ties."""
-    position = {c.path: i for i, c in enumerate(p.choices)}
+class _Ties:
+    """Which of the repairs of least cost and distance comes first: the one whose first change,
+    in the order of the order's fields (then its contracts: left out, added, a child moved),
+    that the others do not make, it makes. Equal repairs come in that order whatever K is:
+    each step takes the first of those the optimiser leaves, so K=1 gives the first of K=n.
 
-    def key(r: Repair):
-        return r.cost, r.distance, sorted((position.get(ch.path, len(position)), ch.path) for ch in r.changes)
-    return key
+    A plain solver with the optimiser's hard constraints answers "is there an equally good
+    repair that comes before this one?" until there is none; usually the first answer is no."""
+
+    def __init__(self, p: OrderProblem, o: z3.Optimize, timeout_ms: int, cost: z3.ArithRef,
+                 distance: z3.ArithRef, changes: list[z3.BoolRef]):
+        self.p, self.cost, self.distance, self.changes = p, cost, distance, changes
+        self.solver = z3.Solver(ctx=p.encoder.ctx)
+        self.solver.set("timeout", timeout_ms)
+        self.solver.add(o.assertions())
+
+    def block(self, clause: z3.BoolRef) -> None:
+        """The next repair keeps one of this one's changes unmade (in both solvers)."""
+        self.p.solver.add(clause)
+        self.solver.add(clause)
+
+    def first(self, m: z3.ModelRef, out: RepairResult) -> z3.ModelRef:
+        """The first repair as good as the one `m` gives (its model)."""
+        s = self.solver
+        s.push()
+        try:
+            s.add(self.cost == m.eval(self.cost, model_completion=True),
+                  self.distance == m.eval(self.distance, model_completion=True))
+            while True:
+                s.push()
+                s.add(self._before(m))
+                self.p.calls += 1
+                r = s.check()
+                if r == z3.sat:
+                    m = s.model()
+                s.pop()
+                if r == z3.unknown:  # keep the repair found, which is as good, not settled
+                    out.complete = False
+                    out.reason = f"the solver gave up ordering equal repairs: {s.reason_unknown()}"
+                if r != z3.sat:
+                    return m
+        finally:
+            s.pop()
+
+    def _before(self, m: z3.ModelRef) -> list[z3.BoolRef]:
+        """A repair comes before `m`'s: up to some change it makes that `m` does not, it makes
+        exactly `m`'s changes. (`same:i` says the first i agree, so the formula stays linear.)"""
+        ctx = self.p.encoder.ctx
+        out, options = [], []
+        same = z3.BoolVal(True, ctx)
+        for i, made in enumerate(self.changes):
+            on = z3.is_true(m.eval(made, model_completion=True))
+            if not on:
+                options.append(z3.And(same, made))
+            step = z3.Bool(f"tie:same:{i}", ctx)
+            out.append(step == z3.And(same, made if on else z3.Not(made)))
+            same = step
+        return out + [z3.Or(options + [z3.BoolVal(False, ctx)])]
 
 
 def _changed(c: Choice) -> tuple[z3.BoolRef, z3.BoolRef]:
