@@ -184,7 +184,9 @@ def minimal_conflict(p: OrderProblem, candidates: list[Choice], fixed: list[z3.B
     """One minimal conflict among `candidates`, which with the `fixed` literals (the rules, and
     any question asked) are known to be unsat: first the fewest choices, then, with those, the
     fewest rule instances."""
-    p.check([c.literal for c in candidates] + fixed)
+    if p.check([c.literal for c in candidates] + fixed) != z3.unsat:
+        # the core would be whatever the last one was: never give that as a reason
+        raise ValueError("internal: a reason was asked for something the rules allow")
     first = [x for x in p.core() if isinstance(x, Choice)]
     choices = p.shrink([], first, fixed)
     rule_ids = {r.get_id() for r in p.rule_literals}
