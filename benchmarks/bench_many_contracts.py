@@ -84,6 +84,14 @@ def worker(pairs: int, timeout_ms: int) -> dict:
     return out
 
 
+def _commit(tree: Path) -> str:
+    """The commit a tree is at, with `+changes` when it has uncommitted ones."""
+    def git(*args):
+        return subprocess.run(["git", "-C", str(tree), *args], capture_output=True, text=True).stdout.strip()
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    return head + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def measure(tree: Path, pairs: int, timeout_ms: int) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(tree)
@@ -142,8 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.before is not None:
         trees = {"before": args.before.resolve(), "after": ROOT}
     names = list(trees)
-    print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
-          f"{os.getloadavg()[0]:.1f}; trees: " + ", ".join(f"{n} = {p}" for n, p in trees.items()), flush=True)
+    commits = {n: _commit(p) for n, p in trees.items()}
+    load = os.getloadavg()[0]
+    print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs, load average {load:.1f}; trees: "
+          + ", ".join(f"{n} = {p} ({commits[n]})" for n, p in trees.items()), flush=True)
     rows = []
     for pairs in args.pairs:
         row: dict = {"pairs": pairs}
@@ -165,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     print(report(rows, names))
     if args.json is not None:
         args.json.write_text(json.dumps({"python": platform.python_version(), "cpus": os.cpu_count(),
-                                         "trees": {n: str(p) for n, p in trees.items()},
+                                         "load_average_at_start": round(load, 2),
+                                         "trees": {n: str(p) for n, p in trees.items()}, "commits": commits,
                                          "timeout_ms": args.timeout_ms, "rows": rows}, indent=2) + "\n",
                              encoding="utf-8")
     return 0
