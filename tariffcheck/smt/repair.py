@@ -225,14 +225,30 @@ class Repairer:
         dist = {c.path: abs(m.eval(c.number, model_completion=True).as_long() - c.value)
                 for c in p.choices if c.number is not None and c.value is not None}
         moved_paths = {c.path for c in moved}
+        below: dict[str, int] = {}  # per path: how far the numbers under it moved, those not moved on their own
+        for path, v in dist.items():
+            if path not in moved_paths:
+                for n in range(len(path.parts) - 1, 0, -1):
+                    above = FieldRef(path.contract, *path.parts[:n])
+                    below[above] = below.get(above, 0) + v
+        # a rule reads one contract and the order's own fields: a change is looked up among its own
+        # contract's choices and rules only (all of them for a field of the order itself)
+        choices_in: dict[int | None, list[Choice]] = {}
+        for c in p.choices:
+            choices_in.setdefault(c.slot, []).append(c)
+        instances_in: dict[int, list[Instance]] = {}
+        for inst in p.instances:
+            instances_in.setdefault(inst.slot, []).append(inst)
+        gone = set(structure.dropped(m))
         changes = []
         for c in moved:
             # an option dropped moves its count and the quantities that go with it
-            d = dist.get(c.path, 0) + sum(v for path, v in dist.items()
-                                          if path.within(c.path) and path not in moved_paths)
+            d = dist.get(c.path, 0) + below.get(c.path, 0)
             after = m.eval(c.number, model_completion=True).as_long() if c.kind == "children" else choice_value(c, new)
+            parts = [x for x in choices_in.get(c.slot, []) if x.path.within(c.path)] if c.kind == "option" else []
+            readers = p.instances if c.slot is None else instances_in.get(c.slot, [])
             changes.append(Change(c.path, choice_value(c, order), after, weights[c.path], d,
-                                  self._satisfies(p, m, c, new, set(structure.dropped(m)))))
+                                  self._satisfies(m, c, parts, readers, new, gone)))
         for i in structure.dropped(m):  # its rules no longer apply: the ones that failed are met
             entry = new.contracts[i]
             broken = [self._tie(inst, new) for inst in p.instances
@@ -272,19 +288,19 @@ class Repairer:
         fields = tuple(involved_fields(inst.rule.condition(inst.subject), order, entry))
         return Tie(InstanceKey(inst.rule.id, inst.slot, inst.subject), inst.rule, entry.id, fields)
 
-    def _satisfies(self, p: OrderProblem, m: z3.ModelRef, c: Choice, new: Order, gone: set[int]) -> list[Tie]:
-        """The rule instances that the repaired order satisfies and that would break were this
-        one change undone (its fields back as the order gave them, everything else repaired).
-        An option undone comes back with its own fields as the order gave them: dropping it also
-        cleared them, and a rule may be about them (a change of its devices on the wrong day)."""
+    def _satisfies(self, m: z3.ModelRef, c: Choice, parts: list[Choice], readers: list[Instance], new: Order,
+                   gone: set[int]) -> list[Tie]:
+        """The rule instances (of `readers`) that the repaired order satisfies and that would
+        break were this one change undone (its fields back as the order gave them, everything
+        else repaired). An option undone comes back with its own fields (`parts`) as the order
+        gave them: dropping it also cleared them, and a rule may be about them (a change of its
+        devices on the wrong day)."""
         undo = c.pins()
-        if c.kind == "option":
-            for part in p.choices:
-                if part.path.within(c.path):
-                    undo += part.pins()
+        for part in parts:
+            undo += part.pins()
         touched = {str(v) for v, _ in undo}
         out = []
-        for inst in p.instances:
+        for inst in readers:
             if inst.slot in gone:
                 continue  # a contract left out: its rules no longer apply
             term = inst.term
