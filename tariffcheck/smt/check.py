@@ -5,9 +5,9 @@ order's own facts are asserted its contracts are independent problems. `Z3Valida
 one solver per tariff holding each kind's template slot (encode.py) and checks an order's
 contracts one at a time in the template of their kind: the order's facts, then each
 contract's, between push and pop. An order of n contracts costs n small checks, and the
-solver never grows with the size of the orders it has seen. (One solver for the whole order
-grew faster than the order: 2x the contracts took 3.6x the time at 800, and 5 s ran out;
-benchmarks/bench_many_contracts.py.)
+solver never grows with the size of the orders it has seen. (The whole order in one solver,
+each slot compiled anew, cost about 60 ms a contract to encode, and its check grew faster than
+the order: 5.4x the time for twice the contracts from 800 to 1,600; benchmarks/README.md.)
 
 `naive_validate` builds everything afresh for one order, the whole order in one solver, and
 compiles each slot's rules from the IR rather than copying the template's: the differential
