@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the Z3 path is imported on first use: checking an order con
     from .smt.repair import Repairer, RepairResult
 
 OrderError = DiagnosticError
+ENGINES = ("concrete", "z3")
 
 
 def load_tariff(name_or_path: str) -> Tariff:
@@ -55,7 +56,8 @@ class _ThreadTools(threading.local):
 class Checker:
     """One tariff, compiled once for both evaluation paths (the Z3 one on first use).
 
-    `timeout_ms` is the time limit of each solver call that explanations and repairs make.
+    `timeout_ms` is the time limit of a check through Z3, and of each solver call that
+    explanations, repairs and propagation make.
 
     A Checker may be shared by threads: any method may be called from many threads at once,
     and each thread's calls answer as the same calls on a Checker of its own would. The
@@ -106,12 +108,16 @@ class Checker:
                     self._fees = FeeCalculator(self.tariff)
         return self._fees.quote(decoded, self.dates(decoded), book)
 
-    def check(self, order: dict | str | bytes | Order, engine: str = "concrete") -> Verdict:
+    def check(self, order: dict | str | bytes | Order, engine: str = "concrete",
+              timeout_ms: int | None = None) -> Verdict:
         """Validate an order with the concrete validator (default) or through Z3 (`engine="z3"`).
-        The verdict carries the days the request takes effect (`verdict.effective`), each beside
-        the day the request asked for."""
+        Through Z3 the call has a time limit (`timeout_ms`, by default the checker's); when it
+        runs out the verdict is "unknown", with the reason. The verdict carries the days the
+        request takes effect (`verdict.effective`), each beside the day the request asked for."""
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine `{engine}`: use one of {', '.join(ENGINES)}")
         decoded = order if isinstance(order, Order) else self.decode(order)
-        verdict = self.z3.validate(decoded) if engine == "z3" else self.concrete.validate(decoded)
+        verdict = self.z3.validate(decoded, timeout_ms) if engine == "z3" else self.concrete.validate(decoded)
         verdict.effective = self.date_calculator.effective(decoded)
         return verdict
 

@@ -15,6 +15,7 @@ from conftest import EXAMPLES, run_cli
 ORDER = str(EXAMPLES / "secure_endpoint_invalid.json")
 # each command with a time limit, and the rest of a command line it accepts
 TIMED = {
+    "check": ["--tariff", "secure-endpoint", ORDER, "--engine", "z3"],
     "explain": ["--tariff", "secure-endpoint", ORDER],
     "repair": ["--tariff", "secure-endpoint", ORDER],
     "options": ["--tariff", "secure-endpoint", ORDER],

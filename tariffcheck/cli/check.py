@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..report import check_report
-from .shared import add_format_arg, add_lang_arg, add_order_arg, add_tariff_arg, exit_code, run_on_order
+from .shared import (add_format_arg, add_lang_arg, add_order_arg, add_tariff_arg, add_timeout_arg, exit_code,
+                     run_on_order)
 
 
 def register(commands) -> None:
@@ -14,6 +15,7 @@ def register(commands) -> None:
     add_format_arg(p)
     p.add_argument("--engine", choices=("concrete", "z3"), default="concrete",
                    help="the evaluation path: the fast concrete validator, or the Z3 encoding")
+    add_timeout_arg(p)  # with --engine z3: past it, the verdict is unknown (exit 3)
     p.set_defaults(run=run)
 
 

@@ -8,7 +8,7 @@ from ..orders.order import Order
 from ..smt.explain import Conflict
 from ..smt.propagate import OpenField, Propagation
 from .check_report import display_value, heading, note_line, rule_line, show_value, tariff_json
-from .explain_report import tie_json, tie_message
+from .explain_report import choice_text, tie_json, tie_message
 from .terminal import safe_lines
 
 FORMAT = 1
@@ -54,7 +54,8 @@ def to_json(t: M.Tariff, order: Order, p: Propagation) -> dict:
 
 
 def _why(t: M.Tariff, order: Order, c: Conflict, lang: str) -> list[str]:
-    given = ", ".join(f"{x.path} = {show_value(display_value(t, order, x.path, x.value), lang)}" for x in c.choices)
+    # an option's own value is its count: `not ordered` or `count 2`, as explain writes it
+    given = ", ".join(f"{x.path} = {choice_text(t, order, x.path, x.value, lang)}" for x in c.choices)
     lines = []
     if given:
         lines.append("        " + {"en": "because of ", "ja": "理由: "}[lang] + given)

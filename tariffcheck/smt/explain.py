@@ -112,8 +112,8 @@ class Explainer:
             model = m.model()
             seed = [c for c in p.choices if not z3.is_false(model.eval(sel[id(c)]))]
             if p.check([c.literal for c in seed] + rules) == z3.sat:
-                grown = self._grow(p, seed, rules)
-                m.add(z3.Or([sel[id(c)] for c in p.choices if c not in grown] + [z3.BoolVal(False, p.encoder.ctx)]))
+                grown = {id(c) for c in self._grow(p, seed, rules)}
+                m.add(z3.Or([sel[id(c)] for c in p.choices if id(c) not in grown] + [z3.BoolVal(False, p.encoder.ctx)]))
             else:
                 core = [x for x in p.core() if isinstance(x, Choice)]
                 mus = p.shrink([], core, rules)
@@ -123,12 +123,13 @@ class Explainer:
 
     @staticmethod
     def _grow(p: OrderProblem, seed: list[Choice], rules: list[z3.BoolRef]) -> list[Choice]:
-        grown = list(seed)
+        grown, taken = list(seed), {id(c) for c in seed}
         for c in p.choices:
-            if c in grown:
+            if id(c) in taken:
                 continue
             if p.check([x.literal for x in grown + [c]] + rules) == z3.sat:
                 grown.append(c)
+                taken.add(id(c))
         return grown
 
     # ---- why can X not be added ---------------------------------------------------------------
@@ -184,7 +185,9 @@ def minimal_conflict(p: OrderProblem, candidates: list[Choice], fixed: list[z3.B
     """One minimal conflict among `candidates`, which with the `fixed` literals (the rules, and
     any question asked) are known to be unsat: first the fewest choices, then, with those, the
     fewest rule instances."""
-    p.check([c.literal for c in candidates] + fixed)
+    if p.check([c.literal for c in candidates] + fixed) != z3.unsat:
+        # the core would be whatever the last one was: never give that as a reason
+        raise ValueError("internal: a reason was asked for something the rules allow")
     first = [x for x in p.core() if isinstance(x, Choice)]
     choices = p.shrink([], first, fixed)
     rule_ids = {r.get_id() for r in p.rule_literals}

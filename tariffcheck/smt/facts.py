@@ -19,6 +19,7 @@ import z3
 from ..model import fields as F
 from ..model import ir
 from ..orders.order import ContractEntry, Order
+from .slots import Slot, copy_terms
 
 if TYPE_CHECKING:
     from .encode import Encoder
@@ -42,6 +43,14 @@ class Fact:
 
 def order_facts(enc: "Encoder", order: Order) -> list[Fact]:
     """Every fact of an order: its own fields, then each contract's."""
+    out = own_facts(enc, order)
+    for entry in order.contracts:
+        out.extend(entry_facts(enc, entry))
+    return out
+
+
+def own_facts(enc: "Encoder", order: Order) -> list[Fact]:
+    """The facts of the order's own fields: the kind of request, its days, its holdings."""
     ov = enc.order_vars
     z = F.KINDS
     out: list[Fact] = []
@@ -70,55 +79,83 @@ def order_facts(enc: "Encoder", order: Order) -> list[Fact]:
         # one choice: the service held, and how
         add(F.FieldRef(None, "holdings", *key), held, lambda: b if held else z3.Not(b),
             kind=z["holds_value"].choice, choice=F.FieldRef(None, "holdings", key[0]), vars=(b,))
-    for entry in order.contracts:
-        out.extend(entry_facts(enc, entry))
     return out
 
 
-def entry_facts(enc: "Encoder", entry: ContractEntry) -> list[Fact]:
+def entry_facts(enc: "Encoder", entry: ContractEntry, slot: Slot | None = None) -> list[Fact]:
     """The facts of one contract: its structure and wording, then each field of its new and its
-    old state (an option that is not ordered is one fact; its parts have none)."""
-    slot = enc.slot(entry.kind, entry.index)
-    kind = slot.kind
-    zt = slot.z
+    old state (an option that is not ordered is one fact; its parts have none).
+
+    Over the contract's own slot by default; over its kind's template slot (`enc.template`),
+    the facts are the same for every contract that gives the same values, wherever it stands
+    in the order, and their paths and `slot` say so (`contracts[?]`, None). A slot's facts not
+    built yet are the template's, copied (slots.py `copy_terms`): one call into Z3 for them all."""
+    slot = slot or enc.slot(entry.kind, entry.index)
+    template = enc.template(entry.kind)
+    index = slot.index if slot.index >= 0 else None
+    specs = list(_specs(entry, slot))
+    keys = [(entry.kind, ref, role, fact.value) for fk, ref, fact, vars, role, field, under, choice in specs]
+    missing = [i for i, key in enumerate(keys) if not enc.memoised(key)]
+    terms: dict[int, z3.BoolRef] = {}
+    if missing and slot is not template:
+        over_template = entry_facts(enc, entry, template)  # the same facts in the same order
+        terms = dict(zip(missing, copy_terms([over_template[i].term for i in missing], template, slot)))
     out: list[Fact] = []
-
-    def add(fk: F.FieldKind, ref: F.FieldRef, fact: F.Fact, vars: tuple, role: str, field=None, under=None,
-            choice=None):
+    for i, (fk, ref, fact, vars, role, field, under, choice) in enumerate(specs):
         def build():
-            return Fact(ref, fact.build(zt, *vars), z3.Bool(f"fact:{ref}", enc.ctx), role, fk.choice or fk.id,
-                        choice or ref, under, vars[0] if fact.number else None, fact.value if fact.number else None,
-                        entry.index, field, vars)
-        out.append(enc.memo((entry.kind, ref, role, fact.value), build))
+            term = terms[i] if i in terms else fact.build(slot.z, *vars)
+            return Fact(ref, term, z3.Bool(f"fact:{ref}", enc.ctx), role, fk.choice or fk.id, choice or ref, under,
+                        vars[0] if fact.number else None, fact.value if fact.number else None, index, field, vars)
+        out.append(enc.memo(keys[i], build))
+    return out
 
-    base = F.contract_ref(entry.index)
-    add(F.KINDS["cancelled"], base.child("cancelled"), F._pick(entry.cancelled), (slot.cancelled,), "given")
+
+def _specs(entry: ContractEntry, slot: Slot):
+    """What each fact of a contract is made of, in a fixed order: its kind of field, path, the
+    value it pins (`F.Fact`), variables, role, IR field, the option it belongs to, its choice."""
+    index = slot.index if slot.index >= 0 else None
+    base = F.contract_ref(index)
+    yield F.KINDS["cancelled"], base.child("cancelled"), F._pick(entry.cancelled), (slot.cancelled,), "given", \
+        None, None, None
     has_parent = F.KINDS["has_parent"]
     field = ir.Field("has_parent", ())
-    add(has_parent, has_parent.ref(field, entry.index), F._pick(entry.parent is not None), (slot.has_parent,),
-        "choice", field)
+    yield has_parent, has_parent.ref(field, index), F._pick(entry.parent is not None), (slot.has_parent,), \
+        "choice", field, None, None
     for k, n in slot.children.items():
         field = ir.Field("children", (k,), type="int")
-        add(F.KINDS["children"], F.ref_of(field, entry.index), F._equal(entry.children.get(k, 0)), (n,), "choice",
-            field)
+        yield F.KINDS["children"], F.ref_of(field, index), F._equal(entry.children.get(k, 0)), (n,), "choice", \
+            field, None, None
     for path, b in slot.former.items():
         field = ir.Field("former", path)
-        add(F.KINDS["former"], F.ref_of(field, entry.index), F._pick(path in entry.former), (b,), "choice", field)
-    fields = slot.fields()
+        yield F.KINDS["former"], F.ref_of(field, index), F._pick(path in entry.former), (b,), "choice", field, \
+            None, None
     for state, st in (("new", entry.new), ("old", entry.old)):
         # a contract as it is now, and one that the request ends, are given, not chosen
         role = "given" if state == "old" or entry.cancelled else "choice"
-        for fk, path in fields:
-            if fk.where == "option" and fk.id not in ("opt", "optcount") and path[0] not in st.options:
+        for fk, path, part, field, ref, vars, under, choice in _places(slot)[state]:
+            if part and path[0] not in st.options:
                 continue  # the parts of an option that is not ordered
-            fact = fk.fact(entry, st, kind, path)
-            if fact is None:
-                continue
+            fact = fk.fact(entry, st, slot.kind, path)
+            if fact is not None:
+                yield fk, ref, fact, vars, role, field, under, choice
+
+
+def _places(slot: Slot) -> dict[str, list[tuple]]:
+    """Where each field of a slot's states goes as a fact: its kind, path, whether it is part of
+    an option, its IR field, order path, variables, the option it belongs to and the choice it
+    is part of. The same for every order, so built once per slot (`Slot.fact_places`)."""
+    if slot.fact_places is not None:
+        return slot.fact_places
+    index = slot.index if slot.index >= 0 else None
+    out: dict[str, list[tuple]] = {}
+    for state in ("new", "old"):
+        rows = out[state] = []
+        for fk, path in slot.fields():
             key = (fk.id, path, state)
             field = ir.Field(fk.id, path, state, fk.type)
-            ref = F.ref_of(field, entry.index)
+            ref = F.ref_of(field, index)
             if fk.id == "optcount":  # the option, ordered with its count or not ordered
-                ref = F.ref_of(ir.Field("opt", path, state), entry.index)
+                ref = F.ref_of(ir.Field("opt", path, state), index)
                 vars = (slot.vars[key], slot.option(path[0], state))
             elif fk.dated:
                 vars = (slot.vars[key], slot.known[key])
@@ -126,5 +163,7 @@ def entry_facts(enc: "Encoder", entry: ContractEntry) -> list[Fact]:
                 vars = (slot.vars[key],)
             under = slot.option(path[0], state) if fk.where == "option" and fk.id != "optcount" else None
             choice = ref.parent if fk.id == "optattr" else None  # an attribute's designations are one choice
-            add(fk, ref, fact, vars, role, None if fk.id == "optattr" else field, under, choice)
+            part = fk.where == "option" and fk.id not in ("opt", "optcount")
+            rows.append((fk, path, part, None if fk.id == "optattr" else field, ref, vars, under, choice))
+    slot.fact_places = out
     return out

@@ -75,7 +75,7 @@ class Structure:
             out.append(z3.Or(list(self.keep.values()) + [b for _, _, b in self.adds.values()]))
         for i, (k, parent, add) in self.adds.items():
             slot = p.encoder.slot(k, i)
-            out += slot.axioms()
+            out += p.encoder.axioms(k, i)
             out += [z3.Implies(add, z3.And(x.literal, x.term)) for x in p.encoder.instances(k, i)]
             out += [z3.Implies(add, x) for x in slot.required_set()]
             out += [z3.Implies(add, z3.And(slot.has_parent, z3.Not(slot.cancelled)))]
@@ -83,18 +83,25 @@ class Structure:
             out += [z3.Not(k_) for k_ in slot.former.values()]
             if parent in self.keep:
                 out.append(z3.Implies(add, self.keep[parent]))
+        # each contract's links, as a child and as a parent (by the child's kind), gathered once:
+        # scanning every link for every contract grew with the cube of the order
+        up: dict[int, list[z3.BoolRef]] = {}
+        down: dict[tuple[int, str], list[z3.BoolRef]] = {}
+        for (child, parent), b in self.links.items():
+            up.setdefault(child, []).append(b)
+            down.setdefault((parent, contracts[child].kind), []).append(b)
+        for kind, parent, b in self.adds.values():
+            down.setdefault((parent, kind), []).append(b)
         for e in contracts:
             slot = p.encoder.slot(e.kind, e.index)
-            mine = [b for (child, _), b in self.links.items() if child == e.index]
+            mine = up.get(e.index, [])
             if mine:
                 out.append(slot.has_parent == z3.Or(mine))
                 out.append(z3.PbLe([(b, 1) for b in mine], 1))
             elif p.tariff.contracts[e.kind].parent is not None:
                 out.append(z3.Not(slot.has_parent))
             for k, n in slot.children.items():
-                named = [b for (child, parent), b in self.links.items()
-                         if parent == e.index and contracts[child].kind == k]
-                named += [b for kind, parent, b in self.adds.values() if parent == e.index and kind == k]
+                named = down.get((e.index, k), [])
                 out.append(n == z3.Sum([z3.If(b, one, zero) for b in named] + [zero]))
         for (child, parent), b in self.links.items():
             if parent in self.keep:

@@ -101,8 +101,19 @@ class Workspace:
             # bounds 0..1 into Booleans costs more than it saves here (repair K=3 about 1.5x
             # faster on Secure Endpoint, same costs, benchmarks/bench_explain.py)
             self.solver.set("elim_01", False)
-        self.solver.add(encoder.order_vars.axioms())
+        # beside an optimiser, a plain solver holding the same constraints, for the questions
+        # that are not optimisation (which of two equally good repairs comes first)
+        self.plain = z3.Solver(ctx=encoder.ctx) if optimize else None
+        if self.plain is not None:
+            self.plain.set("timeout", timeout_ms)
+        self.add(encoder.order_vars.axioms())
         self._ready: set[tuple[str, int]] = set()
+
+    def add(self, terms) -> None:
+        """Assert `terms` in the solver (and in the plain one beside an optimiser)."""
+        self.solver.add(terms)
+        if self.plain is not None:
+            also(self.plain, terms)
 
     def open(self, order: Order) -> "OrderProblem":
         enc, s = self.encoder, self.solver
@@ -110,11 +121,13 @@ class Workspace:
         for entry in order.contracts:
             key = (entry.kind, entry.index)
             if key not in self._ready:
-                s.add(enc.slot(*key).axioms())
-                s.add([z3.Implies(i.literal, i.term) for i in enc.instances(*key)])
+                self.add(enc.axioms(*key))
+                self.add(enc.tracked(*key))
                 self._ready.add(key)
             instances.extend(enc.instances(*key))
         s.push()
+        if self.plain is not None:
+            self.plain.push()
         given: list[Fact] = []
         groups: dict[str, list[Fact]] = {}
         undecided: dict[str, list[Fact]] = {}
@@ -126,18 +139,25 @@ class Workspace:
                 given.append(f)
             else:
                 groups.setdefault(f.choice, []).append(f)
-        s.add([f.term for f in given])
+        self.add([f.term for f in given])
         choices, tracked = [], []
         for path, facts in groups.items():
             c = Choice(path, facts[0].kind, facts, None, facts[0].slot, facts[0].under)
             c.literal, c.known_term, held = enc.memo(("choice",) + c.key(), lambda: _choice_terms(c, enc.ctx))
             choices.append(c)
             tracked.append(held)
-        s.add(tracked)
-        p = OrderProblem(enc.tariff, order, enc, s, instances, choices, given, undecided=undecided)
+        self.add(tracked)
+        p = OrderProblem(enc.tariff, order, enc, s, instances, choices, given, undecided=undecided, plain=self.plain)
         p.by_literal = {c.literal.get_id(): c for c in choices}
         p.by_literal.update({i.literal.get_id(): i for i in instances})
         return p
+
+
+def also(s: z3.Solver, terms) -> None:
+    """Assert in `s` formulas already asserted (so checked by z3py) elsewhere: straight into Z3."""
+    ctx = s.ctx.ref()
+    for t in terms if isinstance(terms, (list, tuple)) else [terms]:
+        z3.Z3_solver_assert(ctx, s.solver, t.as_ast())
 
 
 def _choice_terms(c: Choice, ctx: z3.Context) -> tuple:
@@ -191,10 +211,19 @@ class OrderProblem:
     undecided: dict[str, list[Fact]] = field(default_factory=dict)  # a partial order's open fields
     by_literal: dict = field(default_factory=dict)  # literal id -> Choice or Instance
     calls: int = 0  # solver calls made, for the benchmark
+    plain: z3.Solver | None = None  # beside an optimiser: a plain solver with the same constraints
+
+    def add(self, terms) -> None:
+        """Assert `terms` for this order (in the plain solver too, if there is one)."""
+        self.solver.add(terms)
+        if self.plain is not None:
+            also(self.plain, terms)
 
     def close(self) -> None:
         """Drop this order's facts from the shared solver."""
         self.solver.pop()
+        if self.plain is not None:
+            self.plain.pop()
 
     def __enter__(self) -> "OrderProblem":
         return self

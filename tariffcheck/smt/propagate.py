@@ -91,9 +91,14 @@ class Propagator:
 class _Run:
     def __init__(self, p: OrderProblem):
         self.p = p
-        self.base = [c.literal for c in p.choices] + p.rule_literals
+        self.given: list[z3.BoolRef] = []  # what a question is asked under (an option ordered, for its count)
         self.seen: list[z3.ModelRef] = []
         self.asks = 0
+
+    @property
+    def base(self) -> list[z3.BoolRef]:
+        """Every choice made so far, every rule, and what the question is asked under."""
+        return [c.literal for c in self.p.choices] + self.p.rule_literals + self.given
 
     def sat_with(self, term: z3.BoolRef) -> tuple[bool, z3.BoolRef]:
         """Is there a valid completion where `term` holds? (Its model is kept.)"""
@@ -109,7 +114,9 @@ class _Run:
         return any(z3.is_true(m.eval(term, model_completion=True)) for m in self.seen)
 
     def why_not(self, ask: z3.BoolRef) -> Conflict:
-        return minimal_conflict(self.p, self.p.choices, self.p.rule_literals + [ask])
+        """The minimal reason `ask` fails: under the same assumptions it was asked under (a
+        count's bound is asked of the option ordered: without that, nothing excludes it)."""
+        return minimal_conflict(self.p, self.p.choices, self.p.rule_literals + self.given + [ask])
 
     def run(self) -> Propagation:
         p = self.p
@@ -167,11 +174,13 @@ class _Run:
         ok, ask = self.sat_with(term)
         return Possibility(value, True) if ok else Possibility(value, False, self.why_not(ask))
 
-    def number(self, path: str, x: z3.ArithRef) -> OpenField:
-        """The least and greatest value of a count or quantity over valid completions."""
+    def number(self, path: str, x: z3.ArithRef, floor: int = 0) -> OpenField:
+        """The least and greatest value of a count or quantity over valid completions; `floor`
+        is the least the field itself allows (an option's count: 1, since it is ordered), so a
+        bound there has no reason of its own."""
         seen = [m.eval(x, model_completion=True).as_long() for m in self.seen]
         low, high = min(seen), max(seen)
-        low, low_ask = self.bound(x, 0, low, down=True)
+        low, low_ask = self.bound(x, floor, low, down=True)
         high, high_ask = self.bound(x, high, MAX_COUNT, down=False)
         return OpenField(path, "number", low=low, high=high,
                          low_reason=self.why_not(low_ask) if low_ask is not None else None,
@@ -215,12 +224,12 @@ class _Run:
             opt = self.p.tariff.contracts[entry.kind].options[of.path.option]
             if not opt.counted:
                 continue
-            self.p.solver.add(z3.Implies(z3.Bool(f"present:{of.path}", self.p.encoder.ctx), present))
-            self.base.append(z3.Bool(f"present:{of.path}", self.p.encoder.ctx))
+            ordered = z3.Bool(f"present:{of.path}", self.p.encoder.ctx)
+            self.p.solver.add(z3.Implies(ordered, present))
+            self.given = [ordered]
             self.seen = [m for m in self.seen if z3.is_true(m.eval(present, model_completion=True))]
             if not self.seen:
                 ok, _ = self.sat_with(present)
-            n = self.number(of.path.child("count"), count)
-            out.fields.append(n)
-            self.base.pop()
+            out.fields.append(self.number(of.path.child("count"), count, floor=1))
+            self.given = []
             self.seen = []

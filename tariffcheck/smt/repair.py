@@ -16,7 +16,9 @@ rules that changes the order least. The cost of a repair is, lexicographically:
 the set of fields it changed is blocked as a whole and every superset of it (the next repair
 must keep at least one of those fields as it was), in the manner of enumerating minimal
 correction sets: each alternative is a different way out, not the same one with a change
-added.
+added. Repairs of equal cost and distance come in a fixed order (`_Ties`): the one that changes
+the earlier field of the order first, each changed field at the value the order gave it if it
+can be, else the least it can; so K=1 gives the first repair of any K.
 
 Each repair is turned back into an order, re-checked by the concrete validator (a repair that
 failed that check would be reported, never shown as valid), and each change lists the rule
@@ -113,41 +115,58 @@ class Repairer:
                 structure: Structure) -> RepairResult:
         o: z3.Optimize = p.solver
         ctx = p.encoder.ctx
-        o.add([structure.guard(i) for i in p.instances])
-        o.add(p.shape() + structure.constraints())
+        p.add([structure.guard(i) for i in p.instances])
+        p.add(p.shape() + structure.constraints())
         free = [c for c in p.choices if c.path not in locked]
-        o.add([c.term for c in p.choices if c.path in locked])
+        p.add([c.term for c in p.choices if c.path in locked])
         for c in free:  # a date given is moved, never taken away
             if c.kind in ("odate", "date", "optdate") and c.value is not None:
                 known = c.facts[0].vars[1]
-                o.add(known if c.under is None else z3.Implies(c.under, known))
+                p.add(known if c.under is None else z3.Implies(c.under, known))
         enc = p.encoder
         terms = {id(c): enc.memo(("changed",) + c.key(), lambda: _changed(c)) for c in free}
         changed = {k: t[0] for k, t in terms.items()}
         zero = z3.IntVal(0, ctx)
+        # every change that costs, as (holds when it is not made, weight), and the same changes
+        # as literals in the order of the order's fields, then of its contracts: what ties are
+        # settled by (`_Ties`)
+        soft: list[tuple[z3.BoolRef, int]] = []
+        order_of_changes: list[z3.BoolRef] = []
+
+        def cost(kept: z3.BoolRef, made: z3.BoolRef, weight: int) -> None:
+            if not weight:
+                return  # a change that costs nothing is not one the search weighs or orders
+            o.add_soft(kept, weight, id="changes")
+            soft.append((kept, weight))
+            order_of_changes.append(made)
+
         for c in free:  # MaxSAT (core-guided) over the fields kept, then the distance
-            if weights[c.path]:
-                o.add_soft(terms[id(c)][1], weights[c.path], id="changes")
+            cost(terms[id(c)][1], changed[id(c)], weights[c.path])
         for i, keep in structure.keep.items():  # leaving a bare contract out is one change
             if f"contracts[{i}]" in locked:
-                o.add(keep)
+                p.add(keep)
             else:
-                o.add_soft(keep, weights.get(f"contracts[{i}]", 1), id="changes")
+                cost(keep, z3.Not(keep), weights.get(f"contracts[{i}]", 1))
         added_numbers = []
         for i, (kind, _, add) in structure.adds.items():  # adding a contract is one change
-            o.add_soft(z3.Not(add), weights.get("contract", 1), id="changes")
+            cost(z3.Not(add), add, weights.get("contract", 1))
             slot = p.encoder.slot(kind, i)
             added_numbers += [x for key, x in slot.vars.items() if key[0] in ("qty", "optqty", "optcount")
                               and key[2] == "new"]
+        stays = []  # a child that stays under its parent
         for (child, parent), b in structure.links.items():  # moving a child to another parent is one change
             if parent is not None and p.order.contracts[child].parent == p.order.contracts[parent].id:
                 if f"contracts[{child}].parent" in locked:
-                    o.add(b)  # a locked parent is this parent, not just some parent
+                    p.add(b)  # a locked parent is this parent, not just some parent
                 else:
-                    o.add_soft(b, weights.get(f"contracts[{child}].parent", 1), id="changes")
-        o.minimize(z3.Sum([enc.memo(("distance",) + c.key(), lambda: _distance(c)) for c in free
+                    cost(b, z3.Not(b), weights.get(f"contracts[{child}].parent", 1))
+                    stays.append(b)
+        distance = z3.Sum([enc.memo(("distance",) + c.key(), lambda: _distance(c)) for c in free
                            if c.number is not None and c.value is not None and c.kind != "children"]
-                          + added_numbers + [zero]))
+                          + added_numbers + [zero])
+        o.minimize(distance)
+        ties = _Ties(p, soft, distance, order_of_changes,
+                     [(c, changed[id(c)]) for c in free if c.kind != "children"])
         out = RepairResult("repaired", locked=sorted(locked))
         try:
             while len(out.repairs) < k:
@@ -157,13 +176,14 @@ class Repairer:
                     raise Incomplete(f"the solver gave up: {o.reason_unknown()}")
                 if r == z3.unsat:
                     break
-                m = o.model()
+                m = ties.first(o.model(), out)
                 gone = set(structure.dropped(m))
                 # a parent's count of children follows from where its children hang; the fields
                 # of a contract left out go with it
-                moved = [c for c in free if z3.is_true(m.eval(changed[id(c)], model_completion=True))
-                         and c.kind != "children" and c.slot not in gone]
-                repair = self._realize(p, m, moved, weights, structure)
+                moved = [c for c, on in zip(free, truths(m, [changed[id(c)] for c in free]))
+                         if on and c.kind != "children" and c.slot not in gone]
+                moved_by = m.eval(distance, model_completion=True).as_long()
+                repair = self._realize(p, m, moved, weights, structure, moved_by)
                 if repair.verdict.status != VALID:
                     # the encoding and the concrete validator disagree: never show it as a repair
                     out.complete = False
@@ -173,17 +193,18 @@ class Repairer:
                 out.repairs.append(repair)
                 dropped = [structure.keep[i] for i in structure.dropped(m)]
                 added = [z3.Not(structure.adds[i][2]) for i in structure.added(m)]
-                o.add(z3.Or([terms[id(c)][1] for c in moved] + dropped + added + [z3.BoolVal(False, ctx)]))
+                moved_away = [b for b in stays if z3.is_false(m.eval(b, model_completion=True))]
+                ties.block(z3.Or([terms[id(c)][1] for c in moved] + dropped + added + moved_away
+                                 + [z3.BoolVal(False, ctx)]))
         except Incomplete as e:
             out.complete, out.reason = False, e.reason
-        out.repairs.sort(key=_tie_order(p))
         if not out.repairs:
             out.status = "none" if out.complete else "unknown"
         return out
 
     # ---- from a model back to an order --------------------------------------------------------
     def _realize(self, p: OrderProblem, m: z3.ModelRef, moved: list[Choice], weights: dict[str, int],
-                 structure: Structure) -> Repair:
+                 structure: Structure, distance: int) -> Repair:
         order = p.order
         enc = p.encoder
         new = copy.deepcopy(order)
@@ -204,14 +225,30 @@ class Repairer:
         dist = {c.path: abs(m.eval(c.number, model_completion=True).as_long() - c.value)
                 for c in p.choices if c.number is not None and c.value is not None}
         moved_paths = {c.path for c in moved}
+        below: dict[str, int] = {}  # per path: how far the numbers under it moved, those not moved on their own
+        for path, v in dist.items():
+            if path not in moved_paths:
+                for n in range(len(path.parts) - 1, 0, -1):
+                    above = FieldRef(path.contract, *path.parts[:n])
+                    below[above] = below.get(above, 0) + v
+        # a rule reads one contract and the order's own fields: a change is looked up among its own
+        # contract's choices and rules only (all of them for a field of the order itself)
+        choices_in: dict[int | None, list[Choice]] = {}
+        for c in p.choices:
+            choices_in.setdefault(c.slot, []).append(c)
+        instances_in: dict[int, list[Instance]] = {}
+        for inst in p.instances:
+            instances_in.setdefault(inst.slot, []).append(inst)
+        gone = set(structure.dropped(m))
         changes = []
         for c in moved:
             # an option dropped moves its count and the quantities that go with it
-            d = dist.get(c.path, 0) + sum(v for path, v in dist.items()
-                                          if path.within(c.path) and path not in moved_paths)
+            d = dist.get(c.path, 0) + below.get(c.path, 0)
             after = m.eval(c.number, model_completion=True).as_long() if c.kind == "children" else choice_value(c, new)
+            parts = [x for x in choices_in.get(c.slot, []) if x.path.within(c.path)] if c.kind == "option" else []
+            readers = p.instances if c.slot is None else instances_in.get(c.slot, [])
             changes.append(Change(c.path, choice_value(c, order), after, weights[c.path], d,
-                                  self._satisfies(p, m, c, new, set(structure.dropped(m)))))
+                                  self._satisfies(m, c, parts, readers, new, gone)))
         for i in structure.dropped(m):  # its rules no longer apply: the ones that failed are met
             entry = new.contracts[i]
             broken = [self._tie(inst, new) for inst in p.instances
@@ -243,7 +280,7 @@ class Repairer:
             changes.append(Change(contract_ref(entry.index), None, entry.id, weights.get("contract", 1), 0, met))
         final = structure.finish(m, new)
         verdict = self.concrete.validate(final)
-        return Repair(changes, sum(ch.weight for ch in changes), sum(dist.values()), final, verdict)
+        return Repair(changes, sum(ch.weight for ch in changes), distance, final, verdict)
 
     @staticmethod
     def _tie(inst: Instance, order: Order) -> Tie:
@@ -251,19 +288,19 @@ class Repairer:
         fields = tuple(involved_fields(inst.rule.condition(inst.subject), order, entry))
         return Tie(InstanceKey(inst.rule.id, inst.slot, inst.subject), inst.rule, entry.id, fields)
 
-    def _satisfies(self, p: OrderProblem, m: z3.ModelRef, c: Choice, new: Order, gone: set[int]) -> list[Tie]:
-        """The rule instances that the repaired order satisfies and that would break were this
-        one change undone (its fields back as the order gave them, everything else repaired).
-        An option undone comes back with its own fields as the order gave them: dropping it also
-        cleared them, and a rule may be about them (a change of its devices on the wrong day)."""
+    def _satisfies(self, m: z3.ModelRef, c: Choice, parts: list[Choice], readers: list[Instance], new: Order,
+                   gone: set[int]) -> list[Tie]:
+        """The rule instances (of `readers`) that the repaired order satisfies and that would
+        break were this one change undone (its fields back as the order gave them, everything
+        else repaired). An option undone comes back with its own fields (`parts`) as the order
+        gave them: dropping it also cleared them, and a rule may be about them (a change of its
+        devices on the wrong day)."""
         undo = c.pins()
-        if c.kind == "option":
-            for part in p.choices:
-                if part.path.within(c.path):
-                    undo += part.pins()
+        for part in parts:
+            undo += part.pins()
         touched = {str(v) for v, _ in undo}
         out = []
-        for inst in p.instances:
+        for inst in readers:
             if inst.slot in gone:
                 continue  # a contract left out: its rules no longer apply
             term = inst.term
@@ -291,15 +328,136 @@ def _names(term: z3.ExprRef) -> set[str]:
     return out
 
 
-def _tie_order(p: OrderProblem):
-    """Repairs of equal cost and distance in a fixed order, not the optimiser's: the one that
-    changes the earlier fields of the order first. The search finds them in cost order already,
-    so the sort (stable) only settles ties."""
-    position = {c.path: i for i, c in enumerate(p.choices)}
+class _Ties:
+    """Which of the repairs of least cost and distance comes first, and with which values. A
+    repair comes before another if, at the first change (in the order of the order's fields,
+    then of its contracts: left out, added, a child moved) that one of them makes and the other
+    does not, it is the one that makes it. Its changed fields then take, one by one, the value
+    the order gave them if they can, else the least they can (an item by its place in the
+    tariff, a flag false before true). Each step of the search takes the first of the repairs
+    the optimiser leaves, so the order of equal repairs is the same whatever K is: K=1 gives
+    the first of K=n.
 
-    def key(r: Repair):
-        return r.cost, r.distance, sorted((position.get(ch.path, len(position)), ch.path) for ch in r.changes)
-    return key
+    A plain solver holding the optimiser's hard constraints asks "is there an equally good
+    repair that comes before this one?" until there is none: usually the first answer is no."""
+
+    STEPS = 64  # at most this many better repairs tried, so the search always ends
+
+    def __init__(self, p: OrderProblem, soft: list[tuple[z3.BoolRef, int]], distance: z3.ArithRef,
+                 changes: list[z3.BoolRef], fields: list[tuple[Choice, z3.BoolRef]]):
+        self.p, self.soft, self.distance, self.changes, self.fields = p, soft, distance, changes, fields
+        self.solver = p.plain  # the optimiser's hard constraints, in a plain solver
+        self.made_weights = [(z3.Not(kept), w) for kept, w in soft]
+        self.asked = 0
+
+    def block(self, clause: z3.BoolRef) -> None:
+        """The next repair keeps one of this one's changes unmade (in both solvers)."""
+        self.p.add(clause)
+
+    def first(self, m: z3.ModelRef, out: RepairResult) -> z3.ModelRef:
+        """The first repair as good as the one `m` gives (its model)."""
+        # as good: no dearer (a pseudo-Boolean bound, which the solver takes as such) and no
+        # further; the optimiser found none cheaper. Asked under assumptions: the solver keeps
+        # what it learns from one question to the next, which push and pop would throw away.
+        cost = sum(w for (_, w), kept in zip(self.soft, truths(m, [kept for kept, _ in self.soft])) if not kept)
+        as_good = self._literal(z3.And(z3.PbLe(self.made_weights, cost) if self.soft else z3.BoolVal(True, m.ctx),
+                                       self.distance <= m.eval(self.distance, model_completion=True)))
+        try:
+            for _ in range(self.STEPS):  # each step a repair that comes before: usually none
+                before = self._literal(self._before(m))
+                self.p.calls += 1
+                r = self.solver.check(as_good, before)
+                if r == z3.unknown:
+                    raise Incomplete(f"the solver gave up: {self.solver.reason_unknown()}")
+                if r == z3.unsat:
+                    break
+                m = self.solver.model()
+            else:
+                out.complete = False
+                out.reason = f"equal repairs were not put in order within {self.STEPS} steps"
+        except Incomplete as e:  # keep the repair found, which is as good, not settled
+            out.complete, out.reason = False, f"{e.reason} (ordering equal repairs)"
+        return m
+
+    def _literal(self, term: z3.BoolRef) -> z3.BoolRef:
+        """A fresh literal that implies `term` (for this order: the workspace pops it with the
+        order's facts)."""
+        self.asked += 1
+        b = z3.Bool(f"tie:{self.asked}", self.p.encoder.ctx)
+        self.solver.add(z3.Implies(b, term))
+        return b
+
+    def _before(self, m: z3.ModelRef) -> z3.BoolRef:
+        """A repair that comes before `m`'s: one that makes some change `m` does not, and every
+        change of `m`'s that comes earlier (the first change where they differ is then one it
+        makes: an earlier change it makes and `m` does not would do as well); or one that makes
+        the same changes, with values that come first (`_values`)."""
+        ctx = self.p.encoder.ctx
+        options, made_so_far, extra = [], [], []
+        for made, on in zip(self.changes, truths(m, self.changes)):
+            if on:
+                if extra:
+                    options.append(z3.And(made_so_far + [z3.Or(extra)]))
+                made_so_far, extra = made_so_far + [made], []
+            else:
+                extra.append(made)
+        if extra:
+            options.append(z3.And(made_so_far + [z3.Or(extra)]))
+        values, equal = [], []
+        for x, given, gate in self._values(m):
+            if gate is not None and not z3.is_true(m.eval(gate, model_completion=True)):
+                continue  # a day not stated, a count of an option not ordered: nothing to show
+            now = m.eval(x, model_completion=True)
+            if given is None or not now.eq(given):  # the order's own value comes first, then the least
+                better = [x == given] if given is not None else []
+                if z3.is_int(x):
+                    better.append(x < now)
+                elif z3.is_true(now):
+                    better.append(z3.Not(x))
+                if better:
+                    values.append(z3.And(equal + [z3.Or(better)]))
+            equal.append(x == now)
+        if values:  # the same changes: `m`'s, since every change costs and the cost is `m`'s
+            options.append(z3.And(made_so_far + [z3.Or(values)]))
+        return z3.Or(options + [z3.BoolVal(False, ctx)])
+
+    def _values(self, m: z3.ModelRef) -> list[tuple[z3.ExprRef, z3.ExprRef | None, z3.BoolRef | None]]:
+        """The variables of the fields the repair changes, in order, each with the value the
+        order gave it (None: it gave none) and the variable that says whether it shows (a day's
+        `known`, a count's option): that one comes first."""
+        out = []
+        for (c, _), on in zip(self.fields, truths(m, [changed for _, changed in self.fields])):
+            if not on:
+                continue
+            given = {x.get_id(): v for x, v in c.pins()}
+            for f in c.facts:
+                gate = f.vars[1] if len(f.vars) == 2 else None
+                out += [(x, given.get(x.get_id()), gate if x is f.vars[0] else None) for x in reversed(f.vars)]
+            if c.kind == "option" and c.value == 0 and c.slot is not None:  # an option the order did not have
+                slot = self.p.encoder.slot(self.p.order.contracts[c.slot].kind, c.slot)
+                option = c.path.option
+                present = slot.option(option)
+                for (kind, path, state), x in slot.vars.items():
+                    if state != "new" or path[0] != option or kind in ("opt", "optcount"):
+                        continue
+                    known = slot.known.get((kind, path, state))
+                    if known is not None:
+                        out.append((known, None, present))
+                    out.append((x, None, known if known is not None else present))
+        return out
+
+
+def truths(m: z3.ModelRef, terms: list[z3.BoolRef]) -> list[bool]:
+    """Is each formula true in the model? (Asked of Z3 directly: through `m.eval` and
+    `is_true`, wrapping each answer in Python cost more than the answers, and repair asks
+    for hundreds of them a model.)"""
+    ctx = m.ctx.ref()
+    r = (z3.Ast * 1)()
+    out = []
+    for t in terms:
+        ok = z3.Z3_model_eval(ctx, m.model, t.as_ast(), True, r)
+        out.append(bool(ok) and z3.Z3_get_bool_value(ctx, r[0]) == z3.Z3_L_TRUE)
+    return out
 
 
 def _changed(c: Choice) -> tuple[z3.BoolRef, z3.BoolRef]:

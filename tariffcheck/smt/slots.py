@@ -71,25 +71,31 @@ class OrderVars:
 
 
 class Slot:
-    """The variables of one contract of an order, in its new and its old state."""
+    """The variables of one contract of an order, in its new and its old state.
+
+    A slot's variables are named after its index (`c3.new.accounts`); a kind's template slot
+    (index -1, `template.KIND.new.accounts`) is where the encoder builds a kind's terms once,
+    to copy them into each slot of that kind (`copy_terms`)."""
 
     def __init__(self, kind: M.ContractKind, index: int, ctx: z3.Context):
         self.kind = kind
         self.index = index
         self.ctx = ctx
         z = self.z = Z3Terms(ctx)
-        self.cancelled = z3.Bool(f"c{index}.cancelled", ctx)
+        c = self.name = f"c{index}" if index >= 0 else f"template.{kind.id}"
+        self.cancelled = z3.Bool(f"{c}.cancelled", ctx)
         self.vars: dict[tuple, z3.ExprRef] = {}  # (kind id, path, state) -> variable
         self.known: dict[tuple, z3.BoolRef] = {}  # the same key -> "the order states this day"
+        self.fact_places: dict | None = None  # where each field goes as a fact (facts.py), on first use
         # the order's structure (one value for both states) and the request's wording
-        self.has_parent = z3.Bool(f"c{index}.has_parent", ctx)
+        self.has_parent = z3.Bool(f"{c}.has_parent", ctx)
         children = F.KINDS["children"]
-        self.children = {p[0]: _declare(z, children, f"c{index}.children.{p[0]}") for p in children.paths(kind)}
+        self.children = {p[0]: _declare(z, children, f"{c}.children.{p[0]}") for p in children.paths(kind)}
         former = F.KINDS["former"]
-        self.former = {p: z3.Bool(f"c{index}.{former.var_name(p)}", ctx) for p in former.paths(kind)}
+        self.former = {p: z3.Bool(f"{c}.{former.var_name(p)}", ctx) for p in former.paths(kind)}
         for state in F.STATES:
             for fk, path in self.fields():
-                name = f"c{index}.{state}.{fk.var_name(path)}"
+                name = f"{c}.{state}.{fk.var_name(path)}"
                 key = (fk.id, path, state)
                 self.vars[key] = _declare(z, fk, name)
                 if fk.dated:
@@ -102,6 +108,12 @@ class Slot:
         for o in self.kind.options.values():
             out += [(fk, p) for fk in F.OPTION_KINDS for p in fk.paths(self.kind, o)]
         return out
+
+    def variables(self) -> list[z3.ExprRef]:
+        """Every variable of the slot, in the order they are declared (the same order in every
+        slot of a kind, which is what lets `copy_terms` pair them)."""
+        return ([self.cancelled, self.has_parent] + list(self.children.values()) + list(self.former.values())
+                + list(self.vars.values()) + list(self.known.values()))
 
     # ---- the face: a field's variable -----------------------------------------------------------
     def var(self, kind: F.FieldKind | str, path: tuple, state: str = "new") -> z3.ExprRef:
@@ -161,3 +173,32 @@ class Slot:
                     day = self.vars[key]
                     out.append(z3.Implies(known, z3.And(day >= MIN_DAY, day <= MAX_DAY)))
         return out
+
+
+def copy_terms(terms: list[z3.BoolRef], template: Slot, slot: Slot, also=()) -> list[z3.BoolRef]:
+    """Formulas built over a template slot's variables, rewritten over another slot of its kind.
+
+    Building a term through Z3's Python API costs tens of microseconds a node, and a kind's
+    axioms and rules are thousands of nodes: built once over the template and copied here, a
+    slot costs its variables and one substitution. The substitution goes straight to Z3's C
+    API: z3py's `substitute` and `And` check every pair's sorts in Python on each call, which
+    cost more than the copy (the pairs are a kind's variables in declaration order, alike by
+    construction). `also` pairs further constants of the template with the slot's (its rules'
+    literals)."""
+    if not terms:
+        return []
+    ctx = slot.ctx
+    src = template.variables() + [a for a, _ in also]
+    dst = slot.variables() + [b for _, b in also]
+    n = len(src)
+    old = (z3.Ast * n)(*[x.as_ast() for x in src])
+    new = (z3.Ast * n)(*[x.as_ast() for x in dst])
+    args = (z3.Ast * len(terms))(*[t.as_ast() for t in terms])
+    # one conjunction carries them all through one call; Z3 builds `and` with the arguments given
+    bundle = z3.BoolRef(z3.Z3_mk_and(ctx.ref(), len(terms), args), ctx)
+    copied = z3.BoolRef(z3.Z3_substitute(ctx.ref(), bundle.as_ast(), n, old, new), ctx)
+    if len(terms) == 1:
+        return [copied.arg(0)] if z3.is_and(copied) and copied.num_args() == 1 else [copied]
+    if z3.Z3_get_app_num_args(ctx.ref(), copied.as_ast()) != len(terms):
+        raise AssertionError("copying a template's terms changed their number")
+    return [z3.BoolRef(z3.Z3_get_app_arg(ctx.ref(), copied.as_ast(), i), ctx) for i in range(len(terms))]
