@@ -184,14 +184,32 @@ def test_checker_keeps_one_explainer_and_one_repairer(checker):
     assert repairer.concrete is checker.concrete
 
 
-def test_a_message_never_shows_a_placeholder_it_cannot_fill():
-    flex = Checker("flex-resilience")
-    rule = next(r for r in flex.tariff.rules if r.placeholders)
+PLACEHOLDER_SPEC = """tariff p "P"
+contract c "契約" @第1条 {
+  dimension item "品目" @第1条 { a "A" }
+}
+derive earliest "最も早い日" @第2条 = notice_arrived + 30 days
+  when is_cancellation
+rule r @第2条 {
+  when is_cancellation require requested_date >= notice_arrived + 30 days
+  ja "解約は 30 日後からです。最も早い日は {earliest} です。"
+  en "A cancellation takes 30 days; the earliest day is {earliest}."
+}
+"""
+
+
+def test_a_message_never_shows_a_placeholder_it_cannot_fill(tmp_path):
+    # the bundled tariffs no longer have such a rule (a cancellation takes effect on the later
+    # day, issue 13), so a small spec of the same shape stands in
+    spec = tmp_path / "p.tariff"
+    spec.write_text(PLACEHOLDER_SPEC, encoding="utf-8")
+    checker = Checker(str(spec))
+    rule = next(r for r in checker.tariff.rules if r.placeholders)
     name, _ = next(iter(rule.placeholders))
     assert "{" + name + "}" in rule.messages["en"]
-    filled = rule_message(flex.tariff, rule, None, {name: "2026-05-01"}, "en")
+    filled = rule_message(checker.tariff, rule, None, {name: "2026-05-01"}, "en")
     assert "2026-05-01" in filled
     for lang in ("en", "ja"):
-        bare = rule_message(flex.tariff, rule, None, {}, lang)
+        bare = rule_message(checker.tariff, rule, None, {}, lang)
         assert "{" not in bare and bare  # the sentence that named the day is left out
-    assert rule_message(flex.tariff, rule, None, {}, "en").endswith(".")  # not with the `;` before it
+    assert rule_message(checker.tariff, rule, None, {}, "en").endswith(".")  # not with the `;` before it

@@ -123,6 +123,8 @@ class Repairer:
             if c.kind in ("odate", "date", "optdate") and c.value is not None:
                 known = c.facts[0].vars[1]
                 p.add(known if c.under is None else z3.Implies(c.under, known))
+        if p.order.request == "change":  # the order format cannot take a kept option's day away
+            p.add(_kept_option_days(p))
         enc = p.encoder
         terms = {id(c): enc.memo(("changed",) + c.key(), lambda: _changed(c)) for c in free}
         changed = {k: t[0] for k, t in terms.items()}
@@ -470,6 +472,19 @@ def _changed(c: Choice) -> tuple[z3.BoolRef, z3.BoolRef]:
 def _distance(c: Choice) -> z3.ArithRef:
     d = c.number - c.value
     return z3.If(d >= 0, d, -d)
+
+
+def _kept_option_days(p: OrderProblem) -> list[z3.BoolRef]:
+    """In a change request, an option ordered before and after keeps each day it had: a change
+    gives an option's day a new value, never none (orders/write.py cannot write that)."""
+    out = []
+    for e in p.order.contracts:
+        slot = p.encoder.slot(e.kind, e.index)
+        for o in slot.kind.options.values():
+            for d in o.dates:
+                had = z3.And(slot.option(o.id, "old"), slot.known_of("optdate", (o.id, d), "old"))
+                out.append(z3.Implies(z3.And(had, slot.option(o.id)), slot.known_of("optdate", (o.id, d))))
+    return out
 
 
 # ---- naming fields ------------------------------------------------------------------------------
