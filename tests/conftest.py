@@ -46,3 +46,14 @@ def run_python(args: list[str], *, cwd: Path | str = ROOT, stdin: str | bytes | 
 def run_cli_process(args: list[str], **kwargs) -> subprocess.CompletedProcess:
     """`tariff ARGS` as a user runs it (`python -m tariffcheck.cli`); the keywords of run_python."""
     return run_python(["-m", "tariffcheck.cli", *args], **kwargs)
+
+
+def spec_variant(tmp_path: Path, source: Path, name: str, edits: list[tuple[str, str]]) -> str:
+    """A copy of a spec with each (old, new) text replaced (each must occur), in tmp_path."""
+    text = source.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / f"{name}.tariff"
+    path.write_text(text, encoding="utf-8")
+    return str(path)

@@ -19,20 +19,14 @@ from tariffcheck.orders.decode import decode_order
 from tariffcheck.evaluate.concrete import ConcreteValidator
 from tariffcheck.testing.strategies import order_dicts
 
-from conftest import FIXTURES, SPECS
+from conftest import FIXTURES, SPECS, spec_variant
 
 FIX = FIXTURES / "diff"
 SE = SPECS / "secure_endpoint.tariff"
 
 
 def _variant(tmp_path: Path, name: str, edits: list[tuple[str, str]]) -> str:
-    text = SE.read_text(encoding="utf-8")
-    for old, new in edits:
-        assert old in text, old
-        text = text.replace(old, new)
-    path = tmp_path / f"{name}.tariff"
-    path.write_text(text, encoding="utf-8")
-    return str(path)
+    return spec_variant(tmp_path, SE, name, edits)
 
 
 def _verdicts(old, new, witness) -> tuple[str, str, set[str], set[str]]:

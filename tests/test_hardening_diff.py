@@ -25,7 +25,7 @@ from tariffcheck.evaluate.concrete import ConcreteValidator
 from tariffcheck.orders.decode import decode_order
 from tariffcheck.report import diff_report
 
-from conftest import FIXTURES, SPECS, run_cli
+from conftest import FIXTURES, SPECS, run_cli, spec_variant
 
 SK = SPECS / "smartkey.tariff"
 NOTICE = FIXTURES / "diff" / "notice_v1.tariff"
@@ -35,14 +35,7 @@ TIGHTEN = ("when is_change and changed(item) require first_of_month(requested_da
 HISTORY_END = "  # neither supplementary provision renames or withdraws anything\n"
 
 
-def _variant(tmp_path: Path, source: Path, name: str, edits: list[tuple[str, str]]) -> str:
-    text = source.read_text(encoding="utf-8")
-    for old, new in edits:
-        assert old in text, old
-        text = text.replace(old, new)
-    path = tmp_path / f"{name}.tariff"
-    path.write_text(text, encoding="utf-8")
-    return str(path)
+_variant = spec_variant
 
 
 def _renamed_kind(tmp_path: Path, by_supplementary_provision: bool, tighten: bool = True) -> str:

@@ -120,6 +120,12 @@ class FieldKind:
     dated = False  # a day that an order may leave out: its variable has a `known` companion
     sort = "bool"  # its Z3 variable: "bool" or "int"
 
+    def lacks(self, what: str) -> TypeError:
+        """A kind has each method only where it applies (a request's wording is not kept in a
+        contract's state, so `cancelled` has no `get`): asking for one it lacks is a bug of the
+        caller, said plainly."""
+        return TypeError(f"a `{self.id}` field has no `{what}`")
+
     @property
     def stateful(self) -> bool:
         """Does it have a value before the request (`old(x)`) as well as after?"""
@@ -131,24 +137,24 @@ class FieldKind:
 
     # ---- in an order ---------------------------------------------------------------------------
     def ref(self, f: "Field", index: int | None) -> FieldRef:
-        raise NotImplementedError(self.id)
+        raise self.lacks("ref")
 
     def shown(self, f: "Field", order, entry) -> object:
         """The value the order gives the field, in the form a user wrote it."""
-        raise NotImplementedError(self.id)
+        raise self.lacks("shown")
 
     def get(self, st, path: tuple):
         """Its value in a contract's state (ContractState), as the validators read it."""
-        raise NotImplementedError(self.id)
+        raise self.lacks("get")
 
     def put(self, st, path: tuple, value) -> None:
         """Set its value in a contract's state; a part of an absent option is not set."""
-        raise NotImplementedError(self.id)
+        raise self.lacks("put")
 
     # ---- the concrete validator ----------------------------------------------------------------
     def source(self, f: "Field", gen) -> str:
         """Python source reading the field, over the generated function's locals (`gen.local`)."""
-        raise NotImplementedError(self.id)
+        raise self.lacks("source")
 
     # ---- the solver ----------------------------------------------------------------------------
     def var_name(self, path: tuple) -> str:
@@ -280,7 +286,7 @@ class _OptionKind(FieldKind):
         return self.absent if opt is None else self.get_in(opt, path)
 
     def get_in(self, opt, path):
-        raise NotImplementedError(self.id)
+        raise self.lacks("get_in")
 
     def put(self, st, path, value):
         opt = st.options.get(path[0])
@@ -288,7 +294,7 @@ class _OptionKind(FieldKind):
             self.put_in(opt, path, value)
 
     def put_in(self, opt, path, value) -> None:
-        raise NotImplementedError(self.id)
+        raise self.lacks("put_in")
 
     def source(self, f, gen):
         opts = gen.local(("n_" if f.state == "new" else "p_") + "opts")
@@ -296,7 +302,7 @@ class _OptionKind(FieldKind):
         return self.source_in(f"(_x := {opts}.get({gen.const(f.path[0])})) is not None", f.path, gen)
 
     def source_in(self, present: str, path, gen) -> str:
-        raise NotImplementedError(self.id)
+        raise self.lacks("source_in")
 
     def var_name(self, path):
         return "options." + ".".join(path)
