@@ -108,3 +108,28 @@ def test_golden_broken_names_exist(path: Path):
         known.update(f"{rule.id}:{s}" for s in rule.subjects if s is not None)
     unknown = sorted({b for c in load_cases(path) for b in c.broken if b not in known})
     assert not unknown, f"unknown rule instances in `broken`: {unknown}"
+
+
+@pytest.mark.parametrize("path", _test_files(), ids=_spec_name)
+def test_golden_invalid_cases_state_their_clauses(path: Path):
+    """Every invalid case says which clauses it breaks, so every rule's citation is tested too."""
+    unstated = [c.name for c in load_cases(path) if c.expect == "invalid" and c.clauses is None]
+    assert not unstated, "invalid cases without `expect_clauses`:\n" + "\n".join(unstated)
+
+
+def test_golden_rule_cited_to_the_wrong_paragraph_fails_its_cases(tmp_path: Path):
+    """第5条第6項 (EDR オプション needs タイプ C) cited as 第5条第7項: the rule id still matches, the
+    clause does not, and exactly the cases that break it fail, each with a clause diff."""
+    from conftest import spec_variant
+
+    spec = spec_variant(tmp_path, SPECS / "secure_endpoint.tariff", "secure_endpoint",
+                        [("rule r5_6_edr @第5条第6項", "rule r5_6_edr @第5条第7項")])
+    tariff = catalog.load(spec)
+    run = run_tests(tariff, load_test_file(SPECS / "secure_endpoint.tests.json", tariff))
+    breaking = {c.index for c in load_cases(SPECS / "secure_endpoint.tests.json")
+                if any(b.split(":")[0] == "r5_6_edr" for b in c.broken)}
+    failed = {o.case.index for o in run.failures}
+    assert breaking and failed == breaking
+    for o in run.failures:
+        assert o.got == "invalid" and o.actual == o.expected  # the ids agree; only the clause does not
+        assert "第5条第6項" in o.case.clauses and "第5条第7項" in o.clauses

@@ -293,3 +293,62 @@ def test_bundled_secure_endpoint_passes_with_full_coverage():
     assert (code, failed, uncovered) == (0, [], []), err
     assert spec["spec"] == "specs/secure_endpoint.tariff"
     assert spec["tests"] == "specs/secure_endpoint.tests.json"
+
+
+# ---- expect_clauses: the clauses a case breaks -----------------------------------------------------
+def _clause_case(clauses: list[str], accounts: int = 9) -> dict:
+    return {"name": "第3条第1項: 9 accounts are rejected", "order": {"contracts": [{"item": "basic", "accounts": accounts}]},
+            "expect": "invalid", "broken": ["r3_min_accounts"], "expect_clauses": clauses}
+
+
+def test_a_case_passes_only_when_the_broken_rules_cite_the_clauses_it_states(tmp_path):
+    cases = [_clause_case(["第3条第1項"]), _clause_case(["第 3 条第 1 項"]), _clause_case(["第3条第2項"]),
+             _clause_case(["第3条第1項", "第6条"])]
+    path = tmp_path / "x.tests.json"
+    path.write_text(json.dumps({"tariff": "tiny", "cases": cases}, ensure_ascii=False), encoding="utf-8")
+    code, out, _ = run_cli(["test", TINY, "--tests", str(path)])
+    assert code == 1 and "FAIL: 2 of 4 cases fail" in out
+    block = out.split("FAIL #2 ", 1)[1].split("\n\n", 1)[0]
+    assert block.splitlines()[1:] == ["    --- expected", "    +++ actual", "      r3_min_accounts (第3条第1項)",
+                                      "    clauses broken:", "    --- expected", "    +++ actual",
+                                      "    + 第3条第1項", "    - 第3条第2項"]
+    got = json.loads(run_cli(["test", TINY, "--tests", str(path), "--format", "json"])[1])["specs"][0]["cases"]
+    assert [c["result"] for c in got] == ["pass", "pass", "fail", "fail"]
+    assert (got[3]["expected_clauses"], got[3]["clauses"]) == (["第3条第1項", "第6条"], ["第3条第1項"])
+
+
+def test_require_coverage_fails_on_an_invalid_case_that_states_no_clauses(tmp_path):
+    cases = json.loads((TARIFF_TEST / "tiny.tests.json").read_text(encoding="utf-8"))["cases"]
+    del cases[1]["expect_clauses"]
+    path = tmp_path / "x.tests.json"
+    path.write_text(json.dumps({"tariff": "tiny", "cases": cases}, ensure_ascii=False), encoding="utf-8")
+    code, out, _ = run_cli(["test", TINY, "--tests", str(path)])
+    assert code == 0 and "PASS: all 8 cases pass" in out
+    assert out.split("invalid cases that do not state the clauses they break:\n", 1)[1].strip() == \
+        "#1 第3条第1項: 9 accounts are rejected"
+    assert run_cli(["test", TINY, "--tests", str(path), "--require-coverage"])[0] == 1
+    data = json.loads(run_cli(["test", TINY, "--tests", str(path), "--format", "json"])[1])
+    assert data["specs"][0]["unstated_clauses"] == [1]
+
+
+@pytest.mark.parametrize("clauses,words", [
+    ('"第3条第1項"', ["`cases[0].expect_clauses` must be a list of strings"]),
+    ('[]', ["`cases[0].expect_clauses` is empty; an invalid order breaks some clause"]),
+    ('["3条1項"]', ["`cases[0].expect_clauses[0]` is `3条1項`, not a clause", "`第N条第M項`"]),
+])
+def test_each_mistake_in_expect_clauses_is_named(tmp_path, clauses, words):
+    path = tmp_path / "x.tests.json"
+    path.write_text('{"cases": [{"name": "x", "order": {}, "expect": "invalid", "broken": ["r3_min_accounts"], '
+                    f'"expect_clauses": {clauses}}}]}}', encoding="utf-8")
+    code, _, err = run_cli(["test", TINY, "--tests", str(path)])
+    assert code == 2 and "error[T002]" in err
+    for w in words:
+        assert w in err
+
+
+def test_expect_clauses_belong_to_invalid_cases(tmp_path):
+    path = tmp_path / "x.tests.json"
+    path.write_text('{"cases": [{"name": "x", "order": {}, "expect": "valid", "expect_clauses": ["第3条第1項"]}]}',
+                    encoding="utf-8")
+    code, _, err = run_cli(["test", TINY, "--tests", str(path)])
+    assert code == 2 and "expects `valid` but gives `expect_clauses`, which only an `invalid` case has" in err

@@ -14,7 +14,8 @@ def register(commands) -> None:
                         "its cases are in the .tests.json file beside it")
     p.add_argument("--tests", metavar="FILE", help="the test file to use instead, for a single SPEC")
     p.add_argument("--require-coverage", action="store_true",
-                   help="exit 1 when a rule has no case that accepts it or none that rejects it")
+                   help="exit 1 when a rule has no case that accepts it or none that rejects it, "
+                        "or an invalid case does not state the clauses it breaks")
     add_lang_arg(p, of="the report")
     add_format_arg(p)
     p.add_argument("-v", "--verbose", action="store_true", help="list the cases that pass, too")
@@ -47,5 +48,5 @@ def run(args) -> int:
         print_json(cases_report.to_json(runs))
     else:
         emit(cases_report.to_text(runs, args.lang, args.verbose))
-    failed = any(r.failures for r in runs) or (args.require_coverage and any(r.uncovered for r in runs))
+    failed = any(r.failures for r in runs) or (args.require_coverage and any(r.uncovered or r.unstated for r in runs))
     return EXIT_INVALID if failed else EXIT_VALID

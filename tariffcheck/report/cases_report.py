@@ -30,6 +30,7 @@ _WORDS = {
         "gaps": "not fully covered:", "no_accept": "no case accepts it", "no_reject": "no case rejects it",
         "total": "{s} specs: {f} of {n} cases fail, {g} rules not fully covered",
         "effective": "takes effect {k}: expected {x}, got {y}", "no_day": "no such day",
+        "clauses": "clauses broken:", "unstated": "invalid cases that do not state the clauses they break:",
     },
     "ja": {
         "cases": "{n} 件", "from": "テスト", "pass": "PASS", "fail": "FAIL", "disagree": "DISAGREEMENT",
@@ -43,6 +44,7 @@ _WORDS = {
         "gaps": "網羅されていない規定:", "no_accept": "受理するケースがありません", "no_reject": "拒否するケースがありません",
         "total": "{s} 仕様: {n} 件中 {f} 件が不合格、網羅されていない規定 {g} 件",
         "effective": "効力が生じる日 {k}: 期待 {x}、結果 {y}", "no_day": "該当する日なし",
+        "clauses": "違反した条項:", "unstated": "違反する条項を記載していない無効ケース:",
     },
 }
 
@@ -106,6 +108,12 @@ def _failure_text(t: M.Tariff, o, w: dict) -> list[str]:
         for name in sorted(o.expected | o.actual):
             mark = " " if name in o.expected and name in o.actual else "-" if name in o.expected else "+"
             lines.append(f"    {mark} {clause(t, name)}")
+    if o.case.clauses is not None and o.got == "invalid" and not o.clauses_ok:
+        lines.append(f"    {w['clauses']}")
+        lines.extend("    " + x for x in w["diff"])
+        for text in sorted(set(o.case.clauses) | o.clauses):
+            mark = " " if text in o.case.clauses and text in o.clauses else "-" if text in o.case.clauses else "+"
+            lines.append(f"    {mark} {text}")
     for key, day in o.case.effective.items():
         got = o.effective.get(key)
         if got is None or got == [day]:
@@ -141,6 +149,9 @@ def _coverage_text(run, w: dict) -> list[str]:
             missing = [w["no_accept"]] if not c.accepted_by else []
             missing += [w["no_reject"]] if not c.rejected_by else []
             lines.append(f"  {c.rule.id} ({c.rule.citation}): {'; '.join(missing)}")
+    if run.unstated:
+        lines.append(w["unstated"])
+        lines.extend(f"  #{o.case.index} {o.case.name}" for o in run.unstated)
     return lines
 
 
@@ -176,6 +187,7 @@ def _run_json(run) -> dict:
         "coverage": [{"rule": c.rule.id, "clause": c.rule.citation.to_json(),
                       "accepted_by": sorted(c.accepted_by), "rejected_by": sorted(c.rejected_by),
                       "covered": c.covered} for c in run.coverage],
+        "unstated_clauses": [o.case.index for o in run.unstated],
     }
 
 
@@ -198,6 +210,9 @@ def _case_json(t: M.Tariff, o) -> dict:
         out["engines"] = {e: {"verdict": s, "broken": b} for e, (s, b) in o.engines.items()}
     if o.reason:
         out["reason"] = o.reason
+    if o.case.clauses is not None:
+        out["expected_clauses"] = sorted(set(o.case.clauses))
+        out["clauses"] = sorted(o.clauses)
     if o.case.effective:
         out["expected_effective"] = dict(o.case.effective)
         out["effective"] = {k: list(v) for k, v in o.effective.items()}

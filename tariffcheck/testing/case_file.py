@@ -15,12 +15,13 @@ from pathlib import Path
 
 from .. import catalog
 from ..model import tariff as M
+from ..model.citation import CitationError, parse_citation
 from ..common.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from ..common.span import Span
 from .cases import Case
 
 TOP_KEYS = ("tariff", "cases")
-CASE_KEYS = ("name", "order", "expect", "broken", "codes", "effective")
+CASE_KEYS = ("name", "order", "expect", "broken", "expect_clauses", "codes", "effective")
 VERDICTS = ("valid", "invalid", "error")
 _CODE = re.compile(r"[A-Z]\d{3}")
 
@@ -132,10 +133,33 @@ class _Reader:
             if not _CODE.fullmatch(code):
                 self.error(f"`{path}.codes[{j}]` is `{code}`, not an error code", f"{path}.codes[{j}]",
                            c["codes"], key=j, help="error codes look like `O003` (docs/errors.md)")
+        clauses = self.clauses(c, path, expect)
         effective = self.effective(c, path, expect)
         if len(self.problems) > before:
             return None
-        return Case(name, c["order"], expect, broken or [], codes or [], i, effective or {})
+        return Case(name, c["order"], expect, broken or [], codes or [], i, effective or {}, clauses)
+
+    def clauses(self, c: dict, path: str, expect: str | None) -> list[str] | None:
+        """`expect_clauses`: the clauses the order breaks, each a citation as the text writes it,
+        kept in the one spelling citations print in (`第 5 条第 2 項` is `第5条第2項`)."""
+        if "expect_clauses" not in c:
+            return None
+        value = self.names(c, path, "expect_clauses", expect, "invalid")
+        if value is None:
+            return None
+        where = f"{path}.expect_clauses"
+        if not value:
+            self.error(f"`{where}` is empty; an invalid order breaks some clause", where, c, key="expect_clauses",
+                       help='list the clauses the broken rules cite: "expect_clauses": ["第5条第2項"]')
+            return None
+        out = []
+        for j, text in enumerate(value):
+            try:
+                out.append(str(parse_citation(text)))
+            except CitationError as exc:
+                self.error(f"`{where}[{j}]` is `{_short(text)}`, not a clause", f"{where}[{j}]",
+                           c["expect_clauses"], key=j, help=str(exc).split("; ", 1)[-1])
+        return out
 
     def effective(self, c: dict, path: str, expect: str | None) -> dict[str, str] | None:
         """`effective`: the days the request takes effect, by `DERIVE[:OPTION]`, each `YYYY-MM-DD`."""

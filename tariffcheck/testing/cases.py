@@ -20,6 +20,9 @@ breaks exactly those (a bare `RULE` matches any of its subjects). `expect` may a
 `error` with `codes`: the order must be rejected as bad input with those diagnostic codes.
 `effective` gives the days the request takes effect, by the id of a `derive … takes_effect`
 (`DERIVE` or `DERIVE:OPTION`): `{"cancellation_effective": "2026-03-02"}`.
+`expect_clauses`, beside `broken`, lists the clauses the order breaks, as the text numbers them
+(`["第5条第2項"]`): the citations of the broken rules must be exactly those, so a rule cited to the
+wrong paragraph fails its cases even when its id is right.
 """
 
 from __future__ import annotations
@@ -38,3 +41,5 @@ class Case:
     codes: list[str] = field(default_factory=list)
     index: int = 0
     effective: dict[str, str] = field(default_factory=dict)  # `DERIVE[:OPTION]` -> YYYY-MM-DD
+    # the clauses the order breaks, each as `str(Citation)` (`第5条第2項`); None: the case does not say
+    clauses: list[str] | None = None

@@ -11,6 +11,11 @@ and requirement are evaluated apart from the verdict: their own Z3 terms, read i
 the order's facts. An instance that reads a date the order does not give is not checked, so it
 exercises nothing (the date rule of evaluate/concrete.py).
 
+A case that lists `expect_clauses` passes only when the clauses the broken rules cite are
+exactly those, so a rule cited to the wrong paragraph fails though its id is right. An `invalid`
+case that does not list them tests no citation: `unstated` names such cases, and
+`tariff test --require-coverage` fails on them.
+
 A case that lists `effective` days passes only when the request takes effect on exactly those
 days: the ones `Checker.check` reports (derived by evaluate/derived_dates.py, whose expressions
 tests/test_derived_differential.py holds to their Z3 terms).
@@ -48,6 +53,12 @@ class CaseOutcome:
     reason: str | None = None  # why Z3 gave no verdict
     # for each `effective` key of the case, the days the request takes effect on (None: not known)
     effective: dict[str, list[str | None]] = field(default_factory=dict)
+    clauses: set[str] = field(default_factory=set)  # the clauses the broken rules cite
+
+    @property
+    def clauses_ok(self) -> bool:
+        """The clauses the case lists are the ones broken (a case that lists none: nothing to compare)."""
+        return self.case.clauses is None or set(self.case.clauses) == self.clauses
 
     @property
     def effective_ok(self) -> bool:
@@ -90,6 +101,11 @@ class TestRun:
     def uncovered(self) -> list[RuleCoverage]:
         return [c for c in self.coverage if not c.covered]
 
+    @property
+    def unstated(self) -> list[CaseOutcome]:
+        """The `invalid` cases that do not say which clauses they break: their citations go untested."""
+        return [o for o in self.outcomes if o.case.expect == "invalid" and o.case.clauses is None]
+
 
 def run_tests(tariff: M.Tariff, cases: list[Case], tests_file: str | None = None,
               checker: Checker | None = None) -> TestRun:
@@ -125,7 +141,8 @@ def _run_case(checker: Checker, z3_path: "_ModelReader", case: Case) -> tuple[Ca
     concrete = checker.concrete.validate(order)
     by_z3, accepted = z3_path.check(order)
     actual = _as_written(_names(concrete), expected)
-    outcome = CaseOutcome(case, FAIL, concrete.status, expected, actual)
+    outcome = CaseOutcome(case, FAIL, concrete.status, expected, actual,
+                          clauses={str(v.rule.citation) for v in concrete.violations})
     if by_z3.status != concrete.status or by_z3.keys != concrete.keys:
         outcome.result = DISAGREEMENT
         outcome.reason = by_z3.reason
@@ -133,7 +150,7 @@ def _run_case(checker: Checker, z3_path: "_ModelReader", case: Case) -> tuple[Ca
         return outcome, set()
     if case.effective:
         outcome.effective = _effective(checker, order, case.effective)
-    if case.expect == concrete.status and actual == expected and outcome.effective_ok:
+    if case.expect == concrete.status and actual == expected and outcome.effective_ok and outcome.clauses_ok:
         outcome.result = PASS
     return outcome, accepted
 
