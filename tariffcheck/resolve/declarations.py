@@ -94,8 +94,13 @@ class Resolver:
         self.renames = renames
         services = self.services()
         self.services_by_id = services
-        derived = [x for x in (self.derive(d) for d in t.derives) if x is not None]
-        self.derived_by_id = {d.id: d for d in derived}
+        # one at a time, so that a derived day may name one declared before it (docs/dsl.md)
+        derived, self.derived_by_id = [], {}
+        for d in t.derives:
+            x = self.derive(d)
+            if x is not None:
+                derived.append(x)
+                self.derived_by_id[x.id] = x
         rules = [r for r in (self.rule(r) for r in t.rules) if r is not None]
         self.check_unique([(r.name, r.span) for r in t.rules], "rule")
         versions = [M.Version(d, v.title, self.citation(v.cite), v.span)

@@ -130,6 +130,8 @@ class Expressions:
                 if isinstance(member, M.Flag):
                     return ir.Field("flag", (member.id,)), "bool"
                 return ir.Field("date", (member.id,), type="date"), "date"
+        if len(ref.parts) == 1 and not ref.quoted[0] and head in getattr(self.res, "derived_by_id", {}):
+            return self.derived_day(head, ref), "date"
         if not (head == "it" and not ref.quoted[0]) and self.c.option(head) is None:
             names = ([m for m in self.c.dimensions] + list(self.c.quantities) + list(self.c.flags)
                      + list(self.c.dates) + option_names(self.c) + list(ir.ORDER_DATES) + list(ORDER_BOOLS))
@@ -161,6 +163,20 @@ class Expressions:
         parts = ["count"] + list(o.quantities) + list(o.dates) + list(o.attributes)
         self.fail("E002", f"option `{o.id}` has no `{part}`", ref.span, "unknown part",
                   help=did_you_mean(part, parts) or f"`{o.id}` has: " + ", ".join(f"`{p}`" for p in parts))
+
+    def derived_day(self, name: str, ref: S.Ref) -> ir.Node:
+        """A derived day declared earlier, named in an expression: it stands for its own expression
+        (of this subject, or of the contract), so an offset the text states once is written once."""
+        d = self.res.derived_by_id[name]
+        if d.scope != self.c.id:
+            self.fail("E002", f"derived day `{name}` is a day of `{d.scope}`, not of `{self.c.id}`", ref.span,
+                      "another contract's day", help=f"name a day derived `in {self.c.id}`")
+        node = d.values.get(self.subject) if self.subject in d.values else d.values.get(None)
+        if node is None:
+            self.fail("E002", f"derived day `{name}` is not derived for `{self.subject}`", ref.span,
+                      "no such day for this subject",
+                      help=f"`{name}` is derived for: " + ", ".join(str(s) for s in d.subjects))
+        return node
 
     def enum_value(self, dim_id: str, ref: S.Ref, service: M.Service | None = None) -> str:
         dim = (service.dimensions if service else self.c.dimensions)[dim_id]
