@@ -14,8 +14,11 @@ from tariffcheck.cli import main
 
 # (code, subject, clause) per tariff, each checked against the seed text in docs/findings.md
 BUNDLED = {
-    "secure-endpoint": {("L006", "r5_13_storage", "第5条第13項")},
-    "fence-mobile": set(),
+    "secure-endpoint": {("L006", "r5_13_storage", "第5条第13項"),
+                        ("L009", "client_filter_x", "第8条第2項(19)"),
+                        ("L015", "r5_18_type_a_support", "第5条第18項"),
+                        ("L015", "option_initial_quoted", "別紙1 1(2)")},
+    "fence-mobile": {("L009", "ifilter", "4.(4)")},
     "flex-resilience": {("L012", "r4_designated_service", "第4条")},
     "smart-mobile-manager": {("L010", "billing_start", "第11条"), ("L010", "it.billing_start", "第11条")},
     "smartkey": set(),

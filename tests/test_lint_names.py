@@ -166,8 +166,11 @@ def test_a_link_not_followed_when_loaded_without_the_catalog():
 #   第8条第6項 "オプションサービスにおける最低利用期間はありません"), so nothing else reads it.
 # - smart-mobile-manager `it.billing_start`: the text gives options no 課金開始日 at all (第11条
 #   speaks of the service's); the spec's `option_date` is unused, an artefact of the spec.
+# - secure-endpoint 第5条第18項 and 別紙1 1(2) name "IT 資産管理:タイプ A 教育支援オプション", which
+#   第8条第2項's closed list of 45 options never defines (it has (37) タイプ A 導入支援 and (38)
+#   タイプ A 導入・教育支援).
 BUNDLED = {
-    "secure-endpoint": set(),
+    "secure-endpoint": {("L015", "r5_18_type_a_support", "第5条第18項"), ("L015", "option_initial_quoted", "別紙1 1(2)")},
     "fence-mobile": set(),
     "flex-resilience": {("L012", "r4_designated_service", "第4条")},
     "smart-mobile-manager": {("L010", "billing_start", "第11条"), ("L010", "it.billing_start", "第11条")},

@@ -26,6 +26,7 @@ CODES = {
     "L012": "a reference uses a name that a supplementary provision (附則) replaced, or a value it withdrew",
     "L013": "a reference to another tariff could not be checked",
     "L014": "an analysis was cut short by the solver's time limit",
+    "L015": "a rule, fee or day refers to an option the text names but never defines",
 }
 
 

@@ -23,7 +23,8 @@ from .finding import Finding, sort_key
 
 
 def name_findings(tariff: M.Tariff) -> list[Finding]:
-    out = unused_names(tariff) + lookalike_names(tariff) + reference_warnings(tariff) + withdrawn_references(tariff)
+    out = (unused_names(tariff) + lookalike_names(tariff) + reference_warnings(tariff) + withdrawn_references(tariff)
+           + undefined_references(tariff))
     return sorted(out, key=sort_key)
 
 
@@ -304,6 +305,64 @@ def _enclosing(tariff: M.Tariff, span: Span | None) -> tuple[str | None, str | N
         return None, None
     d = min(inside, key=lambda x: (x.span.end_line - x.span.line, x.span.end_column - x.span.column))
     return _cite(getattr(d, "citation", None)), d.id
+
+
+# ---- L015: what the text names but never defines ---------------------------------------------------
+
+def undefined_references(tariff: M.Tariff) -> list[Finding]:
+    """Each rule, fee, period or derived day that speaks of an option the spec marks `undefined`
+    (the text names it, its list of options does not have it); the declaration itself when
+    nothing speaks of it."""
+    out: list[Finding] = []
+    for c in tariff.contracts.values():
+        for o in (o for o in c.options.values() if o.undefined):
+            where = f" ({o.citation})" if o.citation else ""
+            users = [d for d in [*tariff.rules, *tariff.fees, *tariff.periods, *tariff.derived]
+                     if d.scope == c.id and _speaks_of(d, o.id)]
+            for d in users:
+                kind = _DECL_KIND[type(d)]
+                gives = "gives an amount for" if isinstance(d, M.Fee) else "refers to"
+                out.append(Finding(
+                    "L015", "warning",
+                    f"{kind[0]} `{d.id}` ({d.citation}) {gives} `{o.label}` (`{o.id}`), an option the text "
+                    f"names{where} but never defines",
+                    span=d.span, clause=_cite(d.citation), subject=d.id,
+                    explanation=f"The text's list of options does not have `{o.label}`: either the list lacks an "
+                                f"option or {d.citation} means another one (a name spelt wrongly). The spec keeps "
+                                "what the clause says of it; the text needs fixing.",
+                    message_ja=f"{kind[1]} `{d.id}` ({d.citation}) は、定義されていないオプション「{o.label}」を"
+                               "参照しています"))
+            if not users:
+                out.append(Finding(
+                    "L015", "warning",
+                    f"the text names `{o.label}` (`{o.id}`){where} but never defines it",
+                    span=o.span, clause=_cite(o.citation), subject=o.id,
+                    explanation="The text's list of options does not have it: either the list lacks an option or "
+                                "the clause that names it means another one.",
+                    message_ja=f"「{o.label}」は{where}で言及されていますが、定義されていません"))
+    return out
+
+
+_DECL_KIND = {M.Rule: ("rule", "規定"), M.Fee: ("fee", "料金"), M.Period: ("period", "期間"),
+              M.Derived: ("derived day", "日付")}
+
+
+def _speaks_of(decl, option: str) -> bool:
+    """The declaration is about the option (`for`), or reads it."""
+    if option in decl.subjects:
+        return True
+    nodes: list = []
+    if isinstance(decl, M.Rule):
+        nodes = [decl.condition(s) for s in decl.subjects]
+    elif isinstance(decl, M.Fee):
+        nodes = [n for line in decl.lines + [x for lines in decl.by_subject.values() for x in lines]
+                 for n in (line.when, line.per, line.formula)]
+    elif isinstance(decl, M.Period):
+        nodes = [*decl.starts.values(), *decl.whens.values()]
+    elif isinstance(decl, M.Derived):
+        nodes = [*decl.values.values(), *decl.whens.values()]
+    return any(f.path and f.path[0] == option and f.kind.startswith("opt")
+               for n in nodes if n is not None for f in ir.fields_of(n))
 
 
 # ---- helpers ----------------------------------------------------------------------------------

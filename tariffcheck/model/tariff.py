@@ -91,6 +91,9 @@ class Option:
     attributes: dict[str, Attribute]
     dates: dict[str, DateField]
     span: Span
+    # the text names the option (at `citation`) but its list of options never defines it: a
+    # defect of the text, kept so rules and fees can say what the text says of it (lint L015)
+    undefined: bool = False
 
 
 @dataclass

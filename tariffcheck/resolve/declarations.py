@@ -172,7 +172,7 @@ class Resolver:
                     {q.name: self.quantity(q) for q in o.quantities},
                     {a.name: M.Attribute(a.name, a.label, self.citation(a.cite), a.note,
                                          self.values(a.values, "value"), a.span) for a in o.attributes},
-                    {d.name: self.datefield(d) for d in o.dates + c.option_dates}, o.span)
+                    {d.name: self.datefield(d) for d in o.dates + c.option_dates}, o.span, o.undefined)
             out[c.name] = M.ContractKind(
                 c.name, c.label, self.citation(c.cite), c.parent[0] if c.parent else None, c.note,
                 {d.name: self.dimension(d) for d in c.dimensions},

@@ -320,6 +320,10 @@ class _Legacy:
     pass
 
 
+class _Undefined:
+    pass
+
+
 class _Renews:
     pass
 
@@ -471,6 +475,9 @@ class _ToSyntax(Transformer):
     def legacy(self, meta, items):
         return _Legacy()
 
+    def undefined(self, meta, items):
+        return _Undefined()
+
     def value(self, meta, items):
         legacy = bool(items) and isinstance(items[0], _Legacy)
         name, label, rest = self._head(items[1:] if legacy else items)
@@ -511,6 +518,7 @@ class _ToSyntax(Transformer):
             [m for m in body if isinstance(m, S.AttributeDecl)],
             [m for m in body if isinstance(m, S.DateFieldDecl)],
             self.sp(meta),
+            undefined=_find(rest, _Undefined) is not None,
         )
 
     def attribute(self, meta, items):

@@ -181,6 +181,7 @@ class OptionDecl:
     attributes: list[AttributeDecl]
     dates: list[DateFieldDecl]
     span: Span
+    undefined: bool = False  # the text names it but never defines it
 
 
 @dataclass
