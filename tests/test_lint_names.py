@@ -97,6 +97,7 @@ def test_real_letters_and_other_scopes_are_not_lookalikes():
     ("タイプ O", "タイプ 0"), ("タイプ l", "タイプ 1"), ("タイプ I", "タイプ l"), ("セット", "セツト"),
     ("ファイル", "フアイル"), ("デバイス・アプリ", "デバイス アプリ"), ("デバイス・アプリ", "デバイスアプリ"),
     ("ヴィデオ", "ビデオ"), ("ＩＩＪ", "IIJ"), ("A-B", "A‐B"),
+    ("MaaS360", "Maas360"), ("IIJ SmartKey", "IIJ Smartkey"), ("ｉ－ＦＩＬＴＥＲ", "i-FILTER"),  # case and width
 ])
 def test_lookalike_key_folds_variants(a, b):
     assert lookalike_key(a) == lookalike_key(b)
@@ -104,7 +105,7 @@ def test_lookalike_key_folds_variants(a, b):
 
 @pytest.mark.parametrize("a, b", [
     ("タイプ L", "タイプ M"), ("Standard/同時", "Standard/単独"), ("タイプ C", "タイプ D"),
-    ("導入支援オプション", "教育支援オプション"), ("MaaS360", "Maas360"),
+    ("導入支援オプション", "教育支援オプション"), ("タイプ L", "タイプ I"), ("タイプ L", "タイプ 1"),
 ])
 def test_lookalike_key_keeps_real_letters(a, b):
     assert lookalike_key(a) != lookalike_key(b)

@@ -27,6 +27,8 @@ CODES = {
     "L013": "a reference to another tariff could not be checked",
     "L014": "an analysis was cut short by the solver's time limit",
     "L015": "a rule, fee or day refers to an option the text names but never defines",
+    "L016": "an item or option has no fee, and nothing says it is free",
+    "L017": "a fee is for the period of a clause that sets no period",
 }
 
 

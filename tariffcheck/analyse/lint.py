@@ -1,8 +1,8 @@
 """`tariff lint`: everything the analyses notice about one tariff, in one result.
 
 A spec that does not load gives its diagnostics as findings (L000, errors), so a lint run over
-many specs reports every problem at once. A spec that loads gets the name checks (names.py)
-and the solver's checks (semantics.py), sorted errors first.
+many specs reports every problem at once. A spec that loads gets the name checks (names.py),
+the fee checks (fee_findings.py) and the solver's checks (semantics.py), sorted errors first.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from ..model import tariff as M
 from ..common.diagnostics import Diagnostic
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from .finding import Finding, sort_key
+from .fee_findings import fee_findings
 from .names import name_findings
 from .semantics import SemanticLint
 
-CHECKS = ("names", "contradiction", "dead", "forced", "false-optional", "redundant", "quantities", "disagreeing")
+CHECKS = ("names", "fees", "contradiction", "dead", "forced", "false-optional", "redundant", "quantities", "disagreeing")
 
 
 @dataclass
@@ -46,6 +47,10 @@ def lint_tariff(tariff: M.Tariff, spec: str | None = None, timeout_ms: int = DEF
         t0 = time.perf_counter()
         out.findings += name_findings(tariff)
         out.seconds["names"] = time.perf_counter() - t0
+    if checks is None or "fees" in checks:
+        t0 = time.perf_counter()
+        out.findings += fee_findings(tariff)
+        out.seconds["fees"] = time.perf_counter() - t0
     sem = SemanticLint(tariff, timeout_ms)
     out.findings += sem.run(None if checks is None else tuple(checks))
     out.seconds.update(sem.timings)

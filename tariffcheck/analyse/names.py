@@ -141,7 +141,7 @@ _DOTS = "・·•‧∙"
 _SAME_GLYPH = {
     "力": "カ", "口": "ロ", "二": "ニ", "工": "エ", "卜": "ト", "夕": "タ", "八": "ハ",  # kanji for katakana
     "へ": "ヘ", "べ": "ベ", "ぺ": "ペ",  # hiragana for katakana
-    "0": "O", "1": "l", "I": "l", "〜": "~",
+    "0": "O", "1": "|", "I": "|", "l": "|", "〜": "~",  # I, l and 1 apart from the letter L
 }
 _SMALL_KANA = dict(zip("ァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎ", "アイウエオツヤユヨワカケあいうえおつやゆよわ"))
 _VU = (("ヴァ", "バ"), ("ヴィ", "ビ"), ("ヴェ", "ベ"), ("ヴォ", "ボ"), ("ヴ", "ブ"))
@@ -152,12 +152,25 @@ _LONG_VOWEL = re.compile(r"(?<=[\u30a1-\u30fa])-")
 
 
 def lookalike_key(label: str) -> str:
-    """A name with look-alike and variant characters folded: two official names with the same key
-    and different `name_key`s are probably one name spelt two ways."""
+    """A name with look-alike and variant characters folded, and case (MaaS360 / Maas360) and width
+    (ＩＩＪ / IIJ) ignored: two official names with the same key and different `name_key`s are
+    probably one name spelt two ways."""
     s = name_key(label)
     for old, new in _VU:
         s = s.replace(old, new)
-    return _LONG_VOWEL.sub("", s.translate(_FOLD))
+    return _LONG_VOWEL.sub("", s.translate(_FOLD)).casefold()
+
+
+# Shorter names that share their characters are too often different words (タイプ CD / タイプ DC).
+_REORDERED_MIN = 8
+
+
+def reordered_key(label: str) -> str | None:
+    """The characters of a name's look-alike key, in order: two long names with the same characters
+    in another order are one name whose words were put in another order (Web アクセス管理タイプ X for
+    SBC… / Web アクセス管理 for SBC…タイプ X)."""
+    key = lookalike_key(label)
+    return "".join(sorted(key)) if len(key) >= _REORDERED_MIN else None
 
 
 def lookalike_names(tariff: M.Tariff) -> list[Finding]:
@@ -180,22 +193,28 @@ def lookalike_names(tariff: M.Tariff) -> list[Finding]:
 
 def _pairs(out: list[Finding], scope: str, scope_ja: str, things) -> None:
     seen: dict[str, list] = {}
+    shuffled: dict[str, list] = {}
     for b in things:
-        key = lookalike_key(b.label)
-        for a in seen.get(key, []):
+        key, order = lookalike_key(b.label), reordered_key(b.label)
+        alike = seen.get(key, []) + [a for a in shuffled.get(order, []) if lookalike_key(a.label) != key]
+        for a in alike:
             if name_key(a.label) == name_key(b.label):
                 continue  # the same name twice is a resolution error (E003), not a look-alike
+            how = (_differences(a.label, b.label) if lookalike_key(a.label) == key
+                   else "the order of their words")
             out.append(Finding(
                 "L011", "warning",
                 f"`{b.label}` (`{b.id}`) and `{a.label}` (`{a.id}`) look like one name spelt two ways",
                 span=b.span, clause=_cite(getattr(b, "citation", None)), subject=b.id,
-                explanation=f"Both are {scope} and differ only in {_differences(a.label, b.label)}. "
+                explanation=f"Both are {scope} and differ only in {how}. "
                             f"An order or a rule that writes one may mean the other. If they are one "
                             f"thing, keep one official name; if two, the text should tell them apart "
                             f"by more than that (the first is at line {a.span.line}).",
                 message_ja=f"`{b.label}` (`{b.id}`) と `{a.label}` (`{a.id}`) は、同じ名前の表記揺れに見えます "
                            f"({scope_ja})"))
         seen.setdefault(key, []).append(b)
+        if order is not None:
+            shuffled.setdefault(order, []).append(b)
 
 
 def _differences(a: str, b: str) -> str:

@@ -242,6 +242,9 @@ class FeeLine:
     formula: ir.Node | None = None
     price_key: str | None = None  # quoted: the key in the price book (the fee's id by default)
     remaining: tuple[str, str, str] | None = None  # (period id, derived day id, monthly fee id)
+    # remaining: the clause the text names the period by (`remaining PERIOD @CLAUSE after …`), which
+    # lint holds to the periods the tariff declares (L017)
+    period_cite: Citation | None = None
 
 
 @dataclass

@@ -420,7 +420,7 @@ class Resolver:
                         self.check_remaining(line, contract)
                     lines.append(M.FeeLine(when, line.kind, line.yen, per, line.note, line.span, formula,
                                            line.price_key or (f.name if line.kind == "quoted" else None),
-                                           line.remaining))
+                                           line.remaining, self.citation(line.period_cite)))
         except Unresolved:
             return None
         return M.Fee(f.kind, f.name, f.label, self.citation(f.cite), contract.id, by_subject.get(None, []), f.span,

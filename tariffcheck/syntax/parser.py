@@ -609,7 +609,7 @@ class _ToSyntax(Transformer):
         amount = next(x for x in items if isinstance(x, dict))
         return S.FeeLine(when.expr if when else None, amount["kind"], amount.get("yen"), amount.get("per"),
                          amount.get("formula"), _find(items, _Note), self.sp(meta), amount.get("key"),
-                         amount.get("remaining"))
+                         amount.get("remaining"), amount.get("period_cite"))
 
     def yen(self, meta, items):
         per = items[1] if len(items) > 1 else None
@@ -624,7 +624,9 @@ class _ToSyntax(Transformer):
         return {"kind": "quoted", "key": key, "per": per}
 
     def remaining(self, meta, items):
-        return {"kind": "remaining", "remaining": tuple(str(t) for t in items)}
+        # `remaining PERIOD @CLAUSE after …`: the clause is the one the text names the period by
+        return {"kind": "remaining", "remaining": tuple(str(t) for t in items if isinstance(t, Token)),
+                "period_cite": _find(items, S.Cite)}
 
     def formula(self, meta, items):
         return {"kind": "formula", "formula": items[0]}

@@ -290,6 +290,7 @@ class FeeLine:
     # remaining: (period id, derived day id, monthly fee id): the months of the period left after
     # the day, times the monthly fee
     remaining: tuple[str, str, str] | None = None
+    period_cite: Cite | None = None  # remaining: the clause the text names the period by
 
 
 @dataclass
