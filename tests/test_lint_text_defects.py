@@ -147,3 +147,86 @@ contract svc "サービス契約" @第1条 {
     assert "differ only in the order of their words" in found["w2"].explanation
     assert "`S` against `s`" in found["m2"].explanation
     assert "`D` against `d`" in found["i2"].explanation  # ＩＩＪ is IIJ: width alone is one name (E003)
+
+
+# ---- L018: a citation the source text does not have -------------------------------------------------
+
+TEXT = """個別規程 テスト
+
+第 1 条(品目)
+
+本サービスには、次の品目があります。
+
+2 品目の変更は、次の事項に限ります。
+
+- (1) 席数
+- (2) 期間
+
+第2条(オプション)
+
+オプションは次のとおりです。
+
+附則
+
+令和 7 年 10 月 1 日変更
+
+1 この契約約款は、令和 7 年 10 月 1 日から実施します。
+
+2 旧品目は新品目として存続します。
+
+別紙 1 料金表
+"""
+
+
+def test_the_clause_index_reads_articles_paragraphs_items_supplements_and_annexes():
+    from tariffcheck.model.citation import parse_citation
+    from tariffcheck.model.clauses import index_text
+
+    index = index_text(TEXT)
+    has = {c: index.has(parse_citation(c)) for c in [
+        "第1条", "第1条第2項", "第1条第2項(2)", "第1条第2項(3)", "第1条第3項", "第2条", "第2条第1項", "第3条",
+        "附則(令和7年10月1日変更)第2項", "附則(令和7年10月1日変更)第3項", "附則(令和6年1月1日変更)", "別紙1 2(1)",
+        "別紙2"]}
+    assert [c for c, ok in has.items() if ok] == [
+        "第1条", "第1条第2項", "第1条第2項(2)", "第2条", "第2条第1項", "附則(令和7年10月1日変更)第2項", "別紙1 2(1)"]
+
+
+@pytest.mark.parametrize("source,present,absent", [
+    ("003_4e2883f6cd111e59.txt", ["第5条第20項", "第8条第2項(45)", "第8条第4項(1)(iv)", "第10条第5項",
+                                  "附則(令和7年10月1日変更)第8項", "別紙2 2"],
+     ["第5条第21項", "第8条第2項(46)", "第8条第9項", "第14条", "附則(令和7年10月1日変更)第9項"]),
+    ("002_760b4dfc23283cbd.txt", ["第8条(2)", "第10条第3項(12)", "第17条第4項"], ["第8条(4)", "第17条第5項"]),
+    ("004_d8987e9f485e5a49.txt", ["2.(7)", "5.(7)", "16.", "18.(5)"], ["5.(8)", "20."]),
+])
+def test_the_clause_index_of_the_seed_texts(source, present, absent):
+    from tariffcheck.model.citation import parse_citation
+    from tariffcheck.model.clauses import load_index
+
+    from conftest import SPECS
+
+    index = load_index(source, str(SPECS / "x.tariff"))
+    if index is None:
+        pytest.skip("the source texts (../shared/seeds) are not beside this checkout")
+    assert [c for c in present if not index.has(parse_citation(c))] == []
+    assert [c for c in absent if index.has(parse_citation(c))] == []
+
+
+def test_l018_a_citation_to_a_clause_the_source_text_does_not_have(tmp_path):
+    from tariffcheck.analyse.lint import lint_tariff
+
+    (tmp_path / "t.txt").write_text(TEXT, encoding="utf-8")
+    head = '''tariff t "T"
+  source "t.txt"
+contract svc "サービス契約" @第1条 {
+  dimension item "品目" @第1条 { a "A 型" }
+  quantity seats "席数" @第1条第2項(1)
+  quantity days "期間" @第1条第2項(3)
+}
+rule r1 @第1条第3項 also @第1条第2項(2) { require seats >= 1  ja "1 席以上です。" en "At least 1 seat." }
+'''
+    found = [f for f in lint_tariff(load("", head), checks=("citations",), sources=str(tmp_path)).findings]
+    assert sorted((f.code, f.subject, f.clause) for f in found) == [
+        ("L018", "days", "第1条第2項(3)"), ("L018", "r1", "第1条第3項")]
+    assert all(f.severity == "warning" and "which the source text does not have" in f.message for f in found)
+    # without the text, nothing is checked
+    assert lint_tariff(load("", head), checks=("citations",), sources=str(tmp_path / "none")).findings == []

@@ -29,6 +29,7 @@ CODES = {
     "L015": "a rule, fee or day refers to an option the text names but never defines",
     "L016": "an item or option has no fee, and nothing says it is free",
     "L017": "a fee is for the period of a clause that sets no period",
+    "L018": "a citation names a clause the source text does not have",
 }
 
 

@@ -14,11 +14,12 @@ from ..model import tariff as M
 from ..common.diagnostics import Diagnostic
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from .finding import Finding, sort_key
+from .citations import citation_findings
 from .fee_findings import fee_findings
 from .names import name_findings
 from .semantics import SemanticLint
 
-CHECKS = ("names", "fees", "contradiction", "dead", "forced", "false-optional", "redundant", "quantities", "disagreeing")
+CHECKS = ("names", "fees", "citations", "contradiction", "dead", "forced", "false-optional", "redundant", "quantities", "disagreeing")
 
 
 @dataclass
@@ -41,7 +42,9 @@ class LintResult:
 
 
 def lint_tariff(tariff: M.Tariff, spec: str | None = None, timeout_ms: int = DEFAULT_TIMEOUT_MS,
-                checks: tuple[str, ...] | None = None) -> LintResult:
+                checks: tuple[str, ...] | None = None, sources: str | None = None) -> LintResult:
+    """`sources`: the folder of the source texts, for the citation check (model/clauses.py finds
+    them without it where it can)."""
     out = LintResult(spec or tariff.path, tariff)
     if checks is None or "names" in checks:
         t0 = time.perf_counter()
@@ -51,6 +54,10 @@ def lint_tariff(tariff: M.Tariff, spec: str | None = None, timeout_ms: int = DEF
         t0 = time.perf_counter()
         out.findings += fee_findings(tariff)
         out.seconds["fees"] = time.perf_counter() - t0
+    if checks is None or "citations" in checks:
+        t0 = time.perf_counter()
+        out.findings += citation_findings(tariff, sources)
+        out.seconds["citations"] = time.perf_counter() - t0
     sem = SemanticLint(tariff, timeout_ms)
     out.findings += sem.run(None if checks is None else tuple(checks))
     out.seconds.update(sem.timings)
