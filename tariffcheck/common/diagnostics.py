@@ -26,6 +26,8 @@ CODES = {
     "E010": "a function is called with the wrong arguments",
     "E011": "a date does not exist",
     "E012": "the tariff file cannot be read",
+    "E013": "the parent links of contract kinds form a cycle",
+    "E014": "a rename's former name is still a current name, or is renamed twice",
     "O001": "the order is not valid JSON",
     "O002": "a field of the order has the wrong kind of value",
     "O003": "the order names something the tariff does not define",

@@ -537,7 +537,7 @@ class _ToSyntax(Transformer):
     def rename(self, meta, items):
         old, new, day, *rest = items
         self._check_date(day)
-        return S.RenameDecl(_string(old), new, str(day), _find(rest, S.Cite), self.sp(meta))
+        return S.RenameDecl(_string(old), new, str(day), _find(rest, S.Cite), self.sp(meta), self.tsp(old))
 
     # ---- rules ------------------------------------------------------------------------
     def when(self, meta, items):
