@@ -50,6 +50,8 @@ SPEC_CASES: dict[str, tuple[str, int, int, list[str]]] = {
                                                  "drop or change one link"]),
     "E014_former_name_in_use.tariff": ("E014", 6, 10, ["the former name `IT 資産管理:タイプ X` is the current name "
                                                        "of value `itam_x`", "would mean `itam_x`"]),
+    "E015_nested_too_deeply.tariff": ("E015", 9, 211, ["nested more than 50 levels deep", "level 51 starts here",
+                                                       "counts one level per operator"]),
 }
 
 # fixture -> (code, field path, words the message or help must contain)

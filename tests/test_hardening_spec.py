@@ -6,11 +6,17 @@ Each test is named after the point of the issue it closes. A spec's problems are
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+import tariffcheck
+from tariffcheck import Checker
 from tariffcheck.common.diagnostics import Diagnostic, DiagnosticError, render_all
 from tariffcheck.resolve import resolve
-from tariffcheck.syntax.parser import parse_text
+from tariffcheck.syntax.parser import MAX_NESTING, parse_text
+
+from conftest import run_cli
 
 HEADER = 'tariff demo "Demo"\n  as_of 2026-01-01\n'
 HISTORY = 'history {{\n  version 2025-10-01 "v" @附則(令和7年10月1日変更)\n{renames}}}\n'
@@ -109,3 +115,124 @@ def test_specs_that_cannot_mean_anything_a_rename_chain_that_loops_or_repeats():
     _at(text, second, '"旧 A"', 1)
     # renames of the same former name in different places do not collide
     resolve(parse_text(_renames('"旧" -> a', '"旧" -> x', '"旧" -> svc')))
+
+
+# ---- 6. expressions nested about 200 deep -----------------------------------------------------
+
+
+def _nested(construct: str, n: int) -> str:
+    """A condition nested exactly `n` levels deep, as docs/dsl.md counts them."""
+    if construct == "not":
+        return "not " * n + "consent"
+    if construct in ("and", "or"):
+        e = f"consent {construct} consent"
+        for _ in range(n - 1):
+            e = f"(consent {construct} ({e}))"
+        return e
+    if construct == "implies":
+        e = "consent implies consent"
+        for _ in range(n - 1):
+            e = f"(({e}) implies consent)"
+        return e
+    if construct == "mixed":  # not, not, and, or in turn
+        e = "consent"
+        for i in range(n):
+            e = [f"not ({e})", f"not ({e})", f"(consent and {e})", f"({e} or consent)"][i % 4]
+        return e
+    if construct == "arith":  # a comparison of a sum nested n - 1 deep
+        return "(" * (n - 1) + "seats" + " + 1)" * (n - 1) + " >= 1"
+    if construct == "chain":  # a comparison of a chain of n - 1 additions
+        return " + ".join(["seats"] * n) + " >= 1"
+    if construct == "product":
+        return "seats" + " * 2" * (n - 1) + " >= 1"
+    if construct == "neg":
+        return "- " * (n - 1) + "seats >= -10000000"
+    if construct in ("later_of", "or_else"):
+        e = "start"
+        for _ in range(n - 1):
+            e = f"{construct}({e}, start)"
+        return f"{e} >= start"
+    if construct == "multiple_of":
+        return "multiple_of(" + "(" * (n - 1) + "seats" + " + 1)" * (n - 1) + ", 2)"
+    raise ValueError(construct)
+
+
+CONSTRUCTS = ["not", "and", "or", "implies", "mixed", "arith", "chain", "product", "neg", "later_of", "or_else",
+              "multiple_of"]
+
+
+def _deep_spec(n: int, constructs=CONSTRUCTS, extra: str = "") -> str:
+    """A tariff whose every rule, derived day and fee formula is nested `n` deep."""
+    rules = "".join(f'rule r_{c} @第{i + 2}条 {{\n  when seats >= 0 require {_nested(c, n)}\n'
+                    f'  ja "深い式 {i}"\n  en "Deep expression {i}."\n}}\n' for i, c in enumerate(constructs))
+    day = _nested("later_of", n + 1).rsplit(" >=", 1)[0]
+    amount = _nested("arith", n + 1).rsplit(" >=", 1)[0]
+    return (HEADER + 'contract svc "サービス" @第1条 {\n  quantity seats "席数" @第1条\n  flag consent "同意" @第1条\n'
+            '  date start "開始日" @第1条\n  option x "X オプション" @第1条\n}\n' + rules + extra
+            + f'derive deep_day "深い日" @第1条 = {day}\n'
+            + f'fee monthly deep_fee "月額" @第1条 {{\n  formula {amount}\n}}\n')
+
+
+def _deep_order(consent: bool) -> dict:
+    return {"tariff": "demo", "application_date": "2026-04-01",
+            "contracts": [{"id": "s1", "contract": "サービス", "seats": 3, "consent": consent, "start": "2026-04-01"}]}
+
+
+def test_expressions_nested_200_deep_are_an_error_at_the_limit_not_a_crash(tmp_path):
+    for construct in CONSTRUCTS:
+        for n in (MAX_NESTING + 1, 200) + ((3000,) if construct == "not" else ()):  # Lark takes ~1 s per 3000
+            text = _deep_spec(n, [construct])
+            diags = _errors(text)
+            # one for the rule, the derived day and the fee each: every expression is told, once
+            assert [d.code for d in diags] == ["E015"] * 3, (construct, n)
+            assert all(d.message == f"this expression is nested more than {MAX_NESTING} levels deep" for d in diags)
+            assert diags[0].span.line == text.split("\n").index(next(x for x in text.split("\n") if "require" in x)) + 1
+    # where the limit is crossed: the 51st `not`, the chain whose operators go past it
+    text = _deep_spec(200, ["not"])
+    [d, _, _] = _errors(text)
+    assert (d.span.column, d.label) == (len("  when seats >= 0 require ") + 1 + 4 * MAX_NESTING, "level 51 starts here")
+    text = _deep_spec(60, ["chain"])
+    [d, _, _] = _errors(text)
+    assert (d.span.column, d.label) == (len("  when seats >= 0 require ") + 1, "this chain goes past the limit")
+    # through each door: the library and every command that loads a spec
+    path = tmp_path / "deep.tariff"
+    path.write_text(_deep_spec(200), encoding="utf-8")
+    order = tmp_path / "order.json"
+    order.write_text(json.dumps(_deep_order(True), ensure_ascii=False), encoding="utf-8")
+    for call in (lambda: Checker(str(path)), lambda: tariffcheck.check(str(path), _deep_order(True)),
+                 lambda: tariffcheck.diff(str(path), str(path))):
+        with pytest.raises(DiagnosticError) as info:
+            call()
+        assert {d.code for d in info.value.diagnostics} == {"E015"}
+    linted = tariffcheck.lint(str(path))  # a spec that does not load is lint's L000 finding
+    assert linted.errors and all(f.message.startswith("E015: ") for f in linted.errors)
+    for args in (["check", "--tariff", str(path), str(order)], ["explain", "--tariff", str(path), str(order)],
+                 ["lint", str(path)], ["diff", str(path), str(path)], ["test", str(path)]):
+        code, out, err = run_cli(args)
+        assert code == 2 and "E015" in out + err and "Traceback" not in out + err, (args, out, err)
+
+
+def test_expressions_nested_200_deep_parentheses_alone_do_not_nest():
+    text = _renames().replace("require seats >= 1", "require " + "(" * 5000 + "seats >= 1" + ")" * 5000)
+    assert resolve(parse_text(text)).rules[0].id == "r"
+
+
+def test_expressions_nested_to_the_limit_pass_every_stage(tmp_path):
+    # a second version drops one rule, so diff has a difference to find and confirm
+    old, new = tmp_path / "old.tariff", tmp_path / "new.tariff"
+    old.write_text(_deep_spec(MAX_NESTING), encoding="utf-8")
+    new.write_text(_deep_spec(MAX_NESTING, [c for c in CONSTRUCTS if c != "multiple_of"]), encoding="utf-8")
+    checker = Checker(str(old))
+    good, bad = _deep_order(True), _deep_order(False)
+    assert checker.check(good).status == checker.check(good, engine="z3").status == "valid"
+    broken = {v.rule.id for v in checker.check(bad).violations}
+    assert broken == {v.rule.id for v in checker.check(bad, engine="z3").violations}
+    assert {"r_not", "r_and", "r_mixed"} <= broken
+    assert checker.explain(bad).status == "invalid"
+    [repair] = checker.repair(bad).repairs
+    assert checker.check(repair.order).status == "valid"
+    assert checker.options({**bad, "contracts": [{"id": "s1", "contract": "サービス", "seats": 3}]}) is not None
+    assert checker.dates(good) and checker.quote(good)
+    assert not tariffcheck.lint(str(old)).errors
+    difference = tariffcheck.diff(str(old), str(new))  # the new version takes an even number of seats
+    assert not difference.same_meaning and "r_multiple_of" in {g.rule.id for g in difference.groups}

@@ -28,6 +28,7 @@ CODES = {
     "E012": "the tariff file cannot be read",
     "E013": "the parent links of contract kinds form a cycle",
     "E014": "a rename's former name is still a current name, or is renamed twice",
+    "E015": "an expression is nested too deeply",
     "O001": "the order is not valid JSON",
     "O002": "a field of the order has the wrong kind of value",
     "O003": "the order names something the tariff does not define",
