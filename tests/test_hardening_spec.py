@@ -16,7 +16,7 @@ from tariffcheck.common.diagnostics import Diagnostic, DiagnosticError, render_a
 from tariffcheck.resolve import resolve
 from tariffcheck.syntax.parser import MAX_NESTING, parse_text
 
-from conftest import run_cli
+from conftest import EXAMPLES, run_cli
 
 HEADER = 'tariff demo "Demo"\n  as_of 2026-01-01\n'
 HISTORY = 'history {{\n  version 2025-10-01 "v" @附則(令和7年10月1日変更)\n{renames}}}\n'
@@ -236,3 +236,34 @@ def test_expressions_nested_to_the_limit_pass_every_stage(tmp_path):
     assert not tariffcheck.lint(str(old)).errors
     difference = tariffcheck.diff(str(old), str(new))  # the new version takes an even number of seats
     assert not difference.same_meaning and "r_multiple_of" in {g.rule.id for g in difference.groups}
+
+
+# ---- holdings = false repeated as the involved fields -----------------------------------------
+
+
+def test_holdings_false_repeated_as_the_involved_fields_each_field_is_listed_once():
+    # 第4条 of Flex Resilience reads three holdings: ZTNA, and Secure Endpoint with either of two
+    # items. Each was listed as `holdings = false`; now each is named, once, in the rule's order.
+    example = EXAMPLES / "flex_resilience_invalid.json"
+    order = json.loads(example.read_text(encoding="utf-8"))
+    checker = Checker("flex-resilience")
+    want = ["contracts[1].grade", "holdings.ztna", "holdings.secure_endpoint.item.av_symantec",
+            "holdings.secure_endpoint.item.av_c"]
+    for engine in ("concrete", "z3"):
+        [v] = [v for v in checker.check(order, engine=engine).violations if v.rule.id == "r4_designated_service"]
+        assert [str(p) for p, _ in v.fields] == want, engine
+        assert [value for _, value in v.fields][1:] == [False, False, False]
+    for conflict in checker.explain(order, limit=10).conflicts:
+        for tie in conflict.rules:
+            paths = [str(p) for p, _ in tie.fields]
+            assert len(paths) == len(set(paths)), paths
+    # the text and the JSON of check, and the JSON of explain
+    code, out, _ = run_cli(["check", "--tariff", "flex-resilience", str(example)])
+    assert code == 1 and "holdings = false" not in out
+    assert all(out.count(f"      {p} = ") == 1 for p in want[1:]), out
+    code, out, _ = run_cli(["check", "--tariff", "flex-resilience", str(example), "--format", "json"])
+    [result] = [x for x in json.loads(out)["violations"] if x["rule"] == "r4_designated_service"]
+    assert [f["path"] for f in result["fields"]] == want
+    code, out, _ = run_cli(["explain", "--all", "--tariff", "flex-resilience", str(example), "--format", "json"])
+    text = json.dumps(json.loads(out))
+    assert '"path": "holdings"' not in text
