@@ -303,9 +303,11 @@ class Resolver:
         return None
 
     def check_former_name(self, r: S.RenameDecl, kind: str, path: tuple[str, ...]) -> None:
-        """E014 when a rename's former name cannot mean what it says: it is still a current name
-        among the renamed thing's peers (itself, or another value, option or contract kind), or an
-        earlier rename already gave it. An order writing it would get one meaning silently."""
+        """E014 when a rename's former name cannot mean what it says: it is still the current name
+        of another value, option or contract kind among the renamed thing's peers, or an earlier
+        rename already gave it. An order writing it would get one meaning silently. A former name
+        that is the thing's own current name is allowed: only the id changed, and `tariff diff`
+        pairs the versions by it."""
         c = self.contracts_by_id[path[0]]
         what = kind  # value, option or contract
         if kind == "value":
@@ -316,10 +318,7 @@ class Resolver:
             peers = self.contracts_by_id
         span = r.old_span or r.span
         current = M.lookup(peers, r.old)
-        if current is not None and current.id == path[-1]:
-            self.error("E014", f"`{r.old}` is renamed to itself", span, f"the current name of {what} `{current.id}`",
-                       help="a rename gives the name it replaced; drop this rename or write the former name")
-        elif current is not None:
+        if current is not None and current.id != path[-1]:
             self.error("E014", f"the former name `{r.old}` is the current name of {what} `{current.id}`", span,
                        "still a current name",
                        help=f"an order writing `{r.old}` would mean `{current.id}`, never `{path[-1]}`; "
