@@ -7,6 +7,8 @@ Each test is named after the point of the issue it closes. A spec's problems are
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +18,7 @@ from tariffcheck.common.diagnostics import Diagnostic, DiagnosticError, render_a
 from tariffcheck.resolve import resolve
 from tariffcheck.syntax.parser import MAX_NESTING, parse_text
 
-from conftest import EXAMPLES, run_cli
+from conftest import EXAMPLES, FIXTURES, SPECS, run_cli, spec_variant
 
 HEADER = 'tariff demo "Demo"\n  as_of 2026-01-01\n'
 HISTORY = 'history {{\n  version 2025-10-01 "v" @附則(令和7年10月1日変更)\n{renames}}}\n'
@@ -268,3 +270,82 @@ def test_holdings_false_repeated_as_the_involved_fields_each_field_is_listed_onc
     code, out, _ = run_cli(["explain", "--all", "--tariff", "flex-resilience", str(example), "--format", "json"])
     text = json.dumps(json.loads(out))
     assert '"path": "holdings"' not in text
+
+
+# ---- --lang ja still prints English in places ---------------------------------------------------
+
+# Words of English prose; ids, paths, the user's data and the spec's own names are removed first.
+_ENGLISH = re.compile(r"\b(?:" + "|".join(w + "|" + w.capitalize() for w in (
+    "contract contracts valid invalid rule rules option options repair repairs because not the and of is are "
+    "cannot conflict conflicts change changes found no none why search stopped limit kept satisfies cost forced "
+    "impossible same meaning different witness boundary names added removed shapes shape proven passed failed "
+    "cases covered accepted rejected yen days unknown order fields version for with to by in on at as it this "
+    "these each every may must can only than solver gave up nothing compared parent new old").split()) + r")\b")
+
+# rustc-style diagnostics keep their keywords in every language (docs/errors.md): the severity and
+# code that start a diagnostic, and the `= note:` / `= help:` that start its lines
+_DIAGNOSTIC_KEYWORDS = re.compile(r"^(?:error|warning|info)(?:\[[A-Z]\d{3}\])?:|= (?:note|help):")
+
+
+def _spec_strings(paths) -> list[str]:
+    """Every string a spec writes (names, messages, notes): the user's data, in any language."""
+    found = set()
+    for path in paths:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if not line.lstrip().startswith("#"):  # a comment's quotes are not the spec's strings
+                found.update(re.findall(r'"((?:[^"\\]|\\.)+)"', line))
+    return sorted(found, key=len, reverse=True)
+
+
+def _english_left(text: str, spec_strings: list[str]) -> list[str]:
+    out = []
+    for line in text.splitlines():
+        if re.match(r"\s*(?:\d+\s*)?\|", line) or line.lstrip().startswith(("-->", "{", "}", '"', "[", "]")):
+            continue  # the spec's source as the caret shows it, a path, a witness order or JSON
+        line = _DIAGNOSTIC_KEYWORDS.sub("", line.strip())
+        line = re.sub(r"`[^`]*`|\"(?:[^\"\\]|\\.)*\"|\{[^{}]*\}", "", line)  # code, quoted data, inline JSON
+        line = re.sub(r"[\w./-]*(?:\.tariff|\.json)\b(?::\d+)?", "", line)  # files
+        line = re.sub(r"\b[\w\[\]?-]+(?:\.[\w\[\]?*-]+)+", "", line)  # field paths
+        for s in spec_strings:
+            line = line.replace(s, "")
+        line = re.sub(r"\[[\w:.-]+\]", "", line)  # rule ids
+        line = re.sub(r"\b\w*_\w*\b|\b[A-Z]\d{3}\b|\btariff \w+", "", line)  # ids, codes, commands
+        line = re.sub(r"\b(?:se|fr|sk|sm|fm|unit|c)\d*(?:-\w+)*\b", "", line)  # contract ids of the examples
+        words = _ENGLISH.findall(line)
+        if words:
+            out.append(f"{words}: {line}")
+    return out
+
+
+def test_lang_ja_still_prints_english_in_places_every_command_speaks_japanese(tmp_path):
+    examples = {p.stem: str(p) for p in EXAMPLES.glob("*.json")}
+    tariff_of = {k: json.loads(Path(v).read_text(encoding="utf-8"))["tariff"] for k, v in examples.items()}
+    runs = [["check", "--tariff", tariff_of[k], v] for k, v in examples.items()]
+    runs += [["check", "--tariff", "secure-endpoint", str(FIXTURES / "former_item_name_order.json")]]
+    se_bad, se_good = examples["secure_endpoint_invalid"], examples["secure_endpoint_valid"]
+    se = ["--tariff", "secure-endpoint"]
+    runs += [["explain", *se, se_bad, "--all"], ["explain", *se, se_bad, "--all", "--limit", "2"],
+             ["explain", *se, se_good], ["explain", *se, se_good, "--why-not", "復旧用ストレージ追加オプション"],
+             ["explain", *se, se_bad, "--all", "--timeout", "1"], ["check", *se, se_bad, "--engine", "z3", "--timeout", "1"],
+             ["explain", "--tariff", "flex-resilience", examples["flex_resilience_invalid"], "--all"],
+             ["repair", *se, se_bad, "--max", "3"], ["repair", *se, se_bad, "--lock", "accounts", "--lock", "item"],
+             ["repair", *se, se_bad, "--timeout", "1"], ["repair", *se, se_good],
+             ["repair", "--tariff", "flex-resilience", examples["flex_resilience_invalid"]],
+             ["options", *se, str(EXAMPLES / "partial" / "secure_endpoint.json")],
+             ["dates", *se, se_good], ["quote", *se, se_good], ["quote", *se, se_bad],
+             ["lint"], ["lint", "--format", "markdown"], ["test"]]
+    notice = [str(FIXTURES / "diff" / f"notice_v{n}.tariff") for n in (1, 2)]
+    kind = 'contract smartkey "IIJ SmartKey マネージメントサービス契約" @第2条 {'
+    renamed = spec_variant(tmp_path, SPECS / "smartkey.tariff", "sk", [(kind, kind.replace("smartkey", "sk", 1))])
+    for pair in (notice, [str(SPECS / "smartkey.tariff"), str(SPECS / "secure_endpoint.tariff")],
+                 [str(SPECS / "smartkey.tariff"), renamed]):
+        runs += [["diff", *pair], ["diff", *pair, "--format", "markdown"]]
+    strings = _spec_strings([*SPECS.glob("*.tariff"), *notice])
+    left = {}
+    for args in runs:
+        code, out, err = run_cli([*args, "--lang", "ja"])
+        assert code in (0, 1, 3), (args, err)
+        english = _english_left(out + err, strings)
+        if english:
+            left[" ".join(args)] = english
+    assert not left, json.dumps(left, ensure_ascii=False, indent=1)
