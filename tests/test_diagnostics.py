@@ -46,6 +46,12 @@ SPEC_CASES: dict[str, tuple[str, int, int, list[str]]] = {
     "E010_wrong_arity.tariff": ("E010", 19, 11, ["`later_of` takes 2 arguments, found 1", "later_of(d1, d2)"]),
     "E011_february_30.tariff": ("E011", 19, 28, ["`2026-02-30` is not a day of the calendar", "YYYY-MM-DD"]),
     "E011_as_of_leap_day.tariff": ("E011", 3, 9, ["`2025-02-29` is not a day of the calendar", "YYYY-MM-DD"]),
+    "E013_parent_cycle.tariff": ("E013", 4, 38, ["the parents of contracts `unit` and `service` form a cycle",
+                                                 "drop or change one link"]),
+    "E014_former_name_in_use.tariff": ("E014", 6, 10, ["the former name `IT 資産管理:タイプ X` is the current name "
+                                                       "of value `itam_x`", "would mean `itam_x`"]),
+    "E015_nested_too_deeply.tariff": ("E015", 9, 211, ["nested more than 50 levels deep", "level 51 starts here",
+                                                       "counts one level per operator"]),
 }
 
 # fixture -> (code, field path, words the message or help must contain)

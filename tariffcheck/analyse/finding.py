@@ -45,6 +45,7 @@ class Finding:
     subject: str | None = None  # the name the finding is about (an option id, a rule id)
     rules: list[str] = field(default_factory=list)  # the rules to blame, by id
     witness: dict | None = None  # an order (JSON form) that shows it, when one does
+    explanation_ja: str | None = None  # the explanation in Japanese (`--lang ja`); None: as `explanation`
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -63,6 +64,7 @@ class Finding:
                 "file": self.span.file, "line": self.span.line, "column": self.span.column,
                 "end_line": self.span.end_line, "end_column": self.span.end_column},
             "explanation": self.explanation,
+            "explanation_ja": self.explanation_ja,
             "subject": self.subject,
             "rules": list(self.rules),
             "witness": self.witness,

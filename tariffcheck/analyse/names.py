@@ -34,18 +34,22 @@ def unused_names(tariff: M.Tariff) -> list[Finding]:
     used = _uses(tariff)
     out: list[Finding] = []
 
-    def unused(key: tuple, what: str, what_ja: str, obj, subject: str, why: str) -> None:
+    def unused(key: tuple, what: str, what_ja: str, obj, subject: str, why: str, why_ja: str | None = None) -> None:
         if key in used:
             return
         out.append(Finding(
             "L010", "info",
             f"{what} `{obj.label}` (`{subject}`) is not used by any rule, period, derived day or fee",
             span=obj.span, clause=_cite(getattr(obj, "citation", None)), subject=subject, explanation=why,
+            explanation_ja=why_ja if why_ja is not None else (stated_ja if why is stated else None),
             message_ja=f"{what_ja} `{obj.label}` (`{subject}`) はどの規則、期間、日付、料金にも使われていません"))
 
     stated = ("An order may state it, but nothing reads it, so every value is accepted. If the text "
               "sets a condition on it, that condition is not encoded; if it does not, the declaration "
               "records the text's term and may stay.")
+    stated_ja = ("注文で指定できますが、どこからも読まれないため、どの値も受け付けられます。本文がこれに条件を"
+                 "定めているなら、その条件は記述されていません。定めていないなら、この宣言は本文の用語を記録する"
+                 "もので、残してかまいません。")
     for c in tariff.contracts.values():
         s = c.id
         for d in c.dimensions.values():
@@ -61,7 +65,9 @@ def unused_names(tariff: M.Tariff) -> list[Finding]:
             if (s, "opt", o.id) not in used:
                 unused((s, "opt", o.id), "option", "オプション", o, o.id,
                        "No rule constrains it and nothing names it: any order may have it or not, whatever "
-                       "else it has. If the text states who may use it, that condition is not encoded.")
+                       "else it has. If the text states who may use it, that condition is not encoded.",
+                       "これを制約する規定も、これを名指すものもありません。ほかに何を含む注文でも、これを含んでも"
+                       "含まなくてもかまいません。本文が利用できる者を定めているなら、その条件は記述されていません。")
                 continue  # its parts are unused with it; one finding says so
             for q in o.quantities.values():
                 unused((s, "optqty", o.id, q.id), "quantity", "数量", q, f"{o.id}.{q.id}", stated)
@@ -78,7 +84,9 @@ def unused_names(tariff: M.Tariff) -> list[Finding]:
     for svc in tariff.services.values():
         unused(("svc", svc.id), "service", "サービス", svc, svc.id,
                "No rule asks whether the customer holds it. If the text makes it a condition of use, "
-               "that condition is not encoded.")
+               "that condition is not encoded.",
+               "顧客がこれを契約しているかを問う規定はありません。本文がこれを利用の条件としているなら、その条件は"
+               "記述されていません。")
     return out
 
 
@@ -210,6 +218,9 @@ def _pairs(out: list[Finding], scope: str, scope_ja: str, things) -> None:
                             f"An order or a rule that writes one may mean the other. If they are one "
                             f"thing, keep one official name; if two, the text should tell them apart "
                             f"by more than that (the first is at line {a.span.line}).",
+                explanation_ja=f"どちらも{scope_ja}で、違いは {_differences(a.label, b.label, 'ja')} だけです。"
+                               "一方を書いた注文や規定が他方を意味しているかもしれません。同じものなら正式名称を一つに"
+                               f"し、別のものなら本文でもっとはっきり区別すべきです (一つ目は {a.span.line} 行目)。",
                 message_ja=f"`{b.label}` (`{b.id}`) と `{a.label}` (`{a.id}`) は、同じ名前の表記揺れに見えます "
                            f"({scope_ja})"))
         seen.setdefault(key, []).append(b)
@@ -217,17 +228,18 @@ def _pairs(out: list[Finding], scope: str, scope_ja: str, things) -> None:
             shuffled.setdefault(order, []).append(b)
 
 
-def _differences(a: str, b: str) -> str:
+def _differences(a: str, b: str, lang: str = "en") -> str:
     """What tells two names apart, for a reader: `ー` against nothing, `力` against `カ`."""
     a, b = name_key(a), name_key(b)
+    nothing, against = ("nothing", "against") if lang == "en" else ("なし", "対")
     parts = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
             continue
-        x = f"`{a[i1:i2]}`" if i2 > i1 else "nothing"
-        y = f"`{b[j1:j2]}`" if j2 > j1 else "nothing"
-        parts.append(f"{x} against {y}" + _code_points(a[i1:i2] + b[j1:j2]))
-    return ", ".join(dict.fromkeys(parts)) or "spacing"
+        x = f"`{a[i1:i2]}`" if i2 > i1 else nothing
+        y = f"`{b[j1:j2]}`" if j2 > j1 else nothing
+        parts.append(f"{x} {against} {y}" + _code_points(a[i1:i2] + b[j1:j2]))
+    return ", ".join(dict.fromkeys(parts)) or ("spacing" if lang == "en" else "空白")
 
 
 def _code_points(s: str) -> str:
@@ -259,6 +271,8 @@ def reference_warnings(tariff: M.Tariff) -> list[Finding]:
                 explanation="The spec was loaded without the catalog of bundled tariffs, so the names of "
                             f"`{svc.tariff}` it uses were not looked up. Load it with `tariffcheck.load_tariff` "
                             "or the CLI to check them.",
+                explanation_ja=f"同梱の料金表の目録なしに読み込まれたため、使われている `{svc.tariff}` の名前は"
+                               "調べられていません。`tariffcheck.load_tariff` か CLI で読み込むと検査されます。",
                 message_ja=f"料金表 `{svc.tariff}` がリンクされていないため、`{svc.label}` への参照は検査されていません"))
     return out
 
@@ -288,6 +302,8 @@ def withdrawn_references(tariff: M.Tariff) -> list[Finding]:
                     explanation="New contracts can no longer have it; only customers who kept an existing contract "
                                 "with it can meet this part of the rule. If the text means the current range of "
                                 "the other service, it needs updating.",
+                    explanation_ja="新しい契約ではもう選べません。その値の契約を続けている顧客だけが、規定のこの部分を"
+                                   "満たせます。本文がもう一方のサービスの現在の範囲を意図しているなら、改める必要があります。",
                     message_ja=f"規定 `{rule.id}` は、{svc.label} で廃止された「{value.label}」を参照しています"))
     return out
 
@@ -300,6 +316,7 @@ def _renamed(tariff: M.Tariff, w: Diagnostic) -> Finding:
         "L012", "warning", w.message, span=w.span, clause=cite, subject=subject,
         explanation=(f"A supplementary provision (附則) replaced the name; {w.help}." if w.help else
                      "A supplementary provision (附則) replaced the name."),
+        explanation_ja="附則により名称が変更されました" + (f"。`{new}` と書いてください{_cited(w.help)}。" if new else "。"),
         message_ja=f"`{old}` は附則により `{new}` に名称が変更されています" if old and new else
                    "附則により変更された名称で参照しています")
 
@@ -310,8 +327,15 @@ def _unchecked(tariff: M.Tariff, w: Diagnostic) -> Finding:
         "L013", "warning", w.message, span=w.span, subject=svc.id if svc else None,
         explanation=("The names of that tariff used here are not looked up, so a misspelt or renamed one "
                      "goes unnoticed" + (f"; {w.help}." if w.help else ".")),
+        explanation_ja="ここで使われているその料金表の名前は調べられないため、綴りの誤りや名称の変更に気づけません。",
         message_ja=(f"リンク先の料金表 `{svc.tariff}` を読み込めないため、`{svc.label}` への参照は検査されていません"
                     if svc else "リンク先の料金表を読み込めないため、参照は検査されていません"))
+
+
+def _cited(help: str | None) -> str:
+    """The citation W001's help ends with (`write `X` (附則…)`), as ` (附則…)`."""
+    m = re.match(r"write `[^`]*` \((.*)\)\Z", help or "")
+    return f" ({m.group(1)})" if m else ""
 
 
 def _enclosing(tariff: M.Tariff, span: Span | None) -> tuple[str | None, str | None]:

@@ -103,6 +103,8 @@ class SemanticLint:
                 "L014", "warning", f"an analysis was cut short: {what}",
                 explanation="the solver hit its time limit; what this analysis would have found is not reported, "
                             "and its silence proves nothing (raise --timeout)",
+                explanation_ja="ソルバーが制限時間に達しました。この解析が見つけたはずのものは報告されず、"
+                               "指摘がないことは何も証明しません (--timeout を増やしてください)",
                 message_ja=f"解析が時間制限で打ち切られました: {what}"))
         return self.findings
 
@@ -136,6 +138,7 @@ class SemanticLint:
                 "L001", "error", f"no new order of `{kind.label}` ({kind.id}) is valid: the rules contradict each other",
                 kind.span, _clause(kind.citation),
                 explanation=f"every new order breaks at least one rule; these together admit none: {names}",
+                explanation_ja=f"どの新規の申込みも少なくとも一つの規定に反します。次の規定を合わせると満たす申込みがありません: {names}",
                 message_ja=f"「{kind.label}」の新規の申込みはどれも規定を満たせません(規定が矛盾しています): {names}",
                 subject=kind.id, rules=_rule_ids(blame)))
 
@@ -240,6 +243,7 @@ class SemanticLint:
                     "L002", "warning", f"option `{opt.label}` ({opt.id}) can never be sold: no valid order has it",
                     opt.span, _clause(opt.citation),
                     explanation=f"with the option, these rules admit no order: {names}",
+                    explanation_ja=f"このオプションがあると、次の規定を満たす申込みはありません: {names}",
                     message_ja=f"「{opt.label}」はどの有効な申込みにも含められません: {names}",
                     subject=opt.id, rules=_rule_ids(blame)))
             for dim in kind.dimensions.values():
@@ -257,6 +261,7 @@ class SemanticLint:
                         f"{dim.label} `{value.label}` ({value.id}) can never be chosen: no valid order has it",
                         value.span, _clause(value.citation or dim.citation),
                         explanation=f"with this value, these rules admit no order: {names}",
+                        explanation_ja=f"この値を選ぶと、次の規定を満たす申込みはありません: {names}",
                         message_ja=f"{dim.label}「{value.label}」はどの有効な申込みでも選べません: {names}",
                         subject=f"{dim.id}={value.id}", rules=_rule_ids(blame)))
 
@@ -291,6 +296,7 @@ class SemanticLint:
                     "L004", "warning", f"option `{opt.label}` ({opt.id}) is in every valid new order: it is not optional",
                     opt.span, _clause(opt.citation),
                     explanation=f"without the option these rules admit no new order: {names}",
+                    explanation_ja=f"このオプションがないと、次の規定を満たす新規の申込みはありません: {names}",
                     message_ja=f"「{opt.label}」はすべての有効な新規の申込みに必要です(選択できません): {names}",
                     subject=opt.id, rules=_rule_ids(blame)))
 
@@ -365,6 +371,8 @@ class SemanticLint:
                         a.span, _clause(a.citation),
                         explanation=f"`{a.id}` is optional, but with {d.id} `{v.id}` these rules leave no order "
                                     f"without it: {names}",
+                        explanation_ja=f"`{a.id}` は選択できるはずですが、{d.id} が `{v.id}` のとき、次の規定は"
+                                       f"これを含まない申込みを認めません: {names}",
                         message_ja=f"{d.label}「{v.label}」の有効な新規の申込みには必ず「{a.label}」が含まれます: {names}",
                         subject=a.id, rules=_rule_ids(blame)))
 
@@ -409,6 +417,8 @@ class SemanticLint:
                     rule.span, _clause(rule.citation),
                     explanation="its condition never holds or its requirement always does, in new orders, change "
                                 "requests and cancellations alike; it checks nothing",
+                    explanation_ja="新規の申込み、変更の申込み、解約の申込みのいずれでも、条件が成り立つことがないか、"
+                                   "要件が常に満たされます。この規定は何も確かめていません",
                     message_ja=f"規定 `{rule.id}` に反する申込みはありません(何も確かめていません)",
                     subject=rule.id, rules=[rule.id]))
             elif implied and asks:  # (asks none: the other rules contradict each other, L001)
@@ -419,6 +429,8 @@ class SemanticLint:
                     rule.span, _clause(rule.citation),
                     explanation="no order breaks it while keeping the others; removing it alone changes nothing "
                                 "(a tariff that states a thing twice is often on purpose)",
+                    explanation_ja="ほかの規定を守ったままこの規定だけに反する申込みはなく、この規定だけを除いても"
+                                   "何も変わりません (同じことを二度定める料金表は、意図してそうしていることもよくあります)",
                     message_ja=f"規定 `{rule.id}` は他の規定から導かれます: {names}",
                     subject=rule.id, rules=_rule_ids(by)))
 
@@ -462,6 +474,8 @@ class SemanticLint:
                         span, _clause(cite),
                         explanation="valid new orders that have the option have exactly one of it; "
                                     f"these rules allow no more: {_rule_list(blame)}",
+                        explanation_ja="このオプションを含む有効な新規の申込みでは、その数は必ず 1 です。"
+                                       f"次の規定が 2 以上を認めません: {_rule_list(blame)}",
                         message_ja=f"{label_ja(key)} は 1 にしかなりません(数を指定できるのに 2 以上にできません)",
                         subject=".".join(key.path), rules=_rule_ids(blame)))
                     continue
@@ -476,6 +490,7 @@ class SemanticLint:
                     "L008", "warning", f"{label} can only be {seen} in a valid new order",
                     span, _clause(cite),
                     explanation=f"the rules leave this number one possible value: {_rule_list(blame)}",
+                    explanation_ja=f"次の規定により、この数が取りうる値は一つだけです: {_rule_list(blame)}",
                     message_ja=f"{label_ja(key)} は有効な新規の申込みでは {seen} にしかなりません",
                     subject=".".join(key.path), rules=_rule_ids(blame)))
 
@@ -551,6 +566,9 @@ class SemanticLint:
                     explanation=f"both are {a.kind} rules about `{subject}`, but an order that keeps "
                                 f"`{keep.rule.id}` breaks `{other.rule.id}` (the witness); where the text states "
                                 "one condition twice, the two statements should agree",
+                    explanation_ja=f"どちらも `{subject}` についての規定ですが、`{keep.rule.id}` を満たす申込み"
+                                   f"(例となる注文) が `{other.rule.id}` に反します。本文が一つの条件を二度定めているなら、"
+                                   "二つの定めは一致するはずです",
                     message_ja=f"「{opt.label}」について {keep.rule.citation} と {other.rule.citation} の定めが一致しません",
                     subject=subject, rules=[keep.rule.id, other.rule.id], witness=witness))
                 return

@@ -90,9 +90,10 @@ def field_value(f: ir.Field, order: Order, entry: ContractEntry | None):
 
 
 def involved_fields(node: ir.Node, order: Order, entry: ContractEntry | None) -> list[tuple[FieldRef, object]]:
-    out = []
+    """The fields a rule instance reads, each path once, in the order the rule first reads them."""
+    out: dict[FieldRef, object] = {}
     for f in ir.fields_of(node):
         if f.kind == "cancelled" and not (entry is not None and entry.cancelled):
             continue  # the implicit "contract continues" guard says nothing when it holds
-        out.append((field_path(f, entry), field_value(f, order, entry)))
-    return out
+        out.setdefault(field_path(f, entry), field_value(f, order, entry))
+    return list(out.items())

@@ -561,8 +561,8 @@ class Holds(FieldKind):
 
     id, where, choice = "holds", "order", "holding"
 
-    def ref(self, f, index):
-        return FieldRef(None, "holdings")
+    def ref(self, f, index):  # one path per service, as explain and repair name it (smt/facts.py)
+        return FieldRef(None, "holdings", f.path[0])
 
     def shown(self, f, order, entry):
         return f.path[0] in order.holdings
@@ -576,8 +576,8 @@ class HoldsValue(FieldKind):
 
     id, where, choice = "holds_value", "order", "holding"
 
-    def ref(self, f, index):
-        return FieldRef(None, "holdings")
+    def ref(self, f, index):  # `holdings.secure_endpoint.item.av_c`: the service held with that value
+        return FieldRef(None, "holdings", *f.path)
 
     def shown(self, f, order, entry):
         return tuple(f.path) in order.holding_values

@@ -12,6 +12,7 @@ import unicodedata
 from ..catalog import display_path
 from ..model import tariff as M
 from .check_report import heading, tariff_json
+from .japanese import localised
 from .terminal import render_safely, safe_lines
 
 FORMAT = 1
@@ -77,7 +78,7 @@ def _run_text(run, w: dict, verbose: bool, lang: str) -> str:
                 lines.append(f"  {w['pass']} #{o.case.index} {o.case.name}")
             continue
         lines.append("")
-        lines.extend(_failure_text(t, o, w))
+        lines.extend(_failure_text(t, o, w, lang))
     lines.append("")
     n, f = len(run.outcomes), len(run.failures)
     lines.append(f"{w['pass']}: " + w["summary_pass"].format(n=n) if not f
@@ -87,14 +88,14 @@ def _run_text(run, w: dict, verbose: bool, lang: str) -> str:
     return safe_lines(lines)
 
 
-def _failure_text(t: M.Tariff, o, w: dict) -> list[str]:
+def _failure_text(t: M.Tariff, o, w: dict, lang: str = "en") -> list[str]:
     if o.result == "disagreement":
         lines = [f"  {w['disagree']} #{o.case.index} {o.case.name}", f"    {w['internal']}"]
         for engine, (status, broken) in o.engines.items():
             lines.append(f"    {engine + ':':10}{w.get(status, status)}")
             lines.extend(f"{'':14}{clause(t, b)}" for b in broken)
         if o.reason:
-            lines.append("    " + w["no_verdict"].format(r=o.reason))
+            lines.append("    " + w["no_verdict"].format(r=localised(o.reason, lang)))
         return lines
     lines = [f"  {w['fail']} #{o.case.index} {o.case.name}"]
     if o.case.expect != o.got or o.got == "error":  # else the diff below says what differs

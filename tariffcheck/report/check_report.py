@@ -16,6 +16,7 @@ from ..model.fields import FieldRef
 from ..orders.order import Order
 from ..evaluate.derived_dates import EffectiveDay
 from ..evaluate.verdict import Verdict, Violation
+from .japanese import localised
 from .terminal import safe_lines
 
 FORMAT = 1
@@ -86,7 +87,7 @@ def contract_text(contract_id: str | None, lang: str = "en") -> str:
 
 
 def note_line(note: str, lang: str = "en", indent: str = "  ") -> str:
-    return f"{indent}{'note' if lang == 'en' else '備考'}: {note}"
+    return f"{indent}{'note' if lang == 'en' else '備考'}: {localised(note, lang)}"
 
 
 def effective_json(t: M.Tariff, order: Order, e: EffectiveDay) -> dict:
@@ -162,7 +163,7 @@ def to_text(t: M.Tariff, order: Order, verdict: Verdict, lang: str = "en") -> st
         lines.append({"en": f"  every rule holds for the {len(order.contracts)} contract(s) of this {order.request} request",
                       "ja": f"  この申込の契約 {len(order.contracts)} 件について、すべての規定を満たしています"}[lang])
     elif verdict.status == "unknown":
-        lines = [f"{head}: " + {"en": "unknown", "ja": "不明"}[lang], f"  {verdict.reason}",
+        lines = [f"{head}: " + {"en": "unknown", "ja": "不明"}[lang], f"  {localised(verdict.reason, lang)}",
                  {"en": "  (no verdict: the order was neither accepted nor rejected)",
                   "ja": "  (判定なし: この注文は受理も拒否もされていません)"}[lang]]
     else:

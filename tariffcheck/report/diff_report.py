@@ -8,9 +8,12 @@ proven that the result does not prove."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from ..analyse.diff import DiffGroup, DiffResult, NameChange, Uncompared
 from ..catalog import display_path
 from .check_report import note_line, version_text
+from .japanese import in_japanese, shape_in_japanese
 from .terminal import json_text, safe_block, safe_lines
 
 FORMAT = 2  # 2: `status`, `uncompared` (was `skipped`); `same_meaning` is null when not proven
@@ -28,14 +31,18 @@ _WORDS = {
            "cut_short": "meaning: UNKNOWN, the comparison was cut short ({reason}); what is listed is real, "
                         "but the list may be incomplete",
            "same": "meaning: no semantic change: every order both versions can state is judged the same "
-                   "(proven over {n} shapes of order)",},
+                   "(proven over {n} shapes of order)",
+           "not_compared": "not compared", "uncompared": "not compared ({n}):", "help": "help",
+           "in_both": "in both versions", "in_new": "new version", "in_old": "old version"},
     "ja": {"names": "名前", "no_change": "変更なし", "reworded": "文言の変更", "in": "申込みの形", "also": "ほかに",
            "witness": "例となる注文", "witness_order": "例となる注文",
            "boundary": "`{path}` の境界: {agree} (両版の判定が一致) と {differ} (判定が異なる)",
            "unconfirmed": "[具体検証器では確認されていません]",
            "cut_short": "意味: 不明。比較が途中で打ち切られました ({reason})。挙げたものは確かですが、"
                         "ほかにもあるかもしれません",
-           "same": "意味: 変更なし。両版が表せるすべての注文を同じに判定します ({n} 通りの申込みの形で証明)",},
+           "same": "意味: 変更なし。両版が表せるすべての注文を同じに判定します ({n} 通りの申込みの形で証明)",
+           "not_compared": "比較していません", "uncompared": "比較できなかった申込みの形 ({n}):", "help": "ヒント",
+           "in_both": "両方の版", "in_new": "新しい版", "in_old": "古い版"},
 }
 
 _WHAT_JA = {"contract": "契約", "dimension": "区分", "value": "値", "quantity": "数量", "flag": "フラグ", "date": "日付",
@@ -44,6 +51,8 @@ _WHAT_JA = {"contract": "契約", "dimension": "区分", "value": "値", "quanti
 
 def _name_line(n: NameChange, lang: str = "en") -> str:
     what = _WHAT_JA.get(n.what, n.what) if lang == "ja" else n.what
+    if lang == "ja" and n.note:
+        n = dataclasses.replace(n, note="; ".join(in_japanese(x) for x in n.note.split("; ")))
     if n.change == "added":
         text = f"+ {what} `{n.path}`" + (f" \"{n.new}\"" if n.new and n.what != "rule" else "")
     elif n.change == "removed":
@@ -78,10 +87,8 @@ def _shapes(n: int) -> str:
 def verdict(r: DiffResult, lang: str = "en") -> str:
     """One sentence on meaning, after `meaning: `."""
     status = r.status
-    if lang == "ja" and status in ("same", "unknown"):  # the rest is said in English only, for now
-        w = _WORDS["ja"]
-        text = w["same"].format(n=len(r.shapes)) if status == "same" else w["cut_short"].format(reason=r.reason)
-        return text.removeprefix("意味: ")
+    if lang == "ja":
+        return _verdict_ja(r)
     if status == "unrelated":
         return (f"not compared: `{r.old.id}` and `{r.new.id}` are two different tariffs, not two versions "
                 "of one")
@@ -101,7 +108,27 @@ def verdict(r: DiffResult, lang: str = "en") -> str:
     return f"different: {n} group{'s' if n != 1 else ''} of orders judged differently"
 
 
-def _uncompared_blocks(items: list[Uncompared]) -> list[tuple[str, str | None, str]]:
+def _verdict_ja(r: DiffResult) -> str:
+    w = _WORDS["ja"]
+    if r.status == "same":
+        return w["same"].format(n=len(r.shapes)).removeprefix("意味: ")
+    if r.status == "unknown":
+        return w["cut_short"].format(reason=in_japanese(r.reason)).removeprefix("意味: ")
+    if r.status == "unrelated":
+        return f"比較していません: `{r.old.id}` と `{r.new.id}` は一つの料金表の二つの版ではなく、別々の料金表です"
+    if r.status == "not_comparable":
+        if not r.shapes:
+            return f"証明されていません: 比較できた申込みの形はありません (両版の {len(r.uncompared)} 通りを下に挙げます)"
+        return (f"証明されていません: {len(r.uncompared)} 通りの申込みの形を比較できませんでした (下に挙げます)。"
+                f"比較した {len(r.shapes)} 通りでは同じに判定します")
+    return f"異なる: 判定の異なる申込みが {len(r.groups)} 群あります"
+
+
+def _shape(label: str, lang: str) -> str:
+    return shape_in_japanese(label) if lang == "ja" else label
+
+
+def _uncompared_blocks(items: list[Uncompared], lang: str = "en") -> list[tuple[str, str | None, str]]:
     """(reason, help, the shapes) for each reason, in the order first met; a help already given
     for an earlier reason is not repeated."""
     found: dict[str, tuple[str | None, dict[str, list[str]]]] = {}
@@ -110,15 +137,18 @@ def _uncompared_blocks(items: list[Uncompared]) -> list[tuple[str, str | None, s
         if u.reason not in found:
             found[u.reason] = (u.help if u.help not in helps else None, {"old": [], "new": []})
             helps.add(u.help)
-        found[u.reason][1][u.version].append(u.shape)
+        found[u.reason][1][u.version].append(_shape(u.shape, lang))
+    w = _WORDS[lang]
     out = []
     for reason, (help, by_version) in found.items():
         old, new = by_version["old"], by_version["new"]
         if old and new:
-            shapes = (", ".join(new) + " (in both versions)" if old == new
-                      else f"{', '.join(new)} (new version); {', '.join(old)} (old version)")
+            shapes = (", ".join(new) + f" ({w['in_both']})" if old == new
+                      else f"{', '.join(new)} ({w['in_new']}); {', '.join(old)} ({w['in_old']})")
         else:
             shapes = ", ".join(old or new)
+        if lang == "ja":
+            reason, help = in_japanese(reason), in_japanese(help)
         out.append((reason, help, shapes))
     return out
 
@@ -127,7 +157,7 @@ def to_text(r: DiffResult, lang: str = "en") -> str:
     w = _WORDS[lang]
     out = [f"diff {_version(r.old, lang)} → {_version(r.new, lang)}", ""]
     if not r.related:
-        out.append(f"{w['names']}: not compared")
+        out.append(f"{w['names']}: {w['not_compared']}")
     else:
         out.append(f"{w['names']}:" if r.names else f"{w['names']}: {w['no_change']}")
         out += ["  " + _name_line(n, lang) for n in r.names]
@@ -141,8 +171,8 @@ def to_text(r: DiffResult, lang: str = "en") -> str:
         out.append(_DIRECTION[direction][1 if lang == "ja" else 0] + ":")
         for g in groups:
             mark = "" if g.confirmed else "  " + w["unconfirmed"]
-            also = f" ({w['also']} {', '.join(g.also)})" if g.also else ""
-            out.append(f"  {_group_title(g)}, {w['in']} {g.shape}{also}{mark}")
+            also = f" ({w['also']} {', '.join(_shape(x, lang) for x in g.also)})" if g.also else ""
+            out.append(f"  {_group_title(g)}, {w['in']} {_shape(g.shape, lang)}{also}{mark}")
             if g.witness is not None:
                 out.append(f"    {w['witness']}: " + json_text(g.witness, indent=None, separators=(",", ":")))
             for b in g.boundaries:
@@ -151,11 +181,12 @@ def to_text(r: DiffResult, lang: str = "en") -> str:
                 out.append(note_line(g.note, lang, "    "))
         out.append("")
     if r.uncompared:
-        out.append(f"not compared ({_shapes(len(r.uncompared))}):")
-        for reason, help, shapes in _uncompared_blocks(r.uncompared):
+        count = _shapes(len(r.uncompared)) if lang == "en" else f"{len(r.uncompared)} 通り"
+        out.append(w["uncompared"].format(n=count))
+        for reason, help, shapes in _uncompared_blocks(r.uncompared, lang):
             out.append(f"  {reason}: {shapes}")
             if help:
-                out.append(f"    help: {help}")
+                out.append(f"    {w['help']}: {help}")
     return safe_lines(out).rstrip()
 
 
@@ -201,7 +232,7 @@ def to_markdown(r: DiffResult, lang: str = "en") -> str:
     out += [f"**{'意味' if ja else 'Meaning'}**: {verdict(r, lang)}.", ""]
     out += [f"## {_cap(w['names'])}", ""]
     if not r.related:
-        out.append("Not compared: two different tariffs.")
+        out.append("比較していません: 別々の料金表です。" if ja else "Not compared: two different tariffs.")
     else:
         out += [f"- {_md(_name_line(n, lang))}" for n in r.names] or [_cap(w["no_change"]) + ("" if ja else ".")]
     out.append("")
@@ -211,9 +242,9 @@ def to_markdown(r: DiffResult, lang: str = "en") -> str:
             continue
         out += [f"## {_cap(_DIRECTION[direction][1 if ja else 0])}", ""]
         for g in groups:
-            also = f"; {w['also']} {', '.join(g.also)}" if g.also else ""
+            also = f"; {w['also']} {', '.join(_shape(x, lang) for x in g.also)}" if g.also else ""
             out += [f"### {_group_title(g)}", "",
-                    f"{_cap(w['in'])} {g.shape}{also}." + ("" if g.confirmed else f" **{w['unconfirmed']}**"), ""]
+                    f"{_cap(w['in'])} {_shape(g.shape, lang)}{also}{'。' if ja else '.'}" + ("" if g.confirmed else f" **{w['unconfirmed']}**"), ""]
             for b in g.boundaries:
                 out += [f"- {_boundary_line(b, lang)}"]
             if g.boundaries:
@@ -223,9 +254,10 @@ def to_markdown(r: DiffResult, lang: str = "en") -> str:
             if g.note:
                 out += [_cap(note_line(g.note, lang, "")), ""]
     if r.uncompared:
-        out += [f"## Not compared ({_shapes(len(r.uncompared))})", ""]
-        for reason, help, shapes in _uncompared_blocks(r.uncompared):
-            out.append(f"- {reason}: {shapes}" + (f". Help: {help}" if help else ""))
+        count = _shapes(len(r.uncompared)) if not ja else f"{len(r.uncompared)} 通り"
+        out += [f"## {_cap(w['uncompared'].format(n=count).rstrip(':'))}", ""]
+        for reason, help, shapes in _uncompared_blocks(r.uncompared, lang):
+            out.append(f"- {reason}: {shapes}" + (f"{'。' if ja else '. '}{_cap(w['help'])}: {help}" if help else ""))
         out.append("")
     return safe_block("\n".join(out).rstrip() + "\n")
 

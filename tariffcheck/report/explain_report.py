@@ -26,6 +26,7 @@ from .check_report import (
     subject_json,
     tariff_json,
 )
+from .japanese import in_japanese, localised
 from .terminal import safe_lines
 
 FORMAT = 1
@@ -178,13 +179,13 @@ def to_text(t: M.Tariff, order: Order, e: Explanation, lang: str = "en") -> str:
         lines = [f"{heading(t, lang)}: " + {"en": f"invalid, {n} conflict{'s' if n != 1 else ''}",
                                       "ja": f"無効 (矛盾 {n} 件)"}[lang]]
     if e.status == "unknown":
-        lines += [f"  {e.reason}", {"en": "  (no conflict was found before the search stopped)",
+        lines += [f"  {localised(e.reason, lang)}", {"en": "  (no conflict was found before the search stopped)",
                                     "ja": "  (探索が止まるまでに矛盾は見つかりませんでした)"}[lang]]
     with_question = e.question is not None and not _fails_first(e)
     for i, conflict in enumerate(e.conflicts, 1):
         lines += _conflict_lines(t, order, i, conflict, with_question, lang)
     if e.conflicts and not e.complete:
         lines += ["", {"en": f"  the search is incomplete: {e.reason}, so there may be more conflicts",
-                       "ja": f"  探索は完了していません ({e.reason})。ほかにも矛盾があるかもしれません"}[lang]]
+                       "ja": f"  探索は完了していません ({in_japanese(e.reason)})。ほかにも矛盾があるかもしれません"}[lang]]
     lines += [note_line(note, lang) for note in order.notes]
     return safe_lines(lines)

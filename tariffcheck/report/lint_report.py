@@ -27,18 +27,44 @@ _WORDS = {
 }
 
 
+# what each code means (analyse.finding.CODES), for the Markdown report under `--lang ja`
+CODES_JA = {
+    "L000": "料金表を読み込めません (構文または名前解決の誤り)。",
+    "L001": "料金表が矛盾しています: 有効な申込みがありません。",
+    "L002": "オプションを販売できません: それを含む有効な申込みがありません。",
+    "L003": "区分のある値を有効な申込みで選べません。",
+    "L004": "オプションがすべての有効な申込みに含まれます (選択できません)。",
+    "L005": "選択できるはずのオプションが、ある品目の有効な新規の申込みすべてに含まれます。",
+    "L006": "規定が他の規定から導かれます (重複)。",
+    "L007": "規定に反することができないか、規定が適用されることがありません (空の規定)。",
+    "L008": "数量や数が、料金表が認めるように見える値を取れません。",
+    "L009": "同じオプションについての二つの規定が一致しません。",
+    "L010": "名前が定義されていますが、どの規定、期間、日付、料金にも使われていません。",
+    "L011": "二つの正式名称が互いの書き誤りのように見えます。",
+    "L012": "附則が置き換えた名前、または廃止した値を参照しています。",
+    "L013": "ほかの料金表への参照を検査できませんでした。",
+    "L014": "解析がソルバーの制限時間で打ち切られました。",
+}
+assert set(CODES_JA) == set(CODES), "every lint code has its Japanese meaning"
+
+
 def _diagnostic(f: Finding, lang: str) -> Diagnostic:
     w = _WORDS[lang]
     message = f.message_ja if lang == "ja" and f.message_ja else f.message
     notes = []
-    if f.explanation:
-        notes.append(f"{w['why']}: {f.explanation}")
+    explanation = _explanation(f, lang)
+    if explanation:
+        notes.append(f"{w['why']}: {explanation}")
     if f.rules:
         notes.append(f"{w['rules']}: " + ", ".join(f.rules))
     if f.witness is not None:
         notes.append(f"{w['witness']}: " + json_text(f.witness, indent=None, separators=(",", ":")))
     span = dataclasses.replace(f.span, file=display_path(f.span.file)) if f.span is not None else None
     return Diagnostic(f.code, message, span, label=f.clause, notes=notes, severity=f.severity)
+
+
+def _explanation(f: Finding, lang: str) -> str:
+    return f.explanation_ja if lang == "ja" and f.explanation_ja else f.explanation
 
 
 def summary(r: LintResult, lang: str = "en") -> str:
@@ -87,6 +113,7 @@ def _md(text: str) -> str:
 
 def to_markdown(results: list[LintResult], lang: str = "en") -> str:
     w = _WORDS[lang]
+    ja = lang == "ja"
     out = [f"# {w['title']}", ""]
     for r in results:
         if r.tariff is not None:
@@ -113,7 +140,8 @@ def to_markdown(results: list[LintResult], lang: str = "en") -> str:
             message = f.message_ja if lang == "ja" and f.message_ja else f.message
             out.append(f"### {f.code}: {_md(message)}")
             out.append("")
-            out.append(f"*{CODES[f.code]}.* {f.explanation}")
+            what = CODES_JA[f.code] if ja else CODES[f.code] + "."
+            out.append(f"*{what}* {_explanation(f, lang)}")
             if f.rules:
                 out.append("")
                 out.append(f"{w['Rules']}: " + ", ".join(f"`{x}`" for x in f.rules))

@@ -8,6 +8,7 @@ from ..orders.order import Order
 from ..smt.explain import Conflict
 from ..smt.propagate import OpenField, Propagation
 from .check_report import display_value, heading, note_line, rule_line, show_value, tariff_json
+from .japanese import in_japanese
 from .explain_report import choice_text, tie_json, tie_message
 from .terminal import safe_lines
 
@@ -97,6 +98,6 @@ def to_text(t: M.Tariff, order: Order, p: Propagation, lang: str = "en") -> str:
     if p.not_analysed:
         lines.append({"en": "  left open, not analysed: ", "ja": "  未決定 (解析対象外): "}[lang] + ", ".join(p.not_analysed))
     if not p.complete:
-        lines.append({"en": f"  incomplete: {p.reason}", "ja": f"  未完了: {p.reason}"}[lang])
+        lines.append({"en": f"  incomplete: {p.reason}", "ja": f"  未完了: {in_japanese(p.reason)}"}[lang])
     lines += [note_line(note, lang) for note in order.notes]
     return safe_lines(lines)

@@ -13,6 +13,7 @@ from ..smt.explain import Tie
 from ..smt.repair import Change, Repair, RepairResult
 from .check_report import contract_text, display_value, heading, note_line, subject_json, tariff_json
 from .explain_report import choice_text
+from .japanese import in_japanese, localised
 from .terminal import safe_lines
 
 FORMAT = 1
@@ -108,7 +109,7 @@ def to_text(t: M.Tariff, order: Order, result: RepairResult, lang: str = "en") -
                       "ja": "  固定した項目を保ったままの有効な注文はありません。固定を減らす (`--unlock`、"
                             "`--lock` を減らす) と修正案が見つかることがあります"}[lang])
     elif result.status == "unknown":
-        lines += [f"  {result.reason}", {"en": "  (no repair was found before the search stopped)",
+        lines += [f"  {localised(result.reason, lang)}", {"en": "  (no repair was found before the search stopped)",
                                          "ja": "  (探索が止まるまでに修正案は見つかりませんでした)"}[lang]]
     for i, repair in enumerate(result.repairs, 1):
         lines += _repair_lines(t, order, i, repair, lang)
@@ -116,7 +117,7 @@ def to_text(t: M.Tariff, order: Order, result: RepairResult, lang: str = "en") -
         lines.append("")
         if not result.complete:
             lines.append({"en": f"  the search is incomplete: {result.reason}, so there may be other repairs",
-                          "ja": f"  探索は完了していません ({result.reason})。ほかの修正案があるかもしれません"}[lang])
+                          "ja": f"  探索は完了していません ({in_japanese(result.reason)})。ほかの修正案があるかもしれません"}[lang])
         lines.append({"en": "  `--format json` gives each repaired order, ready for `tariff check`",
                       "ja": "  `--format json` で修正後の注文を出力できます (そのまま `tariff check` に渡せます)"}[lang])
     lines += [note_line(note, lang) for note in order.notes]

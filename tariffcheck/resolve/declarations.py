@@ -90,8 +90,11 @@ class Resolver:
         as_of = self.day(*t.as_of) if t.as_of else None
         contracts = self.contracts()
         self.contracts_by_id = contracts
-        renames = [x for x in (self.rename(r) for r in t.renames) if x is not None]
-        self.renames = renames
+        self.renames = []
+        for r in t.renames:  # each rename is checked against those before it
+            if (x := self.rename(r)) is not None:
+                self.renames.append(x)
+        renames = self.renames
         services = self.services()
         self.services_by_id = services
         # one at a time, so that a derived day may name one declared before it (docs/dsl.md)
@@ -186,10 +189,45 @@ class Resolver:
                            help=did_you_mean(c.parent[0], out) or "declare the parent contract first")
             elif c.parent:
                 out[c.parent[0]].child_kinds.append(c.name)
+        self.parent_cycles(t.contracts, out)
         if not out:
             self.error("E002", "the tariff declares no contract", t.span, "nothing to order",
                        help='declare at least one: `contract service "..." { ... }`')
         return out
+
+    def parent_cycles(self, decls: list[S.ContractDecl], kinds: dict[str, M.ContractKind]) -> None:
+        """One E013 for each cycle of the kinds' `parent` links (`a` its own parent, or `a` the
+        parent of `b` and `b` of `a`), at the `parent` of the cycle's first kind in the file. No
+        order could be made of such kinds: each contract would need a parent above itself."""
+        place = {}
+        parent_of: dict[str, tuple[str, S.Span]] = {}
+        for i, c in enumerate(decls):
+            place.setdefault(c.name, i)
+            if c.parent and c.parent[0] in kinds:
+                parent_of.setdefault(c.name, c.parent)
+        done: set[str] = set()
+        for c in decls:
+            chain: list[str] = []  # the kinds followed up from c
+            kind: str | None = c.name
+            while kind in parent_of and kind not in done and kind not in chain:
+                chain.append(kind)
+                kind = parent_of[kind][0]
+            if kind is not None and kind in chain:
+                ring = chain[chain.index(kind):]
+                start = ring.index(min(ring, key=place.__getitem__))
+                ring = ring[start:] + ring[:start]
+                if len(ring) == 1:
+                    message = f"contract `{ring[0]}` is its own parent"
+                    label = "names the contract it is declared in"
+                else:
+                    names = ", ".join(f"`{x}`" for x in ring[:-1]) + f" and `{ring[-1]}`"
+                    path = " → ".join(f"`{x}`" for x in ring + ring[:1])
+                    message = f"the parents of contracts {names} form a cycle: {path}"
+                    label = f"`{ring[0]}` is below `{ring[1]}`, which leads back to it"
+                self.error("E013", message, parent_of[ring[0]][1], label,
+                           help="a chain of parents must end at a contract kind without `parent`; "
+                                "drop or change one link of the cycle")
+            done.update(chain)
 
     def services(self) -> dict[str, M.Service]:
         t = self.tree
@@ -239,25 +277,66 @@ class Resolver:
     def rename(self, r: S.RenameDecl) -> M.Rename | None:
         day = self.day(r.day, r.span)
         cite = self.citation(r.cite)
+        target = self.rename_target(r)
+        if target is None:
+            return None
+        kind, path = target
+        self.check_former_name(r, kind, path)
+        return M.Rename(r.old, kind, path, day, cite, r.span) if day else None
+
+    def rename_target(self, r: S.RenameDecl) -> tuple[str, tuple[str, ...]] | None:
+        """What a rename's new name denotes: ("value", (contract, dim, value)), ("option",
+        (contract, option)) or ("contract", (contract,)); None (and E002) when nothing."""
         name = r.new.parts[-1] if len(r.new.parts) == 1 else None
         for c in self.contracts_by_id.values():
             if name is not None:
                 for d in c.dimensions.values():
                     v = d.lookup(name)
                     if v is not None:
-                        return M.Rename(r.old, "value", (c.id, d.id, v.id), day, cite, r.span) if day else None
+                        return "value", (c.id, d.id, v.id)
                 o = c.option(name)
                 if o is not None:
-                    return M.Rename(r.old, "option", (c.id, o.id), day, cite, r.span) if day else None
+                    return "option", (c.id, o.id)
         if name is not None:  # a contract kind renamed: `tariff diff` matches the versions' kinds by it
             for c in self.contracts_by_id.values():
                 if c.id == name or name_key(c.label) == name_key(name):
-                    return M.Rename(r.old, "contract", (c.id,), day, cite, r.span) if day else None
+                    return "contract", (c.id,)
         candidates = [v.label for c in self.contracts_by_id.values() for d in c.dimensions.values()
                       for v in d.values.values()]
         self.error("E002", f"`{r.new}` is not a value, option or contract of this tariff", r.new.span,
                    "the new name must be defined", help=did_you_mean(str(r.new).strip('"'), candidates))
         return None
+
+    def check_former_name(self, r: S.RenameDecl, kind: str, path: tuple[str, ...]) -> None:
+        """E014 when a rename's former name cannot mean what it says: it is still the current name
+        of another value, option or contract kind among the renamed thing's peers, or an earlier
+        rename already gave it. An order writing it would get one meaning silently. A former name
+        that is the thing's own current name is allowed: only the id changed, and `tariff diff`
+        pairs the versions by it."""
+        c = self.contracts_by_id[path[0]]
+        what = kind  # value, option or contract
+        if kind == "value":
+            peers = c.dimensions[path[1]].values
+        elif kind == "option":
+            peers = c.options
+        else:
+            peers = self.contracts_by_id
+        span = r.old_span or r.span
+        current = M.lookup(peers, r.old)
+        if current is not None and current.id != path[-1]:
+            self.error("E014", f"the former name `{r.old}` is the current name of {what} `{current.id}`", span,
+                       "still a current name",
+                       help=f"an order writing `{r.old}` would mean `{current.id}`, never `{path[-1]}`; "
+                            "a former name must not be in use (a chain of renames that loops back is one)")
+        for prior in self.renames:
+            if prior.kind == kind and prior.target[:-1] == path[:-1] and name_key(prior.old) == name_key(r.old):
+                same = prior.target == path
+                self.error("E014", f"`{r.old}` is renamed twice" if same else
+                           f"the former name `{r.old}` is given to both {what} `{prior.target[-1]}` and `{path[-1]}`",
+                           span, "renamed again here",
+                           help=f"the first rename of `{r.old}` is at line {prior.span.line}; "
+                                + ("keep one" if same else "a former name means one thing"))
+                break
 
     def scope_of(self, scope: tuple[str, S.Span] | None, span: S.Span) -> M.ContractKind | None:
         if scope is not None:

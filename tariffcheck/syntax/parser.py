@@ -30,6 +30,20 @@ from ..common.diagnostics import Diagnostic, DiagnosticError
 
 MAX_SPEC_BYTES = 2_000_000
 
+# How deeply an expression may nest: operators inside operators (`not not x`, `(a and (b or
+# c))`, `f(g(x))`), where a chain `a + b + c` counts one level per operator, since every stage
+# reads it as `(a + b) + c`. Tariffs nest a handful deep; the bound keeps each stage that walks an
+# expression (the syntax tree, resolution, the generated Python of the concrete validator, the
+# Z3 terms, lint and diff) far from Python's limits (1,000 frames, 200 nested brackets).
+# Parentheses alone do not nest: `((x))` is `x`.
+MAX_NESTING = 50
+
+# The expression nodes of the Lark tree, each a level of nesting; a chain node (`sum`, `product`)
+# is as many levels as it has operators. Leaves (numbers, days, names) are not levels.
+_NESTING_NODES = frozenset({"implies", "or_expr", "and_expr", "not_", "compare", "member", "sum", "product",
+                            "neg", "call"})
+_CHAINS = frozenset({"sum", "product"})
+
 # Lark's match_examples maps a failure to the nearest of these; each key is the help line.
 COMMON_MISTAKES: dict[str, list[str]] = {
     "a rule cites its clause right after its id: `rule r1 @第5条第2項 { ... }`": [
@@ -118,6 +132,9 @@ def parse_text(text: str, path: str = "<tariff>") -> S.TariffFile:
         tree = _lark().parse(text)
     except UnexpectedInput as exc:
         raise DiagnosticError([_parse_diagnostic(exc, text, path)], {path: text}) from None
+    too_deep = _nesting_diagnostics(tree, path)
+    if too_deep:  # before any stage walks the expressions recursively
+        raise DiagnosticError(too_deep, {path: text})
     try:
         return _ToSyntax(path, text).transform(tree)
     except VisitError as exc:  # a malformed literal found while building nodes
@@ -130,6 +147,42 @@ def parse_text(text: str, path: str = "<tariff>") -> S.TariffFile:
             raise DiagnosticError([Diagnostic("E001", bad.message, span=span, label="cannot read this",
                                               help=bad.help)], {path: text}) from None
         raise
+
+
+def _nesting_diagnostics(tree: Tree, path: str) -> list[Diagnostic]:
+    """E015 for each outermost expression nested deeper than MAX_NESTING, at the first node (in
+    the text's order) where the limit is crossed; for a chain (`a + b + …`), the chain. The walk
+    keeps its own stack, so no depth of input makes it recurse."""
+    out: list[Diagnostic] = []
+    reported: set[int] = set()  # the outermost expressions already told
+    stack: list[tuple[Tree, int, int]] = [(tree, 0, 0)]  # (node, its level (0: not in an expression), its outermost)
+    while stack:  # children are pushed last first, so nodes are visited in the text's order
+        node, level, root = stack.pop()
+        if root in reported:
+            continue
+        children = [c for c in node.children if isinstance(c, Tree)]
+        chain = node.data in _CHAINS
+        if (level + len(children) - 2 if chain else level) > MAX_NESTING:  # a chain's innermost operator
+            reported.add(root)
+            out.append(_too_deep(node, path))
+            continue
+        for j in reversed(range(len(children))):
+            child = children[j]
+            nests = child.data in _NESTING_NODES
+            # `a + b + c` is `(a + b) + c`: operand j is an operand of the chain's operator at
+            # level + k - 1 - max(j, 1), k operands having k - 1 operators one inside the other
+            base = level + len(children) - 1 - max(j, 1) if chain else level
+            stack.append((child, base + nests, root if level else id(child)))
+    return out
+
+
+def _too_deep(node: Tree, path: str) -> Diagnostic:
+    chain = node.data in _CHAINS
+    return Diagnostic(
+        "E015", f"this expression is nested more than {MAX_NESTING} levels deep", span=_span(path, node.meta),
+        label="this chain goes past the limit" if chain else f"level {MAX_NESTING + 1} starts here",
+        help="write the condition as several rules, or more simply; a chain `a + b + …` counts one level "
+             "per operator, and parentheses alone do not count")
 
 
 def parse_file(path: str) -> S.TariffFile:
@@ -545,7 +598,7 @@ class _ToSyntax(Transformer):
     def rename(self, meta, items):
         old, new, day, *rest = items
         self._check_date(day)
-        return S.RenameDecl(_string(old), new, str(day), _find(rest, S.Cite), self.sp(meta))
+        return S.RenameDecl(_string(old), new, str(day), _find(rest, S.Cite), self.sp(meta), self.tsp(old))
 
     # ---- rules ------------------------------------------------------------------------
     def when(self, meta, items):

@@ -225,6 +225,7 @@ class RenameDecl:
     day: str
     cite: Cite | None
     span: Span
+    old_span: Span | None = None  # the former name's string
 
 
 @dataclass
