@@ -152,6 +152,7 @@ def name_changes(old: M.Tariff, new: M.Tariff, match: Matching | None = None) ->
             oa, ob = ka.options[oo], kb.options[on]
             c.table("quantity", f"{kn}.options.{on}.", oa.quantities, ob.quantities)
             c.table("attribute", f"{kn}.options.{on}.", oa.attributes, ob.attributes)
+            c.table("flag", f"{kn}.options.{on}.", oa.flags, ob.flags)
             for at in oa.attributes.keys() & ob.attributes.keys():
                 c.table("value", f"{kn}.options.{on}.{at}.", oa.attributes[at].values, ob.attributes[at].values)
             if oa.counted != ob.counted:

@@ -66,6 +66,8 @@ def unused_names(tariff: M.Tariff) -> list[Finding]:
                 unused((s, "optqty", o.id, q.id), "quantity", "数量", q, f"{o.id}.{q.id}", stated)
             for a in o.attributes.values():
                 unused((s, "optattr", o.id, a.id), "attribute", "指定事項", a, f"{o.id}.{a.id}", stated)
+            for f in o.flags.values():
+                unused((s, "optflag", o.id, f.id), "flag", "事項", f, f"{o.id}.{f.id}", stated)
             for d in o.dates.values():
                 if _within(d.span, o.span):
                     unused((s, "optdate", o.id, d.id), "date", "日付", d, f"{o.id}.{d.id}", stated)
@@ -123,7 +125,7 @@ def _keys(scope: str, f: ir.Field) -> list[tuple]:
         return [(scope, k, p[0])]
     if k in ("opt", "optcount"):
         return [(scope, "opt", p[0])]
-    if k in ("optqty", "optattr", "optdate"):
+    if k in ("optqty", "optattr", "optflag", "optdate"):
         return [(scope, "opt", p[0]), (scope, k, p[0], p[1])]
     if k == "former":
         return [(scope, p[0], p[1])]

@@ -91,6 +91,7 @@ class Option:
     attributes: dict[str, Attribute]
     dates: dict[str, DateField]
     span: Span
+    flags: dict[str, Flag] = field(default_factory=dict)  # yes/no the order states of the option
 
 
 @dataclass

@@ -520,8 +520,8 @@ class _Decoder:
             value = named[o.id]
             fields = value if isinstance(value, dict) else {}
             keys = {x.id for k in fields for x in [M.lookup(o.quantities, k) or M.lookup(o.attributes, k)
-                                                    or M.lookup(o.dates, k)] if x is not None}
-            for x in list(o.quantities) + list(o.attributes) + list(o.dates):
+                                                    or M.lookup(o.flags, k) or M.lookup(o.dates, k)] if x is not None}
+            for x in list(o.quantities) + list(o.attributes) + list(o.flags) + list(o.dates):
                 if x not in keys:
                     self.open.add(f"{opath}.{x}")
 
@@ -592,6 +592,8 @@ class _Decoder:
             for q in o.quantities.values():
                 if q.id not in opt.quantities and q.default is not None:
                     opt.quantities[q.id] = q.default
+            for f in o.flags.values():
+                opt.flags.setdefault(f.id, False)
             if missing:
                 for q in missing:
                     self.bad("O007", f"{opath}.{q.id}", f"`{o.label}` needs its `{q.label}` ({q.id})",
@@ -634,6 +636,15 @@ class _Decoder:
                     else:
                         opt.designations.add((a.id, val.id))
                 continue
+            f = M.lookup(o.flags, key)
+            if f is not None:
+                if not self.once(given, ("flag", f), key, path, f"`{f.label}` ({f.id}) of `{o.label}`"):
+                    continue
+                if not isinstance(value, bool):
+                    self.bad("O002", fpath, f"`{f.label}` is true or false, found `{json.dumps(value, ensure_ascii=False)}`")
+                else:
+                    opt.flags[f.id] = value
+                continue
             df = M.lookup(o.dates, key)
             if df is not None:
                 if not self.once(given, ("date", df), key, path, f"`{df.label}` ({df.id}) of `{o.label}`"):
@@ -642,8 +653,9 @@ class _Decoder:
                 if n is not None:
                     opt.dates[df.id] = n
                 continue
-            names = ["count"] + list(o.quantities) + list(o.attributes) + list(o.dates) + \
-                [q.label for q in o.quantities.values()] + [a.label for a in o.attributes.values()]
+            names = ["count"] + list(o.quantities) + list(o.attributes) + list(o.flags) + list(o.dates) + \
+                [q.label for q in o.quantities.values()] + [a.label for a in o.attributes.values()] + \
+                [f.label for f in o.flags.values()]
             self.bad("O003", fpath, f"`{o.label}` has no `{key}`",
                      help=did_you_mean(key, names) or "it has: " + ", ".join(names[:1 + len(o.quantities)]))
         return len(self.diags) == before
@@ -709,7 +721,7 @@ class _Decoder:
 
 
 def _copy_option(o: OptionState) -> OptionState:
-    return OptionState(o.count, dict(o.quantities), set(o.designations), dict(o.dates))
+    return OptionState(o.count, dict(o.quantities), set(o.designations), dict(o.dates), dict(o.flags))
 
 
 def _members(kind: M.ContractKind):

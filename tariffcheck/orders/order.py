@@ -16,6 +16,7 @@ class OptionState:
     quantities: dict[str, int] = field(default_factory=dict)
     designations: set[tuple[str, str]] = field(default_factory=set)  # (attribute, value)
     dates: dict[str, int] = field(default_factory=dict)  # day numbers (date.toordinal)
+    flags: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass

@@ -37,6 +37,9 @@ def _option_schema(o: M.Option) -> dict:
         one = {"enum": _enum(a.values)}
         for n in _names(a):
             props[n] = {"description": a.label, "oneOf": [one, {"type": "array", "items": one}]}
+    for f in o.flags.values():
+        for n in _names(f):
+            props[n] = {"type": "boolean", "description": f.label}
     for d in o.dates.values():
         for n in _names(d):
             props[n] = dict(DATE, description=d.label)

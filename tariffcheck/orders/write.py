@@ -130,9 +130,10 @@ def _option(opt: OptionState, o: M.Option) -> dict:
     for a, v in sorted(opt.designations):
         attributes.setdefault(a, []).append(v)
     out.update({a: vs[0] if len(vs) == 1 else vs for a, vs in attributes.items()})
+    out.update(opt.flags)
     out.update({d: day_text(n) for d, n in opt.dates.items()})
     unknown = ((opt.quantities.keys() - o.quantities.keys()) | (attributes.keys() - o.attributes.keys())
-               | (opt.dates.keys() - o.dates.keys()))
+               | (opt.flags.keys() - o.flags.keys()) | (opt.dates.keys() - o.dates.keys()))
     if unknown:
         raise ValueError(f"option `{o.id}` has no `{min(unknown)}`")
     return out

@@ -156,6 +156,7 @@ class Resolver:
             options = {}
             for o in c.options:
                 inner = ([(x.name, x.span) for x in o.quantities] + [(x.name, x.span) for x in o.attributes]
+                         + [(x.name, x.span) for x in o.flags]
                          + [(x.name, x.span) for x in o.dates + c.option_dates])
                 self.check_unique(inner, "name")
                 for n, span in inner:
@@ -167,7 +168,8 @@ class Resolver:
                     {q.name: self.quantity(q) for q in o.quantities},
                     {a.name: M.Attribute(a.name, a.label, self.citation(a.cite), a.note,
                                          self.values(a.values, "value"), a.span) for a in o.attributes},
-                    {d.name: self.datefield(d) for d in o.dates + c.option_dates}, o.span)
+                    {d.name: self.datefield(d) for d in o.dates + c.option_dates}, o.span,
+                    {f.name: M.Flag(f.name, f.label, self.citation(f.cite), f.note, f.span) for f in o.flags})
             out[c.name] = M.ContractKind(
                 c.name, c.label, self.citation(c.cite), c.parent[0] if c.parent else None, c.note,
                 {d.name: self.dimension(d) for d in c.dimensions},

@@ -149,6 +149,9 @@ class Expressions:
         d = M.lookup(o.dates, part)
         if d is not None and len(rest) == 1:
             return ir.Field("optdate", (o.id, d.id), type="date"), "date"
+        f = M.lookup(o.flags, part)
+        if f is not None and len(rest) == 1:
+            return ir.Field("optflag", (o.id, f.id)), "bool"
         a = M.lookup(o.attributes, part)
         if a is not None:
             if len(rest) == 1:
@@ -158,7 +161,7 @@ class Expressions:
                 self.fail("E002", f"`{rest[1]}` is not a value of `{a.id}`", ref.span, "unknown value",
                           help=did_you_mean(rest[1], list(a.values) + [x.label for x in a.values.values()]))
             return ir.Field("optattr", (o.id, a.id, v.id)), "bool"
-        parts = ["count"] + list(o.quantities) + list(o.dates) + list(o.attributes)
+        parts = ["count"] + list(o.quantities) + list(o.flags) + list(o.dates) + list(o.attributes)
         self.fail("E002", f"option `{o.id}` has no `{part}`", ref.span, "unknown part",
                   help=did_you_mean(part, parts) or f"`{o.id}` has: " + ", ".join(f"`{p}`" for p in parts))
 

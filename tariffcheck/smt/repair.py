@@ -506,7 +506,7 @@ def _matches(spec: str, c: Choice, p: OrderProblem) -> bool:
     if parts[0] == "options" and len(parts) > 1:
         o = kind.options[parts[1]]
         names |= {name_key(o.label), name_key("options." + o.id)}
-        for q in o.quantities.values():
+        for q in list(o.quantities.values()) + list(o.flags.values()):
             if q.id in parts[2:]:
                 names.add(name_key(q.label))
     else:

@@ -511,6 +511,7 @@ class _ToSyntax(Transformer):
             [m for m in body if isinstance(m, S.AttributeDecl)],
             [m for m in body if isinstance(m, S.DateFieldDecl)],
             self.sp(meta),
+            [m for m in body if isinstance(m, S.FlagDecl)],
         )
 
     def attribute(self, meta, items):

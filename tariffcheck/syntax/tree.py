@@ -181,6 +181,7 @@ class OptionDecl:
     attributes: list[AttributeDecl]
     dates: list[DateFieldDecl]
     span: Span
+    flags: list[FlagDecl] = field(default_factory=list)
 
 
 @dataclass

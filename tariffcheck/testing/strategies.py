@@ -91,7 +91,7 @@ def _contract_state(t: M.Tariff, kind: M.ContractKind, numbers: list[int], parti
             if partial and draw(st.integers(0, 2)) == 0:
                 options[oid] = False
                 continue
-            if not o.quantities and not o.attributes and not o.counted and draw(st.booleans()):
+            if not o.quantities and not o.attributes and not o.flags and not o.counted and draw(st.booleans()):
                 options[oid] = True
                 continue
             body: dict = {}
@@ -104,6 +104,9 @@ def _contract_state(t: M.Tariff, kind: M.ContractKind, numbers: list[int], parti
                 picked = draw(st.lists(st.sampled_from(list(a.values)), max_size=len(a.values), unique=True))
                 if picked:
                     body[a.id] = picked
+            for f in o.flags.values():
+                if draw(st.integers(0, 2)) > 0:
+                    body[f.id] = draw(st.booleans())
             for dfield in o.dates.values():
                 if draw(st.integers(0, 3)) == 0:
                     body[dfield.id] = draw(days())
