@@ -237,6 +237,16 @@ def _or_else(ex, call, first, fallback):
     return ir.OrElse(node, ex.typed(fallback, t), type=t)
 
 
+def _given(ex, call, day):
+    # a rule that reads a missing day is not checked; `given(d)` is the one condition that is
+    # about the day being there, so it is always checked (ir.defined of a Given is TRUE)
+    days = list(dict.fromkeys(f for f in ir.fields_of(day) if f.type == "date"))
+    if not days:
+        ex.fail("E010", "the argument of `given` reads no day, so it is always given", call.args[0].span,
+                help="name a day the order may leave out: `given(requested_date)`")
+    return days and (ir.Given(days[0]) if len(days) == 1 else ir.And(tuple(ir.Given(f) for f in days)))
+
+
 def _day_fn(fn: str):
     return lambda ex, call, day: ir.DayFn(fn, day)
 
@@ -271,6 +281,8 @@ _TABLE = [
     Builtin("or_else", "or_else(x, fallback): x when the order gives the days it reads, else fallback "
                        "(a day or a number)",
             ("any", "syntax"), _or_else, None),
+    Builtin("given", "given(d): the order gives the day d (every day d reads); checked even when it does not",
+            ("date",), _given, "bool", rule_kind="given"),
     Builtin("first_of_month", "first_of_month(d): d is the 1st of a month",
             ("date",), lambda ex, call, d: ir.Cmp("==", ir.DayOfMonth(d), ir.Const(1, "int")), "bool",
             rule_kind="calendar-month"),
