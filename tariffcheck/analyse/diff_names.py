@@ -159,6 +159,7 @@ def name_changes(old: M.Tariff, new: M.Tariff, match: Matching | None = None) ->
                 c.out.append(NameChange("option", "reworded", f"{kn}.options.{on}",
                                         note="counted" if ob.counted else "no longer counted"))
     c.table("service", "", old.services, new.services)
+    c.table("flag", "request.", old.request_flags, new.request_flags)
     out = c.out
     # a 附則 new in this version: noted on the change of name it explains, or listed on its own
     # when the old version already had the new name (the text still records a change)

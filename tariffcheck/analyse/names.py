@@ -76,6 +76,8 @@ def unused_names(tariff: M.Tariff) -> list[Finding]:
         for (d_id, _), d in shared.items():
             if not any((s, "optdate", o.id, d_id) in used for o in c.options.values()):
                 unused((s, "optdate", "*", d_id), "option date", "オプションの日付", d, f"it.{d_id}", stated)
+    for f in tariff.request_flags.values():
+        unused(("oflag", f.id), "request flag", "申込みの事項", f, f.id, stated)
     for svc in tariff.services.values():
         unused(("svc", svc.id), "service", "サービス", svc, svc.id,
                "No rule asks whether the customer holds it. If the text makes it a condition of use, "
@@ -131,6 +133,8 @@ def _keys(scope: str, f: ir.Field) -> list[tuple]:
         return [(scope, p[0], p[1])]
     if k in ("holds", "holds_value"):
         return [("svc", p[0])]
+    if k == "oflag":
+        return [("oflag", p[0])]
     return []
 
 

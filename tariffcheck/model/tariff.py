@@ -276,6 +276,8 @@ class Tariff:
     # what resolution noticed but did not reject (a reference through a rename, W001);
     # `tariff lint` reports these
     warnings: list = field(default_factory=list)
+    # yes/no the request states about itself (`request flag`), by id
+    request_flags: dict[str, Flag] = field(default_factory=dict)
 
     @property
     def version(self) -> str:

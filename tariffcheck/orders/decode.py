@@ -206,7 +206,8 @@ class _Decoder:
             why = f"`{member.id}` is its id and `{first if key == member.id else key}` its official name"
         else:
             why = "the two differ only in spacing or character width, so they are one name"
-        self.bad("O012", f"{path}.{key}", f"`{first}` and `{key}` both give {what}", help=f"{why}; give it once")
+        self.bad("O012", f"{path}.{key}" if path else key, f"`{first}` and `{key}` both give {what}",
+                 help=f"{why}; give it once")
         return False
 
     # ---- primitives -----------------------------------------------------------------------
@@ -264,10 +265,22 @@ class _Decoder:
         not_json = _not_json(d)
         if not_json:  # like text that is not JSON: nothing else of the order is read
             raise DiagnosticError(not_json)
+        flags: dict[str, bool] = {}
+        said: dict[str, str] = {}
         for key in d:
-            if key not in ORDER_KEYS:
+            if key in ORDER_KEYS:
+                continue
+            flag = M.lookup(self.t.request_flags, key)
+            if flag is None:
+                known = sorted(ORDER_KEYS) + list(self.t.request_flags)
                 self.bad("O008", key, f"`{key}` is not a field of an order",
-                         help=did_you_mean(key, ORDER_KEYS) or "fields: " + ", ".join(sorted(ORDER_KEYS)))
+                         help=did_you_mean(key, known + [f.label for f in self.t.request_flags.values()])
+                         or "fields: " + ", ".join(known))
+            elif self.once(said, flag, key, "", f"`{flag.label}` ({flag.id})"):
+                if isinstance(d[key], bool):
+                    flags[flag.id] = d[key]
+                else:
+                    self.bad("O002", key, f"`{flag.label}` is true or false, found `{json.dumps(d[key], ensure_ascii=False)}`")
         tariff_name = d.get("tariff")
         if tariff_name is not None:
             if not isinstance(tariff_name, str):
@@ -309,11 +322,13 @@ class _Decoder:
             raise DiagnosticError(self.diags)
         if self.partial:
             self.open.update(k for k in ("application_date", "notice_arrived", "requested_date") if d.get(k) is None)
+            self.open.update(f for f in self.t.request_flags if f not in flags)
             if "holdings" not in d:
                 for svc in self.t.services.values():
                     self.open.add(f"holdings.{svc.id}")
                     self.open.update(f"holdings.{svc.id}.{dim}" for dim in svc.dimensions)
-        return Order(tariff_name, request, dates, holdings, holding_values, contracts, self.notes, self.open)
+        return Order(tariff_name, request, dates, holdings, holding_values, contracts, self.notes, self.open,
+                     flags={f: flags.get(f, False) for f in self.t.request_flags})
 
     def holdings(self, raw) -> tuple[set[str], set[tuple[str, str, str]]]:
         held: set[str] = set()

@@ -64,4 +64,5 @@ class Order:
     # a partial order (decode_partial_order): the fields not decided yet, by path
     # (`contracts[1].options.tunnel`, `contracts[1].item`, `application_date`)
     open: set[str] = field(default_factory=set)
+    flags: dict[str, bool] = field(default_factory=dict)  # the request flags it states (`request flag`)
 

@@ -34,6 +34,10 @@ def order_to_json(order: Order, tariff: M.Tariff) -> dict:
     for key in ir.ORDER_DATES:
         if key in order.dates:
             out[key] = day_text(order.dates[key])
+    unknown = order.flags.keys() - tariff.request_flags.keys()
+    if unknown:
+        raise ValueError(f"`{min(unknown)}` is not a request flag of tariff `{tariff.id}`")
+    out.update({f: True for f, said in order.flags.items() if said})  # left out, a flag is false
     holdings = _holdings(order.holdings, order.holding_values, tariff)
     if holdings:
         out["holdings"] = holdings

@@ -41,6 +41,7 @@ class Resolver:
         self.warnings: list[Diagnostic] = []
         self._seen: set[tuple] = set()
         self.renames: list[M.Rename] = []
+        self.request_flags: dict[str, M.Flag] = {}
         self._lines: list[str] | None = None
 
     def source_lines(self, span: S.Span) -> str:
@@ -94,6 +95,10 @@ class Resolver:
         self.renames = renames
         services = self.services()
         self.services_by_id = services
+        self.check_unique([(f.name, f.span) for f in t.request_flags], "request flag")
+        self.check_unique([(f.label, f.span) for f in t.request_flags], "request flag", labels=True)
+        self.request_flags = {f.name: M.Flag(f.name, f.label, self.citation(f.cite), f.note, f.span)
+                              for f in t.request_flags}
         derived = [x for x in (self.derive(d) for d in t.derives) if x is not None]
         self.derived_by_id = {d.id: d for d in derived}
         rules = [r for r in (self.rule(r) for r in t.rules) if r is not None]
@@ -109,7 +114,7 @@ class Resolver:
             services=services, rules=rules, versions=versions, renames=renames, periods=periods,
             derived=derived, fees=fees, path=t.path, text=t.text,
             content_hash="sha256:" + hashlib.sha256(t.text.encode("utf-8")).hexdigest(),
-            warnings=self.warnings,
+            warnings=self.warnings, request_flags=self.request_flags,
         )
 
     def check_unique(self, entries, what: str, labels: bool = False) -> None:

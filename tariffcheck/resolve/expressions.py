@@ -110,6 +110,8 @@ class Expressions:
                 return ir.Field("odate", (head,), type="date"), "date"
             if head in ORDER_BOOLS:
                 return ir.Field("request", (ORDER_BOOLS[head],)), "bool"
+            if head in self.res.request_flags:
+                return ir.Field("oflag", (head,)), "bool"
             if head == "cancelled":
                 return ir.Field("cancelled", ()), "bool"
             if head == "has_parent":
@@ -132,7 +134,8 @@ class Expressions:
                 return ir.Field("date", (member.id,), type="date"), "date"
         if not (head == "it" and not ref.quoted[0]) and self.c.option(head) is None:
             names = ([m for m in self.c.dimensions] + list(self.c.quantities) + list(self.c.flags)
-                     + list(self.c.dates) + option_names(self.c) + list(ir.ORDER_DATES) + list(ORDER_BOOLS))
+                     + list(self.c.dates) + option_names(self.c) + list(ir.ORDER_DATES) + list(ORDER_BOOLS)
+                     + list(self.res.request_flags))
             self.fail("E002", f"`{ref}` is not defined", ref.span, "unknown name",
                       help=did_you_mean(head, names) or "names are declared in the contract block")
         o = self.option_ref(ref)

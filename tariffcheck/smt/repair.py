@@ -216,6 +216,7 @@ class Repairer:
             if z3.is_true(m.eval(known, model_completion=True)):
                 new.dates[name] = m.eval(day, model_completion=True).as_long()
         new.holdings = {s for s, b in ov.holds.items() if z3.is_true(m.eval(b, model_completion=True))}
+        new.flags = {f: z3.is_true(m.eval(b, model_completion=True)) for f, b in ov.flags.items()}
         new.holding_values = {key for key, b in ov.holds_value.items() if z3.is_true(m.eval(b, model_completion=True))}
         for entry in new.contracts:
             if entry.cancelled:

@@ -321,6 +321,7 @@ class TariffFile:
     path: str
     text: str
     span: Span
+    request_flags: list[FlagDecl] = field(default_factory=list)
 
 
 def parse_iso_date(text: str) -> date | None:

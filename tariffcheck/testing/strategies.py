@@ -131,6 +131,9 @@ def order_dicts(t: M.Tariff, max_contracts: int = 3, requests=REQUESTS):
         for name in ir.ORDER_DATES:
             if draw(st.integers(0, 2)) > 0:
                 order[name] = draw(days())
+        for name in t.request_flags:
+            if draw(st.integers(0, 2)) == 0:
+                order[name] = draw(st.booleans())
         holdings = []
         for s in t.services.values():
             if draw(st.booleans()):
