@@ -260,7 +260,7 @@ def _given(ex, call, day):
     if not days:
         ex.fail("E010", "the argument of `given` reads no day, so it is always given", call.args[0].span,
                 help="name a day the order may leave out: `given(requested_date)`")
-    return days and (ir.Given(days[0]) if len(days) == 1 else ir.And(tuple(ir.Given(f) for f in days)))
+    return ir.Given(days[0]) if len(days) == 1 else ir.And(tuple(ir.Given(f) for f in days))
 
 
 def _day_fn(fn: str):
