@@ -152,12 +152,14 @@ def name_changes(old: M.Tariff, new: M.Tariff, match: Matching | None = None) ->
             oa, ob = ka.options[oo], kb.options[on]
             c.table("quantity", f"{kn}.options.{on}.", oa.quantities, ob.quantities)
             c.table("attribute", f"{kn}.options.{on}.", oa.attributes, ob.attributes)
+            c.table("flag", f"{kn}.options.{on}.", oa.flags, ob.flags)
             for at in oa.attributes.keys() & ob.attributes.keys():
                 c.table("value", f"{kn}.options.{on}.{at}.", oa.attributes[at].values, ob.attributes[at].values)
             if oa.counted != ob.counted:
                 c.out.append(NameChange("option", "reworded", f"{kn}.options.{on}",
                                         note="counted" if ob.counted else "no longer counted"))
     c.table("service", "", old.services, new.services)
+    c.table("flag", "request.", old.request_flags, new.request_flags)
     out = c.out
     # a 附則 new in this version: noted on the change of name it explains, or listed on its own
     # when the old version already had the new name (the text still records a change)

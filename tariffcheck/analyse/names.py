@@ -73,6 +73,8 @@ def unused_names(tariff: M.Tariff) -> list[Finding]:
                 unused((s, "optqty", o.id, q.id), "quantity", "数量", q, f"{o.id}.{q.id}", stated)
             for a in o.attributes.values():
                 unused((s, "optattr", o.id, a.id), "attribute", "指定事項", a, f"{o.id}.{a.id}", stated)
+            for f in o.flags.values():
+                unused((s, "optflag", o.id, f.id), "flag", "事項", f, f"{o.id}.{f.id}", stated)
             for d in o.dates.values():
                 if _within(d.span, o.span):
                     unused((s, "optdate", o.id, d.id), "date", "日付", d, f"{o.id}.{d.id}", stated)
@@ -81,6 +83,8 @@ def unused_names(tariff: M.Tariff) -> list[Finding]:
         for (d_id, _), d in shared.items():
             if not any((s, "optdate", o.id, d_id) in used for o in c.options.values()):
                 unused((s, "optdate", "*", d_id), "option date", "オプションの日付", d, f"it.{d_id}", stated)
+    for f in tariff.request_flags.values():
+        unused(("oflag", f.id), "request flag", "申込みの事項", f, f.id, stated)
     for svc in tariff.services.values():
         unused(("svc", svc.id), "service", "サービス", svc, svc.id,
                "No rule asks whether the customer holds it. If the text makes it a condition of use, "
@@ -132,12 +136,14 @@ def _keys(scope: str, f: ir.Field) -> list[tuple]:
         return [(scope, k, p[0])]
     if k in ("opt", "optcount"):
         return [(scope, "opt", p[0])]
-    if k in ("optqty", "optattr", "optdate"):
+    if k in ("optqty", "optattr", "optflag", "optdate"):
         return [(scope, "opt", p[0]), (scope, k, p[0], p[1])]
     if k == "former":
         return [(scope, p[0], p[1])]
     if k in ("holds", "holds_value"):
         return [("svc", p[0])]
+    if k == "oflag":
+        return [("oflag", p[0])]
     return []
 
 

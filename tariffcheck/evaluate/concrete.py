@@ -87,7 +87,7 @@ class ConcreteValidator:
 # Locals of a generated function: what each reads of the order and the entry. Only those an
 # expression uses are bound, in this order, before the first instance is evaluated.
 _LOCALS = {
-    "o_dates": "o.dates", "o_request": "o.request", "o_holdings": "o.holdings",
+    "o_dates": "o.dates", "o_request": "o.request", "o_holdings": "o.holdings", "o_flags": "o.flags",
     "o_holding_values": "o.holding_values", "e_cancelled": "e.cancelled",
     "e_parent": "e.parent", "e_children": "e.children", "e_former": "e.former",
     "n_dims": "e.new.dims", "n_qty": "e.new.quantities", "n_flags": "e.new.flags", "n_dates": "e.new.dates",

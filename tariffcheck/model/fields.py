@@ -16,9 +16,9 @@ kind says it here, once:
 
 Adding a kind of field means adding one class here and registering it in `KINDS`.
 
-Kinds are grouped by where they live: the order itself (`request`, `odate`, `holds`,
+Kinds are grouped by where they live: the order itself (`request`, `odate`, `oflag`, `holds`,
 `holds_value`); a contract's state, new and old (`dim`, `qty`, `flag`, `date`); an option of a
-contract, new and old (`opt`, `optcount`, `optqty`, `optattr`, `optdate`); the order's structure,
+contract, new and old (`opt`, `optcount`, `optqty`, `optattr`, `optflag`, `optdate`); the order's structure,
 the same in both states (`has_parent`, `children`); and the request's wording, new state only
 (`cancelled`, `former`).
 """
@@ -420,6 +420,30 @@ class OptAttr(_OptionKind):
         return _pick((path[1], path[2]) in st.options[path[0]].designations)
 
 
+class OptFlag(_OptionKind):
+    """A yes/no the order states of an option (`(o, flag)`): false while the option is not ordered."""
+
+    id, choice, absent = "optflag", "optflag", False
+
+    def paths(self, kind, option=None):
+        return [(option.id, f) for f in option.flags]
+
+    def get_in(self, opt, path):
+        return opt.flags.get(path[1], False)
+
+    def put_in(self, opt, path, value):
+        opt.flags[path[1]] = bool(value)
+
+    def source_in(self, present, path, gen):
+        return f"({present} and _x.flags.get({gen.const(path[1])}, False))"
+
+    def axioms(self, z, var, slot, path, state):
+        return [z.Implies(var, self.present(slot, path, state))]
+
+    def fact(self, entry, st, kind, path):
+        return _pick(st.options[path[0]].flags.get(path[1], False))
+
+
 class OptDate(_OptionKind):
     id, type, choice, sort, dated, absent = "optdate", "date", "optdate", "int", True, None
 
@@ -556,6 +580,21 @@ class OrderDate(FieldKind):
         return f"{gen.local('o_dates')}.get({gen.const(f.path[0])})"
 
 
+class OrderFlag(FieldKind):
+    """A yes/no the request states about itself (`request flag`): false when the order leaves it out."""
+
+    id, where, choice = "oflag", "order", "oflag"
+
+    def ref(self, f, index):
+        return FieldRef(None, f.path[0])
+
+    def shown(self, f, order, entry):
+        return order.flags.get(f.path[0], False)
+
+    def source(self, f, gen):
+        return f"{gen.local('o_flags')}.get({gen.const(f.path[0])}, False)"
+
+
 class Holds(FieldKind):
     """Does the customer hold a service of another tariff (`(service,)`)?"""
 
@@ -588,14 +627,14 @@ class HoldsValue(FieldKind):
 
 OPT = Opt()
 KINDS: dict[str, FieldKind] = {k.id: k for k in (
-    Dim(), Qty(), Flag(), Date(), OPT, OptCount(), OptQty(), OptAttr(), OptDate(),
-    Cancelled(), HasParent(), Children(), Former(), Request(), OrderDate(), Holds(), HoldsValue())}
+    Dim(), Qty(), Flag(), Date(), OPT, OptCount(), OptQty(), OptAttr(), OptFlag(), OptDate(),
+    Cancelled(), HasParent(), Children(), Former(), Request(), OrderDate(), OrderFlag(), Holds(), HoldsValue())}
 # the fields of one contract's state, in the order the solver declares them
 STATE_KINDS = tuple(KINDS[k] for k in ("dim", "qty", "flag", "date"))
-OPTION_KINDS = tuple(KINDS[k] for k in ("opt", "optcount", "optqty", "optattr", "optdate"))
+OPTION_KINDS = tuple(KINDS[k] for k in ("opt", "optcount", "optqty", "optattr", "optflag", "optdate"))
 # the names users weigh and lock fields by (tariff repair --weight NAME=N), in the docs' order
-CHOICES = tuple(dict.fromkeys(["dim", "qty", "flag", "date", "option", "optqty", "optattr", "optdate", "holding",
-                               "odate", "parent", "children", "former"]))
+CHOICES = tuple(dict.fromkeys(["dim", "qty", "flag", "date", "option", "optqty", "optattr", "optflag", "optdate", "holding",
+                               "odate", "oflag", "parent", "children", "former"]))
 assert set(CHOICES) == {d.choice for d in KINDS.values() if d.choice}, "every choice name is some kind's"
 
 

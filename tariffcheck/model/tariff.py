@@ -91,6 +91,7 @@ class Option:
     attributes: dict[str, Attribute]
     dates: dict[str, DateField]
     span: Span
+    flags: dict[str, Flag] = field(default_factory=dict)  # yes/no the order states of the option
     # the text names the option (at `citation`) but its list of options never defines it: a
     # defect of the text, kept so rules and fees can say what the text says of it (lint L015)
     undefined: bool = False
@@ -281,6 +282,8 @@ class Tariff:
     # what resolution noticed but did not reject (a reference through a rename, W001);
     # `tariff lint` reports these
     warnings: list = field(default_factory=list)
+    # yes/no the request states about itself (`request flag`), by id
+    request_flags: dict[str, Flag] = field(default_factory=dict)
 
     @property
     def version(self) -> str:

@@ -206,7 +206,8 @@ class _Decoder:
             why = f"`{member.id}` is its id and `{first if key == member.id else key}` its official name"
         else:
             why = "the two differ only in spacing or character width, so they are one name"
-        self.bad("O012", f"{path}.{key}", f"`{first}` and `{key}` both give {what}", help=f"{why}; give it once")
+        self.bad("O012", f"{path}.{key}" if path else key, f"`{first}` and `{key}` both give {what}",
+                 help=f"{why}; give it once")
         return False
 
     # ---- primitives -----------------------------------------------------------------------
@@ -264,10 +265,22 @@ class _Decoder:
         not_json = _not_json(d)
         if not_json:  # like text that is not JSON: nothing else of the order is read
             raise DiagnosticError(not_json)
+        flags: dict[str, bool] = {}
+        said: dict[str, str] = {}
         for key in d:
-            if key not in ORDER_KEYS:
+            if key in ORDER_KEYS:
+                continue
+            flag = M.lookup(self.t.request_flags, key)
+            if flag is None:
+                known = sorted(ORDER_KEYS) + list(self.t.request_flags)
                 self.bad("O008", key, f"`{key}` is not a field of an order",
-                         help=did_you_mean(key, ORDER_KEYS) or "fields: " + ", ".join(sorted(ORDER_KEYS)))
+                         help=did_you_mean(key, known + [f.label for f in self.t.request_flags.values()])
+                         or "fields: " + ", ".join(known))
+            elif self.once(said, flag, key, "", f"`{flag.label}` ({flag.id})"):
+                if isinstance(d[key], bool):
+                    flags[flag.id] = d[key]
+                else:
+                    self.bad("O002", key, f"`{flag.label}` is true or false, found `{json.dumps(d[key], ensure_ascii=False)}`")
         tariff_name = d.get("tariff")
         if tariff_name is not None:
             if not isinstance(tariff_name, str):
@@ -309,11 +322,13 @@ class _Decoder:
             raise DiagnosticError(self.diags)
         if self.partial:
             self.open.update(k for k in ("application_date", "notice_arrived", "requested_date") if d.get(k) is None)
+            self.open.update(f for f in self.t.request_flags if f not in flags)
             if "holdings" not in d:
                 for svc in self.t.services.values():
                     self.open.add(f"holdings.{svc.id}")
                     self.open.update(f"holdings.{svc.id}.{dim}" for dim in svc.dimensions)
-        return Order(tariff_name, request, dates, holdings, holding_values, contracts, self.notes, self.open)
+        return Order(tariff_name, request, dates, holdings, holding_values, contracts, self.notes, self.open,
+                     flags={f: flags.get(f, False) for f in self.t.request_flags})
 
     def holdings(self, raw) -> tuple[set[str], set[tuple[str, str, str]]]:
         held: set[str] = set()
@@ -520,8 +535,8 @@ class _Decoder:
             value = named[o.id]
             fields = value if isinstance(value, dict) else {}
             keys = {x.id for k in fields for x in [M.lookup(o.quantities, k) or M.lookup(o.attributes, k)
-                                                    or M.lookup(o.dates, k)] if x is not None}
-            for x in list(o.quantities) + list(o.attributes) + list(o.dates):
+                                                    or M.lookup(o.flags, k) or M.lookup(o.dates, k)] if x is not None}
+            for x in list(o.quantities) + list(o.attributes) + list(o.flags) + list(o.dates):
                 if x not in keys:
                     self.open.add(f"{opath}.{x}")
 
@@ -592,6 +607,8 @@ class _Decoder:
             for q in o.quantities.values():
                 if q.id not in opt.quantities and q.default is not None:
                     opt.quantities[q.id] = q.default
+            for f in o.flags.values():
+                opt.flags.setdefault(f.id, False)
             if missing:
                 for q in missing:
                     self.bad("O007", f"{opath}.{q.id}", f"`{o.label}` needs its `{q.label}` ({q.id})",
@@ -634,6 +651,15 @@ class _Decoder:
                     else:
                         opt.designations.add((a.id, val.id))
                 continue
+            f = M.lookup(o.flags, key)
+            if f is not None:
+                if not self.once(given, ("flag", f), key, path, f"`{f.label}` ({f.id}) of `{o.label}`"):
+                    continue
+                if not isinstance(value, bool):
+                    self.bad("O002", fpath, f"`{f.label}` is true or false, found `{json.dumps(value, ensure_ascii=False)}`")
+                else:
+                    opt.flags[f.id] = value
+                continue
             df = M.lookup(o.dates, key)
             if df is not None:
                 if not self.once(given, ("date", df), key, path, f"`{df.label}` ({df.id}) of `{o.label}`"):
@@ -642,8 +668,9 @@ class _Decoder:
                 if n is not None:
                     opt.dates[df.id] = n
                 continue
-            names = ["count"] + list(o.quantities) + list(o.attributes) + list(o.dates) + \
-                [q.label for q in o.quantities.values()] + [a.label for a in o.attributes.values()]
+            names = ["count"] + list(o.quantities) + list(o.attributes) + list(o.flags) + list(o.dates) + \
+                [q.label for q in o.quantities.values()] + [a.label for a in o.attributes.values()] + \
+                [f.label for f in o.flags.values()]
             self.bad("O003", fpath, f"`{o.label}` has no `{key}`",
                      help=did_you_mean(key, names) or "it has: " + ", ".join(names[:1 + len(o.quantities)]))
         return len(self.diags) == before
@@ -709,7 +736,7 @@ class _Decoder:
 
 
 def _copy_option(o: OptionState) -> OptionState:
-    return OptionState(o.count, dict(o.quantities), set(o.designations), dict(o.dates))
+    return OptionState(o.count, dict(o.quantities), set(o.designations), dict(o.dates), dict(o.flags))
 
 
 def _members(kind: M.ContractKind):

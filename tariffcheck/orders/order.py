@@ -16,6 +16,7 @@ class OptionState:
     quantities: dict[str, int] = field(default_factory=dict)
     designations: set[tuple[str, str]] = field(default_factory=set)  # (attribute, value)
     dates: dict[str, int] = field(default_factory=dict)  # day numbers (date.toordinal)
+    flags: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass
@@ -63,4 +64,5 @@ class Order:
     # a partial order (decode_partial_order): the fields not decided yet, by path
     # (`contracts[1].options.tunnel`, `contracts[1].item`, `application_date`)
     open: set[str] = field(default_factory=set)
+    flags: dict[str, bool] = field(default_factory=dict)  # the request flags it states (`request flag`)
 

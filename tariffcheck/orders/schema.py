@@ -37,6 +37,9 @@ def _option_schema(o: M.Option) -> dict:
         one = {"enum": _enum(a.values)}
         for n in _names(a):
             props[n] = {"description": a.label, "oneOf": [one, {"type": "array", "items": one}]}
+    for f in o.flags.values():
+        for n in _names(f):
+            props[n] = {"type": "boolean", "description": f.label}
     for d in o.dates.values():
         for n in _names(d):
             props[n] = dict(DATE, description=d.label)
@@ -114,6 +117,9 @@ def order_schema(t: M.Tariff) -> dict:
         "requested_date": dict(DATE, description="the day the customer asks the change or cancellation to take effect"),
         "holdings": holdings,
     }
+    for f in t.request_flags.values():
+        for n in _names(f):
+            common[n] = {"type": "boolean", "description": f.label}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"An order for {t.title} ({t.id}, as of {t.version})",

@@ -34,6 +34,10 @@ def order_to_json(order: Order, tariff: M.Tariff) -> dict:
     for key in ir.ORDER_DATES:
         if key in order.dates:
             out[key] = day_text(order.dates[key])
+    unknown = order.flags.keys() - tariff.request_flags.keys()
+    if unknown:
+        raise ValueError(f"`{min(unknown)}` is not a request flag of tariff `{tariff.id}`")
+    out.update({f: True for f, said in order.flags.items() if said})  # left out, a flag is false
     holdings = _holdings(order.holdings, order.holding_values, tariff)
     if holdings:
         out["holdings"] = holdings
@@ -130,9 +134,10 @@ def _option(opt: OptionState, o: M.Option) -> dict:
     for a, v in sorted(opt.designations):
         attributes.setdefault(a, []).append(v)
     out.update({a: vs[0] if len(vs) == 1 else vs for a, vs in attributes.items()})
+    out.update(opt.flags)
     out.update({d: day_text(n) for d, n in opt.dates.items()})
     unknown = ((opt.quantities.keys() - o.quantities.keys()) | (attributes.keys() - o.attributes.keys())
-               | (opt.dates.keys() - o.dates.keys()))
+               | (opt.flags.keys() - o.flags.keys()) | (opt.dates.keys() - o.dates.keys()))
     if unknown:
         raise ValueError(f"option `{o.id}` has no `{min(unknown)}`")
     return out

@@ -35,6 +35,7 @@ class Builtin:
     #                      a tuple of IR nodes
     #   "option"           an option, by id, official name or `it`: the model's Option
     #   "option|contract"  the same, or `contract`: None
+    #   "option|contract|dimension"  the same, or a dimension of the contract: the model's Dimension
     #   "syntax"           the argument as written (a syntax tree); the lowering binds it
     params: tuple[str, ...]
     lower: Callable[..., ir.Node]  # (expressions, the call, *resolved arguments) -> IR node
@@ -76,6 +77,14 @@ def _option(ex: Expressions, fn: Builtin, arg: S.Expr, allow_contract: bool = Fa
     return ex.option_ref(arg.ref, allow_contract)
 
 
+def _option_or_dimension(ex: Expressions, fn: Builtin, arg: S.Expr) -> M.Option | M.Dimension | None:
+    if isinstance(arg, S.RefExpr) and len(arg.ref.parts) == 1 and ex.c.option(arg.ref.parts[0]) is None:
+        dim = M.lookup(ex.c.dimensions, arg.ref.parts[0])
+        if dim is not None:
+            return dim
+    return _option(ex, fn, arg, allow_contract=True)
+
+
 def _conditions(ex: Expressions, fn: Builtin, arg: S.Expr) -> tuple[ir.Node, ...]:
     node, t = ex.expr(arg)
     if t == "flags":
@@ -92,6 +101,7 @@ _ARGUMENTS: dict[str, Callable[[Expressions, Builtin, S.Expr], object]] = {
     "conditions": _conditions,
     "option": lambda ex, fn, a: _option(ex, fn, a),
     "option|contract": lambda ex, fn, a: _option(ex, fn, a, allow_contract=True),
+    "option|contract|dimension": _option_or_dimension,
     "syntax": lambda ex, fn, a: a,
 }
 
@@ -165,6 +175,12 @@ def _ends_with(ex, call, x, y):
         cancelled = ir.Field("cancelled", ())
         if o is None:
             return cancelled
+        if isinstance(o, M.Dimension):
+            # the value the contract had ends: the contract ends, or the request unsets or replaces it
+            old = ir.Field("dim", (o.id,), state="old", type="enum", dim=o.id)
+            new = ir.Field("dim", (o.id,), type="enum", dim=o.id)
+            had = ir.EnumIn(old, frozenset(o.values))
+            return ir.And((had, ir.Or((cancelled, ir.Not(ir.EnumEq(new, old))))))
         old = ir.Field("opt", (o.id,), state="old")
         return ir.And((old, ir.Or((ir.Not(ir.Field("opt", (o.id,))), cancelled))))
 
@@ -237,6 +253,16 @@ def _or_else(ex, call, first, fallback):
     return ir.OrElse(node, ex.typed(fallback, t), type=t)
 
 
+def _given(ex, call, day):
+    # a rule that reads a missing day is not checked; `given(d)` is the one condition that is
+    # about the day being there, so it is always checked (ir.defined of a Given is TRUE)
+    days = list(dict.fromkeys(f for f in ir.fields_of(day) if f.type == "date"))
+    if not days:
+        ex.fail("E010", "the argument of `given` reads no day, so it is always given", call.args[0].span,
+                help="name a day the order may leave out: `given(requested_date)`")
+    return ir.Given(days[0]) if len(days) == 1 else ir.And(tuple(ir.Given(f) for f in days))
+
+
 def _day_fn(fn: str):
     return lambda ex, call, day: ir.DayFn(fn, day)
 
@@ -260,8 +286,9 @@ _TABLE = [
             ("option",), lambda ex, call, o: _removed(o), "bool"),
     Builtin("applied_together", "applied_together(a, b): a and b are applied for in the same request",
             ("option|contract", "option|contract"), _applied_together, "bool", rule_kind="applied-together"),
-    Builtin("ends_with", "ends_with(x, y): when y ends, x ends the same day (x, y: an option or `contract`)",
-            ("option|contract", "option|contract"), _ends_with, "bool", rule_kind="cascade"),
+    Builtin("ends_with", "ends_with(x, y): when y ends, x ends the same day (x: an option or `contract`; "
+                         "y: an option, `contract`, or a dimension, which ends when its value is unset or replaced)",
+            ("option|contract", "option|contract|dimension"), _ends_with, "bool", rule_kind="cascade"),
     Builtin("holds", "holds(service) or holds(service, item in {...}): the customer holds that service",
             ("syntax", "syntax"), _holds, "bool", arity=(1, 2), rule_kind="holding"),
     Builtin("later_of", "later_of(d1, d2): the later of two days",
@@ -271,6 +298,8 @@ _TABLE = [
     Builtin("or_else", "or_else(x, fallback): x when the order gives the days it reads, else fallback "
                        "(a day or a number)",
             ("any", "syntax"), _or_else, None),
+    Builtin("given", "given(d): the order gives the day d (every day d reads); checked even when it does not",
+            ("date",), _given, "bool", rule_kind="given"),
     Builtin("first_of_month", "first_of_month(d): d is the 1st of a month",
             ("date",), lambda ex, call, d: ir.Cmp("==", ir.DayOfMonth(d), ir.Const(1, "int")), "bool",
             rule_kind="calendar-month"),

@@ -41,6 +41,7 @@ class Resolver:
         self.warnings: list[Diagnostic] = []
         self._seen: set[tuple] = set()
         self.renames: list[M.Rename] = []
+        self.request_flags: dict[str, M.Flag] = {}
         self._lines: list[str] | None = None
 
     def source_lines(self, span: S.Span) -> str:
@@ -97,6 +98,10 @@ class Resolver:
         renames = self.renames
         services = self.services()
         self.services_by_id = services
+        self.check_unique([(f.name, f.span) for f in t.request_flags], "request flag")
+        self.check_unique([(f.label, f.span) for f in t.request_flags], "request flag", labels=True)
+        self.request_flags = {f.name: M.Flag(f.name, f.label, self.citation(f.cite), f.note, f.span)
+                              for f in t.request_flags}
         # one at a time, so that a derived day may name one declared before it (docs/dsl.md)
         derived, self.derived_by_id = [], {}
         for d in t.derives:
@@ -117,7 +122,7 @@ class Resolver:
             services=services, rules=rules, versions=versions, renames=renames, periods=periods,
             derived=derived, fees=fees, path=t.path, text=t.text,
             content_hash="sha256:" + hashlib.sha256(t.text.encode("utf-8")).hexdigest(),
-            warnings=self.warnings,
+            warnings=self.warnings, request_flags=self.request_flags,
         )
 
     def check_unique(self, entries, what: str, labels: bool = False) -> None:
@@ -164,6 +169,7 @@ class Resolver:
             options = {}
             for o in c.options:
                 inner = ([(x.name, x.span) for x in o.quantities] + [(x.name, x.span) for x in o.attributes]
+                         + [(x.name, x.span) for x in o.flags]
                          + [(x.name, x.span) for x in o.dates + c.option_dates])
                 self.check_unique(inner, "name")
                 for n, span in inner:
@@ -175,7 +181,9 @@ class Resolver:
                     {q.name: self.quantity(q) for q in o.quantities},
                     {a.name: M.Attribute(a.name, a.label, self.citation(a.cite), a.note,
                                          self.values(a.values, "value"), a.span) for a in o.attributes},
-                    {d.name: self.datefield(d) for d in o.dates + c.option_dates}, o.span, o.undefined)
+                    {d.name: self.datefield(d) for d in o.dates + c.option_dates}, o.span,
+                    {f.name: M.Flag(f.name, f.label, self.citation(f.cite), f.note, f.span) for f in o.flags},
+                    o.undefined)
             out[c.name] = M.ContractKind(
                 c.name, c.label, self.citation(c.cite), c.parent[0] if c.parent else None, c.note,
                 {d.name: self.dimension(d) for d in c.dimensions},

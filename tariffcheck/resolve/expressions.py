@@ -110,6 +110,8 @@ class Expressions:
                 return ir.Field("odate", (head,), type="date"), "date"
             if head in ORDER_BOOLS:
                 return ir.Field("request", (ORDER_BOOLS[head],)), "bool"
+            if head in self.res.request_flags:
+                return ir.Field("oflag", (head,)), "bool"
             if head == "cancelled":
                 return ir.Field("cancelled", ()), "bool"
             if head == "has_parent":
@@ -134,7 +136,8 @@ class Expressions:
             return self.derived_day(head, ref), "date"
         if not (head == "it" and not ref.quoted[0]) and self.c.option(head) is None:
             names = ([m for m in self.c.dimensions] + list(self.c.quantities) + list(self.c.flags)
-                     + list(self.c.dates) + option_names(self.c) + list(ir.ORDER_DATES) + list(ORDER_BOOLS))
+                     + list(self.c.dates) + option_names(self.c) + list(ir.ORDER_DATES) + list(ORDER_BOOLS)
+                     + list(self.res.request_flags))
             self.fail("E002", f"`{ref}` is not defined", ref.span, "unknown name",
                       help=did_you_mean(head, names) or "names are declared in the contract block")
         o = self.option_ref(ref)
@@ -151,6 +154,9 @@ class Expressions:
         d = M.lookup(o.dates, part)
         if d is not None and len(rest) == 1:
             return ir.Field("optdate", (o.id, d.id), type="date"), "date"
+        f = M.lookup(o.flags, part)
+        if f is not None and len(rest) == 1:
+            return ir.Field("optflag", (o.id, f.id)), "bool"
         a = M.lookup(o.attributes, part)
         if a is not None:
             if len(rest) == 1:
@@ -160,7 +166,7 @@ class Expressions:
                 self.fail("E002", f"`{rest[1]}` is not a value of `{a.id}`", ref.span, "unknown value",
                           help=did_you_mean(rest[1], list(a.values) + [x.label for x in a.values.values()]))
             return ir.Field("optattr", (o.id, a.id, v.id)), "bool"
-        parts = ["count"] + list(o.quantities) + list(o.dates) + list(o.attributes)
+        parts = ["count"] + list(o.quantities) + list(o.flags) + list(o.dates) + list(o.attributes)
         self.fail("E002", f"option `{o.id}` has no `{part}`", ref.span, "unknown part",
                   help=did_you_mean(part, parts) or f"`{o.id}` has: " + ", ".join(f"`{p}`" for p in parts))
 

@@ -70,6 +70,10 @@ def own_facts(enc: "Encoder", order: Order) -> list[Fact]:
         given = order.dates.get(name)
         add(F.ref_of(fld, None), given, lambda: z3.Not(known) if given is None else z3.And(known, day == given),
             kind=z["odate"].choice, number=day, field=fld, vars=(day, known))
+    for name, b in ov.flags.items():
+        said = order.flags.get(name, False)
+        add(F.FieldRef(None, name), said, lambda: b if said else z3.Not(b), kind=z["oflag"].choice,
+            field=ir.Field("oflag", (name,)), vars=(b,))
     for s, b in ov.holds.items():
         held = s in order.holdings
         add(F.FieldRef(None, "holdings", s), held, lambda: b if held else z3.Not(b), kind=z["holds"].choice,

@@ -35,7 +35,7 @@ from .explain import Conflict, minimal_conflict
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from .problem import Incomplete, OrderProblem, Workspaces
 
-FINITE = ("option", "flag", "holding", "dim", "optattr")
+FINITE = ("option", "flag", "holding", "dim", "optattr", "optflag", "oflag")
 NUMERIC = ("qty", "optqty")
 NOT_ANALYSED = ("odate", "date", "optdate", "parent", "children", "former")
 
@@ -165,7 +165,7 @@ class _Run:
                 values.append(self.ask(b, value))
             return OpenField(path, "designation", values)
         b = f.vars[-1]  # an option's presence; a flag's or a holding's truth
-        kind = {"option": "option", "flag": "flag", "holding": "holding"}[f.kind]
+        kind = {"option": "option", "flag": "flag", "optflag": "flag", "oflag": "flag", "holding": "holding"}[f.kind]
         return OpenField(path, kind, [self.ask(b, True), self.ask(z3.Not(b), False)])
 
     def ask(self, term: z3.BoolRef, value: object) -> Possibility:

@@ -51,4 +51,5 @@ def order_from_model(enc: Encoder, template_order: Order, m: z3.ModelRef) -> Ord
         former = {key for key, b in slot.former.items() if z3.is_true(val(b))}
         entries.append(ContractEntry(e.id, e.kind, e.parent, new, old, e.cancelled, e.index, former,
                                      dict(e.children)))
-    return Order(None, request, dates, holdings, values, entries)
+    flags = {f: z3.is_true(val(b)) for f, b in ov.flags.items()}
+    return Order(None, request, dates, holdings, values, entries, flags=flags)

@@ -216,6 +216,7 @@ class Repairer:
             if z3.is_true(m.eval(known, model_completion=True)):
                 new.dates[name] = m.eval(day, model_completion=True).as_long()
         new.holdings = {s for s, b in ov.holds.items() if z3.is_true(m.eval(b, model_completion=True))}
+        new.flags = {f: z3.is_true(m.eval(b, model_completion=True)) for f, b in ov.flags.items()}
         new.holding_values = {key for key, b in ov.holds_value.items() if z3.is_true(m.eval(b, model_completion=True))}
         for entry in new.contracts:
             if entry.cancelled:
@@ -506,7 +507,7 @@ def _matches(spec: str, c: Choice, p: OrderProblem) -> bool:
     if parts[0] == "options" and len(parts) > 1:
         o = kind.options[parts[1]]
         names |= {name_key(o.label), name_key("options." + o.id)}
-        for q in o.quantities.values():
+        for q in list(o.quantities.values()) + list(o.flags.values()):
             if q.id in parts[2:]:
                 names.add(name_key(q.label))
     else:

@@ -49,6 +49,7 @@ class OrderVars:
         self.request = z3.Int("request", ctx)
         self.dates = {n: (z3.Int(f"order.{n}", ctx), z3.Bool(f"order.{n}.known", ctx)) for n in ir.ORDER_DATES}
         self.holds = {s: z3.Bool(f"holds.{s}", ctx) for s in tariff.services}
+        self.flags = {f: z3.Bool(f"order.flag.{f}", ctx) for f in tariff.request_flags}
         self.holds_value = {(s.id, d.id, v): z3.Bool(f"holds.{s.id}.{d.id}.{v}", ctx)
                             for s in tariff.services.values() for d in s.dimensions.values() for v in d.values}
 
@@ -67,6 +68,8 @@ class OrderVars:
             return self.request == F.Request.number(f.path[0])
         if f.kind == "holds":
             return self.holds[f.path[0]]
+        if f.kind == "oflag":
+            return self.flags[f.path[0]]
         return self.holds_value[tuple(f.path)]
 
 

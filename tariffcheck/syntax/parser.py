@@ -390,6 +390,11 @@ class _OptionDate:
         self.decl = decl
 
 
+class _RequestFlag:
+    def __init__(self, decl):
+        self.decl = decl
+
+
 class _OptionBody(list):
     pass
 
@@ -445,6 +450,8 @@ class _ToSyntax(Transformer):
                 out.derives.append(d)
             elif isinstance(d, S.FeeDecl):
                 out.fees.append(d)
+            elif isinstance(d, _RequestFlag):
+                out.request_flags.append(d.decl)
         return out
 
     def header(self, meta, items):
@@ -553,6 +560,9 @@ class _ToSyntax(Transformer):
     def option_date(self, meta, items):
         return _OptionDate(self.datefield(meta, items))
 
+    def request_flag(self, meta, items):
+        return _RequestFlag(self.flag(meta, items))
+
     def renews(self, meta, items):
         return _Renews()
 
@@ -571,6 +581,7 @@ class _ToSyntax(Transformer):
             [m for m in body if isinstance(m, S.AttributeDecl)],
             [m for m in body if isinstance(m, S.DateFieldDecl)],
             self.sp(meta),
+            [m for m in body if isinstance(m, S.FlagDecl)],
             undefined=_find(rest, _Undefined) is not None,
         )
 

@@ -181,6 +181,7 @@ class OptionDecl:
     attributes: list[AttributeDecl]
     dates: list[DateFieldDecl]
     span: Span
+    flags: list[FlagDecl] = field(default_factory=list)
     undefined: bool = False  # the text names it but never defines it
 
 
@@ -323,6 +324,7 @@ class TariffFile:
     path: str
     text: str
     span: Span
+    request_flags: list[FlagDecl] = field(default_factory=list)
 
 
 def parse_iso_date(text: str) -> date | None:

@@ -69,6 +69,11 @@ def _contract_state(t: M.Tariff, kind: M.ContractKind, numbers: list[int], parti
                     v = former_values[(d.id, v)]
                 out[d.id] = v
         for q in kind.quantities.values():
+            # a count with a default is often left out: such counts say what makes an order
+            # invalid (devices of an OS the tariff does not allow), and with every one drawn at
+            # random a valid order would be rare
+            if q.default is not None and not partial and draw(st.integers(0, 2)) > 0:
+                continue
             if not partial or draw(st.integers(0, 3)) == 0:
                 out[q.id] = draw(st.sampled_from(numbers))
         for f in kind.flags.values():
@@ -86,7 +91,7 @@ def _contract_state(t: M.Tariff, kind: M.ContractKind, numbers: list[int], parti
             if partial and draw(st.integers(0, 2)) == 0:
                 options[oid] = False
                 continue
-            if not o.quantities and not o.attributes and not o.counted and draw(st.booleans()):
+            if not o.quantities and not o.attributes and not o.flags and not o.counted and draw(st.booleans()):
                 options[oid] = True
                 continue
             body: dict = {}
@@ -99,6 +104,9 @@ def _contract_state(t: M.Tariff, kind: M.ContractKind, numbers: list[int], parti
                 picked = draw(st.lists(st.sampled_from(list(a.values)), max_size=len(a.values), unique=True))
                 if picked:
                     body[a.id] = picked
+            for f in o.flags.values():
+                if draw(st.integers(0, 2)) > 0:
+                    body[f.id] = draw(st.booleans())
             for dfield in o.dates.values():
                 if draw(st.integers(0, 3)) == 0:
                     body[dfield.id] = draw(days())
@@ -123,6 +131,9 @@ def order_dicts(t: M.Tariff, max_contracts: int = 3, requests=REQUESTS):
         for name in ir.ORDER_DATES:
             if draw(st.integers(0, 2)) > 0:
                 order[name] = draw(days())
+        for name in t.request_flags:
+            if draw(st.integers(0, 2)) == 0:
+                order[name] = draw(st.booleans())
         holdings = []
         for s in t.services.values():
             if draw(st.booleans()):
