@@ -74,4 +74,7 @@ def _finding(c: Citation, what: str, subject: str, span: Span | None, index: Cla
         explanation=f"No such clause in {index.path.rsplit('/', 1)[-1]}: the article, paragraph, item or "
                     "section is not numbered so there. A citation names where the text says what the spec "
                     "encodes; check the number against the text.",
+        explanation_ja=f"{index.path.rsplit('/', 1)[-1]} にそのような条項はありません (条、項、号または節の番号が"
+                       "違います)。引用は、仕様が書き表すことを本文が述べている場所を指します。番号を本文と照らして"
+                       "ください。",
         message_ja=f"{what} `{subject}` が引用する {c} は原文にありません")

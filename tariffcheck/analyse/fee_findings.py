@@ -39,6 +39,8 @@ def unpriced(tariff: M.Tariff) -> list[Finding]:
                 explanation="No initial, monthly or one-off fee of the spec applies to it. If the text's fee "
                             "tables name it, the spec lacks the fee; if they do not, the text leaves its price "
                             "unsaid (a free option is listed at 0 円).",
+                explanation_ja="仕様のどの初期費用、月額料金、一時金もかかりません。本文の料金表にあれば仕様に"
+                               "料金が欠けており、なければ本文が料金を定めていません (無料なら 0 円と書きます)。",
                 message_ja=f"オプション「{o.label}」には料金がなく、無料である旨の定めもありません"))
         if not fees:
             continue  # a kind of contract without fees (a management unit) has nothing to price
@@ -53,6 +55,8 @@ def unpriced(tariff: M.Tariff) -> list[Finding]:
                     explanation=f"Every fee of the contract excludes `{v.label}`: an order of it is quoted nothing. "
                                 "If the text prices it, the spec lacks the line; if not, the text leaves its "
                                 "price unsaid.",
+                    explanation_ja=f"契約のどの料金も「{v.label}」を除いているため、その申込みには何も見積もられ"
+                                   "ません。本文に料金があれば仕様に行が欠けており、なければ本文が料金を定めていません。",
                     message_ja=f"{d.label}「{v.label}」には料金がなく、無料である旨の定めもありません"))
     return out
 
@@ -125,6 +129,8 @@ def periods_the_text_cites(tariff: M.Tariff) -> list[Finding]:
             span=line.span, clause=_cite(where), subject=fee.id,
             explanation=f"The text computes this charge over the minimum period or term 'set under' {cited}, "
                         "but no period of the tariff is set there: the reference points at the wrong clause.",
+            explanation_ja=f"本文はこの料金を {cited} に「基づく」最低利用期間または期間について計算していますが、"
+                           "そこには期間が定められていません。参照先の条項が誤っています。",
             message_ja=f"{where} は {cited} に基づく期間による料金を定めていますが、{cited} は期間を定めていません"))
     return out
 

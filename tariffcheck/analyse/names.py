@@ -379,6 +379,9 @@ def undefined_references(tariff: M.Tariff) -> list[Finding]:
                     explanation=f"The text's list of options does not have `{o.label}`: either the list lacks an "
                                 f"option or {d.citation} means another one (a name spelt wrongly). The spec keeps "
                                 "what the clause says of it; the text needs fixing.",
+                    explanation_ja=f"本文のオプションの一覧に「{o.label}」はありません。一覧にオプションが欠けているか、"
+                                   f"{d.citation} が別のオプションを指しています (名前の書き誤り)。仕様は条項の"
+                                   "とおりに書いてあり、直すべきは本文です。",
                     message_ja=f"{kind[1]} `{d.id}` ({d.citation}) は、定義されていないオプション「{o.label}」を"
                                "参照しています"))
             if not users:
@@ -388,6 +391,8 @@ def undefined_references(tariff: M.Tariff) -> list[Finding]:
                     span=o.span, clause=_cite(o.citation), subject=o.id,
                     explanation="The text's list of options does not have it: either the list lacks an option or "
                                 "the clause that names it means another one.",
+                    explanation_ja="本文のオプションの一覧にありません。一覧にオプションが欠けているか、それを挙げる"
+                                   "条項が別のオプションを指しています。",
                     message_ja=f"「{o.label}」は{where}で言及されていますが、定義されていません"))
     return out
 
