@@ -22,9 +22,14 @@ _KIND_WORDS = {"en": {"initial": "initial", "monthly": "monthly", "one_off": "on
 _YEN = {"en": "yen", "ja": "円"}
 
 
-def line_json(q: QuoteLine) -> dict:
+def line_json(q: QuoteLine, option_label: str | None = None) -> dict:
+    """One amount. `option` names the option it is for, as `tariff check` does (id and official
+    name), and is null for the contract's own fee; `subject` is the same id, kept for the readers
+    of the first format."""
+    option = None if q.subject is None else {"id": q.subject, "name": option_label}
     out = {"fee": q.fee, "label": q.label, "kind": q.kind, "contract": q.contract, "subject": q.subject,
-           "clause": q.citation.to_json() if q.citation else None, "amount": q.amount, "basis": q.basis}
+           "option": option, "clause": q.citation.to_json() if q.citation else None, "amount": q.amount,
+           "basis": q.basis}
     if q.missing:
         out["missing"] = q.missing
     if q.note:
@@ -43,7 +48,15 @@ def totals(lines: list[QuoteLine]) -> dict[str, dict]:
 
 def to_json(t: M.Tariff, order: Order, lines: list[QuoteLine]) -> dict:
     return {"format": FORMAT, "tariff": tariff_json(t), "request": order.request,
-            "lines": [line_json(q) for q in lines], "totals": totals(lines), "notes": list(order.notes)}
+            "lines": [line_json(q, option_label(t, order, q)) for q in lines], "totals": totals(lines), "notes": list(order.notes)}
+
+
+def option_label(t: M.Tariff, order: Order, q: QuoteLine) -> str | None:
+    """The official name of the option a line is for, None for the contract's own fee."""
+    if q.subject is None:
+        return None
+    kind = t.contracts[order.contracts[q.contract_index].kind]
+    return kind.options[q.subject].label
 
 
 def to_text(t: M.Tariff, order: Order, lines: list[QuoteLine], lang: str = "en") -> str:
@@ -57,7 +70,7 @@ def to_text(t: M.Tariff, order: Order, lines: list[QuoteLine], lang: str = "en")
             out.append("    " + {"en": "(no fee applies)", "ja": "(該当する料金はありません)"}[lang])
             continue
         for q in sorted(mine, key=lambda x: KINDS.index(x.kind)):
-            name = q.label if q.subject is None else f"{kind.options[q.subject].label}: {q.label}"
+            name = q.label if q.subject is None else f"{option_label(t, order, q)}: {q.label}"
             amount = f"{q.amount:>12,} {_YEN[lang]}" if q.amount is not None else " " * (12 + _unit_width(lang)) + "—"
             out.append(f"    {_kind_word(q.kind, lang)} {amount}  {name}  [{q.citation}]")
             detail = _detail(q, lang)
