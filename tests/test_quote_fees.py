@@ -85,3 +85,116 @@ def test_smm_betsushi1_2_2_bikou1_operation_monthly_is_150_yen_per_designated_de
     assert monthly["clause"]["text"] == "別紙1 2(2)"
     [initial] = [x for x in data["lines"] if x["fee"] == "operation_initial"]
     assert initial["amount"] == 20000 and initial["clause"]["text"] == "別紙1 1(2)"
+
+
+# ---- 第11条 and equivalents: when each fee falls due -------------------------------------------------
+
+def smm_maas360(billing_start: str | None = None, option_start: str | None = None, devices: int = 10) -> dict:
+    contract = {"id": "m", "item": "MaaS360", "type": "デバイス・アプリ管理", "licensor_consent": True,
+                "options": {"operation": {"devices": devices}}}
+    if billing_start:
+        contract["billing_start"] = billing_start
+    if option_start:
+        contract["options"]["operation"]["billing_start"] = option_start
+    return {"request": "new", "application_date": "2026-04-01", "contracts": [contract]}
+
+
+def test_smm_dai11jo_initial_fee_falls_due_on_acceptance_and_monthly_fee_from_the_billing_start(tmp_path):
+    code, data, err = quote_json(tmp_path, "smart-mobile-manager", smm_maas360("2026-04-10", "2026-04-20"))
+    assert code == 0, err
+    lines = {x["fee"]: x for x in data["lines"]}
+    initial = lines["operation_initial"]["due"]
+    assert initial == {"event": "申込を当社が承諾した時点", "clause": initial["clause"], "day": None}
+    assert initial["clause"]["text"] == "第11条"
+    assert lines["maas360_monthly"]["due"]["day"] == "2026-04-10"  # the contract's billing start
+    assert lines["operation_monthly"]["due"]["day"] == "2026-04-20"  # the option's own billing start
+    code, out, _ = quote_text(tmp_path, "smart-mobile-manager", smm_maas360("2026-04-10", "2026-04-20"))
+    assert "due: 課金開始日 2026-04-20 [第11条]" in out
+
+
+def test_flex_dai12jo_monthly_fee_falls_due_from_the_child_billing_start():
+    from tariffcheck.api import Checker
+    flex = Checker("flex-resilience")
+    dues = {(d.kind, d.scope): d for d in flex.tariff.dues}
+    assert dues[("monthly", "child")].start == "billing_start" and str(dues[("monthly", "child")].citation) == "第12条"
+    assert dues[("initial", "parent")].event == "申込を当社が承諾した時点"
+
+
+# ---- --month: the fee of a given month, 日割計算が適用されません --------------------------------------
+
+def test_smm_betsushi1_2_2_bikou2_a_month_the_option_starts_in_is_billed_whole(tmp_path):
+    order = smm_maas360("2026-04-01", "2026-04-20")
+    code, data, err = quote_json(tmp_path, "smart-mobile-manager", order, "--month", "2026-04")
+    assert code == 0, err
+    assert data["month"] == "2026-04"
+    assert {x["kind"] for x in data["lines"]} == {"monthly"}
+    [operation] = [x for x in data["lines"] if x["fee"] == "operation_monthly"]
+    assert operation["amount"] == 1500  # 20 April to 30 April: not prorated
+    assert "日割計算が適用されません (別紙1 2(2) 備考(2))" in operation["basis"]
+
+
+def test_smm_dai11jo_no_monthly_fee_before_the_billing_start(tmp_path):
+    order = smm_maas360("2026-04-01", "2026-04-20")
+    code, data, err = quote_json(tmp_path, "smart-mobile-manager", order, "--month", "2026-03")
+    assert code == 0, err
+    [operation] = [x for x in data["lines"] if x["fee"] == "operation_monthly"]
+    assert operation["amount"] == 0 and "billing starts 2026-04-20" in operation["basis"]
+    [base] = [x for x in data["lines"] if x["fee"] == "maas360_monthly"]
+    assert base["amount"] == 0 and "missing" not in base
+
+
+def test_smm_betsushi1_2_2_bikou2_a_whole_month_has_no_part_month_note(tmp_path):
+    code, data, err = quote_json(tmp_path, "smart-mobile-manager", smm_maas360("2026-04-01", "2026-04-20"),
+                                 "--month", "2026-05")
+    assert code == 0, err
+    [operation] = [x for x in data["lines"] if x["fee"] == "operation_monthly"]
+    assert operation["amount"] == 1500 and operation["basis"] == "150 yen × 10"
+
+
+def flex_cancellation(requested: str) -> dict:
+    return {"request": "cancellation", "notice_arrived": "2026-05-01", "requested_date": requested,
+            "contracts": [{"id": "p", "contract": "親たる契約", "current": {}},
+                          {"id": "c", "contract": "子たる契約", "parent": "p",
+                           "current": {"grade": "Basic", "licences": 25, "billing_start": "2025-01-01"}}]}
+
+
+@pytest.mark.parametrize("month, amount", [("2026-06", 40000), ("2026-07", 0)])
+def test_flex_betsushi1_2_2_bikou_the_month_a_cancellation_takes_effect_in_is_billed_whole(tmp_path, month, amount):
+    # 第11条: the later of 2026-05-01 + 30 = 05-31 and the requested 06-10: it ends on 2026-06-10
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"prices": {"child_monthly_basic": 40000}}), encoding="utf-8")
+    code, data, err = quote_json(tmp_path, "flex-resilience", flex_cancellation("2026-06-10"), "--month", month,
+                                 "--prices", str(prices))
+    assert code == 0, err
+    [child] = [x for x in data["lines"] if x["fee"] == "child_monthly"]
+    assert child["amount"] == amount
+    if amount:
+        assert "日割計算が適用されません (別紙1 2(2) 備考)" in child["basis"]
+    else:
+        assert "ended 2026-06-10" in child["basis"]
+
+
+def fence_change(requested: str) -> dict:
+    return {"request": "change", "application_date": "2026-05-01", "requested_date": requested,
+            "contracts": [{"id": "fm", "current": {"base": "基本利用サービス", "devices": 20, "app_consent": True},
+                           "changes": {"devices": 30}}]}
+
+
+@pytest.mark.parametrize("requested, month, devices", [
+    ("2026-05-15", "2026-05", 20),  # on 1 May the change has not taken effect: 20 devices
+    ("2026-05-15", "2026-06", 30),  # on 1 June it has
+    ("2026-06-01", "2026-06", 30),  # a change on the 1st counts on that 1st
+])
+def test_fence_18_3_usage_fee_counts_the_devices_on_the_first_of_the_month(tmp_path, requested, month, devices):
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"prices": {"usage_fee_basic": 500}}), encoding="utf-8")
+    code, data, err = quote_json(tmp_path, "fence-mobile", fence_change(requested), "--month", month,
+                                 "--prices", str(prices))
+    assert code == 0, err
+    [usage] = [x for x in data["lines"] if x["fee"] == "usage_fee"]
+    assert usage["amount"] == 500 * devices and usage["clause"]["text"] == "18.(3)"
+
+
+def test_quote_month_must_be_a_month(tmp_path):
+    code, out, err = quote_text(tmp_path, "smart-mobile-manager", smm_maas360(), "--month", "2026-13")
+    assert code == 2 and "`2026-13` is not a month" in err and "YYYY-MM" in err

@@ -9,8 +9,10 @@ zero. Monthly fees are whole-month amounts: the tariffs here say that no daily p
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
@@ -38,6 +40,8 @@ class QuoteLine:
     note: str | None = None
     basis_ja: str = ""  # `basis` and `missing` in Japanese, for reports in --lang ja
     missing_ja: str | None = None
+    due: M.Due | None = None  # when the tariff says this kind of fee falls due
+    due_day: date | None = None  # that day, when it is a day the order gives
 
 
 def daily_factor(days_used: int, days_in_month: int) -> Decimal:
@@ -46,6 +50,17 @@ def daily_factor(days_used: int, days_in_month: int) -> Decimal:
     if not 0 <= days_used <= days_in_month or days_in_month not in (28, 29, 30, 31):
         raise ValueError(f"`{days_used}` days of use in a month of `{days_in_month}` days is impossible")
     return (Decimal(days_used) / Decimal(days_in_month)).quantize(Decimal("0.001"), rounding=ROUND_DOWN)
+
+
+def month_of(text: str) -> date:
+    """The first day of the month `YYYY-MM` names."""
+    try:
+        year, month = (int(x) for x in text.split("-"))
+        if len(text) != 7 or text[4] != "-":
+            raise ValueError
+        return date(year, month, 1)
+    except ValueError:
+        raise ValueError(f"`{text}` is not a month; write it `YYYY-MM`, e.g. `2026-05`") from None
 
 
 def read_price_book(data: object, tariff: M.Tariff, source: str = "price book") -> dict[str, int]:
@@ -82,6 +97,7 @@ class FeeCalculator:
     def __init__(self, tariff: M.Tariff):
         self.tariff = tariff
         self._fns: dict[int, ValueFn] = {}
+        self._takes_effect = {d.id for d in tariff.derived if d.takes_effect}
         for f in tariff.fees:
             for subject, lines in f.by_subject.items():
                 for i, line in enumerate(lines):
@@ -90,37 +106,93 @@ class FeeCalculator:
                         if part is not None:
                             self._fns[id(part)] = compile_value(part, label)[1]
 
-    def quote(self, order: Order, days: list[DerivedDay], prices: dict[str, int]) -> list[QuoteLine]:
+    def quote(self, order: Order, days: list[DerivedDay], prices: dict[str, int],
+              month: date | None = None) -> list[QuoteLine]:
+        """Every fee of the order; with `month` (its first day), the monthly fees owed for that
+        month only, each on the contract as it stands on the month's first day."""
         out: list[QuoteLine] = []
         for entry in order.contracts:
             monthly: dict[tuple[str, str | None], list[QuoteLine]] = {}
             later = []
+            on_first = self._state_on(order, entry, month) if month is not None else entry
             for f in self.tariff.fees:
-                if f.scope != entry.kind:
+                if f.scope != entry.kind or (month is not None and f.kind != "monthly"):
                     continue
+                due = next((d for d in self.tariff.dues if d.kind == f.kind and d.scope == entry.kind), None)
                 for subject, lines in f.by_subject.items():
                     ended = subject is not None and subject not in entry.new.options
                     if ended and subject not in entry.old.options:
                         continue
                     # an option the request ends: its fees as they were, for the charge of ending it
                     was = dataclasses.replace(entry, new=entry.old) if ended else entry
+                    if month is not None and not ended and (subject is None or subject in on_first.new.options):
+                        was = on_first  # 18.(3) and the like: the contract as it is on the month's 1st
                     for line in lines:
                         if line.kind == "remaining":
-                            if line.when is None or self._fns[id(line.when)](order, entry):
+                            if month is None and (line.when is None or self._fns[id(line.when)](order, entry)):
                                 later.append((f, subject, line))
                             continue
                         if line.when is not None and not self._fns[id(line.when)](order, was):
                             continue
                         q = self._line(f, subject, line, order, was, prices)
+                        q = dataclasses.replace(q, due=due, due_day=_due_day(due, was, subject))
                         if f.kind == "monthly":
                             monthly.setdefault((f.id, subject), []).append(q)
-                        if not ended:
+                        if month is not None:
+                            q = self._in_month(q, f, entry, subject, order, days, month)
+                            if q is not None:
+                                out.append(q)
+                        elif not ended:
                             out.append(q)
             for f, subject, line in later:
                 q = self._remaining(f, subject, line, entry, days, monthly)
                 if q is not None:
                     out.append(q)
         return out
+
+    def _state_on(self, order: Order, entry: ContractEntry, first: date) -> ContractEntry:
+        """The contract as it stands on a month's first day: a change applies from the day it
+        asks for (`requested_date`); one that names no day is read as in effect."""
+        if order.request != "change":
+            return entry
+        asked = order.dates.get("requested_date")
+        if asked is None or asked <= first.toordinal():
+            return entry
+        return dataclasses.replace(entry, new=entry.old)
+
+    def _in_month(self, q: QuoteLine, f: M.Fee, entry: ContractEntry, subject: str | None, order: Order,
+                  days: list[DerivedDay], first: date) -> QuoteLine | None:
+        """A monthly amount as owed for the month starting `first`: nothing before billing starts
+        or after the contract or option ended, and a part month billed whole (the texts'
+        日割計算が適用されません; READINGS.md). None: the option is not in the order that month."""
+        last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        start = q.due_day
+        end = _end_day(order, entry, subject, days, self._takes_effect)
+        ym = f"{first:%Y-%m}"
+        if start is not None and start > last:
+            return dataclasses.replace(q, amount=0, missing=None, missing_ja=None,
+                                       basis=f"not owed for {ym}: billing starts {start}",
+                                       basis_ja=f"{ym} は対象外: 課金開始日は {start}")
+        if end is not None and end < first:
+            if subject is not None and subject not in entry.new.options:
+                return None  # an option that stopped before the month: not in the order any more
+            return dataclasses.replace(q, amount=0, missing=None, missing_ja=None,
+                                       basis=f"not owed for {ym}: ended {end}", basis_ja=f"{ym} は対象外: {end} に終了")
+        if subject is not None and subject not in entry.new.options and end is None:
+            return None
+        part = (start is not None and start > first) or (end is not None and end < last)
+        if part:
+            span = f"{max(start or first, first)} to {min(end or last, last)}"
+            if f.whole_months is not None:
+                why_en, why_ja = f"日割計算が適用されません ({f.whole_months})", f"日割計算が適用されません ({f.whole_months})"
+            else:
+                why_en, why_ja = "not prorated (READINGS.md)", "日割計算なし (READINGS.md)"
+            q = dataclasses.replace(q, basis=_join(q.basis, f"{ym}: billed {span}, a whole month: {why_en}"),
+                                    basis_ja=_join(q.basis_ja or q.basis, f"{ym}: {span} の利用、1 か月分: {why_ja}"))
+        elif start is None and q.due is not None and q.due.start is not None:
+            q = dataclasses.replace(q, basis=_join(q.basis, f"if billed in {ym} (the order gives no {q.due.start})"),
+                                    basis_ja=_join(q.basis_ja or q.basis, f"{ym} に課金される場合 (注文に {q.due.start} がありません)"))
+        return q
 
     def _base(self, f: M.Fee, subject, line: M.FeeLine, entry: ContractEntry) -> dict:
         return dict(fee=f.id, label=f.label, kind=f.kind, citation=f.citation, contract=entry.id,
@@ -183,8 +255,41 @@ class FeeCalculator:
                          basis_ja=f"{period_id} の残り {_months(months)} か月 ({period.day.isoformat()} まで) × {fee:,} 円")
 
 
+def _due_day(due: M.Due | None, entry: ContractEntry, subject: str | None) -> date | None:
+    """The day a fee falls due when the tariff makes it a date of the order: an option's own date
+    of that name for the option's fee, else the contract's."""
+    if due is None or due.start is None:
+        return None
+    st = entry.new
+    opt = st.options.get(subject) if subject is not None else None
+    day = opt.dates.get(due.start) if opt is not None else None
+    if day is None:
+        day = st.dates.get(due.start)
+    return date.fromordinal(day) if day is not None else None
+
+
+def _end_day(order: Order, entry: ContractEntry, subject: str | None, days: list[DerivedDay],
+             takes_effect: set[str]) -> date | None:
+    """The day a cancellation (subject None) or an option's stop takes effect: the tariff's
+    `takes_effect` day, else the day the request asks for; None when nothing ends."""
+    stopped = subject is not None and subject in entry.old.options and subject not in entry.new.options
+    if not entry.cancelled and not stopped:
+        return None
+    mine = [d for d in days if d.contract_index == entry.index and d.what == "derived" and d.day is not None]
+    for want in ((subject,), (None,)) if subject is not None else ((None,),):
+        found = [d.day for d in mine if d.subject in want and d.id in takes_effect]
+        if found:
+            return found[0]
+    asked = order.dates.get("requested_date")
+    return date.fromordinal(asked) if asked is not None else None
+
+
+def _join(basis: str, more: str) -> str:
+    return f"{basis}; {more}" if basis else more
+
+
 def _months(m: Fraction) -> str:
     return str(m.numerator) if m.denominator == 1 else f"{float(m):.3f}"
 
 
-__all__ = ["FeeCalculator", "QuoteLine", "daily_factor", "read_price_book", "quoted_keys"]
+__all__ = ["FeeCalculator", "QuoteLine", "daily_factor", "month_of", "read_price_book", "quoted_keys"]

@@ -252,6 +252,21 @@ class Fee:
     span: Span
     subjects: list[str | None] = field(default_factory=lambda: [None])
     by_subject: dict[str | None, list[FeeLine]] = field(default_factory=dict)  # one list per subject
+    whole_months: Citation | None = None  # the clause that bills a part month as a whole month
+
+
+@dataclass
+class Due:
+    """When a kind of fee falls due, as the text words it, and the date field that is that day
+    when the moment is a day an order gives (`billing_start`; an option's own for its fees)."""
+
+    kind: str
+    event: str
+    citation: Citation | None
+    scope: str
+    start: str | None
+    note: str | None
+    span: Span
 
 
 @dataclass
@@ -275,6 +290,7 @@ class Tariff:
     # what resolution noticed but did not reject (a reference through a rename, W001);
     # `tariff lint` reports these
     warnings: list = field(default_factory=list)
+    dues: list[Due] = field(default_factory=list)  # when each kind of fee falls due
 
     @property
     def version(self) -> str:

@@ -34,7 +34,18 @@ def line_json(q: QuoteLine, option_label: str | None = None) -> dict:
         out["missing"] = q.missing
     if q.note:
         out["note"] = q.note
+    out["due"] = due_json(q)
     return out
+
+
+def due_json(q: QuoteLine) -> dict | None:
+    """When the amount falls due, as the tariff says (第11条 and the like): the text's words for
+    the moment, its clause, and the day when it is a day the order gives; null when the tariff
+    does not say."""
+    if q.due is None:
+        return None
+    return {"event": q.due.event, "clause": q.due.citation.to_json() if q.due.citation else None,
+            "day": q.due_day.isoformat() if q.due_day is not None else None}
 
 
 def totals(lines: list[QuoteLine]) -> dict[str, dict]:
@@ -46,8 +57,8 @@ def totals(lines: list[QuoteLine]) -> dict[str, dict]:
     return out
 
 
-def to_json(t: M.Tariff, order: Order, lines: list[QuoteLine]) -> dict:
-    return {"format": FORMAT, "tariff": tariff_json(t), "request": order.request,
+def to_json(t: M.Tariff, order: Order, lines: list[QuoteLine], month: str | None = None) -> dict:
+    return {"format": FORMAT, "tariff": tariff_json(t), "request": order.request, "month": month,
             "lines": [line_json(q, option_label(t, order, q)) for q in lines], "totals": totals(lines), "notes": list(order.notes)}
 
 
@@ -59,8 +70,12 @@ def option_label(t: M.Tariff, order: Order, q: QuoteLine) -> str | None:
     return kind.options[q.subject].label
 
 
-def to_text(t: M.Tariff, order: Order, lines: list[QuoteLine], lang: str = "en") -> str:
-    out = [f"{heading(t, lang)}: " + {"en": f"fees for this {order.request} request", "ja": "この申込の料金"}[lang]]
+def to_text(t: M.Tariff, order: Order, lines: list[QuoteLine], lang: str = "en", month: str | None = None) -> str:
+    if month is None:
+        what = {"en": f"fees for this {order.request} request", "ja": "この申込の料金"}[lang]
+    else:
+        what = {"en": f"monthly fees owed for {month} ({order.request} request)", "ja": f"{month} の月額費用"}[lang]
+    out = [f"{heading(t, lang)}: {what}"]
     for entry in order.contracts:
         kind = t.contracts[entry.kind]
         mine = [q for q in lines if q.contract_index == entry.index]
@@ -76,6 +91,9 @@ def to_text(t: M.Tariff, order: Order, lines: list[QuoteLine], lang: str = "en")
             detail = _detail(q, lang)
             if detail:
                 out.append(f"      {detail}")
+            due = _due_text(q, lang)
+            if due:
+                out.append(f"      {due}")
     out.append("")
     for kind, total in totals(lines).items():
         if not any(q.kind == kind for q in lines):
@@ -95,6 +113,14 @@ def _kind_word(kind: str, lang: str) -> str:
     """The kind of fee, padded to one column width (a Japanese character takes two)."""
     word = _KIND_WORDS[lang][kind]
     return word + " " * (18 - len(word) * (2 if lang == "ja" else 1))
+
+
+def _due_text(q: QuoteLine, lang: str) -> str | None:
+    if q.due is None:
+        return None
+    day = f" {q.due_day}" if q.due_day is not None else ""
+    where = f" [{q.due.citation}]" if q.due.citation is not None else ""
+    return {"en": "due: ", "ja": "支払義務の発生: "}[lang] + f"{q.due.event}{day}{where}"
 
 
 def _detail(q: QuoteLine, lang: str) -> str | None:

@@ -102,6 +102,7 @@ class Resolver:
                     for v in t.versions if (d := self.day(v.day, v.span)) is not None]
         periods = [x for x in (self.period(p) for p in t.periods) if x is not None]
         fees = [x for x in (self.fee(f) for f in t.fees) if x is not None]
+        dues = [x for x in (self.due(d) for d in t.dues) if x is not None]
         if self.diags:
             raise DiagnosticError(self.diags, {t.path: t.text})
         return M.Tariff(
@@ -109,7 +110,7 @@ class Resolver:
             services=services, rules=rules, versions=versions, renames=renames, periods=periods,
             derived=derived, fees=fees, path=t.path, text=t.text,
             content_hash="sha256:" + hashlib.sha256(t.text.encode("utf-8")).hexdigest(),
-            warnings=self.warnings,
+            warnings=self.warnings, dues=dues,
         )
 
     def check_unique(self, entries, what: str, labels: bool = False) -> None:
@@ -419,7 +420,18 @@ class Resolver:
         except Unresolved:
             return None
         return M.Fee(f.kind, f.name, f.label, self.citation(f.cite), contract.id, by_subject.get(None, []), f.span,
-                     subjects, by_subject)
+                     subjects, by_subject, self.citation(f.whole_months))
+
+    def due(self, d: S.DueDecl) -> M.Due | None:
+        contract = self.scope_of(d.scope, d.span)
+        if contract is None:
+            return None
+        if d.start is not None and d.start[0] not in contract.dates:
+            self.error("E002", f"`{d.start[0]}` is not a date of contract `{contract.id}`", d.start[1],
+                       "no such date", help=did_you_mean(d.start[0], contract.dates) or "declare it with `date`")
+            return None
+        return M.Due(d.kind, d.event, self.citation(d.cite), contract.id, d.start[0] if d.start else None, d.note,
+                     d.span)
 
     def check_remaining(self, line: S.FeeLine, contract: M.ContractKind) -> None:
         period, day, monthly = line.remaining

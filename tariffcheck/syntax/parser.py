@@ -346,6 +346,15 @@ class _Subjects(list):
     pass
 
 
+class _WholeMonths:
+    def __init__(self, cite):
+        self.cite = cite
+
+
+class _DueFrom(tuple):
+    pass
+
+
 class _TariffLink(tuple):
     pass
 
@@ -388,6 +397,8 @@ class _ToSyntax(Transformer):
                 out.derives.append(d)
             elif isinstance(d, S.FeeDecl):
                 out.fees.append(d)
+            elif isinstance(d, S.DueDecl):
+                out.dues.append(d)
         return out
 
     def header(self, meta, items):
@@ -592,9 +603,23 @@ class _ToSyntax(Transformer):
     def fee(self, meta, items):
         kind, name, label, *rest = items
         scope = _find(rest, _Scope)
+        whole = _find(rest, _WholeMonths)
         return S.FeeDecl(str(kind), str(name), _string(label), _find(rest, S.Cite),
                          tuple(scope) if scope else None, [x for x in rest if isinstance(x, S.FeeLine)],
-                         self.sp(meta), list(_find(rest, _Subjects) or []))
+                         self.sp(meta), list(_find(rest, _Subjects) or []), whole.cite if whole else None)
+
+    def whole_months(self, meta, items):
+        return _WholeMonths(items[0])
+
+    def due(self, meta, items):
+        kind, event, *rest = items
+        scope = _find(rest, _Scope)
+        start = _find(rest, _DueFrom)
+        return S.DueDecl(str(kind), _string(event), _find(rest, S.Cite), tuple(scope) if scope else None,
+                         tuple(start) if start else None, _find(rest, _Note), self.sp(meta))
+
+    def due_from(self, meta, items):
+        return _DueFrom((str(items[0]), self.tsp(items[0])))
 
     def fee_line(self, meta, items):
         when = _find(items, _When)

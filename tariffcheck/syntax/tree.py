@@ -301,6 +301,20 @@ class FeeDecl:
     lines: list[FeeLine]
     span: Span
     subjects: list[Ref] = field(default_factory=list)
+    whole_months: Cite | None = None  # the clause that bills a part month whole
+
+
+@dataclass
+class DueDecl:
+    """When a kind of fee falls due (第11条 "…の支払義務は…時点で…発生する")."""
+
+    kind: str  # initial | monthly | one_off | early_termination
+    event: str  # the text's words for the moment
+    cite: Cite | None
+    scope: tuple[str, Span] | None
+    start: tuple[str, Span] | None  # the date field that is that day, if the moment is one
+    note: str | None
+    span: Span
 
 
 @dataclass
@@ -320,6 +334,7 @@ class TariffFile:
     path: str
     text: str
     span: Span
+    dues: list[DueDecl] = field(default_factory=list)
 
 
 def parse_iso_date(text: str) -> date | None:
