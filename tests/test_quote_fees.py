@@ -198,3 +198,18 @@ def test_fence_18_3_usage_fee_counts_the_devices_on_the_first_of_the_month(tmp_p
 def test_quote_month_must_be_a_month(tmp_path):
     code, out, err = quote_text(tmp_path, "smart-mobile-manager", smm_maas360(), "--month", "2026-13")
     assert code == 2 and "`2026-13` is not a month" in err and "YYYY-MM" in err
+
+
+def test_se_dai11jo_an_option_monthly_fee_falls_due_from_the_option_billing_start(tmp_path):
+    order = {"request": "new", "application_date": "2026-04-01",
+             "contracts": [{"id": "u", "contract": "親たる契約"},
+                           {"id": "se", "parent": "u", "品目": "IT 資産管理:タイプ L", "契約アカウント数": 50,
+                            "ライセンサー等が定める事項への同意": True, "billing_start": "2026-05-01",
+                            "options": {"Web アクセス管理オプション": {"利用アカウント数": 50,
+                                                                    "billing_start": "2026-06-01"}}}]}
+    code, data, err = quote_json(tmp_path, "secure-endpoint", order)
+    assert code == 0, err
+    due = {(x["fee"], x["subject"]): x["due"] for x in data["lines"]}
+    assert due[("base_monthly", None)]["day"] == "2026-05-01"
+    assert due[("option_monthly", "web_access")]["day"] == "2026-06-01"
+    assert due[("base_initial", None)]["day"] is None and due[("base_initial", None)]["clause"]["text"] == "第11条"
