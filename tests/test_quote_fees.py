@@ -213,3 +213,132 @@ def test_se_dai11jo_an_option_monthly_fee_falls_due_from_the_option_billing_star
     assert due[("base_monthly", None)]["day"] == "2026-05-01"
     assert due[("option_monthly", "web_access")]["day"] == "2026-06-01"
     assert due[("base_initial", None)]["day"] is None and due[("base_initial", None)]["clause"]["text"] == "第11条"
+
+
+# ---- usage records: what was used or happened in a month ----------------------------------------
+
+def smm_device_mgmt(usage: dict | None = None) -> dict:
+    contract = {"id": "d", "item": "デバイス管理", "ios_devices": 12, "android_devices": 3, "licensor_consent": True}
+    if usage is not None:
+        contract["usage"] = usage
+    return {"request": "new", "application_date": "2026-04-01", "contracts": [contract]}
+
+
+def test_smm_betsushi1_2_1_bikou1_monthly_fee_is_per_device_that_connected_in_the_month(tmp_path):
+    order = smm_device_mgmt({"month": "2026-05", "connected_ios": 8, "connected_android": 5})
+    code, data, err = quote_json(tmp_path, "smart-mobile-manager", order)
+    assert code == 0, err
+    lines = {x["fee"]: x for x in data["lines"]}
+    assert lines["device_mgmt_ios"]["amount"] == 300 * 8  # not the 12 devices the contract states
+    assert lines["device_mgmt_android"]["amount"] == 150 * 5
+    assert "usage `connected_ios` in 2026-05 (別紙1 2(1) 備考(1))" in lines["device_mgmt_ios"]["basis"]
+
+
+def test_smm_betsushi1_2_1_bikou1_without_a_usage_record_the_stated_devices_are_quoted_and_said_so(tmp_path):
+    code, data, err = quote_json(tmp_path, "smart-mobile-manager", smm_device_mgmt())
+    assert code == 0, err
+    [ios] = [x for x in data["lines"] if x["fee"] == "device_mgmt_ios"]
+    assert ios["amount"] == 300 * 12 and "no usage `connected_ios`" in ios["basis"]
+
+
+def test_smm_betsushi1_2_1_bikou1_a_usage_record_of_another_month_is_not_used(tmp_path):
+    order = smm_device_mgmt({"month": "2026-05", "connected_ios": 8})
+    code, data, err = quote_json(tmp_path, "smart-mobile-manager", order, "--month", "2026-06")
+    assert code == 0, err
+    [ios] = [x for x in data["lines"] if x["fee"] == "device_mgmt_ios"]
+    assert ios["amount"] == 300 * 12
+
+
+def smartkey_enterprise(account_days: list[int], month: str = "2026-05") -> dict:
+    return {"request": "new", "application_date": "2026-04-01", "holdings": [{"service": "IIJ ID サービス"}],
+            "contracts": [{"id": "k", "品目": "エンタープライズ", "課金開始日": "2026-04-01",
+                           "usage": {"month": month, "account_days": account_days}}]}
+
+
+@pytest.mark.parametrize("days, month, price, amount", [
+    ([31, 10], "2026-05", 1000, 1322),  # 1.000 + 10/31 = 0.32258… → 0.322
+    ([31, 10], "2026-05", 999, 1320),  # 999 × 1.322 = 1320.678: cut to whole yen
+    ([2], "2028-02", 1000, 68),  # 2/29 = 0.06896…: truncated, not rounded
+    ([], "2026-05", 1000, 0),  # no account used in the month
+])
+def test_smartkey_betsushi1_bikou1_account_fee_sums_truncated_daily_factors(tmp_path, days, month, price, amount):
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"prices": {"account_fee": price}}), encoding="utf-8")
+    code, data, err = quote_json(tmp_path, "smartkey", smartkey_enterprise(days, month), "--prices", str(prices))
+    assert code == 0, err
+    [fee] = [x for x in data["lines"] if x["fee"] == "account_fee"]
+    assert fee["amount"] == amount
+    assert "別紙1 備考(1)" in fee["basis"]
+    assert ("cut to whole yen" in fee["basis"]) == (price == 999)
+
+
+def test_smartkey_betsushi1_bikou1_without_days_of_use_the_account_fee_is_missing_not_guessed(tmp_path):
+    order = smartkey_enterprise([31], "2026-05")
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"prices": {"account_fee": 1000}}), encoding="utf-8")
+    code, data, err = quote_json(tmp_path, "smartkey", order, "--prices", str(prices), "--month", "2026-06")
+    assert code == 0, err
+    [fee] = [x for x in data["lines"] if x["fee"] == "account_fee"]
+    assert fee["amount"] is None and "account_days" in fee["missing"]
+    assert data["totals"]["monthly"]["complete"] is False
+
+
+def test_smartkey_betsushi1_bikou1_days_of_use_beyond_the_month_are_bad_input(tmp_path):
+    code, out, err = quote_text(tmp_path, "smartkey", smartkey_enterprise([29], "2026-02"))
+    assert code == 2
+    assert "error[O002]" in err and "contracts[0].usage.account_days[0]" in err and "has 28 days" in err
+
+
+def se_with_vpn(usage: dict | None) -> dict:
+    contract = {"id": "se", "parent": "u", "品目": "IT 資産管理:タイプ L", "契約アカウント数": 50,
+                "ライセンサー等が定める事項への同意": True,
+                "options": {"トンネル接続オプション": {"count": 1, "接続数": 5}, "トンネル機器オプション": True}}
+    if usage is not None:
+        contract["usage"] = usage
+    return {"request": "new", "application_date": "2026-04-01",
+            "contracts": [{"id": "u", "contract": "親たる契約"}, contract]}
+
+
+def test_se_betsushi1_3_one_off_fees_for_vpn_devices_broken_by_the_customer_and_lost(tmp_path):
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"prices": {"vpn_fault_fee": 30000, "vpn_loss_fee": 50000}}), encoding="utf-8")
+    code, data, err = quote_json(tmp_path, "secure-endpoint", se_with_vpn({"month": "2026-05", "vpn_faults": 2,
+                                                                          "vpn_losses": 1}), "--prices", str(prices))
+    assert code == 0, err
+    lines = {x["fee"]: x for x in data["lines"]}
+    assert (lines["vpn_fault_fee"]["kind"], lines["vpn_fault_fee"]["amount"]) == ("one_off", 60000)
+    assert lines["vpn_fault_fee"]["clause"]["text"] == "別紙1 3(1)"
+    assert lines["vpn_fault_fee"]["option"]["name"] == "トンネル機器オプション"
+    assert (lines["vpn_loss_fee"]["amount"], lines["vpn_loss_fee"]["clause"]["text"]) == (50000, "別紙1 3(2)")
+    assert lines["vpn_loss_fee"]["due"]["clause"]["text"] == "第11条"
+    assert data["totals"]["one_off"] == {"known": 110000, "complete": True}
+
+
+def test_se_betsushi1_3_no_one_off_fee_without_its_cause(tmp_path):
+    code, data, err = quote_json(tmp_path, "secure-endpoint", se_with_vpn(None))
+    assert code == 0, err
+    assert not [x for x in data["lines"] if x["kind"] == "one_off"]
+
+
+@pytest.mark.parametrize("usage, code_, field", [
+    ({"vpn_faults": 1}, "O007", "contracts[1].usage.month"),
+    ({"month": "2026-5", "vpn_faults": 1}, "O002", "contracts[1].usage.month"),
+    ({"month": "2026-05", "vpn_fault": 1}, "O003", "contracts[1].usage.vpn_fault"),
+    ({"month": "2026-05", "vpn_faults": -1}, "O004", "contracts[1].usage.vpn_faults"),
+    ({"month": "2026-05", "vpn_faults": [1]}, "O002", "contracts[1].usage.vpn_faults"),
+])
+def test_a_malformed_usage_record_is_bad_input(tmp_path, usage, code_, field):
+    code, out, err = quote_text(tmp_path, "secure-endpoint", se_with_vpn(usage))
+    assert code == 2
+    assert f"error[{code_}]" in err and field in err
+
+
+def test_a_usage_record_is_in_the_schema_and_written_back():
+    from tariffcheck.api import Checker
+    from tariffcheck.orders.write import order_to_json
+    se = Checker("secure-endpoint")
+    order = se.decode(se_with_vpn({"month": "2026-05", "vpn_faults": 2}))
+    assert order_to_json(order, se.tariff)["contracts"][1]["usage"] == {"month": "2026-05", "vpn_faults": 2}
+    code, out, _ = run_cli(["schema", "--tariff", "smartkey"])
+    schema = json.loads(out)
+    assert "account_days" in json.dumps(schema) and '"month"' in json.dumps(schema)

@@ -134,7 +134,9 @@ class FeeCalculator:
                             continue
                         if line.when is not None and not self._fns[id(line.when)](order, was):
                             continue
-                        q = self._line(f, subject, line, order, was, prices)
+                        q = self._line(f, subject, line, order, was, prices, month)
+                        if q is None:
+                            continue  # a one-off fee whose cause the usage record does not give
                         q = dataclasses.replace(q, due=due, due_day=_due_day(due, was, subject))
                         if f.kind == "monthly":
                             monthly.setdefault((f.id, subject), []).append(q)
@@ -198,8 +200,10 @@ class FeeCalculator:
         return dict(fee=f.id, label=f.label, kind=f.kind, citation=f.citation, contract=entry.id,
                     contract_index=entry.index, subject=subject, note=line.note)
 
-    def _line(self, f, subject, line, order, entry, prices) -> QuoteLine:
+    def _line(self, f, subject, line, order, entry, prices, month: date | None = None) -> QuoteLine | None:
         base = self._base(f, subject, line, entry)
+        if line.usage is not None:
+            return self._per_usage(f, line, order, entry, prices, base, month)
         units = self._fns[id(line.per)](order, entry) if line.per is not None else None
         if line.kind == "formula":
             value = self._fns[id(line.formula)](order, entry)
@@ -218,6 +222,60 @@ class FeeCalculator:
         if units is None:
             return QuoteLine(**base, amount=price, basis=basis, basis_ja=basis_ja)
         return QuoteLine(**base, amount=price * units, basis=f"{basis} × {units}", basis_ja=f"{basis_ja} × {units}")
+
+    def _per_usage(self, f, line, order, entry, prices, base, month) -> QuoteLine | None:
+        """An amount per the month's usage (別紙1 2(1) 備考(1), SmartKey 別紙1 備考(1), Secure
+        Endpoint 別紙1 3): the count the contract's usage record gives for the month; without one,
+        the line's fallback (`or REF`), else nothing for a one-off fee (no cause recorded) and a
+        missing amount for any other."""
+        u = self.tariff.contracts[entry.kind].usage[line.usage]
+        where = f" ({u.citation})" if u.citation is not None else ""
+        of_month = entry.usage_month is not None and (month is None or entry.usage_month == month.toordinal())
+        value = entry.usage.get(line.usage) if of_month else None
+        ym = f"{date.fromordinal(entry.usage_month):%Y-%m}" if entry.usage_month is not None else None
+        if value is None:
+            if line.per is not None:
+                units = self._fns[id(line.per)](order, entry)
+                q = self._line(f, base["subject"], dataclasses.replace(line, usage=None), order, entry, prices)
+                why = f"no usage `{u.id}`{where} for the month: the count the order states"
+                why_ja = f"当月の `{u.id}`{where} の利用実績がないため、注文の数量"
+                return dataclasses.replace(q, basis=_join(q.basis, why), basis_ja=_join(q.basis_ja or q.basis, why_ja)) \
+                    if units is not None else q
+            if f.kind == "one_off":
+                return None
+            return QuoteLine(**base, amount=None, basis="", missing=f"the order's usage gives no `{u.id}`{where} for the month",
+                             missing_ja=f"注文の usage に当月の `{u.id}`{where} がありません")
+        if line.kind == "yen":
+            price, key_en, key_ja = line.yen, f"{line.yen:,} yen", f"{line.yen:,} 円"
+        else:
+            price = prices.get(line.price_key)
+            key_en = f"{price:,} yen (price book `{line.price_key}`)" if price is not None else ""
+            key_ja = f"{price:,} 円 (価格表の `{line.price_key}`)" if price is not None else ""
+        if u.each:
+            days = calendar.monthrange(date.fromordinal(entry.usage_month).year,
+                                       date.fromordinal(entry.usage_month).month)[1]
+            factors = [daily_factor(d, days) for d in value]
+            total = sum(factors, Decimal(0))
+            terms = " + ".join(str(x) for x in factors) or "0"
+            made = f"daily factors of {len(value)} account(s) in {ym}, {terms} = {total}{where}"
+            made_ja = f"{ym} の {len(value)} アカウントの日割係数 {terms} = {total}{where}"
+            if price is None:
+                return QuoteLine(**base, amount=None, basis=made, basis_ja=made_ja,
+                                 missing=f"price quoted separately: the price book has no `{line.price_key}`",
+                                 missing_ja=f"当社が別途契約者に示す金額: 価格表に `{line.price_key}` がありません")
+            amount = total * price
+            cut = "" if amount == amount.to_integral_value() else "; cut to whole yen (the text does not say how)"
+            cut_ja = "" if not cut else "; 円未満切り捨て (本文に定めなし)"
+            return QuoteLine(**base, amount=int(amount), basis=f"{key_en} × {total} ({made}){cut}",
+                             basis_ja=f"{key_ja} × {total} ({made_ja}){cut_ja}")
+        made, made_ja = f"usage `{u.id}` in {ym}{where}", f"{ym} の利用実績 `{u.id}`{where}"
+        if price is None:
+            return QuoteLine(**base, amount=None, basis=f"quoted separately × {value} ({made})",
+                             basis_ja=f"当社が別途契約者に示す金額 × {value} ({made_ja})",
+                             missing=f"price quoted separately: the price book has no `{line.price_key}`",
+                             missing_ja=f"当社が別途契約者に示す金額: 価格表に `{line.price_key}` がありません")
+        return QuoteLine(**base, amount=price * value, basis=f"{key_en} × {value} ({made})",
+                         basis_ja=f"{key_ja} × {value} ({made_ja})")
 
     def _remaining(self, f, subject, line, entry, days, monthly) -> QuoteLine | None:
         """The charge for ending early, or None when nothing ends (the derived day does not apply)."""

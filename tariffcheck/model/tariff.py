@@ -93,6 +93,20 @@ class Option:
     span: Span
 
 
+@dataclass(frozen=True)
+class UsageField:
+    """A count of what was used or happened in a month (devices that connected, a VPN device
+    lost), or with `each` one count per account (its days of use). An order gives it in the
+    contract's `usage`; only fees read it: it is no term of the contract, so no rule may."""
+
+    id: str
+    label: str
+    citation: Citation | None
+    each: bool
+    note: str | None
+    span: Span
+
+
 @dataclass
 class ContractKind:
     id: str
@@ -107,6 +121,7 @@ class ContractKind:
     options: dict[str, Option]
     span: Span
     child_kinds: list[str] = field(default_factory=list)  # kinds that name this one as `parent`
+    usage: dict[str, UsageField] = field(default_factory=dict)  # what a month's usage record gives
 
     @property
     def has_choices(self) -> bool:
@@ -239,6 +254,7 @@ class FeeLine:
     formula: ir.Node | None = None
     price_key: str | None = None  # quoted: the key in the price book (the fee's id by default)
     remaining: tuple[str, str, str] | None = None  # (period id, derived day id, monthly fee id)
+    usage: str | None = None  # `per usage NAME`: the amount is per that usage (`per` is then its fallback)
 
 
 @dataclass

@@ -98,8 +98,8 @@ def to_text(t: M.Tariff, order: Order, lines: list[QuoteLine], lang: str = "en",
     for kind, total in totals(lines).items():
         if not any(q.kind == kind for q in lines):
             continue
-        flag = "" if total["complete"] else {"en": "  (incomplete: some prices are not in the price book)",
-                                             "ja": "  (未確定: 価格表にない金額があります)"}[lang]
+        flag = "" if total["complete"] else {"en": "  (incomplete: some amounts are not known, see above)",
+                                             "ja": "  (未確定: 金額が分からないものがあります。上記参照)"}[lang]
         out.append(f"  {_kind_word(kind, lang)} {total['known']:>12,} {_YEN[lang]}{flag}")
     out += [note_line(note, lang) for note in order.notes]
     return safe_lines(out)

@@ -148,7 +148,7 @@ class Resolver:
         for c in t.contracts:
             members = ([(x.name, x.span) for x in c.dimensions] + [(x.name, x.span) for x in c.quantities]
                        + [(x.name, x.span) for x in c.flags] + [(x.name, x.span) for x in c.dates]
-                       + [(x.name, x.span) for x in c.options])
+                       + [(x.name, x.span) for x in c.options] + [(x.name, x.span) for x in c.usage])
             self.check_unique(members, "name")
             labels = ([(x.label, x.span) for x in c.dimensions] + [(x.label, x.span) for x in c.quantities]
                       + [(x.label, x.span) for x in c.flags] + [(x.label, x.span) for x in c.dates]
@@ -175,7 +175,9 @@ class Resolver:
                 {q.name: self.quantity(q) for q in c.quantities},
                 {f.name: M.Flag(f.name, f.label, self.citation(f.cite), f.note, f.span) for f in c.flags},
                 {d.name: self.datefield(d) for d in c.dates},
-                options, c.span)
+                options, c.span,
+                usage={u.name: M.UsageField(u.name, u.label, self.citation(u.cite), u.each, u.note, u.span)
+                       for u in c.usage})
         for c in t.contracts:
             if c.parent and c.parent[0] not in out:
                 self.error("E002", f"contract `{c.parent[0]}` is not defined", c.parent[1], "no such contract",
@@ -410,17 +412,32 @@ class Resolver:
                 lines = by_subject[subject] = []
                 for line in f.lines:
                     when = ex.boolean(line.when) if line.when is not None else None
-                    per = ex.typed(S.RefExpr(line.per.span, line.per), "int") if line.per is not None else None
+                    usage, per_ref = self.usage_of(line.per, contract, f.kind)
+                    per = ex.typed(S.RefExpr(per_ref.span, per_ref), "int") if per_ref is not None else None
                     formula = ex.typed(line.formula, "int") if line.formula is not None else None
                     if line.remaining is not None:
                         self.check_remaining(line, contract)
                     lines.append(M.FeeLine(when, line.kind, line.yen, per, line.note, line.span, formula,
                                            line.price_key or (f.name if line.kind == "quoted" else None),
-                                           line.remaining))
+                                           line.remaining, usage))
         except Unresolved:
             return None
         return M.Fee(f.kind, f.name, f.label, self.citation(f.cite), contract.id, by_subject.get(None, []), f.span,
                      subjects, by_subject, self.citation(f.whole_months))
+
+    def usage_of(self, per, contract: M.ContractKind, fee_kind: str) -> tuple[str | None, S.Ref | None]:
+        """A fee line's `per`: (the usage it is per, or None; the reference it falls back to)."""
+        if not isinstance(per, S.UsagePer):
+            return None, per
+        if per.name not in contract.usage:
+            self.error("E002", f"`{per.name}` is not a usage of contract `{contract.id}`", per.span, "no such usage",
+                       help=did_you_mean(per.name, contract.usage) or "declare it with `usage`")
+            raise Unresolved
+        if contract.usage[per.name].each and (per.fallback is not None or fee_kind != "monthly"):
+            self.error("E009", f"`{per.name}` is counted per account: only a monthly fee may be per it, with no `or`",
+                       per.span, "one count per account", help="its amount is the sum of daily factors (別紙1 備考(1))")
+            raise Unresolved
+        return per.name, per.fallback
 
     def due(self, d: S.DueDecl) -> M.Due | None:
         contract = self.scope_of(d.scope, d.span)

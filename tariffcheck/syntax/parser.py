@@ -346,6 +346,10 @@ class _Subjects(list):
     pass
 
 
+class _Each:
+    pass
+
+
 class _WholeMonths:
     def __init__(self, cite):
         self.cite = cite
@@ -466,6 +470,8 @@ class _ToSyntax(Transformer):
                 c.dates.append(m)
             elif isinstance(m, S.OptionDecl):
                 c.options.append(m)
+            elif isinstance(m, S.UsageDecl):
+                c.usage.append(m)
             elif isinstance(m, _OptionDate):
                 c.option_dates.append(m.decl)
         return c
@@ -492,6 +498,17 @@ class _ToSyntax(Transformer):
         d = _find(rest, _Default)
         return S.QuantityDecl(name, label, _find(rest, S.Cite), int(d) if d is not None else None,
                               _find(rest, _Note), self.sp(meta))
+
+    def usage(self, meta, items):
+        name, label, rest = self._head(items)
+        return S.UsageDecl(name, label, _find(rest, S.Cite), _find(rest, _Each) is not None, _find(rest, _Note),
+                           self.sp(meta))
+
+    def each(self, meta, items):
+        return _Each()
+
+    def per_usage(self, meta, items):
+        return S.UsagePer(str(items[0]), self.tsp(items[0]), items[1] if len(items) > 1 else None)
 
     def flag(self, meta, items):
         name, label, rest = self._head(items)

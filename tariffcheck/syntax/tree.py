@@ -184,6 +184,27 @@ class OptionDecl:
 
 
 @dataclass
+class UsageDecl:
+    """What was used or happened in a month, which an order's `usage` gives and fees read."""
+
+    name: str
+    label: str
+    cite: Cite | None
+    each: bool  # one count per account (SmartKey's days of use), not one count
+    note: str | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class UsagePer:
+    """`per usage NAME [or REF]`: an amount per the month's usage, else per REF when not given."""
+
+    name: str
+    span: Span
+    fallback: Ref | None = None
+
+
+@dataclass
 class ContractDecl:
     name: str
     label: str
@@ -197,6 +218,7 @@ class ContractDecl:
     options: list[OptionDecl] = field(default_factory=list)
     option_dates: list[DateFieldDecl] = field(default_factory=list)
     span: Span | None = None
+    usage: list[UsageDecl] = field(default_factory=list)
 
 
 @dataclass
