@@ -184,13 +184,14 @@ class FeeCalculator:
             return None
         part = (start is not None and start > first) or (end is not None and end < last)
         if part:
-            span = f"{max(start or first, first)} to {min(end or last, last)}"
+            since, until = max(start or first, first), min(end or last, last)
+            span, span_ja = f"{since} to {until}", f"{since}〜{until}"
             if f.whole_months is not None:
                 why_en, why_ja = f"日割計算が適用されません ({f.whole_months})", f"日割計算が適用されません ({f.whole_months})"
             else:
                 why_en, why_ja = "not prorated (READINGS.md)", "日割計算なし (READINGS.md)"
             q = dataclasses.replace(q, basis=_join(q.basis, f"{ym}: billed {span}, a whole month: {why_en}"),
-                                    basis_ja=_join(q.basis_ja or q.basis, f"{ym}: {span} の利用、1 か月分: {why_ja}"))
+                                    basis_ja=_join(q.basis_ja or q.basis, f"{ym}: {span_ja} の利用、1 か月分: {why_ja}"))
         elif start is None and q.due is not None and q.due.start is not None:
             q = dataclasses.replace(q, basis=_join(q.basis, f"if billed in {ym} (the order gives no {q.due.start})"),
                                     basis_ja=_join(q.basis_ja or q.basis, f"{ym} に課金される場合 (注文に {q.due.start} がありません)"))
