@@ -342,3 +342,21 @@ def test_a_usage_record_is_in_the_schema_and_written_back():
     code, out, _ = run_cli(["schema", "--tariff", "smartkey"])
     schema = json.loads(out)
     assert "account_days" in json.dumps(schema) and '"month"' in json.dumps(schema)
+
+
+@pytest.mark.parametrize("used, amount", [(57, 7 * 500), (50, 0), (40, 0)])
+def test_se_betsushi1_2_1_accounts_detected_beyond_the_contracted_ones_are_charged(tmp_path, used, amount):
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"prices": {"excess_accounts_fee": 500}}), encoding="utf-8")
+    order = se_with_vpn({"month": "2026-05", "accounts_used": used})  # 50 contracted accounts
+    code, data, err = quote_json(tmp_path, "secure-endpoint", order, "--prices", str(prices))
+    assert code == 0, err
+    [excess] = [x for x in data["lines"] if x["fee"] == "excess_accounts_fee"]
+    assert excess["amount"] == amount and excess["clause"]["text"] == "別紙1 2(1)"
+    assert f"{used} used in 2026-05 beyond 50" in excess["basis"]
+
+
+def test_se_betsushi1_2_1_no_excess_charge_without_a_detection(tmp_path):
+    code, data, err = quote_json(tmp_path, "secure-endpoint", se_with_vpn(None))
+    assert code == 0, err
+    assert not [x for x in data["lines"] if x["fee"] == "excess_accounts_fee"]

@@ -234,6 +234,21 @@ class FeeCalculator:
         of_month = entry.usage_month is not None and (month is None or entry.usage_month == month.toordinal())
         value = entry.usage.get(line.usage) if of_month else None
         ym = f"{date.fromordinal(entry.usage_month):%Y-%m}" if entry.usage_month is not None else None
+        if line.usage_over:
+            if value is None:
+                return None  # nothing detected for the month: no amount beyond the contract's
+            limit = self._fns[id(line.per)](order, entry)
+            over = max(0, value - limit)
+            value_text = f"{over} ({value} used in {ym} beyond {limit}{where})"
+            value_text_ja = f"{over} ({ym} の利用 {value} のうち {limit} を超える分{where})"
+            if line.kind != "yen" and prices.get(line.price_key) is None:
+                return QuoteLine(**base, amount=None, basis=f"quoted separately × {value_text}",
+                                 basis_ja=f"当社が別途契約者に示す金額 × {value_text_ja}",
+                                 missing=f"price quoted separately: the price book has no `{line.price_key}`",
+                                 missing_ja=f"当社が別途契約者に示す金額: 価格表に `{line.price_key}` がありません")
+            price = line.yen if line.kind == "yen" else prices[line.price_key]
+            return QuoteLine(**base, amount=price * over, basis=f"{price:,} yen × {value_text}",
+                             basis_ja=f"{price:,} 円 × {value_text_ja}")
         if value is None:
             if line.per is not None:
                 units = self._fns[id(line.per)](order, entry)

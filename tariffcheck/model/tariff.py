@@ -255,6 +255,7 @@ class FeeLine:
     price_key: str | None = None  # quoted: the key in the price book (the fee's id by default)
     remaining: tuple[str, str, str] | None = None  # (period id, derived day id, monthly fee id)
     usage: str | None = None  # `per usage NAME`: the amount is per that usage (`per` is then its fallback)
+    usage_over: bool = False  # `per usage NAME over REF`: per the usage beyond `per`
 
 
 @dataclass

@@ -412,32 +412,34 @@ class Resolver:
                 lines = by_subject[subject] = []
                 for line in f.lines:
                     when = ex.boolean(line.when) if line.when is not None else None
-                    usage, per_ref = self.usage_of(line.per, contract, f.kind)
+                    usage, per_ref, over = self.usage_of(line.per, contract, f.kind)
                     per = ex.typed(S.RefExpr(per_ref.span, per_ref), "int") if per_ref is not None else None
                     formula = ex.typed(line.formula, "int") if line.formula is not None else None
                     if line.remaining is not None:
                         self.check_remaining(line, contract)
                     lines.append(M.FeeLine(when, line.kind, line.yen, per, line.note, line.span, formula,
                                            line.price_key or (f.name if line.kind == "quoted" else None),
-                                           line.remaining, usage))
+                                           line.remaining, usage, over))
         except Unresolved:
             return None
         return M.Fee(f.kind, f.name, f.label, self.citation(f.cite), contract.id, by_subject.get(None, []), f.span,
                      subjects, by_subject, self.citation(f.whole_months))
 
-    def usage_of(self, per, contract: M.ContractKind, fee_kind: str) -> tuple[str | None, S.Ref | None]:
-        """A fee line's `per`: (the usage it is per, or None; the reference it falls back to)."""
+    def usage_of(self, per, contract: M.ContractKind, fee_kind: str) -> tuple[str | None, S.Ref | None, bool]:
+        """A fee line's `per`: (the usage it is per, or None; the reference it falls back to or
+        counts beyond; whether it counts beyond it)."""
         if not isinstance(per, S.UsagePer):
-            return None, per
+            return None, per, False
         if per.name not in contract.usage:
             self.error("E002", f"`{per.name}` is not a usage of contract `{contract.id}`", per.span, "no such usage",
                        help=did_you_mean(per.name, contract.usage) or "declare it with `usage`")
             raise Unresolved
-        if contract.usage[per.name].each and (per.fallback is not None or fee_kind != "monthly"):
-            self.error("E009", f"`{per.name}` is counted per account: only a monthly fee may be per it, with no `or`",
+        if contract.usage[per.name].each and (per.fallback or per.over or fee_kind != "monthly"):
+            self.error("E009", f"`{per.name}` is counted per account: only a monthly fee may be per it, "
+                       "with no `or` or `over`",
                        per.span, "one count per account", help="its amount is the sum of daily factors (別紙1 備考(1))")
             raise Unresolved
-        return per.name, per.fallback
+        return per.name, per.over or per.fallback, per.over is not None
 
     def due(self, d: S.DueDecl) -> M.Due | None:
         contract = self.scope_of(d.scope, d.span)

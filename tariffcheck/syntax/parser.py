@@ -508,7 +508,15 @@ class _ToSyntax(Transformer):
         return _Each()
 
     def per_usage(self, meta, items):
-        return S.UsagePer(str(items[0]), self.tsp(items[0]), items[1] if len(items) > 1 else None)
+        extra = items[1] if len(items) > 1 else None
+        return S.UsagePer(str(items[0]), self.tsp(items[0]), extra[1] if extra and extra[0] == "or" else None,
+                          extra[1] if extra and extra[0] == "over" else None)
+
+    def usage_or(self, meta, items):
+        return ("or", items[0])
+
+    def usage_over(self, meta, items):
+        return ("over", items[0])
 
     def flag(self, meta, items):
         name, label, rest = self._head(items)

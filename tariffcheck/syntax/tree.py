@@ -197,11 +197,13 @@ class UsageDecl:
 
 @dataclass(frozen=True)
 class UsagePer:
-    """`per usage NAME [or REF]`: an amount per the month's usage, else per REF when not given."""
+    """`per usage NAME [or REF | over REF]`: an amount per the month's usage, else per REF when
+    not given (`or`); or per the usage beyond REF (`over`), nothing when not given."""
 
     name: str
     span: Span
     fallback: Ref | None = None
+    over: Ref | None = None
 
 
 @dataclass
