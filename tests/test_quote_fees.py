@@ -360,3 +360,23 @@ def test_se_betsushi1_2_1_no_excess_charge_without_a_detection(tmp_path):
     code, data, err = quote_json(tmp_path, "secure-endpoint", se_with_vpn(None))
     assert code == 0, err
     assert not [x for x in data["lines"] if x["fee"] == "excess_accounts_fee"]
+
+
+# ---- the spec's fee grammar: errors read like a compiler's ----------------------------------------
+
+SMM_SPEC = catalog.spec_path("smart-mobile-manager")
+
+
+@pytest.mark.parametrize("old, new, code, words", [
+    ('due monthly "課金開始日" @第11条 from billing_start', 'due monthly "課金開始日" @第11条 from billing_stat',
+     "E002", "`billing_stat` is not a date of contract `service`"),
+    ('due initial "申込を当社が承諾した時点" @第11条', 'due initial "申込を当社が承諾した時点" @第11条\n'
+     'due initial "申込を当社が承諾した時点" @第11条', "E003", "due `initial in service` is defined twice"),
+    ("per usage connected_ios or", "per usage connected_iso or", "E002", "`connected_iso` is not a usage"),
+])
+def test_fee_declarations_report_their_errors(tmp_path, old, new, code, words):
+    from conftest import spec_variant
+    path = spec_variant(tmp_path, SMM_SPEC, "smm_variant", [(old, new)])
+    code_, out, err = run_cli(["quote", "--tariff", path, str(tmp_path / "none.json")])
+    assert code_ == 2
+    assert f"error[{code}]" in err and words in err

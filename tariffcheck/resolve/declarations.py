@@ -103,6 +103,7 @@ class Resolver:
         periods = [x for x in (self.period(p) for p in t.periods) if x is not None]
         fees = [x for x in (self.fee(f) for f in t.fees) if x is not None]
         dues = [x for x in (self.due(d) for d in t.dues) if x is not None]
+        self.check_unique([(f"{d.kind} in {d.scope}", d.span) for d in dues], "due")
         if self.diags:
             raise DiagnosticError(self.diags, {t.path: t.text})
         return M.Tariff(
