@@ -380,3 +380,26 @@ def test_fee_declarations_report_their_errors(tmp_path, old, new, code, words):
     code_, out, err = run_cli(["quote", "--tariff", path, str(tmp_path / "none.json")])
     assert code_ == 2
     assert f"error[{code}]" in err and words in err
+
+
+# ---- 第11条: the initial fee is owed by the application that orders the thing ----------------------
+
+def test_smm_dai11jo_a_change_owes_the_initial_fee_of_the_option_it_adds_only(tmp_path):
+    order = {"request": "change", "application_date": "2026-05-01", "requested_date": "2026-06-01",
+             "contracts": [{"id": "m", "current": {"item": "MaaS360", "type": "デバイス・アプリ管理",
+                                                   "licensor_consent": True, "options": {"secure_app": True}},
+                            "changes": {"options": {"operation": {"devices": 4}}}}]}
+    code, data, err = quote_json(tmp_path, "smart-mobile-manager", order)
+    assert code == 0, err
+    initial = {x["fee"] for x in data["lines"] if x["kind"] == "initial"}
+    assert initial == {"operation_initial"}  # not base_initial, not secure_app_initial again
+    monthly = {x["fee"] for x in data["lines"] if x["kind"] == "monthly"}
+    assert {"maas360_monthly", "secure_app_monthly", "operation_monthly"} <= monthly
+
+
+def test_smm_dai11jo_a_cancellation_owes_no_initial_fee(tmp_path):
+    order = {"request": "cancellation", "notice_arrived": "2026-05-01",
+             "contracts": [{"id": "d", "current": {"item": "デバイス管理", "ios_devices": 3, "licensor_consent": True}}]}
+    code, data, err = quote_json(tmp_path, "smart-mobile-manager", order)
+    assert code == 0, err
+    assert not [x for x in data["lines"] if x["kind"] == "initial"]

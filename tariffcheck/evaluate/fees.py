@@ -123,6 +123,8 @@ class FeeCalculator:
                     ended = subject is not None and subject not in entry.new.options
                     if ended and subject not in entry.old.options:
                         continue
+                    if f.kind == "initial" and not _applies_for(order, entry, subject):
+                        continue  # 第11条 and the like: owed on the application that orders it, once
                     # an option the request ends: its fees as they were, for the charge of ending it
                     was = dataclasses.replace(entry, new=entry.old) if ended else entry
                     if month is not None and not ended and (subject is None or subject in on_first.new.options):
@@ -327,6 +329,15 @@ class FeeCalculator:
                          basis=f"{_months(months)} remaining month(s) of {period_id} (to "
                                f"{period.day.isoformat()}) × {fee:,} yen",
                          basis_ja=f"{period_id} の残り {_months(months)} か月 ({period.day.isoformat()} まで) × {fee:,} 円")
+
+
+def _applies_for(order: Order, entry: ContractEntry, subject: str | None) -> bool:
+    """Does the request apply for the contract (a new order) or the option (one it adds)? The
+    initial fee falls due when the provider accepts that application, so only such a request
+    owes it: a change request does not owe again the initial fee of what the contract has."""
+    if subject is None:
+        return order.request == "new"
+    return not entry.cancelled and subject in entry.new.options and subject not in entry.old.options
 
 
 def _due_day(due: M.Due | None, entry: ContractEntry, subject: str | None) -> date | None:
