@@ -24,7 +24,7 @@ from .orders.decode import decode_order, read_order_text
 from .orders.order import Order
 from .evaluate.concrete import ConcreteValidator
 from .evaluate.derived_dates import DateCalculator, DerivedDay
-from .evaluate.fees import FeeCalculator, QuoteLine, read_price_book
+from .evaluate.fees import FeeCalculator, QuoteLine, month_of, read_price_book
 from .evaluate.verdict import Verdict
 from .model.limits import DEFAULT_TIMEOUT_MS
 
@@ -97,16 +97,19 @@ class Checker:
         decoded = order if isinstance(order, Order) else self.decode(order)
         return self.date_calculator.days(decoded)
 
-    def quote(self, order: dict | str | bytes | Order, prices: dict | None = None) -> list[QuoteLine]:
+    def quote(self, order: dict | str | bytes | Order, prices: dict | None = None,
+              month: str | None = None) -> list[QuoteLine]:
         """The initial, monthly, one-off and early-termination amounts of the order, each with its
-        clause. `prices` is a price book ({"prices": {KEY: yen}}) for amounts quoted separately."""
+        clause and when it falls due. `prices` is a price book ({"prices": {KEY: yen}}) for amounts
+        quoted separately. `month` ("YYYY-MM") gives instead the monthly fees owed for that month."""
+        first = month_of(month) if month is not None else None
         decoded = order if isinstance(order, Order) else self.decode(order)
         book = read_price_book(prices, self.tariff) if prices is not None else {}
         if self._fees is None:
             with self._build_lock:
                 if self._fees is None:
                     self._fees = FeeCalculator(self.tariff)
-        return self._fees.quote(decoded, self.dates(decoded), book)
+        return self._fees.quote(decoded, self.dates(decoded), book, first)
 
     def check(self, order: dict | str | bytes | Order, engine: str = "concrete",
               timeout_ms: int | None = None) -> Verdict:

@@ -29,6 +29,7 @@ def _tariff_of(example: Path) -> str:
 # their own tests (test_golden, test_schema). Snapshots pin the shape of the output.
 _VOLATILE = [
     (re.compile(r"(\.tariff):\d+"), r"\1:<line>"),
+    (re.compile(r'("file": "[^"]*\.tariff",\s*"line": )\d+'), r"\1<line>"),  # the same in JSON
     (re.compile(r"sha256:[0-9a-f]{64}"), "sha256:<hash>"),
 ]
 

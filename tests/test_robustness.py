@@ -42,7 +42,8 @@ SPEC_PIECES = [
     "9" * 5000, "2025-10-01", "2026-02-30", "0000-01-01", "9999-12-31", "1 month", "30 days", "2 years",
     "exactly_one", "at_most_one", "any_of", "old", "changed", "added", "removed", "applied_together",
     "ends_with", "holds", "later_of", "earlier_of", "or_else", "first_of_month", "multiple_of", "abs", "count",
-    "takes_effect", "item", "accounts", "tunnel", "storage", "web_access", "itam_l", "av_c", "billing_start",
+    "takes_effect", "usage", "each", "per usage", "over", "due", "whole_months", "one_off",
+    "item", "accounts", "tunnel", "storage", "web_access", "itam_l", "av_c", "billing_start",
     "application_date", "notice_arrived", "requested_date", "is_change", "is_new", "is_cancellation",
     "cancelled", '"トンネル接続オプション"', "トンネル", "\n", " ", "#", "\t", "\x00", "\ufeff", "\r",
 ]

@@ -10,10 +10,13 @@ from __future__ import annotations
 import shlex
 import sys
 
+import argparse
+
+from ..evaluate.fees import month_of
 from ..report import quote_report
 from ..report.terminal import safe_text
-from .shared import (EXIT_INVALID, EXIT_VALID, add_format_arg, add_lang_arg, add_order_arg, add_tariff_arg, load_order,
-                     read_order, show)
+from .shared import (EXIT_INVALID, EXIT_VALID, add_format_arg, add_lang_arg, add_order_arg, add_tariff_arg, emit,
+                     load_order, print_json, read_order)
 
 
 def register(commands) -> None:
@@ -23,6 +26,9 @@ def register(commands) -> None:
     add_order_arg(p)
     p.add_argument("--prices", metavar="FILE", help='a price book for amounts quoted separately: '
                    '{"prices": {"FEE_ID": yen}}')
+    p.add_argument("--month", metavar="YYYY-MM", type=_month,
+                   help="the monthly fees owed for that month instead: none before billing starts or after the "
+                        "contract or option ends, a part month billed whole, the contract as it stands on the 1st")
     add_lang_arg(p, of="the labels")
     add_format_arg(p)
     p.set_defaults(run=run)
@@ -35,8 +41,20 @@ def run(args) -> int:
     if verdict.status == "invalid":
         print(invalid_message(args, len(verdict.violations)), file=sys.stderr)
         return EXIT_INVALID
-    show(args, quote_report, checker, order, checker.quote(order, prices))
+    lines = checker.quote(order, prices, args.month)
+    if args.format == "json":
+        print_json(quote_report.to_json(checker.tariff, order, lines, args.month))
+    else:
+        emit(quote_report.to_text(checker.tariff, order, lines, args.lang, args.month))
     return EXIT_VALID
+
+
+def _month(text: str) -> str:
+    try:
+        month_of(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def invalid_message(args, broken: int) -> str:

@@ -97,6 +97,20 @@ class Option:
     undefined: bool = False
 
 
+@dataclass(frozen=True)
+class UsageField:
+    """A count of what was used or happened in a month (devices that connected, a VPN device
+    lost), or with `each` one count per account (its days of use). An order gives it in the
+    contract's `usage`; only fees read it: it is no term of the contract, so no rule may."""
+
+    id: str
+    label: str
+    citation: Citation | None
+    each: bool
+    note: str | None
+    span: Span
+
+
 @dataclass
 class ContractKind:
     id: str
@@ -111,6 +125,7 @@ class ContractKind:
     options: dict[str, Option]
     span: Span
     child_kinds: list[str] = field(default_factory=list)  # kinds that name this one as `parent`
+    usage: dict[str, UsageField] = field(default_factory=dict)  # what a month's usage record gives
 
     @property
     def has_choices(self) -> bool:
@@ -246,6 +261,8 @@ class FeeLine:
     # remaining: the clause the text names the period by (`remaining PERIOD @CLAUSE after …`), which
     # lint holds to the periods the tariff declares (L017)
     period_cite: Citation | None = None
+    usage: str | None = None  # `per usage NAME`: the amount is per that usage (`per` is then its fallback)
+    usage_over: bool = False  # `per usage NAME over REF`: per the usage beyond `per`
 
 
 @dataclass
@@ -259,6 +276,21 @@ class Fee:
     span: Span
     subjects: list[str | None] = field(default_factory=lambda: [None])
     by_subject: dict[str | None, list[FeeLine]] = field(default_factory=dict)  # one list per subject
+    whole_months: Citation | None = None  # the clause that bills a part month as a whole month
+
+
+@dataclass
+class Due:
+    """When a kind of fee falls due, as the text words it, and the date field that is that day
+    when the moment is a day an order gives (`billing_start`; an option's own for its fees)."""
+
+    kind: str
+    event: str
+    citation: Citation | None
+    scope: str
+    start: str | None
+    note: str | None
+    span: Span
 
 
 @dataclass
@@ -284,6 +316,7 @@ class Tariff:
     warnings: list = field(default_factory=list)
     # yes/no the request states about itself (`request flag`), by id
     request_flags: dict[str, Flag] = field(default_factory=dict)
+    dues: list[Due] = field(default_factory=list)  # when each kind of fee falls due
 
     @property
     def version(self) -> str:

@@ -7,6 +7,7 @@ all of them are reported at once.
 
 from __future__ import annotations
 
+import calendar
 import json
 import math
 import re
@@ -27,7 +28,8 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only: `\d` also takes `２０２６`
 ORDER_KEYS = {"tariff", "request", "application_date", "notice_arrived", "requested_date", "holdings",
               "contracts", "description"}
-ENTRY_KEYS = {"id", "contract", "parent", "current", "changes"}
+ENTRY_KEYS = {"id", "contract", "parent", "current", "changes", "usage"}
+_MONTH_FORM = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 
 def read_order_text(text: str | bytes, source: str = "<order>") -> object:
@@ -316,6 +318,8 @@ class _Decoder:
             for i, raw in enumerate(contracts_raw):
                 entry = self.entry(raw, i, request)
                 if entry is not None:
+                    if isinstance(raw, dict) and "usage" in raw:
+                        self.usage(raw["usage"], f"contracts[{i}].usage", entry)
                     contracts.append(entry)
             self.structure(contracts)
         if self.diags:
@@ -440,6 +444,52 @@ class _Decoder:
         if new is None:
             return None
         return ContractEntry(cid, kind.id, parent, new, old, False, i, former)
+
+    def usage(self, raw, path: str, entry: ContractEntry) -> None:
+        """A contract's usage record: `{"month": "YYYY-MM", USAGE: count, EACH: [count, ...]}`,
+        what was used or happened in that month (the fees that are per usage read it)."""
+        d = self.obj(raw, path, "`usage`")
+        kind = self.t.contracts[entry.kind]
+        if d is None:
+            return
+        month = d.get("month")
+        if month is None:
+            self.bad("O007", f"{path}.month", "a usage record names the month it is of",
+                     help='write e.g. `"month": "2026-05"`')
+        elif not isinstance(month, str) or not _MONTH_FORM.fullmatch(month) or not 1 <= int(month[5:]) <= 12:
+            self.bad("O002", f"{path}.month", f"`{_shown(month)}` is not a month in the form `YYYY-MM`",
+                     help='write e.g. `"month": "2026-05"`')
+            month = None
+        days = None
+        if month is not None:
+            first = date(int(month[:4]), int(month[5:]), 1)
+            entry.usage_month = first.toordinal()
+            days = calendar.monthrange(first.year, first.month)[1]
+        for key, value in d.items():
+            if key == "month":
+                continue
+            u = M.lookup(kind.usage, key)
+            if u is None:
+                self.bad("O003", f"{path}.{key}", f"`{key}` is not a usage of this tariff's `{kind.id}`",
+                         help=did_you_mean(key, list(kind.usage)) or
+                         ("usage: " + ", ".join(kind.usage) if kind.usage else "this contract takes no usage"))
+                continue
+            if not u.each:
+                n = self.count(value, f"{path}.{key}", f"`{key}`")
+                if n is not None:
+                    entry.usage[u.id] = n
+                continue
+            if not isinstance(value, list):
+                self.bad("O002", f"{path}.{key}", f"`{key}` is one count per account, a list",
+                         help=f'write e.g. `"{key}": [31, 10]`')
+                continue
+            counts = [self.count(x, f"{path}.{key}[{j}]", "a count") for j, x in enumerate(value)]
+            over = [j for j, n in enumerate(counts) if n is not None and days is not None and n > days]
+            for j in over:
+                self.bad("O002", f"{path}.{key}[{j}]", f"`{counts[j]}` days of use in {month}, which has {days} days",
+                         help="each account's days of use in the month, 0 to the month's days")
+            if None not in counts and not over:
+                entry.usage[u.id] = counts
 
     def state(self, d: dict, path: str, kind: M.ContractKind, partial: bool, reserved: set[str],
               base: ContractState | None = None) -> ContractState | None:

@@ -50,6 +50,10 @@ class ContractEntry:
     former: set[tuple[str, str]] = field(default_factory=set)
     # contracts of the order whose parent this is, counted by kind
     children: dict[str, int] = field(default_factory=dict)
+    # the contract's usage record (`usage`): the month it is of (its first day's number) and each
+    # usage the spec declares that it gives, a count or one count per account. Only fees read it.
+    usage_month: int | None = None
+    usage: dict[str, int | list[int]] = field(default_factory=dict)
 
 
 @dataclass

@@ -82,6 +82,17 @@ def _state_schema(kind: M.ContractKind, partial: bool, renames: list[M.Rename]) 
     return out
 
 
+def _usage_schema(kind: M.ContractKind) -> dict:
+    """A contract's usage record: the month it is of, and a count (or one per account) per usage."""
+    props: dict = {"month": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}}
+    for u in kind.usage.values():
+        count = {"type": "integer", "minimum": 0}
+        one = {"type": "array", "items": dict(count, maximum=31)} if u.each else count
+        for name in dict.fromkeys([u.id, u.label]):
+            props[name] = dict(one, description=u.label)
+    return {"type": "object", "required": ["month"], "properties": props, "additionalProperties": False}
+
+
 def order_schema(t: M.Tariff) -> dict:
     defs: dict = {}
     contract_variants_new, contract_variants_req = [], []
@@ -92,6 +103,8 @@ def order_schema(t: M.Tariff) -> dict:
         defs[f"{kind.id}_changes"] = _state_schema(kind, partial=True, renames=t.renames)
         head = {"id": {"type": "string"}, "contract": {"enum": _names(kind)},
                 "parent": {"type": "string", "description": "the id of the parent contract in this order"}}
+        if kind.usage:
+            head["usage"] = _usage_schema(kind)
         # `contract` may be left out for the tariff's main kind of contract only
         must_name = [] if kind is primary else ["contract"]
         new = {"type": "object", "description": kind.label, "required": must_name,

@@ -13,6 +13,8 @@ rename in `Order.notes` is gone; a spec rule that rejects former names no longer
 
 from __future__ import annotations
 
+from datetime import date
+
 from ..model import ir
 from ..model import tariff as M
 from ..model.fields import day_text
@@ -79,6 +81,9 @@ def _entry(c: ContractEntry, request: str, t: M.Tariff) -> dict:
         out["current"] = _state(c.old, kind)
         if request == "change":
             out["changes"] = _changes(c.old, c.new, kind, c.id)
+    if c.usage_month is not None:
+        out["usage"] = {"month": f"{date.fromordinal(c.usage_month):%Y-%m}",
+                        **{k: list(v) if isinstance(v, list) else v for k, v in c.usage.items()}}
     return out
 
 

@@ -22,14 +22,30 @@ _KIND_WORDS = {"en": {"initial": "initial", "monthly": "monthly", "one_off": "on
 _YEN = {"en": "yen", "ja": "円"}
 
 
-def line_json(q: QuoteLine) -> dict:
+def line_json(q: QuoteLine, option_label: str | None = None) -> dict:
+    """One amount. `option` names the option it is for, as `tariff check` does (id and official
+    name), and is null for the contract's own fee; `subject` is the same id, kept for the readers
+    of the first format."""
+    option = None if q.subject is None else {"id": q.subject, "name": option_label}
     out = {"fee": q.fee, "label": q.label, "kind": q.kind, "contract": q.contract, "subject": q.subject,
-           "clause": q.citation.to_json() if q.citation else None, "amount": q.amount, "basis": q.basis}
+           "option": option, "clause": q.citation.to_json() if q.citation else None, "amount": q.amount,
+           "basis": q.basis}
     if q.missing:
         out["missing"] = q.missing
     if q.note:
         out["note"] = q.note
+    out["due"] = due_json(q)
     return out
+
+
+def due_json(q: QuoteLine) -> dict | None:
+    """When the amount falls due, as the tariff says (第11条 and the like): the text's words for
+    the moment, its clause, and the day when it is a day the order gives; null when the tariff
+    does not say."""
+    if q.due is None:
+        return None
+    return {"event": q.due.event, "clause": q.due.citation.to_json() if q.due.citation else None,
+            "day": q.due_day.isoformat() if q.due_day is not None else None}
 
 
 def totals(lines: list[QuoteLine]) -> dict[str, dict]:
@@ -41,13 +57,25 @@ def totals(lines: list[QuoteLine]) -> dict[str, dict]:
     return out
 
 
-def to_json(t: M.Tariff, order: Order, lines: list[QuoteLine]) -> dict:
-    return {"format": FORMAT, "tariff": tariff_json(t), "request": order.request,
-            "lines": [line_json(q) for q in lines], "totals": totals(lines), "notes": list(order.notes)}
+def to_json(t: M.Tariff, order: Order, lines: list[QuoteLine], month: str | None = None) -> dict:
+    return {"format": FORMAT, "tariff": tariff_json(t), "request": order.request, "month": month,
+            "lines": [line_json(q, option_label(t, order, q)) for q in lines], "totals": totals(lines), "notes": list(order.notes)}
 
 
-def to_text(t: M.Tariff, order: Order, lines: list[QuoteLine], lang: str = "en") -> str:
-    out = [f"{heading(t, lang)}: " + {"en": f"fees for this {order.request} request", "ja": "この申込の料金"}[lang]]
+def option_label(t: M.Tariff, order: Order, q: QuoteLine) -> str | None:
+    """The official name of the option a line is for, None for the contract's own fee."""
+    if q.subject is None:
+        return None
+    kind = t.contracts[order.contracts[q.contract_index].kind]
+    return kind.options[q.subject].label
+
+
+def to_text(t: M.Tariff, order: Order, lines: list[QuoteLine], lang: str = "en", month: str | None = None) -> str:
+    if month is None:
+        what = {"en": f"fees for this {order.request} request", "ja": "この申込の料金"}[lang]
+    else:
+        what = {"en": f"monthly fees owed for {month} ({order.request} request)", "ja": f"{month} の月額費用"}[lang]
+    out = [f"{heading(t, lang)}: {what}"]
     for entry in order.contracts:
         kind = t.contracts[entry.kind]
         mine = [q for q in lines if q.contract_index == entry.index]
@@ -57,18 +85,21 @@ def to_text(t: M.Tariff, order: Order, lines: list[QuoteLine], lang: str = "en")
             out.append("    " + {"en": "(no fee applies)", "ja": "(該当する料金はありません)"}[lang])
             continue
         for q in sorted(mine, key=lambda x: KINDS.index(x.kind)):
-            name = q.label if q.subject is None else f"{kind.options[q.subject].label}: {q.label}"
+            name = q.label if q.subject is None else f"{option_label(t, order, q)}: {q.label}"
             amount = f"{q.amount:>12,} {_YEN[lang]}" if q.amount is not None else " " * (12 + _unit_width(lang)) + "—"
             out.append(f"    {_kind_word(q.kind, lang)} {amount}  {name}  [{q.citation}]")
             detail = _detail(q, lang)
             if detail:
                 out.append(f"      {detail}")
+            due = _due_text(q, lang)
+            if due:
+                out.append(f"      {due}")
     out.append("")
     for kind, total in totals(lines).items():
         if not any(q.kind == kind for q in lines):
             continue
-        flag = "" if total["complete"] else {"en": "  (incomplete: some prices are not in the price book)",
-                                             "ja": "  (未確定: 価格表にない金額があります)"}[lang]
+        flag = "" if total["complete"] else {"en": "  (incomplete: some amounts are not known, see above)",
+                                             "ja": "  (未確定: 金額が分からないものがあります。上記参照)"}[lang]
         out.append(f"  {_kind_word(kind, lang)} {total['known']:>12,} {_YEN[lang]}{flag}")
     out += [note_line(note, lang) for note in order.notes]
     return safe_lines(out)
@@ -82,6 +113,14 @@ def _kind_word(kind: str, lang: str) -> str:
     """The kind of fee, padded to one column width (a Japanese character takes two)."""
     word = _KIND_WORDS[lang][kind]
     return word + " " * (18 - len(word) * (2 if lang == "ja" else 1))
+
+
+def _due_text(q: QuoteLine, lang: str) -> str | None:
+    if q.due is None:
+        return None
+    day = f" {q.due_day}" if q.due_day is not None else ""
+    where = f" [{q.due.citation}]" if q.due.citation is not None else ""
+    return {"en": "due: ", "ja": "支払義務の発生: "}[lang] + f"{q.due.event}{day}{where}"
 
 
 def _detail(q: QuoteLine, lang: str) -> str | None:

@@ -115,6 +115,8 @@ class Resolver:
                     for v in t.versions if (d := self.day(v.day, v.span)) is not None]
         periods = [x for x in (self.period(p) for p in t.periods) if x is not None]
         fees = [x for x in (self.fee(f) for f in t.fees) if x is not None]
+        dues = [x for x in (self.due(d) for d in t.dues) if x is not None]
+        self.check_unique([(f"{d.kind} in {d.scope}", d.span) for d in dues], "due")
         if self.diags:
             raise DiagnosticError(self.diags, {t.path: t.text})
         return M.Tariff(
@@ -122,7 +124,7 @@ class Resolver:
             services=services, rules=rules, versions=versions, renames=renames, periods=periods,
             derived=derived, fees=fees, path=t.path, text=t.text,
             content_hash="sha256:" + hashlib.sha256(t.text.encode("utf-8")).hexdigest(),
-            warnings=self.warnings, request_flags=self.request_flags,
+            warnings=self.warnings, request_flags=self.request_flags, dues=dues,
         )
 
     def check_unique(self, entries, what: str, labels: bool = False) -> None:
@@ -160,7 +162,7 @@ class Resolver:
         for c in t.contracts:
             members = ([(x.name, x.span) for x in c.dimensions] + [(x.name, x.span) for x in c.quantities]
                        + [(x.name, x.span) for x in c.flags] + [(x.name, x.span) for x in c.dates]
-                       + [(x.name, x.span) for x in c.options])
+                       + [(x.name, x.span) for x in c.options] + [(x.name, x.span) for x in c.usage])
             self.check_unique(members, "name")
             labels = ([(x.label, x.span) for x in c.dimensions] + [(x.label, x.span) for x in c.quantities]
                       + [(x.label, x.span) for x in c.flags] + [(x.label, x.span) for x in c.dates]
@@ -190,7 +192,9 @@ class Resolver:
                 {q.name: self.quantity(q) for q in c.quantities},
                 {f.name: M.Flag(f.name, f.label, self.citation(f.cite), f.note, f.span) for f in c.flags},
                 {d.name: self.datefield(d) for d in c.dates},
-                options, c.span)
+                options, c.span,
+                usage={u.name: M.UsageField(u.name, u.label, self.citation(u.cite), u.each, u.note, u.span)
+                       for u in c.usage})
         for c in t.contracts:
             if c.parent and c.parent[0] not in out:
                 self.error("E002", f"contract `{c.parent[0]}` is not defined", c.parent[1], "no such contract",
@@ -501,17 +505,46 @@ class Resolver:
                 lines = by_subject[subject] = []
                 for line in f.lines:
                     when = ex.boolean(line.when) if line.when is not None else None
-                    per = ex.typed(S.RefExpr(line.per.span, line.per), "int") if line.per is not None else None
+                    usage, per_ref, over = self.usage_of(line.per, contract, f.kind)
+                    per = ex.typed(S.RefExpr(per_ref.span, per_ref), "int") if per_ref is not None else None
                     formula = ex.typed(line.formula, "int") if line.formula is not None else None
                     if line.remaining is not None:
                         self.check_remaining(line, contract)
                     lines.append(M.FeeLine(when, line.kind, line.yen, per, line.note, line.span, formula,
                                            line.price_key or (f.name if line.kind == "quoted" else None),
-                                           line.remaining, self.citation(line.period_cite)))
+                                           line.remaining, period_cite=self.citation(line.period_cite),
+                                           usage=usage, usage_over=over))
         except Unresolved:
             return None
         return M.Fee(f.kind, f.name, f.label, self.citation(f.cite), contract.id, by_subject.get(None, []), f.span,
-                     subjects, by_subject)
+                     subjects, by_subject, self.citation(f.whole_months))
+
+    def usage_of(self, per, contract: M.ContractKind, fee_kind: str) -> tuple[str | None, S.Ref | None, bool]:
+        """A fee line's `per`: (the usage it is per, or None; the reference it falls back to or
+        counts beyond; whether it counts beyond it)."""
+        if not isinstance(per, S.UsagePer):
+            return None, per, False
+        if per.name not in contract.usage:
+            self.error("E002", f"`{per.name}` is not a usage of contract `{contract.id}`", per.span, "no such usage",
+                       help=did_you_mean(per.name, contract.usage) or "declare it with `usage`")
+            raise Unresolved
+        if contract.usage[per.name].each and (per.fallback or per.over or fee_kind != "monthly"):
+            self.error("E009", f"`{per.name}` is counted per account: only a monthly fee may be per it, "
+                       "with no `or` or `over`",
+                       per.span, "one count per account", help="its amount is the sum of daily factors (別紙1 備考(1))")
+            raise Unresolved
+        return per.name, per.over or per.fallback, per.over is not None
+
+    def due(self, d: S.DueDecl) -> M.Due | None:
+        contract = self.scope_of(d.scope, d.span)
+        if contract is None:
+            return None
+        if d.start is not None and d.start[0] not in contract.dates:
+            self.error("E002", f"`{d.start[0]}` is not a date of contract `{contract.id}`", d.start[1],
+                       "no such date", help=did_you_mean(d.start[0], contract.dates) or "declare it with `date`")
+            return None
+        return M.Due(d.kind, d.event, self.citation(d.cite), contract.id, d.start[0] if d.start else None, d.note,
+                     d.span)
 
     def check_remaining(self, line: S.FeeLine, contract: M.ContractKind) -> None:
         period, day, monthly = line.remaining

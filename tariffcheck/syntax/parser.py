@@ -408,6 +408,19 @@ class _Subjects(list):
     pass
 
 
+class _Each:
+    pass
+
+
+class _WholeMonths:
+    def __init__(self, cite):
+        self.cite = cite
+
+
+class _DueFrom(tuple):
+    pass
+
+
 class _TariffLink(tuple):
     pass
 
@@ -452,6 +465,8 @@ class _ToSyntax(Transformer):
                 out.fees.append(d)
             elif isinstance(d, _RequestFlag):
                 out.request_flags.append(d.decl)
+            elif isinstance(d, S.DueDecl):
+                out.dues.append(d)
         return out
 
     def header(self, meta, items):
@@ -519,6 +534,8 @@ class _ToSyntax(Transformer):
                 c.dates.append(m)
             elif isinstance(m, S.OptionDecl):
                 c.options.append(m)
+            elif isinstance(m, S.UsageDecl):
+                c.usage.append(m)
             elif isinstance(m, _OptionDate):
                 c.option_dates.append(m.decl)
         return c
@@ -548,6 +565,25 @@ class _ToSyntax(Transformer):
         d = _find(rest, _Default)
         return S.QuantityDecl(name, label, _find(rest, S.Cite), int(d) if d is not None else None,
                               _find(rest, _Note), self.sp(meta))
+
+    def usage(self, meta, items):
+        name, label, rest = self._head(items)
+        return S.UsageDecl(name, label, _find(rest, S.Cite), _find(rest, _Each) is not None, _find(rest, _Note),
+                           self.sp(meta))
+
+    def each(self, meta, items):
+        return _Each()
+
+    def per_usage(self, meta, items):
+        extra = items[1] if len(items) > 1 else None
+        return S.UsagePer(str(items[0]), self.tsp(items[0]), extra[1] if extra and extra[0] == "or" else None,
+                          extra[1] if extra and extra[0] == "over" else None)
+
+    def usage_or(self, meta, items):
+        return ("or", items[0])
+
+    def usage_over(self, meta, items):
+        return ("over", items[0])
 
     def flag(self, meta, items):
         name, label, rest = self._head(items)
@@ -664,9 +700,23 @@ class _ToSyntax(Transformer):
     def fee(self, meta, items):
         kind, name, label, *rest = items
         scope = _find(rest, _Scope)
+        whole = _find(rest, _WholeMonths)
         return S.FeeDecl(str(kind), str(name), _string(label), _find(rest, S.Cite),
                          tuple(scope) if scope else None, [x for x in rest if isinstance(x, S.FeeLine)],
-                         self.sp(meta), list(_find(rest, _Subjects) or []))
+                         self.sp(meta), list(_find(rest, _Subjects) or []), whole.cite if whole else None)
+
+    def whole_months(self, meta, items):
+        return _WholeMonths(items[0])
+
+    def due(self, meta, items):
+        kind, event, *rest = items
+        scope = _find(rest, _Scope)
+        start = _find(rest, _DueFrom)
+        return S.DueDecl(str(kind), _string(event), _find(rest, S.Cite), tuple(scope) if scope else None,
+                         tuple(start) if start else None, _find(rest, _Note), self.sp(meta))
+
+    def due_from(self, meta, items):
+        return _DueFrom((str(items[0]), self.tsp(items[0])))
 
     def fee_line(self, meta, items):
         when = _find(items, _When)

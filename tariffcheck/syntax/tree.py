@@ -186,6 +186,29 @@ class OptionDecl:
 
 
 @dataclass
+class UsageDecl:
+    """What was used or happened in a month, which an order's `usage` gives and fees read."""
+
+    name: str
+    label: str
+    cite: Cite | None
+    each: bool  # one count per account (SmartKey's days of use), not one count
+    note: str | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class UsagePer:
+    """`per usage NAME [or REF | over REF]`: an amount per the month's usage, else per REF when
+    not given (`or`); or per the usage beyond REF (`over`), nothing when not given."""
+
+    name: str
+    span: Span
+    fallback: Ref | None = None
+    over: Ref | None = None
+
+
+@dataclass
 class ContractDecl:
     name: str
     label: str
@@ -199,6 +222,7 @@ class ContractDecl:
     options: list[OptionDecl] = field(default_factory=list)
     option_dates: list[DateFieldDecl] = field(default_factory=list)
     span: Span | None = None
+    usage: list[UsageDecl] = field(default_factory=list)
 
 
 @dataclass
@@ -305,6 +329,20 @@ class FeeDecl:
     lines: list[FeeLine]
     span: Span
     subjects: list[Ref] = field(default_factory=list)
+    whole_months: Cite | None = None  # the clause that bills a part month whole
+
+
+@dataclass
+class DueDecl:
+    """When a kind of fee falls due (第11条 "…の支払義務は…時点で…発生する")."""
+
+    kind: str  # initial | monthly | one_off | early_termination
+    event: str  # the text's words for the moment
+    cite: Cite | None
+    scope: tuple[str, Span] | None
+    start: tuple[str, Span] | None  # the date field that is that day, if the moment is one
+    note: str | None
+    span: Span
 
 
 @dataclass
@@ -325,6 +363,7 @@ class TariffFile:
     text: str
     span: Span
     request_flags: list[FlagDecl] = field(default_factory=list)
+    dues: list[DueDecl] = field(default_factory=list)
 
 
 def parse_iso_date(text: str) -> date | None:
