@@ -133,12 +133,13 @@ def key_citation(key: tuple, index: ClauseIndex | None = None) -> Citation:
 
 
 def _joined(lines: list[tuple[str, bool]]) -> str:
-    """A clause's lines as one text: a line that starts a clause, a table row, or one after a
+    """A clause's lines as one text: a line that starts a clause (or looks like one: an annex's
+    parts are numbered too), a table row, or one after a
     heading or a sentence's end starts a line of its own; any other continues the long line
     before it (the extraction broke that line, often inside a word, at a page's end)."""
     out: list[str] = []
     for line, starts in lines:
-        if out and not starts and "\t" not in line and "\t" not in out[-1] and len(out[-1]) >= _FULL_LINE \
+        if out and not starts and not _PARAGRAPH.match(line) and not _ITEM.match(line) and "\t" not in line and "\t" not in out[-1] and len(out[-1]) >= _FULL_LINE \
                 and not out[-1].endswith(("。", ":", "：")):
             out[-1] += line
         else:

@@ -55,7 +55,7 @@ _WORDS = {
            "no_findings": "指摘はありません。", "rules": "規定", "where": "仕様の位置",
            "lint_title": "新版の lint の指摘", "same_meaning": "意味は同じか", "kinds_rejected": "種類の申込みが新たに拒否",
            "kinds_accepted": "種類の申込みが新たに受付", "lint_findings": "件の lint の指摘 (新版)",
-           "contracts_broken": "件の既存契約が規定に反する", "contracts_title": "変更で規定に反する既存の契約",
+           "contracts_broken": "件の既存契約が新版の規定に反する", "contracts_title": "変更で規定に反する既存の契約",
            "line": "行", "contract_ids": "契約", "what": "理由", "yes": "同じ", "no": "異なる",
            "not_proven": "証明されていません", "chart": "規定ごとの判定が変わる申込みの形の数",
            "chart_contracts": "規定ごとの規定に反する契約の数", "rejected": "新たに拒否", "accepted": "新たに受付",
