@@ -155,3 +155,12 @@ def test_the_commands_write_html(versions, tmp_path):
     assert '<section id="contracts">' in text and "1 件の契約のうち 1 件" in text and "k" in text
     code, _, err = run_cli(["review", *versions, "--contracts", str(tmp_path / "none.jsonl")])
     assert code == 2 and "error[O011]" in err and "none.jsonl" in err
+
+
+def test_review_checks_its_output_before_it_analyses(versions, tmp_path, monkeypatch):
+    def refuse(*a, **k):
+        raise AssertionError("the comparison ran although the page could not be written")
+
+    monkeypatch.setattr("tariffcheck.analyse.diff.diff", refuse)
+    code, out, err = run_cli(["review", *versions, "-o", str(tmp_path)])
+    assert (code, out) == (2, "") and f"error[R001]: cannot write `{tmp_path}`" in err
