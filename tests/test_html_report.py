@@ -124,6 +124,9 @@ def test_the_review_page_sums_up_and_charts_the_change(result, versions):
     assert re.search(r'<div class="n">1</div>種類の申込みが新たに受付', summary)
     assert "<svg" in summary and "第2条 r_cap" in summary
     assert '<section id="lint">' in page and "L018" in page
+    en = html.review_page(result, lint, "en")
+    assert '<div class="n">different</div>meaning of the two versions' in en and "newly accepted" in en
+    assert "<th>席数</th>" in en  # the tariff's names stay official
 
 
 def test_broken_contracts_are_counted_per_rule_by_a_loop_over_two_checkers(versions):

@@ -37,11 +37,11 @@ _WORDS = {
            "no_text": "the source text was not found", "no_clause": "the source text has no such clause",
            "no_rule": "the rule is not in this version", "uncompared": "Not compared",
            "no_findings": "No findings.", "rules": "rules", "where": "in the spec", "lint_title":
-           "Lint findings of the new version", "same_meaning": "same meaning", "kinds_rejected":
+           "Lint findings of the new version", "same_meaning": "meaning of the two versions", "kinds_rejected":
            "kinds of order become rejected", "kinds_accepted": "kinds of order become accepted",
            "lint_findings": "lint findings (new version)", "contracts_broken": "existing contracts broken",
            "contracts_title": "Existing contracts the change breaks", "line": "line",
-           "contract_ids": "contracts", "what": "why", "yes": "yes", "no": "no", "not_proven": "not proven",
+           "contract_ids": "contracts", "what": "why", "yes": "same", "no": "different", "not_proven": "not proven",
            "chart": "kinds of order changed, per rule", "chart_contracts": "contracts broken, per rule",
            "rejected": "newly rejected", "accepted": "newly accepted",
            "error": "error", "warning": "warning", "info": "info",
