@@ -167,3 +167,12 @@ def test_review_checks_its_output_before_it_analyses(versions, tmp_path, monkeyp
     monkeypatch.setattr("tariffcheck.analyse.diff.diff", refuse)
     code, out, err = run_cli(["review", *versions, "-o", str(tmp_path)])
     assert (code, out) == (2, "") and f"error[R001]: cannot write `{tmp_path}`" in err
+
+
+def test_a_version_reviewed_against_itself_is_the_same_with_nothing_to_show(versions):
+    t = catalog.load(versions[1])
+    same = diff(t, t)
+    assert same.status == "same"
+    page = html.review_page(same, None, "ja")
+    assert '<div class="n">同じ</div>意味は同じか' in page and "<svg" not in page
+    assert 'class="card' not in page and "変更なし" in page
