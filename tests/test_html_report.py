@@ -176,3 +176,19 @@ def test_a_version_reviewed_against_itself_is_the_same_with_nothing_to_show(vers
     page = html.review_page(same, None, "ja")
     assert '<div class="n">同じ</div>意味は同じか' in page and "<svg" not in page
     assert 'class="card' not in page and "変更なし" in page
+
+
+def test_the_readme_example_shows_three_rules_and_three_broken_contracts():
+    from conftest import EXAMPLES
+
+    old, new = Checker(str(EXAMPLES / "secure_endpoint_2025-04.tariff")), Checker("secure-endpoint")
+    r = diff(old.tariff, new.tariff)
+    assert sorted((g.direction, g.rule.id) for g in r.groups) == [
+        ("accepted", "r8_3_connections"), ("rejected", "r5_19_minimum_accounts"), ("rejected", "r8_3_tunnel_cap")]
+    assert all(g.confirmed for g in r.groups)
+    lines = (EXAMPLES / "secure_endpoint_contracts.jsonl").read_text(encoding="utf-8").splitlines()
+    counted = broken_contracts(old, new, lines)
+    assert (counted.total, counted.broken, counted.unreadable) == (5, 3, [])
+    assert {k: v.count for k, v in counted.by_rule.items()} == {"r8_3_tunnel_cap": 1, "r5_19_minimum_accounts": 2}
+    page = html.review_page(r, None, "ja", html.contracts_view(counted, new.tariff, "ja"))
+    assert '<div class="n">3 / 5</div>' in page and "<caption>子たる契約 (c1)</caption>" in page
