@@ -22,7 +22,7 @@ def register(commands) -> None:
                                          "one accepts and the other rejects, with witnesses", epilog=EPILOG)
     p.add_argument("old", metavar="OLD", help="the old version: a bundled tariff's name or a .tariff file")
     p.add_argument("new", metavar="NEW", help="the new version")
-    add_format_arg(p, ("text", "json", "markdown"))
+    add_format_arg(p, ("text", "json", "markdown", "html"))
     add_output_arg(p, "write the report to FILE")
     add_lang_arg(p, of="the headings")
     add_timeout_arg(p)
@@ -37,6 +37,10 @@ def run(args) -> int:
     result = diff(args.old, args.new, args.timeout)
     if args.format == "json":
         text = json_text(diff_report.to_json(result))
+    elif args.format == "html":
+        from ..report import html
+
+        text = html.diff_page(result, args.lang)
     elif args.format == "markdown":
         text = diff_report.to_markdown(result, args.lang)
     else:

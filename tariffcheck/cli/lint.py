@@ -13,7 +13,7 @@ from .shared import (EXIT_BAD_INPUT, EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID, add
 def register(commands) -> None:
     p = commands.add_parser("lint", help="analyse tariffs: contradictions, dead options, redundant rules, names")
     p.add_argument("specs", nargs="*", metavar="SPEC", help="bundled tariff names or .tariff files (default: all bundled)")
-    add_format_arg(p, ("text", "json", "markdown"))
+    add_format_arg(p, ("text", "json", "markdown", "html"))
     add_output_arg(p, "write the report to FILE and print only the summary")
     add_lang_arg(p)
     p.add_argument("--fail-on", choices=("error", "warning"), default="error",
@@ -39,6 +39,10 @@ def run(args) -> int:
     results = [lint(spec, args.timeout, checks) for spec in (args.specs or catalog.bundled_names())]
     if args.format == "json":
         text = json_text(lint_report.to_json(results))
+    elif args.format == "html":
+        from ..report import html
+
+        text = html.lint_page(results, args.lang)
     elif args.format == "markdown":
         text = lint_report.to_markdown(results, args.lang)
     else:

@@ -48,6 +48,8 @@ CODES = {
     "R001": "a report cannot be written to the file `-o` names",
     "W001": "a reference uses a name that a supplementary provision (附則) replaced",
     "W002": "a service links a tariff that could not be loaded",
+    "C001": "the source text has no clause the citation names",
+    "C002": "the source text a tariff names cannot be found",
 }
 
 
