@@ -45,6 +45,11 @@ CODES = {
     "R001": "a report cannot be written to the file `-o` names",
     "W001": "a reference uses a name that a supplementary provision (附則) replaced",
     "W002": "a service links a tariff that could not be loaded",
+    "S000": "`tariff serve` lacks a package of the service extra",
+    "S001": "a request to the service is larger than its limit",
+    "S002": "an order sent to the service is nested deeper than its limit",
+    "S003": "a parameter of a request to the service is malformed",
+    "S004": "a check:batch request has more orders than the service's limit",
 }
 
 
