@@ -132,7 +132,7 @@ def build_router(svc: Service) -> APIRouter:
         return detail(svc.registry.get(name))
 
     @router.get("/tariffs/{name}/schema", summary="the JSON Schema of the tariff's orders",
-                responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}})
+                responses={200: {"content": {"application/schema+json": {"schema": {"type": "object"}}}}})
     def tariff_schema(name: str):
         served = svc.registry.get(name)
         return Response(compact(order_schema(served.tariff)), media_type="application/schema+json",

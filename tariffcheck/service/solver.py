@@ -25,7 +25,7 @@ class SolverPool:
         self.threads = threads
         self.capacity = threads + queue
         self.retry_after_s = retry_after_s
-        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="tariff-solver")
+        self._executor: ThreadPoolExecutor | None = None  # made on first use: an app may start and stop twice
         self._lock = threading.Lock()
         self._admitted = 0  # running or waiting
         self.rejected = 0
@@ -40,8 +40,11 @@ class SolverPool:
                 self.rejected += 1
                 raise saturated(self.retry_after_s)
             self._admitted += 1
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="tariff-solver")
+            executor = self._executor
         try:
-            future = self._executor.submit(fn, *args)
+            future = executor.submit(fn, *args)
         except BaseException:
             self._release(None)
             raise
@@ -53,4 +56,8 @@ class SolverPool:
             self._admitted -= 1
 
     def shutdown(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        """Let the threads end (and their Z3 contexts go) once their calls are done."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
