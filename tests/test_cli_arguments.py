@@ -21,6 +21,7 @@ TIMED = {
     "options": ["--tariff", "secure-endpoint", ORDER],
     "lint": ["secure-endpoint"],
     "diff": ["secure-endpoint", "secure-endpoint"],
+    "serve": [],  # the limit of each solver call its requests make
 }
 
 
