@@ -157,7 +157,8 @@ async def run(base: str, args, orders, invalid, partial, server_pid: int) -> dic
                   b"\n".join(orders[(k * args.batch + j) % len(orders)] for j in range(args.batch)), nd)
                  for k in range(args.batches)]
         out["phases"].append(await phase(client, "check:batch", batch, 4, args.seconds, args.batch))
-        reqs = [(f"/v1/tariffs/{TARIFF}/explain", invalid[i % len(invalid)], json_h) for i in range(args.solver_requests)]
+        reqs = [(f"/v1/tariffs/{TARIFF}/explain", invalid[i % len(invalid)], json_h)
+                for i in range(args.solver_requests)]
         out["phases"].append(await phase(client, "explain", reqs, 8, args.seconds))
         reqs = [(f"/v1/tariffs/{TARIFF}/options", partial[i % len(partial)], json_h)
                 for i in range(args.solver_requests)]
@@ -256,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{ph['errors'] or 0}")
     if "soak" in results:
         s = results["soak"]
-        print(f"soak {s['seconds']:.0f} s: RSS {s['rss_start_mb']} MB -> {s['rss_end_mb']} MB ({s['growth_pct']:+.1f} %)")
+        print(f"soak {s['seconds']:.0f} s: RSS {s['rss_start_mb']} MB -> {s['rss_end_mb']} MB "
+              f"({s['growth_pct']:+.1f} %)")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -151,7 +151,8 @@ def test_a_batch_answers_each_order_in_order(client):
     assert [item["index"] for item in body["results"]] == [0, 1, 2]
     assert body["results"][1]["result"] == cli_json("check", "--tariff", SE, str(INVALID))
     assert body["results"][2]["problem"]["code"] == "O004"
-    assert body["results"][2]["problem"]["errors"][0]["field"] == "contracts[1].契約アカウント数"  # as the order names it
+    # the field path names the field as the order does
+    assert body["results"][2]["problem"]["errors"][0]["field"] == "contracts[1].契約アカウント数"
 
 
 def test_a_batch_in_ndjson_gives_the_same_results_and_can_answer_in_ndjson(client):

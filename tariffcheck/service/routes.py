@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from ..common.diagnostics import DiagnosticError
 from ..model.limits import DEFAULT_LIMIT, DEFAULT_LOCKED
 from ..orders.decode import decode_partial_order
 from ..orders.schema import order_schema
@@ -259,8 +260,6 @@ def build_router(svc: Service) -> APIRouter:
 def check_all(served: Served, items: list) -> tuple[list[dict], dict[str, int]]:
     """One result per item of a batch, in order: the check result, or the problem of an order
     that cannot be read (the others are still checked)."""
-    from ..common.diagnostics import DiagnosticError
-
     counts = {"valid": 0, "invalid": 0, "unknown": 0, "error": 0}
     out = []
     checker, t = served.checker, served.tariff
