@@ -13,10 +13,14 @@ import time
 
 import pytest
 
-httpx = pytest.importorskip("httpx")
-pytest.importorskip("uvicorn")
+from conftest import EXAMPLES, ROOT, SPECS, run_cli, run_python, spec_variant
 
-from conftest import EXAMPLES, ROOT, SPECS, run_cli, spec_variant  # noqa: E402
+try:
+    import httpx
+    import uvicorn  # noqa: F401
+except ImportError:  # the service extra is not installed: only the test of that case runs
+    httpx = None
+needs_service = pytest.mark.skipif(httpx is None, reason="the service extra is not installed")
 
 SE = "secure-endpoint"
 
@@ -43,6 +47,8 @@ def wait_ready(base: str, proc: subprocess.Popen, seconds: float = 60) -> None:
 
 @pytest.fixture
 def served(tmp_path):
+    if httpx is None:
+        pytest.skip("the service extra is not installed")
     spec_variant(tmp_path, SPECS / "secure_endpoint.tariff", "secure_endpoint", [])
     port = free_port()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
@@ -96,7 +102,30 @@ def test_a_real_uvicorn_process_answers_reloads_on_sighup_and_stops_on_sigterm(s
     assert "reload (SIGHUP)" in log
 
 
+@needs_service
 def test_serve_refuses_a_folder_without_a_loadable_tariff(tmp_path):
     (tmp_path / "broken.tariff").write_text("tariff broken {\n", encoding="utf-8")
     code, _, err = run_cli(["serve", "--tariffs", str(tmp_path), "--port", str(free_port())])
     assert code == 2 and "error[E012]: no tariff could be loaded" in err and "`broken`" in err
+
+
+def test_serve_without_the_service_extra_says_what_to_install():
+    code = """
+import sys
+
+
+class NoWeb:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("fastapi", "uvicorn", "starlette"):
+            raise ImportError(f"no module named {name!r}", name=name)
+        return None
+
+
+sys.meta_path.insert(0, NoWeb())
+from tariffcheck.cli import main
+sys.exit(main(["serve", "--port", "0"]))
+"""
+    done = run_python(["-c", code])
+    assert done.returncode == 2, done.stderr
+    assert "error[S000]: `tariff serve` needs a package that is not installed" in done.stderr
+    assert "pip install 'tariffcheck[service]'" in done.stderr and "Traceback" not in done.stderr
