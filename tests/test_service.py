@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import threading
 from pathlib import Path
 
@@ -330,6 +331,11 @@ def test_a_reload_swaps_in_a_changed_spec_and_keeps_the_old_one_when_the_new_one
         assert body["failed"][0]["tariff"] == SE and body["failed"][0]["errors"][0]["code"].startswith("E")
         assert served_hash(c) == new  # the last good version keeps serving
         assert c.get("/readyz").json()["failed"] == [SE]
+
+        shutil.rmtree(folder)  # the folder itself is gone: everything keeps serving, and the answer says why
+        body = c.post("/v1/admin/reload", headers=auth).json()
+        assert body["failed"][0]["tariff"] == "*" and body["failed"][0]["errors"][0]["code"] == "E012"
+        assert served_hash(c) == new
 
 
 def test_a_request_in_flight_finishes_on_the_version_it_started_with(folder):

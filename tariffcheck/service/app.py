@@ -67,7 +67,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         loop = asyncio.get_running_loop()
         if config.sighup:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
-                loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, reload, "SIGHUP"))
+                loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, reload_on_signal))
         yield
         svc.pool.shutdown()
 
@@ -75,6 +75,12 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     app.state.service = svc
     for name, failure in first.failed.items():
         log.error("tariff %s did not load: %s", name, failure[0]["message"])
+
+    def reload_on_signal() -> None:
+        try:
+            reload("SIGHUP")
+        except Exception:  # nobody awaits a signal's reload: say it in the log, keep serving
+            log.exception("reload (SIGHUP) failed")
 
     def reload(why: str) -> dict:
         report = registry.reload()

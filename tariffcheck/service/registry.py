@@ -89,7 +89,14 @@ class Registry:
             report = ReloadReport()
             old = self._served
             new: dict[str, Served] = {}
-            for name, path in self.spec_files().items():
+            try:
+                files = self.spec_files()
+            except DiagnosticError as exc:  # the folder is gone or unreadable: keep serving what is served
+                report.failed["*"] = [d.to_json() for d in exc.diagnostics]
+                report.unchanged = sorted(old)
+                self.last_failures = report.failed
+                return report
+            for name, path in files.items():
                 try:
                     tariff = catalog.load(str(path))
                 except DiagnosticError as exc:
