@@ -88,8 +88,11 @@ def _load_cached(path: str, mtime_ns: int, size: int) -> Tariff:
     return load_tariff_file(path, link_bundled)
 
 
+@lru_cache(maxsize=256)
 def display_path(path: str) -> str:
-    """A spec path as users should see it: relative to the bundled folder when it is bundled."""
+    """A spec path as users should see it: relative to the bundled folder when it is bundled.
+    Kept per path: resolving it costs file-system calls, and every violation of every result
+    names its rule's file (a service answers thousands a second)."""
     try:
         rel = Path(path).resolve().relative_to(bundled_dir().resolve())
         return f"specs/{rel}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from conftest import ROOT
+from conftest import ROOT, run_python
 
 PACKAGE = ROOT / "tariffcheck"
 
@@ -24,6 +24,8 @@ ALLOWED = {
     "report": {"common", "model", "orders", "dates", "evaluate", "smt", "analyse", "report", "catalog"},
     "testing": {"common", "syntax", "model", "resolve", "orders", "dates", "evaluate", "smt", "analyse", "report",
                 "testing", "api", "catalog"},
+    # the HTTP service sits beside cli/: on the library API and the reports, never the solver's insides
+    "service": {"common", "model", "orders", "report", "api", "catalog", "service"},
 }
 
 
@@ -62,7 +64,8 @@ def test_imports_flow_one_way():
 
 
 def test_nothing_below_the_entry_points_imports_them():
-    """The CLI is the top of the graph: no module outside cli/ imports it."""
+    """The CLI is the top of the graph: no module outside cli/ imports it (the service, beside
+    it, neither)."""
     problems = []
     for path in PACKAGE.rglob("*.py"):
         rel = path.relative_to(PACKAGE)
@@ -90,3 +93,32 @@ def test_the_folders_before_the_solver_never_import_z3():
                 if any(n == "z3" or n.startswith("z3.") for n in names):
                     found.append(f"{folder}/{path.name}")
     assert not found, found
+
+
+def test_the_service_stays_at_the_top():
+    """Only cli/serve.py imports the service (and only when it runs), and nothing outside the
+    service names fastapi, starlette, uvicorn or prometheus_client: the library and the other
+    commands work without the `service` extra."""
+    web = ("fastapi", "starlette", "uvicorn", "prometheus_client")
+    problems = []
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE)
+        if rel.parts[0] == "service":
+            continue
+        if "service" in _imports(path) and rel.as_posix() != "cli/serve.py":
+            problems.append(f"{rel} imports the service")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+            if any(n.split(".")[0] in web for n in names) and rel.as_posix() != "cli/serve.py":
+                problems.append(f"{rel} imports {names}")
+    assert not problems, "\n".join(problems)
+
+
+def test_importing_the_package_loads_neither_z3_nor_the_web_stack():
+    code = ("import sys, tariffcheck, tariffcheck.cli; "
+            "print(sorted(m for m in ('z3', 'fastapi', 'starlette', 'uvicorn', 'pydantic', 'prometheus_client') "
+            "if m in sys.modules))")
+    done = run_python(["-c", code])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -22,6 +22,7 @@ TIMED = {
     "lint": ["secure-endpoint"],
     "diff": ["secure-endpoint", "secure-endpoint"],
     "review": ["secure-endpoint", "secure-endpoint"],
+    "serve": [],  # the limit of each solver call its requests make
 }
 
 

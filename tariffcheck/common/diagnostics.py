@@ -50,6 +50,11 @@ CODES = {
     "W002": "a service links a tariff that could not be loaded",
     "C001": "the source text has no clause the citation names",
     "C002": "the source text a tariff names cannot be found",
+    "S000": "`tariff serve` lacks a package of the service extra",
+    "S001": "a request to the service is larger than its limit",
+    "S002": "an order sent to the service is nested deeper than its limit",
+    "S003": "a parameter of a request to the service is malformed",
+    "S004": "a check:batch request has more orders than the service's limit",
 }
 
 

@@ -1,0 +1,88 @@
+"""`tariff serve`: run the HTTP service (docs/service.md) under uvicorn.
+
+The settings go to the worker processes in the environment (service/config.py), since uvicorn
+starts each worker from the app factory's import path; the secrets (admin token, API keys) are
+read from the environment only, never from arguments, which `ps` shows to everyone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from ..common.diagnostics import Diagnostic, DiagnosticError
+from ..model.limits import DEFAULT_TIMEOUT_MS
+from .shared import EXIT_VALID, positive, time_limit
+
+
+def register(commands) -> None:
+    p = commands.add_parser("serve", help="serve the tariffs over HTTP for order-entry systems (docs/service.md)")
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: %(default)s; "
+                                                       "0.0.0.0 for every interface)")
+    p.add_argument("--port", type=port, default=8080, help="the port (default: %(default)s)")
+    p.add_argument("--workers", type=positive, default=1, help="worker processes (default: %(default)s)")
+    p.add_argument("--tariffs", metavar="FOLDER", help="serve the .tariff files of FOLDER instead of the bundled "
+                                                       "tariffs")
+    p.add_argument("--solver-threads", type=positive, default=2, metavar="N",
+                   help="threads per worker running explain, why-not, repair and options (default: %(default)s)")
+    p.add_argument("--solver-queue", type=whole, default=16, metavar="N",
+                   help="solver requests that may wait per worker before the service answers 503 "
+                        "(default: %(default)s)")
+    p.add_argument("--timeout", type=time_limit, metavar="MS", default=DEFAULT_TIMEOUT_MS,
+                   help="the time limit of each solver call, and the most a request may ask (default: %(default)s)")
+    p.add_argument("--max-body", type=positive, metavar="BYTES", default=1_000_000,
+                   help="the largest request body of one order (default: %(default)s)")
+    p.add_argument("--max-batch-body", type=positive, metavar="BYTES", default=20_000_000,
+                   help="the largest check:batch body (default: %(default)s)")
+    p.add_argument("--max-batch", type=positive, metavar="N", default=10_000,
+                   help="the most orders in one check:batch (default: %(default)s)")
+    p.add_argument("--max-depth", type=positive, metavar="N", default=32,
+                   help="how deeply an order may nest objects and lists (default: %(default)s)")
+    p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                   help="allow browsers on ORIGIN to call the service (CORS is off by default); may be repeated")
+    p.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info",
+                   help="the least a log line must matter to be written (default: %(default)s)")
+    p.set_defaults(run=run)
+
+
+def port(text: str) -> int:
+    n = whole(text)
+    if not 0 <= n <= 65535:
+        raise argparse.ArgumentTypeError(f"`{text}` is no port: give 0 to 65535")
+    return n
+
+
+def whole(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"`{text}` must be 0 or more")
+    return n
+
+
+def run(args) -> int:
+    try:
+        import uvicorn
+
+        from ..service.app import create_app
+        from ..service.config import ENV_CONFIG, Limits, ServiceConfig
+    except ImportError as exc:
+        raise DiagnosticError([Diagnostic("S000", f"`tariff serve` needs a package that is not installed: {exc.name}",
+                                          help="install the service extra: pip install 'tariffcheck[service]'")]) \
+            from None
+    limits = Limits(max_body_bytes=args.max_body, max_batch_bytes=args.max_batch_body, max_batch=args.max_batch,
+                    max_depth=args.max_depth, timeout_ms=args.timeout)
+    config = ServiceConfig(tariffs=os.path.abspath(args.tariffs) if args.tariffs else None, limits=limits,
+                           solver_threads=args.solver_threads, solver_queue=args.solver_queue,
+                           cors_origins=tuple(args.cors_origin))
+    create_app(ServiceConfig.from_env({**os.environ, ENV_CONFIG: config.to_env()}))  # fail here, not in a worker
+    os.environ[ENV_CONFIG] = config.to_env()
+    log_config = dict(uvicorn.config.LOGGING_CONFIG)
+    log_config["loggers"] = dict(log_config["loggers"], **{
+        "tariffcheck": {"handlers": ["default"], "level": args.log_level.upper(), "propagate": False}})
+    uvicorn.run("tariffcheck.service.app:app_from_env", factory=True, host=args.host, port=args.port,
+                workers=args.workers, access_log=False, log_level=args.log_level, log_config=log_config,
+                server_header=False)
+    return EXIT_VALID

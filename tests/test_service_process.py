@@ -1,0 +1,131 @@
+"""`tariff serve` as users start it: a real uvicorn process on a free loopback port, checked over
+HTTP, reloaded by SIGHUP, and stopped by SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import EXAMPLES, ROOT, SPECS, run_cli, run_python, spec_variant
+
+try:
+    import httpx
+    import uvicorn  # noqa: F401
+except ImportError:  # the service extra is not installed: only the test of that case runs
+    httpx = None
+needs_service = pytest.mark.skipif(httpx is None, reason="the service extra is not installed")
+
+SE = "secure-endpoint"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(base: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise AssertionError(f"the service exited with {proc.returncode}: {proc.stderr.read()}")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("the service did not become ready")
+
+
+@pytest.fixture
+def served(tmp_path):
+    if httpx is None:
+        pytest.skip("the service extra is not installed")
+    spec_variant(tmp_path, SPECS / "secure_endpoint.tariff", "secure_endpoint", [])
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
+               TARIFFCHECK_API_KEYS="k1")
+    proc = subprocess.Popen([sys.executable, "-m", "tariffcheck.cli", "serve", "--port", str(port),
+                             "--tariffs", str(tmp_path)], env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, proc)
+        yield base, proc, tmp_path / "secure_endpoint.tariff"
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+
+
+def test_a_real_uvicorn_process_answers_reloads_on_sighup_and_stops_on_sigterm(served):
+    base, proc, spec = served
+    order = (EXAMPLES / "secure_endpoint_invalid.json").read_bytes()
+    key = {"x-api-key": "k1"}
+    r = httpx.post(f"{base}/v1/tariffs/{SE}/check", content=order, headers=key, timeout=30)
+    assert r.status_code == 200
+    code, out, _ = run_cli(["check", "--tariff", str(spec), str(EXAMPLES / "secure_endpoint_invalid.json"),
+                            "--format", "json"])
+    assert r.json() == json.loads(out)
+    assert httpx.post(f"{base}/v1/tariffs/{SE}/check", content=order, timeout=30).status_code == 401
+    old = r.json()["tariff"]["content_hash"]
+
+    spec.write_text(spec.read_text(encoding="utf-8") + "\n# reloaded by SIGHUP\n", encoding="utf-8")
+    proc.send_signal(signal.SIGHUP)
+    end = time.monotonic() + 30
+    while time.monotonic() < end:
+        now = httpx.get(f"{base}/readyz", timeout=5).json()["tariffs"][SE]["content_hash"]
+        if now != old:
+            break
+        time.sleep(0.2)
+    assert now != old and proc.poll() is None
+    r = httpx.post(f"{base}/v1/tariffs/{SE}/check", content=order, headers=key, timeout=30)
+    assert r.json()["tariff"]["content_hash"] == now == r.headers["tariff-content-hash"]
+
+    proc.terminate()
+    assert proc.wait(20) in (0, -signal.SIGTERM)  # uvicorn shuts down, then dies of the signal it caught
+    log = proc.stderr.read()
+    assert "Application shutdown complete" in log
+    assert '"endpoint": "/v1/tariffs/{name}/check"' in log and "k1" not in log  # access log, without the key
+    assert "reload (SIGHUP)" in log
+
+
+@needs_service
+def test_serve_refuses_a_folder_without_a_loadable_tariff(tmp_path):
+    (tmp_path / "broken.tariff").write_text("tariff broken {\n", encoding="utf-8")
+    code, _, err = run_cli(["serve", "--tariffs", str(tmp_path), "--port", str(free_port())])
+    assert code == 2 and "error[E012]: no tariff could be loaded" in err and "`broken`" in err
+
+
+def test_serve_without_the_service_extra_says_what_to_install():
+    code = """
+import sys
+
+
+class NoWeb:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("fastapi", "uvicorn", "starlette"):
+            raise ImportError(f"no module named {name!r}", name=name)
+        return None
+
+
+sys.meta_path.insert(0, NoWeb())
+from tariffcheck.cli import main
+sys.exit(main(["serve", "--port", "0"]))
+"""
+    done = run_python(["-c", code])
+    assert done.returncode == 2, done.stderr
+    assert "error[S000]: `tariff serve` needs a package that is not installed" in done.stderr
+    assert "pip install 'tariffcheck[service]'" in done.stderr and "Traceback" not in done.stderr
