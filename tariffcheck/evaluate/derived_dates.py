@@ -40,6 +40,11 @@ class DerivedDay:
     day: date | None
     start: date | None = None  # the first day of a period or term
     term: int | None = None  # for a renewing term: which term (1 = the first)
+    # for a term and its last notice day, when the order's notice ends the term's subject:
+    # True when the notice arrived after the last day for a non-renewal notice (`missed`), so the
+    # term renewed and this is the renewed term; False when it arrived in time; None otherwise
+    renewed: bool | None = None
+    missed: date | None = None
     note: str | None = None
     missing: str | None = None  # why `day` is None: which date the order does not give
     missing_ja: str | None = None  # the same in Japanese, for reports in --lang ja
@@ -52,6 +57,9 @@ class EffectiveDay:
 
     day: DerivedDay
     requested: date | None  # the order's `requested_date`; None when the request names no day
+    # the renewing terms of what the request ends (its contract or option): each term's end and
+    # its last day for a non-renewal notice, the renewed term when the notice came too late
+    terms: tuple[DerivedDay, ...] = ()
 
     @property
     def moved(self) -> bool:
@@ -119,15 +127,18 @@ class DateCalculator:
                 if c.subject is not None:
                     by_option.setdefault(c.subject, []).append(c)
             self._effective[kind] = ([c for c in mine if c.subject is None], by_option)
+        # the renewing terms a notice can stop, by kind and subject, for the check result
+        self._terms: dict[tuple[str, str | None], list[_Compiled]] = {}
+        for kind, cs in self._by_kind.items():
+            for c in cs:
+                if isinstance(c.decl, M.Period) and c.decl.renews and c.decl.notice is not None:
+                    self._terms.setdefault((kind, c.subject), []).append(c)
 
     def days(self, order: Order, reference: date | None = None) -> list[DerivedDay]:
         """Every day for every contract of the order. `reference` picks the current term of a
         renewing contract term; by default the requested day, else the notice or application day."""
         if reference is None:
-            for name in ("requested_date", "notice_arrived", "application_date"):
-                if name in order.dates:
-                    reference = date.fromordinal(order.dates[name])
-                    break
+            reference = _reference(order)
         out: list[DerivedDay] = []
         for entry in order.contracts:
             out.extend(self._given(entry))
@@ -147,9 +158,12 @@ class DateCalculator:
             if by_option:  # in the spec's order, for the options the contract has or had
                 new, old = entry.new.options, entry.old.options
                 todo += [c for o, cs in by_option.items() if o in new or o in old for c in cs]
+            reference = _reference(order)
             for c in todo:
+                terms = tuple(t for p in self._terms.get((entry.kind, c.subject), ())
+                              for t in self._one(p, order, entry, reference))
                 for d in self._one(c, order, entry, None):
-                    out.append(EffectiveDay(d, asked))
+                    out.append(EffectiveDay(d, asked, terms))
         return out
 
     def _given(self, entry: ContractEntry) -> list[DerivedDay]:
@@ -175,6 +189,8 @@ class DateCalculator:
             return []  # does not apply (or reads a date the order does not give)
         base = dict(id=decl.id, label=decl.label, citation=decl.citation, contract=entry.id,
                     contract_index=entry.index, subject=subject, note=decl.note)
+        # does the request end the subject (its contract, or the option)?
+        ends = entry.cancelled or (subject is not None and subject not in entry.new.options)
         # an option the request ends is read as it was: its start and dates are in `current`
         if subject is not None and subject not in entry.new.options:
             entry = dataclasses.replace(entry, new=entry.old)
@@ -193,18 +209,72 @@ class DateCalculator:
         length = {decl.unit + "s": decl.amount}  # unit: day | month | year
         if not decl.renews:
             return [DerivedDay(**base, what="period_end", start=day, day=periods.period_last_day(day, **length))]
-        # a renewing term: the term the reference day falls in (the first, before it starts)
-        lasts = periods.term_last_days(day, until=reference, years=decl.amount) if (
-            reference is not None and decl.unit.startswith("year")) else []
-        if lasts:
-            n, last = len(lasts), lasts[-1]
-            first = day if n == 1 else periods.add_days(lasts[-2], 1)
-        else:
-            n, first, last = 1, day, periods.period_last_day(day, **length)
-        notice = periods.last_notice_day(last)
-        return [DerivedDay(**base, what="term_end", start=first, day=last, term=n),
-                DerivedDay(**dict(base, id=f"{decl.id}.last_notice", note=None), what="last_notice", day=notice,
-                           term=n)]
+        return self._term(decl, day, order, ends, reference, base)
+
+    def _term(self, decl: M.Period, start: date, order: Order, ends: bool, reference: date | None,
+              base: dict) -> list[DerivedDay]:
+        """A renewing term that starts on `start`: the term the reference day falls in (the first,
+        before it starts). When the request ends the term's subject (a cancellation, an option's
+        stop) and its notice arrived after the last day for a non-renewal notice of the term it
+        arrived in, the term renewed (「…1ヶ月前までに…通知をした場合を除き…自動的に更新」): the
+        renewed term is the one shown, and its own last notice day is the next one."""
+        lasts = self._lasts(decl, start, reference) if reference is not None else []
+        n = max(1, len(lasts))
+        renewed, missed = None, None
+        arrived = order.dates.get("notice_arrived")
+        if decl.notice is not None and ends and arrived is not None:
+            upto = self._lasts(decl, start, date.fromordinal(arrived))
+            k = max(1, len(upto))
+            deadline = self._last_notice(decl, upto[-1] if upto else self._nth(decl, start, 1))
+            renewed = date.fromordinal(arrived) > deadline
+            missed = deadline if renewed else None
+            n = max(n, k + renewed)
+        last = self._nth(decl, start, n)
+        first = start if n == 1 else periods.add_days(self._nth(decl, start, n - 1), 1)
+        term = DerivedDay(**base, what="term_end", start=first, day=last, term=n, renewed=renewed, missed=missed)
+        if decl.notice is None:
+            return [term]  # nothing stops the renewal: no day for a notice
+        notice = DerivedDay(**dict(base, id=f"{decl.id}.last_notice", note=None), what="last_notice",
+                            day=self._last_notice(decl, last), term=n, renewed=renewed, missed=missed)
+        return [term, notice]
+
+    @staticmethod
+    def _length(decl: M.Period) -> dict:
+        months = decl.amount * (12 if decl.unit == "year" else 1)
+        return {"days": decl.amount} if decl.unit == "day" else {"months": months}
+
+    def _lasts(self, decl: M.Period, start: date, until: date) -> list[date]:
+        length = self._length(decl)
+        if "days" in length:  # a term of days: its terms end every `amount` days
+            count = (until - start).days // decl.amount + 1 if until >= start else 0
+            return [periods.add_days(start, decl.amount * i - 1) for i in range(1, count + 1)]
+        return periods.term_last_days(start, until=until, years=0, months=length["months"])
+
+    def _nth(self, decl: M.Period, start: date, n: int) -> date:
+        length = self._length(decl)
+        if "days" in length:
+            return periods.add_days(start, decl.amount * n - 1)
+        last = periods.period_last_day(start, months=length["months"])
+        for _ in range(n - 1):
+            last = periods.period_last_day(last, months=length["months"], first_day_counted=False)
+        return last
+
+    @staticmethod
+    def _last_notice(decl: M.Period, last: date) -> date:
+        """The last day a notice not to renew may arrive, `notice` before the term's last day."""
+        amount, unit = decl.notice
+        if unit == "day":
+            return periods.add_days(last, -amount)
+        return periods.last_notice_day(last, months=amount * (12 if unit == "year" else 1))
+
+
+def _reference(order: Order) -> date | None:
+    """The day that picks the current term of a renewing term: the requested day, else the day
+    the notice arrived, else the application day."""
+    for name in ("requested_date", "notice_arrived", "application_date"):
+        if name in order.dates:
+            return date.fromordinal(order.dates[name])
+    return None
 
 
 def _needed_dates(node: ir.Node) -> list[ir.Field]:

@@ -378,8 +378,15 @@ class Resolver:
                 whens[subject] = ex.boolean(p.when) if p.when is not None else None
         except Unresolved:
             return None
+        notice = (p.notice.amount, p.notice.unit) if p.notice is not None else None
+        if notice is not None and notice[0] == 0:
+            self.error("E009", f"a non-renewal notice due `{p.notice.amount} {p.notice.unit}s` before the expiry is "
+                       "not a lead time", p.notice.span, "no time before the expiry",
+                       help="write how long before the term's expiry the notice must arrive: "
+                            "`renews unless notice 1 month before`")
+            return None
         return M.Period(p.name, p.label, self.citation(p.cite), contract.id, subjects, p.length.amount,
-                        p.length.unit, starts, p.renews, whens, p.note, p.span)
+                        p.length.unit, starts, p.renews, whens, p.note, p.span, notice)
 
     def derive(self, d: S.DeriveDecl) -> M.Derived | None:
         contract = self.scope_of(d.scope, d.span)
