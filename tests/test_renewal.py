@@ -208,7 +208,8 @@ def test_renews_without_a_notice_has_no_last_notice_day(tmp_path):
     assert code == 0, err
     got = {(d["id"], d["subject"]): d for d in json.loads(out)["days"]}
     assert ("term.last_notice", None) not in got
-    assert got[("term", None)]["term"] == 1 and "renewed" not in got[("term", None)]
+    # nothing stops it: the cancellation takes effect 2026-04-19, in the second term, unflagged
+    assert got[("term", None)]["term"] == 2 and "renewed" not in got[("term", None)]
 
 
 def test_a_notice_due_no_time_before_the_expiry_is_an_error(tmp_path):
@@ -220,9 +221,15 @@ def test_a_notice_due_no_time_before_the_expiry_is_an_error(tmp_path):
 
 
 def test_a_notice_in_days_counts_back_days(tmp_path):
+    # 40 days before the expiry 2026-04-14: the last notice day is 2026-03-05
     spec = spec_variant(tmp_path, SPECS / "secure_endpoint.tariff", "days_notice",
-                        [('renews unless notice 1 month before\n  when item', 'renews unless notice 10 days before\n  when item')])
-    code, out, err = run_cli(["dates", "--tariff", spec, "--format", "json", cancel(tmp_path, "2026-04-04", "2026-04-14")])
-    assert code == 0, err
-    got = {(d["id"], d["subject"]): d for d in json.loads(out)["days"]}
-    assert got[("term.last_notice", None)]["day"] == "2026-04-04" and got[("term", None)]["renewed"] is False
+                        [('renews unless notice 1 month before\n  when item', 'renews unless notice 40 days before\n  when item')])
+    got = {}
+    for notice in ("2026-03-05", "2026-03-06"):
+        code, out, err = run_cli(["dates", "--tariff", spec, "--format", "json", cancel(tmp_path, notice, "2026-04-14")])
+        assert code == 0, err
+        got[notice] = {(d["id"], d["subject"]): d for d in json.loads(out)["days"]}
+    in_time, late = got["2026-03-05"], got["2026-03-06"]
+    assert in_time[("term.last_notice", None)]["day"] == "2026-03-05" and in_time[("term", None)]["renewed"] is False
+    assert late[("term", None)]["renewed"] is True and late[("term", None)]["missed_notice_day"] == "2026-03-05"
+    assert late[("term.last_notice", None)]["day"] == "2027-03-05"

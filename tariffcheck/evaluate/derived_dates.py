@@ -47,6 +47,8 @@ class DerivedDay:
     missed: date | None = None
     note: str | None = None
     missing: str | None = None  # why `day` is None: which date the order does not give
+    # a derived day the order states (`or_else(ends_on, …)` with `ends_on` given): that field's path
+    stated: str | None = None
     missing_ja: str | None = None  # the same in Japanese, for reports in --lang ja
 
 
@@ -93,6 +95,15 @@ class _Compiled:
         if fn is None:
             fn = self._shared[node] = compile_value(node, label)[1]
         return fn
+
+    @cached_property
+    def stated(self) -> ir.Field | None:
+        """`or_else(DAY, …)` over a day of the contract or an option: the day when the order
+        states it (a contract's or option's fixed end day), which the result then names."""
+        node = self.node
+        if isinstance(node, ir.OrElse) and isinstance(node.first, ir.Field) and node.first.kind in ("date", "optdate"):
+            return node.first
+        return None
 
     @cached_property
     def value(self) -> ValueFn:
@@ -191,6 +202,9 @@ class DateCalculator:
                     contract_index=entry.index, subject=subject, note=decl.note)
         # does the request end the subject (its contract, or the option)?
         ends = entry.cancelled or (subject is not None and subject not in entry.new.options)
+        if ends and isinstance(decl, M.Period) and decl.renews:
+            # the term a request ends in is the one its day of taking effect falls in
+            reference = self._ending_day(order, entry, subject) or reference
         # an option the request ends is read as it was: its start and dates are in `current`
         if subject is not None and subject not in entry.new.options:
             entry = dataclasses.replace(entry, new=entry.old)
@@ -205,11 +219,23 @@ class DateCalculator:
                                missing_ja=f"注文に {named} の指定がありません")]
         day = date.fromordinal(value)
         if not is_period:
-            return [DerivedDay(**base, what="derived", day=day)]
+            stated = c.stated is not None and field_value(c.stated, order, entry) is not None
+            # what a request ends is stated as it is now, in `current`
+            where = dataclasses.replace(c.stated, state="old") if stated and ends else c.stated
+            return [DerivedDay(**base, what="derived", day=day,
+                               stated=field_path(where, entry) if stated else None)]
         length = {decl.unit + "s": decl.amount}  # unit: day | month | year
         if not decl.renews:
             return [DerivedDay(**base, what="period_end", start=day, day=periods.period_last_day(day, **length))]
         return self._term(decl, day, order, ends, reference, base)
+
+    def _ending_day(self, order: Order, entry: ContractEntry, subject: str | None) -> date | None:
+        """The day the request makes the contract (subject None) or an option end, when the spec
+        derives it: its `takes_effect` day (an option of a cancelled contract ends with it)."""
+        of_contract, by_option = self._effective[entry.kind]
+        todo = of_contract if subject is None or entry.cancelled else by_option.get(subject, [])
+        days = [d.day for c in todo for d in self._one(c, order, entry, None) if d.day is not None]
+        return max(days) if days else None
 
     def _term(self, decl: M.Period, start: date, order: Order, ends: bool, reference: date | None,
               base: dict) -> list[DerivedDay]:

@@ -103,6 +103,8 @@ def effective_json(t: M.Tariff, order: Order, e: EffectiveDay) -> dict:
     }
     if d.missing:
         out["missing"] = d.missing
+    if d.stated:
+        out["stated"] = d.stated
     if e.terms:
         out["terms"] = terms_json(e.terms)
     note = {lang: effective_note(e, lang) for lang in ("ja", "en")}
@@ -153,9 +155,14 @@ def effective_note(e: EffectiveDay, lang: str) -> str | None:
     """Why the request takes effect on a day it did not ask for, or None when it asked for that day
     (or the day is not known)."""
     d = e.day
-    if d.day is None or not (e.moved or e.requested is None):
+    if d.day is None or not (e.moved or e.requested is None or d.stated):
         return None
     clause = str(d.citation) if d.citation is not None else d.label
+    if d.stated:
+        asked = {"en": f"; the request asked for {e.requested}", "ja": f"(申込で指定された日は {e.requested})"}[lang] \
+            if e.moved else ""
+        return {"en": f"the order states this day (`{d.stated}`){asked}",
+                "ja": f"注文で指定された日です (`{d.stated}`){asked}"}[lang]
     if e.requested is None:
         return {"en": f"the request names no day; {clause} makes it {d.day}",
                 "ja": f"申込は日を指定していません。{clause}により {d.day} となります。"}[lang]

@@ -301,7 +301,7 @@ class Resolver:
                 if r.verb == "forbid":
                     body = ir.Not(body)
                 parts = []
-                if subject is not None:
+                if subject is not None and not _about_ended(when, subject):
                     parts.append(ir.Field("opt", (subject,)))
                 if when is not None:
                     parts.append(when)
@@ -485,3 +485,12 @@ def _kind(r: S.RuleDecl, contract: M.ContractKind) -> str:
             return k
     return "requires" if r.subjects else "constraint"
 
+
+def _about_ended(when: ir.Node | None, subject: str) -> bool:
+    """Is the rule's `when` about the option ending (`when removed(it) …`)? Its instance is then
+    about an option the contract had and the request ends, not one it keeps, so the instance's
+    guard is that `when` alone (docs/dsl.md, "Rules")."""
+    ended = ir.And((ir.Field("opt", (subject,), state="old"), ir.Not(ir.Field("opt", (subject,)))))
+    if when is None:
+        return False
+    return when == ended or (isinstance(when, ir.And) and ended in when.operands)
