@@ -181,3 +181,50 @@ def test_a_stated_end_day_that_is_not_a_day_is_bad_input(tmp_path):
     path = se_cancel(tmp_path, ITAM_L, "2026-02-30")
     code, out, err = run_cli(["check", "--tariff", "secure-endpoint", path])
     assert code == 2 and "O006" in err and "ends_on" in err
+
+
+# ---- Smart Mobile Manager, SmartKey, Flex Resilience ---------------------------------------------
+
+def test_smm_10_1_a_stated_end_day_is_the_day_the_cancellation_takes_effect(tmp_path):
+    path = write(tmp_path, {"request": "cancellation", "notice_arrived": "2026-05-10", "contracts": [
+        {"id": "smm-1", "current": {"品目": "デバイス管理", "ios_devices": 10, "licensor_consent": True,
+                                    "ends_on": "2026-06-09"}}]})
+    code, doc = cli_json("check", "--tariff", "smart-mobile-manager", path)
+    assert code == 0 and doc["effective"][0]["day"] == "2026-06-09"
+    assert days_of(path, "smart-mobile-manager")[("cancellation_effective", None)]["day"] == "2026-06-09"
+
+
+def test_smartkey_6_a_stated_end_day_other_than_the_texts_breaks_the_clause(tmp_path):
+    path = write(tmp_path, {"request": "cancellation", "notice_arrived": "2026-05-10", "requested_date": "2026-06-30",
+                            "holdings": [{"service": "IIJ ID サービス"}], "contracts": [
+        {"id": "sk-1", "current": {"品目": "エンタープライズ", "課金開始日": "2026-04-01", "ends_on": "2026-07-31"}}]})
+    code, doc = cli_json("check", "--tariff", "smartkey", path)
+    assert code == 1 and [(v["rule"], v["clause"]["text"]) for v in doc["violations"]] == [("r6_end_day", "第6条")]
+    assert days_of(path, "smartkey")[("cancellation_effective", None)]["day"] == "2026-07-31"
+
+
+def flex_cancel(tmp_path, ends_on: str, **extra) -> str:
+    return write(tmp_path, {"request": "cancellation", "contracts": [
+        {"id": "fr-1", "current": {"grade": "Basic", "licences": 100, "billing_start": "2026-04-15",
+                                   "ends_on": ends_on, **extra}}]})
+
+
+def test_flex_11_bessi2_1_the_charge_is_counted_from_the_stated_end_day(tmp_path):
+    # the minimum period (第3条) runs 2026-04-15 … 2026-05-14: ended 2026-05-01, 1 month remains;
+    # ended 2026-05-14, its last day, none
+    early = flex_cancel(tmp_path, "2026-05-01")
+    on_time = flex_cancel(tmp_path, "2026-05-14")
+    prices = {"child_monthly_basic": 5000}
+    assert days_of(early, "flex-resilience")[("cancellation_effective", None)]["day"] == "2026-05-01"
+    assert quote_of(tmp_path, early, prices, "flex-resilience")[("child_early", None)]["amount"] == 5000
+    assert quote_of(tmp_path, on_time, prices, "flex-resilience")[("child_early", None)]["amount"] == 0
+
+
+def test_flex_10_5_bessi2_2_an_options_stated_end_day_sets_its_charge(tmp_path):
+    path = write(tmp_path, {"request": "change", "contracts": [{"id": "fr-1", "current": {
+        "grade": "Basic", "licences": 100, "rlw_credentials": True,
+        "options": {"rlw": {"accounts": 100, "代行処理": "リモートロック処理", "billing_start": "2026-04-15",
+                            "ends_on": "2026-04-30"}}}, "changes": {"options": {"rlw": False}}}]})
+    assert days_of(path, "flex-resilience")[("option_stop_effective", "rlw")]["day"] == "2026-04-30"
+    got = quote_of(tmp_path, path, {"option_monthly": 800}, "flex-resilience")
+    assert got[("option_early", "rlw")]["amount"] == 800

@@ -305,7 +305,22 @@ def _reference(order: Order) -> date | None:
 
 def _needed_dates(node: ir.Node) -> list[ir.Field]:
     """The date fields without which the expression has no value: those its `ir.defined` condition
-    requires outright. A day it can do without (`or_else(requested_date, …)`) is not among them."""
-    cond = ir.defined(node)
+    requires outright, reading each `or_else` as its fallback (a day the order may leave out,
+    `or_else(requested_date, …)` or `or_else(ends_on, …)`, is not among them)."""
+    cond = ir.defined(_fallbacks(node))
     parts = cond.operands if isinstance(cond, ir.And) else (cond,)
     return [p.field for p in parts if isinstance(p, ir.Given)]
+
+
+def _fallbacks(node: ir.Node) -> ir.Node:
+    """The expression with each `or_else(x, fallback)` replaced by its fallback."""
+    if isinstance(node, ir.OrElse):
+        return _fallbacks(node.fallback)
+    changes = {}
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, ir.Node):
+            changes[f.name] = _fallbacks(value)
+        elif isinstance(value, tuple) and value and all(isinstance(x, ir.Node) for x in value):
+            changes[f.name] = tuple(_fallbacks(x) for x in value)
+    return dataclasses.replace(node, **changes) if changes else node
