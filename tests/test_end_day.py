@@ -228,3 +228,45 @@ def test_flex_10_5_bessi2_2_an_options_stated_end_day_sets_its_charge(tmp_path):
     assert days_of(path, "flex-resilience")[("option_stop_effective", "rlw")]["day"] == "2026-04-30"
     got = quote_of(tmp_path, path, {"option_monthly": 800}, "flex-resilience")
     assert got[("option_early", "rlw")]["amount"] == 800
+
+
+# ---- the language: a rule about the options a request ends -------------------------------------------
+
+MINI = """tariff mini "Mini"
+  source "none"
+  as_of 2026-01-01
+
+contract svc "サービス" @第1条 {
+  dimension item "品目" @第1条 { a "A 型" }
+  option_date ends_on "オプションの終了日" @第2条
+  option o "オプション" @第2条
+}
+
+rule r2_end_day @第2条 {
+  when removed(it)
+  for o
+  require old(it.ends_on) == notice_arrived + 30 days
+  ja "オプションの終了日は通知の到達から 30 日を経過する日です。"
+  en "The option ends 30 days after the notice arrived."
+}
+"""
+
+
+@pytest.mark.parametrize("engine", ["concrete", "z3"])
+def test_a_for_rule_about_removed_options_is_checked_on_the_options_a_request_ends(tmp_path, engine):
+    from tariffcheck.api import Checker
+
+    spec = tmp_path / "mini.tariff"
+    spec.write_text(MINI, encoding="utf-8")
+    checker = Checker(str(spec))
+
+    def change(ends_on: str, keep: bool) -> dict:
+        return {"request": "change", "notice_arrived": "2026-05-10", "contracts": [{
+            "current": {"item": "a", "options": {"o": {"ends_on": ends_on}}},
+            "changes": {} if keep else {"options": {"o": False}}}]}
+
+    ended_wrong = checker.check(change("2026-05-31", keep=False), engine=engine)
+    assert [(v.rule.id, v.key.subject) for v in ended_wrong.violations] == [("r2_end_day", "o")]
+    assert checker.check(change("2026-06-09", keep=False), engine=engine).status == "valid"
+    # an option the request keeps is no instance of the rule, whatever its end day
+    assert checker.check(change("2026-05-31", keep=True), engine=engine).status == "valid"
