@@ -223,17 +223,20 @@ def nth_term_last_day(start: date, n: int, *, years: int = 1) -> date:
     return last
 
 
-def term_last_days(start: date, *, until: date, years: int = 1) -> list[date]:
+def term_last_days(start: date, *, until: date, years: int = 1, months: int = 0) -> list[date]:
     """The last days of the terms (see `nth_term_last_day`) that start on or before `until`, in
     order; the last one is the last day of the term `until` falls in. Empty when `until` is
-    before `start`."""
+    before `start`. A term given in `months` (years=0) is chained the same way."""
     _day(start, "start")
     _day(until, "until")
-    _length(years, "years", minimum=1)
+    _length(years, "years")
+    _length(months, "months")
+    if 12 * years + months == 0:
+        raise ValueError("a term needs a length: give `years` or `months` above 0")
     out: list[date] = []
     first = start
     while first <= until:
-        last = period_last_day(first, years=years)
+        last = period_last_day(first, years=years, months=months)
         out.append(last)
         first = add_days(last, 1)
     return out

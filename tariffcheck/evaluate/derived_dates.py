@@ -40,8 +40,15 @@ class DerivedDay:
     day: date | None
     start: date | None = None  # the first day of a period or term
     term: int | None = None  # for a renewing term: which term (1 = the first)
+    # for a term and its last notice day, when the order's notice ends the term's subject:
+    # True when the notice arrived after the last day for a non-renewal notice (`missed`), so the
+    # term renewed and this is the renewed term; False when it arrived in time; None otherwise
+    renewed: bool | None = None
+    missed: date | None = None
     note: str | None = None
     missing: str | None = None  # why `day` is None: which date the order does not give
+    # a derived day the order states (`or_else(ends_on, …)` with `ends_on` given): that field's path
+    stated: str | None = None
     missing_ja: str | None = None  # the same in Japanese, for reports in --lang ja
 
 
@@ -52,6 +59,9 @@ class EffectiveDay:
 
     day: DerivedDay
     requested: date | None  # the order's `requested_date`; None when the request names no day
+    # the renewing terms of what the request ends (its contract or option): each term's end and
+    # its last day for a non-renewal notice, the renewed term when the notice came too late
+    terms: tuple[DerivedDay, ...] = ()
 
     @property
     def moved(self) -> bool:
@@ -87,6 +97,15 @@ class _Compiled:
         return fn
 
     @cached_property
+    def stated(self) -> ir.Field | None:
+        """`or_else(DAY, …)` over a day of the contract or an option: the day when the order
+        states it (a contract's or option's fixed end day), which the result then names."""
+        node = self.node
+        if isinstance(node, ir.OrElse) and isinstance(node.first, ir.Field) and node.first.kind in ("date", "optdate"):
+            return node.first
+        return None
+
+    @cached_property
     def value(self) -> ValueFn:
         """value(order, entry): the start (period) or the day (derive), or None."""
         return self._fn(self.node, self.label)
@@ -119,15 +138,18 @@ class DateCalculator:
                 if c.subject is not None:
                     by_option.setdefault(c.subject, []).append(c)
             self._effective[kind] = ([c for c in mine if c.subject is None], by_option)
+        # the renewing terms a notice can stop, by kind and subject, for the check result
+        self._terms: dict[tuple[str, str | None], list[_Compiled]] = {}
+        for kind, cs in self._by_kind.items():
+            for c in cs:
+                if isinstance(c.decl, M.Period) and c.decl.renews and c.decl.notice is not None:
+                    self._terms.setdefault((kind, c.subject), []).append(c)
 
     def days(self, order: Order, reference: date | None = None) -> list[DerivedDay]:
         """Every day for every contract of the order. `reference` picks the current term of a
         renewing contract term; by default the requested day, else the notice or application day."""
         if reference is None:
-            for name in ("requested_date", "notice_arrived", "application_date"):
-                if name in order.dates:
-                    reference = date.fromordinal(order.dates[name])
-                    break
+            reference = _reference(order)
         out: list[DerivedDay] = []
         for entry in order.contracts:
             out.extend(self._given(entry))
@@ -147,9 +169,12 @@ class DateCalculator:
             if by_option:  # in the spec's order, for the options the contract has or had
                 new, old = entry.new.options, entry.old.options
                 todo += [c for o, cs in by_option.items() if o in new or o in old for c in cs]
+            reference = _reference(order)
             for c in todo:
+                terms = tuple(t for p in self._terms.get((entry.kind, c.subject), ())
+                              for t in self._one(p, order, entry, reference))
                 for d in self._one(c, order, entry, None):
-                    out.append(EffectiveDay(d, asked))
+                    out.append(EffectiveDay(d, asked, terms))
         return out
 
     def _given(self, entry: ContractEntry) -> list[DerivedDay]:
@@ -175,6 +200,11 @@ class DateCalculator:
             return []  # does not apply (or reads a date the order does not give)
         base = dict(id=decl.id, label=decl.label, citation=decl.citation, contract=entry.id,
                     contract_index=entry.index, subject=subject, note=decl.note)
+        # does the request end the subject (its contract, or the option)?
+        ends = entry.cancelled or (subject is not None and subject not in entry.new.options)
+        if ends and isinstance(decl, M.Period) and decl.renews:
+            # the term a request ends in is the one its day of taking effect falls in
+            reference = self._ending_day(order, entry, subject) or reference
         # an option the request ends is read as it was: its start and dates are in `current`
         if subject is not None and subject not in entry.new.options:
             entry = dataclasses.replace(entry, new=entry.old)
@@ -189,27 +219,108 @@ class DateCalculator:
                                missing_ja=f"注文に {named} の指定がありません")]
         day = date.fromordinal(value)
         if not is_period:
-            return [DerivedDay(**base, what="derived", day=day)]
+            stated = c.stated is not None and field_value(c.stated, order, entry) is not None
+            # what a request ends is stated as it is now, in `current`
+            where = dataclasses.replace(c.stated, state="old") if stated and ends else c.stated
+            return [DerivedDay(**base, what="derived", day=day,
+                               stated=field_path(where, entry) if stated else None)]
         length = {decl.unit + "s": decl.amount}  # unit: day | month | year
         if not decl.renews:
             return [DerivedDay(**base, what="period_end", start=day, day=periods.period_last_day(day, **length))]
-        # a renewing term: the term the reference day falls in (the first, before it starts)
-        lasts = periods.term_last_days(day, until=reference, years=decl.amount) if (
-            reference is not None and decl.unit.startswith("year")) else []
-        if lasts:
-            n, last = len(lasts), lasts[-1]
-            first = day if n == 1 else periods.add_days(lasts[-2], 1)
-        else:
-            n, first, last = 1, day, periods.period_last_day(day, **length)
-        notice = periods.last_notice_day(last)
-        return [DerivedDay(**base, what="term_end", start=first, day=last, term=n),
-                DerivedDay(**dict(base, id=f"{decl.id}.last_notice", note=None), what="last_notice", day=notice,
-                           term=n)]
+        return self._term(decl, day, order, ends, reference, base)
+
+    def _ending_day(self, order: Order, entry: ContractEntry, subject: str | None) -> date | None:
+        """The day the request makes the contract (subject None) or an option end, when the spec
+        derives it: its `takes_effect` day (an option of a cancelled contract ends with it)."""
+        of_contract, by_option = self._effective[entry.kind]
+        todo = of_contract if subject is None or entry.cancelled else by_option.get(subject, [])
+        days = [d.day for c in todo for d in self._one(c, order, entry, None) if d.day is not None]
+        return max(days) if days else None
+
+    def _term(self, decl: M.Period, start: date, order: Order, ends: bool, reference: date | None,
+              base: dict) -> list[DerivedDay]:
+        """A renewing term that starts on `start`: the term the reference day falls in (the first,
+        before it starts). When the request ends the term's subject (a cancellation, an option's
+        stop) and its notice arrived after the last day for a non-renewal notice of the term it
+        arrived in, the term renewed (「…1ヶ月前までに…通知をした場合を除き…自動的に更新」): the
+        renewed term is the one shown, and its own last notice day is the next one."""
+        lasts = self._lasts(decl, start, reference) if reference is not None else []
+        n = max(1, len(lasts))
+        renewed, missed = None, None
+        arrived = order.dates.get("notice_arrived")
+        if decl.notice is not None and ends and arrived is not None:
+            upto = self._lasts(decl, start, date.fromordinal(arrived))
+            k = max(1, len(upto))
+            deadline = self._last_notice(decl, upto[-1] if upto else self._nth(decl, start, 1))
+            renewed = date.fromordinal(arrived) > deadline
+            missed = deadline if renewed else None
+            n = max(n, k + renewed)
+        last = self._nth(decl, start, n)
+        first = start if n == 1 else periods.add_days(self._nth(decl, start, n - 1), 1)
+        term = DerivedDay(**base, what="term_end", start=first, day=last, term=n, renewed=renewed, missed=missed)
+        if decl.notice is None:
+            return [term]  # nothing stops the renewal: no day for a notice
+        notice = DerivedDay(**dict(base, id=f"{decl.id}.last_notice", note=None), what="last_notice",
+                            day=self._last_notice(decl, last), term=n, renewed=renewed, missed=missed)
+        return [term, notice]
+
+    @staticmethod
+    def _length(decl: M.Period) -> dict:
+        months = decl.amount * (12 if decl.unit == "year" else 1)
+        return {"days": decl.amount} if decl.unit == "day" else {"months": months}
+
+    def _lasts(self, decl: M.Period, start: date, until: date) -> list[date]:
+        length = self._length(decl)
+        if "days" in length:  # a term of days: its terms end every `amount` days
+            count = (until - start).days // decl.amount + 1 if until >= start else 0
+            return [periods.add_days(start, decl.amount * i - 1) for i in range(1, count + 1)]
+        return periods.term_last_days(start, until=until, years=0, months=length["months"])
+
+    def _nth(self, decl: M.Period, start: date, n: int) -> date:
+        length = self._length(decl)
+        if "days" in length:
+            return periods.add_days(start, decl.amount * n - 1)
+        last = periods.period_last_day(start, months=length["months"])
+        for _ in range(n - 1):
+            last = periods.period_last_day(last, months=length["months"], first_day_counted=False)
+        return last
+
+    @staticmethod
+    def _last_notice(decl: M.Period, last: date) -> date:
+        """The last day a notice not to renew may arrive, `notice` before the term's last day."""
+        amount, unit = decl.notice
+        if unit == "day":
+            return periods.add_days(last, -amount)
+        return periods.last_notice_day(last, months=amount * (12 if unit == "year" else 1))
+
+
+def _reference(order: Order) -> date | None:
+    """The day that picks the current term of a renewing term: the requested day, else the day
+    the notice arrived, else the application day."""
+    for name in ("requested_date", "notice_arrived", "application_date"):
+        if name in order.dates:
+            return date.fromordinal(order.dates[name])
+    return None
 
 
 def _needed_dates(node: ir.Node) -> list[ir.Field]:
     """The date fields without which the expression has no value: those its `ir.defined` condition
-    requires outright. A day it can do without (`or_else(requested_date, …)`) is not among them."""
-    cond = ir.defined(node)
+    requires outright, reading each `or_else` as its fallback (a day the order may leave out,
+    `or_else(requested_date, …)` or `or_else(ends_on, …)`, is not among them)."""
+    cond = ir.defined(_fallbacks(node))
     parts = cond.operands if isinstance(cond, ir.And) else (cond,)
     return [p.field for p in parts if isinstance(p, ir.Given)]
+
+
+def _fallbacks(node: ir.Node) -> ir.Node:
+    """The expression with each `or_else(x, fallback)` replaced by its fallback."""
+    if isinstance(node, ir.OrElse):
+        return _fallbacks(node.fallback)
+    changes = {}
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, ir.Node):
+            changes[f.name] = _fallbacks(value)
+        elif isinstance(value, tuple) and value and all(isinstance(x, ir.Node) for x in value):
+            changes[f.name] = tuple(_fallbacks(x) for x in value)
+    return dataclasses.replace(node, **changes) if changes else node

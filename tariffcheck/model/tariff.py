@@ -225,6 +225,9 @@ class Period:
     whens: dict[str | None, ir.Node | None]
     note: str | None
     span: Span
+    # `renews unless notice N UNIT before`: (N, UNIT) — the term renews at each expiry unless the
+    # notice of a request that ends it arrives by that long before; None: nothing stops a renewal
+    notice: tuple[int, str] | None = None
 
 
 @dataclass

@@ -104,19 +104,66 @@ def effective_json(t: M.Tariff, order: Order, e: EffectiveDay) -> dict:
     }
     if d.missing:
         out["missing"] = d.missing
+    if d.stated:
+        out["stated"] = d.stated
+    if e.terms:
+        out["terms"] = terms_json(e.terms)
     note = {lang: effective_note(e, lang) for lang in ("ja", "en")}
     if note["en"] is not None:
         out["note"] = note
     return out
 
 
+def terms_json(terms) -> list[dict]:
+    """The renewing terms of what the request ends, as the check result shows them: each term with
+    its start and end, whether it is a renewed one, and its last day for a non-renewal notice."""
+    out = []
+    for term in (x for x in terms if x.what == "term_end"):
+        notice = next((x for x in terms if x.what == "last_notice" and x.id == f"{term.id}.last_notice"
+                       and x.subject == term.subject), None)
+        item = {"id": term.id, "label": term.label, "clause": term.citation.to_json() if term.citation else None,
+                "term": term.term, "start": term.start.isoformat() if term.start else None,
+                "end": term.day.isoformat() if term.day else None, "renewed": bool(term.renewed),
+                "last_notice": notice.day.isoformat() if notice is not None and notice.day else None}
+        if term.missed is not None:
+            item["missed_notice_day"] = term.missed.isoformat()
+        if term.missing:
+            item["missing"] = term.missing
+        out.append(item)
+    return out
+
+
+def term_lines(terms, lang: str, indent: str = "      ") -> list[str]:
+    """The same for people: `契約期間 (term 2, renewed): 2026-04-15 – 2027-04-14; …`."""
+    lines = []
+    for item in terms_json(terms):
+        if item["end"] is None:
+            continue
+        n = item["term"]
+        if lang == "en":
+            head = f"{item['label']} (term {n}{', renewed' if item['renewed'] else ''}): {item['start']} – {item['end']}"
+            tail = f"; last day for a non-renewal notice {item['last_notice']}" if item["last_notice"] else ""
+            why = (f" (the notice arrived after {item['missed_notice_day']})" if item["renewed"] else "")
+        else:
+            head = f"{item['label']} (期間 {n}{'、更新' if item['renewed'] else ''}): {item['start']} – {item['end']}"
+            tail = f"、更新しない旨の通知の期限 {item['last_notice']}" if item["last_notice"] else ""
+            why = (f" (通知の到達が期限 {item['missed_notice_day']} より後)" if item["renewed"] else "")
+        lines.append(indent + head + tail + why)
+    return lines
+
+
 def effective_note(e: EffectiveDay, lang: str) -> str | None:
     """Why the request takes effect on a day it did not ask for, or None when it asked for that day
     (or the day is not known)."""
     d = e.day
-    if d.day is None or not (e.moved or e.requested is None):
+    if d.day is None or not (e.moved or e.requested is None or d.stated):
         return None
     clause = str(d.citation) if d.citation is not None else d.label
+    if d.stated:
+        asked = {"en": f"; the request asked for {e.requested}", "ja": f"(申込で指定された日は {e.requested})"}[lang] \
+            if e.moved else ""
+        return {"en": f"the order states this day (`{d.stated}`){asked}",
+                "ja": f"注文で指定された日です (`{d.stated}`){asked}"}[lang]
     if e.requested is None:
         return {"en": f"the request names no day; {clause} makes it {d.day}",
                 "ja": f"申込は日を指定していません。{clause}により {d.day} となります。"}[lang]
@@ -144,6 +191,7 @@ def effective_lines(t: M.Tariff, order: Order, days: list[EffectiveDay], lang: s
         note = effective_note(e, lang)
         if note is not None:
             lines.append(note_line(note, lang, indent="      "))
+        lines += term_lines(e.terms, lang)
     return lines
 
 

@@ -27,6 +27,10 @@ def day_json(d: DerivedDay) -> dict:
         out["start"] = d.start.isoformat()
     if d.term is not None:
         out["term"] = d.term
+    if d.renewed is not None:
+        out["renewed"] = d.renewed
+    if d.missed is not None:
+        out["missed_notice_day"] = d.missed.isoformat()
     if d.missing:
         out["missing"] = d.missing
     if d.note:
@@ -75,10 +79,20 @@ def to_text(t: M.Tariff, order: Order, days: list[DerivedDay], lang: str = "en")
             missing = (d.missing_ja or d.missing) if lang == "ja" else d.missing
             if missing:
                 lines.append(f"      ({missing})")
+            if d.renewed and d.what == "term_end":
+                lines.append("      " + renewed_text(d, lang))
             if d.note:
                 lines.append(note_line(d.note, lang, "      "))
     lines += [note_line(note, lang) for note in order.notes]
     return safe_lines(lines)
+
+
+def renewed_text(d: DerivedDay, lang: str) -> str:
+    """Why a term shown is a renewed one: the notice came after its term's last notice day."""
+    clause = str(d.citation) if d.citation is not None else d.label
+    return {"en": f"renewed: the notice arrived after {d.missed}, the last day for a non-renewal notice; "
+                  f"{clause} renewed the term",
+            "ja": f"更新: 通知の到達が更新しない旨の通知の期限 {d.missed} より後のため、{clause}により更新されました"}[lang]
 
 
 def _width(s: str) -> int:

@@ -397,7 +397,7 @@ class Resolver:
                 if r.verb == "forbid":
                     body = ir.Not(body)
                 parts = []
-                if subject is not None:
+                if subject is not None and not _about_ended(when, subject):
                     parts.append(ir.Field("opt", (subject,)))
                 if when is not None:
                     parts.append(when)
@@ -474,8 +474,15 @@ class Resolver:
                 whens[subject] = ex.boolean(p.when) if p.when is not None else None
         except Unresolved:
             return None
+        notice = (p.notice.amount, p.notice.unit) if p.notice is not None else None
+        if notice is not None and notice[0] == 0:
+            self.error("E009", f"a non-renewal notice due `{p.notice.amount} {p.notice.unit}s` before the expiry is "
+                       "not a lead time", p.notice.span, "no time before the expiry",
+                       help="write how long before the term's expiry the notice must arrive: "
+                            "`renews unless notice 1 month before`")
+            return None
         return M.Period(p.name, p.label, self.citation(p.cite), contract.id, subjects, p.length.amount,
-                        p.length.unit, starts, p.renews, whens, p.note, p.span)
+                        p.length.unit, starts, p.renews, whens, p.note, p.span, notice)
 
     def derive(self, d: S.DeriveDecl) -> M.Derived | None:
         contract = self.scope_of(d.scope, d.span)
@@ -603,3 +610,12 @@ def _kind(r: S.RuleDecl, contract: M.ContractKind) -> str:
             return k
     return "requires" if r.subjects else "constraint"
 
+
+def _about_ended(when: ir.Node | None, subject: str) -> bool:
+    """Is the rule's `when` about the option ending (`when removed(it) …`)? Its instance is then
+    about an option the contract had and the request ends, not one it keeps, so the instance's
+    guard is that `when` alone (docs/dsl.md, "Rules")."""
+    ended = ir.And((ir.Field("opt", (subject,), state="old"), ir.Not(ir.Field("opt", (subject,)))))
+    if when is None:
+        return False
+    return when == ended or (isinstance(when, ir.And) and ended in when.operands)

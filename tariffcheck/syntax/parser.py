@@ -378,7 +378,8 @@ class _Undefined:
 
 
 class _Renews:
-    pass
+    def __init__(self, notice: S.DurationLit | None):
+        self.notice = notice  # how long before the expiry the notice must arrive; None: nothing stops it
 
 
 class _TakesEffect:
@@ -600,7 +601,7 @@ class _ToSyntax(Transformer):
         return _RequestFlag(self.flag(meta, items))
 
     def renews(self, meta, items):
-        return _Renews()
+        return _Renews(_find(items, S.DurationLit))
 
     def takes_effect(self, meta, items):
         return _TakesEffect()
@@ -683,9 +684,11 @@ class _ToSyntax(Transformer):
         exprs = [x for x in rest if isinstance(x, (S.Expr, S.Ref)) and x is not length]
         when = _find(rest, _When)
         scope = _find(rest, _Scope)
+        renews = _find(rest, _Renews)
         return S.PeriodDecl(name, label, _find(rest, S.Cite), tuple(scope) if scope else None,
-                            list(_find(rest, _Subjects) or []), length, exprs[0], _find(rest, _Renews) is not None,
-                            when.expr if when else None, _find(rest, _Note), self.sp(meta))
+                            list(_find(rest, _Subjects) or []), length, exprs[0], renews is not None,
+                            when.expr if when else None, _find(rest, _Note), self.sp(meta),
+                            notice=renews.notice if renews is not None else None)
 
     def derive(self, meta, items):
         name, label, rest = self._head(items)

@@ -287,6 +287,7 @@ class PeriodDecl:
     when: Expr | None
     note: str | None
     span: Span
+    notice: DurationLit | None = None  # `renews unless notice N before`: the notice's lead time
 
 
 @dataclass
