@@ -129,7 +129,7 @@ def test_without_the_notice_day_the_effective_day_is_not_known(se):
     order = cancellation("IT 資産管理:タイプ L", "2026-01-31", "2028-01-31", "2028-03-15")
     del order["notice_arrived"]
     [e] = se.check(order).effective
-    assert e.day.day is None and e.day.missing == "the order gives no `notice_arrived`" and not e.moved
+    assert e.day.day is None and e.day.missing == "the order gives no `notice_arrived`, nor states `contracts[0].ends_on`" and not e.moved
 
 
 def test_an_option_stop_without_a_day_takes_effect_30_days_after_the_notice(se):

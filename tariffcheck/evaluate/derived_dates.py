@@ -215,8 +215,13 @@ class DateCalculator:
             missing = [field_path(f, entry) for f in ([f for f in c.needs if f in absent] or absent)]
             what = ("term_end" if decl.renews else "period_end") if is_period else "derived"
             named = ", ".join(f"`{m}`" for m in missing)
-            return [DerivedDay(**base, what=what, day=None, missing=f"the order gives no {named}",
-                               missing_ja=f"注文に {named} の指定がありません")]
+            # a day the order may state instead (`or_else(service_end, …)`): named too, as the other way
+            alts = [p for p in (field_path(f, entry) for f in _stated_days(c.node) if f in absent)
+                    if p not in missing]
+            alt_en = "".join(f", nor states `{a}`" for a in alts)
+            alt_ja = "".join(f"(`{a}` の指定もありません)" for a in alts)
+            return [DerivedDay(**base, what=what, day=None, missing=f"the order gives no {named}{alt_en}",
+                               missing_ja=f"注文に {named} の指定がありません{alt_ja}")]
         day = date.fromordinal(value)
         if not is_period:
             stated = c.stated is not None and field_value(c.stated, order, entry) is not None
@@ -310,6 +315,24 @@ def _needed_dates(node: ir.Node) -> list[ir.Field]:
     cond = ir.defined(_fallbacks(node))
     parts = cond.operands if isinstance(cond, ir.And) else (cond,)
     return [p.field for p in parts if isinstance(p, ir.Given)]
+
+
+def _stated_days(node: ir.Node) -> list[ir.Field]:
+    """The days of a contract or option that the expression takes when the order states them
+    (`or_else(service_end, …)`, `or_else(ends_on, …)`): another way to give the day."""
+    out: list[ir.Field] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ir.OrElse) and isinstance(n.first, ir.Field) and n.first.kind in ("date", "optdate"):
+            out.append(n.first)
+        for f in dataclasses.fields(n):
+            value = getattr(n, f.name)
+            if isinstance(value, ir.Node):
+                stack.append(value)
+            elif isinstance(value, tuple):
+                stack.extend(x for x in value if isinstance(x, ir.Node))
+    return out
 
 
 def _fallbacks(node: ir.Node) -> ir.Node:
