@@ -36,6 +36,23 @@ class ContractState:
 EMPTY = ContractState()
 
 
+@dataclass(frozen=True)
+class Breach:
+    """The order breaking a clause by what it writes (model/order_rules.py): a name the tariff
+    does not list, two values for a dimension, a count left out. The decoder records it and
+    both evaluation paths report it as a violation of `rule`."""
+
+    rule: str  # the id of the order rule (`listed_item`, `listed_options`, `one_item`, `required_accounts`)
+    contract: int  # the contract's index in the order
+    subject: str | None  # the option, for an option's quantity
+    path: str  # where the order writes it (`contracts[0].options.foo`), as a FieldRef
+    value: object  # what it writes there (None for what it leaves out)
+    name: str  # `{name}` in the rule's message: the name written, or the values given
+    # the field the breach leaves without a value of the order (a FieldRef; None for an
+    # unknown option, which is simply not ordered): rules that read it are not judged
+    unset: str | None = None
+
+
 @dataclass
 class ContractEntry:
     id: str
@@ -64,3 +81,5 @@ class Order:
     # (`contracts[1].options.tunnel`, `contracts[1].item`, `application_date`)
     open: set[str] = field(default_factory=set)
 
+    # the clauses the order breaks by what it writes (model/order_rules.py), in order
+    breaches: list[Breach] = field(default_factory=list)

@@ -24,6 +24,7 @@ import time
 import z3
 
 from ..evaluate.concrete import placeholder_values
+from ..evaluate.breaches import with_breaches
 from ..evaluate.verdict import INVALID, UNKNOWN, VALID, InstanceKey, Verdict, Violation, involved_fields
 from ..model import tariff as M
 from ..model.limits import DEFAULT_TIMEOUT_MS
@@ -71,7 +72,7 @@ class Z3Validator:
                         broken += violations(m, enc.instances(entry.kind, -1), order, entry)
                 finally:
                     s.pop()
-            return Verdict(INVALID, broken) if broken else Verdict(VALID)
+            return with_breaches(self.tariff, order, Verdict(INVALID, broken) if broken else Verdict(VALID))
         finally:
             s.pop()
             s.set("timeout", self.timeout_ms)
