@@ -125,7 +125,7 @@ def read_verdict(s: z3.Solver, instances: list[Instance], order: Order, tariff: 
     broken = []
     for inst in instances:
         broken += violations(m, [inst], order, order.contracts[inst.slot])
-    return Verdict(INVALID, broken) if broken else Verdict(VALID)
+    return with_breaches(tariff, order, Verdict(INVALID, broken) if broken else Verdict(VALID))
 
 
 def violations(m: z3.ModelRef, instances: list[Instance], order: Order, entry: ContractEntry) -> list[Violation]:

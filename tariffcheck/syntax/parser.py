@@ -466,8 +466,9 @@ class _ToSyntax(Transformer):
 
     def contract(self, meta, items):
         name, label, rest = self._head(items)
+        listed = _find(rest, _OptionList)
         c = S.ContractDecl(name, label, _find(rest, S.Cite), _find(rest, _Parent), _find(rest, _Note),
-                           span=self.sp(meta))
+                           span=self.sp(meta), option_list=listed.cite if listed else None)
         for m in rest:
             if isinstance(m, S.DimensionDecl):
                 c.dimensions.append(m)
@@ -481,8 +482,6 @@ class _ToSyntax(Transformer):
                 c.options.append(m)
             elif isinstance(m, _OptionDate):
                 c.option_dates.append(m.decl)
-            elif isinstance(m, _OptionList):
-                c.option_list = m.cite
         return c
 
     def dimension(self, meta, items):
