@@ -13,16 +13,31 @@ import argparse
 import sys
 
 from .. import __version__
-from ..common.diagnostics import DiagnosticError
+from ..common.diagnostics import Diagnostic, DiagnosticError
 from ..report.terminal import render_safely
 from . import check, dates, diff, explain, lint, list_, options, quote, repair, schema, test
-from .shared import EXIT_BAD_INPUT, flush_stdout, stdout_gone, tolerant_output
+from .shared import EXIT_BAD_INPUT, error_json, flush_stdout, json_asked, print_json, stdout_gone, tolerant_output
 
 COMMANDS = (check, dates, quote, explain, repair, options, schema, test, lint, diff, list_)  # as `--help` lists them
 
 
+class _UsageError(Exception):
+    """A command line argparse cannot read, raised instead of printing, so that the error can
+    be JSON under `--format json`."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str):
+        super().__init__(message)
+        self.parser = parser
+        self.message = message
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own prints the usage and exits; see _run
+        raise _UsageError(self, message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tariff", description="A formal checker for service tariffs.")
+    p = _Parser(prog="tariff", description="A formal checker for service tariffs.")
     p.add_argument("--version", action="version", version=f"tariff {__version__}")
     commands = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
@@ -39,14 +54,30 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser().parse_args(argv)
     except BrokenPipeError:  # `tariff --help | head -1`
         stdout_gone()
         raise SystemExit(0) from None
+    except _UsageError as exc:
+        if json_asked(words):
+            command = next((w for w in words if w in {c.__name__.rsplit(".", 1)[-1].rstrip("_") for c in COMMANDS}),
+                           None)
+            print_json(error_json(command, [Diagnostic("C001", exc.message, help=f"see `{exc.parser.prog} --help`")]))
+        else:
+            try:
+                exc.parser.print_usage(sys.stderr)
+                print(f"{exc.parser.prog}: error: {exc.message}", file=sys.stderr)
+            except BrokenPipeError:
+                pass
+        return EXIT_BAD_INPUT
     try:
         return args.run(args)
     except DiagnosticError as exc:
+        if getattr(args, "format", None) == "json":
+            print_json(error_json(args.command, exc.diagnostics))
+            return EXIT_BAD_INPUT
         try:
             print(render_safely(exc.diagnostics, exc.sources), file=sys.stderr)
         except BrokenPipeError:
