@@ -68,6 +68,25 @@ class Change:
     satisfies: list[Tie] = field(default_factory=list)  # broken again were this change undone
 
 
+def breach_notes(tariff: M.Tariff, order: Order) -> list[str]:
+    """What a repair does about each clause the order breaks by what it writes (Order.breaches):
+    an option the tariff does not list is left out, a dimension without one listed value gets
+    one, a count left out is stated."""
+    out = []
+    for b in order.breaches:
+        rule = tariff.order_rules[b.rule]
+        if rule.kind == "listed-option":
+            out.append(f"{b.path}: `{b.name}` is not an option the tariff lists ({rule.citation}); the repair leaves it out")
+        elif rule.kind in ("listed", "one-value"):
+            if rule.kind == "listed" and any(x.rule.startswith("one_") and x.unset == b.unset for x in order.breaches):
+                continue  # said once, by the note on the two values
+            out.append(f"{b.path}: the order gives no one value the tariff lists ({rule.citation}); "
+                       "the repair gives it one")
+        else:
+            out.append(f"{b.path}: the order leaves out {b.name} ({rule.citation}); the repair states it")
+    return out
+
+
 @dataclass
 class Repair:
     changes: list[Change]
@@ -223,7 +242,8 @@ class Repairer:
             slot = enc.slot(entry.kind, entry.index)
             entry.new = state_of(slot, m)
             entry.former = {key for key, b in slot.former.items() if z3.is_true(m.eval(b, model_completion=True))}
-        new.notes = list(order.notes) + structure.apply(m, new)
+        new.notes = list(order.notes) + structure.apply(m, new) + breach_notes(self.tariff, order)
+        new.breaches = []  # a repaired order names only what the tariff lists, once, with every count
         dist = {c.path: abs(m.eval(c.number, model_completion=True).as_long() - c.value)
                 for c in p.choices if c.number is not None and c.value is not None}
         moved_paths = {c.path for c in moved}
