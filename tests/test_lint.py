@@ -15,10 +15,13 @@ from tariffcheck.cli import main
 # (code, subject, clause) per tariff, each checked against the seed text in docs/findings.md
 BUNDLED = {
     "secure-endpoint": {("L006", "r5_13_storage", "第5条第13項")},
-    "fence-mobile": set(),
-    "flex-resilience": {("L012", "r4_designated_service", "第4条")},
-    "smart-mobile-manager": {("L010", "billing_start", "第11条"), ("L010", "it.billing_start", "第11条")},
-    "smartkey": set(),
+    # the other spellings the texts use (`also spelled`, issue 13 point 7) are L011, defects of the text
+    "fence-mobile": {("L011", "ifilter", "5.(6)")},
+    "flex-resilience": {("L012", "r4_designated_service", "第4条"), ("L011", "answer_deadline", "第17条第3項(2)"),
+                        ("L011", "answer_deadline", "第17条第4項")},
+    "smart-mobile-manager": {("L010", "billing_start", "第11条"), ("L010", "it.billing_start", "第11条"),
+                             ("L011", "maas360", "第7条第1項")},
+    "smartkey": {("L011", None, "第8条第2項")},
 }
 
 CONTRADICTORY = """tariff broken "Broken"
