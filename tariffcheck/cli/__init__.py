@@ -31,6 +31,21 @@ class _UsageError(Exception):
         self.message = message
 
 
+def _usage_error(exc: _UsageError, words: list[str]) -> None:
+    """argparse's usage and message on standard error, or under `--format json` the error as
+    JSON on standard output (C001)."""
+    if json_asked(words):
+        names = {c.__name__.rsplit(".", 1)[-1].rstrip("_") for c in COMMANDS}
+        command = next((w for w in words if w in names), None)
+        print_json(error_json(command, [Diagnostic("C001", exc.message, help=f"see `{exc.parser.prog} --help`")]))
+        return
+    try:
+        exc.parser.print_usage(sys.stderr)
+        print(f"{exc.parser.prog}: error: {exc.message}", file=sys.stderr)
+    except BrokenPipeError:
+        pass
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse's own prints the usage and exits; see _run
         raise _UsageError(self, message)
@@ -56,32 +71,24 @@ def main(argv: list[str] | None = None) -> int:
 def _run(argv: list[str] | None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(argv)
-    except BrokenPipeError:  # `tariff --help | head -1`
-        stdout_gone()
-        raise SystemExit(0) from None
-    except _UsageError as exc:
-        if json_asked(words):
-            command = next((w for w in words if w in {c.__name__.rsplit(".", 1)[-1].rstrip("_") for c in COMMANDS}),
-                           None)
-            print_json(error_json(command, [Diagnostic("C001", exc.message, help=f"see `{exc.parser.prog} --help`")]))
-        else:
+        try:
+            args = build_parser().parse_args(argv)
+        except BrokenPipeError:  # `tariff --help | head -1`
+            stdout_gone()
+            raise SystemExit(0) from None
+        try:
+            return args.run(args)
+        except DiagnosticError as exc:
+            if getattr(args, "format", None) == "json":
+                print_json(error_json(args.command, exc.diagnostics))
+                return EXIT_BAD_INPUT
             try:
-                exc.parser.print_usage(sys.stderr)
-                print(f"{exc.parser.prog}: error: {exc.message}", file=sys.stderr)
+                print(render_safely(exc.diagnostics, exc.sources), file=sys.stderr)
             except BrokenPipeError:
                 pass
-        return EXIT_BAD_INPUT
-    try:
-        return args.run(args)
-    except DiagnosticError as exc:
-        if getattr(args, "format", None) == "json":
-            print_json(error_json(args.command, exc.diagnostics))
             return EXIT_BAD_INPUT
-        try:
-            print(render_safely(exc.diagnostics, exc.sources), file=sys.stderr)
-        except BrokenPipeError:
-            pass
-        return EXIT_BAD_INPUT
+    except _UsageError as exc:  # from argparse, or a command's own check of its arguments
+        _usage_error(exc, words)
+        raise SystemExit(EXIT_BAD_INPUT) from None  # as argparse exits
     except KeyboardInterrupt:
         return 130

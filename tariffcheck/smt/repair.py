@@ -300,9 +300,40 @@ class Repairer:
             met = [self._tie(inst, new) for inst in p.instances if inst.slot == parent and
                    z3.is_false(m.eval(z3.substitute(inst.term, *less), model_completion=True))]
             changes.append(Change(contract_ref(entry.index), None, entry.id, weights.get("contract", 1), 0, met))
+        changes += self._breach_changes(order, new, changes, weights)
         final = structure.finish(m, new)
         verdict = self.concrete.validate(final)
         return Repair(changes, sum(ch.weight for ch in changes), distance, final, verdict)
+
+    def _breach_changes(self, order: Order, new: Order, changes: list[Change], weights: dict[str, int]
+                        ) -> list[Change]:
+        """The clauses the order breaks by what it writes, met by the repair: a change of a field
+        a breach left without a value satisfies the breach's order rule; an option the tariff does
+        not list, left out, and a count stated as it was read (no other change) are changes of
+        their own."""
+        out: list[Change] = []
+        by_path = {str(ch.path): ch for ch in changes}
+        for b in order.breaches:
+            entry = order.contracts[b.contract]
+            tie = Tie(InstanceKey(b.rule, b.contract, b.subject), self.tariff.order_rules[b.rule], entry.id,
+                      ((b.path, b.value),))
+            if b.unset is None:  # an option not listed: not in the repaired order
+                out.append(Change(FieldRef(b.contract, *b.path.parts), b.value, None, 1, 0, [tie]))
+                continue
+            if b.unset.parts and b.unset.parts[0] == "current":
+                continue  # the contract as it is now: no repair changes it
+            if str(b.unset) in by_path:
+                if tie.key not in {t.key for t in by_path[str(b.unset)].satisfies}:
+                    by_path[str(b.unset)].satisfies.append(tie)
+                continue
+            state = new.contracts[b.contract].new
+            parts = b.unset.parts
+            stated = state.quantities.get(parts[0]) if len(parts) == 1 else \
+                state.options[parts[1]].quantities.get(parts[2]) if parts[1] in state.options else None
+            ch = Change(b.unset, None, stated, weights.get(str(b.unset), 1), 0, [tie])
+            by_path[str(b.unset)] = ch
+            out.append(ch)
+        return out
 
     @staticmethod
     def _tie(inst: Instance, order: Order) -> Tie:
