@@ -32,7 +32,7 @@ def with_breaches(tariff: M.Tariff, order: Order, verdict: Verdict) -> Verdict:
     decide the rest of the order."""
     if not order.breaches:
         return verdict
-    unset = {str(b.unset) for b in order.breaches if b.unset is not None}
+    unset = {str(x) for x in order.unset}
     judged = [v for v in verdict.violations if not any(str(path) in unset for path, _ in v.fields)]
     violations = breach_violations(tariff, order) + judged
     status = verdict.status if verdict.status not in (VALID, INVALID) else INVALID

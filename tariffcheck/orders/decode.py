@@ -179,6 +179,7 @@ class _Decoder:
         self.former: set[tuple[str, str]] | None = None
         # the clauses the order breaks by what it writes (Order.breaches); the contract being read
         self.breaches: list[Breach] = []
+        self.unset: set[FieldRef] = set()  # beyond the breaches' own: see inherited_unset
         self.at = 0
 
     def breach(self, rule_id: str, subject: str | None, path: str, value, name: str,
@@ -345,8 +346,9 @@ class _Decoder:
                 for svc in self.t.services.values():
                     self.open.add(f"holdings.{svc.id}")
                     self.open.update(f"holdings.{svc.id}.{dim}" for dim in svc.dimensions)
+        unset = self.unset | {b.unset for b in self.breaches if b.unset is not None}
         return Order(tariff_name, request, dates, holdings, holding_values, contracts, self.notes, self.open,
-                     self.breaches)
+                     self.breaches, unset)
 
     def holdings(self, raw) -> tuple[set[str], set[tuple[str, str, str]]]:
         held: set[str] = set()
@@ -454,6 +456,7 @@ class _Decoder:
         self.former = former = set()
         new = self.state(ch, f"{path}.changes", kind, partial=True, reserved=set(), base=old)
         self.former = None
+        self.inherited_unset(ch, i, kind)
         if self.partial and new is not None:
             self.mark_open(ch, path, kind)
         if new is None:
@@ -545,6 +548,19 @@ class _Decoder:
             for f in kind.flags.values():
                 st.flags.setdefault(f.id, False)
         return st if len(self.diags) == before else None
+
+    def inherited_unset(self, changes: dict, i: int, kind: M.ContractKind) -> None:
+        """A field of `current` that a breach left without a value stays without one in the new
+        state of a change request, unless `changes` gives it."""
+        given = {m.id for k in changes if k != "options" for m in [kind.member(k)] if m is not None}
+        opts = changes.get("options") if isinstance(changes.get("options"), dict) else {}
+        given_opts = {o.id for k in opts for o in [kind.option(k)] if o is not None}
+        for b in self.breaches:
+            if b.contract != i or b.unset is None or b.unset.parts[:1] != ("current",):
+                continue
+            parts = b.unset.parts[1:]
+            if (parts[0] == "options" and parts[1] not in given_opts) or (parts[0] != "options" and parts[0] not in given):
+                self.unset.add(FieldRef(i, *parts))
 
     def mark_open(self, d: dict, path: str, kind: M.ContractKind) -> None:
         """In a partial order, every field of the contract that `d` leaves out is open; an

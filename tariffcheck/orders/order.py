@@ -83,3 +83,7 @@ class Order:
 
     # the clauses the order breaks by what it writes (model/order_rules.py), in order
     breaches: list[Breach] = field(default_factory=list)
+    # the fields (FieldRef paths) those breaches leave without a value of the order: each
+    # breach's `unset`, and in a change request the same field of the new state when `changes`
+    # do not give it. Rules that read one are not judged; explain leaves them open
+    unset: set[str] = field(default_factory=set)

@@ -72,8 +72,7 @@ class Explanation:
 def _opened(order: Order) -> Order:
     """The order with each field a breach leaves without a value of the order open (as in a
     partial order): the search does not pin it to a value the order never gave."""
-    unset = {b.unset for b in order.breaches if b.unset is not None}
-    return replace(order, open=order.open | unset) if unset else order
+    return replace(order, open=order.open | order.unset) if order.unset else order
 
 
 def _with_breaches(tariff: M.Tariff, order: Order, out: Explanation) -> Explanation:

@@ -243,7 +243,7 @@ class Repairer:
             entry.new = state_of(slot, m)
             entry.former = {key for key, b in slot.former.items() if z3.is_true(m.eval(b, model_completion=True))}
         new.notes = list(order.notes) + structure.apply(m, new) + breach_notes(self.tariff, order)
-        new.breaches = []  # a repaired order names only what the tariff lists, once, with every count
+        new.breaches, new.unset = [], set()  # a repaired order names only what the tariff lists, once, with every count
         dist = {c.path: abs(m.eval(c.number, model_completion=True).as_long() - c.value)
                 for c in p.choices if c.number is not None and c.value is not None}
         moved_paths = {c.path for c in moved}
