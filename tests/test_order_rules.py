@@ -222,3 +222,18 @@ def test_order_rules_of_each_tariff_cite_the_clauses_of_the_text():
         assert {r: str(t.order_rules[r].citation) for r in rules} == rules, name
         assert not set(t.order_rules) & {r.id for r in t.rules}
 
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_7_1_1_a_count_left_out_of_current_stays_unjudged_in_the_change(se, engine):
+    """第7条第1項(1): `current` without 契約アカウント数 breaks it; the change that does not give the
+    count leaves it without a value, so 第5条第10項 (Web アクセス管理's accounts equal the
+    contract's) is not judged on a placeholder."""
+    order = {"request": "change", "application_date": "2026-04-01",
+             "contracts": [{"id": "se-1", "current": {"item": "IT 資産管理:タイプ L", "licensor_consent": True},
+                            "changes": {"options": {"web_access": {"accounts": 30}}}}]}
+    verdict = se.check(order, engine=engine)
+    assert _broken(verdict) == [("required_accounts", "第7条第1項(1)")]
+    assert verdict.violations[0].fields == [("contracts[0].current.accounts", None)]
+    order["contracts"][0]["changes"]["accounts"] = 29  # given in the change: judged again
+    assert ("r5_10_equal_accounts", "第5条第10項") in _broken(se.check(order, engine=engine))
