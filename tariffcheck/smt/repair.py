@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import z3
 
 from ..model import tariff as M
-from ..common.diagnostics import Diagnostic, DiagnosticError
+from ..common.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from ..common.names import name_key
 from ..orders.order import ContractEntry, ContractState, Order, OptionState
 from ..evaluate.concrete import ConcreteValidator
@@ -76,7 +76,10 @@ def breach_notes(tariff: M.Tariff, order: Order) -> list[str]:
     for b in order.breaches:
         rule = tariff.order_rules[b.rule]
         if rule.kind == "listed-option":
-            out.append(f"{b.path}: `{b.name}` is not an option the tariff lists ({rule.citation}); the repair leaves it out")
+            options = tariff.contracts[rule.scope].options.values()
+            guess = did_you_mean(b.name, [o.label for o in options] + [o.id for o in options])
+            out.append(f"{b.path}: `{b.name}` is not an option the tariff lists ({rule.citation}); the repair leaves "
+                       "it out" + (f" ({guess[0].lower()}{guess[1:]} add it if so)" if guess else ""))
         elif rule.kind in ("listed", "one-value"):
             if rule.kind == "listed" and any(x.rule.startswith("one_") and x.unset == b.unset for x in order.breaches):
                 continue  # said once, by the note on the two values
