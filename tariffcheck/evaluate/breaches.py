@@ -15,12 +15,12 @@ from .verdict import INVALID, VALID, InstanceKey, Verdict, Violation
 
 
 def breach_violations(tariff: M.Tariff, order: Order) -> list[Violation]:
+    """The order's breaches as violations of their order rules, in the order it writes them;
+    `{name}` in the rule's message is what the order wrote."""
     out = []
     for b in order.breaches:
         rule = tariff.order_rules[b.rule]
-        entry = order.contracts[b.contract] if b.contract < len(order.contracts) else None
-        contract_id = entry.id if entry is not None and entry.index == b.contract else next(
-            (e.id for e in order.contracts if e.index == b.contract), None)
+        contract_id = next((e.id for e in order.contracts if e.index == b.contract), None)
         out.append(Violation(InstanceKey(rule.id, b.contract, b.subject), rule, contract_id, [(b.path, b.value)],
                              {"name": b.name}))
     return out
@@ -35,5 +35,5 @@ def with_breaches(tariff: M.Tariff, order: Order, verdict: Verdict) -> Verdict:
     unset = {str(x) for x in order.unset}
     judged = [v for v in verdict.violations if not any(str(path) in unset for path, _ in v.fields)]
     violations = breach_violations(tariff, order) + judged
-    status = verdict.status if verdict.status not in (VALID, INVALID) else INVALID
+    status = INVALID if verdict.status == VALID else verdict.status
     return Verdict(status, violations, verdict.reason, verdict.effective)
