@@ -58,8 +58,9 @@ SPEC_CASES: dict[str, tuple[str, int, int, list[str]]] = {
 ORDER_CASES: dict[str, tuple[str, str, list[str]]] = {
     "O001_trailing_comma.json": ("O001", None, ["not valid JSON", "double quotes", "missing comma"]),
     "O002_string_count.json": ("O002", "contracts[0].accounts", ["whole number", '"fifty"', '"accounts": 50']),
-    "O003_misspelt_option.json": ("O003", "contracts[0].options.トンネル接続オプシヨン",
-                                  ["is not an option", "did you mean `トンネル接続オプション`?"]),
+    # a misspelt option or item is no longer bad input but a violation of the clause that lists
+    # them (model/order_rules.py, tests/test_order_rules.py); a field the format lacks still is
+    "O003_misspelt_field.json": ("O003", "contracts[0].acounts", ["is not a field", "did you mean `accounts`?"]),
     "O004_negative_count.json": ("O004", "contracts[0].accounts", ["negative", "-5", "0 or more"]),
     "O005_absurd_count.json": ("O005", "contracts[0].accounts", ["20000000", "10,000,000", "larger"]),
     "O006_february_30.json": ("O006", "application_date", ["`2026-02-30` is not a day of the calendar"]),
@@ -338,7 +339,6 @@ def _order(**contract):
 
 
 @pytest.mark.parametrize("order, code, field, words", [
-    (_order(options={"tunel": True}), "O003", "contracts[0].options.tunel", ["did you mean `tunnel`?"]),
     (_order(options={"tunnel": -1}), "O004", "contracts[0].options.tunnel", ["negative"]),
     (_order(options={"tunnel": {"count": 1, "connections": -3}}), "O004",
      "contracts[0].options.tunnel.connections", ["negative"]),
@@ -389,7 +389,7 @@ def test_order_accepts_official_and_id_names(checker):
 
 def test_all_order_errors_are_reported_at_once(checker):
     order = {"tariff": TARIFF, "customer": 1,
-             "contracts": [{"item": "アンチウイルス:Cylance", "accounts": -1, "options": {"tunel": True}}]}
+             "contracts": [{"item": "アンチウイルス:Cylance", "accounts": -1, "acount": 1}]}
     with pytest.raises(DiagnosticError) as info:
         checker.decode(order)
     # the former name `アンチウイルス:Cylance` is not a mistake: it resolves through its rename
@@ -409,9 +409,9 @@ def test_O011_number_with_thousands_of_digits(checker):
 def test_bad_value_is_not_also_reported_missing(checker):
     # a required field given with a bad value used to get a second, false "gives no ..." (O007)
     with pytest.raises(DiagnosticError) as info:
-        checker.decode(_order(item="IT 資産管理:タイプ Z", accounts="many"))
+        checker.decode(_order(item=5, accounts="many"))
     assert sorted((d.code, d.field) for d in info.value.diagnostics) == [
-        ("O002", "contracts[0].accounts"), ("O003", "contracts[0].item")]
+        ("O002", "contracts[0].accounts"), ("O002", "contracts[0].item")]
 
 
 def test_order_wide_diagnostic_is_rendered_without_empty_field(checker):

@@ -104,11 +104,11 @@ def test_terminal_safety_of_every_text_output(tmp_path):
     # JSON escapes them too, and reads back to the same id
     got, out, _ = run_cli(["check", "--tariff", "secure-endpoint", invalid, "--format", "json"])
     assert not RAW_CONTROL.search(out) and {v["contract"] for v in json.loads(out)["violations"]} == {FORGED}
-    # an option name the customer gave, in an error on standard error
+    # an option name the customer gave, in the violation of the clause that lists the options
     bad = _order("secure_endpoint_valid.json")
     bad["contracts"][1]["options"]["トンネル\x1b[2J\n  ✓ valid"] = True
     got, out, err = run_cli(["check", "--tariff", "secure-endpoint", _write(tmp_path, "bad.json", bad)])
-    assert got == 2 and "トンネル\\x1b[2J\\n  ✓ valid" in err and not RAW_CONTROL.search(err)
+    assert got == 1 and "トンネル\\x1b[2J\\n  ✓ valid" in out and not RAW_CONTROL.search(out + err)
     # official names from a spec
     spec = tmp_path / "crafted.tariff"
     spec.write_text((FIXTURES / "small.tariff").read_text(encoding="utf-8")
@@ -176,11 +176,17 @@ def test_lang_ja_prints_no_english_labels(tmp_path):
 
 def test_quote_of_an_invalid_order_says_so_and_exits_1():
     order = str(EXAMPLES / "secure_endpoint_invalid.json")
-    for form in ([], ["--format", "json"]):
-        code, out, err = run_cli(["quote", "--tariff", "secure-endpoint", order, *form])
-        assert code == 1 and out == ""
-        assert "the order is invalid (4 broken rules)" in err
-        assert f"`tariff check --tariff secure-endpoint {order}`" in err
+    code, out, err = run_cli(["quote", "--tariff", "secure-endpoint", order])
+    assert code == 1 and out == ""
+    assert "the order is invalid (4 broken rules)" in err
+    assert f"`tariff check --tariff secure-endpoint {order}`" in err
+    # under --format json the same words are JSON on standard output (issue 13, point 5)
+    code, out, err = run_cli(["quote", "--tariff", "secure-endpoint", order, "--format", "json"])
+    result = json.loads(out)
+    assert code == 1 and err == "" and result["status"] == "invalid" and result["command"] == "quote"
+    [e] = result["errors"]
+    assert e["code"] == "Q001" and "the order is invalid (4 broken rules)" in e["message"]
+    assert f"`tariff check --tariff secure-endpoint {order}`" in e["help"]
 
 
 def test_quote_prints_each_amount_once():

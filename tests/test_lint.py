@@ -20,12 +20,16 @@ BUNDLED = {
                         ("L015", "option_initial_quoted", "別紙1 1(2)"),
                         ("L016", "itam_a_intro", "第8条第2項(37)"),
                         ("L017", "early_option_min_use", "別紙2 2")},
+    # the other spellings the texts use (`also spelled`, issue 13 point 7) are L011, defects of the text
     "fence-mobile": {("L009", "ifilter", "4.(4)"),
                      ("L016", "ops_setup", "2.(3)"), ("L016", "ops_agent", "2.(4)"),
-                     ("L016", "antivirus", "2.(5)"), ("L016", "remote_help", "2.(7)")},
-    "flex-resilience": {("L012", "r4_designated_service", "第4条")},
-    "smart-mobile-manager": {("L010", "billing_start", "第11条"), ("L010", "it.billing_start", "第11条")},
-    "smartkey": set(),
+                     ("L016", "antivirus", "2.(5)"), ("L016", "remote_help", "2.(7)"),
+                     ("L011", "ifilter", "5.(6)")},
+    "flex-resilience": {("L012", "r4_designated_service", "第4条"), ("L011", "answer_deadline", "第17条第3項(2)"),
+                        ("L011", "answer_deadline", "第17条第4項")},
+    "smart-mobile-manager": {("L010", "billing_start", "第11条"), ("L010", "it.billing_start", "第11条"),
+                             ("L011", "maas360", "第7条第1項")},
+    "smartkey": {("L011", None, "第8条第2項")},
 }
 
 CONTRADICTORY = """tariff broken "Broken"

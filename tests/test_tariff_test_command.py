@@ -63,7 +63,7 @@ def test_failing_case_shows_expected_and_actual_clauses():
     # a bad-input case with the wrong code shows both codes and the order's error
     block3 = out.split("FAIL #3 ", 1)[1].split("\n\n", 1)[0]
     assert "expected bad input (O004), got bad input (O003)" in block3
-    assert "error[O003]: `backpu` is not an option" in block3
+    assert "error[O003]: `acounts` is not a field" in block3
     assert "PASS #0" not in out  # passing cases are listed with -v only
 
 

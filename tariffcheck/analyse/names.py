@@ -1,5 +1,6 @@
 """The name checks of `tariff lint`: a name no rule, period, derived day or fee uses (L010),
-official names that look like misspellings of each other (L011), a reference through a name
+official names that look like misspellings of each other, and the other spellings the text uses
+for one name (`also spelled`) (L011), a reference through a name
 that a 附則 replaced (L012), and a reference to another tariff that could not be checked (L013).
 
 They read the resolved tariff only and need no solver: uses are the fields the typed IR reads
@@ -23,8 +24,8 @@ from .finding import Finding, sort_key
 
 
 def name_findings(tariff: M.Tariff) -> list[Finding]:
-    out = (unused_names(tariff) + lookalike_names(tariff) + reference_warnings(tariff) + withdrawn_references(tariff)
-           + undefined_references(tariff))
+    out = (unused_names(tariff) + lookalike_names(tariff) + spelled_names(tariff) + reference_warnings(tariff)
+           + withdrawn_references(tariff) + undefined_references(tariff))
     return sorted(out, key=sort_key)
 
 
@@ -232,6 +233,40 @@ def _pairs(out: list[Finding], scope: str, scope_ja: str, things) -> None:
         seen.setdefault(key, []).append(b)
         if order is not None:
             shuffled.setdefault(order, []).append(b)
+
+
+def spelled_names(tariff: M.Tariff) -> list[Finding]:
+    """L011 for each spelling a spec declares with `also spelled`: the text writes one name two
+    ways. Orders may use either (and are told the official one); the text should not."""
+    out: list[Finding] = []
+
+    def report(what: str, label: str, subject: str | None, spellings) -> None:
+        for sp in spellings:
+            where = ", ".join(str(c) for c in sp.citations)
+            out.append(Finding(
+                "L011", "warning",
+                f"the text writes {what} `{label}` also as `{sp.text}`" + (f" ({where})" if where else ""),
+                span=sp.span, clause=_cite(sp.citations[0]) if sp.citations else None, subject=subject,
+                explanation=f"`{sp.text}` and `{label}` name one thing (the spec says so with `also spelled`). "
+                            "An order may write either and is told the official name; the text should "
+                            "write one.",
+                message_ja=f"本文は{label}を`{sp.text}`とも表記しています" + (f" ({where})" if where else "")))
+
+    report("the tariff's name", tariff.title, None, tariff.title_spellings)
+    for c in tariff.contracts.values():
+        for d in c.dimensions.values():
+            report("the dimension", d.label, d.id, d.spellings)
+            for v in d.values.values():
+                report("the value", v.label, v.id, v.spellings)
+        for q in c.quantities.values():
+            report("the quantity", q.label, q.id, q.spellings)
+        for o in c.options.values():
+            report("the option", o.label, o.id, o.spellings)
+            for q in o.quantities.values():
+                report("the quantity", q.label, f"{o.id}.{q.id}", q.spellings)
+    for d in tariff.derived:
+        report("the day", d.label, d.id, d.spellings)
+    return out
 
 
 def _differences(a: str, b: str, lang: str = "en") -> str:

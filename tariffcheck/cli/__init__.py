@@ -13,16 +13,46 @@ import argparse
 import sys
 
 from .. import __version__
-from ..common.diagnostics import DiagnosticError
+from ..common.diagnostics import Diagnostic, DiagnosticError
 from ..report.terminal import render_safely
 from . import check, clause, dates, diff, explain, lint, list_, options, quote, repair, review, schema, serve, test
-from .shared import EXIT_BAD_INPUT, flush_stdout, stdout_gone, tolerant_output
+from .shared import EXIT_BAD_INPUT, error_json, flush_stdout, json_asked, print_json, stdout_gone, tolerant_output
 
 COMMANDS = (check, dates, quote, explain, repair, options, schema, test, lint, diff, review, clause, list_, serve)  # as `--help` lists them
 
 
+class _UsageError(Exception):
+    """A command line argparse cannot read, raised instead of printing, so that the error can
+    be JSON under `--format json`."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str):
+        super().__init__(message)
+        self.parser = parser
+        self.message = message
+
+
+def _usage_error(exc: _UsageError, words: list[str]) -> None:
+    """argparse's usage and message on standard error, or under `--format json` the error as
+    JSON on standard output (A001)."""
+    if json_asked(words):
+        names = {c.__name__.rsplit(".", 1)[-1].rstrip("_") for c in COMMANDS}
+        command = next((w for w in words if w in names), None)
+        print_json(error_json(command, [Diagnostic("A001", exc.message, help=f"see `{exc.parser.prog} --help`")]))
+        return
+    try:
+        exc.parser.print_usage(sys.stderr)
+        print(f"{exc.parser.prog}: error: {exc.message}", file=sys.stderr)
+    except BrokenPipeError:
+        pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own prints the usage and exits; see _run
+        raise _UsageError(self, message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tariff", description="A formal checker for service tariffs.")
+    p = _Parser(prog="tariff", description="A formal checker for service tariffs.")
     p.add_argument("--version", action="version", version=f"tariff {__version__}")
     commands = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
@@ -39,18 +69,26 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(argv)
-    except BrokenPipeError:  # `tariff --help | head -1`
-        stdout_gone()
-        raise SystemExit(0) from None
-    try:
-        return args.run(args)
-    except DiagnosticError as exc:
         try:
-            print(render_safely(exc.diagnostics, exc.sources), file=sys.stderr)
-        except BrokenPipeError:
-            pass
-        return EXIT_BAD_INPUT
+            args = build_parser().parse_args(argv)
+        except BrokenPipeError:  # `tariff --help | head -1`
+            stdout_gone()
+            raise SystemExit(0) from None
+        try:
+            return args.run(args)
+        except DiagnosticError as exc:
+            if getattr(args, "format", None) == "json":
+                print_json(error_json(args.command, exc.diagnostics))
+                return EXIT_BAD_INPUT
+            try:
+                print(render_safely(exc.diagnostics, exc.sources), file=sys.stderr)
+            except BrokenPipeError:
+                pass
+            return EXIT_BAD_INPUT
+    except _UsageError as exc:  # from argparse, or a command's own check of its arguments
+        _usage_error(exc, words)
+        raise SystemExit(EXIT_BAD_INPUT) from None  # as argparse exits
     except KeyboardInterrupt:
         return 130

@@ -12,11 +12,12 @@ import sys
 
 import argparse
 
+from ..common.diagnostics import Diagnostic
 from ..evaluate.fees import month_of
 from ..report import quote_report
 from ..report.terminal import safe_text
 from .shared import (EXIT_INVALID, EXIT_VALID, add_format_arg, add_lang_arg, add_order_arg, add_tariff_arg, emit,
-                     load_order, print_json, read_order)
+                     error_json, load_order, print_json, read_order, show)
 
 
 def register(commands) -> None:
@@ -39,7 +40,11 @@ def run(args) -> int:
     checker, order = load_order(args)
     verdict = checker.check(order)
     if verdict.status == "invalid":
-        print(invalid_message(args, len(verdict.violations)), file=sys.stderr)
+        if args.format == "json":  # the same words, as JSON on standard output
+            head, _, help = invalid_message(args, len(verdict.violations)).partition("\n   = help: ")
+            print_json(error_json("quote", [Diagnostic("Q001", head.removeprefix("error: "), help=help)], "invalid"))
+        else:
+            print(invalid_message(args, len(verdict.violations)), file=sys.stderr)
         return EXIT_INVALID
     lines = checker.quote(order, prices, args.month)
     if args.format == "json":

@@ -243,6 +243,27 @@ def show(args: argparse.Namespace, report, checker: Checker, order, result) -> N
         emit(report.to_text(checker.tariff, order, result, args.lang))
 
 
+def json_asked(argv: list[str]) -> bool:
+    """Whether a command line asks for `--format json` (as argparse reads it: `--format json`,
+    `--format=json`, or an abbreviation such as `--form json`), read before argparse has parsed
+    it, so that an error in the command line itself is JSON too."""
+    for i, token in enumerate(argv):
+        if token == "--":
+            break
+        name, eq, value = token.partition("=")
+        if len(name) < 4 or not "--format".startswith(name):  # `--fo` at least: `--f` is ambiguous
+            continue
+        if (value if eq else argv[i + 1] if i + 1 < len(argv) else None) == "json":
+            return True
+    return False
+
+
+def error_json(command: str | None, diagnostics: list[Diagnostic], status: str = "error") -> dict:
+    """What a command prints on standard output under `--format json` when it gives no result:
+    the errors (exit 2), or for `quote` an invalid order. docs/results.md describes it."""
+    return {"format": 1, "command": command, "status": status, "errors": [d.to_json() for d in diagnostics]}
+
+
 def exit_code(status: str, success: tuple[str, ...] = ("valid",), failure: tuple[str, ...] = ("invalid",)) -> int:
     """0 for a status in `success`, 1 for one in `failure`, 3 for any other (the solver's unknown)."""
     if status in success:

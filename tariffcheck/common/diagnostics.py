@@ -50,6 +50,8 @@ CODES = {
     "W002": "a service links a tariff that could not be loaded",
     "C001": "the source text has no clause the citation names",
     "C002": "the source text a tariff names cannot be found",
+    "A001": "the command line cannot be read (an argument missing or unknown)",
+    "Q001": "an invalid order has no quote",
     "S000": "`tariff serve` lacks a package of the service extra",
     "S001": "a request to the service is larger than its limit",
     "S002": "an order sent to the service is nested deeper than its limit",

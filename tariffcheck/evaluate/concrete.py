@@ -27,6 +27,7 @@ from ..model import ir
 from ..model.fields import kind_of
 from ..model import tariff as M
 from ..orders.order import ContractEntry, Order
+from .breaches import with_breaches
 from .verdict import INVALID, VALID, InstanceKey, Verdict, Violation, involved_fields
 
 # fn(order, entry, out): appends (CompiledRule, entry) to `out` for each broken instance
@@ -75,12 +76,11 @@ class ConcreteValidator:
 
     def validate(self, order: Order) -> Verdict:
         broken = self.broken(order)
-        if not broken:
-            return Verdict(VALID)
-        return Verdict(INVALID, [
+        verdict = Verdict(INVALID, [
             Violation(InstanceKey(c.rule.id, e.index, c.subject), c.rule, e.id, involved_fields(c.node, order, e),
                       placeholder_values(c.rule, c.subject, order, e))
-            for c, e in broken])
+            for c, e in broken]) if broken else Verdict(VALID)
+        return with_breaches(self.tariff, order, verdict)
 
 
 # ---- code generation ----------------------------------------------------------------------------

@@ -16,6 +16,17 @@ from ..common.span import Span
 
 
 @dataclass(frozen=True)
+class Spelling:
+    """Another spelling of an official name that the text itself uses (`also spelled` in a
+    spec): an order may write it, and is told the official name; lint reports it as a defect
+    of the text. `citations` are the clauses that use it."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
 class Value:
     id: str
     label: str
@@ -23,6 +34,7 @@ class Value:
     note: str | None
     span: Span
     legacy: bool = False  # withdrawn: existing contracts and holdings may have it, new orders may not
+    spellings: tuple[Spelling, ...] = ()
 
 
 @dataclass
@@ -34,6 +46,9 @@ class Dimension:
     values: dict[str, Value]
     span: Span
     optional: bool = False
+    # the clause that gives a contract one value of the dimension (`one_per_contract @…`)
+    one_citation: Citation | None = None
+    spellings: tuple[Spelling, ...] = ()
 
     def lookup(self, name: str) -> Value | None:
         return lookup(self.values, name)
@@ -47,6 +62,7 @@ class Quantity:
     default: int | None
     note: str | None
     span: Span
+    spellings: tuple[Spelling, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +111,7 @@ class Option:
     # the text names the option (at `citation`) but its list of options never defines it: a
     # defect of the text, kept so rules and fees can say what the text says of it (lint L015)
     undefined: bool = False
+    spellings: tuple[Spelling, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,6 +143,7 @@ class ContractKind:
     span: Span
     child_kinds: list[str] = field(default_factory=list)  # kinds that name this one as `parent`
     usage: dict[str, UsageField] = field(default_factory=dict)  # what a month's usage record gives
+    option_list: Citation | None = None  # the clause that lists the options (`option_list @…`)
 
     @property
     def has_choices(self) -> bool:
@@ -244,6 +262,7 @@ class Derived:
     note: str | None
     span: Span
     takes_effect: bool = False  # the day the request itself takes effect (`tariff check` reports it)
+    spellings: tuple[Spelling, ...] = ()
 
 
 @dataclass
@@ -320,6 +339,11 @@ class Tariff:
     # yes/no the request states about itself (`request flag`), by id
     request_flags: dict[str, Flag] = field(default_factory=dict)
     dues: list[Due] = field(default_factory=list)  # when each kind of fee falls due
+    title_spellings: tuple[Spelling, ...] = ()
+    # the clauses an order breaks by what it writes, not by what it chooses: a name the tariff
+    # does not list, two values where a contract has one, a count it leaves out
+    # (model/order_rules.py; the decoder finds them, both evaluation paths report them)
+    order_rules: dict[str, "Rule"] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -349,6 +373,17 @@ def find_rename(renames: list[Rename], kind: str, owner: str, name: str) -> Rena
             continue
         if (kind == "value" and r.target[1] == owner) or (kind == "option" and r.target[0] == owner):
             return r
+    return None
+
+
+def lookup_spelling(table: dict, name: str):
+    """(entry, spelling) when `name` is another spelling the text uses for an entry of `table`
+    (`also spelled`), else None. Only orders are read this way: a spec writes official names."""
+    key = name_key(name)
+    for obj in table.values():
+        for sp in getattr(obj, "spellings", ()):
+            if name_key(sp.text) == key:
+                return obj, sp
     return None
 
 

@@ -15,12 +15,14 @@ import sys
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from ..model import ir
 from ..model import tariff as M
+from ..model.fields import FieldRef, ref_of
 from ..common.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from ..common.names import name_key
 from ..model.limits import FIRST_DAY, LAST_DAY, MAX_CONTRACTS, MAX_COUNT, REQUESTS
 from ..model.tariff import find_rename
-from .order import EMPTY, ContractEntry, ContractState, OptionState, Order
+from .order import EMPTY, Breach, ContractEntry, ContractState, OptionState, Order
 
 MAX_ORDER_BYTES = 5_000_000
 MAX_DEPTH = 100  # objects and lists inside each other; an order needs fewer than ten
@@ -177,6 +179,26 @@ class _Decoder:
         # where a former name (附則) is written in the part of the request that states something
         # new, it is recorded here as ("dim", id) / ("opt", id); rules may forbid it
         self.former: set[tuple[str, str]] | None = None
+        # the clauses the order breaks by what it writes (Order.breaches); the contract being read
+        self.breaches: list[Breach] = []
+        self.unset: set[FieldRef] = set()  # beyond the breaches' own: see inherited_unset
+        self.at = 0
+
+    def breach(self, rule_id: str, subject: str | None, path: str, value, name: str,
+               unset: FieldRef | None = None) -> bool:
+        """Record the order breaking an order rule (model/order_rules.py), if the tariff has it
+        and the order is complete; False when it must be refused as before (an O-coded error):
+        a partial order, or a tariff whose declaration cites no clause for it."""
+        if self.partial or rule_id not in self.t.order_rules:
+            return False
+        self.breaches.append(Breach(rule_id, self.at, subject, _as_ref(path, self.at), value, name, unset))
+        return True
+
+    def spelled(self, official: str, sp: M.Spelling, written: str, path: str) -> None:
+        """Note a name the order wrote in another spelling the text uses (`also spelled`)."""
+        where = ", ".join(str(c) for c in sp.citations)
+        self.notes.append(f"{path}: `{written}` is a spelling the text also uses" + (f" ({where})" if where else "")
+                          + f"; the official name is `{official}`")
 
     def through_rename(self, r: M.Rename, new_label: str, path: str, mark: tuple[str, str]) -> None:
         self.notes.append(f"{path}: `{r.old}` is the former name of `{new_label}` (renamed on "
@@ -199,10 +221,17 @@ class _Decoder:
             return True
 
         def form(k: str) -> str:
-            return "id" if k == member.id else "name" if name_key(k) == name_key(member.label) else "former"
+            if k == member.id:
+                return "id"
+            if name_key(k) == name_key(member.label):
+                return "name"
+            return "spelling" if any(name_key(x.text) == name_key(k) for x in getattr(member, "spellings", ())) \
+                else "former"
 
         forms = {form(first), form(key)}
-        if "former" in forms:
+        if "spelling" in forms:
+            why = f"`{next(k for k in (first, key) if form(k) == 'spelling')}` is another spelling of its name"
+        elif "former" in forms:
             why = f"`{next(k for k in (first, key) if form(k) == 'former')}` is its former name (附則)"
         elif forms == {"id", "name"}:
             why = f"`{member.id}` is its id and `{first if key == member.id else key}` its official name"
@@ -289,8 +318,12 @@ class _Decoder:
                 self.bad("O002", "tariff", "`tariff` must be a tariff's name")
             elif name_key(tariff_name).replace("-", "_") != name_key(self.t.id).replace("-", "_") and \
                     name_key(tariff_name) != name_key(self.t.title):
-                self.bad("O009", "tariff", f"the order is for `{tariff_name}`, not `{self.t.id}`",
-                         help=f"check it with `--tariff {tariff_name}`")
+                sp = next((x for x in self.t.title_spellings if name_key(x.text) == name_key(tariff_name)), None)
+                if sp is not None:
+                    self.spelled(self.t.title, sp, tariff_name, "tariff")
+                else:
+                    self.bad("O009", "tariff", f"the order is for `{tariff_name}`, not `{self.t.id}`",
+                             help=f"check it with `--tariff {tariff_name}`")
         request = d.get("request", "new")
         if request not in REQUESTS:
             self.bad("O002", "request", f"`{_shown(request)}` is not a kind of request",
@@ -331,8 +364,10 @@ class _Decoder:
                 for svc in self.t.services.values():
                     self.open.add(f"holdings.{svc.id}")
                     self.open.update(f"holdings.{svc.id}.{dim}" for dim in svc.dimensions)
+        unset = self.unset | {b.unset for b in self.breaches if b.unset is not None}
         return Order(tariff_name, request, dates, holdings, holding_values, contracts, self.notes, self.open,
-                     flags={f: flags.get(f, False) for f in self.t.request_flags})
+                     flags={f: flags.get(f, False) for f in self.t.request_flags},
+                     breaches=self.breaches, unset=unset)
 
     def holdings(self, raw) -> tuple[set[str], set[tuple[str, str, str]]]:
         held: set[str] = set()
@@ -382,6 +417,7 @@ class _Decoder:
 
     def entry(self, raw, i: int, request: str) -> ContractEntry | None:
         path = f"contracts[{i}]"
+        self.at = i
         d = self.obj(raw, path, "a contract")
         if d is None:
             return None
@@ -439,6 +475,7 @@ class _Decoder:
         self.former = former = set()
         new = self.state(ch, f"{path}.changes", kind, partial=True, reserved=set(), base=old)
         self.former = None
+        self.inherited_unset(ch, i, kind)
         if self.partial and new is not None:
             self.mark_open(ch, path, kind)
         if new is None:
@@ -507,6 +544,11 @@ class _Decoder:
                 continue
             member = kind.member(key)
             if member is None:
+                found = M.lookup_spelling(kind.dimensions, key) or M.lookup_spelling(kind.quantities, key)
+                if found is not None:
+                    member = found[0]
+                    self.spelled(member.label, found[1], key, fpath)
+            if member is None:
                 if kind.option(key) is not None:
                     self.bad("O008", fpath, f"`{key}` is an option; list it under `options`",
                              help=f'write `"options": {{"{key}": true}}`')
@@ -522,8 +564,15 @@ class _Decoder:
                     st.dims[member.id] = None
                     continue
                 v = member.lookup(value) if isinstance(value, str) else None
+                if v is None and isinstance(value, str):
+                    found = M.lookup_spelling(member.values, value)
+                    if found is not None:
+                        v = found[0]
+                        self.spelled(v.label, found[1], value, fpath)
+                if v is None and self.several_values(value, fpath, member, path, st):
+                    continue
                 if v is None:
-                    v = self.unknown_value(value, fpath, member)
+                    v = self.unknown_value(value, fpath, member, path, st)
                     if v is None:
                         continue
                 st.dims[member.id] = v.id
@@ -555,12 +604,28 @@ class _Decoder:
                 if q.id not in st.quantities and q.id not in seen_members:
                     if q.default is not None:
                         st.quantities[q.id] = q.default
+                    elif self.breach(f"required_{q.id}", None, f"{path}.{q.id}", None, q.label,
+                                     _unset("qty", (q.id,), path, self.at)):
+                        st.quantities[q.id] = 0  # read by no rule: `unset`
                     else:
                         self.bad("O007", f"{path}.{q.id}", f"the contract gives no `{q.label}` ({q.id})",
                                  help=f'write e.g. `"{q.id}": 50`')
             for f in kind.flags.values():
                 st.flags.setdefault(f.id, False)
         return st if len(self.diags) == before else None
+
+    def inherited_unset(self, changes: dict, i: int, kind: M.ContractKind) -> None:
+        """A field of `current` that a breach left without a value stays without one in the new
+        state of a change request, unless `changes` gives it."""
+        given = {m.id for k in changes if k != "options" for m in [kind.member(k)] if m is not None}
+        opts = changes.get("options") if isinstance(changes.get("options"), dict) else {}
+        given_opts = {o.id for k in opts for o in [kind.option(k)] if o is not None}
+        for b in self.breaches:
+            if b.contract != i or b.unset is None or b.unset.parts[:1] != ("current",):
+                continue
+            parts = b.unset.parts[1:]
+            if (parts[0] == "options" and parts[1] not in given_opts) or (parts[0] != "options" and parts[0] not in given):
+                self.unset.add(FieldRef(i, *parts))
 
     def mark_open(self, d: dict, path: str, kind: M.ContractKind) -> None:
         """In a partial order, every field of the contract that `d` leaves out is open; an
@@ -590,8 +655,26 @@ class _Decoder:
                 if x not in keys:
                     self.open.add(f"{opath}.{x}")
 
-    def unknown_value(self, value, path: str, dim: M.Dimension) -> M.Value | None:
-        """A value written by a former name resolves through its rename (and is noted);
+    def several_values(self, value, path: str, dim: M.Dimension, at: str, st: ContractState) -> bool:
+        """A list of two names or more for a dimension: the order breaks the clause that gives a
+        contract one value (`one_<dimension>`); the dimension is left without a value. Each
+        name the dimension does not list breaks `listed_<dimension>` too."""
+        if not (isinstance(value, list) and len(value) >= 2 and all(isinstance(x, str) for x in value)):
+            return False
+        unset = _unset("dim", (dim.id,), at, self.at)
+        if not self.breach(f"one_{dim.id}", None, path, value, ", ".join(f"`{x}`" for x in value), unset):
+            return False
+        for x in value:
+            if dim.lookup(x) is None and M.lookup_spelling(dim.values, x) is None and \
+                    find_rename(self.t.renames, "value", dim.id, x) is None:
+                self.breach(f"listed_{dim.id}", None, path, x, x, unset)
+        st.dims[dim.id] = None
+        return True
+
+    def unknown_value(self, value, path: str, dim: M.Dimension, at: str = "", st: ContractState | None = None
+                      ) -> M.Value | None:
+        """A value written by a former name resolves through its rename (and is noted); a name
+        the dimension does not list breaks `listed_<dimension>` and leaves it without a value;
         anything else is an error."""
         labels = [v.label for v in dim.values.values()]
         if not isinstance(value, str):
@@ -603,6 +686,10 @@ class _Decoder:
             v = dim.values[r.target[2]]
             self.through_rename(r, v.label, path, ("dim", dim.id))
             return v
+        if st is not None and self.breach(f"listed_{dim.id}", None, path, value, value,
+                                          _unset("dim", (dim.id,), at, self.at)):
+            st.dims[dim.id] = None
+            return None
         self.bad("O003", path, f"`{value}` is not a {dim.label} of this tariff",
                  help=did_you_mean(value, labels + list(dim.values)) or "one of: " + ", ".join(labels))
         return None
@@ -620,6 +707,13 @@ class _Decoder:
                 if r is not None:
                     o = kind.options[r.target[1]]
                     self.through_rename(r, o.label, opath, ("opt", o.id))
+            if o is None:
+                found = M.lookup_spelling(kind.options, name)
+                if found is not None:
+                    o = found[0]
+                    self.spelled(o.label, found[1], name, opath)
+            if o is None and self.breach("listed_options", None, opath, value, name):
+                continue  # not ordered: nothing the tariff lists is ordered by that name
             if o is None:
                 names = [x.label for x in kind.options.values()] + list(kind.options)
                 self.bad("O003", opath, f"`{name}` is not an option of `{kind.label}`",
@@ -659,6 +753,11 @@ class _Decoder:
                     opt.quantities[q.id] = q.default
             for f in o.flags.values():
                 opt.flags.setdefault(f.id, False)
+            for q in list(missing):
+                if self.breach(f"required_{o.id}_{q.id}", o.id, f"{opath}.{q.id}", None, q.label,
+                               _unset("optqty", (o.id, q.id), path.rsplit(".options", 1)[0], self.at)):
+                    opt.quantities[q.id] = 0  # read by no rule: `unset`
+                    missing.remove(q)
             if missing:
                 for q in missing:
                     self.bad("O007", f"{opath}.{q.id}", f"`{o.label}` needs its `{q.label}` ({q.id})",
@@ -680,6 +779,11 @@ class _Decoder:
                         opt.count = n
                 continue
             q = M.lookup(o.quantities, key)
+            if q is None:
+                found = M.lookup_spelling(o.quantities, key)
+                if found is not None:
+                    q = found[0]
+                    self.spelled(q.label, found[1], key, fpath)
             if q is not None:
                 if not self.once(given, ("quantity", q), key, path, f"`{q.label}` ({q.id}) of `{o.label}`"):
                     continue
@@ -783,6 +887,19 @@ class _Decoder:
                 in_cycle.update(ring)
             done.update(chain)
         return in_cycle
+
+
+def _as_ref(path: str, index: int) -> FieldRef:
+    """An order path (`contracts[0].changes.options.foo`) as a FieldRef of its contract."""
+    head = f"contracts[{index}]"
+    rest = path[len(head) + 1:] if path.startswith(head + ".") else path
+    return FieldRef(index, *rest.split(".")) if rest else FieldRef(index)
+
+
+def _unset(kind: str, path: tuple[str, ...], at: str, index: int) -> FieldRef:
+    """The path a verdict gives the field of a contract state (`at` ends in `.current` for the
+    state before a request) that a breach leaves without a value of the order."""
+    return ref_of(ir.Field(kind, path, "old" if at.endswith(".current") else "new"), index)
 
 
 def _copy_option(o: OptionState) -> OptionState:

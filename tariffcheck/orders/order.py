@@ -37,6 +37,23 @@ class ContractState:
 EMPTY = ContractState()
 
 
+@dataclass(frozen=True)
+class Breach:
+    """The order breaking a clause by what it writes (model/order_rules.py): a name the tariff
+    does not list, two values for a dimension, a count left out. The decoder records it and
+    both evaluation paths report it as a violation of `rule`."""
+
+    rule: str  # the id of the order rule (`listed_item`, `listed_options`, `one_item`, `required_accounts`)
+    contract: int  # the contract's index in the order
+    subject: str | None  # the option, for an option's quantity
+    path: str  # where the order writes it (`contracts[0].options.foo`), as a FieldRef
+    value: object  # what it writes there (None for what it leaves out)
+    name: str  # `{name}` in the rule's message: the name written, or the values given
+    # the field the breach leaves without a value of the order (a FieldRef; None for an
+    # unknown option, which is simply not ordered): rules that read it are not judged
+    unset: str | None = None
+
+
 @dataclass
 class ContractEntry:
     id: str
@@ -70,3 +87,9 @@ class Order:
     open: set[str] = field(default_factory=set)
     flags: dict[str, bool] = field(default_factory=dict)  # the request flags it states (`request flag`)
 
+    # the clauses the order breaks by what it writes (model/order_rules.py), in order
+    breaches: list[Breach] = field(default_factory=list)
+    # the fields (FieldRef paths) those breaches leave without a value of the order: each
+    # breach's `unset`, and in a change request the same field of the new state when `changes`
+    # do not give it. Rules that read one are not judged; explain leaves them open
+    unset: set[str] = field(default_factory=set)

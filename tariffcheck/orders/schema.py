@@ -15,7 +15,10 @@ COUNT = {"type": "integer", "minimum": 0, "maximum": MAX_COUNT}
 
 
 def _names(obj) -> list[str]:
-    return [obj.id] if obj.id == obj.label else [obj.id, obj.label]
+    """The names an order may write for a member: its id, its official name, and the other
+    spellings the text uses for it (`also spelled`; the result notes the official name)."""
+    out = [obj.id] if obj.id == obj.label else [obj.id, obj.label]
+    return out + [sp.text for sp in getattr(obj, "spellings", ())]
 
 
 def _enum(values: dict[str, M.Value]) -> list[str]:

@@ -219,17 +219,21 @@ def to_text(t: M.Tariff, order: Order, verdict: Verdict, lang: str = "en") -> st
                 "ja": f"無効 (違反 {n} 件)"}[lang]
         lines = [f"{head}: {word}"]
         for v in verdict.violations:
-            lines.append("")
-            lines.append(f"  ✗ {rule_line(t, v.rule, v.contract_id, v.key.subject, lang)}")
-            lines.append(f"    {v.message(t, lang)}")
-            for p, x in v.fields:
-                lines.append(f"      {p} = {show_value(display_value(t, order, p, x), lang)}")
-            lines.append(f"    {source_line(v.rule)}")
+            lines += violation_lines(t, order, v, lang)
     if verdict.effective and verdict.violations:
         lines.append("")
     lines += effective_lines(t, order, verdict.effective, lang)
     lines += [note_line(note, lang) for note in order.notes]
     return safe_lines(lines)
+
+
+def violation_lines(t: M.Tariff, order: Order, v: Violation, lang: str, indent: str = "  ") -> list[str]:
+    """A broken rule instance as the text report shows it, after an empty line."""
+    lines = ["", f"{indent}✗ {rule_line(t, v.rule, v.contract_id, v.key.subject, lang)}",
+             f"{indent}  {v.message(t, lang)}"]
+    lines += [f"{indent}    {p} = {show_value(display_value(t, order, p, x), lang)}" for p, x in v.fields]
+    lines.append(f"{indent}  {source_line(v.rule)}")
+    return lines
 
 
 def rule_line(t: M.Tariff, rule: M.Rule, contract_id: str | None, subject: str | None, lang: str) -> str:

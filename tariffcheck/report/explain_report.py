@@ -25,6 +25,8 @@ from .check_report import (
     source_line,
     subject_json,
     tariff_json,
+    violation_json,
+    violation_lines,
 )
 from .japanese import in_japanese, localised
 from .terminal import safe_lines
@@ -110,6 +112,7 @@ def to_json(t: M.Tariff, order: Order, e: Explanation) -> dict:
             "choices": [{"path": c.path, "value": display_value(t, order, c.path, c.value)} for c in conflict.choices],
             "rules": [tie_json(t, order, tie, e.question) for tie in conflict.rules],
         } for conflict in e.conflicts],
+        "breaches": [violation_json(t, order, v) for v in e.breaches],
         "notes": list(order.notes),
     }
 
@@ -178,9 +181,17 @@ def to_text(t: M.Tariff, order: Order, e: Explanation, lang: str = "en") -> str:
     else:
         lines = [f"{heading(t, lang)}: " + {"en": f"invalid, {n} conflict{'s' if n != 1 else ''}",
                                       "ja": f"無効 (矛盾 {n} 件)"}[lang]]
+        if e.breaches:
+            lines[0] += {"en": f", {len(e.breaches)} clause{'s' if len(e.breaches) != 1 else ''} broken by what "
+                               "the order writes", "ja": f"、記載による違反 {len(e.breaches)} 件"}[lang]
     if e.status == "unknown":
         lines += [f"  {localised(e.reason, lang)}", {"en": "  (no conflict was found before the search stopped)",
                                     "ja": "  (探索が止まるまでに矛盾は見つかりませんでした)"}[lang]]
+    if e.breaches:
+        lines += ["", {"en": "  The order breaks these clauses by what it writes, each on its own:",
+                       "ja": "  この注文は、記載そのものにより次の規定に違反しています:"}[lang]]
+        for v in e.breaches:
+            lines += violation_lines(t, order, v, lang, "    ")[1:]
     with_question = e.question is not None and not _fails_first(e)
     for i, conflict in enumerate(e.conflicts, 1):
         lines += _conflict_lines(t, order, i, conflict, with_question, lang)

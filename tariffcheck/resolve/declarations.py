@@ -18,6 +18,7 @@ from ..model import ir
 from ..model import tariff as M
 from ..syntax import tree as S
 from ..model.citation import Citation, CitationError, parse_citation
+from ..model.order_rules import order_rules
 from ..common.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from ..common.names import name_key
 from .builtins import BUILTINS
@@ -117,15 +118,19 @@ class Resolver:
         fees = [x for x in (self.fee(f) for f in t.fees) if x is not None]
         dues = [x for x in (self.due(d) for d in t.dues) if x is not None]
         self.check_unique([(f"{d.kind} in {d.scope}", d.span) for d in dues], "due")
+        title_spellings = self.spellings(t.title_spellings, t.title)
         if self.diags:
             raise DiagnosticError(self.diags, {t.path: t.text})
-        return M.Tariff(
+        tariff = M.Tariff(
             id=t.name, title=t.title, source=t.source, as_of=as_of, contracts=contracts,
             services=services, rules=rules, versions=versions, renames=renames, periods=periods,
             derived=derived, fees=fees, path=t.path, text=t.text,
             content_hash="sha256:" + hashlib.sha256(t.text.encode("utf-8")).hexdigest(),
             warnings=self.warnings, request_flags=self.request_flags, dues=dues,
+            title_spellings=title_spellings,
         )
+        tariff.order_rules = order_rules(tariff)
+        return tariff
 
     def check_unique(self, entries, what: str, labels: bool = False) -> None:
         seen: dict[str, S.Span] = {}
@@ -143,14 +148,31 @@ class Resolver:
     def values(self, decls: list[S.ValueDecl], what: str) -> dict[str, M.Value]:
         self.check_unique([(v.name, v.span) for v in decls], what)
         self.check_unique([(v.label, v.span) for v in decls], what, labels=True)
-        return {v.name: M.Value(v.name, v.label, self.citation(v.cite), v.note, v.span, v.legacy) for v in decls}
+        return {v.name: M.Value(v.name, v.label, self.citation(v.cite), v.note, v.span, v.legacy,
+                                self.spellings(v.spellings, v.label)) for v in decls}
 
     def dimension(self, d: S.DimensionDecl) -> M.Dimension:
         return M.Dimension(d.name, d.label, self.citation(d.cite), d.note, self.values(d.values, "value"), d.span,
-                           optional=d.optional)
+                           optional=d.optional, one_citation=self.citation(d.one_per_contract),
+                           spellings=self.spellings(d.spellings, d.label))
 
     def quantity(self, q: S.QuantityDecl) -> M.Quantity:
-        return M.Quantity(q.name, q.label, self.citation(q.cite), q.default, q.note, q.span)
+        return M.Quantity(q.name, q.label, self.citation(q.cite), q.default, q.note, q.span,
+                          self.spellings(q.spellings, q.label))
+
+    def spellings(self, decls: list[S.Spelling], label: str) -> tuple[M.Spelling, ...]:
+        """The other spellings the text uses for `label`; one that is the official name itself
+        (after spacing and width are folded) says nothing and is an error."""
+        out = []
+        for sp in decls:
+            if name_key(sp.text) == name_key(label):
+                self.error("E003", f"`{sp.text}` is the official name `{label}` itself", sp.span,
+                           "not another spelling", help="`also spelled` names a spelling that differs from the "
+                           "official name by more than spacing and character width")
+                continue
+            out.append(M.Spelling(sp.text, tuple(c for c in (self.citation(x) for x in sp.cites) if c is not None),
+                                  sp.span))
+        return tuple(out)
 
     def datefield(self, d: S.DateFieldDecl) -> M.DateField:
         return M.DateField(d.name, d.label, self.citation(d.cite), d.note, d.span)
@@ -185,7 +207,7 @@ class Resolver:
                                          self.values(a.values, "value"), a.span) for a in o.attributes},
                     {d.name: self.datefield(d) for d in o.dates + c.option_dates}, o.span,
                     {f.name: M.Flag(f.name, f.label, self.citation(f.cite), f.note, f.span) for f in o.flags},
-                    o.undefined)
+                    o.undefined, self.spellings(o.spellings, o.label))
             out[c.name] = M.ContractKind(
                 c.name, c.label, self.citation(c.cite), c.parent[0] if c.parent else None, c.note,
                 {d.name: self.dimension(d) for d in c.dimensions},
@@ -194,7 +216,8 @@ class Resolver:
                 {d.name: self.datefield(d) for d in c.dates},
                 options, c.span,
                 usage={u.name: M.UsageField(u.name, u.label, self.citation(u.cite), u.each, u.note, u.span)
-                       for u in c.usage})
+                       for u in c.usage},
+                option_list=self.citation(c.option_list))
         for c in t.contracts:
             if c.parent and c.parent[0] not in out:
                 self.error("E002", f"contract `{c.parent[0]}` is not defined", c.parent[1], "no such contract",
@@ -498,7 +521,7 @@ class Resolver:
         except Unresolved:
             return None
         return M.Derived(d.name, d.label, self.citation(d.cite), contract.id, subjects, values, whens, d.note,
-                         d.span, d.takes_effect)
+                         d.span, d.takes_effect, self.spellings(d.spellings, d.label))
 
     def fee(self, f: S.FeeDecl) -> M.Fee | None:
         contract = self.scope_of(f.scope, f.span)

@@ -24,6 +24,7 @@ import time
 import z3
 
 from ..evaluate.concrete import placeholder_values
+from ..evaluate.breaches import with_breaches
 from ..evaluate.verdict import INVALID, UNKNOWN, VALID, InstanceKey, Verdict, Violation, involved_fields
 from ..model import tariff as M
 from ..model.limits import DEFAULT_TIMEOUT_MS
@@ -71,7 +72,7 @@ class Z3Validator:
                         broken += violations(m, enc.instances(entry.kind, -1), order, entry)
                 finally:
                     s.pop()
-            return Verdict(INVALID, broken) if broken else Verdict(VALID)
+            return with_breaches(self.tariff, order, Verdict(INVALID, broken) if broken else Verdict(VALID))
         finally:
             s.pop()
             s.set("timeout", self.timeout_ms)
@@ -124,7 +125,7 @@ def read_verdict(s: z3.Solver, instances: list[Instance], order: Order, tariff: 
     broken = []
     for inst in instances:
         broken += violations(m, [inst], order, order.contracts[inst.slot])
-    return Verdict(INVALID, broken) if broken else Verdict(VALID)
+    return with_breaches(tariff, order, Verdict(INVALID, broken) if broken else Verdict(VALID))
 
 
 def violations(m: z3.ModelRef, instances: list[Instance], order: Order, entry: ContractEntry) -> list[Violation]:

@@ -17,7 +17,7 @@ Every call runs under the problem's time limit; when one hits it the result says
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import z3
 
@@ -27,7 +27,8 @@ from ..orders.order import Order
 from .encode import Encoder, Instance
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from .problem import Choice, Incomplete, OrderProblem, Workspaces, choice_value
-from ..evaluate.verdict import InstanceKey, involved_fields
+from ..evaluate.breaches import breach_violations
+from ..evaluate.verdict import InstanceKey, Violation, involved_fields
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,24 @@ class Explanation:
     reason: str | None = None
     question: str | None = None  # for why-not: the field asked about
     calls: int = 0
+    # the clauses the order breaks by what it writes (Order.breaches), each on its own: a name
+    # the tariff does not list, two values, a count left out. The fields they leave without a
+    # value are open in the search, so no conflict is made of a value the order did not give.
+    breaches: list[Violation] = field(default_factory=list)
+
+
+def _opened(order: Order) -> Order:
+    """The order with each field a breach leaves without a value of the order open (as in a
+    partial order): the search does not pin it to a value the order never gave."""
+    return replace(order, open=order.open | order.unset) if order.unset else order
+
+
+def _with_breaches(tariff: M.Tariff, order: Order, out: Explanation) -> Explanation:
+    """An explanation carries the order's breaches; an order with one is not valid."""
+    out.breaches = breach_violations(tariff, order)
+    if out.breaches and out.status == "valid" and out.question is None:
+        out.status = "invalid"
+    return out
 
 
 class Explainer:
@@ -74,8 +93,8 @@ class Explainer:
 
     # ---- why is the order invalid -------------------------------------------------------------
     def explain(self, order: Order, limit: int = 1) -> Explanation:
-        with self.workspace.open(order) as p:
-            return self._explain(p, limit)
+        with self.workspace.open(_opened(order)) as p:
+            return _with_breaches(self.tariff, order, self._explain(p, limit))
 
     def _explain(self, p: OrderProblem, limit: int) -> Explanation:
         rules = p.rule_literals
@@ -137,8 +156,8 @@ class Explainer:
         """The minimal reason option `option` cannot be added to a contract of the order (the
         first contract that may have it and lacks it, or the one with id `contract`)."""
         entry, opt = self._target(order, option, contract)
-        with self.workspace.open(order) as p:
-            return self._why_not(p, entry, opt)
+        with self.workspace.open(_opened(order)) as p:
+            return _with_breaches(self.tariff, order, self._why_not(p, entry, opt))
 
     def _why_not(self, p: OrderProblem, entry, opt) -> Explanation:
         slot = p.encoder.slot(entry.kind, entry.index)

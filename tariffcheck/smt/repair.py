@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import z3
 
 from ..model import tariff as M
-from ..common.diagnostics import Diagnostic, DiagnosticError
+from ..common.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from ..common.names import name_key
 from ..orders.order import ContractEntry, ContractState, Order, OptionState
 from ..evaluate.concrete import ConcreteValidator
@@ -66,6 +66,28 @@ class Change:
     weight: int
     distance: int
     satisfies: list[Tie] = field(default_factory=list)  # broken again were this change undone
+
+
+def breach_notes(tariff: M.Tariff, order: Order) -> list[str]:
+    """What a repair does about each clause the order breaks by what it writes (Order.breaches):
+    an option the tariff does not list is left out, a dimension without one listed value gets
+    one, a count left out is stated."""
+    out = []
+    for b in order.breaches:
+        rule = tariff.order_rules[b.rule]
+        if rule.kind == "listed-option":
+            options = tariff.contracts[rule.scope].options.values()
+            guess = did_you_mean(b.name, [o.label for o in options] + [o.id for o in options])
+            out.append(f"{b.path}: `{b.name}` is not an option the tariff lists ({rule.citation}); the repair leaves "
+                       "it out" + (f" ({guess[0].lower()}{guess[1:]} add it if so)" if guess else ""))
+        elif rule.kind in ("listed", "one-value"):
+            if rule.kind == "listed" and any(x.rule.startswith("one_") and x.unset == b.unset for x in order.breaches):
+                continue  # said once, by the note on the two values
+            out.append(f"{b.path}: the order gives no one value the tariff lists ({rule.citation}); "
+                       "the repair gives it one")
+        else:
+            out.append(f"{b.path}: the order leaves out {b.name} ({rule.citation}); the repair states it")
+    return out
 
 
 @dataclass
@@ -224,7 +246,8 @@ class Repairer:
             slot = enc.slot(entry.kind, entry.index)
             entry.new = state_of(slot, m)
             entry.former = {key for key, b in slot.former.items() if z3.is_true(m.eval(b, model_completion=True))}
-        new.notes = list(order.notes) + structure.apply(m, new)
+        new.notes = list(order.notes) + structure.apply(m, new) + breach_notes(self.tariff, order)
+        new.breaches, new.unset = [], set()  # a repaired order names only what the tariff lists, once, with every count
         dist = {c.path: abs(m.eval(c.number, model_completion=True).as_long() - c.value)
                 for c in p.choices if c.number is not None and c.value is not None}
         moved_paths = {c.path for c in moved}
@@ -281,9 +304,40 @@ class Repairer:
             met = [self._tie(inst, new) for inst in p.instances if inst.slot == parent and
                    z3.is_false(m.eval(z3.substitute(inst.term, *less), model_completion=True))]
             changes.append(Change(contract_ref(entry.index), None, entry.id, weights.get("contract", 1), 0, met))
+        changes += self._breach_changes(order, new, changes, weights)
         final = structure.finish(m, new)
         verdict = self.concrete.validate(final)
         return Repair(changes, sum(ch.weight for ch in changes), distance, final, verdict)
+
+    def _breach_changes(self, order: Order, new: Order, changes: list[Change], weights: dict[str, int]
+                        ) -> list[Change]:
+        """The clauses the order breaks by what it writes, met by the repair: a change of a field
+        a breach left without a value satisfies the breach's order rule; an option the tariff does
+        not list, left out, and a count stated as it was read (no other change) are changes of
+        their own."""
+        out: list[Change] = []
+        by_path = {str(ch.path): ch for ch in changes}
+        for b in order.breaches:
+            entry = order.contracts[b.contract]
+            tie = Tie(InstanceKey(b.rule, b.contract, b.subject), self.tariff.order_rules[b.rule], entry.id,
+                      ((b.path, b.value),))
+            if b.unset is None:  # an option not listed: not in the repaired order
+                out.append(Change(FieldRef(b.contract, *b.path.parts), b.value, None, 1, 0, [tie]))
+                continue
+            if b.unset.parts and b.unset.parts[0] == "current":
+                continue  # the contract as it is now: no repair changes it
+            if str(b.unset) in by_path:
+                if tie.key not in {t.key for t in by_path[str(b.unset)].satisfies}:
+                    by_path[str(b.unset)].satisfies.append(tie)
+                continue
+            state = new.contracts[b.contract].new
+            parts = b.unset.parts
+            stated = state.quantities.get(parts[0]) if len(parts) == 1 else \
+                state.options[parts[1]].quantities.get(parts[2]) if parts[1] in state.options else None
+            ch = Change(b.unset, None, stated, weights.get(str(b.unset), 1), 0, [tie])
+            by_path[str(b.unset)] = ch
+            out.append(ch)
+        return out
 
     @staticmethod
     def _tie(inst: Instance, order: Order) -> Tie:

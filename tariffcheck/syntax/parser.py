@@ -400,6 +400,20 @@ class _OptionBody(list):
     pass
 
 
+class _OnePerContract:
+    def __init__(self, cite):
+        self.cite = cite
+
+
+class _OptionList:
+    def __init__(self, cite):
+        self.cite = cite
+
+
+def _spellings(items) -> list:
+    return [x for x in items if isinstance(x, S.Spelling)]
+
+
 class _When:
     def __init__(self, expr):
         self.expr = expr
@@ -446,7 +460,7 @@ class _ToSyntax(Transformer):
             name=header["name"], title=header["title"], source=header.get("source"),
             as_of=header.get("as_of"), contracts=[], services=[], rules=[], versions=[],
             renames=[], periods=[], derives=[], fees=[], path=self.path, text=self.text,
-            span=header["span"],
+            span=header["span"], title_spellings=header["spellings"],
         )
         for d in items[1:]:
             if isinstance(d, S.ContractDecl):
@@ -472,9 +486,10 @@ class _ToSyntax(Transformer):
 
     def header(self, meta, items):
         name, title, *fields = items
-        h = {"name": str(name), "title": _string(title), "span": self.sp(meta)}
+        h = {"name": str(name), "title": _string(title), "span": self.sp(meta), "spellings": _spellings(fields)}
         for f in fields:
-            h[f[0]] = f[1]
+            if isinstance(f, tuple):
+                h[f[0]] = f[1]
         return h
 
     def source(self, meta, items):
@@ -501,6 +516,15 @@ class _ToSyntax(Transformer):
     def also(self, meta, items):
         return _Also(items)
 
+    def spelled(self, meta, items):
+        return S.Spelling(_string(items[0]), tuple(x for x in items[1:] if isinstance(x, S.Cite)), self.sp(meta))
+
+    def one_per_contract(self, meta, items):
+        return _OnePerContract(items[0])
+
+    def option_list(self, meta, items):
+        return _OptionList(items[0])
+
     def default(self, meta, items):
         return _Default(_int(items[0]))
 
@@ -522,8 +546,9 @@ class _ToSyntax(Transformer):
 
     def contract(self, meta, items):
         name, label, rest = self._head(items)
+        listed = _find(rest, _OptionList)
         c = S.ContractDecl(name, label, _find(rest, S.Cite), _find(rest, _Parent), _find(rest, _Note),
-                           span=self.sp(meta))
+                           span=self.sp(meta), option_list=listed.cite if listed else None)
         for m in rest:
             if isinstance(m, S.DimensionDecl):
                 c.dimensions.append(m)
@@ -544,8 +569,10 @@ class _ToSyntax(Transformer):
     def dimension(self, meta, items):
         name, label, rest = self._head(items)
         values = [v for v in rest if isinstance(v, S.ValueDecl)]
+        one = _find(rest, _OnePerContract)
         return S.DimensionDecl(name, label, _find(rest, S.Cite), _find(rest, _Note), values, self.sp(meta),
-                               optional=_find(rest, _Optional) is not None)
+                               optional=_find(rest, _Optional) is not None, one_per_contract=one.cite if one else None,
+                               spellings=_spellings(rest))
 
     def optional(self, meta, items):
         return _Optional()
@@ -559,13 +586,14 @@ class _ToSyntax(Transformer):
     def value(self, meta, items):
         legacy = bool(items) and isinstance(items[0], _Legacy)
         name, label, rest = self._head(items[1:] if legacy else items)
-        return S.ValueDecl(name, label, _find(rest, S.Cite), _find(rest, _Note), self.sp(meta), legacy=legacy)
+        return S.ValueDecl(name, label, _find(rest, S.Cite), _find(rest, _Note), self.sp(meta), legacy=legacy,
+                           spellings=_spellings(rest))
 
     def quantity(self, meta, items):
         name, label, rest = self._head(items)
         d = _find(rest, _Default)
         return S.QuantityDecl(name, label, _find(rest, S.Cite), int(d) if d is not None else None,
-                              _find(rest, _Note), self.sp(meta))
+                              _find(rest, _Note), self.sp(meta), spellings=_spellings(rest))
 
     def usage(self, meta, items):
         name, label, rest = self._head(items)
@@ -620,6 +648,7 @@ class _ToSyntax(Transformer):
             self.sp(meta),
             [m for m in body if isinstance(m, S.FlagDecl)],
             undefined=_find(rest, _Undefined) is not None,
+            spellings=_spellings(rest),
         )
 
     def attribute(self, meta, items):
@@ -698,7 +727,7 @@ class _ToSyntax(Transformer):
         return S.DeriveDecl(name, label, _find(rest, S.Cite), tuple(scope) if scope else None,
                             list(_find(rest, _Subjects) or []), exprs[0],
                             when.expr if when else None, _find(rest, _Note), self.sp(meta),
-                            takes_effect=_find(rest, _TakesEffect) is not None)
+                            takes_effect=_find(rest, _TakesEffect) is not None, spellings=_spellings(rest))
 
     def fee(self, meta, items):
         kind, name, label, *rest = items

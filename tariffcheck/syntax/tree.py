@@ -111,6 +111,15 @@ class Member(Expr):
 # ---- declarations ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Spelling:
+    """`also spelled "…" @clause…`: another spelling the text uses for the name before it."""
+
+    text: str
+    cites: tuple[Cite, ...]
+    span: Span
+
+
 @dataclass
 class ValueDecl:
     name: str
@@ -119,6 +128,7 @@ class ValueDecl:
     note: str | None
     span: Span
     legacy: bool = False
+    spellings: list[Spelling] = field(default_factory=list)
 
 
 @dataclass
@@ -130,6 +140,8 @@ class DimensionDecl:
     values: list[ValueDecl]
     span: Span
     optional: bool = False
+    one_per_contract: Cite | None = None
+    spellings: list[Spelling] = field(default_factory=list)
 
 
 @dataclass
@@ -140,6 +152,7 @@ class QuantityDecl:
     default: int | None
     note: str | None
     span: Span
+    spellings: list[Spelling] = field(default_factory=list)
 
 
 @dataclass
@@ -183,6 +196,7 @@ class OptionDecl:
     span: Span
     flags: list[FlagDecl] = field(default_factory=list)
     undefined: bool = False  # the text names it but never defines it
+    spellings: list[Spelling] = field(default_factory=list)
 
 
 @dataclass
@@ -223,6 +237,7 @@ class ContractDecl:
     option_dates: list[DateFieldDecl] = field(default_factory=list)
     span: Span | None = None
     usage: list[UsageDecl] = field(default_factory=list)
+    option_list: Cite | None = None  # `option_list @…`: the clause that lists the options
 
 
 @dataclass
@@ -302,6 +317,7 @@ class DeriveDecl:
     note: str | None
     span: Span
     takes_effect: bool = False  # a day on which the request itself takes effect
+    spellings: list[Spelling] = field(default_factory=list)
 
 
 @dataclass
@@ -365,6 +381,7 @@ class TariffFile:
     span: Span
     request_flags: list[FlagDecl] = field(default_factory=list)
     dues: list[DueDecl] = field(default_factory=list)
+    title_spellings: list[Spelling] = field(default_factory=list)
 
 
 def parse_iso_date(text: str) -> date | None:

@@ -70,7 +70,8 @@ class _Reader:
         self.tariff = tariff
         self.problems: list[Diagnostic] = []
         self.where: dict[int, tuple[int, int]] = {}  # id of a parsed object or list -> (start, end)
-        self.instances = {r.id: {s for s in r.subjects if s is not None} for r in tariff.rules}
+        self.instances = {r.id: {s for s in r.subjects if s is not None}
+                          for r in list(tariff.rules) + list(tariff.order_rules.values())}
         self.effective_days = {d.id: {s for s in d.subjects if s is not None} for d in tariff.derived if d.takes_effect}
 
     def read(self) -> list[Case]:
