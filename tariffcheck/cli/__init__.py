@@ -14,15 +14,23 @@ import sys
 
 from .. import __version__
 from ..common.diagnostics import DiagnosticError
-from ..report.terminal import render_safely
+from ..report.terminal import render_safely, safe_block
 from . import check, dates, diff, explain, lint, list_, options, quote, repair, schema, test
 from .shared import EXIT_BAD_INPUT, flush_stdout, stdout_gone, tolerant_output
 
 COMMANDS = (check, dates, quote, explain, repair, options, schema, test, lint, diff, list_)  # as `--help` lists them
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, whose usage errors quote the user's argument (`--weight "\\x1b[2J=2"`): escaped
+    like every other text that reaches the terminal. Subcommands' parsers are of this class too."""
+
+    def error(self, message: str):
+        super().error(safe_block(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tariff", description="A formal checker for service tariffs.")
+    p = _Parser(prog="tariff", description="A formal checker for service tariffs.")
     p.add_argument("--version", action="version", version=f"tariff {__version__}")
     commands = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
