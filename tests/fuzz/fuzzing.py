@@ -14,9 +14,12 @@ the rest of the suite keeps its own settings.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
 import os
 import re
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -62,11 +65,50 @@ SHARES: dict[str, tuple[float, int]] = {
 }
 
 
-def budget(name: str, **overrides) -> settings:
-    """The settings of fuzzer `name` under the selected profile."""
+def budget(name: str, **overrides):
+    """Fuzzer `name`'s settings under the selected profile, as a decorator (above `@given`).
+    With `TARIFFCHECK_FUZZ_LOG=FILE`, it also counts the examples the fuzzer runs (shrinking
+    included) into FILE, with the process's CPU seconds, every few seconds: a long run cut
+    short still says how far it got."""
     share, ci = SHARES[name]
     examples = max(1, round(TOTAL * share)) if TOTAL > 0 else ci
-    return settings(settings.get_profile(PROFILE), max_examples=examples, **overrides)
+    chosen = settings(settings.get_profile(PROFILE), max_examples=examples, **overrides)
+
+    def apply(test):
+        test = chosen(test)
+        if _LOG:
+            inner = test.hypothesis.inner_test  # Hypothesis lets a wrapper replace the body it runs
+
+            @functools.wraps(inner)
+            def counted(*args, **kwargs):
+                _count(name)
+                return inner(*args, **kwargs)
+
+            test.hypothesis.inner_test = counted
+        return test
+
+    return apply
+
+
+_LOG = os.environ.get("TARIFFCHECK_FUZZ_LOG")
+_counts: dict[str, int] = {}
+_written = [0.0]
+
+
+def _count(name: str) -> None:
+    _counts[name] = _counts.get(name, 0) + 1
+    if time.monotonic() - _written[0] > 5:
+        _write_counts()
+
+
+def _write_counts() -> None:
+    _written[0] = time.monotonic()
+    record = {"pid": os.getpid(), "cpu_s": round(time.process_time(), 1), "examples": _counts}
+    Path(f"{_LOG}.{os.getpid()}").write_text(json.dumps(record), encoding="utf-8")
+
+
+if _LOG:
+    atexit.register(_write_counts)
 
 
 # ---- the real inputs ---------------------------------------------------------------------------
