@@ -34,8 +34,13 @@ HUGE_INTS = [-1, -2, -(2 ** 31), 2 ** 31, 2 ** 53 + 1, 2 ** 63, -(2 ** 63) - 1, 
 ODD_NUMBERS = [0.0, -0.0, 0.5, 1.5, 50.0, 1e308, -1e308, float("inf"), float("-inf"), float("nan"), 5e-324]
 WRONG_TYPES = [None, True, False, 0, 1, "", [], {}, [None], {"": None}, "true", "false", "1"]
 
+# controls, format marks, separators, surrogates and full-width digits, by hand: asking Hypothesis
+# for these Unicode categories costs seconds of setup in every process
+ODD_CHARACTERS = [chr(c) for c in [*range(0x20), 0x7f, *range(0x80, 0xa1), 0xad, 0x061c, *range(0x200b, 0x2010),
+                                   0x2028, 0x2029, *range(0x202a, 0x202f), *range(0x2066, 0x206a), 0x3000, 0xfeff,
+                                   0xd800, 0xdbff, 0xdc00, 0xdfff, 0xff10, 0xff19, 0xfffd]]
 odd_strings = st.sampled_from(ODD_STRINGS) | st.text(max_size=12) | st.text(
-    st.characters(codec=None, categories=["Cc", "Cf", "Cs", "Zl", "Zp", "Zs"]), min_size=1, max_size=4)
+    st.sampled_from(ODD_CHARACTERS), min_size=1, max_size=4)
 
 
 @lru_cache(maxsize=None)
