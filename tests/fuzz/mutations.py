@@ -16,6 +16,13 @@ from hypothesis import strategies as st
 
 from fuzzing import copy, real_orders
 
+def pick(draw, items):
+    """One of `items`, drawn as an index: `st.sampled_from` built anew on each draw costs more than
+    the check it feeds."""
+    items = list(items) if not isinstance(items, (list, tuple)) else items
+    return items[draw(st.integers(0, len(items) - 1))]
+
+
 # ---- leaves ------------------------------------------------------------------------------------
 
 ODD_STRINGS = [
@@ -81,9 +88,9 @@ def _full_width(s: str) -> str:
 def perturbed(draw, s: str) -> str:
     """A string that looks like `s` (or nearly): padded, full-width, re-cased, with a control
     or a BOM inside."""
-    how = draw(st.sampled_from(["pad", "full", "upper", "insert", "bom", "truncate", "double"]))
+    how = pick(draw, ["pad", "full", "upper", "insert", "bom", "truncate", "double"])
     if how == "pad":
-        return draw(st.sampled_from([" ", "\t", "\u3000", "\u00a0"])).join(["", s, ""][draw(st.integers(0, 2)):])
+        return pick(draw, [" ", "\t", "\u3000", "\u00a0"]).join(["", s, ""][draw(st.integers(0, 2)):])
     if how == "full":
         return _full_width(s)
     if how == "upper":
@@ -104,6 +111,9 @@ json_values = st.recursive(
     json_scalars,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(real_keys | odd_strings, inner, max_size=5),
     max_leaves=30)
+
+leaves_or_values = odd_leaves | json_values
+any_keys = real_keys | odd_strings
 
 # ---- structural mutations of a JSON tree -------------------------------------------------------
 
@@ -144,8 +154,8 @@ OPS = ["leaf", "perturb", "drop", "alias", "alias_add", "swap", "wrap_list", "wr
 @st.composite
 def mutate_once(draw, tree):
     nodes = list(_nodes(tree))
-    op = draw(st.sampled_from(OPS))
-    path, value = draw(st.sampled_from(nodes))
+    op = pick(draw, OPS)
+    path, value = pick(draw, nodes)
     inner = [(p, v) for p, v in nodes if p]
     dicts = [(p, v) for p, v in nodes if isinstance(v, dict)]
     if op == "leaf":
@@ -153,30 +163,31 @@ def mutate_once(draw, tree):
     if op == "perturb":
         strings = [(p, v) for p, v in nodes if isinstance(v, str)]
         if strings:
-            path, value = draw(st.sampled_from(strings))
+            path, value = pick(draw, strings)
             return _set(tree, path, draw(perturbed(value)))
         return tree
     if op == "drop" and inner:
-        return _delete(tree, draw(st.sampled_from(inner))[0])
+        return _delete(tree, pick(draw, inner)[0])
     if op in ("alias", "alias_add"):
         keyed = [(p, v) for p, v in dicts if v]
         if not keyed:
             return tree
-        path, d = draw(st.sampled_from(keyed))
-        key = draw(st.sampled_from(sorted(d, key=str)))
-        alias = draw(perturbed(key) | real_keys)
+        path, d = pick(draw, keyed)
+        key = pick(draw, sorted(d, key=str))
+        alias = draw(perturbed(key)) if draw(st.booleans()) else draw(real_keys)
         if op == "alias":
             d[alias] = d.pop(key)
         else:  # the same field under a second name, with the same or another value
-            d[alias] = draw(st.just(copy(d[key])) | odd_leaves)
+            d[alias] = copy(d[key]) if draw(st.booleans()) else draw(odd_leaves)
         return tree
     if op == "swap":
         containers = [(p, v) for p, v in nodes if isinstance(v, (dict, list)) and len(v) >= 2]
         if not containers:
             return tree
-        path, c = draw(st.sampled_from(containers))
+        path, c = pick(draw, containers)
         keys = list(c) if isinstance(c, dict) else list(range(len(c)))
-        a, b = draw(st.lists(st.sampled_from(keys), min_size=2, max_size=2, unique=True))
+        a = pick(draw, keys)
+        b = pick(draw, [k for k in keys if k != a])
         c[a], c[b] = c[b], c[a]
         return tree
     if op == "wrap_list":
@@ -185,12 +196,12 @@ def mutate_once(draw, tree):
         return _set(tree, path, json.dumps(value, ensure_ascii=draw(st.booleans())))
     if op == "unwrap" and isinstance(value, (dict, list)) and value:
         children = list(value.values()) if isinstance(value, dict) else value
-        return _set(tree, path, draw(st.sampled_from(children)))
+        return _set(tree, path, pick(draw, children))
     if op in ("move", "copy") and inner and dicts:
-        src, moved = draw(st.sampled_from(inner))
+        src, moved = pick(draw, inner)
         if not isinstance(src[-1], str):
             return tree
-        dst, target = draw(st.sampled_from(dicts))
+        dst, target = pick(draw, dicts)
         if dst[: len(src)] == src:  # into itself
             return tree
         if op == "move":
@@ -200,10 +211,10 @@ def mutate_once(draw, tree):
     if op == "insert":
         containers = [(p, v) for p, v in nodes if isinstance(v, (dict, list))]
         if containers:
-            path, c = draw(st.sampled_from(containers))
-            v = draw(odd_leaves | json_values)
+            path, c = pick(draw, containers)
+            v = draw(leaves_or_values)
             if isinstance(c, dict):
-                c[draw(real_keys | odd_strings)] = v
+                c[draw(any_keys)] = v
             else:
                 c.insert(draw(st.integers(0, len(c))), v)
     return tree
@@ -222,7 +233,7 @@ def mutated(draw, tree, most: int = 4):
 def real_order(draw, mutate: bool = True, tariffs=None):
     """(tariff, order): a golden case or an example, mutated (or not)."""
     orders = [(n, o) for n, o in real_orders() if tariffs is None or n in tariffs]
-    name, order = draw(st.sampled_from(orders))
+    name, order = pick(draw, orders)
     return name, (draw(mutated(order)) if mutate else copy(order))
 
 
@@ -234,14 +245,14 @@ def json_text(draw, value) -> str:
     """`value` written as JSON text by hand: sometimes a key written twice (with another value),
     ASCII or raw non-ASCII, odd spacing; a BOM in front or a second value after it now and then."""
     ascii_only = draw(st.booleans())
-    space = draw(st.sampled_from(["", " ", "\n", "\t", "\u3000"]))
+    space = pick(draw, ["", " ", "\n", "\t", "\u3000"])
 
     def write(v) -> str:
         if isinstance(v, dict):
             items = list(v.items())
             if items and draw(st.integers(0, 4)) == 0:
-                k, _ = draw(st.sampled_from(items))
-                items.insert(draw(st.integers(0, len(items))), (k, draw(st.just(v[k]) | odd_leaves)))
+                k, _ = pick(draw, items)
+                items.insert(draw(st.integers(0, len(items))), (k, v[k] if draw(st.booleans()) else draw(odd_leaves)))
             return "{" + ("," + space).join(f"{json.dumps(str(k), ensure_ascii=ascii_only)}:{space}{write(x)}"
                                             for k, x in items) + "}"
         if isinstance(v, list):
@@ -251,11 +262,11 @@ def json_text(draw, value) -> str:
         return json.dumps(v, ensure_ascii=ascii_only)
 
     text = write(value)
-    extra = draw(st.sampled_from(["", "", "", "\ufeff", "prefix"]))
+    extra = pick(draw, ["", "", "", "\ufeff", "prefix"])
     if extra == "\ufeff":
         text = "\ufeff" + text
     elif extra == "prefix":
-        text = text + draw(st.sampled_from(["", " ", "\n", "}", "{}", "\x00", " // comment"]))
+        text = text + pick(draw, ["", " ", "\n", "}", "{}", "\x00", " // comment"])
     return text
 
 
@@ -278,6 +289,13 @@ def _tokens(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tokens, tuple(sorted({t for t in tokens if not t.isspace()}))
 
 
+@lru_cache(maxsize=None)
+def _replacements(vocabulary: tuple[str, ...]):
+    """What may replace a token of a spec with this vocabulary."""
+    return (st.sampled_from(vocabulary) | st.sampled_from(SPEC_PIECES)
+            | odd_strings.map(lambda s: json.dumps(s, ensure_ascii=False)))
+
+
 @st.composite
 def mutated_spec(draw, text: str) -> str:
     """`text` after one to three token or line mutations: a token deleted, repeated, swapped with
@@ -285,8 +303,8 @@ def mutated_spec(draw, text: str) -> str:
     a line deleted, repeated or moved."""
     tokens, vocabulary = _tokens(text)
     for _ in range(draw(st.integers(1, 3))):
-        op = draw(st.sampled_from(["delete", "repeat", "swap", "replace", "insert", "line_delete",
-                                   "line_repeat", "line_move"]))
+        op = pick(draw, ["delete", "repeat", "swap", "replace", "insert", "line_delete",
+                                   "line_repeat", "line_move"])
         if op.startswith("line"):
             lines = "".join(tokens).split("\n")
             i = draw(st.integers(0, len(lines) - 1))
@@ -309,8 +327,7 @@ def mutated_spec(draw, text: str) -> str:
             j = draw(st.integers(0, len(tokens) - 1))
             tokens[i], tokens[j] = tokens[j], tokens[i]
         else:
-            new = draw(st.sampled_from(vocabulary) | st.sampled_from(SPEC_PIECES)
-                       | odd_strings.map(lambda s: json.dumps(s, ensure_ascii=False)))
+            new = draw(_replacements(vocabulary))
             if op == "replace":
                 tokens[i] = new
             else:
@@ -334,8 +351,8 @@ def nudged(draw, tree, most: int = 3):
         nodes = [(p, v) for p, v in _nodes(tree) if p]
         if not nodes:
             break
-        op = draw(st.sampled_from(["leaf", "leaf", "drop", "move", "copy"]))
-        path, value = draw(st.sampled_from(nodes))
+        op = pick(draw, ["leaf", "leaf", "drop", "move", "copy"])
+        path, value = pick(draw, nodes)
         if op == "leaf" and not isinstance(value, (dict, list)):
             _set(tree, path, draw(plausible_leaves))
         elif op == "drop":
@@ -343,7 +360,7 @@ def nudged(draw, tree, most: int = 3):
         elif op in ("move", "copy"):
             dicts = [(p, v) for p, v in _nodes(tree) if isinstance(v, dict)]
             if isinstance(path[-1], str) and dicts:
-                dst, target = draw(st.sampled_from(dicts))
+                dst, target = pick(draw, dicts)
                 if dst[: len(path)] != path:
                     moved = copy(value)
                     if op == "move":
@@ -356,5 +373,5 @@ def nudged(draw, tree, most: int = 3):
 def nudged_order(draw, tariffs=None):
     """(tariff, order): a golden case or an example, nudged."""
     orders = [(n, o) for n, o in real_orders() if tariffs is None or n in tariffs]
-    name, order = draw(st.sampled_from(orders))
+    name, order = pick(draw, orders)
     return name, draw(nudged(order))
