@@ -75,7 +75,7 @@ real_keys = st.deferred(lambda: st.sampled_from(corpus_words()[0]))
 real_strings = st.deferred(lambda: st.sampled_from(corpus_words()[1]))
 
 odd_leaves = st.one_of(
-    st.sampled_from(WRONG_TYPES), st.sampled_from(HUGE_INTS), st.sampled_from(ODD_NUMBERS),
+    st.sampled_from(WRONG_TYPES).map(copy),  # a copy: a later mutation may write into `[]` or `{}` st.sampled_from(HUGE_INTS), st.sampled_from(ODD_NUMBERS),
     st.sampled_from(ODD_DAYS), odd_strings, real_strings, st.integers(-5, 130),
     st.integers(), st.floats())
 
