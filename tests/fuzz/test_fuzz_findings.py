@@ -3,6 +3,8 @@ them with the run that found them)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tariffcheck.common.diagnostics import DiagnosticError
@@ -38,3 +40,15 @@ def test_usage_errors_escape_the_argument_they_quote(args):
     assert code == 2 and not out
     assert "error: argument" in err
     assert_terminal_safe(err, "standard error")
+
+
+def test_an_order_file_holding_a_json_string_of_an_order_is_refused_by_the_cli_too(tmp_path):
+    """Found by the long run of test_fuzz_cli: a file whose JSON is a string holding an order's
+    JSON text was decoded twice by `tariff check` (valid, exit 0), while the library refuses it
+    (O002, issue 12 point 3)."""
+    order = {"contracts": [{"item": "IT 資産管理:タイプ L", "accounts": 50, "licensor_consent": True}]}
+    path = tmp_path / "twice.json"
+    path.write_text(json.dumps(json.dumps(order)), encoding="utf-8")
+    code, out, err = run_cli(["check", "--tariff", "secure-endpoint", str(path)])
+    assert code == 2 and not out
+    assert "error[O002]" in err and "JSON twice" in err
