@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import pytest
 import z3
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 from tariffcheck import catalog
@@ -39,7 +39,9 @@ def _summary(verdict):
 def test_concrete_and_z3_agree(name):
     c = checker(name)
 
-    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    # 150 orders a tariff (it was 300): the golden cases go through both paths too (test_golden),
+    # and tests/fuzz adds mutated real orders; a long fuzz run is the place for thousands
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(order_dicts(c.tariff))
     def agree(order):
         decoded = c.decode(order)
@@ -66,17 +68,12 @@ def test_naive_z3_agrees_with_concrete(name):
 
 @pytest.mark.parametrize("name", TARIFFS, ids=lambda n: Path(n).stem)
 def test_generated_orders_break_and_satisfy_rules(name):
-    """The generator is only worth its agreement if it reaches both verdicts."""
+    """The generator is only worth its agreement if it reaches both verdicts: each within 200
+    orders (the search stops at the first, where it used to draw all 200)."""
     c = checker(name)
-    seen = set()
-
-    @settings(max_examples=200, deadline=None, database=None)
-    @given(order_dicts(c.tariff))
-    def collect(order):
-        seen.add(c.check(c.decode(order)).status)
-
-    collect()
-    assert seen == {"valid", "invalid"}
+    first = settings(max_examples=200, deadline=None, database=None, phases=[Phase.generate])
+    for status in ("valid", "invalid"):
+        find(order_dicts(c.tariff), lambda order: c.check(c.decode(order)).status == status, settings=first)
 
 
 @settings(max_examples=300, deadline=None)

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import pytest
 import z3
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tariffcheck import catalog
@@ -50,9 +50,23 @@ def tools(name: str):
     return t, Checker(t), Explainer(t), Repairer(t)
 
 
+_CHECKERS_OWN: dict = {}
+
+
+def independent(t):
+    """An encoder, a workspace on it and a concrete validator of the checks' own, one per
+    tariff: shared with none of the tools under test. (Built anew for every conflict and repair,
+    they cost more than the explanations and repairs they check.)"""
+    key = (t.path, t.content_hash)
+    if key not in _CHECKERS_OWN:
+        enc = Encoder(t)
+        _CHECKERS_OWN[key] = enc, Workspace(enc), ConcreteValidator(t)
+    return _CHECKERS_OWN[key]
+
+
 def _independent_facts(t, order):
-    """The order's facts by choice, from an encoder and solver of their own."""
-    enc = Encoder(t)
+    """The order's facts by choice, from an encoder of the checks' own and a solver of its own."""
+    enc = independent(t)[0]
     s = z3.Solver(ctx=enc.ctx)
     s.add(enc.order_vars.axioms())
     instances = {}
@@ -88,7 +102,7 @@ def assert_minimal(t, order, conflict):
 
 
 def assert_repair_valid(t, checker, order, repair, locked=()):
-    assert ConcreteValidator(t).validate(repair.order).status == "valid"
+    assert independent(t)[2].validate(repair.order).status == "valid"
     written = order_to_json(repair.order, t)
     assert checker.check(json.loads(json.dumps(written))).status == "valid"
     assert repair.changes
@@ -96,7 +110,7 @@ def assert_repair_valid(t, checker, order, repair, locked=()):
         assert ch.satisfies, f"{ch.path}: a change that no rule asks for"
         assert ch.path not in locked
     if locked:  # compared by contract id: a repair may leave a contract out and number the rest anew
-        ws = Workspace(Encoder(t))
+        ws = independent(t)[1]
 
         def by_id(o, path):
             if not path.startswith("contracts["):
@@ -261,7 +275,10 @@ def test_timeout_is_incomplete_never_none():
 def test_generated_orders_with_random_locks(name):
     t, checker, explainer, repairer = tools(name)
 
-    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    # no shrinking: each step re-runs explain and repair, and took minutes; a failure shows the
+    # example as drawn, which @reproduce_failure replays
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+              phases=[Phase.explicit, Phase.reuse, Phase.generate])
     @given(order_dicts(t, max_contracts=2), st.randoms(use_true_random=False))
     def run(data, rnd):
         try:
@@ -273,8 +290,7 @@ def test_generated_orders_with_random_locks(name):
         explanation = explainer.explain(order)
         assert explanation.status == "invalid"
         assert_minimal(t, order, explanation.conflicts[0])
-        ws = Workspace(Encoder(t))
-        with ws.open(order) as p:
+        with independent(t)[1].open(order) as p:
             paths = [c.path for c in p.choices]
         locks = rnd.sample(paths, min(len(paths), rnd.randint(0, 3)))
         result = repairer.repair(order, k=2, locks=locks)

@@ -14,7 +14,7 @@ import sys
 
 from .. import __version__
 from ..common.diagnostics import Diagnostic, DiagnosticError
-from ..report.terminal import render_safely
+from ..report.terminal import render_safely, safe_block
 from . import check, clause, dates, diff, explain, lint, list_, options, quote, repair, review, schema, serve, test
 from .shared import EXIT_BAD_INPUT, error_json, flush_stdout, json_asked, print_json, stdout_gone, tolerant_output
 
@@ -49,6 +49,14 @@ def _usage_error(exc: _UsageError, words: list[str]) -> None:
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse's own prints the usage and exits; see _run
         raise _UsageError(self, message)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, whose usage errors quote the user's argument (`--weight "\\x1b[2J=2"`): escaped
+    like every other text that reaches the terminal. Subcommands' parsers are of this class too."""
+
+    def error(self, message: str):
+        super().error(safe_block(message))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -36,7 +36,7 @@ from .. import catalog
 from ..api import Checker
 from ..common.diagnostics import Diagnostic, DiagnosticError
 from ..model.limits import DEFAULT_TIMEOUT_MS
-from ..orders.decode import decode_partial_order, read_order_text
+from ..orders.decode import decode_order, decode_partial_order, read_order_text
 from ..report.terminal import json_text, safe_block
 
 EXIT_VALID, EXIT_INVALID, EXIT_BAD_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
@@ -231,7 +231,8 @@ def load_order(args: argparse.Namespace, partial: bool = False) -> tuple[Checker
     """The checker of the `--tariff` and the order decoded for it (a `partial` one leaves fields open)."""
     checker = Checker(catalog.load(args.tariff), getattr(args, "timeout", DEFAULT_TIMEOUT_MS))
     data = read_order(args.order)
-    order = decode_partial_order(data, checker.tariff) if partial else checker.decode(data)
+    # the JSON value as it is: a string holding JSON text is not read a second time (O002)
+    order = decode_partial_order(data, checker.tariff) if partial else decode_order(data, checker.tariff)
     return checker, order
 
 

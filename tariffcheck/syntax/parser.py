@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import re
 import sys
 import threading
 import warnings
@@ -128,6 +129,7 @@ def _cache_file(grammar: str) -> str | None:
 
 def parse_text(text: str, path: str = "<tariff>") -> S.TariffFile:
     """Parse a tariff's text; raise DiagnosticError (E001) if it is not in the language."""
+    _refuse_lone_surrogate(text, path)
     try:
         tree = _lark().parse(text)
     except UnexpectedInput as exc:
@@ -183,6 +185,24 @@ def _too_deep(node: Tree, path: str) -> Diagnostic:
         label="this chain goes past the limit" if chain else f"level {MAX_NESTING + 1} starts here",
         help="write the condition as several rules, or more simply; a chain `a + b + …` counts one level "
              "per operator, and parentheses alone do not count")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_lone_surrogate(text: str, path: str) -> None:
+    """A str may hold half of a UTF-16 pair (`"\\ud800"`), which no UTF-8 file can: it is no
+    character, and everything after the parser (hashing, Z3 names, output) would trip on it."""
+    found = _LONE_SURROGATE.search(text)
+    if found is None:
+        return
+    at = found.start()
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    raise DiagnosticError([Diagnostic(
+        "E012", f"the spec's text holds `\\u{ord(text[at]):04x}`, half of a UTF-16 pair, which is no character",
+        span=S.Span(path, line, column, line, column + 1), label="not a character",
+        help="write the character itself; a spec is UTF-8 text")], {path: text})
 
 
 def parse_file(path: str) -> S.TariffFile:
