@@ -250,6 +250,9 @@ def spelled_names(tariff: M.Tariff) -> list[Finding]:
                 explanation=f"`{sp.text}` and `{label}` name one thing (the spec says so with `also spelled`). "
                             "An order may write either and is told the official name; the text should "
                             "write one.",
+                explanation_ja=f"`{sp.text}` と `{label}` は同じものの名前です (仕様は `also spelled` でそう述べて"
+                               "います)。注文はどちらで書いてもよく、正式名称が案内されますが、本文はどちらか一方に"
+                               "揃えるべきです。",
                 message_ja=f"本文は{label}を`{sp.text}`とも表記しています" + (f" ({where})" if where else "")))
 
     report("the tariff's name", tariff.title, None, tariff.title_spellings)

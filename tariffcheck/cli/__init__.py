@@ -47,16 +47,13 @@ def _usage_error(exc: _UsageError, words: list[str]) -> None:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse's own prints the usage and exits; see _run
-        raise _UsageError(self, message)
-
-
-class _Parser(argparse.ArgumentParser):
     """argparse, whose usage errors quote the user's argument (`--weight "\\x1b[2J=2"`): escaped
-    like every other text that reaches the terminal. Subcommands' parsers are of this class too."""
+    like every other text that reaches the terminal. Subcommands' parsers are of this class too.
+    argparse's own `error` prints the usage and exits; this one raises, so that `main` can answer
+    in JSON under `--format json` (`_usage_error`)."""
 
     def error(self, message: str):
-        super().error(safe_block(message))
+        raise _UsageError(self, safe_block(message))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -31,9 +31,13 @@ def run(args: list[str], z3: bool) -> tuple[int, str, str]:
     assert_no_python(err, "standard error")
     assert_terminal_safe(out, "standard output")
     assert_terminal_safe(err, "standard error")
-    if code == 2:
+    as_json = "--format" in args and "json" in args
+    if code == 2 and as_json:  # every error is JSON on standard output, standard error says nothing
+        result = json.loads(out)
+        assert result["status"] == "error" and result["errors"], "bad input without an error in the JSON"
+    elif code == 2:
         assert err.strip(), "bad input without a word on standard error"
-    if "--format" in args and "json" in args and out.strip() and code != 2:
+    elif as_json and out.strip():
         json.loads(out)
     return code, out, err
 
