@@ -24,6 +24,8 @@ ALLOWED = {
     "report": {"common", "model", "orders", "dates", "evaluate", "smt", "analyse", "report", "catalog"},
     "testing": {"common", "syntax", "model", "resolve", "orders", "dates", "evaluate", "smt", "analyse", "report",
                 "testing", "api", "catalog"},
+    "impact": {"common", "model", "orders", "dates", "evaluate", "smt", "analyse", "report", "api", "catalog",
+               "impact"},
 }
 
 
