@@ -15,10 +15,10 @@ import sys
 from .. import __version__
 from ..common.diagnostics import DiagnosticError
 from ..report.terminal import render_safely
-from . import check, dates, diff, explain, lint, list_, options, quote, repair, schema, test
+from . import check, dates, diff, explain, impact, lint, list_, options, quote, repair, schema, test
 from .shared import EXIT_BAD_INPUT, flush_stdout, stdout_gone, tolerant_output
 
-COMMANDS = (check, dates, quote, explain, repair, options, schema, test, lint, diff, list_)  # as `--help` lists them
+COMMANDS = (check, dates, quote, explain, repair, options, schema, test, lint, diff, impact, list_)  # as `--help` lists them
 
 
 def build_parser() -> argparse.ArgumentParser:
