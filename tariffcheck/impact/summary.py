@@ -9,8 +9,8 @@ from .judge import Judged
 
 
 def empty() -> dict:
-    return {"rows": 0, "classes": {}, "rules": {}, "rule_clauses": {}, "clauses": {}, "items": {}, "options": {}, "errors": {},
-            "repairs": {"status": {}, "cost": 0, "changes": 0}}
+    return {"rows": 0, "classes": {}, "rules": {}, "rule_clauses": {}, "clauses": {}, "items": {}, "options": {},
+            "errors": {}, "repairs": {"status": {}, "cost": 0, "changes": 0}}
 
 
 def _bump(table: dict, key: str, cls: str, n: int = 1) -> None:
@@ -24,6 +24,7 @@ def add(summary: dict, j: Judged) -> None:
     for rule, kind, clause in j.rules:
         _bump(summary["rules"], rule, j.cls)
         summary["rule_clauses"][rule] = clause
+    for clause in sorted({clause for _, _, clause in j.rules}):  # a row counts once per clause
         _bump(summary["clauses"], clause, j.cls)
     for item in j.items:
         _bump(summary["items"], item, j.cls)
