@@ -84,7 +84,7 @@ def to_text(data: dict, limit: int = 15) -> str:
                 lines.append(f"  {_broken(r['rows']):>{width}}  {name(r)}{_split(r['rows'])}")
             if len(shown) > limit:
                 lines.append(f"  … and {len(shown) - limit} more (see the JSON summary)")
-    items = [r for r in data["items"] if _broken(r["rows"])]
+    items = sorted((r for r in data["items"] if _broken(r["rows"])), key=lambda r: -_broken(r["rows"]))
     if items:
         lines += ["", "per item (contracts broken / contracts):"]
         for r in items[:limit]:
