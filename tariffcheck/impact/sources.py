@@ -137,6 +137,8 @@ def _plan_parquet(path: Path, size: int, parts: list[Part], column: str, key: st
     except Exception as exc:  # pyarrow's own errors: not Parquet, truncated
         raise base_error("B001", f"cannot read `{path}` as Parquet: {exc}", "check that the file is Parquet") from None
     names = meta.schema_arrow.names
+    if key is None and "id" in names:
+        key = "id"  # a column `id` names the contracts unless another is named
     for wanted in [column] + ([key] if key else []):
         if wanted not in names:
             raise base_error("B001", f"`{path}` has no column `{wanted}`",
