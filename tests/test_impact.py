@@ -306,3 +306,10 @@ def test_a_worker_killed_mid_run_does_not_change_the_results(base, tmp_path, clu
     tariffcheck.impact(NEW, base["jsonl"], old=OLD, out=tmp_path / "here", workers=0, partition_size=20)
     assert result_lines(tmp_path / "o") == result_lines(tmp_path / "here")
     assert r.summary["rows"] == ROWS and not list((tmp_path / "o" / "parts").glob(".*.tmp"))
+
+
+def test_a_database_url_is_shown_without_its_password():
+    from tariffcheck.impact.sources import is_sql_url, masked
+
+    assert is_sql_url("postgresql+psycopg://ops:s3cret@db.example/base") and not is_sql_url("base.jsonl")
+    assert "s3cret" not in masked("postgresql+psycopg://ops:s3cret@db.example/base")
