@@ -308,6 +308,13 @@ def test_a_worker_killed_mid_run_does_not_change_the_results(base, tmp_path, clu
     assert r.summary["rows"] == ROWS and not list((tmp_path / "o" / "parts").glob(".*.tmp"))
 
 
+def test_a_database_that_cannot_be_read_is_B004(tmp_path):
+    pytest.importorskip("sqlalchemy")
+    code, _, err = run_cli(["impact", "--tariff", OLD, f"sqlite:///{tmp_path / 'no' / 'such.db'}", "--table",
+                            "contracts", "-o", str(tmp_path / "o")])
+    assert code == 2 and "error[B004]" in err and "help:" in err
+
+
 def test_a_database_url_is_shown_without_its_password():
     from tariffcheck.impact.sources import is_sql_url, masked
 

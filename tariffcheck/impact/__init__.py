@@ -58,7 +58,8 @@ def impact(tariff: str, contracts: str | os.PathLike, *, old: str | None = None,
     todo = _run.prepare(job, plan, partition_size)
     tick = progress(plan.rows, plan.rows - sum(p.count for p in todo)) if progress else None
     if todo:
-        if workers == 0 and client is None and scheduler is None:
+        here = client is None and scheduler is None and (workers == 0 or (workers is None and len(todo) == 1))
+        if here:  # no Dask asked for, or one partition, which a cluster would only delay
             _run.run_here(job, todo, tick)
         else:
             with _cluster(client, scheduler, workers) as c:
