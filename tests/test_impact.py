@@ -113,6 +113,20 @@ def test_malformed_rows_are_counted_with_row_and_code_never_dropped(tmp_path):
     assert r.summary["errors"] == {"O001": 1, "O002": 1}
 
 
+def test_results_as_parquet_hold_the_json_lines(base, tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    tariffcheck.impact(NEW, base["jsonl"], old=OLD, out=tmp_path / "a", workers=0, partition_size=100)
+    tariffcheck.impact(NEW, base["jsonl"], old=OLD, out=tmp_path / "b", workers=0, partition_size=100,
+                       results="parquet")
+    tables = [pq.read_table(p) for p in sorted((tmp_path / "b" / "parts").glob("part-*.parquet"))]
+    lines = sorted(line.encode() for t in tables for line in t.column("result").to_pylist())
+    assert lines == result_lines(tmp_path / "a")
+    t = tables[0].to_pylist()
+    assert all(r["class"] == json.loads(r["result"])["class"] and r["row"] == json.loads(r["result"])["row"] for r in t)
+    broken = [r for r in t if r["class"] == "newly_broken"]
+    assert broken and all("r8_3_tunnel_cap" in r["rules"] for r in broken)
+
+
 def test_a_parquet_row_without_an_order_is_B002(tmp_path):
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq

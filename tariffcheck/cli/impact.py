@@ -29,6 +29,8 @@ def register(commands) -> None:
     p.add_argument("-o", "--output", metavar="FOLDER", default="impact-results",
                    help="the folder of the results; a run into the same folder resumes (default: %(default)s)")
     add_format_arg(p)
+    p.add_argument("--results", choices=("jsonl", "parquet"), default="jsonl",
+                   help="the form of the per-contract results in FOLDER/parts (default: %(default)s)")
     p.add_argument("--workers", type=_workers, metavar="N",
                    help="worker processes of the local Dask cluster (default: the machine's cores; 0: no Dask, "
                         "in this process)")
@@ -68,7 +70,8 @@ def run(args) -> int:
         result = impact(args.tariff, args.contracts, old=args.old, out=args.output, repair=args.repair,
                         locks=args.lock, unlock=args.unlock, weights=dict(args.weight), workers=args.workers,
                         partition_size=args.partition_size, scheduler=args.scheduler, table=args.table,
-                        query=args.query, column=args.column, key=args.key, progress=bar.start if bar else None)
+                        query=args.query, column=args.column, key=args.key, results=args.results,
+                        progress=bar.start if bar else None)
     finally:
         if bar:
             bar.stop()

@@ -35,7 +35,7 @@ DEFAULT_OUT = "impact-results"
 @dataclass
 class ImpactResult:
     summary: dict  # the JSON of `tariff impact --format json` (docs/impact.md)
-    results: Path  # the folder of per-contract results: parts/part-NNNNNN.jsonl
+    results: Path  # the folder of per-contract results: parts/part-NNNNNN.jsonl (or .parquet)
     done: int  # partitions run by this call (the others were finished by an earlier run)
 
 
@@ -43,17 +43,20 @@ def impact(tariff: str, contracts: str | os.PathLike, *, old: str | None = None,
            repair: bool = False, locks=(), unlock=(), weights: dict[str, int] | None = None,
            workers: int | None = None, partition_size: int = DEFAULT_PARTITION_SIZE, scheduler: str | None = None,
            client=None, table: str | None = None, query: str | None = None, column: str = sources.DEFAULT_COLUMN,
-           key: str | None = None, timeout_ms: int | None = None, progress=None) -> ImpactResult:
+           key: str | None = None, timeout_ms: int | None = None, results: str = "jsonl",
+           progress=None) -> ImpactResult:
     """Judge every contract of the base `contracts` under `tariff` (and `old`); see the module.
 
     `progress(total_rows, rows_done_before)` returns a callable that is called with the rows of
     each partition as it finishes (the CLI's progress bar)."""
     if partition_size < 1:
         raise ValueError("partition_size must be 1 or more")
+    if results not in ("jsonl", "parquet"):
+        raise ValueError(f"unknown results form `{results}`: use jsonl or parquet")
     new_spec = Spec.of(tariff)
     old_spec = Spec.of(old) if old is not None else None
     options = Options(repair, tuple(locks), tuple(unlock), tuple(sorted((weights or {}).items())), timeout_ms)
-    job = _run.Job(new_spec, old_spec, options, str(Path(out).resolve()))
+    job = _run.Job(new_spec, old_spec, options, str(Path(out).resolve()), results)
     plan = sources.plan(os.fspath(contracts), partition_size, table=table, query=query, column=column, key=key)
     todo = _run.prepare(job, plan, partition_size)
     tick = progress(plan.rows, plan.rows - sum(p.count for p in todo)) if progress else None

@@ -32,11 +32,12 @@ class Job:
     old: Spec | None
     options: Options
     out: str  # the output folder, which every worker must see
+    results: str = "jsonl"  # the form of the per-contract results: "jsonl" or "parquet"
 
 
-def part_paths(out: str | Path, number: int) -> tuple[Path, Path]:
+def part_paths(out: str | Path, number: int, results: str = "jsonl") -> tuple[Path, Path]:
     folder = Path(out) / "parts"
-    return folder / f"part-{number:06d}.jsonl", folder / f"part-{number:06d}.summary.json"
+    return folder / f"part-{number:06d}.{results}", folder / f"part-{number:06d}.summary.json"
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -55,27 +56,49 @@ def result_line(result: dict) -> bytes:
 def run_partition(job: Job, part: sources.Part) -> dict:
     """Judge every row of `part`, write its results and counts, and return the counts. Run again
     (a retry after a lost worker), it rewrites the same files with the same bytes."""
-    results_path, summary_path = part_paths(job.out, part.number)
+    results_path, summary_path = part_paths(job.out, part.number, job.results)
     if summary_path.exists():
         return json.loads(summary_path.read_text(encoding="utf-8"))
     counts = summary.empty()
-    lines = []
+    judged_rows = []
     source = sources.display(part.source)
     for row in sources.read(part):
         judged = judge(row, source, job.new, job.old, job.options)
         summary.add(counts, judged)
-        lines.append(result_line(judged.result))
+        judged_rows.append(judged)
     counts["lines"] = part.count
-    _write_atomically(results_path, b"".join(lines))
+    if job.results == "parquet":
+        _write_atomically(results_path, _parquet_bytes(judged_rows))
+    else:
+        _write_atomically(results_path, b"".join(result_line(j.result) for j in judged_rows))
     _write_atomically(summary_path, json.dumps(counts, ensure_ascii=False, sort_keys=True).encode())
     return counts
+
+
+def _parquet_bytes(rows: list) -> bytes:
+    """The results as Parquet: a row's place and class in columns of their own, the rules it
+    breaks under the new version as a list, and its whole result as the JSON line would give it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({
+        "source": pa.array([j.result["source"] for j in rows], pa.string()),
+        "row": pa.array([j.result["row"] for j in rows], pa.int64()),
+        "key": pa.array([None if j.result.get("key") is None else str(j.result["key"]) for j in rows], pa.string()),
+        "class": pa.array([j.cls for j in rows], pa.string()),
+        "rules": pa.array([[r for r, _, _ in j.rules] for j in rows], pa.list_(pa.string())),
+        "result": pa.array([result_line(j.result)[:-1].decode() for j in rows], pa.string()),
+    })
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
 
 
 # ---- the output folder -----------------------------------------------------------------------------
 def manifest(job: Job, plan: sources.Plan, partition_size: int) -> dict:
     asked = {"base": plan.fingerprint, "new": job.new.content_hash,
              "old": job.old.content_hash if job.old else None, "options": job.options.as_json(),
-             "partition_size": partition_size}
+             "partition_size": partition_size, "results": job.results}
     return {"format": FORMAT, "key": sources.fingerprint_hash(asked), "asked": asked, "partitions": len(plan.parts),
             "rows": plan.rows}
 
