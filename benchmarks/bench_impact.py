@@ -64,7 +64,7 @@ def run_local(base: Path, workers: int, work: Path, partition_size: int) -> dict
 
     out = work / f"w{workers}"
     shutil.rmtree(out, ignore_errors=True)
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         client.run(lambda: __import__("tariffcheck.impact.judge"))  # imports, not compiling, are out of the timing
         cpu0 = client.run(_cpu)

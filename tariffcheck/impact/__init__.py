@@ -103,7 +103,7 @@ class _cluster:
             self.owned.append(client)
             return client
         n = self.workers or os.cpu_count() or 1
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                                silence_logs=logging.ERROR)
         self.owned.append(cluster)
         client = Client(cluster)
