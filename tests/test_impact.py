@@ -170,6 +170,28 @@ def test_a_run_interrupted_resumes_and_redoes_only_unfinished_partitions(base, t
     assert again.done == 0 and again.summary == r.summary
 
 
+def test_ctrl_c_keeps_the_finished_partitions_and_the_same_command_resumes(tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    out = tmp_path / "o"
+    args = [sys.executable, "-m", "tariffcheck.cli", "impact", "--tariff", NEW, "--old", OLD,
+            str(EXAMPLES / "secure_endpoint_base.jsonl"), "-o", str(out), "--workers", "0", "--partition-size", "10"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob("parts/*.summary.json")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    finished = len(list(out.glob("parts/*.summary.json")))
+    assert proc.returncode == 130 and "run the same command again" in stderr and stdout == ""
+    assert 1 <= finished < 40 and not list(out.glob("parts/.*.tmp"))
+    again = subprocess.run(args + ["--format", "json"], env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 1 and json.loads(again.stdout)["rows"] == 400
+
+
 def test_a_folder_of_another_run_is_not_touched(base, tmp_path):
     out = tmp_path / "out"
     tariffcheck.impact(NEW, base["jsonl"], old=OLD, out=out, workers=0, partition_size=100)

@@ -72,6 +72,12 @@ def run(args) -> int:
                         partition_size=args.partition_size, scheduler=args.scheduler, table=args.table,
                         query=args.query, column=args.column, key=args.key, results=args.results,
                         progress=bar.start if bar else None)
+    except KeyboardInterrupt:
+        if bar:
+            bar.stop()
+        print(f"interrupted: the partitions that finished are in `{args.output}`; run the same command "
+              "again to do the rest", file=sys.stderr)
+        return 130
     finally:
         if bar:
             bar.stop()
@@ -112,3 +118,4 @@ class _Bar:
     def stop(self) -> None:
         if self.progress is not None:
             self.progress.stop()
+            self.progress = None

@@ -13,6 +13,7 @@ earlier run is touched.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
@@ -42,11 +43,16 @@ def part_paths(out: str | Path, number: int, results: str = "jsonl") -> tuple[Pa
 
 def _write_atomically(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # Ctrl-C or a full disk: no half-written file is left behind
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def result_line(result: dict) -> bytes:
