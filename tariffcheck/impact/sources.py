@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..common.diagnostics import Diagnostic, DiagnosticError
 
-JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+JSONL_SUFFIXES = (".jsonl", ".ndjson")  # in a folder; a file given by itself is JSON Lines unless Parquet
 PARQUET_SUFFIXES = (".parquet", ".pq")
 DEFAULT_COLUMN = "order"
 _SCAN_CHUNK = 1 << 22
