@@ -99,6 +99,22 @@ def test_parquet_gives_the_same_results_as_json_lines(base, tmp_path):
     assert a == b
 
 
+def test_a_folder_of_files_is_the_sum_of_its_files(base, tmp_path):
+    pytest.importorskip("pyarrow")
+    folder = tmp_path / "base"
+    folder.mkdir()
+    write_base(folder / "a.jsonl", base["rows"][:100])
+    write_base(folder / "b.parquet", base["rows"][100:])
+    (folder / "notes.txt").write_text("not a base file")
+    r = tariffcheck.impact(NEW, folder, old=OLD, out=tmp_path / "o", workers=0, partition_size=64)
+    got = results(tmp_path / "o")
+    assert r.summary["partitions"] == 2 + 3 and r.summary["rows"] == ROWS
+    assert sorted({x["source"] for x in got}) == [str(folder / "a.jsonl"), str(folder / "b.parquet")]
+    whole = tariffcheck.impact(NEW, base["jsonl"], old=OLD, out=tmp_path / "w", workers=0)
+    assert {k: v for k, v in r.summary.items() if k not in ("contracts", "partitions", "results")} == \
+        {k: v for k, v in whole.summary.items() if k not in ("contracts", "partitions", "results")}
+
+
 def test_malformed_rows_are_counted_with_row_and_code_never_dropped(tmp_path):
     good = (EXAMPLES / "secure_endpoint_valid.json").read_text(encoding="utf-8")
     lines = [json.dumps(json.loads(good)), "{not json", "", json.dumps({"contracts": 7}), json.dumps(json.loads(good))]
