@@ -51,6 +51,8 @@ def impact(tariff: str, contracts: str | os.PathLike, *, old: str | None = None,
     each partition as it finishes (the CLI's progress bar)."""
     if partition_size < 1:
         raise ValueError("partition_size must be 1 or more")
+    if workers is not None and workers < 0:
+        raise ValueError("workers must be 0 (no Dask) or more")
     if results not in ("jsonl", "parquet"):
         raise ValueError(f"unknown results form `{results}`: use jsonl or parquet")
     new_spec = Spec.of(tariff)
@@ -72,7 +74,7 @@ def impact(tariff: str, contracts: str | os.PathLike, *, old: str | None = None,
     old_t = catalog.load(old) if old is not None else None
     data = impact_report.to_json(new_t, old_t, sources.display(os.fspath(contracts)), len(plan.parts),
                                  str(Path(out) / "parts"), counts, options.repair)
-    _run._write_atomically(Path(job.out) / "summary.json", impact_report.json_bytes(data))
+    _run.write_atomically(Path(job.out) / "summary.json", impact_report.json_bytes(data))
     return ImpactResult(data, Path(out) / "parts", len(todo))
 
 

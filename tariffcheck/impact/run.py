@@ -41,7 +41,7 @@ def part_paths(out: str | Path, number: int, results: str = "jsonl") -> tuple[Pa
     return folder / f"part-{number:06d}.{results}", folder / f"part-{number:06d}.summary.json"
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         with open(tmp, "wb") as fh:
@@ -74,10 +74,10 @@ def run_partition(job: Job, part: sources.Part) -> dict:
         judged_rows.append(judged)
     counts["lines"] = part.count
     if job.results == "parquet":
-        _write_atomically(results_path, _parquet_bytes(judged_rows))
+        write_atomically(results_path, _parquet_bytes(judged_rows))
     else:
-        _write_atomically(results_path, b"".join(result_line(j.result) for j in judged_rows))
-    _write_atomically(summary_path, json.dumps(counts, ensure_ascii=False, sort_keys=True).encode())
+        write_atomically(results_path, b"".join(result_line(j.result) for j in judged_rows))
+    write_atomically(summary_path, json.dumps(counts, ensure_ascii=False, sort_keys=True).encode())
     return counts
 
 
@@ -125,7 +125,7 @@ def prepare(job: Job, plan: sources.Plan, partition_size: int) -> list[sources.P
                     "give another `-o` folder, or delete this one to start again; a run resumes only "
                     "with the same base, versions, options and partition size")
         else:
-            _write_atomically(path, json.dumps(wanted, ensure_ascii=False, indent=2, sort_keys=True).encode())
+            write_atomically(path, json.dumps(wanted, ensure_ascii=False, indent=2, sort_keys=True).encode())
     except OSError as exc:
         raise sources.base_error("R001", f"cannot write the results to `{job.out}`: {exc.strerror or exc}",
                                  "give a folder you can write with `-o`") from None
