@@ -322,6 +322,14 @@ def test_two_dask_worker_processes_give_the_results_of_one_process_byte_for_byte
         assert len(hashes) == len(set(hashes)) <= 2, "a worker compiled a version twice"
 
 
+def test_the_command_runs_on_a_cluster_it_is_given_by_address(base, tmp_path, cluster):
+    code, out, err = run_cli(["impact", "--tariff", NEW, "--old", OLD, str(base["jsonl"]), "-o", str(tmp_path / "o"),
+                              "--scheduler", cluster.scheduler.address, "--partition-size", "60", "--format", "json"])
+    assert code == 1 and json.loads(out)["partitions"] == 4, err
+    tariffcheck.impact(NEW, base["jsonl"], old=OLD, out=tmp_path / "here", workers=0, partition_size=60)
+    assert result_lines(tmp_path / "o") == result_lines(tmp_path / "here")
+
+
 def _compiled():
     from tariffcheck.impact import judge
 
