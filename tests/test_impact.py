@@ -232,6 +232,9 @@ def test_the_command_prints_the_summary_and_exits_1_when_the_change_breaks_contr
     assert code == 1
     assert f"{data['classes']['newly_broken']}  newly broken by this change" in text
     assert "r8_3_tunnel_cap 第8条第3項" in text and "per-contract results:" in text
+    code, ja, _ = run_cli(["impact", "--tariff", NEW, "--old", OLD, base, "-o", str(tmp_path / "o"),
+                           "--workers", "0", "--lang", "ja"])
+    assert code == 1 and f"{data['classes']['newly_broken']}  この変更で新たに無効" in ja and "newly" not in ja
     code, _, err = run_cli(["impact", "--tariff", OLD, "--old", OLD, base, "-o", str(tmp_path / "same"),
                             "--workers", "0"])
     assert code == 0, "the same version breaks nothing new"

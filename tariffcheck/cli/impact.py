@@ -7,7 +7,8 @@ import sys
 
 from ..model.limits import DEFAULT_LOCKED
 from .repair import weight
-from .shared import EXIT_INVALID, EXIT_VALID, _whole_number, add_format_arg, add_tariff_arg, emit, positive, print_json
+from .shared import (EXIT_INVALID, EXIT_VALID, _whole_number, add_format_arg, add_lang_arg, add_tariff_arg, emit, positive,
+                     print_json)
 
 
 def register(commands) -> None:
@@ -29,6 +30,7 @@ def register(commands) -> None:
     p.add_argument("-o", "--output", metavar="FOLDER", default="impact-results",
                    help="the folder of the results; a run into the same folder resumes (default: %(default)s)")
     add_format_arg(p)
+    add_lang_arg(p, "the summary's text")
     p.add_argument("--results", choices=("jsonl", "parquet"), default="jsonl",
                    help="the form of the per-contract results in FOLDER/parts (default: %(default)s)")
     p.add_argument("--workers", type=_workers, metavar="N",
@@ -84,7 +86,7 @@ def run(args) -> int:
     if args.format == "json":
         print_json(result.summary)
     else:
-        emit(impact_report.to_text(result.summary))
+        emit(impact_report.to_text(result.summary, args.lang))
     broken = sum(result.summary["classes"].get(c, 0) for c in ("newly_broken", "broken"))
     return EXIT_INVALID if broken else EXIT_VALID
 
