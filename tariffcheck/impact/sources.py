@@ -193,11 +193,10 @@ def _base_query(table: str | None, query: str | None) -> str:
 
 
 def _plan_sql(url: str, size: int, table: str | None, query: str | None, column: str, key: str | None) -> Plan:
-    import sqlalchemy
-
     base = _base_query(table, query)
     key = key or "id"
-    engine = _engine(url)
+    engine = _engine(url)  # B001 when SQLAlchemy is missing
+    import sqlalchemy
     try:
         with engine.connect() as conn:
             probe = conn.execute(sqlalchemy.text(f"SELECT * FROM ({base}) AS base LIMIT 0"))
