@@ -89,6 +89,7 @@ def run_local(base: Path, workers: int, work: Path, partition_size: int) -> dict
     return {"workers": workers, "rows": rows, "partitions": r.summary["partitions"], "wall_s": round(wall, 2),
             "worker_cpu_s": round(cpu, 2), "rows_per_s": round(rows / wall), "rows_per_cpu_s": round(rows / cpu),
             "rss_mb_first_last_max": [round(x / 2**20) for x in (rss[0], rss[-1], max(rss))] if rss else None,
+            "rss_mb_samples": [round(x / 2**20) for x in rss],
             "classes": r.summary["classes"], "out": str(out)}
 
 

@@ -160,10 +160,15 @@ def run_on_dask(job: Job, todo: list[sources.Part], client, progress: Progress |
     from distributed import as_completed
 
     token = sources.fingerprint_hash({"out": str(Path(job.out).resolve()), "new": job.new.content_hash})[:12]
-    futures = [client.submit(run_partition, job, part, key=f"tariff-impact-{token}-{part.number:06d}",
-                             pure=False, retries=2) for part in todo]
-    counts = {f.key: part.count for f, part in zip(futures, todo)}
-    for future in as_completed(futures):
+    counts = {}
+    pending = as_completed()
+    for part in todo:
+        future = client.submit(run_partition, job, part, key=f"tariff-impact-{token}-{part.number:06d}",
+                               pure=False, retries=2)
+        counts[future.key] = part.count
+        pending.add(future)
+    for future in pending:  # only the iterator holds a task's future: its result is released once seen
         future.result()  # a task that failed every retry raises here
         if progress:
             progress(counts[future.key])
+        future.release()
