@@ -6,6 +6,7 @@
 
 from .api import Checker, OrderError, check, diff, lint, load_tariff
 from .common.diagnostics import Diagnostic, DiagnosticError
+from .impact import impact  # the function; its package stays importable as tariffcheck.impact.*
 
-__all__ = ["Checker", "OrderError", "check", "diff", "lint", "load_tariff", "Diagnostic", "DiagnosticError"]
+__all__ = ["Checker", "OrderError", "check", "diff", "impact", "lint", "load_tariff", "Diagnostic", "DiagnosticError"]
 __version__ = "0.1.0"
