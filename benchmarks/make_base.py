@@ -99,10 +99,31 @@ def _base_contract(kind, draw: _Draw, rng: random.Random, day: str) -> dict:
     for q in kind.quantities.values():
         c[q.id] = draw.number()
     for f in kind.flags.values():
-        c[f.id] = True
+        c[f.id] = True  # consents; the flags a valid order leaves false are put right by _settle
     for d in kind.dates.values():
-        c[d.id] = day
+        if d.id != "ends_on":  # a contract as it stands today has no end fixed yet
+            c[d.id] = day
     return c
+
+
+def _settle(checker: Checker, order: dict, contract: dict, kind) -> None:
+    """Each yes/no of the contract set to false where that breaks fewer rules: a consent stays
+    true, a condition the tariff forbids (devices on another OS) goes false."""
+    def broken() -> int:
+        try:
+            return len(checker.check(order).violations)
+        except DiagnosticError:
+            return 1 << 30
+    now = broken()
+    for f in kind.flags.values():
+        if now == 0:
+            return
+        contract[f.id] = False
+        after = broken()
+        if after < now:
+            now = after
+        else:
+            contract[f.id] = True
 
 
 def _holding(service, rng: random.Random) -> dict:
@@ -127,8 +148,15 @@ def _option_value(kind, option, contract: dict, draw: _Draw, rng: random.Random,
         for a in option.attributes.values():
             value[a.id] = rng.choice(list(a.values))
         for d in option.dates.values():
-            value[d.id] = day
+            if d.id != "ends_on":  # a contract as it stands today has no end fixed yet
+                value[d.id] = day
         tries.append(value or True)
+        # the same count with the least of everything else: caps on an option's own numbers
+        # (connections per tunnel), the first value of each attribute (in Japan)
+        modest = {k: (1 if k in option.quantities and k not in contract else v) for k, v in value.items()}
+        modest.update({a.id: next(iter(a.values)) for a in option.attributes.values()})
+        if modest and modest != value:
+            tries.append(modest)
     return tries
 
 
@@ -145,6 +173,7 @@ def _one_valid(checker: Checker, rng: random.Random, draw: _Draw) -> dict | None
                  "contracts": contracts}
         if tariff.services and rng.random() < 0.9:  # the other services a customer holds, which rules may need
             order["holdings"] = [_holding(s, rng) for s in tariff.services.values()]
+        _settle(checker, order, contract, kind)
         if _valid(checker, order):
             break
     else:

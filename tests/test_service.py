@@ -177,9 +177,9 @@ def test_an_order_that_is_not_json_is_400_with_line_and_column(client):
 
 def test_a_malformed_order_is_422_with_the_cli_codes_and_field_paths(client, tmp_path):
     order = json.loads(VALID.read_text(encoding="utf-8"))
-    order["contracts"][1]["品目"] = "IT 資産管理:タイプ Q"
+    order["contracts"][1]["契約アカウント"] = 50  # a field the contract does not have (an unknown item is a violation)
     order["contracts"][1]["契約アカウント数"] = -1
-    body = problem(client.post(f"/v1/tariffs/{SE}/check", json=order), 422, "O003")
+    body = problem(client.post(f"/v1/tariffs/{SE}/check", json=order), 422, "O004")
     with pytest.raises(DiagnosticError) as raised:
         Checker(SE).decode(order)
     assert body["errors"] == [d.to_json() for d in raised.value.diagnostics]  # what `tariff check` prints

@@ -77,7 +77,10 @@ def test_load_from_text_resolves_as_from_a_file(spec_dir):
 def test_scale_one_is_about_secure_endpoints_size(spec_dir):
     ours = _size(_checker(spec_dir, 1).tariff)
     theirs = _size(catalog.load("secure-endpoint"))
-    assert abs(ours["rules"] - theirs["rules"]) <= 0.1 * theirs["rules"]
+    # the generator is calibrated on 35 rules (synthetic.SE_RULES); the bundled spec has 42 since the
+    # fidelity work (stated end days, connections per tunnel, where the VPN device is used), kinds of
+    # rule the generator does not make, and a family brings up to 11 rules at once: within 15 %
+    assert abs(ours["rules"] - theirs["rules"]) <= 0.15 * theirs["rules"]
     assert abs(ours["options"] - theirs["options"]) <= 0.3 * theirs["options"]
     assert abs(ours["items"] - theirs["items"]) <= 1
 
