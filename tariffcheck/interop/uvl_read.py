@@ -1,0 +1,211 @@
+"""A UVL file as a small feature tree, read with the official UVL parser (`uvlparser`).
+
+Only the parse tree comes from uvlparser; this module walks it into `Feature`s, `Group`s and
+`Constraint`s, keeping each one's line so that what is generated from it can cite it. Nothing
+here knows about tariffs (uvl_import.py maps the tree to the DSL).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+from ..common.diagnostics import Diagnostic, DiagnosticError
+
+
+@dataclass
+class Group:
+    kind: str  # mandatory | optional | alternative | or | cardinality
+    line: int
+    children: list[Feature] = field(default_factory=list)
+    low: int = 0
+    high: int | None = None  # None: no upper bound (`*`)
+
+
+@dataclass
+class Feature:
+    name: str
+    line: int
+    type: str | None = None  # Boolean (None), Integer, Real, String
+    attributes: dict[str, str] = field(default_factory=dict)
+    cardinality: str | None = None  # a feature cardinality `[1..3]` (clones)
+    groups: list[Group] = field(default_factory=list)
+
+
+# a constraint: ("ref", name) | ("not", c) | ("and", [c…]) | ("or", [c…]) | ("implies", a, b)
+# | ("iff", a, b) | ("equation", text) for what is arithmetic
+Constraint = tuple
+
+
+@dataclass
+class UvlModel:
+    path: str
+    root: Feature | None
+    constraints: list[tuple[int, Constraint, str]]  # (line, constraint, its text)
+    namespace: str | None = None
+    imports: list[str] = field(default_factory=list)
+    includes: list[str] = field(default_factory=list)
+
+    def features(self) -> list[Feature]:
+        out, todo = [], [self.root] if self.root else []
+        while todo:
+            f = todo.pop()
+            out.append(f)
+            todo.extend(reversed([c for g in f.groups for c in g.children]))
+        return out
+
+
+def read_uvl_file(path: str) -> UvlModel:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise DiagnosticError([Diagnostic("E012", f"cannot read `{path}`: {exc.strerror or exc}",
+                                          help="give the path of a .uvl file")]) from None
+    return read_uvl(text, path)
+
+
+def read_uvl(text: str, path: str = "<uvl>") -> UvlModel:
+    """The feature tree of a UVL text; raise DiagnosticError U001 where uvlparser rejects it."""
+    tree = _parse(text, path)
+    return _Walker(path).model(tree)
+
+
+def _parse(text: str, path: str):
+    try:
+        from antlr4 import CommonTokenStream, InputStream
+        from antlr4.error.ErrorListener import ErrorListener
+        from uvl.UVLCustomLexer import UVLCustomLexer
+        from uvl.UVLPythonParser import UVLPythonParser
+    except ImportError:
+        raise DiagnosticError([Diagnostic(
+            "U002", "reading UVL needs the `uvlparser` package",
+            help="install it: `pip install uvlparser` (it comes with tariffcheck's dependencies)")]) from None
+
+    class Reject(ErrorListener):
+        def syntaxError(self, recognizer, offendingSymbol, line, column, msg, e):
+            raise DiagnosticError([Diagnostic(
+                "U001", f"`{path}` is not UVL uvlparser reads: line {line}, column {column + 1}: {msg}",
+                help="check the model with a UVL tool (flamapy, FeatureIDE) or fix the line")])
+
+    lexer = UVLCustomLexer(InputStream(text if text.endswith("\n") else text + "\n"))
+    lexer.removeErrorListeners()
+    lexer.addErrorListener(Reject())
+    parser = UVLPythonParser(CommonTokenStream(lexer))
+    parser.removeErrorListeners()
+    parser.addErrorListener(Reject())
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 100_000))  # the ANTLR runtime recurses once per nested constraint
+    try:
+        return parser.featureModel()
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _unquote(text: str) -> str:
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1]
+    return text
+
+
+def _ref(ctx) -> str:
+    return ".".join(_unquote(i.getText()) for i in ctx.id_())
+
+
+class _Walker:
+    def __init__(self, path: str):
+        self.path = path
+
+    def model(self, tree) -> UvlModel:
+        from uvl.UVLPythonParser import UVLPythonParser as P
+
+        self.P = P
+        root = None
+        features = tree.features()
+        if features is not None and features.feature() is not None:
+            root = self.feature(features.feature())
+        constraints = []
+        cons = tree.constraints()
+        if cons is not None:
+            for line_ctx in cons.constraintLine():
+                c = line_ctx.constraint()
+                constraints.append((c.start.line, self.constraint(c), c.getText()))
+        imports = [i.getText() for i in tree.imports().importLine()] if tree.imports() else []
+        includes = [i.getText() for i in tree.includes().includeLine()] if tree.includes() else []
+        namespace = _ref(tree.namespace().reference()) if tree.namespace() else None
+        return UvlModel(self.path, root, constraints, namespace, imports, includes)
+
+    def feature(self, ctx) -> Feature:
+        # iterative over the tree: real models nest hundreds of levels deep
+        top = self._bare(ctx)
+        todo = [(ctx, top)]
+        while todo:
+            c, f = todo.pop()
+            for g in c.group() or []:
+                group = self._group(g)
+                f.groups.append(group)
+                spec = g.groupSpec()
+                for child in spec.feature():
+                    cf = self._bare(child)
+                    group.children.append(cf)
+                    todo.append((child, cf))
+        return top
+
+    def _bare(self, ctx) -> Feature:
+        f = Feature(_ref(ctx.reference()), ctx.start.line)
+        if ctx.featureType() is not None:
+            f.type = ctx.featureType().getText()
+        if ctx.featureCardinality() is not None:
+            f.cardinality = ctx.featureCardinality().getText()
+        if ctx.attributes() is not None:
+            for a in ctx.attributes().attribute():
+                va = a.valueAttribute()
+                if va is not None:
+                    f.attributes[_unquote(va.key().getText())] = va.value().getText() if va.value() else "true"
+                else:
+                    f.attributes["constraint"] = a.getText()
+        return f
+
+    def _group(self, g) -> Group:
+        P, line = self.P, g.start.line
+        if isinstance(g, P.MandatoryGroupContext):
+            return Group("mandatory", line)
+        if isinstance(g, P.OptionalGroupContext):
+            return Group("optional", line)
+        if isinstance(g, P.AlternativeGroupContext):
+            return Group("alternative", line, low=1, high=1)
+        if isinstance(g, P.OrGroupContext):
+            return Group("or", line, low=1, high=None)
+        text = g.CARDINALITY().getText().strip("[]")
+        low, _, high = text.partition("..")
+        if not _:
+            high = low
+        return Group("cardinality", line, low=int(low), high=None if high == "*" else int(high))
+
+    def constraint(self, c) -> Constraint:
+        P = self.P
+        if isinstance(c, P.LiteralConstraintContext):
+            return ("ref", _ref(c.reference()))
+        if isinstance(c, P.ParenthesisConstraintContext):
+            return self.constraint(c.constraint())
+        if isinstance(c, P.NotConstraintContext):
+            return ("not", self.constraint(c.constraint()))
+        if isinstance(c, (P.AndConstraintContext, P.OrConstraintContext)):
+            op = "and" if isinstance(c, P.AndConstraintContext) else "or"
+            parts, todo = [], [c]
+            while todo:  # a chain a | b | c … flattened (it may be thousands long)
+                x = todo.pop()
+                while isinstance(x, P.ParenthesisConstraintContext):
+                    x = x.constraint()
+                if type(x) is type(c):
+                    todo.extend(reversed(x.constraint()))
+                else:
+                    parts.append(self.constraint(x))
+            return (op, parts)
+        if isinstance(c, P.ImplicationConstraintContext):
+            a, b = c.constraint()
+            return ("implies", self.constraint(a), self.constraint(b))
+        if isinstance(c, P.EquivalenceConstraintContext):
+            a, b = c.constraint()
+            return ("iff", self.constraint(a), self.constraint(b))
+        return ("equation", c.getText())
