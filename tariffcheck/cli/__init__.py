@@ -15,11 +15,11 @@ import sys
 from .. import __version__
 from ..common.diagnostics import DiagnosticError
 from ..report.terminal import render_safely
-from . import check, clause, dates, diff, explain, import_uvl, lint, list_, options, quote, repair, review, schema, serve, test
+from . import check, clause, dates, diff, explain, export_uvl, import_uvl, lint, list_, options, quote, repair, review, schema, serve, test
 from .shared import EXIT_BAD_INPUT, flush_stdout, stdout_gone, tolerant_output
 
 COMMANDS = (check, dates, quote, explain, repair, options, schema, test, lint, diff, review, clause, list_, serve,
-            import_uvl)  # as `--help` lists them
+            import_uvl, export_uvl)  # as `--help` lists them
 
 
 def build_parser() -> argparse.ArgumentParser:
