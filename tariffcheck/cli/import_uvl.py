@@ -29,6 +29,8 @@ def run(args) -> int:
         write_output(args.output, imported.text)
     else:
         emit(imported.text)
+    for what in imported.lenient:
+        print(f"warning: {what}", file=sys.stderr)
     for what in imported.not_carried:
         print(f"warning: not carried over: {what}", file=sys.stderr)
     print(f"imported {imported.features} features and {imported.constraints} constraints; "

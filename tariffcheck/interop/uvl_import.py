@@ -34,6 +34,7 @@ class UvlImport:
     constraints: int
     not_carried: list[str] = field(default_factory=list)  # "what (where): why", one per thing
     ids: dict[str, str] = field(default_factory=dict)  # UVL feature name -> option id
+    lenient: list[str] = field(default_factory=list)  # read more leniently than uvlparser would, by place
 
 
 def import_uvl_file(path: str) -> UvlImport:
@@ -121,10 +122,10 @@ class _Writer:
             "}",
             "",
         ]
-        for what in self.not_carried:
-            head.insert(2, f"# not carried over: {what}")
+        head[2:2] = [f"# not carried over: {what}" for what in self.not_carried]
+        head[2:2] = [f"# read leniently: {what}" for what in m.lenient]
         return UvlImport("\n".join(head + self.rules) + "\n", len(features), len(m.constraints),
-                         self.not_carried, dict(self.ids))
+                         self.not_carried, dict(self.ids), list(m.lenient))
 
     def _id(self, name: str) -> str:
         if name in self.ids:

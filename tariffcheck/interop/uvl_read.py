@@ -45,6 +45,7 @@ class UvlModel:
     namespace: str | None = None
     imports: list[str] = field(default_factory=list)
     includes: list[str] = field(default_factory=list)
+    lenient: list[str] = field(default_factory=list)  # what was read more leniently than uvlparser would
 
     def features(self) -> list[Feature]:
         out, todo = [], [self.root] if self.root else []
@@ -67,8 +68,10 @@ def read_uvl_file(path: str) -> UvlModel:
 
 def read_uvl(text: str, path: str = "<uvl>") -> UvlModel:
     """The feature tree of a UVL text; raise DiagnosticError U001 where uvlparser rejects it."""
-    tree = _parse(text, path)
-    return _Walker(path).model(tree)
+    tree, lenient = _parse(text, path)
+    model = _Walker(path).model(tree)
+    model.lenient = lenient
+    return model
 
 
 def _parse(text: str, path: str):
@@ -91,15 +94,33 @@ def _parse(text: str, path: str):
     lexer = UVLCustomLexer(InputStream(text if text.endswith("\n") else text + "\n"))
     lexer.removeErrorListeners()
     lexer.addErrorListener(Reject())
-    parser = UVLPythonParser(CommonTokenStream(lexer))
+    tokens = CommonTokenStream(lexer)
+    lenient = _type_words_as_names(tokens, UVLPythonParser)
+    parser = UVLPythonParser(tokens)
     parser.removeErrorListeners()
     parser.addErrorListener(Reject())
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 100_000))  # the ANTLR runtime recurses once per nested constraint
     try:
-        return parser.featureModel()
+        return parser.featureModel(), lenient
     finally:
         sys.setrecursionlimit(limit)
+
+
+def _type_words_as_names(tokens, P) -> list[str]:
+    """Published models name features `Integer` or `String`, which uvlparser lexes as a type
+    keyword. A type keyword is a type only before the name it types; anywhere else it is taken
+    as a name, and each such place is returned so the import can say so."""
+    tokens.fill()
+    types = {P.STRING_KEY, P.BOOLEAN_KEY, P.INTEGER_KEY, P.REAL_KEY}
+    names = {P.ID_STRICT, P.ID_NOT_STRICT}
+    seen = [t for t in tokens.tokens if t.channel == 0]
+    out = []
+    for t, after in zip(seen, seen[1:] + [None]):
+        if t.type in types and (after is None or after.type not in names):
+            t.type = P.ID_STRICT
+            out.append(f"`{t.text}` on line {t.line} is a UVL type keyword used as a feature's name; read as the name")
+    return out
 
 
 def _unquote(text: str) -> str:
