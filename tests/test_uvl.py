@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, run_cli
+from conftest import FIXTURES, ROOT, run_cli, run_python
 
 pytest.importorskip("uvl.UVLPythonParser", reason="the `uvlparser` package is not installed")
 
@@ -262,3 +262,20 @@ def test_every_shared_model_imports(path):
     assert options == imported.features - 1
     assert len(tariff.rules) >= imported.constraints - sum(w.startswith("constraint") for w in imported.not_carried)
     assert time.process_time() - started < 1800
+
+
+def test_a_model_without_features_is_u003():
+    with pytest.raises(DiagnosticError) as exc:
+        import_uvl("namespace Empty\n", "empty.uvl")
+    assert exc.value.diagnostics[0].code == "U003"
+
+
+def test_without_uvlparser_reading_uvl_is_u002():
+    code = ("import sys; sys.modules['uvl'] = None; sys.modules['uvl.UVLPythonParser'] = None\n"
+            "from tariffcheck.common.diagnostics import DiagnosticError\n"
+            "from tariffcheck.interop.uvl_import import import_uvl\n"
+            "try:\n    import_uvl('features\\n    A\\n')\nexcept DiagnosticError as e:\n"
+            "    print(e.diagnostics[0].code, e.diagnostics[0].help)\n")
+    done = run_python(["-c", code])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("U002") and "tariffcheck[uvl]" in done.stdout

@@ -83,7 +83,7 @@ def _parse(text: str, path: str):
     except ImportError:
         raise DiagnosticError([Diagnostic(
             "U002", "reading UVL needs the `uvlparser` package",
-            help="install it: `pip install uvlparser` (it comes with tariffcheck's dependencies)")]) from None
+            help="install the `uvl` extra: `pip install 'tariffcheck[uvl]'`")]) from None
 
     class Reject(ErrorListener):
         def syntaxError(self, recognizer, offendingSymbol, line, column, msg, e):
