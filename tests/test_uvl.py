@@ -198,8 +198,14 @@ def test_export_of_a_bundled_tariff_names_what_does_not_carry_over():
     kind = next(k for k in tariff.contracts.values() if k.options)
     assert exported.features >= len(kind.options) + 1
     lost = "\n".join(exported.not_carried)
-    assert any(f"dimension `{kind.id}." in w for w in exported.not_carried)
     assert all(f"fee `{f.id}`" in lost for f in tariff.fees)
+    assert all(f"quantity `{kind.id}.{q}`" in lost for q in kind.quantities)
+    for d in kind.dimensions.values():  # a dimension is an alternative group of its values
+        assert f'"{d.label}"' in exported.text
+        assert all(f'"{v.label}"' in exported.text for v in d.values.values())
+    assert exported.constraints > 0
+    carried = {line.split(" ")[1].strip("`") for line in exported.not_carried if line.startswith("rule ")}
+    assert carried < {r.id for r in tariff.rules}  # some rules carry over, the others are each named
     read_uvl(exported.text, "secure_endpoint.uvl")  # what it writes, uvlparser reads
 
 

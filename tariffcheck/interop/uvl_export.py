@@ -1,9 +1,9 @@
 """A tariff's options and the rules between them as a UVL feature model (docs/uvl.md).
 
-Each contract kind with options becomes a feature below one root, its options an optional
-group below it; each rule instance that speaks only of which options are ordered becomes a
-cross-tree constraint (`guard => body`). Everything else the spec says — dimensions,
-quantities, flags, dates, attributes, fees, periods, derived days, rules over numbers or days —
+The tariff's title is the root; each contract kind's dimensions become alternative groups (below a
+mandatory feature, or an optional one for a dimension that may be unset) and its options an
+optional group (below a feature per contract kind when there are several); each rule instance that speaks only of which options are ordered becomes a
+cross-tree constraint (`guard => body`). Everything else the spec says — quantities, flags, dates, attributes, fees, periods, derived days, rules over numbers or days —
 has no UVL counterpart here and is listed by name in `UvlExport.not_carried`.
 """
 
@@ -30,8 +30,12 @@ class _NotCarried(Exception):
     pass
 
 
-def _uvl_name(name: str) -> str:
-    return '"' + name.replace('"', "'") + '"'
+def _describe(n: ir.Node) -> str:
+    if isinstance(n, ir.Field):
+        return f"{'the state before the request of ' if n.state == 'old' else ''}{n.kind} `{'.'.join(n.path)}`"
+    if isinstance(n, ir.EnumIn):
+        return _describe(n.field)
+    return f"a {type(n).__name__.lower()} expression"
 
 
 def export_uvl(tariff: M.Tariff) -> UvlExport:
@@ -41,33 +45,25 @@ def export_uvl(tariff: M.Tariff) -> UvlExport:
 class _Exporter:
     def __init__(self, tariff: M.Tariff):
         self.t = tariff
-        self.names: dict[tuple[str, str], str] = {}  # (contract, option id) -> UVL name
+        self.names: dict[tuple, str] = {}  # (contract, option) or (contract, dimension, value) -> UVL name
         self.not_carried: list[str] = []
 
     def run(self) -> UvlExport:
         t = self.t
-        self.root = _uvl_name(t.title)
-        kinds = [k for k in t.contracts.values() if k.options]
-        lines = ["features", f"    {_uvl_name(t.title)}"]
-        used: set[str] = {t.title}
-        count = 1
-        if kinds:
-            lines.append("        optional" if len(kinds) == 1 else "        mandatory")
+        self.used: set[str] = set()
+        self.root = self._name(t.title, "the tariff's title")
+        kinds = [k for k in t.contracts.values() if k.options or k.dimensions]
+        lines = ["features", f"    {self.root}"]
+        self.count = 1
+        several = len(kinds) > 1
+        if several:  # one optional feature per contract kind, its choices below it
+            lines.append("        optional")
         for kind in kinds:
-            indent = "            "
-            if len(kinds) > 1:  # one feature per contract kind, its options below it
-                lines.append(f"{indent}{_uvl_name(kind.label)}")
-                used.add(kind.label)
-                count += 1
-                lines.append(f"{indent}    optional")
-                indent += "        "
-            for o in kind.options.values():
-                name = o.label if o.label not in used else f"{kind.id}.{o.id}"
-                used.add(name)
-                self.names[(kind.id, o.id)] = name
-                lines.append(f"{indent}{_uvl_name(name)}")
-                count += 1
-                self._option_losses(kind, o)
+            indent = "            " if several else "    "
+            if several:
+                lines.append(f"{indent}{self._name(kind.label, f'contract kind `{kind.id}`')}")
+                self.count += 1
+            lines += self._kind(kind, indent + "    ")
         for kind in t.contracts.values():
             self._kind_losses(kind)
         constraints = []
@@ -88,13 +84,59 @@ class _Exporter:
             self.not_carried.append(f"request flag `{getattr(f, 'id', f)}`: UVL has no requests")
         if constraints:
             lines += ["", "constraints", *constraints]
-        return UvlExport("\n".join(lines) + "\n", count, len(constraints), self.not_carried)
+        return UvlExport("\n".join(lines) + "\n", self.count, len(constraints), self.not_carried)
+
+    def _name(self, label: str, what: str, prefix: str = "") -> str:
+        """A UVL name for a label: quoted, unique; UVL's quoted names have no `"` or `.`."""
+        name = label.replace('"', "'").replace(".", "\u00b7")
+        if name in self.used and prefix:
+            name = f"{prefix} / {name}"
+        base, n = name, 2
+        while name in self.used:
+            name, n = f"{base} ({n})", n + 1
+        self.used.add(name)
+        if name != label:
+            self.not_carried.append(f"{what} is named `{name}` in UVL, not `{label}` (a clash, or a `.` or `\"`)")
+        return '"' + name + '"'
+
+    def _kind(self, kind: M.ContractKind, indent: str) -> list[str]:
+        """A contract kind's dimensions (an alternative group each, below a mandatory feature, or
+        an optional one when the dimension may be unset) and its options (optional features)."""
+        required = [d for d in kind.dimensions.values() if not d.optional]
+        optional = [d for d in kind.dimensions.values() if d.optional]
+        lines = []
+        if required:
+            lines.append(f"{indent}mandatory")
+            for d in required:
+                lines += self._dimension(kind, d, indent + "    ")
+        if optional or kind.options:
+            lines.append(f"{indent}optional")
+            for d in optional:
+                lines += self._dimension(kind, d, indent + "    ")
+            for o in kind.options.values():
+                name = self._name(o.label, f"option `{kind.id}.{o.id}`", kind.label)
+                self.names[(kind.id, o.id)] = name
+                lines.append(f"{indent}    {name}")
+                self.count += 1
+                self._option_losses(kind, o)
+        return lines
+
+    def _dimension(self, kind: M.ContractKind, d: M.Dimension, indent: str) -> list[str]:
+        lines = [f"{indent}{self._name(d.label, f'dimension `{kind.id}.{d.id}`', kind.label)}"]
+        self.count += 1
+        if d.values:
+            lines.append(f"{indent}    alternative")
+            for v in d.values.values():
+                name = self._name(v.label, f"value `{kind.id}.{d.id}.{v.id}`", d.label)
+                self.names[(kind.id, d.id, v.id)] = name
+                lines.append(f"{indent}        {name}")
+                self.count += 1
+        return lines
 
     def _kind_losses(self, kind: M.ContractKind) -> None:
-        for what, items in (("dimension", kind.dimensions), ("quantity", kind.quantities),
-                            ("flag", kind.flags), ("date", kind.dates)):
+        for what, items in (("quantity", kind.quantities), ("flag", kind.flags), ("date", kind.dates)):
             for x in items:
-                self.not_carried.append(f"{what} `{kind.id}.{x}`: only options become features")
+                self.not_carried.append(f"{what} `{kind.id}.{x}`: only options and dimensions become features")
 
     def _option_losses(self, kind: M.ContractKind, o: M.Option) -> None:
         if o.counted:
@@ -102,7 +144,7 @@ class _Exporter:
         for what, items in (("quantity", o.quantities), ("flag", o.flags), ("date", o.dates),
                             ("attribute", o.attributes)):
             for x in items:
-                self.not_carried.append(f"{what} `{kind.id}.{o.id}.{x}`: only options become features")
+                self.not_carried.append(f"{what} `{kind.id}.{o.id}.{x}`: only options and dimensions become features")
 
     def _constraint(self, scope: str, guard: ir.Node, body: ir.Node, kind: str) -> str | None:
         g = self._bool(scope, guard)  # a `forbid` rule's body already carries its `not` (resolve/)
@@ -114,7 +156,9 @@ class _Exporter:
     def _bool(self, scope: str, n: ir.Node) -> str | None:
         """The UVL text of a condition over options; None for what is always true here."""
         if isinstance(n, ir.Field) and n.kind == "opt" and n.state == "new":
-            return _uvl_name(self.names[(scope, n.path[0])])
+            return self.names[(scope, n.path[0])]
+        if isinstance(n, ir.EnumIn) and n.field.kind == "dim" and n.field.state == "new" and n.values:
+            return "(" + " | ".join(self.names[(scope, n.field.path[0], v)] for v in sorted(n.values)) + ")"
         if isinstance(n, ir.Not) and isinstance(n.operand, ir.Field) and n.operand.kind == "cancelled":
             return None  # a configuration rule is not checked on a cancelled contract: no UVL counterpart needed
         if isinstance(n, ir.Const) and n.type == "bool":  # UVL has no constants: the root is always chosen
@@ -136,7 +180,7 @@ class _Exporter:
             return b if a is None else f"({a} => {b})"
         if isinstance(n, ir.Cmp):
             return self._count_bound(scope, n)
-        raise _NotCarried(f"it reads {type(n).__name__.lower()} `{getattr(n, 'kind', '')}`, which is not an option")
+        raise _NotCarried(f"it reads {_describe(n)}, which UVL cannot say")
 
     def _count_bound(self, scope: str, n: ir.Cmp) -> str:
         """`count of chosen options OP k` as clauses over subsets."""
@@ -146,7 +190,7 @@ class _Exporter:
         k = int(n.right.value)
         if any(self.t.contracts[scope].options[f.path[0]].counted for f in terms):
             raise _NotCarried("a count of a counted option, which UVL cannot say")
-        names = [_uvl_name(self.names[(scope, f.path[0])]) for f in terms]
+        names = [self.names[(scope, f.path[0])] for f in terms]
         op = n.op
         low = {"==": k, ">=": k, ">": k + 1}.get(op, 0)
         high = {"==": k, "<=": k, "<": k - 1}.get(op)
