@@ -285,3 +285,29 @@ def test_without_uvlparser_reading_uvl_is_u002():
     done = run_python(["-c", code])
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("U002") and "tariffcheck[uvl]" in done.stdout
+
+
+def test_a_spec_with_dimensions_round_trips_through_uvl(tmp_path):
+    """export → import: each dimension becomes a feature with its values as an alternative group,
+    and the orders the spec accepts are the configurations the imported model accepts."""
+    spec = catalog.load(str(UVL / "plan.tariff"))
+    kind = spec.contracts["line"]
+    expected = set()
+    checker = Checker(spec)
+    grades, regions = list(kind.dimensions["grade"].values.values()), [None, *kind.dimensions["region"].values.values()]
+    options = list(kind.options.values())
+    for grade, region in itertools.product(grades, regions):
+        for bits in itertools.product((False, True), repeat=len(options)):
+            chosen = [o for o, b in zip(options, bits) if b]
+            contract = {"id": "c1", "grade": grade.id, "options": {o.id: True for o in chosen}}
+            if region is not None:
+                contract["region"] = region.id
+            order = {"tariff": "plan", "application_date": "2026-01-01", "contracts": [contract]}
+            if checker.check(order).status == "valid":
+                expected.add(frozenset([grade.label, *([region.label] if region else []), *(o.label for o in chosen)]))
+    exported = export_uvl(spec)
+    assert exported.not_carried == []
+    again = _load(import_uvl(exported.text, str(tmp_path / "plan.uvl")).text)
+    dims = {d.label for d in kind.dimensions.values()}
+    got = {config - dims for config in tariff_configurations(again)}
+    assert got == expected
