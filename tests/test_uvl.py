@@ -133,7 +133,7 @@ def test_each_group_kind_and_constraint_is_a_rule_citing_its_line():
 def test_what_does_not_carry_over_is_named_each():
     imported = import_uvl_file(str(UVL / "not_carried.uvl"))
     lost = "\n".join(imported.not_carried)
-    for what in ("attribute `capacity` of `Disk`", "attribute `vendor` of `Disk`", "feature `cores`",
+    for what in ("attribute `capacity` of 1 feature (Disk (line 4))", "attribute `vendor` of 1 feature (Disk", "feature `cores`",
                  "feature `Memory`", "constraint on line 9", "constraint on line 11"):
         assert what in lost
     assert "abstract" not in lost  # says nothing of the configurations
@@ -215,7 +215,7 @@ def test_import_uvl_command_writes_a_spec_and_warns_by_name(tmp_path):
     out = tmp_path / "server.tariff"
     code, stdout, stderr = run_cli(["import-uvl", str(UVL / "not_carried.uvl"), "-o", str(out)])
     assert code == 0, stderr
-    assert "warning: not carried over: attribute `capacity` of `Disk`" in stderr
+    assert "warning: not carried over: attribute `capacity` of 1 feature (Disk (line 4))" in stderr
     assert "6 things not carried over" in stderr
     assert catalog.load(str(out)).contracts["model"].options
 
@@ -235,7 +235,7 @@ def test_a_uvl_model_is_accepted_wherever_a_spec_is(tmp_path):
     assert code == 1, stderr  # Basic without its parent Search
     assert "uvl_g11_parent" in stdout or "Search" in stdout
     catalog._load_cached.cache_clear()  # the warning comes with the import, not with a cached model
-    with pytest.warns(UserWarning, match="attribute `capacity` of `Disk`"):
+    with pytest.warns(UserWarning, match="attribute `capacity` of 1 feature"):
         catalog.load(str(UVL / "not_carried.uvl"))
 
 
@@ -311,3 +311,13 @@ def test_a_spec_with_dimensions_round_trips_through_uvl(tmp_path):
     dims = {d.label for d in kind.dimensions.values()}
     got = {config - dims for config in tariff_configurations(again)}
     assert got == expected
+
+
+def test_double_quoted_attribute_values_are_read_as_strings_and_said():
+    text = ('features\n    Root {description "A. root; with, punctuation!"}\n        optional\n'
+            '            "Leaf one" {description "x.y", cost 3}\n            Other {"quoted key" "v"}\n')
+    imported = import_uvl(text, "described.uvl")
+    assert imported.lenient and "on 3 lines (2, 4, 5)" in imported.lenient[0]
+    assert any("attribute `description` of 2 features (Root (line 2), Leaf one (line 4))" in w
+               for w in imported.not_carried)
+    assert {o.label for o in _load(imported.text).contracts["model"].options.values()} == {"Leaf one", "Other"}

@@ -96,8 +96,15 @@ class _Writer:
                 self.not_carried.append(f"feature `{f.name}` (line {f.line}): its name matches another's "
                                         f"once folded; imported as `{official}`")
             options.append(f"  option {oid} {_q(official)} @{f.line}.")
+        attributes: dict[str, list[str]] = {}
         for f in features:
             self._feature_losses(f)
+            for key in f.attributes:
+                if key != "abstract":  # only says the feature has no implementation: the configurations are the same
+                    attributes.setdefault(key, []).append(f"{f.name} (line {f.line})")
+        for key, where in attributes.items():
+            self.not_carried.append(f"attribute `{key}` of {len(where)} feature{'s' if len(where) > 1 else ''} "
+                                    f"({', '.join(where)}): the DSL has no constant attributes of options")
         self._tree(m.root)
         carried = 0
         for line, c, text in m.constraints:
@@ -150,11 +157,6 @@ class _Writer:
         if f.cardinality:
             self.not_carried.append(f"feature `{f.name}` (line {f.line}): feature cardinality "
                                     f"`{f.cardinality}`; imported as one option, not as clones")
-        for key, value in f.attributes.items():
-            if key == "abstract":
-                continue  # only says the feature has no implementation: the valid configurations are the same
-            self.not_carried.append(f"attribute `{key}` of `{f.name}` (line {f.line}) = {value}: "
-                                    "the DSL has no constant attributes of options")
 
     def _ref(self, name: str) -> str:
         if name == self.model.root.name:

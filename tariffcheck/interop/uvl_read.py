@@ -7,6 +7,7 @@ here knows about tariffs (uvl_import.py maps the tree to the DSL).
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 
@@ -68,7 +69,12 @@ def read_uvl_file(path: str) -> UvlModel:
 
 def read_uvl(text: str, path: str = "<uvl>") -> UvlModel:
     """The feature tree of a UVL text; raise DiagnosticError U001 where uvlparser rejects it."""
+    text, quoted = _single_quote_attribute_values(text)
     tree, lenient = _parse(text, path)
+    if quoted:
+        shown = ", ".join(map(str, quoted[:20])) + (", …" if len(quoted) > 20 else "")
+        lenient = [f"attribute values in double quotes, which UVL's grammar reads as names, read as strings "
+                   f"on {len(quoted)} lines ({shown})"] + lenient
     model = _Walker(path).model(tree)
     model.lenient = lenient
     return model
@@ -105,6 +111,29 @@ def _parse(text: str, path: str):
         return parser.featureModel(), lenient
     finally:
         sys.setrecursionlimit(limit)
+
+
+_BRACES = re.compile(r"\{[^{}\n]*\}")
+_DOUBLE_QUOTED_VALUE = re.compile(r'((?:^|[{,])\s*(?:[A-Za-z_][A-Za-z0-9_]*|"[^"\n]*")\s+)"([^"\n]*)"(?=\s*[,}])')
+
+
+def _single_quote_attribute_values(text: str) -> tuple[str, list[int]]:
+    """Models converted from FeatureIDE write string attributes in double quotes
+    (`{featureDescription__ "…"}`), where UVL has single quotes and uvlparser rejects them. Such a
+    value (after a key, inside a feature's braces) is rewritten in single quotes before parsing;
+    the lines where that happened are returned. Nothing else of the text is touched."""
+    lines: list[int] = []
+
+    def braces(m: re.Match) -> str:
+        fixed = _DOUBLE_QUOTED_VALUE.sub(lambda v: v.group(1) + "'" + v.group(2).replace("'", "\u2019") + "'",
+                                         m.group(0))
+        if fixed != m.group(0):
+            lines.append(text.count("\n", 0, m.start()) + 1)
+        return fixed
+
+    if '"' not in text or "{" not in text:
+        return text, lines
+    return _BRACES.sub(braces, text), lines
 
 
 def _type_words_as_names(tokens, P) -> list[str]:
