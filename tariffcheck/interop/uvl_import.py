@@ -107,7 +107,8 @@ class _Writer:
                                     f"({', '.join(where)}): the DSL has no constant attributes of options")
         self._tree(m.root)
         carried = 0
-        for line, c, text in m.constraints:
+        for line, c, full in m.constraints:
+            text = full if len(full) <= 160 else full[:160] + "…"  # a message quotes the start of a long one
             expr = self._constraint(c, line, text)
             if expr is not None:
                 carried += 1
@@ -226,6 +227,9 @@ class _Writer:
 
     def _constraint(self, c, line: int, text: str) -> str | None:
         try:
+            if _depth(c) > MAX_DEPTH:
+                raise _NotCarried(f"it nests deeper than the DSL's {MAX_DEPTH} levels even written as balanced "
+                                  "trees (docs/dsl.md); split it into several constraints")
             return self._expr(c)
         except _NotCarried as exc:
             self.not_carried.append(f"constraint on line {line} `{text}`: {exc}")
@@ -251,3 +255,20 @@ class _Writer:
 
 class _NotCarried(Exception):
     pass
+
+
+MAX_DEPTH = 50  # the DSL's nesting limit (MAX_NESTING in syntax/parser.py)
+
+
+def _depth(c) -> int:
+    """How deep the DSL text of a constraint nests, as _expr writes it (parentheses alone count none)."""
+    kind = c[0]
+    if kind == "ref":
+        return 0
+    if kind == "not":
+        return 1 + _depth(c[1])
+    if kind in ("and", "or"):
+        return (len(c[1]) - 1).bit_length() + max(_depth(x) for x in c[1])
+    if kind in ("implies", "iff"):
+        return (1 if kind == "implies" else 2) + max(_depth(c[1]), _depth(c[2]))
+    return 0

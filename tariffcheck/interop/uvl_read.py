@@ -70,12 +70,17 @@ def read_uvl_file(path: str) -> UvlModel:
 def read_uvl(text: str, path: str = "<uvl>") -> UvlModel:
     """The feature tree of a UVL text; raise DiagnosticError U001 where uvlparser rejects it."""
     text, quoted = _single_quote_attribute_values(text)
-    tree, lenient = _parse(text, path)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 100_000))  # ANTLR's runtime (parse, getText) recurses once per nested constraint
+    try:
+        tree, lenient = _parse(text, path)
+        model = _Walker(path).model(tree)
+    finally:
+        sys.setrecursionlimit(limit)
     if quoted:
         shown = ", ".join(map(str, quoted[:20])) + (", …" if len(quoted) > 20 else "")
         lenient = [f"attribute values in double quotes, which UVL's grammar reads as names, read as strings "
                    f"on {len(quoted)} lines ({shown})"] + lenient
-    model = _Walker(path).model(tree)
     model.lenient = lenient
     return model
 
@@ -105,12 +110,7 @@ def _parse(text: str, path: str):
     parser = UVLPythonParser(tokens)
     parser.removeErrorListeners()
     parser.addErrorListener(Reject())
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 100_000))  # the ANTLR runtime recurses once per nested constraint
-    try:
-        return parser.featureModel(), lenient
-    finally:
-        sys.setrecursionlimit(limit)
+    return parser.featureModel(), lenient
 
 
 _BRACES = re.compile(r"\{[^{}\n]*\}")
