@@ -182,7 +182,7 @@ def test_long_constraints_stay_within_the_nesting_limit():
     imported = import_uvl(chained, "chained.uvl")
     assert len(_load(imported.text).rules) == 2
     (lost,) = imported.not_carried
-    assert lost.startswith("constraint on line 306 `F0=>F1=>") and "…" in lost and "50 levels" in lost
+    assert lost.startswith("constraint on line 307 `F0=>F1=>") and "…" in lost and "50 levels" in lost
 
 
 # --- export and the round trip ------------------------------------------------------------------
