@@ -326,3 +326,11 @@ def test_double_quoted_attribute_values_are_read_as_strings_and_said():
     assert any("attribute `description` of 2 features (Root (line 2), Leaf one (line 4))" in w
                for w in imported.not_carried)
     assert {o.label for o in _load(imported.text).contracts["model"].options.values()} == {"Leaf one", "Other"}
+
+
+@pytest.mark.parametrize("name", catalog.bundled_names())
+def test_every_bundled_tariff_exports_to_uvl_that_imports_again(name, tmp_path):
+    exported = export_uvl(catalog.load(name))
+    again = import_uvl(exported.text, str(tmp_path / f"{name}.uvl"))
+    assert again.not_carried == [] and again.features == exported.features
+    assert len(_load(again.text).rules) >= exported.constraints
