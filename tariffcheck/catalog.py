@@ -37,7 +37,7 @@ def bundled_names() -> list[str]:
 def spec_path(name_or_path: str) -> Path:
     """The file a `--tariff` argument means; raise DiagnosticError T001 when there is none."""
     p = Path(name_or_path)
-    if name_or_path.endswith(".tariff") or os.sep in name_or_path or p.is_file():
+    if name_or_path.endswith((".tariff", ".uvl")) or os.sep in name_or_path or p.is_file():
         return p
     stem = name_or_path.strip().replace("-", "_")
     candidate = bundled_dir() / f"{stem}.tariff"
@@ -85,7 +85,25 @@ def link_bundled(tariff_id: str) -> Tariff | None:
 
 @lru_cache(maxsize=32)
 def _load_cached(path: str, mtime_ns: int, size: int) -> Tariff:
+    if path.endswith(".uvl"):
+        return _load_uvl(path)
     return load_tariff_file(path, link_bundled)
+
+
+def _load_uvl(path: str) -> Tariff:
+    """A UVL feature model imported on the fly (docs/uvl.md); what does not carry over is
+    warned about, each thing by name."""
+    import warnings
+
+    from .interop.uvl_import import import_uvl_file
+    from .resolve import resolve
+    from .syntax.parser import parse_text
+
+    imported = import_uvl_file(path)
+    if imported.not_carried:
+        warnings.warn(f"{path}: {len(imported.not_carried)} things of the UVL model do not carry over:\n  "
+                      + "\n  ".join(imported.not_carried), UserWarning, stacklevel=2)
+    return resolve(parse_text(imported.text, path), link_bundled)
 
 
 @lru_cache(maxsize=256)

@@ -15,10 +15,11 @@ import sys
 from .. import __version__
 from ..common.diagnostics import Diagnostic, DiagnosticError
 from ..report.terminal import render_safely, safe_block
-from . import check, clause, dates, diff, explain, impact, lint, list_, options, quote, repair, review, schema, serve, test
+from . import check, clause, dates, diff, explain, export_uvl, impact, import_uvl, lint, list_, options, quote, repair, review, schema, serve, test
 from .shared import EXIT_BAD_INPUT, error_json, flush_stdout, json_asked, print_json, stdout_gone, tolerant_output
 
-COMMANDS = (check, dates, quote, explain, repair, options, schema, test, lint, diff, impact, review, clause, list_, serve)  # as `--help` lists them
+COMMANDS = (check, dates, quote, explain, repair, options, schema, test, lint, diff, impact, review, clause, list_, serve,
+            import_uvl, export_uvl)  # as `--help` lists them
 
 
 class _UsageError(Exception):

@@ -46,7 +46,7 @@ ORDER_HELP = "the order's JSON file, or - for standard input"
 
 # ---- arguments -------------------------------------------------------------------------------------
 def add_tariff_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--tariff", required=True, help="a bundled tariff's name (see `tariff list`) or a .tariff file")
+    p.add_argument("--tariff", required=True, help="a bundled tariff's name (see `tariff list`), a .tariff file or a UVL model (.uvl, imported on the fly)")
 
 
 def add_order_arg(p: argparse.ArgumentParser, help: str = ORDER_HELP) -> None:

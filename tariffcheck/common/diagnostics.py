@@ -57,6 +57,9 @@ CODES = {
     "S002": "an order sent to the service is nested deeper than its limit",
     "S003": "a parameter of a request to the service is malformed",
     "S004": "a check:batch request has more orders than the service's limit",
+    "U001": "a UVL model is not UVL the official parser reads",
+    "U002": "reading UVL needs the `uvlparser` package (the `uvl` extra)",
+    "U003": "a UVL model has no features to import",
 }
 
 
