@@ -362,6 +362,84 @@ def test_se_betsushi1_2_1_no_excess_charge_without_a_detection(tmp_path):
     assert not [x for x in data["lines"] if x["fee"] == "excess_accounts_fee"]
 
 
+def se_with_options(option_usage: dict | None) -> dict:
+    """An IT 資産管理:タイプ L contract of 50 accounts with Web アクセス管理オプション (its own 50
+    accounts, 第5条第10項) and 不正 PC 遮断オプション (no count of its own)."""
+    contract = {"id": "se", "parent": "u", "品目": "IT 資産管理:タイプ L", "契約アカウント数": 50,
+                "ライセンサー等が定める事項への同意": True,
+                "options": {"Web アクセス管理オプション": {"利用アカウント数": 50}, "不正 PC 遮断オプション": True}}
+    if option_usage is not None:
+        contract["usage"] = {"month": "2026-05", "options": option_usage}
+    return {"request": "new", "application_date": "2026-04-01",
+            "contracts": [{"id": "u", "contract": "親たる契約"}, contract]}
+
+
+@pytest.mark.parametrize("used, amount", [(53, 3 * 300), (50, 0), (12, 0)])
+def test_se_betsushi1_2_2_option_accounts_detected_beyond_the_contracted_ones_are_charged(tmp_path, used, amount):
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"prices": {"option_excess_accounts_fee": 300,
+                                             "option_excess_contract_accounts_fee": 700}}), encoding="utf-8")
+    order = se_with_options({"web_access": {"option_accounts_used": used},
+                             "不正 PC 遮断オプション": {"当社が検知したオプションに係る利用アカウント数": used - 1}})
+    code, data, err = quote_json(tmp_path, "secure-endpoint", order, "--prices", str(prices))
+    assert code == 0, err
+    [own] = [x for x in data["lines"] if x["fee"] == "option_excess_accounts_fee"]
+    assert (own["amount"], own["clause"]["text"]) == (amount, "別紙1 2(2)")
+    assert own["option"]["name"] == "Web アクセス管理オプション"
+    assert f"{used} used in 2026-05 beyond 50" in own["basis"]
+    [other] = [x for x in data["lines"] if x["fee"] == "option_excess_contract_accounts_fee"]
+    assert other["amount"] == max(0, used - 1 - 50) * 700 and other["option"]["name"] == "不正 PC 遮断オプション"
+    # the contract's own excess (別紙1 2(1)) is not the options': none was detected for it
+    assert not [x for x in data["lines"] if x["fee"] == "excess_accounts_fee"]
+
+
+def test_se_betsushi1_2_2_no_option_excess_charge_without_a_detection(tmp_path):
+    code, data, err = quote_json(tmp_path, "secure-endpoint", se_with_options({"web_access": {"option_accounts_used": 60}}))
+    assert code == 0, err
+    assert [x["option"]["name"] for x in data["lines"] if x["fee"].startswith("option_excess")] == \
+        ["Web アクセス管理オプション"]
+    code, data, err = quote_json(tmp_path, "secure-endpoint", se_with_options(None))
+    assert code == 0, err
+    assert not [x for x in data["lines"] if x["fee"].startswith("option_excess")]
+
+
+@pytest.mark.parametrize("usage, field, words", [
+    ({"options": {"web_access": {"option_accounts_use": 51}}}, "contracts[1].usage.options.web_access.option_accounts_use",
+     "`option_accounts_use` is not a usage counted per option"),
+    ({"options": {"web_acess": {"option_accounts_used": 51}}}, "contracts[1].usage.options.web_acess",
+     "`web_acess` is not an option"),
+    ({"options": {"web_access": {"accounts_used": 51}}}, "contracts[1].usage.options.web_access.accounts_used",
+     "`accounts_used` is not a usage counted per option"),
+    ({"option_accounts_used": 51}, "contracts[1].usage.option_accounts_used", "is counted per option"),
+])
+def test_se_betsushi1_2_2_a_malformed_option_usage_is_bad_input(tmp_path, usage, field, words):
+    order = se_with_options(None)
+    order["contracts"][1]["usage"] = {"month": "2026-05", **usage}
+    code, out, err = quote_text(tmp_path, "secure-endpoint", order)
+    assert code == 2
+    assert "error[O003]" in err and field in err and words in err
+
+
+def test_se_betsushi1_2_2_a_usage_per_option_is_read_only_by_a_fee_for_options(tmp_path):
+    from conftest import spec_variant
+    path = spec_variant(tmp_path, catalog.spec_path("secure-endpoint"), "se_variant",
+                        [("quoted per usage accounts_used over accounts", "quoted per usage option_accounts_used over accounts")])
+    code, out, err = run_cli(["quote", "--tariff", path, str(tmp_path / "none.json")])
+    assert code == 2
+    assert "error[E009]" in err and "`option_accounts_used` is counted per option" in err
+
+
+def test_an_option_usage_is_in_the_schema_and_written_back():
+    from tariffcheck.api import Checker
+    from tariffcheck.orders.write import order_to_json
+    se = Checker("secure-endpoint")
+    order = se.decode(se_with_options({"Web アクセス管理オプション": {"option_accounts_used": 51}}))
+    assert order_to_json(order, se.tariff)["contracts"][1]["usage"] == \
+        {"month": "2026-05", "options": {"web_access": {"option_accounts_used": 51}}}
+    code, out, _ = run_cli(["schema", "--tariff", "secure-endpoint"])
+    assert code == 0 and '"options"' in out and '"option_accounts_used"' in out
+
+
 # ---- the spec's fee grammar: errors read like a compiler's ----------------------------------------
 
 SMM_SPEC = catalog.spec_path("smart-mobile-manager")

@@ -230,16 +230,21 @@ class FeeCalculator:
         """An amount per the month's usage (別紙1 2(1) 備考(1), SmartKey 別紙1 備考(1), Secure
         Endpoint 別紙1 3): the count the contract's usage record gives for the month; without one,
         the line's fallback (`or REF`), else nothing for a one-off fee (no cause recorded) and a
-        missing amount for any other."""
+        missing amount for any other. A usage `per option` is the count the record gives for the
+        fee's option (別紙1 2(2) なお)."""
         u = self.tariff.contracts[entry.kind].usage[line.usage]
         where = f" ({u.citation})" if u.citation is not None else ""
         of_month = entry.usage_month is not None and (month is None or entry.usage_month == month.toordinal())
-        value = entry.usage.get(line.usage) if of_month else None
+        record = entry.option_usage.get(base["subject"], {}) if u.per_option else entry.usage
+        value = record.get(line.usage) if of_month else None
         ym = f"{date.fromordinal(entry.usage_month):%Y-%m}" if entry.usage_month is not None else None
         if line.usage_over:
             if value is None:
                 return None  # nothing detected for the month: no amount beyond the contract's
             limit = self._fns[id(line.per)](order, entry)
+            if limit is None:
+                return QuoteLine(**base, amount=None, basis="", missing=f"the order gives no count to set `{u.id}` against",
+                                 missing_ja=f"注文に `{u.id}` と比べる数量がありません")
             over = max(0, value - limit)
             value_text = f"{over} ({value} used in {ym} beyond {limit}{where})"
             value_text_ja = f"{over} ({ym} の利用 {value} のうち {limit} を超える分{where})"

@@ -126,6 +126,7 @@ class UsageField:
     each: bool
     note: str | None
     span: Span
+    per_option: bool = False  # one count for each option (`per option`), under the record's `options`
 
 
 @dataclass

@@ -483,8 +483,9 @@ class _Decoder:
         return ContractEntry(cid, kind.id, parent, new, old, False, i, former)
 
     def usage(self, raw, path: str, entry: ContractEntry) -> None:
-        """A contract's usage record: `{"month": "YYYY-MM", USAGE: count, EACH: [count, ...]}`,
-        what was used or happened in that month (the fees that are per usage read it)."""
+        """A contract's usage record: `{"month": "YYYY-MM", USAGE: count, EACH: [count, ...],
+        "options": {OPTION: {PER_OPTION: count}}}`, what was used or happened in that month (the
+        fees that are per usage read it)."""
         d = self.obj(raw, path, "`usage`")
         kind = self.t.contracts[entry.kind]
         if d is None:
@@ -505,7 +506,14 @@ class _Decoder:
         for key, value in d.items():
             if key == "month":
                 continue
+            if key == "options" and "options" not in kind.usage:
+                self.option_usage(value, f"{path}.options", kind, entry)
+                continue
             u = M.lookup(kind.usage, key)
+            if u is not None and u.per_option:
+                self.bad("O003", f"{path}.{key}", f"`{key}` is counted per option, not for the whole contract",
+                         help=f'give it under the option, e.g. `"options": {{"OPTION": {{"{u.id}": 0}}}}`')
+                continue
             if u is None:
                 self.bad("O003", f"{path}.{key}", f"`{key}` is not a usage of this tariff's `{kind.id}`",
                          help=did_you_mean(key, list(kind.usage)) or
@@ -527,6 +535,34 @@ class _Decoder:
                          help="each account's days of use in the month, 0 to the month's days")
             if None not in counts and not over:
                 entry.usage[u.id] = counts
+
+    def option_usage(self, raw, path: str, kind: M.ContractKind, entry: ContractEntry) -> None:
+        """A usage record's `options`: `{OPTION: {USAGE: count}}`, the usages declared `per option`
+        counted for each option (別紙1 2(2) なお: the accounts detected for the option)."""
+        d = self.obj(raw, path, "`options`")
+        if d is None:
+            return
+        per_option = {k: u for k, u in kind.usage.items() if u.per_option}
+        for oname, counts in d.items():
+            o = M.lookup(kind.options, oname)
+            if o is None:
+                self.bad("O003", f"{path}.{oname}", f"`{oname}` is not an option of this tariff's `{kind.id}`",
+                         help=did_you_mean(oname, list(kind.options)) or "name an option of the contract")
+                continue
+            c = self.obj(counts, f"{path}.{oname}", f"`{oname}`")
+            if c is None:
+                continue
+            for key, value in c.items():
+                u = M.lookup(per_option, key)
+                if u is None:
+                    self.bad("O003", f"{path}.{oname}.{key}", f"`{key}` is not a usage counted per option of `{kind.id}`",
+                             help=did_you_mean(key, list(per_option)) or
+                             ("per option: " + ", ".join(per_option) if per_option else
+                              "this contract takes no usage per option"))
+                    continue
+                n = self.count(value, f"{path}.{oname}.{key}", f"`{key}`")
+                if n is not None:
+                    entry.option_usage.setdefault(o.id, {})[u.id] = n
 
     def state(self, d: dict, path: str, kind: M.ContractKind, partial: bool, reserved: set[str],
               base: ContractState | None = None) -> ContractState | None:

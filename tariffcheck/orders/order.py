@@ -71,6 +71,8 @@ class ContractEntry:
     # usage the spec declares that it gives, a count or one count per account. Only fees read it.
     usage_month: int | None = None
     usage: dict[str, int | list[int]] = field(default_factory=dict)
+    # the usages declared `per option`, by option the record's `options` names: {option: {usage: count}}
+    option_usage: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass

@@ -88,11 +88,21 @@ def _state_schema(kind: M.ContractKind, partial: bool, renames: list[M.Rename]) 
 def _usage_schema(kind: M.ContractKind) -> dict:
     """A contract's usage record: the month it is of, and a count (or one per account) per usage."""
     props: dict = {"month": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}}
+    per_option: dict = {}
     for u in kind.usage.values():
         count = {"type": "integer", "minimum": 0}
+        if u.per_option:
+            for name in dict.fromkeys([u.id, u.label]):
+                per_option[name] = dict(count, description=u.label)
+            continue
         one = {"type": "array", "items": dict(count, maximum=31)} if u.each else count
         for name in dict.fromkeys([u.id, u.label]):
             props[name] = dict(one, description=u.label)
+    if per_option:
+        counts = {"type": "object", "properties": per_option, "additionalProperties": False}
+        props["options"] = {"type": "object", "additionalProperties": False,
+                            "properties": {n: counts for o in kind.options.values()
+                                           for n in dict.fromkeys([o.id, o.label])}}
     return {"type": "object", "required": ["month"], "properties": props, "additionalProperties": False}
 
 

@@ -84,6 +84,8 @@ def _entry(c: ContractEntry, request: str, t: M.Tariff) -> dict:
     if c.usage_month is not None:
         out["usage"] = {"month": f"{date.fromordinal(c.usage_month):%Y-%m}",
                         **{k: list(v) if isinstance(v, list) else v for k, v in c.usage.items()}}
+        if c.option_usage:
+            out["usage"]["options"] = {o: dict(counts) for o, counts in c.option_usage.items()}
     return out
 
 

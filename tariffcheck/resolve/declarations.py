@@ -215,7 +215,7 @@ class Resolver:
                 {f.name: M.Flag(f.name, f.label, self.citation(f.cite), f.note, f.span) for f in c.flags},
                 {d.name: self.datefield(d) for d in c.dates},
                 options, c.span,
-                usage={u.name: M.UsageField(u.name, u.label, self.citation(u.cite), u.each, u.note, u.span)
+                usage={u.name: M.UsageField(u.name, u.label, self.citation(u.cite), u.each, u.note, u.span, u.per_option)
                        for u in c.usage},
                 option_list=self.citation(c.option_list))
         for c in t.contracts:
@@ -535,7 +535,7 @@ class Resolver:
                 lines = by_subject[subject] = []
                 for line in f.lines:
                     when = ex.boolean(line.when) if line.when is not None else None
-                    usage, per_ref, over = self.usage_of(line.per, contract, f.kind)
+                    usage, per_ref, over = self.usage_of(line.per, contract, f.kind, subject)
                     per = ex.typed(S.RefExpr(per_ref.span, per_ref), "int") if per_ref is not None else None
                     formula = ex.typed(line.formula, "int") if line.formula is not None else None
                     if line.remaining is not None:
@@ -549,9 +549,11 @@ class Resolver:
         return M.Fee(f.kind, f.name, f.label, self.citation(f.cite), contract.id, by_subject.get(None, []), f.span,
                      subjects, by_subject, self.citation(f.whole_months))
 
-    def usage_of(self, per, contract: M.ContractKind, fee_kind: str) -> tuple[str | None, S.Ref | None, bool]:
+    def usage_of(self, per, contract: M.ContractKind, fee_kind: str,
+                 subject: str | None = None) -> tuple[str | None, S.Ref | None, bool]:
         """A fee line's `per`: (the usage it is per, or None; the reference it falls back to or
-        counts beyond; whether it counts beyond it)."""
+        counts beyond; whether it counts beyond it). A usage `per option` is read for the fee's
+        option, so only a fee `for` options may be per it."""
         if not isinstance(per, S.UsagePer):
             return None, per, False
         if per.name not in contract.usage:
@@ -562,6 +564,10 @@ class Resolver:
             self.error("E009", f"`{per.name}` is counted per account: only a monthly fee may be per it, "
                        "with no `or` or `over`",
                        per.span, "one count per account", help="its amount is the sum of daily factors (別紙1 備考(1))")
+            raise Unresolved
+        if contract.usage[per.name].per_option and subject is None:
+            self.error("E009", f"`{per.name}` is counted per option: only a fee `for` options may be per it",
+                       per.span, "one count per option", help="name the options with `for`")
             raise Unresolved
         return per.name, per.over or per.fallback, per.over is not None
 

@@ -443,6 +443,10 @@ class _Subjects(list):
     pass
 
 
+class _PerOption:
+    pass
+
+
 class _Each:
     pass
 
@@ -618,10 +622,13 @@ class _ToSyntax(Transformer):
     def usage(self, meta, items):
         name, label, rest = self._head(items)
         return S.UsageDecl(name, label, _find(rest, S.Cite), _find(rest, _Each) is not None, _find(rest, _Note),
-                           self.sp(meta))
+                           self.sp(meta), per_option=_find(rest, _PerOption) is not None)
 
     def each(self, meta, items):
         return _Each()
+
+    def per_option(self, meta, items):
+        return _PerOption()
 
     def per_usage(self, meta, items):
         extra = items[1] if len(items) > 1 else None

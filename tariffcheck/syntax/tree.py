@@ -209,6 +209,7 @@ class UsageDecl:
     each: bool  # one count per account (SmartKey's days of use), not one count
     note: str | None
     span: Span
+    per_option: bool = False  # one count for each option of the contract (`per option`)
 
 
 @dataclass(frozen=True)
