@@ -102,3 +102,14 @@ def test_the_openapi_document_types_the_request(client):
     assert schema["required"] == ["old", "new"] and schema["additionalProperties"] is False
     assert "text/html" in op["responses"]["200"]["content"]
     assert op["responses"]["422"]["content"]["application/problem+json"]
+
+
+def test_an_uploaded_spec_reads_no_file_outside_the_sources_folder(tmp_path):
+    # a spec's `source` names a file in the sources folder; a path (`../…`, absolute) reads nothing
+    from tariffcheck.model.clauses import source_path
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("第1条\n秘密\n", encoding="utf-8")
+    assert source_path("secret.txt", None, str(tmp_path)) == secret  # a plain name in the folder is read
+    for bad in (str(secret), "../" + tmp_path.name + "/secret.txt", "..", "sub/secret.txt"):
+        assert source_path(bad, None, str(tmp_path / "sub")) is None, bad
