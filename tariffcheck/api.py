@@ -42,6 +42,20 @@ def load_tariff(name_or_path: str) -> Tariff:
     return catalog.load(name_or_path)
 
 
+def load_tariff_text(text: str, name: str = "<tariff>") -> Tariff:
+    """A tariff from its text rather than a file (the service's uploaded specs); `name` stands
+    for the file in spans and reports. Raises DiagnosticError as loading a file does."""
+    from .common.diagnostics import Diagnostic
+    from .resolve import resolve
+    from .syntax.parser import MAX_SPEC_BYTES, parse_text
+
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_SPEC_BYTES:
+        raise DiagnosticError([Diagnostic("E012", f"`{name}` is larger than {MAX_SPEC_BYTES:,} bytes",
+                                          help="a tariff spec is a text of a few hundred lines; "
+                                               "is this the right file?")])
+    return resolve(parse_text(text, name), catalog.link_bundled)
+
+
 class _ThreadTools(threading.local):
     """One thread's Z3 tools for one Checker. Each is built on its first use in that thread and
     builds a z3.Context of its own: a Z3 context, and every term, solver and model made in it,

@@ -228,8 +228,8 @@ def _add(index: ClauseIndex, keys: list[tuple], line: str, starts: bool) -> None
 def source_path(source: str | None, spec_path: str | None, folder: str | None = None) -> Path | None:
     """The file of a spec's `source "…"`: in `folder`, else $TARIFFCHECK_SOURCES, else
     ../shared/seeds beside the repository of the spec; None when it is not there."""
-    if not source:
-        return None
+    if not source or Path(source).name != source or source in (".", ".."):
+        return None  # a source names a file in the sources folder, never a path elsewhere (the service reads uploaded specs)
     folders = [folder] if folder else []
     if os.environ.get(SOURCES_ENV):
         folders.append(os.environ[SOURCES_ENV])

@@ -269,3 +269,15 @@ class ReloadResult(Open):
 
 
 BatchItem.model_rebuild()
+
+
+class ReviewRequest(BaseModel):
+    """The body of `POST /v1/review`: two versions of a tariff, as the texts of their .tariff files."""
+
+    model_config = ConfigDict(extra="forbid")
+    old: str = Field(description="the old version: the text of its .tariff file")
+    new: str = Field(description="the new version: the text of its .tariff file")
+    old_name: str = Field("old.tariff", min_length=1, max_length=200,
+                          description="the file name the page and the errors give the old version")
+    new_name: str = Field("new.tariff", min_length=1, max_length=200,
+                          description="the file name the page and the errors give the new version")

@@ -30,6 +30,7 @@ from .config import ServiceConfig
 from .observe import Metrics
 from .problems import PROBLEM_JSON, Problem, bad_parameter, from_diagnostics
 from .registry import Registry, Served
+from .review import add_review
 from .requests import NDJSON, batch_orders, parse_order, read_body, wants_ndjson, wants_text
 from .solver import SolverPool
 
@@ -254,6 +255,8 @@ def build_router(svc: Service) -> APIRouter:
         order = decode_partial_order(data, served.tariff)
         return await solve(request, served, options_report, order, lambda c, o: c.options(o), lang)
 
+    # ---- two uploaded versions -------------------------------------------------------------------
+    add_review(router, svc)
     return router
 
 
