@@ -246,22 +246,29 @@ def test_a_solver_out_of_time_gives_unknown_never_a_guess():
 
 
 # ---- concurrency -------------------------------------------------------------------------------------
+def _explain_held_in_flight(c):
+    """An explain request that has started on a solver thread and waits there until `release` is set;
+    its response lands in `first` when `worker` ends."""
+    served = c.app.state.service.registry.get(SE)
+    release, started = threading.Event(), threading.Event()
+    real = served.checker.explain
+
+    def slow(order, limit):
+        started.set()
+        release.wait(30)
+        return real(order, limit)
+
+    served.checker.explain = slow
+    first: list = []
+    worker = threading.Thread(target=lambda: first.append(post(c, f"/v1/tariffs/{SE}/explain", INVALID)))
+    worker.start()
+    assert started.wait(30)
+    return release, first, worker
+
+
 def test_a_saturated_solver_pool_answers_503_with_retry_after():
     with make_client(solver_threads=1, solver_queue=0, retry_after_s=7) as c:
-        served = c.app.state.service.registry.get(SE)
-        release, started = threading.Event(), threading.Event()
-        real = served.checker.explain
-
-        def slow(order, limit):
-            started.set()
-            release.wait(30)
-            return real(order, limit)
-
-        served.checker.explain = slow
-        first: list = []
-        worker = threading.Thread(target=lambda: first.append(post(c, f"/v1/tariffs/{SE}/explain", INVALID)))
-        worker.start()
-        assert started.wait(30)
+        release, first, worker = _explain_held_in_flight(c)
         r = post(c, f"/v1/tariffs/{SE}/explain", INVALID)
         body = problem(r, 503)
         assert r.headers["retry-after"] == "7" and body["type"] == "/problems/saturated"
@@ -342,20 +349,7 @@ def test_a_request_in_flight_finishes_on_the_version_it_started_with(folder):
     path = folder / "secure_endpoint.tariff"
     with make_client(tariffs=str(folder), admin_token="s3cret") as c:
         old = served_hash(c)
-        served = c.app.state.service.registry.get(SE)
-        release, started = threading.Event(), threading.Event()
-        real = served.checker.explain
-
-        def slow(order, limit):
-            started.set()
-            release.wait(30)
-            return real(order, limit)
-
-        served.checker.explain = slow
-        first: list = []
-        worker = threading.Thread(target=lambda: first.append(post(c, f"/v1/tariffs/{SE}/explain", INVALID)))
-        worker.start()
-        assert started.wait(30)
+        release, first, worker = _explain_held_in_flight(c)
         path.write_text(path.read_text(encoding="utf-8") + "\n# version 2\n", encoding="utf-8")
         assert c.post("/v1/admin/reload", headers={"authorization": "Bearer s3cret"}).json()["loaded"] == [SE]
         release.set()
