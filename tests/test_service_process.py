@@ -129,3 +129,81 @@ sys.exit(main(["serve", "--port", "0"]))
     assert done.returncode == 2, done.stderr
     assert "error[S000]: `tariff serve` needs a package that is not installed" in done.stderr
     assert "pip install 'tariffcheck[service]'" in done.stderr and "Traceback" not in done.stderr
+
+
+@needs_service
+def test_the_workers_of_one_service_reload_together_and_keep_the_old_version_of_a_failing_spec(tmp_path):
+    """With `--workers 2` each worker holds its own tariffs: a reload asked of one (the admin
+    endpoint, answered by whichever worker the kernel picks) or SIGHUP to uvicorn's parent must
+    reach both, and a spec that fails must leave both serving the old version, not restart them."""
+    spec_variant(tmp_path, SPECS / "secure_endpoint.tariff", "secure_endpoint", [])
+    spec = tmp_path / "secure_endpoint.tariff"
+    port, log_path = free_port(), tmp_path / "serve.log"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
+               TARIFFCHECK_ADMIN_TOKEN="admin-secret")
+    base = f"http://127.0.0.1:{port}"
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "tariffcheck.cli", "serve", "--port", str(port), "--workers",
+                                 "2", "--tariffs", str(tmp_path)], env=env, cwd=tmp_path, stdout=log, stderr=log,
+                                text=True)
+    try:
+        wait_ready_log(base, proc, log_path)
+
+        def hashes(n=12) -> set[str]:  # a new connection each time, so that both workers answer
+            return {httpx.get(f"{base}/readyz", timeout=10).json()["tariffs"][SE]["content_hash"] for _ in range(n)}
+
+        (first,) = hashes()
+        spec.write_text(spec.read_text(encoding="utf-8") + "\n# reloaded through the admin endpoint\n",
+                        encoding="utf-8")
+        r = httpx.post(f"{base}/v1/admin/reload", headers={"authorization": "Bearer admin-secret"}, timeout=60)
+        assert r.status_code == 200, r.text
+        second = until(lambda: hashes(), lambda seen: len(seen) == 1 and first not in seen)
+        assert until(lambda: log_path.read_text(encoding="utf-8").count("reload (another worker)"), lambda n: n >= 1)
+
+        spec.write_text(spec.read_text(encoding="utf-8") + "\n# reloaded by SIGHUP to the parent\n", encoding="utf-8")
+        proc.send_signal(signal.SIGHUP)
+        third = until(lambda: hashes(), lambda seen: len(seen) == 1 and not seen & ({first} | second))
+        assert until(lambda: log_path.read_text(encoding="utf-8").count("reload (another worker)"), lambda n: n >= 3)
+
+        spec.write_text("tariff broken {\n", encoding="utf-8")
+        proc.send_signal(signal.SIGHUP)
+        until(lambda: log_path.read_text(encoding="utf-8").count("reload (another worker)"), lambda n: n >= 5)
+        assert hashes() == third  # both workers still serve the version before the broken one
+        ready = {tuple(httpx.get(f"{base}/readyz", timeout=10).json()["failed"]) for _ in range(12)}
+        assert ready == {(SE,)}
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+    text = log_path.read_text(encoding="utf-8")
+    assert "Received SIGHUP, restarting processes" not in text  # reloaded, never restarted
+    assert "admin-secret" not in text
+
+
+def wait_ready_log(base: str, proc: subprocess.Popen, log_path, seconds: float = 90) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise AssertionError(f"the service exited with {proc.returncode}: {log_path.read_text()}")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"the service did not become ready: {log_path.read_text()}")
+
+
+def until(probe, done, seconds: float = 60):
+    """Probe until `done(value)`; the last value. Fails the test when time runs out."""
+    end = time.monotonic() + seconds
+    while True:
+        value = probe()
+        if done(value) or time.monotonic() > end:
+            assert done(value), f"still {value!r} after {seconds} s"
+            return value
+        time.sleep(0.3)

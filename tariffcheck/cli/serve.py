@@ -8,11 +8,14 @@ read from the environment only, never from arguments, which `ps` shows to everyo
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 
 from ..common.diagnostics import Diagnostic, DiagnosticError
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from .shared import EXIT_VALID, positive, time_limit
+
+APP = "tariffcheck.service.app:app_from_env"  # the factory each worker process calls
 
 
 def register(commands) -> None:
@@ -78,11 +81,24 @@ def run(args) -> int:
                            solver_threads=args.solver_threads, solver_queue=args.solver_queue,
                            cors_origins=tuple(args.cors_origin))
     create_app(ServiceConfig.from_env({**os.environ, ENV_CONFIG: config.to_env()}))  # fail here, not in a worker
-    os.environ[ENV_CONFIG] = config.to_env()
     log_config = dict(uvicorn.config.LOGGING_CONFIG)
     log_config["loggers"] = dict(log_config["loggers"], **{
         "tariffcheck": {"handlers": ["default"], "level": args.log_level.upper(), "propagate": False}})
-    uvicorn.run("tariffcheck.service.app:app_from_env", factory=True, host=args.host, port=args.port,
-                workers=args.workers, access_log=False, log_level=args.log_level, log_config=log_config,
-                server_header=False)
+    settings = dict(factory=True, host=args.host, port=args.port, workers=args.workers, access_log=False,
+                    log_level=args.log_level, log_config=log_config, server_header=False)
+    if args.workers == 1:
+        os.environ[ENV_CONFIG] = config.to_env()
+        uvicorn.run(APP, **settings)
+        return EXIT_VALID
+    from ..service.siblings import generation_file, supervisor_class
+
+    with generation_file() as path:  # the workers reload together (service/siblings.py)
+        os.environ[ENV_CONFIG] = dataclasses.replace(config, reload_file=path).to_env()
+        uvicorn_config = uvicorn.Config(APP, **settings)
+        supervisor = supervisor_class()
+        supervisor.generation_path = path
+        try:
+            supervisor(uvicorn_config, sockets=[uvicorn_config.bind_socket()]).run()
+        except KeyboardInterrupt:
+            pass
     return EXIT_VALID

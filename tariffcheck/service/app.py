@@ -3,7 +3,7 @@ worker processes of `tariff serve` call (they read the settings from the environ
 
 Besides /v1 (routes.py): `/healthz` (the process answers), `/readyz` (tariffs are served),
 `/metrics` (Prometheus), `POST /v1/admin/reload` (admin token) and SIGHUP, which both reload the
-tariffs (registry.py), and the OpenAPI document at `/openapi.json` with its pages at `/docs`,
+tariffs (registry.py) in every worker process (siblings.py), and the OpenAPI document at `/openapi.json` with its pages at `/docs`,
 whose schemas of orders are each served tariff's own (orders/schema.py).
 """
 
@@ -33,6 +33,7 @@ from .observe import Metrics, Observe
 from .problems import PROBLEM_JSON, Problem, from_diagnostics
 from .registry import Registry
 from .routes import PROBLEM_RESPONSE, Service, build_router, compact
+from .siblings import Follower
 from .solver import SolverPool
 
 log = logging.getLogger("tariffcheck.service")
@@ -68,17 +69,24 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         if config.sighup:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
                 loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, reload_on_signal))
+        if follower is not None:
+            follower.start()
         yield
+        if follower is not None:
+            follower.stop()
         svc.pool.shutdown()
 
     app = FastAPI(title="tariffcheck", version=tariffcheck.__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.service = svc
+    follower = Follower(config.reload_file, lambda: reload("another worker")) if config.reload_file else None
     for name, failure in first.failed.items():
         log.error("tariff %s did not load: %s", name, failure[0]["message"])
 
     def reload_on_signal() -> None:
         try:
             reload("SIGHUP")
+            if follower is not None:
+                follower.reloaded_here()
         except Exception:  # nobody awaits a signal's reload: say it in the log, keep serving
             log.exception("reload (SIGHUP) failed")
 
@@ -144,7 +152,10 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
               summary="compile the tariffs anew beside the ones serving and swap them in; a spec that fails "
                       "leaves its old version serving and is reported")
     def admin_reload():
-        return reload("admin endpoint")
+        answer = reload("admin endpoint")
+        if follower is not None:  # the other workers follow within `siblings.POLL_S`
+            follower.reloaded_here()
+        return answer
 
     app.include_router(build_router(svc), tags=["tariffs"])
     install_openapi(app, registry)
