@@ -132,10 +132,11 @@ sys.exit(main(["serve", "--port", "0"]))
 
 
 @needs_service
-def test_the_workers_of_one_service_reload_together_and_keep_the_old_version_of_a_failing_spec(tmp_path):
+def test_the_workers_of_one_service_reload_together_keep_a_failing_specs_old_version_and_share_metrics(tmp_path):
     """With `--workers 2` each worker holds its own tariffs: a reload asked of one (the admin
     endpoint, answered by whichever worker the kernel picks) or SIGHUP to uvicorn's parent must
-    reach both, and a spec that fails must leave both serving the old version, not restart them."""
+    reach both, and a spec that fails must leave both serving the old version, not restart them.
+    `/metrics` counts the requests of both workers, whichever answers it."""
     spec_variant(tmp_path, SPECS / "secure_endpoint.tariff", "secure_endpoint", [])
     spec = tmp_path / "secure_endpoint.tariff"
     port, log_path = free_port(), tmp_path / "serve.log"
@@ -153,6 +154,12 @@ def test_the_workers_of_one_service_reload_together_and_keep_the_old_version_of_
             return {httpx.get(f"{base}/readyz", timeout=10).json()["tariffs"][SE]["content_hash"] for _ in range(n)}
 
         (first,) = hashes()
+        order = (EXAMPLES / "secure_endpoint_invalid.json").read_bytes()
+        for _ in range(20):  # a new connection each: both workers check some
+            assert httpx.post(f"{base}/v1/tariffs/{SE}/check", content=order, timeout=30).status_code == 200
+        counted = {checks_counted(httpx.get(f"{base}/metrics", timeout=10).text) for _ in range(8)}
+        assert counted == {20.0}  # every worker's /metrics sums the workers
+
         spec.write_text(spec.read_text(encoding="utf-8") + "\n# reloaded through the admin endpoint\n",
                         encoding="utf-8")
         r = httpx.post(f"{base}/v1/admin/reload", headers={"authorization": "Bearer admin-secret"}, timeout=60)
@@ -182,6 +189,14 @@ def test_the_workers_of_one_service_reload_together_and_keep_the_old_version_of_
     text = log_path.read_text(encoding="utf-8")
     assert "Received SIGHUP, restarting processes" not in text  # reloaded, never restarted
     assert "admin-secret" not in text
+
+
+def checks_counted(metrics: str) -> float:
+    total = 0.0
+    for line in metrics.splitlines():
+        if line.startswith("tariff_requests_total{") and 'endpoint="/v1/tariffs/{name}/check"' in line:
+            total += float(line.rsplit(" ", 1)[1])
+    return total
 
 
 def wait_ready_log(base: str, proc: subprocess.Popen, log_path, seconds: float = 90) -> None:

@@ -94,6 +94,9 @@ def run(args) -> int:
 
     with generation_file() as path:  # the workers reload together (service/siblings.py)
         os.environ[ENV_CONFIG] = dataclasses.replace(config, reload_file=path).to_env()
+        metrics_dir = os.path.join(os.path.dirname(path), "metrics")  # /metrics sums the workers (observe.py)
+        os.mkdir(metrics_dir)
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", metrics_dir)
         uvicorn_config = uvicorn.Config(APP, **settings)
         supervisor = supervisor_class()
         supervisor.generation_path = path

@@ -19,7 +19,6 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
 
 import tariffcheck
@@ -59,9 +58,9 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
                                           notes=[failed] if failed else [],
                                           help="give `--tariffs` a folder of .tariff files that load "
                                                "(`tariff lint FILE` shows what is wrong with one)")])
-    svc = Service(config, registry, SolverPool(config.solver_threads, config.solver_queue, config.retry_after_s),
-                  Metrics())
-    svc.metrics.solver_admitted.set_function(lambda: svc.pool.admitted)
+    metrics = Metrics()
+    svc = Service(config, registry, SolverPool(config.solver_threads, config.solver_queue, config.retry_after_s,
+                                               on_change=metrics.solver_admitted.set), metrics)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -75,6 +74,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         if follower is not None:
             follower.stop()
         svc.pool.shutdown()
+        svc.metrics.close()
 
     app = FastAPI(title="tariffcheck", version=tariffcheck.__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.service = svc
@@ -145,7 +145,8 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     @app.get("/metrics", summary="Prometheus metrics", tags=["operations"],
              responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
     def metrics():
-        return Response(generate_latest(svc.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        text, content_type = svc.metrics.exposition()
+        return Response(text, media_type=content_type)
 
     @app.post("/v1/admin/reload", response_model=models.ReloadResult, tags=["operations"],
               dependencies=[Depends(admin_token(config))],

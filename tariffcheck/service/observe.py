@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 import uuid
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import multiprocess
 
 from .problems import PROBLEM_JSON, internal
 
@@ -27,11 +29,19 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")  # a client's X-Request-ID,
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"  # set by `tariff serve --workers N` for N > 1
+
+
 class Metrics:
-    """The service's metrics, in a registry of its own (a process may run several apps: tests)."""
+    """The service's metrics, in a registry of its own (a process may run several apps: tests).
+
+    With several worker processes (`PROMETHEUS_MULTIPROC_DIR` set before prometheus_client is
+    imported, as `tariff serve` does), each process writes its values to files in that folder and
+    `/metrics` answers the sum over the workers, whichever worker is asked."""
 
     def __init__(self):
         self.registry = CollectorRegistry()
+        self.multiprocess_dir = os.environ.get(MULTIPROCESS_ENV) or None
         labels = ("endpoint", "tariff")
         self.requests = Counter("tariff_requests_total", "requests answered", labels + ("status",),
                                 registry=self.registry)
@@ -45,8 +55,22 @@ class Metrics:
         self.saturated = Counter("tariff_saturated_total", "requests answered 503 because every solver was busy",
                                  ("endpoint",), registry=self.registry)
         self.solver_admitted = Gauge("tariff_solver_requests", "solver requests running or waiting",
-                                     registry=self.registry)
+                                     multiprocess_mode="livesum", registry=self.registry)
         self.reloads = Counter("tariff_reloads_total", "reloads, by outcome", ("outcome",), registry=self.registry)
+
+
+    def exposition(self) -> tuple[bytes, str]:
+        """The text `/metrics` answers, and its content type."""
+        if self.multiprocess_dir is None:
+            return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        every_worker = CollectorRegistry()
+        multiprocess.MultiProcessCollector(every_worker, path=self.multiprocess_dir)
+        return generate_latest(every_worker), CONTENT_TYPE_LATEST
+
+    def close(self) -> None:
+        """A worker that stops takes its live gauges out of the sum."""
+        if self.multiprocess_dir is not None:
+            multiprocess.mark_process_dead(os.getpid(), self.multiprocess_dir)
 
 
 def request_id_of(scope) -> str:

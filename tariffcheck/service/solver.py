@@ -21,8 +21,9 @@ from .problems import saturated
 
 
 class SolverPool:
-    def __init__(self, threads: int, queue: int, retry_after_s: int):
+    def __init__(self, threads: int, queue: int, retry_after_s: int, on_change: Callable[[int], None] | None = None):
         self.threads = threads
+        self.on_change = on_change  # told the number admitted whenever it changes (a gauge's `set`)
         self.capacity = threads + queue
         self.retry_after_s = retry_after_s
         self._executor: ThreadPoolExecutor | None = None  # made on first use: an app may start and stop twice
@@ -40,6 +41,7 @@ class SolverPool:
                 self.rejected += 1
                 raise saturated(self.retry_after_s)
             self._admitted += 1
+            self._tell()
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="tariff-solver")
             executor = self._executor
@@ -54,6 +56,11 @@ class SolverPool:
     def _release(self, _future) -> None:
         with self._lock:
             self._admitted -= 1
+            self._tell()
+
+    def _tell(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self._admitted)
 
     def shutdown(self) -> None:
         """Let the threads end (and their Z3 contexts go) once their calls are done."""
