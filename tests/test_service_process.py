@@ -31,18 +31,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_ready(base: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+def wait_ready(base: str, proc: subprocess.Popen, seconds: float = 60, log=None) -> None:
+    """Until `/readyz` answers 200; `log()` is the service's output (its stderr by default)."""
+    given, log = log, log or proc.stderr.read
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         if proc.poll() is not None:
-            raise AssertionError(f"the service exited with {proc.returncode}: {proc.stderr.read()}")
+            raise AssertionError(f"the service exited with {proc.returncode}: {log()}")
         try:
             if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise AssertionError("the service did not become ready")
+    raise AssertionError("the service did not become ready" + (f": {log()}" if given else ""))
 
 
 @pytest.fixture
@@ -61,13 +63,18 @@ def served(tmp_path):
         wait_ready(base, proc)
         yield base, proc, tmp_path / "secure_endpoint.tariff"
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if it has not ended in 30 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
 
 
 def test_a_real_uvicorn_process_answers_reloads_on_sighup_and_stops_on_sigterm(served):
@@ -148,7 +155,7 @@ def test_the_workers_of_one_service_reload_together_keep_a_failing_specs_old_ver
                                  "2", "--tariffs", str(tmp_path)], env=env, cwd=tmp_path, stdout=log, stderr=log,
                                 text=True)
     try:
-        wait_ready_log(base, proc, log_path)
+        wait_ready(base, proc, 90, log=lambda: log_path.read_text(encoding="utf-8"))
 
         def hashes(n=12) -> set[str]:  # a new connection each time, so that both workers answer
             return {httpx.get(f"{base}/readyz", timeout=10).json()["tariffs"][SE]["content_hash"] for _ in range(n)}
@@ -180,12 +187,7 @@ def test_the_workers_of_one_service_reload_together_keep_a_failing_specs_old_ver
         assert ready == {(SE,)}
         assert proc.poll() is None
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        stop(proc)
     text = log_path.read_text(encoding="utf-8")
     assert "Received SIGHUP, restarting processes" not in text  # reloaded, never restarted
     assert "admin-secret" not in text
@@ -197,20 +199,6 @@ def checks_counted(metrics: str) -> float:
         if line.startswith("tariff_requests_total{") and 'endpoint="/v1/tariffs/{name}/check"' in line:
             total += float(line.rsplit(" ", 1)[1])
     return total
-
-
-def wait_ready_log(base: str, proc: subprocess.Popen, log_path, seconds: float = 90) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise AssertionError(f"the service exited with {proc.returncode}: {log_path.read_text()}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"the service did not become ready: {log_path.read_text()}")
 
 
 def until(probe, done, seconds: float = 60):
