@@ -169,11 +169,14 @@ class DateCalculator:
             if by_option:  # in the spec's order, for the options the contract has or had
                 new, old = entry.new.options, entry.old.options
                 todo += [c for o, cs in by_option.items() if o in new or o in old for c in cs]
-            reference = _reference(order)
             for c in todo:
+                days = self._one(c, order, entry, None)
+                if not days:  # most requests take effect on none (a new order: no cancellation day)
+                    continue
+                # the terms are worked out only for a day that is shown beside them
                 terms = tuple(t for p in self._terms.get((entry.kind, c.subject), ())
-                              for t in self._one(p, order, entry, reference))
-                for d in self._one(c, order, entry, None):
+                              for t in self._one(p, order, entry, _reference(order)))
+                for d in days:
                     out.append(EffectiveDay(d, asked, terms))
         return out
 
