@@ -21,6 +21,7 @@ from . import catalog
 from .common.diagnostics import DiagnosticError
 from .model.tariff import Tariff
 from .orders.decode import decode_order, read_order_text
+from .orders.names import order_names
 from .orders.order import Order
 from .evaluate.concrete import ConcreteValidator
 from .evaluate.derived_dates import DateCalculator, DerivedDay
@@ -87,6 +88,7 @@ class Checker:
         self.tariff = tariff if isinstance(tariff, Tariff) else load_tariff(tariff)
         self.timeout_ms = timeout_ms
         self.concrete = ConcreteValidator(self.tariff)
+        self.names = order_names(self.tariff)  # the names orders may use, indexed once
         self._dates: DateCalculator | None = None
         self._fees: FeeCalculator | None = None
         self._build_lock = threading.Lock()  # the shared calculators are built once, by one thread
@@ -103,7 +105,7 @@ class Checker:
 
     def decode(self, order: dict | str | bytes) -> Order:
         data = read_order_text(order) if isinstance(order, (str, bytes)) else order
-        return decode_order(data, self.tariff)
+        return decode_order(data, self.tariff, self.names)
 
     def dates(self, order: dict | str | bytes | Order) -> list[DerivedDay]:
         """Every day the tariff defines for the order (billing starts, period and term ends,
@@ -196,7 +198,7 @@ class Checker:
             decoded = partial
         else:
             decoded = decode_partial_order(read_order_text(partial) if isinstance(partial, (str, bytes)) else partial,
-                                           self.tariff)
+                                           self.tariff, self.names)
         return self.propagator.propagate(decoded)
 
     def repair(self, order: dict | str | bytes | Order, k: int = 1, locks=(), weights: dict[str, int] | None = None,
