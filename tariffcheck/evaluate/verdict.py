@@ -89,10 +89,12 @@ def field_value(f: ir.Field, order: Order, entry: ContractEntry | None):
     return shown_value(f, order, entry)
 
 
-def involved_fields(node: ir.Node, order: Order, entry: ContractEntry | None) -> list[tuple[FieldRef, object]]:
-    """The fields a rule instance reads, each path once, in the order the rule first reads them."""
+def involved_fields(node: ir.Node, order: Order, entry: ContractEntry | None,
+                    fields: list[ir.Field] | None = None) -> list[tuple[FieldRef, object]]:
+    """The fields a rule instance reads, each path once, in the order the rule first reads them.
+    `fields` is `ir.fields_of(node)` when the caller keeps it (the concrete validator does)."""
     out: dict[FieldRef, object] = {}
-    for f in ir.fields_of(node):
+    for f in ir.fields_of(node) if fields is None else fields:
         if f.kind == "cancelled" and not (entry is not None and entry.cancelled):
             continue  # the implicit "contract continues" guard says nothing when it holds
         out.setdefault(field_path(f, entry), field_value(f, order, entry))
