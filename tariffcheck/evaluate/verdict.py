@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..model import ir
@@ -81,7 +82,14 @@ class Verdict:
 
 def field_path(f: ir.Field, entry: ContractEntry | None) -> FieldRef:
     """Where a field stands in the order, for the contract `entry` (None: not known)."""
-    return ref_of(f, None if entry is None else entry.index)
+    return _path(f, None if entry is None else entry.index)
+
+
+@lru_cache(maxsize=1 << 14)
+def _path(f: ir.Field, index: int | None) -> FieldRef:
+    """ref_of, kept: a FieldRef is an immutable string, and every violation shows the paths of
+    the fields its rule reads, each built of two or three FieldRefs."""
+    return ref_of(f, index)
 
 
 def field_value(f: ir.Field, order: Order, entry: ContractEntry | None):

@@ -11,6 +11,7 @@ import calendar
 import json
 import re
 from datetime import date
+from functools import lru_cache
 
 from ..model import ir
 from ..model import tariff as M
@@ -141,6 +142,10 @@ class _Decoder:
         return n
 
     def day(self, value, path: str) -> int | None:
+        if isinstance(value, str):
+            n = _day_number(value)
+            if n is not None:
+                return n
         if not isinstance(value, str):
             self.bad("O002", path, f"a date must be a string `YYYY-MM-DD`, found `{json.dumps(value, ensure_ascii=False)}`",
                      help='write e.g. `"2026-04-01"`')
@@ -753,6 +758,14 @@ class _Decoder:
         return len(self.diags) == before
 
     def structure(self, contracts: list[ContractEntry]) -> None:
+        if all(c.parent is None for c in contracts):  # most orders: only the ids to compare
+            seen: set[str] = set()
+            for c in contracts:
+                if c.id in seen:
+                    self.bad("O010", f"contracts[{c.index}].id", f"two contracts have the id `{c.id}`",
+                             help="give each contract in the order its own id")
+                seen.add(c.id)
+            return
         by_id = {c.id: c for c in contracts}
         for c in contracts:
             p = by_id.get(c.parent) if c.parent is not None else None
@@ -810,6 +823,20 @@ class _Decoder:
                 in_cycle.update(ring)
             done.update(chain)
         return in_cycle
+
+
+@lru_cache(maxsize=4096)
+def _day_number(text: str) -> int | None:
+    """The day number of a date `YYYY-MM-DD` this checker reads, or None (`_Decoder.day` then
+    says why). Kept: an order's dates repeat across orders, and reading one costs a regex and a
+    date."""
+    if not _DATE_FORM.fullmatch(text):
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day.toordinal() if FIRST_DAY <= day <= LAST_DAY else None
 
 
 def _as_ref(path: str, index: int) -> FieldRef:

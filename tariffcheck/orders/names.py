@@ -56,6 +56,7 @@ class OrderNames:
         t = tariff
         self.title_key = self.fold(t.title)
         self.id_key = self.fold(t.id).replace("-", "_")
+        self.fold(t.id.replace("_", "-"))  # `secure-endpoint`, as the command line writes it
         self.primary = t.primary_contract()
         self._add(t.request_flags)
         self._add(t.contracts)
