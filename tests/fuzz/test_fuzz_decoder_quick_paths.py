@@ -20,7 +20,7 @@ from tariffcheck.orders.json_values import not_json, plain_json
 from tariffcheck.orders.names import OrderNames, order_names
 
 from fuzzing import budget, checker
-from mutations import json_values, leaves_or_values, mutated, real_order
+from mutations import json_values, leaves_or_values, real_order
 
 TARIFFS = st.sampled_from(["secure-endpoint", "smart-mobile-manager", "smartkey", "flex-resilience", "fence-mobile"])
 
