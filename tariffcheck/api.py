@@ -14,6 +14,7 @@ yields a verdict.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from . import catalog
 from .common.diagnostics import DiagnosticError
 from .model.tariff import Tariff
 from .orders.decode import decode_order, read_order_text
+from .orders.names import order_names
 from .orders.order import Order
 from .evaluate.concrete import ConcreteValidator
 from .evaluate.derived_dates import DateCalculator, DerivedDay
@@ -87,6 +89,7 @@ class Checker:
         self.tariff = tariff if isinstance(tariff, Tariff) else load_tariff(tariff)
         self.timeout_ms = timeout_ms
         self.concrete = ConcreteValidator(self.tariff)
+        self.names = order_names(self.tariff)  # the names orders may use, indexed once
         self._dates: DateCalculator | None = None
         self._fees: FeeCalculator | None = None
         self._build_lock = threading.Lock()  # the shared calculators are built once, by one thread
@@ -103,7 +106,7 @@ class Checker:
 
     def decode(self, order: dict | str | bytes) -> Order:
         data = read_order_text(order) if isinstance(order, (str, bytes)) else order
-        return decode_order(data, self.tariff)
+        return decode_order(data, self.tariff, self.names)
 
     def dates(self, order: dict | str | bytes | Order) -> list[DerivedDay]:
         """Every day the tariff defines for the order (billing starts, period and term ends,
@@ -196,7 +199,7 @@ class Checker:
             decoded = partial
         else:
             decoded = decode_partial_order(read_order_text(partial) if isinstance(partial, (str, bytes)) else partial,
-                                           self.tariff)
+                                           self.tariff, self.names)
         return self.propagator.propagate(decoded)
 
     def repair(self, order: dict | str | bytes | Order, k: int = 1, locks=(), weights: dict[str, int] | None = None,
@@ -210,12 +213,42 @@ class Checker:
 
 _checkers: dict[tuple[str, str], Checker] = {}  # (path, content hash) -> compiled checker
 _checkers_lock = threading.Lock()  # one checker per version, even when threads ask for it at once
+# what a one-shot call's tariff argument meant last time: (argument, working folder for one that
+# is not an absolute path) -> (the spec's absolute path, its (mtime_ns, size) then, the checker)
+_named: dict[tuple[str, str], tuple[str, tuple[int, int], Checker]] = {}
 
 
 def check(tariff: Tariff | str, order: dict | str | bytes) -> Verdict:
     """One-off validation. Compiling a tariff takes milliseconds, so the checker is kept per
-    tariff version (same file, same content) for the next call, shared by every thread."""
-    t = tariff if isinstance(tariff, Tariff) else load_tariff(tariff)
+    tariff version (same file, same content) for the next call, shared by every thread.
+
+    A call with a name or path already seen costs one `stat` of the spec more than a kept
+    Checker: the name is not resolved again (a bundled name, a path), and the spec is loaded
+    again only when its modification time or size changed, as `catalog.load` would."""
+    if isinstance(tariff, Tariff):
+        return _checker_of(tariff).check(order)
+    key = (tariff, "" if os.path.isabs(tariff) else os.getcwd())
+    kept = _named.get(key)
+    if kept is not None:
+        path, signature, checker = kept
+        try:
+            st = os.stat(path)
+        except OSError:
+            st = None
+        if st is not None and (st.st_mtime_ns, st.st_size) == signature:
+            return checker.check(order)
+    path = os.path.abspath(catalog.spec_path(tariff))
+    try:
+        st = os.stat(path)  # before loading: a change in between is seen by the next call
+    except OSError:
+        st = None
+    checker = _checker_of(load_tariff(tariff))  # reports a spec that is gone (E012) as before
+    if st is not None:
+        _named[key] = (path, (st.st_mtime_ns, st.st_size), checker)
+    return checker.check(order)
+
+
+def _checker_of(t: Tariff) -> Checker:
     key = (t.path, t.content_hash)
     checker = _checkers.get(key)
     if checker is None:
@@ -223,7 +256,7 @@ def check(tariff: Tariff | str, order: dict | str | bytes) -> Verdict:
             checker = _checkers.get(key)
             if checker is None:
                 checker = _checkers[key] = Checker(t)
-    return checker.check(order)
+    return checker
 
 
 def lint(spec: Tariff | str, timeout_ms: int = DEFAULT_TIMEOUT_MS, checks: tuple[str, ...] | None = None):

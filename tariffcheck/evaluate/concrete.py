@@ -38,13 +38,14 @@ _ARITH_OPS = {"+", "-", "*", "%"}  # Python's % and Z3's mod agree for a positiv
 
 
 class CompiledRule:
-    __slots__ = ("rule", "subject", "node", "defined")
+    __slots__ = ("rule", "subject", "node", "defined", "fields")
 
     def __init__(self, rule: M.Rule, subject: str | None):
         self.rule = rule
         self.subject = subject
         self.node = rule.condition(subject)
         self.defined = ir.defined(self.node)  # the instance is checked only when this holds
+        self.fields = ir.fields_of(self.node)  # what a violation of it shows, walked out once
 
 
 class ConcreteValidator:
@@ -77,7 +78,7 @@ class ConcreteValidator:
     def validate(self, order: Order) -> Verdict:
         broken = self.broken(order)
         verdict = Verdict(INVALID, [
-            Violation(InstanceKey(c.rule.id, e.index, c.subject), c.rule, e.id, involved_fields(c.node, order, e),
+            Violation(InstanceKey(c.rule.id, e.index, c.subject), c.rule, e.id, involved_fields(c.node, order, e, c.fields),
                       placeholder_values(c.rule, c.subject, order, e))
             for c, e in broken]) if broken else Verdict(VALID)
         return with_breaches(self.tariff, order, verdict)

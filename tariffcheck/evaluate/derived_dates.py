@@ -131,6 +131,7 @@ class DateCalculator:
                 self._by_kind[decl.scope].append(_Compiled(decl, subject, label, shared))
         # the takes-effect days `effective` computes on every check: the contract's, and each option's
         self._effective: dict[str, tuple[list[_Compiled], dict[str, list[_Compiled]]]] = {}
+        self._option_at: dict[str, dict[str, int]] = {}
         for kind, cs in self._by_kind.items():
             mine = [c for c in cs if isinstance(c.decl, M.Derived) and c.decl.takes_effect]
             by_option: dict[str, list[_Compiled]] = {}
@@ -138,6 +139,7 @@ class DateCalculator:
                 if c.subject is not None:
                     by_option.setdefault(c.subject, []).append(c)
             self._effective[kind] = ([c for c in mine if c.subject is None], by_option)
+            self._option_at[kind] = {o: i for i, o in enumerate(by_option)}  # the spec's order
         # the renewing terms a notice can stop, by kind and subject, for the check result
         self._terms: dict[tuple[str, str | None], list[_Compiled]] = {}
         for kind, cs in self._by_kind.items():
@@ -167,13 +169,17 @@ class DateCalculator:
             of_contract, by_option = self._effective[entry.kind]
             todo = list(of_contract)
             if by_option:  # in the spec's order, for the options the contract has or had
-                new, old = entry.new.options, entry.old.options
-                todo += [c for o, cs in by_option.items() if o in new or o in old for c in cs]
-            reference = _reference(order)
+                had = [o for o in (*entry.new.options, *entry.old.options) if o in by_option]
+                for o in sorted(set(had), key=self._option_at[entry.kind].__getitem__):
+                    todo += by_option[o]
             for c in todo:
+                days = self._one(c, order, entry, None)
+                if not days:  # most requests take effect on none (a new order: no cancellation day)
+                    continue
+                # the terms are worked out only for a day that is shown beside them
                 terms = tuple(t for p in self._terms.get((entry.kind, c.subject), ())
-                              for t in self._one(p, order, entry, reference))
-                for d in self._one(c, order, entry, None):
+                              for t in self._one(p, order, entry, _reference(order)))
+                for d in days:
                     out.append(EffectiveDay(d, asked, terms))
         return out
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..model import ir
@@ -81,7 +82,14 @@ class Verdict:
 
 def field_path(f: ir.Field, entry: ContractEntry | None) -> FieldRef:
     """Where a field stands in the order, for the contract `entry` (None: not known)."""
-    return ref_of(f, None if entry is None else entry.index)
+    return _path(f, None if entry is None else entry.index)
+
+
+@lru_cache(maxsize=1 << 14)
+def _path(f: ir.Field, index: int | None) -> FieldRef:
+    """ref_of, kept: a FieldRef is an immutable string, and every violation shows the paths of
+    the fields its rule reads, each built of two or three FieldRefs."""
+    return ref_of(f, index)
 
 
 def field_value(f: ir.Field, order: Order, entry: ContractEntry | None):
@@ -89,10 +97,12 @@ def field_value(f: ir.Field, order: Order, entry: ContractEntry | None):
     return shown_value(f, order, entry)
 
 
-def involved_fields(node: ir.Node, order: Order, entry: ContractEntry | None) -> list[tuple[FieldRef, object]]:
-    """The fields a rule instance reads, each path once, in the order the rule first reads them."""
+def involved_fields(node: ir.Node, order: Order, entry: ContractEntry | None,
+                    fields: list[ir.Field] | None = None) -> list[tuple[FieldRef, object]]:
+    """The fields a rule instance reads, each path once, in the order the rule first reads them.
+    `fields` is `ir.fields_of(node)` when the caller keeps it (the concrete validator does)."""
     out: dict[FieldRef, object] = {}
-    for f in ir.fields_of(node):
+    for f in ir.fields_of(node) if fields is None else fields:
         if f.kind == "cancelled" and not (entry is not None and entry.cancelled):
             continue  # the implicit "contract continues" guard says nothing when it holds
         out.setdefault(field_path(f, entry), field_value(f, order, entry))

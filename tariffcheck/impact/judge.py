@@ -21,6 +21,7 @@ from pathlib import Path
 from .. import catalog
 from ..api import Checker
 from ..common.diagnostics import DiagnosticError
+from ..orders.json_text import read_order_text
 from ..report import check_report
 
 NEWLY_BROKEN, ALREADY_BROKEN, STILL_VALID, NEWLY_VALID = "newly_broken", "already_broken", "still_valid", "newly_valid"
@@ -146,6 +147,15 @@ def judge(row, source: str, new: Spec, old: Spec | None, options: Options) -> Ju
         result["class"] = MALFORMED
         result["errors"] = [{"code": "B002", "message": "the row has no order", "field": None}]
         return Judged(result, MALFORMED, errors=["B002"])
+    if isinstance(payload, (str, bytes)):  # the text is read once, not once per version
+        try:
+            payload = read_order_text(payload)
+        except DiagnosticError as exc:  # neither version can read it: what both would say
+            result["class"] = MALFORMED
+            result["errors"] = _errors_json(exc)
+            if c_old is not None:
+                result["old"] = {"errors": _errors_json(exc)}
+            return Judged(result, MALFORMED, errors=[d.code for d in exc.diagnostics])
     old_json = None
     if c_old is not None:
         try:

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import calendar
 import json
-import math
 import re
-import sys
-from datetime import date, datetime, time
-from decimal import Decimal
+from datetime import date
+from functools import lru_cache
 
 from ..model import ir
 from ..model import tariff as M
@@ -23,10 +21,12 @@ from ..common.names import name_key
 from ..model.limits import FIRST_DAY, LAST_DAY, MAX_CONTRACTS, MAX_COUNT, REQUESTS
 from ..model.tariff import find_rename
 from .order import EMPTY, Breach, ContractEntry, ContractState, OptionState, Order
+from .json_text import MAX_ORDER_BYTES, holds_an_object as _holds_an_object, read_order_text
+from .names import OrderNames, order_names
+from .json_values import MAX_DEPTH, kind_of as _kind, not_json as _not_json, plain_json, shown as _shown
 
-MAX_ORDER_BYTES = 5_000_000
-MAX_DEPTH = 100  # objects and lists inside each other; an order needs fewer than ten
-_UTF8_BOM = b"\xef\xbb\xbf"
+__all__ = ["MAX_DEPTH", "MAX_ORDER_BYTES", "decode_order", "decode_partial_order", "read_order_text"]
+
 _DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only: `\d` also takes `２０２６`
 ORDER_KEYS = {"tariff", "request", "application_date", "notice_arrived", "requested_date", "holdings",
               "contracts", "description"}
@@ -34,144 +34,25 @@ ENTRY_KEYS = {"id", "contract", "parent", "current", "changes", "usage"}
 _MONTH_FORM = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 
-def read_order_text(text: str | bytes, source: str = "<order>") -> object:
-    """Parse JSON text, or raise DiagnosticError O001/O011 with the line and column, or O012 for
-    each key an object repeats. A UTF-8 byte order mark in front of the text is dropped."""
-    if isinstance(text, bytes):
-        if len(text) > MAX_ORDER_BYTES:
-            raise DiagnosticError([Diagnostic("O011", f"the order is larger than {MAX_ORDER_BYTES:,} bytes",
-                                              field="", help="send one order at a time")])
-        bom = len(_UTF8_BOM) if text.startswith(_UTF8_BOM) else 0  # editors on Windows write one
-        try:
-            text = text[bom:].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise DiagnosticError([Diagnostic("O011", f"the order is not UTF-8 text (byte {exc.start + bom})",
-                                              field="", help="send the order as UTF-8 JSON")]) from None
-    if len(text) > MAX_ORDER_BYTES:
-        raise DiagnosticError([Diagnostic("O011", f"the order is larger than {MAX_ORDER_BYTES:,} bytes",
-                                          field="", help="send one order at a time")])
-    text = text.removeprefix("\ufeff")
-    repeated = False
-
-    def pairs_to_object(pairs: list[tuple[str, object]]) -> dict:
-        nonlocal repeated
-        obj = dict(pairs)
-        repeated = repeated or len(obj) < len(pairs)
-        return obj
-
-    try:
-        data = json.loads(text, object_pairs_hook=pairs_to_object)
-    except json.JSONDecodeError as exc:
-        from ..common.span import Span
-
-        span = Span(source, exc.lineno, exc.colno, exc.lineno, exc.colno + 1)
-        raise DiagnosticError([Diagnostic("O001", f"the order is not valid JSON: {exc.msg.lower()}", span=span,
-                                          label="here", help="check for a missing comma, quote or brace")],
-                              {source: text}) from None
-    except RecursionError:
-        raise DiagnosticError([Diagnostic("O001", "the order is nested too deeply to be an order", field="",
-                                          help="see docs/orders.md for the shape of an order")]) from None
-    except ValueError:  # valid JSON, but a number longer than Python reads (4,300 digits)
-        from ..common.span import Span
-
-        m = re.search(r"\d{100,}", text)
-        pos = m.start() if m else 0
-        line, column = _line_column(text, pos)
-        span = Span(source, line, column, line, column + 1)
-        raise DiagnosticError([Diagnostic("O011", "the order has a number with thousands of digits", span=span,
-                                          label="this number", help="a count in an order is at most "
-                                          f"{MAX_COUNT:,}")], {source: text}) from None
-    if repeated:  # json.loads keeps the last of the values silently; the order is ambiguous
-        raise DiagnosticError(_repeated_keys(text, source), {source: text})
-    return data
+def decode_order(data: object, tariff: M.Tariff, names: OrderNames | None = None) -> Order:
+    """The Order `data` (a JSON value) gives under `tariff`, or DiagnosticError with every problem.
+    `names` is the tariff's OrderNames (orders/names.py), when the caller keeps it."""
+    return _Decoder(tariff, names=names).order(data)
 
 
-def _repeated_keys(text: str, source: str) -> list[Diagnostic]:
-    """O012 for each key an object of `text` (valid JSON) gives again, at both places."""
-    from ..common.span import Span
-
-    first: dict[tuple[str, str], int] = {}
-    out = []
-    for obj_path, key, token, pos in _object_keys(text):
-        seen = first.setdefault((obj_path, key), pos)
-        if seen == pos:
-            continue
-        line, column = _line_column(text, pos)
-        first_line, first_column = _line_column(text, seen)
-        where = f"`{obj_path}`" if obj_path else "the order"
-        out.append(Diagnostic(
-            "O012", f"`{key}` is given twice in {where}", span=Span(source, line, column, line, column + len(token)),
-            label="given again here", field=_join(obj_path, key),
-            notes=[f"`{key}` is first given at line {first_line}, column {first_column}"],
-            help="give each field once; JSON readers differ in which of the values they keep"))
-    return out
-
-
-# the tokens of JSON text: a string, a bracket or separator, or a run of anything else (a number,
-# `true`, `false`, `null`); white space between them is skipped
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
-
-
-def _object_keys(text: str):
-    """(path of the object, key, the key as written, offset) for each key of each object in `text`,
-    which json.loads has read already. Paths are written as the decoder writes them
-    (`contracts[0].options.tunnel`)."""
-    stack: list[list] = []  # per open object or list: [its path, True for an object, key or index]
-    expect_key = False
-    for m in _JSON_TOKEN.finditer(text):
-        token = m.group()
-        if token in ("{", "["):
-            stack.append([_child_path(stack), token == "{", None if token == "{" else 0])
-            expect_key = token == "{"
-        elif token in ("}", "]"):
-            if stack:
-                stack.pop()
-            expect_key = False
-        elif token == ",":
-            if stack and stack[-1][1]:
-                expect_key = True
-            elif stack:
-                stack[-1][2] += 1
-        elif token == ":":
-            expect_key = False
-        elif expect_key and stack:
-            key = json.loads(token)
-            stack[-1][2] = key
-            yield stack[-1][0], key, token, m.start()
-
-
-def _child_path(stack: list[list]) -> str:
-    if not stack:
-        return ""
-    path, is_object, at = stack[-1]
-    return _join(path, str(at)) if is_object else f"{path}[{at}]"
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _line_column(text: str, pos: int) -> tuple[int, int]:
-    """1-based, counting lines at `\\n` only, as json.loads does."""
-    return text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
-
-
-def decode_order(data: object, tariff: M.Tariff) -> Order:
-    return _Decoder(tariff).order(data)
-
-
-def decode_partial_order(data: object, tariff: M.Tariff) -> Order:
+def decode_partial_order(data: object, tariff: M.Tariff, names: OrderNames | None = None) -> Order:
     """An order being filled in: every field it does not give is open (`Order.open`), not
     defaulted. In a new order that is each dimension, quantity, flag, date and option left out
     (and an option's quantities, designations and dates); in a change request, each field the
     `changes` leave out; without `holdings`, what the customer holds; the order's days left out.
     What it does give is checked as strictly as in a complete order."""
-    return _Decoder(tariff, partial=True).order(data)
+    return _Decoder(tariff, partial=True, names=names).order(data)
 
 
 class _Decoder:
-    def __init__(self, tariff: M.Tariff, partial: bool = False):
+    def __init__(self, tariff: M.Tariff, partial: bool = False, names: OrderNames | None = None):
         self.t = tariff
+        self.names = names if names is not None else order_names(tariff)
         self.partial = partial
         self.open: set[str] = set()
         self.diags: list[Diagnostic] = []
@@ -213,7 +94,9 @@ class _Decoder:
         """Whether `key` is the first key of the object at `path` to name `thing` (a member of the
         tariff, or (table, member) where ids may repeat across tables). A second key naming it
         (its id and its official name, two spellings of the name, a former name) is O012 whether
-        or not the two values agree: the order does not say which one it means."""
+        or not the two values agree: the order does not say which one it means.
+        The busy callers ask `given.setdefault(tag, key) != key` first and call this only then: the
+        message `what` is not worth writing for each field of each order."""
         member = thing[-1] if isinstance(thing, tuple) else thing
         tag = (thing[0], member.id) if isinstance(thing, tuple) else member.id
         first = given.setdefault(tag, key)
@@ -259,6 +142,10 @@ class _Decoder:
         return n
 
     def day(self, value, path: str) -> int | None:
+        if isinstance(value, str):
+            n = _day_number(value)
+            if n is not None:
+                return n
         if not isinstance(value, str):
             self.bad("O002", path, f"a date must be a string `YYYY-MM-DD`, found `{json.dumps(value, ensure_ascii=False)}`",
                      help='write e.g. `"2026-04-01"`')
@@ -293,7 +180,7 @@ class _Decoder:
         d = self.obj(data, "", "an order")
         if d is None:
             raise DiagnosticError(self.diags)
-        not_json = _not_json(d)
+        not_json = [] if plain_json(d) else _not_json(d)  # the quick pass, then the precise one
         if not_json:  # like text that is not JSON: nothing else of the order is read
             raise DiagnosticError(not_json)
         flags: dict[str, bool] = {}
@@ -301,7 +188,7 @@ class _Decoder:
         for key in d:
             if key in ORDER_KEYS:
                 continue
-            flag = M.lookup(self.t.request_flags, key)
+            flag = self.names.lookup(self.t.request_flags, key)
             if flag is None:
                 known = sorted(ORDER_KEYS) + list(self.t.request_flags)
                 self.bad("O008", key, f"`{key}` is not a field of an order",
@@ -316,8 +203,8 @@ class _Decoder:
         if tariff_name is not None:
             if not isinstance(tariff_name, str):
                 self.bad("O002", "tariff", "`tariff` must be a tariff's name")
-            elif name_key(tariff_name).replace("-", "_") != name_key(self.t.id).replace("-", "_") and \
-                    name_key(tariff_name) != name_key(self.t.title):
+            elif self.names.fold(tariff_name).replace("-", "_") != self.names.id_key and \
+                    self.names.fold(tariff_name) != self.names.title_key:
                 sp = next((x for x in self.t.title_spellings if name_key(x.text) == name_key(tariff_name)), None)
                 if sp is not None:
                     self.spelled(self.t.title, sp, tariff_name, "tariff")
@@ -385,7 +272,7 @@ class _Decoder:
                 self.bad("O007", f"{path}.service", "a holding names its `service`",
                          help='e.g. `{"service": "IIJ ID サービス"}`')
                 continue
-            svc = self.t.service(name)
+            svc = self.names.lookup(self.t.services, name)
             if svc is None:
                 names = [s.label for s in self.t.services.values()] + list(self.t.services)
                 self.bad("O003", f"{path}.service", f"`{name}` is not a service this tariff refers to",
@@ -397,8 +284,7 @@ class _Decoder:
             for key, value in h.items():
                 if key == "service":
                     continue
-                dim = svc.dimensions.get(key) or next(
-                    (x for x in svc.dimensions.values() if name_key(x.label) == name_key(key)), None)
+                dim = self.names.lookup(svc.dimensions, key)
                 if dim is None:
                     self.bad("O008", f"{path}.{key}", f"service `{svc.label}` has no `{key}`",
                              help=did_you_mean(key, list(svc.dimensions)))
@@ -427,9 +313,9 @@ class _Decoder:
             cid = f"#{i + 1}"
         kind_name = d.get("contract")
         if kind_name is None:
-            kind = self.t.primary_contract()
+            kind = self.names.primary
         else:
-            kind = self.t.contract(kind_name) if isinstance(kind_name, str) else None
+            kind = self.names.lookup(self.t.contracts, kind_name) if isinstance(kind_name, str) else None
             if kind is None:
                 names = list(self.t.contracts) + [c.label for c in self.t.contracts.values()]
                 self.bad("O003", f"{path}.contract", f"`{_shown(kind_name)}` is not a contract of this tariff",
@@ -509,7 +395,7 @@ class _Decoder:
             if key == "options" and "options" not in kind.usage:
                 self.option_usage(value, f"{path}.options", kind, entry)
                 continue
-            u = M.lookup(kind.usage, key)
+            u = self.names.lookup(kind.usage, key)
             if u is not None and u.per_option:
                 self.bad("O003", f"{path}.{key}", f"`{key}` is counted per option, not for the whole contract",
                          help=f'give it under the option, e.g. `"options": {{"OPTION": {{"{u.id}": 0}}}}`')
@@ -544,7 +430,7 @@ class _Decoder:
             return
         per_option = {k: u for k, u in kind.usage.items() if u.per_option}
         for oname, counts in d.items():
-            o = M.lookup(kind.options, oname)
+            o = self.names.lookup(kind.options, oname)
             if o is None:
                 self.bad("O003", f"{path}.{oname}", f"`{oname}` is not an option of this tariff's `{kind.id}`",
                          help=did_you_mean(oname, list(kind.options)) or "name an option of the contract")
@@ -553,7 +439,7 @@ class _Decoder:
             if c is None:
                 continue
             for key, value in c.items():
-                u = M.lookup(per_option, key)
+                u = self.names.lookup(per_option, key)
                 if u is None:
                     self.bad("O003", f"{path}.{oname}.{key}", f"`{key}` is not a usage counted per option of `{kind.id}`",
                              help=did_you_mean(key, list(per_option)) or
@@ -578,14 +464,14 @@ class _Decoder:
             if key == "options":
                 self.options(value, fpath, kind, st, partial)
                 continue
-            member = kind.member(key)
+            member = self.names.member(kind, key)
             if member is None:
-                found = M.lookup_spelling(kind.dimensions, key) or M.lookup_spelling(kind.quantities, key)
+                found = self.names.lookup_spelling(kind.dimensions, key) or self.names.lookup_spelling(kind.quantities, key)
                 if found is not None:
                     member = found[0]
                     self.spelled(member.label, found[1], key, fpath)
             if member is None:
-                if kind.option(key) is not None:
+                if self.names.lookup(kind.options, key) is not None:
                     self.bad("O008", fpath, f"`{key}` is an option; list it under `options`",
                              help=f'write `"options": {{"{key}": true}}`')
                     continue
@@ -593,15 +479,16 @@ class _Decoder:
                 self.bad("O003", fpath, f"`{key}` is not a field of `{kind.label}`",
                          help=did_you_mean(key, names) or "fields: " + ", ".join(m.id for m in _members(kind)))
                 continue
-            if not self.once(seen_members, member, key, path, f"`{member.label}` ({member.id})"):
+            if seen_members.setdefault(member.id, key) != key and \
+                    not self.once(seen_members, member, key, path, f"`{member.label}` ({member.id})"):
                 continue
             if isinstance(member, M.Dimension):
                 if value is None and member.optional:
                     st.dims[member.id] = None
                     continue
-                v = member.lookup(value) if isinstance(value, str) else None
+                v = self.names.lookup(member.values, value) if isinstance(value, str) else None
                 if v is None and isinstance(value, str):
-                    found = M.lookup_spelling(member.values, value)
+                    found = self.names.lookup_spelling(member.values, value)
                     if found is not None:
                         v = found[0]
                         self.spelled(v.label, found[1], value, fpath)
@@ -653,9 +540,9 @@ class _Decoder:
     def inherited_unset(self, changes: dict, i: int, kind: M.ContractKind) -> None:
         """A field of `current` that a breach left without a value stays without one in the new
         state of a change request, unless `changes` gives it."""
-        given = {m.id for k in changes if k != "options" for m in [kind.member(k)] if m is not None}
+        given = {m.id for k in changes if k != "options" for m in [self.names.member(kind, k)] if m is not None}
         opts = changes.get("options") if isinstance(changes.get("options"), dict) else {}
-        given_opts = {o.id for k in opts for o in [kind.option(k)] if o is not None}
+        given_opts = {o.id for k in opts for o in [self.names.lookup(kind.options, k)] if o is not None}
         for b in self.breaches:
             if b.contract != i or b.unset is None or b.unset.parts[:1] != ("current",):
                 continue
@@ -666,14 +553,14 @@ class _Decoder:
     def mark_open(self, d: dict, path: str, kind: M.ContractKind) -> None:
         """In a partial order, every field of the contract that `d` leaves out is open; an
         option that is given keeps open the quantities, designations and dates it leaves out."""
-        given = {m.id for key in d if key != "options" for m in [kind.member(key)] if m is not None}
+        given = {m.id for key in d if key != "options" for m in [self.names.member(kind, key)] if m is not None}
         for m in _members(kind):
             if m.id not in given:
                 self.open.add(f"{path}.{m.id}")
         opts = d.get("options") if isinstance(d.get("options"), dict) else {}
         named = {}
         for name, value in opts.items():
-            o = kind.option(name)
+            o = self.names.lookup(kind.options, name)
             r = find_rename(self.t.renames, "option", kind.id, name) if o is None else None
             o = o or (kind.options[r.target[1]] if r is not None else None)
             if o is not None:
@@ -685,8 +572,8 @@ class _Decoder:
                 continue
             value = named[o.id]
             fields = value if isinstance(value, dict) else {}
-            keys = {x.id for k in fields for x in [M.lookup(o.quantities, k) or M.lookup(o.attributes, k)
-                                                    or M.lookup(o.flags, k) or M.lookup(o.dates, k)] if x is not None}
+            keys = {x.id for k in fields for x in [self.names.lookup(o.quantities, k) or self.names.lookup(o.attributes, k)
+                                                    or self.names.lookup(o.flags, k) or self.names.lookup(o.dates, k)] if x is not None}
             for x in list(o.quantities) + list(o.attributes) + list(o.flags) + list(o.dates):
                 if x not in keys:
                     self.open.add(f"{opath}.{x}")
@@ -701,7 +588,7 @@ class _Decoder:
         if not self.breach(f"one_{dim.id}", None, path, value, ", ".join(f"`{x}`" for x in value), unset):
             return False
         for x in value:
-            if dim.lookup(x) is None and M.lookup_spelling(dim.values, x) is None and \
+            if self.names.lookup(dim.values, x) is None and self.names.lookup_spelling(dim.values, x) is None and \
                     find_rename(self.t.renames, "value", dim.id, x) is None:
                 self.breach(f"listed_{dim.id}", None, path, x, x, unset)
         st.dims[dim.id] = None
@@ -737,14 +624,14 @@ class _Decoder:
         given: dict[str, str] = {}
         for name, value in d.items():
             opath = f"{path}.{name}"
-            o = kind.option(name)
+            o = self.names.lookup(kind.options, name)
             if o is None:
                 r = find_rename(self.t.renames, "option", kind.id, name)
                 if r is not None:
                     o = kind.options[r.target[1]]
                     self.through_rename(r, o.label, opath, ("opt", o.id))
             if o is None:
-                found = M.lookup_spelling(kind.options, name)
+                found = self.names.lookup_spelling(kind.options, name)
                 if found is not None:
                     o = found[0]
                     self.spelled(o.label, found[1], name, opath)
@@ -755,7 +642,8 @@ class _Decoder:
                 self.bad("O003", opath, f"`{name}` is not an option of `{kind.label}`",
                          help=did_you_mean(name, names) or "see `tariff schema` for the options")
                 continue
-            if not self.once(given, o, name, path, f"the option `{o.label}` ({o.id})"):
+            if given.setdefault(o.id, name) != name and \
+                    not self.once(given, o, name, path, f"the option `{o.label}` ({o.id})"):
                 continue
             if value is False or value is None or value == 0 and not isinstance(value, bool):
                 st.options.pop(o.id, None)
@@ -814,45 +702,49 @@ class _Decoder:
                     else:
                         opt.count = n
                 continue
-            q = M.lookup(o.quantities, key)
+            q = self.names.lookup(o.quantities, key)
             if q is None:
-                found = M.lookup_spelling(o.quantities, key)
+                found = self.names.lookup_spelling(o.quantities, key)
                 if found is not None:
                     q = found[0]
                     self.spelled(q.label, found[1], key, fpath)
             if q is not None:
-                if not self.once(given, ("quantity", q), key, path, f"`{q.label}` ({q.id}) of `{o.label}`"):
+                if given.setdefault(("quantity", q.id), key) != key and \
+                        not self.once(given, ("quantity", q), key, path, f"`{q.label}` ({q.id}) of `{o.label}`"):
                     continue
                 n = self.count(value, fpath, f"`{q.label}`")
                 if n is not None:
                     opt.quantities[q.id] = n
                 continue
-            a = M.lookup(o.attributes, key)
+            a = self.names.lookup(o.attributes, key)
             if a is not None:
-                if not self.once(given, ("attribute", a), key, path, f"`{a.label}` ({a.id}) of `{o.label}`"):
+                if given.setdefault(("attribute", a.id), key) != key and \
+                        not self.once(given, ("attribute", a), key, path, f"`{a.label}` ({a.id}) of `{o.label}`"):
                     continue
                 chosen = value if isinstance(value, list) else [value]
                 opt.designations = {x for x in opt.designations if x[0] != a.id}
                 for v in chosen:
-                    val = a.lookup(v) if isinstance(v, str) else None
+                    val = self.names.lookup(a.values, v) if isinstance(v, str) else None
                     if val is None:
                         self.bad("O003", fpath, f"`{_shown(v)}` is not a {a.label} of `{o.label}`",
                                  help="one of: " + ", ".join(x.label for x in a.values.values()))
                     else:
                         opt.designations.add((a.id, val.id))
                 continue
-            f = M.lookup(o.flags, key)
+            f = self.names.lookup(o.flags, key)
             if f is not None:
-                if not self.once(given, ("flag", f), key, path, f"`{f.label}` ({f.id}) of `{o.label}`"):
+                if given.setdefault(("flag", f.id), key) != key and \
+                        not self.once(given, ("flag", f), key, path, f"`{f.label}` ({f.id}) of `{o.label}`"):
                     continue
                 if not isinstance(value, bool):
                     self.bad("O002", fpath, f"`{f.label}` is true or false, found `{json.dumps(value, ensure_ascii=False)}`")
                 else:
                     opt.flags[f.id] = value
                 continue
-            df = M.lookup(o.dates, key)
+            df = self.names.lookup(o.dates, key)
             if df is not None:
-                if not self.once(given, ("date", df), key, path, f"`{df.label}` ({df.id}) of `{o.label}`"):
+                if given.setdefault(("date", df.id), key) != key and \
+                        not self.once(given, ("date", df), key, path, f"`{df.label}` ({df.id}) of `{o.label}`"):
                     continue
                 n = self.day(value, fpath)
                 if n is not None:
@@ -866,6 +758,14 @@ class _Decoder:
         return len(self.diags) == before
 
     def structure(self, contracts: list[ContractEntry]) -> None:
+        if all(c.parent is None for c in contracts):  # most orders: only the ids to compare
+            seen: set[str] = set()
+            for c in contracts:
+                if c.id in seen:
+                    self.bad("O010", f"contracts[{c.index}].id", f"two contracts have the id `{c.id}`",
+                             help="give each contract in the order its own id")
+                seen.add(c.id)
+            return
         by_id = {c.id: c for c in contracts}
         for c in contracts:
             p = by_id.get(c.parent) if c.parent is not None else None
@@ -925,6 +825,20 @@ class _Decoder:
         return in_cycle
 
 
+@lru_cache(maxsize=4096)
+def _day_number(text: str) -> int | None:
+    """The day number of a date `YYYY-MM-DD` this checker reads, or None (`_Decoder.day` then
+    says why). Kept: an order's dates repeat across orders, and reading one costs a regex and a
+    date."""
+    if not _DATE_FORM.fullmatch(text):
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day.toordinal() if FIRST_DAY <= day <= LAST_DAY else None
+
+
 def _as_ref(path: str, index: int) -> FieldRef:
     """An order path (`contracts[0].changes.options.foo`) as a FieldRef of its contract."""
     head = f"contracts[{index}]"
@@ -945,140 +859,3 @@ def _copy_option(o: OptionState) -> OptionState:
 def _members(kind: M.ContractKind):
     return (list(kind.dimensions.values()) + list(kind.quantities.values()) + list(kind.flags.values())
             + list(kind.dates.values()))
-
-
-def _shown(value) -> str:
-    """A value of the order as its JSON text shows it (a string as it is), for a message."""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def _holds_an_object(text: str) -> bool:
-    """Whether `text` is the JSON text of an object: an order encoded twice."""
-    text = text.strip().removeprefix("\ufeff")
-    if not text.startswith("{"):
-        return False
-    try:
-        return isinstance(json.loads(text), dict)
-    except (ValueError, RecursionError):
-        return False
-
-
-def _not_json(order: dict) -> list[Diagnostic]:
-    """An O002 for each value in `order` that no JSON text could hold, at its path: a set, a
-    tuple, bytes, a date, a Decimal, NaN or an infinity, any other object, a key that is not a
-    string, an object that contains itself; O011 for an integer too long to write (as for text),
-    O001 for nesting deeper than MAX_DEPTH. A caller with a dict meets the same rules as one
-    with text, and the decoder below meets only JSON values."""
-    out: list[Diagnostic] = []
-    stack: list = [(order, "", 0)]
-    inside: set[int] = set()  # the objects and lists that contain the value being looked at
-    while stack:
-        item = stack.pop()
-        if isinstance(item, int):  # leaving the object or list with this id
-            inside.discard(item)
-            continue
-        value, path, depth = item
-        if isinstance(value, (dict, list)):
-            if id(value) in inside:
-                what = "an object" if isinstance(value, dict) else "a list"
-                out.append(Diagnostic("O002", f"`{path}` must hold a JSON value, found {what} that contains itself",
-                                      field=path, help="JSON text cannot write a value inside itself"))
-                continue
-            if depth > MAX_DEPTH:
-                out.append(Diagnostic("O001", "the order is nested too deeply to be an order", field=path,
-                                      help="see docs/orders.md for the shape of an order"))
-                continue
-            inside.add(id(value))
-            stack.append(id(value))
-            if isinstance(value, list):
-                stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in reversed(list(enumerate(value))))
-                continue
-            children = []
-            for key, v in value.items():
-                if isinstance(key, str):
-                    children.append((v, _join(path, key), depth + 1))
-                else:
-                    out.append(Diagnostic(
-                        "O002", f"the names of the fields of {f'`{path}`' if path else 'an order'} are text, "
-                                f"found {_kind(key)}", field=path,
-                        help=f'write it as text: `"{key}"`' if type(key) is int and _writable(key)
-                        else "name each field with text"))
-            stack.extend(reversed(children))
-        elif isinstance(value, int) and not isinstance(value, bool) and not _writable(value):
-            out.append(Diagnostic("O011", "the order has a number with thousands of digits", field=path,
-                                  help=f"a count in an order is at most {MAX_COUNT:,}"))
-        elif value is not None and not isinstance(value, (str, bool, int)) and not (
-                isinstance(value, float) and math.isfinite(value)):
-            out.append(Diagnostic("O002", f"`{path}` must hold a JSON value, found {_kind(value)}", field=path,
-                                  help=_as_json_help(value)))
-    return out
-
-
-def _writable(n: int | float) -> bool:
-    """Whether Python can write the number as text (it refuses integers of more than 4,300 digits)."""
-    limit = sys.get_int_max_str_digits()
-    if not isinstance(n, int) or not limit or n.bit_length() < 3 * limit:  # 3 bits make less than a digit
-        return True
-    try:
-        str(n)
-    except ValueError:
-        return False
-    return True
-
-
-def _as_json_help(value) -> str:
-    if isinstance(value, (set, frozenset, tuple)):
-        return "JSON has lists, not sets or tuples: write a list `[...]`"
-    if isinstance(value, (bytes, bytearray)):
-        return "decode the bytes to text"
-    if isinstance(value, datetime):
-        return f'write the day as text: `"{value.date().isoformat()}"`'
-    if isinstance(value, date):
-        return f'write the day as text: `"{value.isoformat()}"`'
-    if isinstance(value, float):
-        return "a JSON number is finite: leave the field out, or give a number"
-    if isinstance(value, Decimal) and value.is_finite():
-        return f"write it as a plain number: `{value}`"
-    return "an order holds objects, lists, text, numbers, `true`, `false` and `null`"
-
-
-def _kind(value) -> str:
-    if isinstance(value, bool):
-        return "`true`/`false`"
-    if isinstance(value, float) and not math.isfinite(value):
-        return "`NaN`" if math.isnan(value) else "`Infinity`" if value > 0 else "`-Infinity`"
-    if isinstance(value, (int, float)):
-        if not _writable(value):
-            return "a number with thousands of digits"
-        return f"the number `{value}`"
-    if isinstance(value, str):
-        if len(value) > 80:  # a whole order sent as a string would fill the terminal
-            return f"the text `{value[:60]}…` ({len(value):,} characters)"
-        return f"the text `{value}`"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    if value is None:
-        return "`null`"
-    # what JSON cannot hold, said in plain words (a caller passed Python values)
-    if isinstance(value, (set, frozenset)):
-        return "a set"
-    if isinstance(value, tuple):
-        return "a tuple"
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return "bytes"
-    if isinstance(value, datetime):
-        return f"a date and time (`{value.isoformat()}`), not text"
-    if isinstance(value, date):
-        return f"a date (`{value.isoformat()}`), not text"
-    if isinstance(value, time):
-        return "a time of day"
-    if isinstance(value, Decimal):
-        return f"a decimal number (`{value}`)" if value.is_finite() else f"the decimal `{value}`"
-    if isinstance(value, complex):
-        return "a complex number"
-    if type(value).__module__ == "builtins":
-        return "a value that is not JSON"
-    return f"a `{type(value).__name__}` object"  # the caller's own class: its name is theirs
-

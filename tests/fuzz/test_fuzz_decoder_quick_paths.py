@@ -1,0 +1,121 @@
+"""Differential fuzzing of the order decoder's quick paths against the plain ones they stand in
+for: the names index (orders/names.py) against the model's own walks (`lookup`,
+`lookup_spelling`, `ContractKind.member`, `name_key`), and the quick JSON pass (`plain_json`)
+against the precise one (`not_json`). On real orders mutated (valid and malformed) and on random
+JSON, both decoders give equal Orders (notes, breaches and open fields included), or equal
+diagnostics: the same codes, messages, paths and help, in the same order."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tariffcheck import OrderError
+from tariffcheck.common.names import name_key
+from tariffcheck.model import tariff as M
+from tariffcheck.orders import decode
+from tariffcheck.orders.json_values import not_json, plain_json
+from tariffcheck.orders.names import OrderNames, order_names
+
+from fuzzing import budget, checker
+from mutations import json_values, leaves_or_values, real_order
+
+TARIFFS = st.sampled_from(["secure-endpoint", "smart-mobile-manager", "smartkey", "flex-resilience", "fence-mobile"])
+
+
+class PlainNames(OrderNames):
+    """The questions OrderNames answers, each answered by the model's own walk over the table."""
+
+    def __init__(self, tariff: M.Tariff) -> None:  # no index: nothing of the parent is built
+        self.title_key = name_key(tariff.title)
+        self.id_key = name_key(tariff.id).replace("-", "_")
+        self.primary = tariff.primary_contract()
+
+    def fold(self, name: str) -> str:
+        return name_key(name)
+
+    def lookup(self, table: dict, name: str):
+        return M.lookup(table, name)
+
+    def lookup_spelling(self, table: dict, name: str):
+        return M.lookup_spelling(table, name)
+
+    def member(self, kind: M.ContractKind, name: str):
+        return kind.member(name)
+
+
+def outcome(data, tariff: M.Tariff, names: OrderNames, partial: bool):
+    try:
+        if partial:
+            return "order", decode.decode_partial_order(data, tariff, names)
+        return "order", decode.decode_order(data, tariff, names)
+    except OrderError as exc:
+        return "errors", exc.diagnostics
+
+
+def assert_same_answer(name: str, data, partial: bool = False) -> None:
+    tariff = checker(name).tariff
+    quick = outcome(data, tariff, order_names(tariff), partial)
+    with mock.patch.object(decode, "plain_json", lambda value, depth=0: False):  # always the precise walk
+        plain = outcome(data, tariff, PlainNames(tariff), partial)
+    assert quick == plain
+
+
+@budget("decoder_mutated_orders")
+@given(real_order(), st.booleans())
+def test_quick_paths_decode_mutated_real_orders_as_the_plain_ones(named, partial):
+    assert_same_answer(*named, partial=partial)
+
+
+@budget("decoder_json_values")
+@given(name=TARIFFS, value=json_values | st.fixed_dictionaries({"contracts": st.lists(json_values, max_size=3)}))
+def test_quick_paths_decode_random_json_as_the_plain_ones(name, value):
+    assert_same_answer(name, value)
+
+
+@budget("decoder_json_values")
+@given(value=st.recursive(leaves_or_values, lambda inner: st.lists(inner, max_size=3)
+                          | st.dictionaries(st.text(max_size=4), inner, max_size=3), max_leaves=12))
+def test_the_quick_json_pass_never_passes_what_the_precise_one_refuses(value):
+    """plain_json may send an ordinary value to the precise walk, never the other way round."""
+    if plain_json(value):
+        assert not_json({"value": value}) == []
+
+
+def test_the_quick_json_pass_leaves_odd_values_to_the_precise_one():
+    class Text(str):
+        pass
+
+    loop: list = []
+    loop.append(loop)
+    deep: list = []
+    for _ in range(decode.MAX_DEPTH + 2):
+        deep = [deep]
+    for value in ({1: "a"}, {"a": {1, 2}}, {"a": float("nan")}, {"a": 10 ** 700}, {"a": loop}, {"a": deep},
+                  {"a": (1, 2)}, {Text("a"): 1}, {"a": Text("b")}):
+        assert not plain_json(value), value
+    assert not_json({"a": Text("b")}) == []  # a subclass of str is JSON text: only the quick pass declines it
+
+
+@budget("decoder_mutated_orders")
+@given(real_order(mutate=False), st.data())
+def test_quick_paths_read_every_name_the_tariff_writes_as_the_plain_ones(named, data):
+    """Every name of the tariff's tables (id, official name, another spelling, the name folded or
+    with spaces, and names close to them), asked of both."""
+    name, _ = named
+    tariff = checker(name).tariff
+    quick, plain = order_names(tariff), PlainNames(tariff)
+    kind = data.draw(st.sampled_from(list(tariff.contracts.values())))
+    tables = [kind.dimensions, kind.quantities, kind.flags, kind.dates, kind.options, kind.usage,
+              tariff.contracts, tariff.services, tariff.request_flags]
+    tables += [d.values for d in kind.dimensions.values()]
+    table = data.draw(st.sampled_from(tables))
+    words = [w for e in table.values() for w in (e.id, e.label, *(s.text for s in getattr(e, "spellings", ())))]
+    word = data.draw(st.sampled_from(words) if words else st.text(max_size=6))
+    word = data.draw(st.sampled_from([word, word.replace(" ", ""), f" {word}", word + "x", word.upper()]))
+    assert quick.lookup(table, word) is plain.lookup(table, word)
+    assert quick.lookup_spelling(table, word) == plain.lookup_spelling(table, word)
+    assert quick.member(kind, word) is plain.member(kind, word)
+    assert quick.fold(word) == plain.fold(word)
