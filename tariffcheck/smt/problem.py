@@ -191,6 +191,33 @@ class Workspaces:
         return ws.open(order)
 
 
+class Assumed:
+    """Literals to assume, as Z3's C API takes them: an array of their terms, built once and
+    handed to every check that assumes them. z3py's `check(*literals)` casts and sort-checks
+    each literal on every call; with the hundred-odd literals of an order's choices and rules
+    that cost more than many of the checks (lint does the same, analyse/space.py). The
+    literals are Boolean constants made by the encoding, so there is nothing to check."""
+
+    __slots__ = ("literals", "asts", "array")
+
+    def __init__(self, literals, asts: list | None = None):
+        self.literals = literals  # kept: the array points into them
+        self.asts = asts if asts is not None else [x.as_ast() for x in literals]
+        self.array = (z3.Ast * len(self.asts))(*self.asts)
+
+    def __len__(self) -> int:
+        return len(self.asts)
+
+    def after(self, first: list[z3.BoolRef]) -> "Assumed":
+        """`first`, then these literals (the order a plain list would give them in)."""
+        return Assumed(first + self.literals, [x.as_ast() for x in first] + self.asts)
+
+    def check(self, s: z3.Solver | z3.Optimize) -> z3.CheckSatResult:
+        if isinstance(s, z3.Optimize):
+            return s.check(*self.literals)
+        return z3.CheckSatResult(z3.Z3_solver_check_assumptions(s.ctx.ref(), s.solver, len(self.asts), self.array))
+
+
 class Incomplete(Exception):
     """A solver call hit its time limit (or gave up): the answer so far is not the whole answer."""
 
@@ -212,6 +239,7 @@ class OrderProblem:
     by_literal: dict = field(default_factory=dict)  # literal id -> Choice or Instance
     calls: int = 0  # solver calls made, for the benchmark
     plain: z3.Solver | None = None  # beside an optimiser: a plain solver with the same constraints
+    _rule_literals: list | None = field(default=None, repr=False)
 
     def add(self, terms) -> None:
         """Assert `terms` for this order (in the plain solver too, if there is one)."""
@@ -232,21 +260,37 @@ class OrderProblem:
         self.close()
 
     # ---- asking ---------------------------------------------------------------------------
-    def check(self, assumptions) -> z3.CheckSatResult:
-        """Satisfiability under the assumed literals; a time-out raises Incomplete."""
+    def check(self, assumptions: "list[z3.BoolRef] | Assumed") -> z3.CheckSatResult:
+        """Satisfiability under the assumed literals (a list, or an `Assumed` built once for
+        many checks); a time-out raises Incomplete."""
         self.calls += 1
-        r = self.solver.check(*assumptions)
+        if not isinstance(assumptions, Assumed):
+            assumptions = Assumed(assumptions)
+        r = assumptions.check(self.solver)
         if r == z3.unknown:
             raise Incomplete(f"the solver gave up: {self.solver.reason_unknown()}")
         return r
 
     def core(self) -> list:
         """The last unsat core, as Choice and Instance objects."""
-        return [self.by_literal[x.get_id()] for x in self.solver.unsat_core() if x.get_id() in self.by_literal]
+        if isinstance(self.solver, z3.Optimize):
+            ids = [x.get_id() for x in self.solver.unsat_core()]
+        else:  # read straight from Z3: a wrapper per literal costs more than the core
+            ctx = self.solver.ctx.ref()
+            v = z3.Z3_solver_get_unsat_core(ctx, self.solver.solver)
+            z3.Z3_ast_vector_inc_ref(ctx, v)
+            try:
+                ids = [z3.Z3_get_ast_id(ctx, z3.Z3_ast_vector_get(ctx, v, i))
+                       for i in range(z3.Z3_ast_vector_size(ctx, v))]
+            finally:
+                z3.Z3_ast_vector_dec_ref(ctx, v)
+        return [self.by_literal[i] for i in ids if i in self.by_literal]
 
     @property
     def rule_literals(self) -> list[z3.BoolRef]:
-        return [i.literal for i in self.instances]
+        if self._rule_literals is None:  # the instances are fixed when the order is opened
+            self._rule_literals = [i.literal for i in self.instances]
+        return list(self._rule_literals)
 
     def shape(self) -> list[z3.BoolRef]:
         """What every complete order has that the encoding's axioms leave free: a value for
@@ -261,10 +305,11 @@ class OrderProblem:
         `fixed` (literals), is unsat; `candidates` with `fixed` must be unsat. Deletion-based
         with core refinement: each test that stays unsat narrows the set to its core."""
         current = list(candidates)
+        rest = Assumed([x.literal for x in keep] + list(fixed))  # assumed by every trial
         i = 0
         while i < len(current):
             trial = current[:i] + current[i + 1:]
-            r = self.check([x.literal for x in trial + keep] + fixed)
+            r = self.check(rest.after([x.literal for x in trial]))
             if r == z3.unsat:
                 in_core = {id(x) for x in self.core()}
                 current = [x for x in trial if id(x) in in_core] if in_core else trial
