@@ -300,15 +300,20 @@ class OrderProblem:
     def choice(self, path: str) -> Choice | None:
         return next((c for c in self.choices if c.path == path), None)
 
-    def shrink(self, keep: list, candidates: list, fixed: list) -> list:
+    def shrink(self, keep: list, candidates: list, fixed: list, known_sat=None) -> list:
         """A minimal subset of `candidates` (Choice or Instance objects) that, assumed with
         `fixed` (literals), is unsat; `candidates` with `fixed` must be unsat. Deletion-based
-        with core refinement: each test that stays unsat narrows the set to its core."""
+        with core refinement: each test that stays unsat narrows the set to its core.
+        `known_sat(objects, fixed)`, when given, may answer a test as satisfiable without the
+        solver (a model found before shows it); it must never answer wrongly."""
         current = list(candidates)
         rest = Assumed([x.literal for x in keep] + list(fixed))  # assumed by every trial
         i = 0
         while i < len(current):
             trial = current[:i] + current[i + 1:]
+            if known_sat is not None and known_sat(trial + list(keep), fixed):
+                i += 1
+                continue
             r = self.check(rest.after([x.literal for x in trial]))
             if r == z3.unsat:
                 in_core = {id(x) for x in self.core()}

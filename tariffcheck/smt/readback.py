@@ -53,3 +53,26 @@ def order_from_model(enc: Encoder, template_order: Order, m: z3.ModelRef) -> Ord
                                      dict(e.children)))
     flags = {f: z3.is_true(val(b)) for f, b in ov.flags.items()}
     return Order(None, request, dates, holdings, values, entries, flags=flags)
+
+
+def truths(m: z3.ModelRef, terms: list[z3.BoolRef]) -> list[bool]:
+    """Is each formula true in the model? (Asked of Z3 directly: through `m.eval` and
+    `is_true`, wrapping each answer in Python cost more than the answers, and repair asks
+    for hundreds of them a model.)"""
+    ctx = m.ctx.ref()
+    r = (z3.Ast * 1)()
+    out = []
+    for t in terms:
+        ok = z3.Z3_model_eval(ctx, m.model, t.as_ast(), True, r)
+        out.append(bool(ok) and z3.Z3_get_bool_value(ctx, r[0]) == z3.Z3_L_TRUE)
+    return out
+
+
+def all_true(m: z3.ModelRef, terms) -> bool:
+    """Does the model make every one of `terms` true? (Stops at the first that is not.)"""
+    ctx = m.ctx.ref()
+    r = (z3.Ast * 1)()
+    for t in terms:
+        if not z3.Z3_model_eval(ctx, m.model, t.as_ast(), True, r) or z3.Z3_get_bool_value(ctx, r[0]) != z3.Z3_L_TRUE:
+            return False
+    return True

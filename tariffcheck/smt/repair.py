@@ -46,7 +46,7 @@ from ..evaluate.concrete import ConcreteValidator
 from .encode import Encoder, Instance
 from .explain import Tie
 from .links import Structure
-from .readback import state_of
+from .readback import state_of, truths
 from ..model.limits import DEFAULT_LOCKED, DEFAULT_TIMEOUT_MS
 from .problem import Choice, Incomplete, OrderProblem, Workspaces, choice_value
 from ..evaluate.verdict import VALID, InstanceKey, Verdict, field_path, involved_fields
@@ -502,19 +502,6 @@ class _Ties:
                         out.append((known, None, present))
                     out.append((x, None, known if known is not None else present))
         return out
-
-
-def truths(m: z3.ModelRef, terms: list[z3.BoolRef]) -> list[bool]:
-    """Is each formula true in the model? (Asked of Z3 directly: through `m.eval` and
-    `is_true`, wrapping each answer in Python cost more than the answers, and repair asks
-    for hundreds of them a model.)"""
-    ctx = m.ctx.ref()
-    r = (z3.Ast * 1)()
-    out = []
-    for t in terms:
-        ok = z3.Z3_model_eval(ctx, m.model, t.as_ast(), True, r)
-        out.append(bool(ok) and z3.Z3_get_bool_value(ctx, r[0]) == z3.Z3_L_TRUE)
-    return out
 
 
 def _changed(c: Choice) -> tuple[z3.BoolRef, z3.BoolRef]:
