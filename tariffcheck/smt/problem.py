@@ -111,7 +111,7 @@ class Workspace:
 
     def add(self, terms) -> None:
         """Assert `terms` in the solver (and in the plain one beside an optimiser)."""
-        self.solver.add(terms)
+        assert_terms(self.solver, terms)
         if self.plain is not None:
             also(self.plain, terms)
 
@@ -158,6 +158,21 @@ def also(s: z3.Solver, terms) -> None:
     ctx = s.ctx.ref()
     for t in terms if isinstance(terms, (list, tuple)) else [terms]:
         z3.Z3_solver_assert(ctx, s.solver, t.as_ast())
+
+
+def assert_terms(s: z3.Solver | z3.Optimize, terms) -> None:
+    """`s.add(terms)`; for the optimiser, Boolean terms go to Z3 directly: z3py casts and
+    sort-checks each one, which costs more than the assertion when a repair asserts a guard per
+    rule instance. (A plain solver keeps z3py's path: asserted natively, some orders' explain
+    with a conflict limit found the same conflicts in another order, which the snapshots would
+    show; the reason was not found.)"""
+    items = terms if isinstance(terms, (list, tuple)) else [terms]
+    if not isinstance(s, z3.Optimize) or not all(isinstance(t, z3.BoolRef) for t in items):
+        s.add(terms)
+        return
+    ctx = s.ctx.ref()
+    for t in items:
+        z3.Z3_optimize_assert(ctx, s.optimize, t.as_ast())
 
 
 def _choice_terms(c: Choice, ctx: z3.Context) -> tuple:
@@ -243,7 +258,7 @@ class OrderProblem:
 
     def add(self, terms) -> None:
         """Assert `terms` for this order (in the plain solver too, if there is one)."""
-        self.solver.add(terms)
+        assert_terms(self.solver, terms)
         if self.plain is not None:
             also(self.plain, terms)
 
