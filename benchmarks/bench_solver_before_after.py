@@ -2,7 +2,7 @@
 in one process, order by order, with their answers compared.
 
     .venv/bin/python benchmarks/bench_solver_before_after.py --before dfa04a5
-    .venv/bin/python benchmarks/bench_solver_before_after.py --before dfa04a5 --parent-orders 8 --orders 8   # quick look
+    .venv/bin/python benchmarks/bench_solver_before_after.py --before dfa04a5 --parent-orders 8 --orders 1  # quick
 
 The "before" package is the commit's `tariffcheck/` (`git archive`), unpacked into a temporary
 folder as `tariffcheck_before` beside a link to this tree's `specs/`, and imported beside
@@ -10,7 +10,8 @@ folder as `tariffcheck_before` beside a link to this tree's `specs/`, and import
 
 Corpora (Secure Endpoint, bench_check.py's seeded orders):
 
-  options (parent)  bench_explain.py's `parent_corpus`: partial orders under a parent contract
+  options (parent)  the orders of bench_explain.py's `parent_corpus` (same seed, same filter), as
+                    JSON: partial orders under a parent contract
                     with 1 to 3 service contracts whose options are all open
   options           bench_explain.py's partial orders of its grouped corpus (options open)
   explain, explain (5), why-not, repair K=1, repair K=3
@@ -47,7 +48,7 @@ import z3
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_explain import parent_corpus, percentile, se_corpus  # noqa: E402
+from bench_explain import percentile  # noqa: E402
 
 from tariffcheck import catalog  # noqa: E402
 from tariffcheck.common.diagnostics import DiagnosticError  # noqa: E402

@@ -13,9 +13,13 @@ set of the choices made so far and the rules that exclude it (explain.py's confl
 with one possible value is **forced**. If the choices made so far already conflict, nothing is
 possible and the conflict is the answer.
 
-Every value seen in any model found along the way is possible, so most fields cost no call of
-their own; the others cost one (and a shrink when impossible). Numbers are bounded by trying
-the extremes first, then by bisection.
+Every value seen in any model found along the way is possible. The finite fields are asked
+together: "a completion with any value no model has shown yet", whose model marks every value
+it shows, until none of the rest can be shown; those are impossible, and each gets its reason.
+A reason is shrunk by deletion (explain.minimal_conflict), and a deletion after which the value
+is possible again is mostly shown by a model found before (`_Run.known_sat`): models of every
+rule and no choice, and of every choice and no rule, are gathered for that. Numbers are bounded
+by asking one past the value seen first, then the field's limit, then by bisection.
 
 Dates, the order's structure (parents and children) and former names are left open and not
 analysed: a date's possible range is rarely what an order-entry screen greys out.
