@@ -200,17 +200,20 @@ class Explainer:
         raise DiagnosticError([Diagnostic("O003", msg, help="see `tariff schema` for the options")])
 
 
-def minimal_conflict(p: OrderProblem, candidates: list[Choice], fixed: list[z3.BoolRef]) -> Conflict:
+def minimal_conflict(p: OrderProblem, candidates: list[Choice], fixed: list[z3.BoolRef],
+                     known_sat=None) -> Conflict:
     """One minimal conflict among `candidates`, which with the `fixed` literals (the rules, and
     any question asked) are known to be unsat: first the fewest choices, then, with those, the
-    fewest rule instances."""
+    fewest rule instances. `known_sat`: see OrderProblem.shrink."""
     if p.check([c.literal for c in candidates] + fixed) != z3.unsat:
         # the core would be whatever the last one was: never give that as a reason
         raise ValueError("internal: a reason was asked for something the rules allow")
     first = [x for x in p.core() if isinstance(x, Choice)]
-    choices = p.shrink([], first, fixed)
-    rule_ids = {r.get_id() for r in p.rule_literals}
-    insts = p.shrink(choices, p.instances, [q for q in fixed if q.get_id() not in rule_ids])
+    choices = p.shrink([], first, fixed, known_sat)
+    # a term's node is shared by every equal term (Z3 hash-conses them), so its address names
+    # it as its id does, for less than z3py's get_id costs
+    rules = {r.as_ast().value for r in p.rule_literals}
+    insts = p.shrink(choices, p.instances, [q for q in fixed if q.as_ast().value not in rules], known_sat)
     return describe(p, choices, insts)
 
 

@@ -111,7 +111,7 @@ class Workspace:
 
     def add(self, terms) -> None:
         """Assert `terms` in the solver (and in the plain one beside an optimiser)."""
-        self.solver.add(terms)
+        assert_terms(self.solver, terms)
         if self.plain is not None:
             also(self.plain, terms)
 
@@ -160,6 +160,21 @@ def also(s: z3.Solver, terms) -> None:
         z3.Z3_solver_assert(ctx, s.solver, t.as_ast())
 
 
+def assert_terms(s: z3.Solver | z3.Optimize, terms) -> None:
+    """`s.add(terms)`; for the optimiser, Boolean terms go to Z3 directly: z3py casts and
+    sort-checks each one, which costs more than the assertion when a repair asserts a guard per
+    rule instance. (A plain solver keeps z3py's path: asserted natively, some orders' explain
+    with a conflict limit found the same conflicts in another order, which the snapshots would
+    show; the reason was not found.)"""
+    items = terms if isinstance(terms, (list, tuple)) else [terms]
+    if not isinstance(s, z3.Optimize) or not all(isinstance(t, z3.BoolRef) for t in items):
+        s.add(terms)
+        return
+    ctx = s.ctx.ref()
+    for t in items:
+        z3.Z3_optimize_assert(ctx, s.optimize, t.as_ast())
+
+
 def _choice_terms(c: Choice, ctx: z3.Context) -> tuple:
     """A choice's literal, its term, and the implication that tracks it."""
     literal = z3.Bool(f"choice:{c.path}", ctx)
@@ -191,6 +206,33 @@ class Workspaces:
         return ws.open(order)
 
 
+class Assumed:
+    """Literals to assume, as Z3's C API takes them: an array of their terms, built once and
+    handed to every check that assumes them. z3py's `check(*literals)` casts and sort-checks
+    each literal on every call; with the hundred-odd literals of an order's choices and rules
+    that cost more than many of the checks (lint does the same, analyse/space.py). The
+    literals are Boolean constants made by the encoding, so there is nothing to check."""
+
+    __slots__ = ("literals", "asts", "array")
+
+    def __init__(self, literals, asts: list | None = None):
+        self.literals = literals  # kept: the array points into them
+        self.asts = asts if asts is not None else [x.as_ast() for x in literals]
+        self.array = (z3.Ast * len(self.asts))(*self.asts)
+
+    def __len__(self) -> int:
+        return len(self.asts)
+
+    def after(self, first: list[z3.BoolRef]) -> "Assumed":
+        """`first`, then these literals (the order a plain list would give them in)."""
+        return Assumed(first + self.literals, [x.as_ast() for x in first] + self.asts)
+
+    def check(self, s: z3.Solver | z3.Optimize) -> z3.CheckSatResult:
+        if isinstance(s, z3.Optimize):
+            return s.check(*self.literals)
+        return z3.CheckSatResult(z3.Z3_solver_check_assumptions(s.ctx.ref(), s.solver, len(self.asts), self.array))
+
+
 class Incomplete(Exception):
     """A solver call hit its time limit (or gave up): the answer so far is not the whole answer."""
 
@@ -212,10 +254,11 @@ class OrderProblem:
     by_literal: dict = field(default_factory=dict)  # literal id -> Choice or Instance
     calls: int = 0  # solver calls made, for the benchmark
     plain: z3.Solver | None = None  # beside an optimiser: a plain solver with the same constraints
+    _rule_literals: list | None = field(default=None, repr=False)
 
     def add(self, terms) -> None:
         """Assert `terms` for this order (in the plain solver too, if there is one)."""
-        self.solver.add(terms)
+        assert_terms(self.solver, terms)
         if self.plain is not None:
             also(self.plain, terms)
 
@@ -232,21 +275,37 @@ class OrderProblem:
         self.close()
 
     # ---- asking ---------------------------------------------------------------------------
-    def check(self, assumptions) -> z3.CheckSatResult:
-        """Satisfiability under the assumed literals; a time-out raises Incomplete."""
+    def check(self, assumptions: "list[z3.BoolRef] | Assumed") -> z3.CheckSatResult:
+        """Satisfiability under the assumed literals (a list, or an `Assumed` built once for
+        many checks); a time-out raises Incomplete."""
         self.calls += 1
-        r = self.solver.check(*assumptions)
+        if not isinstance(assumptions, Assumed):
+            assumptions = Assumed(assumptions)
+        r = assumptions.check(self.solver)
         if r == z3.unknown:
             raise Incomplete(f"the solver gave up: {self.solver.reason_unknown()}")
         return r
 
     def core(self) -> list:
         """The last unsat core, as Choice and Instance objects."""
-        return [self.by_literal[x.get_id()] for x in self.solver.unsat_core() if x.get_id() in self.by_literal]
+        if isinstance(self.solver, z3.Optimize):
+            ids = [x.get_id() for x in self.solver.unsat_core()]
+        else:  # read straight from Z3: a wrapper per literal costs more than the core
+            ctx = self.solver.ctx.ref()
+            v = z3.Z3_solver_get_unsat_core(ctx, self.solver.solver)
+            z3.Z3_ast_vector_inc_ref(ctx, v)
+            try:
+                ids = [z3.Z3_get_ast_id(ctx, z3.Z3_ast_vector_get(ctx, v, i))
+                       for i in range(z3.Z3_ast_vector_size(ctx, v))]
+            finally:
+                z3.Z3_ast_vector_dec_ref(ctx, v)
+        return [self.by_literal[i] for i in ids if i in self.by_literal]
 
     @property
     def rule_literals(self) -> list[z3.BoolRef]:
-        return [i.literal for i in self.instances]
+        if self._rule_literals is None:  # the instances are fixed when the order is opened
+            self._rule_literals = [i.literal for i in self.instances]
+        return list(self._rule_literals)
 
     def shape(self) -> list[z3.BoolRef]:
         """What every complete order has that the encoding's axioms leave free: a value for
@@ -256,15 +315,21 @@ class OrderProblem:
     def choice(self, path: str) -> Choice | None:
         return next((c for c in self.choices if c.path == path), None)
 
-    def shrink(self, keep: list, candidates: list, fixed: list) -> list:
+    def shrink(self, keep: list, candidates: list, fixed: list, known_sat=None) -> list:
         """A minimal subset of `candidates` (Choice or Instance objects) that, assumed with
         `fixed` (literals), is unsat; `candidates` with `fixed` must be unsat. Deletion-based
-        with core refinement: each test that stays unsat narrows the set to its core."""
+        with core refinement: each test that stays unsat narrows the set to its core.
+        `known_sat(objects, fixed)`, when given, may answer a test as satisfiable without the
+        solver (a model found before shows it); it must never answer wrongly."""
         current = list(candidates)
+        rest = Assumed([x.literal for x in keep] + list(fixed))  # assumed by every trial
         i = 0
         while i < len(current):
             trial = current[:i] + current[i + 1:]
-            r = self.check([x.literal for x in trial + keep] + fixed)
+            if known_sat is not None and known_sat(trial + list(keep), fixed):
+                i += 1
+                continue
+            r = self.check(rest.after([x.literal for x in trial]))
             if r == z3.unsat:
                 in_core = {id(x) for x in self.core()}
                 current = [x for x in trial if id(x) in in_core] if in_core else trial

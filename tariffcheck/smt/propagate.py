@@ -13,9 +13,13 @@ set of the choices made so far and the rules that exclude it (explain.py's confl
 with one possible value is **forced**. If the choices made so far already conflict, nothing is
 possible and the conflict is the answer.
 
-Every value seen in any model found along the way is possible, so most fields cost no call of
-their own; the others cost one (and a shrink when impossible). Numbers are bounded by trying
-the extremes first, then by bisection.
+Every value seen in any model found along the way is possible. The finite fields are asked
+together: "a completion with any value no model has shown yet", whose model marks every value
+it shows, until none of the rest can be shown; those are impossible, and each gets its reason.
+A reason is shrunk by deletion (explain.minimal_conflict), and a deletion after which the value
+is possible again is mostly shown by a model found before (`_Run.known_sat`): models of every
+rule and no choice, and of every choice and no rule, are gathered for that. Numbers are bounded
+by asking one past the value seen first, then the field's limit, then by bisection.
 
 Dates, the order's structure (parents and children) and former names are left open and not
 analysed: a date's possible range is rarely what an order-entry screen greys out.
@@ -30,10 +34,11 @@ import z3
 from ..model import tariff as M
 from ..model.limits import MAX_COUNT
 from ..orders.order import Order
-from .encode import Encoder, Fact
+from .encode import Encoder, Fact, Instance
 from .explain import Conflict, minimal_conflict
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from .problem import Incomplete, OrderProblem, Workspaces
+from .readback import all_true, truths
 
 FINITE = ("option", "flag", "holding", "dim", "optattr", "optflag", "oflag")
 NUMERIC = ("qty", "optqty")
@@ -88,45 +93,104 @@ class Propagator:
             return _Run(p).run()
 
 
+class _Witness:
+    """A model found along the way: a valid completion under the literals it was found with.
+    `broken` is the rule instances it breaks (the empty set when every rule was assumed;
+    worked out when first needed otherwise)."""
+
+    __slots__ = ("m", "broken")
+
+    def __init__(self, m: z3.ModelRef, broken: set[int] | None):
+        self.m = m
+        self.broken = broken
+
+
 class _Run:
     def __init__(self, p: OrderProblem):
         self.p = p
         self.given: list[z3.BoolRef] = []  # what a question is asked under (an option ordered, for its count)
         self.seen: list[z3.ModelRef] = []
         self.asks = 0
+        self.meaning: dict[int, z3.BoolRef] = {}  # a question's literal -> what it asks
+        self.witnesses: list[_Witness] = []  # every model found, for the reasons' shrinking
+        self.rule_objects = {id(x) for x in p.rule_literals}  # the same objects on every call
 
     @property
     def base(self) -> list[z3.BoolRef]:
         """Every choice made so far, every rule, and what the question is asked under."""
         return [c.literal for c in self.p.choices] + self.p.rule_literals + self.given
 
-    def sat_with(self, term: z3.BoolRef) -> tuple[bool, z3.BoolRef]:
-        """Is there a valid completion where `term` holds? (Its model is kept.)"""
+    def literal_for(self, term: z3.BoolRef) -> z3.BoolRef:
+        """A fresh literal that, assumed, makes `term` hold."""
         ask = z3.Bool(f"ask:{self.asks}", self.p.encoder.ctx)
         self.asks += 1
         self.p.solver.add(z3.Implies(ask, term))
+        self.meaning[ask.get_id()] = term
+        return ask
+
+    def sat_with(self, term: z3.BoolRef) -> tuple[bool, z3.BoolRef]:
+        """Is there a valid completion where `term` holds? (Its model is kept.)"""
+        ask = self.literal_for(term)
         r = self.p.check(self.base + [ask])
         if r == z3.sat:
-            self.seen.append(self.p.solver.model())
+            self.keep_model()
         return r == z3.sat, ask
 
-    def seen_true(self, term: z3.BoolRef) -> bool:
-        return any(z3.is_true(m.eval(term, model_completion=True)) for m in self.seen)
+    def keep_model(self, broken: set[int] | None = frozenset()) -> z3.ModelRef:
+        m = self.p.solver.model()
+        self.seen.append(m)
+        self.witnesses.append(_Witness(m, broken))
+        return m
 
     def why_not(self, ask: z3.BoolRef) -> Conflict:
         """The minimal reason `ask` fails: under the same assumptions it was asked under (a
         count's bound is asked of the option ordered: without that, nothing excludes it)."""
-        return minimal_conflict(self.p, self.p.choices, self.p.rule_literals + self.given + [ask])
+        return minimal_conflict(self.p, self.p.choices, self.p.rule_literals + self.given + [ask], self.known_sat)
+
+    def known_sat(self, objects: list, fixed: list[z3.BoolRef]) -> bool:
+        """Does a model found before satisfy these choices, rule instances and literals? Then
+        the question is satisfiable and needs no solver call (a reason's shrinking asks, for
+        each part of it, whether the rest still conflicts: mostly not, and mostly shown by an
+        earlier model). The literals' meanings are checked, not the literals: a model stays a
+        valid completion whatever it gives the literals it was not asked under."""
+        terms, insts, every_rule = [], [], 0
+        for q in fixed:
+            if id(q) in self.rule_objects:
+                every_rule += 1
+                continue
+            t = self.meaning.get(q.get_id())
+            if t is None:
+                return False  # a literal whose meaning is not known here
+            terms.append(t)
+        if every_rule and every_rule != len(self.rule_objects):
+            return False  # some rules but not all: not asked by the shrinking
+        for x in objects:
+            if isinstance(x, Instance):
+                insts.append(x)
+            else:
+                terms.append(x.term)
+        for w in self.witnesses:
+            if not all_true(w.m, terms):
+                continue
+            if insts or every_rule:
+                if w.broken is None:
+                    w.broken = {id(i) for i, ok in zip(self.p.instances,
+                                                       truths(w.m, [i.term for i in self.p.instances])) if not ok}
+                if (every_rule and w.broken) or any(id(i) in w.broken for i in insts):
+                    continue
+            return True
+        return False
 
     def run(self) -> Propagation:
         p = self.p
         out = Propagation("open")
+        asked: list[tuple[OpenField, list[tuple[object, z3.BoolRef]]]] = []
         try:
             if p.check(self.base) == z3.unsat:
                 out.status = "invalid"
                 out.conflict = minimal_conflict(p, p.choices, p.rule_literals)
                 return out
-            self.seen.append(p.solver.model())
+            self.keep_model()
             for path, facts in p.undecided.items():
                 kind = facts[0].kind
                 if kind == "former":
@@ -136,43 +200,92 @@ class _Run:
                 elif facts[0].under is not None and self._option_open(path):
                     continue  # part of an option that is itself open: the option is the question
                 elif kind in FINITE:
-                    out.fields.append(self.finite(path, facts))
+                    field_, cases = self.finite(path, facts)
+                    out.fields.append(field_)
+                    asked.append((field_, cases))
                 elif kind in NUMERIC:
                     out.fields.append(self.number(path, facts[0].number))
+            self.possibilities(asked)
             self.counts(out)
         except Incomplete as e:
             out.complete, out.reason = False, e.reason
             if out.status == "open" and not self.seen:
                 out.status = "unknown"
+            # a field is told only once every value of it is settled
+            whole = {id(f) for f, cases in asked if len(f.values) == len(cases)}
+            out.fields = [f for f in out.fields if f.kind == "number" or id(f) in whole]
         out.calls = p.calls
         return out
 
     def _option_open(self, path: str) -> bool:
         return path.parent in self.p.order.open
 
-    def finite(self, path: str, facts: list[Fact]) -> OpenField:
+    def finite(self, path: str, facts: list[Fact]) -> tuple[OpenField, list[tuple[object, z3.BoolRef]]]:
+        """The field, and each of its values with the term that gives it."""
         f = facts[0]
         if f.kind == "dim":
             x = f.vars[0]
             dim = self.p.tariff.contracts[self.p.order.contracts[f.slot].kind].dimensions[f.field.path[0]]
             cases = [(v, x == i) for i, v in enumerate(dim.values)] + ([(None, x == -1)] if dim.optional else [])
-            return OpenField(path, "dim", [self.ask(term, value) for value, term in cases])
-        if f.kind == "optattr":
-            values = []
-            for fact in facts:  # one fact per value of the attribute: may it be designated, and left out
-                b = fact.vars[0]
-                value = fact.path.parts[-1]
-                values.append(self.ask(b, value))
-            return OpenField(path, "designation", values)
+            return OpenField(path, "dim"), cases
+        if f.kind == "optattr":  # one fact per value of the attribute: may it be designated
+            return OpenField(path, "designation"), [(fact.path.parts[-1], fact.vars[0]) for fact in facts]
         b = f.vars[-1]  # an option's presence; a flag's or a holding's truth
         kind = {"option": "option", "flag": "flag", "optflag": "flag", "oflag": "flag", "holding": "holding"}[f.kind]
-        return OpenField(path, kind, [self.ask(b, True), self.ask(z3.Not(b), False)])
+        return OpenField(path, kind), [(True, b), (False, z3.Not(b))]
 
-    def ask(self, term: z3.BoolRef, value: object) -> Possibility:
-        if self.seen_true(term):
-            return Possibility(value, True)
-        ok, ask = self.sat_with(term)
-        return Possibility(value, True) if ok else Possibility(value, False, self.why_not(ask))
+    def possibilities(self, asked: list[tuple[OpenField, list[tuple[object, z3.BoolRef]]]]) -> None:
+        """Which values of the finite fields some valid completion gives, with few questions:
+        ask for a completion with any value no model has shown yet, and mark what its model
+        shows (often many values at once), until none of the rest is possible. Then each value
+        left is impossible, and gets its reason."""
+        cases = [(f, value, term) for f, vs in asked for value, term in vs]
+        shown = [False] * len(cases)
+
+        def mark(m: z3.ModelRef) -> None:
+            open_ = [k for k, s in enumerate(shown) if not s]
+            for k, ok in zip(open_, truths(m, [cases[k][2] for k in open_])):
+                shown[k] = ok
+
+        for m in self.seen:
+            mark(m)
+        while not all(shown):
+            ask = self.literal_for(z3.Or([t for (_, _, t), s in zip(cases, shown) if not s]))
+            if self.p.check(self.base + [ask]) == z3.unsat:
+                break
+            mark(self.keep_model())
+        missing = [term for (_, _, term), ok in zip(cases, shown) if not ok]
+        if missing:
+            # a reason's shrinking asks whether the value is possible without one of the
+            # choices, or without one of the rules: models of every rule and no choice, and of
+            # every choice and no rule, that show the impossible values answer most of that
+            choices = [c.literal for c in self.p.choices]
+            self.cover(missing, self.p.rule_literals + self.given, frozenset())
+            self.cover(missing, choices + self.given, None)
+        for (f, value, term), ok in zip(cases, shown):
+            f.values.append(Possibility(value, True) if ok else
+                            Possibility(value, False, self.why_not(self.literal_for(term))))
+
+    def cover(self, terms: list[z3.BoolRef], under: list[z3.BoolRef], broken: set[int] | None) -> None:
+        """Models, kept as witnesses, that show many of `terms` under the literals `under`:
+        the solver leans to true for every undecided yes/no (Z3's phase_selection 1), so a
+        model shows many options at once, and asking stops when a model shows fewer than two
+        new ones (the rest cost their reasons a question each, as they would have anyway)."""
+        left = list(terms)
+        self.p.solver.set("phase_selection", 1)
+        try:
+            while len(left) > 1:
+                ask = self.literal_for(z3.Or(left))
+                if self.p.check(under + [ask]) == z3.unsat:
+                    return
+                m = self.p.solver.model()
+                self.witnesses.append(_Witness(m, broken))
+                before = len(left)
+                left = [t for t, ok in zip(left, truths(m, left)) if not ok]
+                if before - len(left) < 2:
+                    return
+        finally:
+            self.p.solver.set("phase_selection", 3)  # Z3's default: the phase last used
 
     def number(self, path: str, x: z3.ArithRef, floor: int = 0) -> OpenField:
         """The least and greatest value of a count or quantity over valid completions; `floor`
@@ -189,13 +302,22 @@ class _Run:
     def bound(self, x: z3.ArithRef, lo: int, hi: int, down: bool) -> tuple[int, z3.BoolRef | None]:
         """Going down: the least possible value in [lo, hi] (hi is possible); going up: the
         greatest in [lo, hi] (lo is possible). Also the question that failed just beyond it,
-        for its reason (None when the bound is the field's own limit)."""
+        for its reason (None when the bound is the field's own limit). The value seen is
+        usually the bound already: one step past it is asked first, then the field's limit,
+        then the rest by bisection."""
         extreme = lo if down else hi
+        seen = hi if down else lo
+        if seen == extreme:
+            return extreme, None
+        ok, ask = self.sat_with(x <= seen - 1 if down else x >= seen + 1)
+        if not ok:
+            return seen, ask
+        got = self.seen[-1].eval(x, model_completion=True).as_long()
+        hi, lo = (got, lo) if down else (hi, got)
         ok, ask = self.sat_with(x <= extreme if down else x >= extreme)
         if ok:
             return extreme, None
         failed = ask
-        # invariant: going down, hi possible and values <= lo ... checked below by bisection
         while lo < hi:
             if down:
                 mid = (lo + hi) // 2
@@ -226,6 +348,7 @@ class _Run:
                 continue
             ordered = z3.Bool(f"present:{of.path}", self.p.encoder.ctx)
             self.p.solver.add(z3.Implies(ordered, present))
+            self.meaning[ordered.get_id()] = present
             self.given = [ordered]
             self.seen = [m for m in self.seen if z3.is_true(m.eval(present, model_completion=True))]
             if not self.seen:

@@ -46,7 +46,7 @@ from ..evaluate.concrete import ConcreteValidator
 from .encode import Encoder, Instance
 from .explain import Tie
 from .links import Structure
-from .readback import state_of
+from .readback import Values, state_of, truths
 from ..model.limits import DEFAULT_LOCKED, DEFAULT_TIMEOUT_MS
 from .problem import Choice, Incomplete, OrderProblem, Workspaces, choice_value
 from ..evaluate.verdict import VALID, InstanceKey, Verdict, field_path, involved_fields
@@ -233,22 +233,20 @@ class Repairer:
         enc = p.encoder
         new = copy.deepcopy(order)
         ov = enc.order_vars
-        new.dates = {}
-        for name, (day, known) in ov.dates.items():
-            if z3.is_true(m.eval(known, model_completion=True)):
-                new.dates[name] = m.eval(day, model_completion=True).as_long()
-        new.holdings = {s for s, b in ov.holds.items() if z3.is_true(m.eval(b, model_completion=True))}
-        new.flags = {f: z3.is_true(m.eval(b, model_completion=True)) for f, b in ov.flags.items()}
-        new.holding_values = {key for key, b in ov.holds_value.items() if z3.is_true(m.eval(b, model_completion=True))}
+        got = Values(m)
+        new.dates = {name: got.int(day) for name, (day, known) in ov.dates.items() if got.true(known)}
+        new.holdings = {s for s, b in ov.holds.items() if got.true(b)}
+        new.flags = {f: got.true(b) for f, b in ov.flags.items()}
+        new.holding_values = {key for key, b in ov.holds_value.items() if got.true(b)}
         for entry in new.contracts:
             if entry.cancelled:
                 continue
             slot = enc.slot(entry.kind, entry.index)
-            entry.new = state_of(slot, m)
-            entry.former = {key for key, b in slot.former.items() if z3.is_true(m.eval(b, model_completion=True))}
+            entry.new = state_of(slot, got)
+            entry.former = {key for key, b in slot.former.items() if got.true(b)}
         new.notes = list(order.notes) + structure.apply(m, new) + breach_notes(self.tariff, order)
         new.breaches, new.unset = [], set()  # a repaired order names only what the tariff lists, once, with every count
-        dist = {c.path: abs(m.eval(c.number, model_completion=True).as_long() - c.value)
+        dist = {c.path: abs(got.int(c.number) - c.value)
                 for c in p.choices if c.number is not None and c.value is not None}
         moved_paths = {c.path for c in moved}
         below: dict[str, int] = {}  # per path: how far the numbers under it moved, those not moved on their own
@@ -270,15 +268,15 @@ class Repairer:
         for c in moved:
             # an option dropped moves its count and the quantities that go with it
             d = dist.get(c.path, 0) + below.get(c.path, 0)
-            after = m.eval(c.number, model_completion=True).as_long() if c.kind == "children" else choice_value(c, new)
+            after = got.int(c.number) if c.kind == "children" else choice_value(c, new)
             parts = [x for x in choices_in.get(c.slot, []) if x.path.within(c.path)] if c.kind == "option" else []
             readers = p.instances if c.slot is None else instances_in.get(c.slot, [])
             changes.append(Change(c.path, choice_value(c, order), after, weights[c.path], d,
-                                  self._satisfies(m, c, parts, readers, new, gone)))
+                                  self._satisfies(got, c, parts, readers, new, gone)))
         for i in structure.dropped(m):  # its rules no longer apply: the ones that failed are met
             entry = new.contracts[i]
             broken = [self._tie(inst, new) for inst in p.instances
-                      if inst.slot == i and z3.is_false(m.eval(inst.term, model_completion=True))]
+                      if inst.slot == i and got.false(inst.term)]
             changes.append(Change(contract_ref(i), entry.id, None, weights.get(f"contracts[{i}]", 1), 0, broken))
             new.notes.append(f"contract `{entry.id}` is left out of the order")
         for e, before in zip(new.contracts, order.contracts):  # a child moved to another parent
@@ -290,9 +288,9 @@ class Repairer:
                 if q is None:
                     continue  # a new parent contract: it has no rules in the model
                 n = p.encoder.slot(q.kind, q.index).children[e.kind]
-                undo = [(n, z3.IntVal(m.eval(n, model_completion=True).as_long() + step, p.encoder.ctx))]
+                undo = [(n, z3.IntVal(got.int(n) + step, p.encoder.ctx))]
                 met += [self._tie(inst, new) for inst in p.instances if inst.slot == q.index and
-                        z3.is_false(m.eval(z3.substitute(inst.term, *undo), model_completion=True))]
+                        got.false(z3.substitute(inst.term, *undo))]
             changes.append(Change(contract_ref(e.index).child("parent"), before.parent, e.parent,
                                   weights.get(f"contracts[{e.index}].parent", 1), 0, met))
         for i in structure.added(m):  # the parent's rules about its children are met
@@ -300,9 +298,9 @@ class Repairer:
             entry = next(e for e in new.contracts[len(order.contracts):] if e.kind == kind and
                          e.parent == new.contracts[parent].id)
             n = p.encoder.slot(new.contracts[parent].kind, parent).children[kind]
-            less = [(n, z3.IntVal(m.eval(n, model_completion=True).as_long() - 1, p.encoder.ctx))]
+            less = [(n, z3.IntVal(got.int(n) - 1, p.encoder.ctx))]
             met = [self._tie(inst, new) for inst in p.instances if inst.slot == parent and
-                   z3.is_false(m.eval(z3.substitute(inst.term, *less), model_completion=True))]
+                   got.false(z3.substitute(inst.term, *less))]
             changes.append(Change(contract_ref(entry.index), None, entry.id, weights.get("contract", 1), 0, met))
         changes += self._breach_changes(order, new, changes, weights)
         final = structure.finish(m, new)
@@ -345,7 +343,7 @@ class Repairer:
         fields = tuple(involved_fields(inst.rule.condition(inst.subject), order, entry))
         return Tie(InstanceKey(inst.rule.id, inst.slot, inst.subject), inst.rule, entry.id, fields)
 
-    def _satisfies(self, m: z3.ModelRef, c: Choice, parts: list[Choice], readers: list[Instance], new: Order,
+    def _satisfies(self, values: Values, c: Choice, parts: list[Choice], readers: list[Instance], new: Order,
                    gone: set[int]) -> list[Tie]:
         """The rule instances (of `readers`) that the repaired order satisfies and that would
         break were this one change undone (its fields back as the order gave them, everything
@@ -366,7 +364,7 @@ class Repairer:
                 self._reads[key] = _names(term)
             if not touched & self._reads[key]:
                 continue
-            if z3.is_false(m.eval(z3.substitute(term, *undo), model_completion=True)):
+            if values.false(z3.substitute(term, *undo)):
                 out.append(self._tie(inst, new))
         return out
 
@@ -461,8 +459,9 @@ class _Ties:
         if extra:
             options.append(z3.And(made_so_far + [z3.Or(extra)]))
         values, equal = [], []
+        v = Values(m)
         for x, given, gate in self._values(m):
-            if gate is not None and not z3.is_true(m.eval(gate, model_completion=True)):
+            if gate is not None and not v.true(gate):
                 continue  # a day not stated, a count of an option not ordered: nothing to show
             now = m.eval(x, model_completion=True)
             if given is None or not now.eq(given):  # the order's own value comes first, then the least
@@ -502,19 +501,6 @@ class _Ties:
                         out.append((known, None, present))
                     out.append((x, None, known if known is not None else present))
         return out
-
-
-def truths(m: z3.ModelRef, terms: list[z3.BoolRef]) -> list[bool]:
-    """Is each formula true in the model? (Asked of Z3 directly: through `m.eval` and
-    `is_true`, wrapping each answer in Python cost more than the answers, and repair asks
-    for hundreds of them a model.)"""
-    ctx = m.ctx.ref()
-    r = (z3.Ast * 1)()
-    out = []
-    for t in terms:
-        ok = z3.Z3_model_eval(ctx, m.model, t.as_ast(), True, r)
-        out.append(bool(ok) and z3.Z3_get_bool_value(ctx, r[0]) == z3.Z3_L_TRUE)
-    return out
 
 
 def _changed(c: Choice) -> tuple[z3.BoolRef, z3.BoolRef]:
