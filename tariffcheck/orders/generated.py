@@ -111,7 +111,7 @@ class GeneratedDecoder:
         contracts = [self._entry(raw, i, request) for i, raw in enumerate(raw_contracts)]
         self._structure(contracts)
         return Order(tariff_name, request, dates, set(), set(), contracts, [], set(),
-                     flags={f: flags.get(f, False) for f in self.flag_ids}, breaches=[], unset=set())
+                     {f: flags.get(f, False) for f in self.flag_ids}, [], set())
 
     def _entry(self, raw, i: int, request: str) -> ContractEntry:
         if type(raw) is not dict or "usage" in raw:
@@ -133,7 +133,8 @@ class GeneratedDecoder:
         if request == "new":
             if "current" in raw or "changes" in raw:
                 raise _Unusual
-            return ContractEntry(cid, kind.id, parent, state(raw, None, True, _ENTRY_KEYS), EMPTY, False, i, set())
+            return ContractEntry(cid, kind.id, parent, state(raw, None, True, _ENTRY_KEYS), EMPTY, False, i, set(),
+                                 {}, None, {}, {})
         for key in raw:
             if key not in _ENTRY_KEYS:
                 raise _Unusual
@@ -144,12 +145,12 @@ class GeneratedDecoder:
         if request == "cancellation":
             if "changes" in raw:
                 raise _Unusual
-            return ContractEntry(cid, kind.id, parent, old, old, True, i)
+            return ContractEntry(cid, kind.id, parent, old, old, True, i, set(), {}, None, {}, {})
         changes = raw.get("changes", {})
         if type(changes) is not dict:
             raise _Unusual
         new = state(changes, old, False, _NOTHING_RESERVED)
-        return ContractEntry(cid, kind.id, parent, new, old, False, i, set())
+        return ContractEntry(cid, kind.id, parent, new, old, False, i, set(), {}, None, {}, {})
 
     def _structure(self, contracts: list[ContractEntry]) -> None:
         """decode.py's `structure` for an order it finds nothing wrong in; anything else is unusual."""
@@ -258,54 +259,58 @@ def _kind_source(kind: M.ContractKind, names: OrderNames) -> tuple[str, dict]:
     for f in kind.flags.values():
         lines.append(f"        flags.setdefault({f.id!r}, False)")
     lines += ["        pass",
-              "    return ContractState(dims=dims, quantities=qty, flags=flags, dates=dates, options=options)",
+              "    return ContractState(dims, qty, flags, dates, options)",
               ""]
     lines += _options_source(kind, names, env)
     return "\n".join(lines) + "\n", env
 
 
 def _options_source(kind: M.ContractKind, names: OrderNames, env: dict) -> list[str]:
-    """`read_options(d, options)`: decode.py's `options` and `option_fields` for the common case."""
+    """`read_options(d, options)`: decode.py's `options` for the common case, with one function
+    per option (`option_k(value, options)`), found by the name the order writes."""
     opts = list(kind.options.values())
-    env["OPTIONS"] = {n: opts.index(names.lookup(kind.options, n)) for o in opts for n in _written(o, names)}
+    position = {id(o): k for k, o in enumerate(opts)}
+    env["OPTION_NAMES"] = {n: position[id(names.lookup(kind.options, n))] for o in opts for n in _written(o, names)}
     lines = ["def read_options(d, options):",
              "    given = set()",
              "    for name, value in d.items():",
-             "        o = OPTIONS.get(name)",
-             "        if o is None or o in given:",
+             "        read = OPTIONS.get(name)",
+             "        if read is None or read in given:",
              "            raise _Unusual",
-             "        given.add(o)"]
+             "        given.add(read)",
+             "        read(value, options)",
+             ""]
     for k, o in enumerate(opts):
-        lines += [f"        {'if' if k == 0 else 'elif'} o == {k}:  # {o.id}",
-                  "            if value is False or value is None or value == 0 and type(value) is int:",
-                  f"                options.pop({o.id!r}, None)",
-                  "                continue",
-                  f"            prev = options.get({o.id!r})",
-                  "            opt = _copy_option(prev) if prev is not None else OptionState()",
-                  "            if value is True:",
-                  "                pass",
-                  "            elif type(value) is int:",
-                  f"                if not 0 <= value <= {MAX_COUNT if o.counted else 1}:",
-                  "                    raise _Unusual",
-                  "                opt.count = value",
-                  "            elif type(value) is dict:",
-                  f"                option_fields_{k}(value, opt)",
-                  "                if opt.count == 0:",
-                  f"                    options.pop({o.id!r}, None)",
-                  "                    continue",
-                  "            else:",
-                  "                raise _Unusual"]
+        lines += [f"def option_{k}(value, options):  # {o.id}",
+                  "    if value is False or value is None or value == 0 and type(value) is int:",
+                  f"        options.pop({o.id!r}, None)",
+                  "        return",
+                  f"    prev = options.get({o.id!r})",
+                  "    opt = _copy_option(prev) if prev is not None else OptionState(1, {}, set(), {}, {})",
+                  "    if value is True:",
+                  "        pass",
+                  "    elif type(value) is int:",
+                  f"        if not 0 <= value <= {MAX_COUNT if o.counted else 1}:",
+                  "            raise _Unusual",
+                  "        opt.count = value",
+                  "    elif type(value) is dict:",
+                  f"        option_fields_{k}(value, opt)",
+                  "        if opt.count == 0:",
+                  f"            options.pop({o.id!r}, None)",
+                  "            return",
+                  "    else:",
+                  "        raise _Unusual"]
         for q in o.quantities.values():
             if q.default is None:
-                lines += [f"            if {q.id!r} not in opt.quantities:", "                raise _Unusual"]
+                lines += [f"    if {q.id!r} not in opt.quantities:", "        raise _Unusual"]
             else:
-                lines += [f"            opt.quantities.setdefault({q.id!r}, {q.default!r})"]
+                lines += [f"    opt.quantities.setdefault({q.id!r}, {q.default!r})"]
         for f in o.flags.values():
-            lines.append(f"            opt.flags.setdefault({f.id!r}, False)")
-        lines.append(f"            options[{o.id!r}] = opt")
-    lines += ["        else:" if opts else "        if True:", "            raise _Unusual", ""]
+            lines.append(f"    opt.flags.setdefault({f.id!r}, False)")
+        lines += [f"    options[{o.id!r}] = opt", ""]
     for k, o in enumerate(opts):
         lines += _option_fields_source(k, o, names, env)
+    lines += ["OPTIONS = {name: globals()[f'option_{k}'] for name, k in OPTION_NAMES.items()}", ""]
     return lines
 
 
