@@ -16,6 +16,10 @@ changed. Paths, all on the Secure Endpoint corpus of bench_check.py:
   one-shot    old tariffcheck.check(name, dict)    vs  tariffcheck.check(name, dict)
   validate    old ConcreteValidator.validate(Order) vs  ConcreteValidator.validate(Order)
 
+A third side, "fastdecode", times decode and check with the working tree's Checker told to skip
+the decoder generated per tariff (orders/generated.py): decode.py alone, as branch fastdecode
+left it. "after" is the Checker as it is (the generated decoder, decode.py when it declines).
+
 Before timing, every order must decode to equal Orders and check to equal verdicts on both
 sides. Each call is timed alone, in CPU time (time.process_time_ns) and in wall time
 (time.perf_counter_ns), with the garbage collector off during a pass; the paths are interleaved
@@ -45,6 +49,7 @@ import tariffcheck.orders  # noqa: E402
 from bench_check import TARIFF, machine, make_corpus, quantile  # noqa: E402
 from tariffcheck import catalog  # noqa: E402
 from tariffcheck.api import Checker  # noqa: E402
+from tariffcheck.orders.decode import decode_order  # noqa: E402
 
 ROOT = HERE.parent
 
@@ -74,6 +79,14 @@ def before(rev: str):
         ("from .evaluate.concrete import", "from .evaluate._concrete_before import"),
         ("from .evaluate.derived_dates import", "from .evaluate._derived_dates_before import")))
     return decode, api
+
+
+class _Declines:
+    """A generated decoder that reads nothing: every order goes to decode.py."""
+
+    @staticmethod
+    def decode(data):
+        return None
 
 
 def time_pass(fn, inputs, cpu: list[list[int]], wall: list[list[int]]) -> None:
@@ -109,22 +122,30 @@ def main(argv: list[str] | None = None) -> int:
     tariff = catalog.load(TARIFF)
     new = Checker(tariff)
     old = old_api.Checker(tariff)
+    plain = Checker(tariff)
+    plain.quick_decoder = _Declines()
     dicts = [o for o, _ in make_corpus(tariff, args.orders, args.seed)]
     decoded = [new.decode(d) for d in dicts]
     for i, d in enumerate(dicts):  # the same answers, or timing means nothing
-        if old_decode.decode_order(d, tariff) != decoded[i]:
-            raise SystemExit(f"order {i}: the two decoders give different Orders")
+        if old_decode.decode_order(d, tariff) != decoded[i] or decode_order(d, tariff) != decoded[i]:
+            raise SystemExit(f"order {i}: the decoders give different Orders")
+        if repr(plain.check(d)) != repr(new.check(d)):
+            raise SystemExit(f"order {i}: the check without the generated decoder gives another verdict")
         # by repr: the old derived_dates module has classes of its own, which never compare equal
         if repr(old.check(d)) != repr(new.check(d)):
             raise SystemExit(f"order {i}: the two checks give different verdicts")
         if repr(old_api.check(TARIFF, d)) != repr(tariffcheck.check(TARIFF, d)):
             raise SystemExit(f"order {i}: the two one-shot checks give different verdicts")
-    print(f"{len(dicts)} {TARIFF} orders: equal Orders and verdicts before ({args.before}) and after", flush=True)
+    quick = sum(new.quick_decoder.decode(d) is not None for d in dicts)
+    print(f"{len(dicts)} {TARIFF} orders: equal Orders and verdicts before ({args.before}), fastdecode and after;"
+          f" the generated decoder reads {quick} of them", flush=True)
 
     paths = [  # (path, side, function, inputs)
         ("decode", "before", lambda d: old_decode.decode_order(d, tariff), dicts),
+        ("decode", "fastdecode", plain.decode, dicts),
         ("decode", "after", new.decode, dicts),
         ("check", "before", old.check, dicts),
+        ("check", "fastdecode", plain.check, dicts),
         ("check", "after", new.check, dicts),
         ("one-shot", "before", lambda d: old_api.check(TARIFF, d), dicts),
         ("one-shot", "after", lambda d: tariffcheck.check(TARIFF, d), dicts),
@@ -148,14 +169,17 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({"path": p, "side": s, "cpu": figures(cpu[p, s]), "wall": figures(wall[p, s])})
     by = {(r["path"], r["side"]): r for r in rows}
     print(f"\nper-order µs over {len(dicts)} orders x {args.rounds} rounds ({elapsed:.0f} s of timing)")
-    print(f"{'path':<10}{'side':<8}{'cpu median':>12}{'cpu p90':>10}{'wall median':>13}{'wall p90':>10}")
+    print(f"{'path':<10}{'side':<12}{'cpu median':>12}{'cpu p90':>10}{'wall median':>13}{'wall p90':>10}")
     for r in rows:
-        print(f"{r['path']:<10}{r['side']:<8}{r['cpu']['median_us']:>12,.1f}{r['cpu']['p90_us']:>10,.1f}"
+        print(f"{r['path']:<10}{r['side']:<12}{r['cpu']['median_us']:>12,.1f}{r['cpu']['p90_us']:>10,.1f}"
               f"{r['wall']['median_us']:>13,.1f}{r['wall']['p90_us']:>10,.1f}")
     speedups = {p: round(by[p, "before"]["cpu"]["median_us"] / by[p, "after"]["cpu"]["median_us"], 2)
                 for p in ("decode", "check", "one-shot", "validate")}
+    over_fastdecode = {p: round(by[p, "fastdecode"]["cpu"]["median_us"] / by[p, "after"]["cpu"]["median_us"], 2)
+                       for p in ("decode", "check")}
     one_shot_over_kept = round(by["one-shot", "after"]["cpu"]["median_us"] / by["check", "after"]["cpu"]["median_us"], 2)
     print("\nbefore/after (cpu medians): " + ", ".join(f"{p} {x}x" for p, x in speedups.items()))
+    print("fastdecode/after (cpu medians): " + ", ".join(f"{p} {x}x" for p, x in over_fastdecode.items()))
     print(f"one-shot / kept Checker (after, cpu medians): {one_shot_over_kept}x; "
           f"before: {round(by['one-shot', 'before']['cpu']['median_us'] / by['check', 'before']['cpu']['median_us'], 2)}x")
     info = machine()
@@ -163,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         out = {"benchmark": "decode", "tariff": tariff.id, "before": args.before, "orders": len(dicts),
                "rounds": args.rounds, "seed": args.seed, "machine": info, "rows": rows, "speedups": speedups,
+               "over_fastdecode": over_fastdecode, "generated_reads": quick,
                "one_shot_over_kept": one_shot_over_kept,
                "timer": "process_time_ns and perf_counter_ns per call, gc off in a pass; per order the median "
                         "over rounds, per path the median and p90 over orders"}

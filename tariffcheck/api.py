@@ -23,6 +23,7 @@ from .common.diagnostics import DiagnosticError
 from .model.tariff import Tariff
 from .orders.decode import decode_order, read_order_text
 from .orders.names import order_names
+from .orders.generated import GeneratedDecoder
 from .orders.order import Order
 from .evaluate.concrete import ConcreteValidator
 from .evaluate.derived_dates import DateCalculator, DerivedDay
@@ -90,6 +91,8 @@ class Checker:
         self.timeout_ms = timeout_ms
         self.concrete = ConcreteValidator(self.tariff)
         self.names = order_names(self.tariff)  # the names orders may use, indexed once
+        # the common well-formed order, read by code generated for the tariff; decode.py reads the rest
+        self.quick_decoder = GeneratedDecoder(self.tariff, self.names)
         self._dates: DateCalculator | None = None
         self._fees: FeeCalculator | None = None
         self._build_lock = threading.Lock()  # the shared calculators are built once, by one thread
@@ -106,7 +109,8 @@ class Checker:
 
     def decode(self, order: dict | str | bytes) -> Order:
         data = read_order_text(order) if isinstance(order, (str, bytes)) else order
-        return decode_order(data, self.tariff, self.names)
+        found = self.quick_decoder.decode(data)
+        return found if found is not None else decode_order(data, self.tariff, self.names)
 
     def dates(self, order: dict | str | bytes | Order) -> list[DerivedDay]:
         """Every day the tariff defines for the order (billing starts, period and term ends,

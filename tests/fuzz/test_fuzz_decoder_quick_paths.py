@@ -3,7 +3,11 @@ for: the names index (orders/names.py) against the model's own walks (`lookup`,
 `lookup_spelling`, `ContractKind.member`, `name_key`), and the quick JSON pass (`plain_json`)
 against the precise one (`not_json`). On real orders mutated (valid and malformed) and on random
 JSON, both decoders give equal Orders (notes, breaches and open fields included), or equal
-diagnostics: the same codes, messages, paths and help, in the same order."""
+diagnostics: the same codes, messages, paths and help, in the same order.
+
+The decoder generated per tariff (orders/generated.py) is compared the same way with decode.py:
+where it answers, its Order is decode.py's; where it declines, `Checker.decode` gives decode.py's
+Order or decode.py's errors."""
 
 from __future__ import annotations
 
@@ -16,10 +20,11 @@ from tariffcheck import OrderError
 from tariffcheck.common.names import name_key
 from tariffcheck.model import tariff as M
 from tariffcheck.orders import decode
+from tariffcheck.orders.generated import GeneratedDecoder
 from tariffcheck.orders.json_values import not_json, plain_json
 from tariffcheck.orders.names import OrderNames, order_names
 
-from fuzzing import budget, checker
+from fuzzing import budget, checker, real_orders
 from mutations import json_values, leaves_or_values, real_order
 
 TARIFFS = st.sampled_from(["secure-endpoint", "smart-mobile-manager", "smartkey", "flex-resilience", "fence-mobile"])
@@ -119,3 +124,90 @@ def test_quick_paths_read_every_name_the_tariff_writes_as_the_plain_ones(named, 
     assert quick.lookup_spelling(table, word) == plain.lookup_spelling(table, word)
     assert quick.member(kind, word) is plain.member(kind, word)
     assert quick.fold(word) == plain.fold(word)
+
+
+# ---- the decoder generated per tariff --------------------------------------------------------
+
+
+def assert_generated_agrees(name: str, data) -> bool:
+    """The generated decoder's answer for `data` is decode.py's Order, and `Checker.decode` (the
+    generated decoder, then decode.py) gives what decode.py alone gives. Whether it answered."""
+    ck = checker(name)
+    expected = outcome(data, ck.tariff, ck.names, partial=False)
+    quick = ck.quick_decoder.decode(data)
+    if quick is not None:
+        assert expected == ("order", quick)
+    if isinstance(data, (str, bytes)):  # Checker.decode reads text as JSON text: only a dict is the same input
+        assert quick is None
+        return False
+    try:
+        through_checker = "order", ck.decode(data)
+    except OrderError as exc:
+        through_checker = "errors", exc.diagnostics
+    assert through_checker == expected
+    return quick is not None
+
+
+@budget("decoder_mutated_orders")
+@given(real_order())
+def test_generated_decoder_gives_decode_pys_answer_on_mutated_real_orders(named):
+    assert_generated_agrees(*named)
+
+
+@budget("decoder_json_values")
+@given(name=TARIFFS, value=json_values | st.fixed_dictionaries({"contracts": st.lists(json_values, max_size=3)}))
+def test_generated_decoder_gives_decode_pys_answer_on_random_json(name, value):
+    assert_generated_agrees(name, value)
+
+
+def test_generated_decoder_reads_the_real_orders_of_every_bundled_spec():
+    """Every golden case and example, as written: the same answers, and the quick path taken for
+    some orders of each of the five specs (a decoder that always declined would pass the rest)."""
+    answered: dict[str, int] = {}
+    for name, order in real_orders():
+        if assert_generated_agrees(name, order):
+            answered[name] = answered.get(name, 0) + 1
+    assert set(answered) == {"secure-endpoint", "smart-mobile-manager", "smartkey", "flex-resilience",
+                             "fence-mobile"}, answered
+
+
+def test_generated_decoder_declines_what_it_does_not_read():
+    """Each kind of thing left to decode.py, on a Secure Endpoint order the quick path reads."""
+    ck = checker("secure-endpoint")
+    base = {"tariff": "secure-endpoint", "application_date": "2026-04-01",
+            "contracts": [{"id": "a", "item": "itam_l", "accounts": 50, "licensor_consent": True,
+                           "options": {"itam_intro": True}}]}
+    assert ck.quick_decoder.decode(base) == decode.decode_order(base, ck.tariff)
+
+    def changed(path: tuple, value):
+        order = {**base, "contracts": [dict(base["contracts"][0], options=dict(base["contracts"][0]["options"]))]}
+        target = order
+        for step in path[:-1]:
+            target = target[step]
+        target[path[-1]] = value
+        return order
+
+    class Text(str):
+        pass
+
+    for order in (changed(("contracts", 0, "accounts"), 50.0),  # a float: decode.py reads it
+                  changed(("contracts", 0, "accounts"), Text("5")),
+                  changed(("contracts", 0, "item"), ["itam_l", "itam_a"]),  # two values: a breach
+                  changed(("contracts", 0, "items"), "itam_l"),  # an unknown field
+                  changed(("contracts", 0, "品目"), "itam_l"),  # the item twice, by id and name
+                  changed(("contracts", 0, "parent"), "nowhere"),
+                  changed(("contracts", 0, "options", "no_such_option"), True),
+                  changed(("application_date",), "2026-02-30"),
+                  changed(("holdings",), [{"service": "x"}]),
+                  changed(("contracts",), []),
+                  changed(("request",), "change"),  # a change request with no `current`
+                  changed(("tariff",), "smartkey")):
+        assert ck.quick_decoder.decode(order) is None, order
+        assert_generated_agrees("secure-endpoint", order)
+
+
+def test_generated_decoder_source_is_kept_per_contract_kind():
+    tariff = checker("secure-endpoint").tariff
+    generated = GeneratedDecoder(tariff, order_names(tariff))
+    assert set(generated.source) == set(tariff.contracts)
+    assert all("def state(" in text for text in generated.source.values())

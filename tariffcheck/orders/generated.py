@@ -1,0 +1,375 @@
+"""A decoder generated per tariff for the common order: the quick path in front of decode.py.
+
+Most orders an order-entry system sends are well formed and write each name as the tariff
+spells it (an id, an official name, or that name folded). For those, decode.py's general walk
+(names looked up table by table, every value questioned, messages ready for every mistake) is
+most of the cost of a check. Here each contract kind's reading is written out once, at Checker
+construction, as Python source (the way evaluate/concrete.py compiles the rules): the names the
+kind's fields, options and values may be written by, in dicts; one branch per field, with its
+id, default and kind of value inline; the defaults of what a contract leaves out, written out.
+
+It reads only what it recognises exactly: names as the tariff writes them (the answers of
+OrderNames, so the same entry as decode.py finds), values of exactly the JSON types expected,
+counts as Python ints within the limits, dates decode.py reads. On anything else (an unknown or
+repeated name, another spelling, a former name, a float, a list for a dimension, a missing
+piece, a parent that is not there, holdings, usage, a value of a subclass) it gives up and
+`decode` answers None: the caller then runs decode.py, which gives the Order or every error.
+So the quick path never refuses an order and never writes a message; when it answers, its
+Order equals decode.py's (tests/fuzz/test_fuzz_decoder_quick_paths.py compares the two).
+"""
+
+from __future__ import annotations
+
+from ..model import tariff as M
+from ..model.limits import MAX_CONTRACTS, MAX_COUNT, REQUESTS
+from .decode import ENTRY_KEYS, ORDER_KEYS, _copy_option, _day_number
+from .names import OrderNames
+from .order import EMPTY, ContractEntry, ContractState, OptionState, Order
+
+_NOTHING_RESERVED: frozenset = frozenset()
+_ENTRY_KEYS = frozenset(ENTRY_KEYS)
+
+
+class _Unusual(Exception):
+    """The order holds something the generated decoder does not read: decode.py reads it."""
+
+
+class GeneratedDecoder:
+    """The quick decoder of one tariff (see the module's text). Built whole in the constructor
+    and only read after, so threads share it."""
+
+    def __init__(self, tariff: M.Tariff, names: OrderNames):
+        self.tariff = tariff
+        self.primary = names.primary
+        self.source: dict[str, str] = {}  # the generated code of each contract kind
+        # the tariff's names an order may write in `tariff`, exactly as accepted by decode.py
+        candidates = {tariff.id, tariff.id.replace("_", "-"), tariff.id.replace("-", "_"), tariff.title}
+        self.titles = frozenset(n for n in candidates if names.fold(n).replace("-", "_") == names.id_key
+                                or names.fold(n) == names.title_key)
+        self.flag_names: dict[str, str] = {}
+        for flag in tariff.request_flags.values():
+            for n in _written(flag, names):
+                if n not in ORDER_KEYS:
+                    self.flag_names[n] = names.lookup(tariff.request_flags, n).id
+        self.flag_ids = list(tariff.request_flags)
+        self.kinds: dict[str, M.ContractKind] = {}
+        for kind in tariff.contracts.values():
+            for n in _written(kind, names):
+                self.kinds[n] = names.lookup(tariff.contracts, n)
+        self.parent_of = {k.id: k.parent for k in tariff.contracts.values()}
+        self.states = {}
+        for kind in tariff.contracts.values():
+            source, env = _kind_source(kind, names)
+            self.source[kind.id] = source
+            namespace = dict(env, ContractState=ContractState, OptionState=OptionState, _copy_option=_copy_option,
+                             _day_number=_day_number, _Unusual=_Unusual, MAX_COUNT=MAX_COUNT)
+            exec(compile(source, f"<decoder of {tariff.id}:{kind.id}>", "exec"), namespace)
+            self.states[kind.id] = namespace["state"]
+
+    def decode(self, d: object) -> Order | None:
+        """The Order decode_order gives for `d`, or None when `d` is not an order this decoder reads."""
+        if type(d) is not dict:
+            return None
+        try:
+            return self._order(d)
+        except _Unusual:
+            return None
+
+    def _order(self, d: dict) -> Order:
+        flags: dict[str, bool] = {}
+        for key, value in d.items():
+            if key in ORDER_KEYS:
+                continue
+            flag = self.flag_names.get(key)
+            if flag is None or flag in flags or (value is not True and value is not False):
+                raise _Unusual
+            flags[flag] = value
+        tariff_name = d.get("tariff")
+        if tariff_name is not None and (type(tariff_name) is not str or tariff_name not in self.titles):
+            raise _Unusual
+        if "description" in d and type(d["description"]) is not str:
+            raise _Unusual
+        request = d.get("request", "new")
+        if type(request) is not str or request not in REQUESTS:
+            raise _Unusual
+        dates = {}
+        for key in ("application_date", "notice_arrived", "requested_date"):
+            value = d.get(key)
+            if value is not None:
+                if type(value) is not str:
+                    raise _Unusual
+                n = _day_number(value)
+                if n is None:
+                    raise _Unusual
+                dates[key] = n
+        holdings = d.get("holdings", [])
+        if type(holdings) is not list or holdings:
+            raise _Unusual
+        raw_contracts = d.get("contracts")
+        if type(raw_contracts) is not list or not 0 < len(raw_contracts) <= MAX_CONTRACTS:
+            raise _Unusual
+        contracts = [self._entry(raw, i, request) for i, raw in enumerate(raw_contracts)]
+        self._structure(contracts)
+        return Order(tariff_name, request, dates, set(), set(), contracts, [], set(),
+                     {f: flags.get(f, False) for f in self.flag_ids}, [], set())
+
+    def _entry(self, raw, i: int, request: str) -> ContractEntry:
+        if type(raw) is not dict or "usage" in raw:
+            raise _Unusual
+        cid = raw.get("id", f"#{i + 1}")
+        if type(cid) is not str:
+            raise _Unusual
+        kind_name = raw.get("contract")
+        if kind_name is None:
+            kind = self.primary
+        else:
+            kind = self.kinds.get(kind_name) if type(kind_name) is str else None
+            if kind is None:
+                raise _Unusual
+        parent = raw.get("parent")
+        if parent is not None and type(parent) is not str:
+            raise _Unusual
+        state = self.states[kind.id]
+        if request == "new":
+            if "current" in raw or "changes" in raw:
+                raise _Unusual
+            return ContractEntry(cid, kind.id, parent, state(raw, None, True, _ENTRY_KEYS), EMPTY, False, i, set(),
+                                 {}, None, {}, {})
+        for key in raw:
+            if key not in _ENTRY_KEYS:
+                raise _Unusual
+        current = raw.get("current")
+        if type(current) is not dict:
+            raise _Unusual
+        old = state(current, None, True, _NOTHING_RESERVED)
+        if request == "cancellation":
+            if "changes" in raw:
+                raise _Unusual
+            return ContractEntry(cid, kind.id, parent, old, old, True, i, set(), {}, None, {}, {})
+        changes = raw.get("changes", {})
+        if type(changes) is not dict:
+            raise _Unusual
+        new = state(changes, old, False, _NOTHING_RESERVED)
+        return ContractEntry(cid, kind.id, parent, new, old, False, i, set(), {}, None, {}, {})
+
+    def _structure(self, contracts: list[ContractEntry]) -> None:
+        """decode.py's `structure` for an order it finds nothing wrong in; anything else is unusual."""
+        ids: dict[str, ContractEntry] = {}
+        for c in contracts:
+            if c.id in ids:
+                raise _Unusual
+            ids[c.id] = c
+        for c in contracts:
+            if c.parent is None:
+                continue
+            p = ids.get(c.parent)
+            if p is None or self.parent_of[c.kind] is None or p.kind != self.parent_of[c.kind]:
+                raise _Unusual
+            steps, up = 0, p
+            while up.parent is not None:  # a cycle of parents is decode.py's to report
+                steps += 1
+                if steps > len(contracts) or up is c:
+                    raise _Unusual
+                up = ids.get(up.parent)
+                if up is None:
+                    raise _Unusual
+        for c in contracts:
+            if c.parent is not None:
+                p = ids[c.parent]
+                p.children[c.kind] = p.children.get(c.kind, 0) + 1
+
+
+def _written(entry, names: OrderNames) -> list[str]:
+    """The names an order may write `entry` by, exactly: its id, its official name, that folded."""
+    return list(dict.fromkeys((entry.id, entry.label, names.fold(entry.label))))
+
+
+def _kind_source(kind: M.ContractKind, names: OrderNames) -> tuple[str, dict]:
+    """The source of `state(d, base, complete, reserved)` for `kind`: decode.py's `_Decoder.state`
+    (and its `options` and `option_fields`) for what it finds nothing wrong in, raising _Unusual
+    on anything else. Returns (source, the constants it reads)."""
+    env: dict[str, object] = {}
+    members = (list(kind.dimensions.values()) + list(kind.quantities.values()) + list(kind.flags.values())
+               + list(kind.dates.values()))
+    # each name an order may write a field by, to the slot of the field decode.py finds by it
+    slots: dict[str, int] = {}
+    slot_of = {id(m): s for s, m in enumerate(members)}
+    for m in members:
+        for n in _written(m, names):
+            found = names.member(kind, n)
+            if found is not None and n != "options":
+                slots[n] = slot_of[id(found)]
+    env["FIELDS"] = slots
+    lines = ["def state(d, base, complete, reserved):",
+             "    if base is None:",
+             "        dims, qty, flags, dates, options = {}, {}, {}, {}, {}",
+             "    else:",
+             "        dims, qty, flags, dates = dict(base.dims), dict(base.quantities), dict(base.flags), dict(base.dates)",
+             "        options = {k: _copy_option(v) for k, v in base.options.items()}",
+             "    seen = set()",
+             "    for key, value in d.items():",
+             "        if key in reserved:",
+             "            continue",
+             "        if key == 'options':",
+             "            if type(value) is not dict:",
+             "                raise _Unusual",
+             "            read_options(value, options)",
+             "            continue",
+             "        slot = FIELDS.get(key)",
+             "        if slot is None or slot in seen:",
+             "            raise _Unusual",
+             "        seen.add(slot)"]
+    for s, m in enumerate(members):
+        lines.append(f"        {'if' if s == 0 else 'elif'} slot == {s}:  # {m.id}")
+        if isinstance(m, M.Dimension):
+            env[f"VALUES_{s}"] = {n: names.lookup(m.values, n).id for v in m.values.values() for n in _written(v, names)}
+            lines += [f"            if type(value) is str and value in VALUES_{s}:",
+                      f"                dims[{m.id!r}] = VALUES_{s}[value]"]
+            if m.optional:
+                lines += ["            elif value is None:",
+                          f"                dims[{m.id!r}] = None"]
+            lines += ["            else:", "                raise _Unusual"]
+        elif isinstance(m, M.Quantity):
+            lines += ["            if type(value) is not int or not 0 <= value <= MAX_COUNT:",
+                      "                raise _Unusual",
+                      f"            qty[{m.id!r}] = value"]
+        elif isinstance(m, M.Flag):
+            lines += ["            if value is not True and value is not False:",
+                      "                raise _Unusual",
+                      f"            flags[{m.id!r}] = value"]
+        else:
+            lines += ["            if value is None:",
+                      f"                dates.pop({m.id!r}, None)",
+                      "            else:",
+                      "                n = _day_number(value) if type(value) is str else None",
+                      "                if n is None:",
+                      "                    raise _Unusual",
+                      f"                dates[{m.id!r}] = n"]
+    if not members:
+        lines += ["        raise _Unusual"]
+    else:
+        lines += ["        else:", "            raise _Unusual"]
+    lines.append("    if complete:")
+    for dim in kind.dimensions.values():
+        lines += [f"        if {dim.id!r} not in dims:",
+                  f"            {'dims[' + repr(dim.id) + '] = None' if dim.optional else 'raise _Unusual'}"]
+    for q in kind.quantities.values():
+        lines += [f"        if {q.id!r} not in qty:",
+                  f"            {'raise _Unusual' if q.default is None else f'qty[{q.id!r}] = {q.default!r}'}"]
+    for f in kind.flags.values():
+        lines.append(f"        flags.setdefault({f.id!r}, False)")
+    lines += ["        pass",
+              "    return ContractState(dims, qty, flags, dates, options)",
+              ""]
+    lines += _options_source(kind, names, env)
+    return "\n".join(lines) + "\n", env
+
+
+def _options_source(kind: M.ContractKind, names: OrderNames, env: dict) -> list[str]:
+    """`read_options(d, options)`: decode.py's `options` for the common case, with one function
+    per option (`option_k(value, options)`), found by the name the order writes."""
+    opts = list(kind.options.values())
+    position = {id(o): k for k, o in enumerate(opts)}
+    env["OPTION_NAMES"] = {n: position[id(names.lookup(kind.options, n))] for o in opts for n in _written(o, names)}
+    lines = ["def read_options(d, options):",
+             "    given = set()",
+             "    for name, value in d.items():",
+             "        read = OPTIONS.get(name)",
+             "        if read is None or read in given:",
+             "            raise _Unusual",
+             "        given.add(read)",
+             "        read(value, options)",
+             ""]
+    for k, o in enumerate(opts):
+        lines += [f"def option_{k}(value, options):  # {o.id}",
+                  "    if value is False or value is None or value == 0 and type(value) is int:",
+                  f"        options.pop({o.id!r}, None)",
+                  "        return",
+                  f"    prev = options.get({o.id!r})",
+                  "    opt = _copy_option(prev) if prev is not None else OptionState(1, {}, set(), {}, {})",
+                  "    if value is True:",
+                  "        pass",
+                  "    elif type(value) is int:",
+                  f"        if not 0 <= value <= {MAX_COUNT if o.counted else 1}:",
+                  "            raise _Unusual",
+                  "        opt.count = value",
+                  "    elif type(value) is dict:",
+                  f"        option_fields_{k}(value, opt)",
+                  "        if opt.count == 0:",
+                  f"            options.pop({o.id!r}, None)",
+                  "            return",
+                  "    else:",
+                  "        raise _Unusual"]
+        for q in o.quantities.values():
+            if q.default is None:
+                lines += [f"    if {q.id!r} not in opt.quantities:", "        raise _Unusual"]
+            else:
+                lines += [f"    opt.quantities.setdefault({q.id!r}, {q.default!r})"]
+        for f in o.flags.values():
+            lines.append(f"    opt.flags.setdefault({f.id!r}, False)")
+        lines += [f"    options[{o.id!r}] = opt", ""]
+    for k, o in enumerate(opts):
+        lines += _option_fields_source(k, o, names, env)
+    lines += ["OPTIONS = {name: globals()[f'option_{k}'] for name, k in OPTION_NAMES.items()}", ""]
+    return lines
+
+
+def _option_fields_source(k: int, o: M.Option, names: OrderNames, env: dict) -> list[str]:
+    """`option_fields_k(d, opt)`: decode.py's `option_fields` of option `o` for the common case.
+    A name decode.py reads as another spelling of a quantity is left to decode.py."""
+    slots: dict[str, tuple[str, str]] = {"count": ("count", "")}
+    for table in (o.quantities, o.attributes, o.flags, o.dates):
+        for entry in table.values():
+            for n in _written(entry, names):
+                if n in slots:
+                    continue
+                q = names.lookup(o.quantities, n)
+                if q is not None:
+                    slots[n] = ("quantity", q.id)
+                elif names.lookup_spelling(o.quantities, n) is not None:
+                    continue
+                elif names.lookup(o.attributes, n) is not None:
+                    slots[n] = ("attribute", names.lookup(o.attributes, n).id)
+                elif names.lookup(o.flags, n) is not None:
+                    slots[n] = ("flag", names.lookup(o.flags, n).id)
+                elif names.lookup(o.dates, n) is not None:
+                    slots[n] = ("date", names.lookup(o.dates, n).id)
+    env[f"OPTION_FIELDS_{k}"] = slots
+    for j, a in enumerate(o.attributes.values()):
+        env[f"ATTRIBUTE_{k}_{j}"] = {n: names.lookup(a.values, n).id for v in a.values.values()
+                                     for n in _written(v, names)}
+    lines = [f"def option_fields_{k}(d, opt):  # {o.id}",
+             "    given = set()",
+             "    for key, value in d.items():",
+             f"        slot = OPTION_FIELDS_{k}.get(key)",
+             "        if slot is None or slot in given:",
+             "            raise _Unusual",
+             "        given.add(slot)",
+             "        what, field = slot",
+             "        if what == 'count':",
+             f"            if type(value) is not int or not 0 <= value <= {MAX_COUNT if o.counted else 1}:",
+             "                raise _Unusual",
+             "            opt.count = value",
+             "        elif what == 'quantity':",
+             "            if type(value) is not int or not 0 <= value <= MAX_COUNT:",
+             "                raise _Unusual",
+             "            opt.quantities[field] = value",
+             "        elif what == 'flag':",
+             "            if value is not True and value is not False:",
+             "                raise _Unusual",
+             "            opt.flags[field] = value",
+             "        elif what == 'date':",
+             "            n = _day_number(value) if type(value) is str else None",
+             "            if n is None:",
+             "                raise _Unusual",
+             "            opt.dates[field] = n"]
+    for j, a in enumerate(o.attributes.values()):
+        lines += [f"        elif field == {a.id!r}:",
+                  "            chosen = value if type(value) is list else [value]",
+                  f"            opt.designations = {{x for x in opt.designations if x[0] != {a.id!r}}}",
+                  "            for v in chosen:",
+                  f"                if type(v) is not str or v not in ATTRIBUTE_{k}_{j}:",
+                  "                    raise _Unusual",
+                  f"                opt.designations.add(({a.id!r}, ATTRIBUTE_{k}_{j}[v]))"]
+    lines += ["        else:", "            raise _Unusual", ""]
+    return lines
