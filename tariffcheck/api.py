@@ -181,20 +181,26 @@ class Checker:
             self._own.propagator = Propagator(self.tariff, self.timeout_ms)
         return self._own.propagator
 
-    def explain(self, order: dict | str | bytes | Order, limit: int = 1) -> Explanation:
+    # explain, why-not, options and repair make many solver calls, each within `timeout_ms`;
+    # `budget_ms` bounds them all together (the answer is then incomplete, or unknown, when it
+    # runs out), which is what a caller who must answer in time wants. None: no such bound.
+    def explain(self, order: dict | str | bytes | Order, limit: int = 1, budget_ms: int | None = None) -> Explanation:
         """Why the order is invalid: up to `limit` minimal sets of the customer's choices that
         cannot stand together, each with the rules that tie them (docs/explain.md)."""
         decoded = order if isinstance(order, Order) else self.decode(order)
-        return self.explainer.explain(decoded, limit)
+        with _time_budget(budget_ms):
+            return self.explainer.explain(decoded, limit)
 
-    def why_not(self, order: dict | str | bytes | Order, option: str, contract: str | None = None) -> Explanation:
+    def why_not(self, order: dict | str | bytes | Order, option: str, contract: str | None = None,
+                budget_ms: int | None = None) -> Explanation:
         """Why option `option` (its id or official name) cannot be added to the order: the
         minimal set of the customer's choices that keeps it out. `contract` is the id of the
         contract to add it to; by default the first one that may have it and lacks it."""
         decoded = order if isinstance(order, Order) else self.decode(order)
-        return self.explainer.why_not(decoded, option, contract)
+        with _time_budget(budget_ms):
+            return self.explainer.why_not(decoded, option, contract)
 
-    def options(self, partial: dict | str | bytes | Order) -> Propagation:
+    def options(self, partial: dict | str | bytes | Order, budget_ms: int | None = None) -> Propagation:
         """For an order being filled in (every field it leaves out is open), what each open field
         may still be, which values are forced and which impossible, each with its reason."""
         from .orders.decode import decode_partial_order
@@ -204,15 +210,26 @@ class Checker:
         else:
             decoded = decode_partial_order(read_order_text(partial) if isinstance(partial, (str, bytes)) else partial,
                                            self.tariff, self.names)
-        return self.propagator.propagate(decoded)
+        with _time_budget(budget_ms):
+            return self.propagator.propagate(decoded)
 
     def repair(self, order: dict | str | bytes | Order, k: int = 1, locks=(), weights: dict[str, int] | None = None,
-               unlock=()) -> RepairResult:
+               unlock=(), budget_ms: int | None = None) -> RepairResult:
         """Up to `k` nearest valid orders, cheapest first. `locks` names fields to keep as they
         are, `unlock` default locks to free (the application and notice days), `weights` the
         cost of changing a kind of field or a field (docs/explain.md)."""
         decoded = order if isinstance(order, Order) else self.decode(order)
-        return self.repairer.repair(decoded, k, list(locks), weights, list(unlock))
+        with _time_budget(budget_ms):
+            return self.repairer.repair(decoded, k, list(locks), weights, list(unlock))
+
+
+def _time_budget(ms: int | None):
+    """smt/problem.py's budget (imported when a solver is used: `import tariffcheck` loads no z3)."""
+    if ms is not None and (isinstance(ms, bool) or not isinstance(ms, int) or ms < 1):
+        raise ValueError(f"`budget_ms` must be a whole number of milliseconds, 1 or more, not {ms!r}")
+    from .smt.problem import time_budget
+
+    return time_budget(ms)
 
 
 _checkers: dict[tuple[str, str], Checker] = {}  # (path, content hash) -> compiled checker

@@ -15,12 +15,13 @@ import copy
 import json
 from functools import lru_cache
 
+import pytest
 import z3
 
 from tariffcheck import catalog
 from tariffcheck.api import Checker
 from tariffcheck.orders.decode import decode_partial_order
-from tariffcheck.report import options_report
+from tariffcheck.report import explain_report, options_report, repair_report
 from tariffcheck.smt.encode import Encoder
 from tariffcheck.smt.problem import Workspace
 from tariffcheck.smt.propagate import Propagator
@@ -156,3 +157,31 @@ def test_options_reasons_are_minimal_and_an_option_not_ordered_is_shown_so():
     text = options_report.to_text(t, partial, result)
     assert "contracts[1].options.web_access = not ordered" in text
     assert "web_access = 0" not in text and "options.tunnel = count 2" in text
+
+
+def test_a_budget_bounds_all_solver_calls_of_a_request_together_and_is_undone_after_it():
+    """Each solver call has its own limit (`timeout_ms`); `budget_ms` bounds all the calls of one
+    explain, why-not, options or repair together, for a caller who must answer in time. A spent
+    budget ends the answer as a time-out does, naming the budget; the shared solvers get their
+    own limit back, so the next call without a budget answers in full."""
+    checker = Checker("secure-endpoint", timeout_ms=600_000)
+    order = checker.decode(_pairs(7))  # the seventh service breaks a rule
+    partial = decode_partial_order(_pairs(2, partial=True), checker.tariff)
+    as_json = {"explain": lambda r: explain_report.to_json(checker.tariff, order, r),
+               "why-not": lambda r: explain_report.to_json(checker.tariff, order, r),
+               "repair": lambda r: repair_report.to_json(checker.tariff, order, r),
+               "options": lambda r: options_report.to_json(checker.tariff, partial, r)}
+    calls = {"explain": lambda b: checker.explain(order, limit=3, budget_ms=b),
+             "why-not": lambda b: checker.why_not(order, "recovery_storage", budget_ms=b),
+             "repair": lambda b: checker.repair(order, k=2, budget_ms=b),
+             "options": lambda b: checker.options(partial, budget_ms=b)}
+    for name, call in calls.items():
+        spent = call(1)
+        assert spent.status == "unknown" or not spent.complete, (name, spent.status)
+        assert "time limit of 1 ms for the whole request" in spent.reason, (name, spent.reason)
+        full = call(None)
+        assert full.status != "unknown" and "time limit" not in (full.reason or ""), (name, full.reason)
+        assert as_json[name](call(600_000)) == as_json[name](full), name
+    for bad in (0, -5, True, 2.5, "100"):
+        with pytest.raises(ValueError, match="budget_ms"):
+            checker.explain(order, budget_ms=bad)

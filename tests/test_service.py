@@ -416,3 +416,14 @@ def test_the_openapi_document_has_the_real_order_and_result_schemas(client):
     assert "HTTPValidationError" not in schemas
     assert "swagger" in client.get("/docs").text.lower()
 
+
+
+def test_a_request_whose_solver_calls_together_pass_its_budget_answers_incomplete():
+    """`--request-timeout` (Limits.request_ms) bounds all solver calls of one request together,
+    not only each call: spent, the answer is marked incomplete, never a guess."""
+    with make_client(limits=Limits(request_ms=1)) as c:
+        for path, params in (("explain", {"all": "true"}), ("repair", {"max": "2"})):
+            r = post(c, f"/v1/tariffs/{SE}/{path}", INVALID, params=params)
+            body = r.json()
+            assert r.status_code == 200 and (body["status"] == "unknown" or not body["complete"]), body
+            assert "time limit of 1 ms for the whole request" in body["reason"], body

@@ -33,6 +33,9 @@ def register(commands) -> None:
                         "(default: %(default)s)")
     p.add_argument("--timeout", type=time_limit, metavar="MS", default=DEFAULT_TIMEOUT_MS,
                    help="the time limit of each solver call, and the most a request may ask (default: %(default)s)")
+    p.add_argument("--request-timeout", type=time_limit, metavar="MS", default=10_000,
+                   help="the most all solver calls of one explain, why-not, repair or options request may take "
+                        "together; past it the answer is incomplete (default: %(default)s)")
     p.add_argument("--max-body", type=positive, metavar="BYTES", default=1_000_000,
                    help="the largest request body of one order (default: %(default)s)")
     p.add_argument("--max-batch-body", type=positive, metavar="BYTES", default=20_000_000,
@@ -76,7 +79,8 @@ def run(args) -> int:
                                           help="install the service extra: pip install 'tariffcheck[service]'")]) \
             from None
     limits = Limits(max_body_bytes=args.max_body, max_batch_bytes=args.max_batch_body, max_batch=args.max_batch,
-                    max_depth=args.max_depth, timeout_ms=args.timeout)
+                    max_depth=args.max_depth, timeout_ms=args.timeout,
+                    request_ms=args.request_timeout)
     config = ServiceConfig(tariffs=os.path.abspath(args.tariffs) if args.tariffs else None, limits=limits,
                            solver_threads=args.solver_threads, solver_queue=args.solver_queue,
                            cors_origins=tuple(args.cors_origin))

@@ -27,6 +27,7 @@ class Limits:
     max_batch: int = 10_000  # orders in one check:batch
     max_depth: int = 32  # objects and lists inside each other; an order needs fewer than ten
     timeout_ms: int = DEFAULT_TIMEOUT_MS  # each solver call of explain, why-not, repair, options, check on z3
+    request_ms: int = 10_000  # all solver calls of one explain, why-not, repair or options request together
     max_conflicts: int = 50  # explain's `limit`
     max_repairs: int = 20  # repair's `max`
 

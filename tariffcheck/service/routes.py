@@ -216,7 +216,8 @@ def build_router(svc: Service) -> APIRouter:
         served, data = await order_of(request, name)
         order = served.checker.decode(data)
         n = (limit or DEFAULT_LIMIT) if all else 1
-        return await solve(request, served, explain_report, order, lambda c, o: c.explain(o, n), lang)
+        return await solve(request, served, explain_report, order,
+                           lambda c, o: c.explain(o, n, budget_ms=limits.request_ms), lang)
 
     @router.post("/tariffs/{name}/why-not", responses=results(models.ExplainResult), openapi_extra=order_body,
                  summary="what keeps an option out of the order (`tariff explain --why-not`)")
@@ -227,7 +228,8 @@ def build_router(svc: Service) -> APIRouter:
 
         served, data = await order_of(request, name)
         order = served.checker.decode(data)
-        return await solve(request, served, explain_report, order, lambda c, o: c.why_not(o, option, contract), lang)
+        return await solve(request, served, explain_report, order,
+                           lambda c, o: c.why_not(o, option, contract, budget_ms=limits.request_ms), lang)
 
     @router.post("/tariffs/{name}/repair", responses=results(models.RepairResult), openapi_extra=order_body,
                  summary="the nearest valid orders: which choices to change, and to what (`tariff repair`)")
@@ -244,7 +246,7 @@ def build_router(svc: Service) -> APIRouter:
         served, data = await order_of(request, name)
         order = served.checker.decode(data)
         return await solve(request, served, repair_report, order,
-                           lambda c, o: c.repair(o, max, lock, weights, unlock), lang)
+                           lambda c, o: c.repair(o, max, lock, weights, unlock, budget_ms=limits.request_ms), lang)
 
     @router.post("/tariffs/{name}/options", responses=results(models.OptionsResult), openapi_extra=partial_body,
                  summary="for an order being filled in: what each open field may still be, and why (`tariff options`)")
@@ -253,7 +255,8 @@ def build_router(svc: Service) -> APIRouter:
 
         served, data = await order_of(request, name)
         order = decode_partial_order(data, served.tariff)
-        return await solve(request, served, options_report, order, lambda c, o: c.options(o), lang)
+        return await solve(request, served, options_report, order,
+                           lambda c, o: c.options(o, budget_ms=limits.request_ms), lang)
 
     # ---- two uploaded versions -------------------------------------------------------------------
     add_review(router, svc)

@@ -26,7 +26,7 @@ from ..model.fields import contract_ref
 from ..orders.order import Order
 from .encode import Encoder, Instance
 from ..model.limits import DEFAULT_TIMEOUT_MS
-from .problem import Choice, Incomplete, OrderProblem, Workspaces, choice_value
+from .problem import Choice, Incomplete, OrderProblem, Workspaces, choice_value, within_budget
 from ..evaluate.breaches import breach_violations
 from ..evaluate.verdict import InstanceKey, Violation, involved_fields
 
@@ -120,7 +120,7 @@ class Explainer:
         m.set("timeout", self.timeout_ms)
         sel = {id(c): z3.Bool(f"map:{c.path}", p.encoder.ctx) for c in p.choices}
         while True:
-            r = m.check()
+            r = within_budget(m, self.timeout_ms, m.check)
             if r == z3.unknown:
                 raise Incomplete(f"the solver gave up: {m.reason_unknown()}")
             if r == z3.unsat:

@@ -18,6 +18,10 @@ now) is asserted outright: no explanation blames it and no repair changes it.
 
 from __future__ import annotations
 
+import contextlib
+import time
+from contextvars import ContextVar
+
 from dataclasses import dataclass, field
 
 import z3
@@ -94,6 +98,7 @@ class Workspace:
 
     def __init__(self, encoder: Encoder, timeout_ms: int = DEFAULT_TIMEOUT_MS, optimize: bool = False):
         self.encoder = encoder
+        self.timeout_ms = timeout_ms
         self.solver = z3.Optimize(ctx=encoder.ctx) if optimize else z3.Solver(ctx=encoder.ctx)
         self.solver.set("timeout", timeout_ms)
         if optimize:
@@ -147,7 +152,8 @@ class Workspace:
             choices.append(c)
             tracked.append(held)
         self.add(tracked)
-        p = OrderProblem(enc.tariff, order, enc, s, instances, choices, given, undecided=undecided, plain=self.plain)
+        p = OrderProblem(enc.tariff, order, enc, s, instances, choices, given, undecided=undecided, plain=self.plain,
+                         timeout_ms=self.timeout_ms)
         p.by_literal = {c.literal.get_id(): c for c in choices}
         p.by_literal.update({i.literal.get_id(): i for i in instances})
         return p
@@ -233,6 +239,50 @@ class Assumed:
         return z3.CheckSatResult(z3.Z3_solver_check_assumptions(s.ctx.ref(), s.solver, len(self.asts), self.array))
 
 
+# the time all solver calls of one request may take together: (deadline on the monotonic clock,
+# the budget in ms); set by `time_budget`, read by every solver call of explain, why-not,
+# options and repair (a context variable, so each thread and task has its own)
+_budget: ContextVar[tuple[float, int] | None] = ContextVar("tariffcheck_solver_budget", default=None)
+
+
+@contextlib.contextmanager
+def time_budget(ms: int | None):
+    """Inside the block, the solver calls of this thread take at most `ms` milliseconds together
+    (each also within its own limit); past it they end as a time-out does: the answer is
+    incomplete or unknown. None: no budget, only the per-call limit."""
+    if ms is None:
+        yield
+        return
+    token = _budget.set((time.monotonic() + ms / 1000, ms))
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+def within_budget(solver: z3.Solver | z3.Optimize, per_call_ms: int, ask):
+    """`ask()`, one call of `solver`, limited to what is left of the request's budget when that
+    is less than the call's own limit. A budget spent raises Incomplete, naming the budget."""
+    budget = _budget.get()
+    if budget is None:
+        return ask()
+    deadline, ms = budget
+    left = int((deadline - time.monotonic()) * 1000)
+    if left >= per_call_ms:
+        return ask()
+    spent = f"the time limit of {ms} ms for the whole request ran out"
+    if left <= 0:
+        raise Incomplete(spent)
+    solver.set("timeout", left)
+    try:
+        r = ask()
+    finally:
+        solver.set("timeout", per_call_ms)
+    if r == z3.unknown:
+        raise Incomplete(spent)
+    return r
+
+
 class Incomplete(Exception):
     """A solver call hit its time limit (or gave up): the answer so far is not the whole answer."""
 
@@ -254,6 +304,7 @@ class OrderProblem:
     by_literal: dict = field(default_factory=dict)  # literal id -> Choice or Instance
     calls: int = 0  # solver calls made, for the benchmark
     plain: z3.Solver | None = None  # beside an optimiser: a plain solver with the same constraints
+    timeout_ms: int = DEFAULT_TIMEOUT_MS  # each solver call's own limit (a request's budget may cut it)
     _rule_literals: list | None = field(default=None, repr=False)
 
     def add(self, terms) -> None:
@@ -281,7 +332,8 @@ class OrderProblem:
         self.calls += 1
         if not isinstance(assumptions, Assumed):
             assumptions = Assumed(assumptions)
-        r = assumptions.check(self.solver)
+        solver = self.solver
+        r = within_budget(solver, self.timeout_ms, lambda: assumptions.check(solver))
         if r == z3.unknown:
             raise Incomplete(f"the solver gave up: {self.solver.reason_unknown()}")
         return r

@@ -48,7 +48,7 @@ from .explain import Tie
 from .links import Structure
 from .readback import Values, state_of, truths
 from ..model.limits import DEFAULT_LOCKED, DEFAULT_TIMEOUT_MS
-from .problem import Choice, Incomplete, OrderProblem, Workspaces, choice_value
+from .problem import Choice, Incomplete, OrderProblem, Workspaces, choice_value, within_budget
 from ..evaluate.verdict import VALID, InstanceKey, Verdict, field_path, involved_fields
 from ..model import ir
 from ..model.fields import CHOICES, FieldRef, contract_ref
@@ -195,7 +195,7 @@ class Repairer:
         try:
             while len(out.repairs) < k:
                 p.calls += 1
-                r = o.check()
+                r = within_budget(o, p.timeout_ms, o.check)
                 if r == z3.unknown:
                     raise Incomplete(f"the solver gave up: {o.reason_unknown()}")
                 if r == z3.unsat:
@@ -421,7 +421,7 @@ class _Ties:
             for _ in range(self.STEPS):  # each step a repair that comes before: usually none
                 before = self._literal(self._before(m))
                 self.p.calls += 1
-                r = self.solver.check(as_good, before)
+                r = within_budget(self.solver, self.p.timeout_ms, lambda: self.solver.check(as_good, before))
                 if r == z3.unknown:
                     raise Incomplete(f"the solver gave up: {self.solver.reason_unknown()}")
                 if r == z3.unsat:
