@@ -87,6 +87,7 @@ def old_tree(rev: str, into: Path) -> Path:
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "tariffcheck"], check=True,
                              capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    (into / "specs").symlink_to(ROOT / "specs")  # both sides link to today's bundled tariffs
     return into
 
 

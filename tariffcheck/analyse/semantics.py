@@ -252,22 +252,37 @@ class SemanticLint:
                     m = self.seen.any[o.shape][-1]  # only the newest model can show what none before did
                     unseen = [t for t in unseen if not holds(m, t)]
 
-    def _settle(self, kind: str, terms_of: list, what: str, requests=("new", "change")) -> None:
+    def _settle(self, kind: str, terms_of: list, what: str, requests=("new", "change"),
+                within: list | None = None) -> None:
         """Settle, for each term, whether some valid order holds it for a contract of the kind,
         without reading models: the terms no model has shown yet are asked together
         (Open.possible), and every answer is kept for `_possible` and `_some`. For terms most of
         which can hold at once (numbers that can take a second value) that is a question or
-        two per shape where `_cover` needs a model for each few."""
+        two per shape where `_cover` needs a model for each few.
+
+        `within` (beside `terms_of`: slot -> term or None) says what each term is about, such as
+        the option a quantity belongs to: terms are asked in groups, one per valid order seen so
+        far, each with the terms whose option that order has, since options that cannot be in one
+        order (those of other items) would only make the group's answer a no to be split."""
         for o in self._valid_shapes(requests):
+            models = self.seen.models.get(o.shape, [])
             for slot in self._entries(o, kind):
-                unseen = [t for t in (t(slot) for t in terms_of) if not self.seen.any_true(o, t)]
-                try:
-                    answers = o.possible(unseen)
-                except Incomplete as e:
-                    self.cut.append(f"{what} ({o.shape.label}): {e.reason}")
-                    return
-                for t, a in zip(unseen, answers):
-                    self.seen.show(o, t, a)
+                groups: dict[int, list[z3.BoolRef]] = {}
+                for k, make in enumerate(terms_of):
+                    t = make(slot)
+                    if self.seen.any_true(o, t):
+                        continue
+                    about = within[k](slot) if within is not None and within[k] is not None else None
+                    at = -1 if about is None else next((n for n, m in enumerate(models) if holds(m, about)), -1)
+                    groups.setdefault(at, []).append(t)
+                for unseen in groups.values():
+                    try:
+                        answers = o.possible(unseen)
+                    except Incomplete as e:
+                        self.cut.append(f"{what} ({o.shape.label}): {e.reason}")
+                        return
+                    for t, a in zip(unseen, answers):
+                        self.seen.show(o, t, a)
 
     def dead(self) -> None:
         for kind in self.tariff.contracts.values():
@@ -524,8 +539,12 @@ class SemanticLint:
                      for _, _, _, key, under, counted in fields if counted]
             terms += [lambda slot, k=key, u=under, v=firsts[key]: guarded(slot, k, u, lambda x: x != v)
                       for _, _, _, key, under, counted in fields if not counted and firsts[key] is not None]
+            unders = [(lambda slot, u=under: slot.term(u)) if under else None
+                      for _, _, _, key, under, counted in fields if counted]
+            unders += [(lambda slot, u=under: slot.term(u)) if under else None
+                       for _, _, _, key, under, counted in fields if not counted and firsts[key] is not None]
             if terms:
-                self._settle(kind.id, terms, "which numbers can vary", ("new",))
+                self._settle(kind.id, terms, "which numbers can vary", ("new",), within=unders)
             for label, span, cite, key, under, counted in fields:
                 def ask(more, key=key, under=under):
                     return [(o, ([s.term(under)] if under else []) + [more(s.term(key))])

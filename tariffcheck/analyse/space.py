@@ -169,19 +169,32 @@ class Open:
     def possible(self, terms: list[z3.BoolRef], instances: list[Instance] | None = None,
                  given: list[z3.BoolRef] = ()) -> list[bool]:
         """For each term, is some order (with these rule instances, all by default, and the given
-        terms) one where it holds? Answered together, without reading a model: the terms are
-        assumed all at once; a yes answers every one of them, and a no names (its core) the few
-        that cannot hold together, which are set aside and split until each is settled. When
-        most terms can hold at once (every option left out, every rule broken) that is one
-        question for all of them, where asking one by one costs a question each."""
+        terms) one where it holds? Answered together, without reading a model, by group tests:
+
+        - the terms of a group are assumed all at once; a yes settles every one of them;
+        - a no names (its core) the few that cannot hold together: a core of one is a term no
+          order has; a larger core is split in halves, and the rest of the group asked again;
+        - after two terms in a row that no order has, the group is asked whether any of its
+          terms can hold (one literal for their disjunction): a no settles them all, a yes splits
+          the group in halves.
+
+        When most terms can hold at once (every option left out, every rule broken) that is a
+        question or two for all of them; when most cannot (rules a cancellation never reaches),
+        a few questions more than there are possible terms, times the logarithm of the group."""
         lits = [self.literal_for(t) for t in terms]
-        fixed = (self._all_rules if instances is None else self.base + [i.literal for i in instances]) \
-            + [self.literal_for(t) for t in given]
         out: list[bool | None] = [None] * len(terms)
-        todo = [list(range(len(terms)))] if terms else []
+        todo = [(list(range(len(terms))), 0)] if terms else []
         while todo:
-            group = todo.pop()
-            if self._assume(fixed + [lits[k] for k in group]) == z3.sat:
+            group, streak = todo.pop()
+            if streak >= 2 and len(group) > 1:
+                if self.check(instances, list(given) + [z3.Or([terms[k] for k in group])]) == z3.unsat:
+                    for k in group:
+                        out[k] = False
+                    continue
+                half = len(group) // 2
+                todo += [(group[:half], 0), (group[half:], 0)]
+                continue
+            if self.check(instances, list(given) + [terms[k] for k in group]) == z3.sat:
                 for k in group:
                     out[k] = True
                 continue
@@ -195,13 +208,15 @@ class Open:
                     out[k] = False
                 continue
             rest = [k for k in group if lits[k].get_id() not in core]
-            if rest:
-                todo.append(rest)
             if len(blocked) == 1:
                 out[blocked[0]] = False  # it alone admits no order
-            else:
-                half = len(blocked) // 2
-                todo += [blocked[:half], blocked[half:]]
+                if rest:
+                    todo.append((rest, streak + 1))
+                continue
+            if rest:
+                todo.append((rest, 0))
+            half = len(blocked) // 2
+            todo += [(blocked[:half], 0), (blocked[half:], 0)]
         return [bool(x) for x in out]
 
     def blame(self, terms: list[z3.BoolRef], instances: list[Instance] | None = None) -> list[Instance]:
