@@ -33,8 +33,9 @@ ROOT = HERE.parent
 GROUPS = ("contradiction", "dead", "forced", "false-optional", "redundant", "quantities", "rest")
 
 
-def worker(scale: int, timeout_ms: int, checks: str | None) -> dict:
-    """Run in the child process, with PYTHONPATH pointing at one side's package."""
+def worker(scale: int | str, timeout_ms: int, checks: str | None) -> dict:
+    """Run in the child process, with PYTHONPATH pointing at one side's package. `scale`: a
+    synthetic scale, or the path of a .tariff spec."""
     sys.path.insert(0, str(HERE))
     import synthetic  # noqa: PLC0415
 
@@ -44,8 +45,10 @@ def worker(scale: int, timeout_ms: int, checks: str | None) -> dict:
     from tariffcheck.analyse.names import name_findings  # noqa: PLC0415
     from tariffcheck.analyse.semantics import SemanticLint  # noqa: PLC0415
 
-    text = synthetic.generate(scale, seed=0)
-    tariff = synthetic.load(text, f"<synthetic x{scale}>")
+    if isinstance(scale, str):
+        tariff = synthetic.load(Path(scale).read_text(encoding="utf-8"), scale)  # no size cap
+    else:
+        tariff = synthetic.load(synthetic.generate(scale, seed=0), f"<synthetic x{scale}>")
     wall, cpu, findings = {}, {}, []
     w0, c0 = time.perf_counter(), time.process_time()
     for name, fn in (("names", name_findings), ("fees", fee_findings),
@@ -59,7 +62,7 @@ def worker(scale: int, timeout_ms: int, checks: str | None) -> dict:
         now = [time.perf_counter(), time.process_time()]
         wall[step], cpu[step] = now[0] - mark[0], now[1] - mark[1]
         mark[:] = now
-        print(f"    x{scale} {step}: {wall[step]:.2f} s wall, {cpu[step]:.2f} s CPU", file=sys.stderr, flush=True)
+        print(f"    {label(scale)} {step}: {wall[step]:.2f} s wall, {cpu[step]:.2f} s CPU", file=sys.stderr, flush=True)
 
     sem = SemanticLint(tariff, timeout_ms)
     findings += sem.run(tuple(checks.split(",")) if checks else None, progress=progress)
@@ -73,6 +76,10 @@ def worker(scale: int, timeout_ms: int, checks: str | None) -> dict:
         "solver_calls": calls, "cut_short": list(sem.cut),
         "findings": [[f.code, f.severity, f.subject, f.message, list(f.rules)] for f in findings],
     }
+
+
+def label(scale: int | str) -> str:
+    return f"x{scale}" if isinstance(scale, int) else Path(scale).stem
 
 
 def grouped(times: dict) -> dict:
@@ -91,15 +98,16 @@ def old_tree(rev: str, into: Path) -> Path:
     return into
 
 
-def run_side(root: Path, scale: int, timeout_ms: int, checks: str | None) -> dict:
+def run_side(root: Path, scale: int | str, timeout_ms: int, checks: str | None) -> dict:
     env = dict(os.environ, PYTHONPATH=str(root))
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(scale), "--timeout", str(timeout_ms)]
+    how = ["--worker-spec", scale] if isinstance(scale, str) else ["--worker", str(scale)]
+    cmd = [sys.executable, str(Path(__file__).resolve()), *how, "--timeout", str(timeout_ms)]
     if checks:
         cmd += ["--checks", checks]
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=str(root))
     sys.stderr.write(p.stderr)
     if p.returncode != 0:
-        raise SystemExit(f"the worker failed on x{scale} ({root})")
+        raise SystemExit(f"the worker failed on {label(scale)} ({root})")
     return json.loads(p.stdout)
 
 
@@ -124,10 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=int, default=60_000, help="ms per solver call")
     ap.add_argument("--checks", default=None, help="lint checks to run (default: all)")
     ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--specs", default="", help="also these specs (.tariff, or .uvl imported first), comma-separated")
     ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--worker-spec", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    if args.worker is not None:
-        print(json.dumps(worker(args.worker, args.timeout, args.checks), ensure_ascii=False))
+    if args.worker is not None or args.worker_spec is not None:
+        job = args.worker if args.worker is not None else args.worker_spec
+        print(json.dumps(worker(job, args.timeout, args.checks), ensure_ascii=False))
         return 0
     sides = [s.strip() for s in args.sides.split(",") if s.strip()]
     scales = [int(s) for s in args.scales.split(",") if s.strip()]
@@ -143,8 +154,18 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 print(f"x{scale} {side} ...", file=sys.stderr, flush=True)
                 results[side][scale] = run_side(roots[side], scale, args.timeout, args.checks)
+        for spec in [x for x in args.specs.split(",") if x.strip()]:
+            path = Path(spec)
+            if path.suffix == ".uvl":  # imported once, by this tree; both sides lint the same text
+                from tariffcheck.interop.uvl_import import import_uvl_file  # noqa: PLC0415
+                path = Path(tmp) / (path.stem + ".tariff")
+                path.write_text(import_uvl_file(spec).text, encoding="utf-8")
+            scales.append(path.stem)
+            for side in sides:
+                print(f"{path.stem} {side} ...", file=sys.stderr, flush=True)
+                results[side][path.stem] = run_side(roots[side], str(path), args.timeout, args.checks)
     # the table: per check, CPU (wall) per side and scale
-    print("\n| check | " + " | ".join(f"{side} x{s} CPU s (wall)" for s in scales for side in sides
+    print("\n| check | " + " | ".join(f"{side} {label(s)} CPU s (wall)" for s in scales for side in sides
                                       if s in results[side]) + " |")
     cols = [(side, s) for s in scales for side in sides if s in results[side]]
     print("| --- |" + " ---: |" * len(cols))
@@ -159,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             row.append(f"{c:.2f} ({w:.2f})")
         print(f"| {g} | " + " | ".join(row) + " |")
     for side in sides:
-        have = sorted(results[side])
+        have = sorted(s for s in results[side] if isinstance(s, int))
         if len(have) < 2:
             continue
         a, b = have[0], have[-1]
@@ -174,14 +195,14 @@ def main(argv: list[str] | None = None) -> int:
         for s in scales:
             if s in results["old"] and s in results["new"]:
                 diff = compare(results["old"][s]["findings"], results["new"][s]["findings"])
-                print(f"x{s}: findings {'the same' if not diff else 'DIFFER'} "
+                print(f"{label(s)}: findings {'the same' if not diff else 'DIFFER'} "
                       f"({len(results['new'][s]['findings'])} findings)")
                 for line in diff[:20]:
                     print("   ", line)
     for side in sides:
         for s, r in sorted(results[side].items()):
             if r["cut_short"]:
-                print(f"{side} x{s} cut short: {r['cut_short']}")
+                print(f"{side} {label(s)} cut short: {r['cut_short']}")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M"), "old": args.old,
