@@ -290,10 +290,18 @@ class SemanticLint:
 
     def dead(self) -> None:
         for kind in self.tariff.contracts.values():
-            self._cover(kind.id, [lambda slot, o=o: slot.option(o.id) for o in kind.options.values()]
-                        + [lambda slot, d=d, i=i: slot.dimension(d.id) == i
-                           for d in kind.dimensions.values() for i in range(len(d.values))],
-                        "which options and values can be sold")
+            options = [lambda slot, o=o: slot.option(o.id) for o in kind.options.values()]
+            values = [lambda slot, d=d, i=i: slot.dimension(d.id) == i
+                      for d in kind.dimensions.values() for i in range(len(d.values))]
+            if values:
+                # options belong to items: an order of one item, leaning to every option it can
+                # have, shows many at once, and group tests would meet a conflict per other item
+                self._cover(kind.id, options + values, "which options and values can be sold")
+            else:
+                # no dimension sorts the options (a feature model): they conflict in pairs (the
+                # alternatives of a group), which group tests settle in a few questions each,
+                # where leaning to true makes every check an order of magnitude slower
+                self._settle(kind.id, options, "which options can be sold")
             for opt in kind.options.values():
                 def present(slot, o=opt):
                     return slot.option(o.id)
