@@ -89,6 +89,16 @@ fee early_termination early "解除調定金" @"別紙2 1" for x { remaining min
     assert codes(fee_findings(t), "L016") == [("x", "第8条第2項(1)")]
 
 
+def test_l016_silent_on_a_tariff_without_any_fee():
+    # a tariff with rules and options but no price table at all (as a UVL import gives)
+    t = load('rule r1 @第5条 { for x require item == a  ja "A 型が必要です。" en "Needs A 型." }\n')
+    assert t.fees == [] and "x" in t.contracts["svc"].options
+    assert codes(fee_findings(t), "L016") == []
+    # the same tariff with one fee somewhere is asked again, option by option
+    priced = load('fee monthly base "月額費用" @"別紙1 2" { quoted }\n')
+    assert codes(fee_findings(priced), "L016") == [("x", "第8条第2項(1)")]
+
+
 def test_a_contract_kind_without_fees_is_not_asked_for_prices():
     t = load("", HEAD + 'contract unit "管理単位" @第4条 { dimension kind "種類" @第4条 { k "K" } }\n')
     assert all(f.subject != "k" for f in fee_findings(t))

@@ -2,7 +2,8 @@
 
 - L016: an item or option that no fee prices, not even at 0 yen. A tariff that says nothing of
   what something costs leaves the customer and the provider to guess; where it is free, the text
-  says `0 円`.
+  says `0 円`. Asked only of a tariff that has fees somewhere: one with none (a feature model
+  imported from UVL) has no price tables to be missing a line.
 - L017: an early-termination fee that the text gives for the period of a clause that sets no
   period (`remaining PERIOD @CLAUSE after …`: the spec computes with PERIOD, the reading, and
   records the clause the text names).
@@ -27,6 +28,10 @@ def fee_findings(tariff: M.Tariff) -> list[Finding]:
 
 def unpriced(tariff: M.Tariff) -> list[Finding]:
     out: list[Finding] = []
+    if not tariff.fees:
+        # a tariff that prices nothing at all (a feature model imported from UVL, rules without
+        # price tables) is not missing a fee for each option: it does not speak of fees
+        return out
     for c in tariff.contracts.values():
         fees = [f for f in tariff.fees if f.scope == c.id and f.kind != "early_termination"]
         for o in c.options.values():

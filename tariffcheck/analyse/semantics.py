@@ -17,8 +17,12 @@ with the question, admit no order (a core shrunk by deletion; no choices are inv
 - **disagreeing** rules (L009): two rules of the same kind about the same option that read the
   same fields and are not equivalent (Secure Endpoint restates 第5条's eligibility in 第8条第2項).
 
-Models found on the way are kept: a value any model shows is possible needs no call of its own.
-A question that hits the time limit is reported (L014), never taken as an answer.
+Models found on the way are kept: a value any model shows is possible needs no call of its own,
+and each term is read in each model at most once. Where many terms are asked the same question
+and most have the same answer (every option left out, every rule broken, every number given a
+second value), they are asked together as group tests without reading a model (Open.possible);
+reading a model out costs about as much as a check at 10x Secure Endpoint's size. A question
+that hits the time limit is reported (L014), never taken as an answer.
 """
 
 from __future__ import annotations
@@ -37,27 +41,53 @@ from ..smt.encode import Instance
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from ..smt.problem import Incomplete
 from .finding import Finding
-from .space import Open, Space
+from .space import Open, Space, holds
 
 
 
 @dataclass
 class _Seen:
-    """Models found so far, per shape: `models` are valid orders (every rule was assumed), and
+    """What is known so far, per shape: `models` are valid orders (every rule was assumed), and
     `any` adds the orders of questions asked with fewer rules (the redundancy checks), which
-    only show that a rule can be broken, never that an order with them is valid."""
+    only show that a rule can be broken, never that an order with them is valid. `shown` holds
+    the terms that a question (Open.possible) proved some valid order has, without a model, and
+    `never` those it proved no valid order has.
+
+    A term is read in each model at most once: `_read` remembers how many of a shape's models
+    each term was already found false in, or -1 once one showed it true (the term is kept with
+    it, so that its id, which Z3 reuses once a term is freed, stays its own)."""
 
     models: dict[object, list[z3.ModelRef]] = field(default_factory=dict)
     any: dict[object, list[z3.ModelRef]] = field(default_factory=dict)
+    shown: dict[object, dict[int, z3.BoolRef]] = field(default_factory=dict)
+    never: dict[object, dict[int, z3.BoolRef]] = field(default_factory=dict)  # proved: no valid order
+    _read: dict[tuple, tuple[int, z3.BoolRef]] = field(default_factory=dict)
 
     def add(self, o: Open, m: z3.ModelRef, valid: bool = True) -> None:
         if valid:
             self.models.setdefault(o.shape, []).append(m)
         self.any.setdefault(o.shape, []).append(m)
 
+    def show(self, o: Open, term: z3.BoolRef, possible: bool = True) -> None:
+        (self.shown if possible else self.never).setdefault(o.shape, {})[term.get_id()] = term
+
+    def impossible(self, o: Open, term: z3.BoolRef) -> bool:
+        return term.get_id() in self.never.get(o.shape, {})
+
     def any_true(self, o: Open, term: z3.BoolRef, valid: bool = True) -> bool:
+        if term.get_id() in self.shown.get(o.shape, {}):
+            return True
         models = (self.models if valid else self.any).get(o.shape, ())
-        return any(z3.is_true(m.eval(term, model_completion=True)) for m in models)
+        key = (o.shape, valid, term.get_id())
+        start = self._read.get(key, (0, term))[0]
+        if start < 0:
+            return True  # found true before
+        for k in range(start, len(models)):
+            if holds(models[k], term):
+                self._read[key] = (-1, term)
+                return True
+        self._read[key] = (len(models), term)
+        return False
 
 
 class SemanticLint:
@@ -111,6 +141,8 @@ class SemanticLint:
     def _check(self, o: Open, what: str, instances=None, terms=(), keep: bool = True) -> z3.CheckSatResult | None:
         """One question; a time-out is noted and answers None (neither yes nor no). The model of a
         yes is kept (`keep`) for later questions: reading it out costs about as much as a check."""
+        if instances is None and len(terms) == 1 and self.seen.impossible(o, terms[0]):
+            return z3.unsat  # settled by an earlier question (Open.possible)
         try:
             r = o.check(instances, list(terms))
         except Incomplete as e:
@@ -219,17 +251,57 @@ class SemanticLint:
             for slot in self._entries(o, kind):
                 unseen = [t(slot) for t in terms_of]
                 for m in self.seen.models.get(o.shape, []):
-                    unseen = [t for t in unseen if not z3.is_true(m.eval(t, model_completion=True))]
+                    unseen = [t for t in unseen if not holds(m, t)]
                 while unseen and self._check(o, what, terms=[z3.Or(unseen)]) == z3.sat:
                     m = self.seen.any[o.shape][-1]  # only the newest model can show what none before did
-                    unseen = [t for t in unseen if not z3.is_true(m.eval(t, model_completion=True))]
+                    unseen = [t for t in unseen if not holds(m, t)]
+
+    def _settle(self, kind: str, terms_of: list, what: str, requests=("new", "change"),
+                within: list | None = None) -> None:
+        """Settle, for each term, whether some valid order holds it for a contract of the kind,
+        without reading models: the terms no model has shown yet are asked together
+        (Open.possible), and every answer is kept for `_possible` and `_some`. For terms most of
+        which can hold at once (numbers that can take a second value) that is a question or
+        two per shape where `_cover` needs a model for each few.
+
+        `within` (beside `terms_of`: slot -> term or None) says what each term is about, such as
+        the option a quantity belongs to: terms are asked in groups, one per valid order seen so
+        far, each with the terms whose option that order has, since options that cannot be in one
+        order (those of other items) would only make the group's answer a no to be split."""
+        for o in self._valid_shapes(requests):
+            models = self.seen.models.get(o.shape, [])
+            for slot in self._entries(o, kind):
+                groups: dict[int, list[z3.BoolRef]] = {}
+                for k, make in enumerate(terms_of):
+                    t = make(slot)
+                    if self.seen.any_true(o, t):
+                        continue
+                    about = within[k](slot) if within is not None and within[k] is not None else None
+                    at = -1 if about is None else next((n for n, m in enumerate(models) if holds(m, about)), -1)
+                    groups.setdefault(at, []).append(t)
+                for unseen in groups.values():
+                    try:
+                        answers = o.possible(unseen)
+                    except Incomplete as e:
+                        self.cut.append(f"{what} ({o.shape.label}): {e.reason}")
+                        return
+                    for t, a in zip(unseen, answers):
+                        self.seen.show(o, t, a)
 
     def dead(self) -> None:
         for kind in self.tariff.contracts.values():
-            self._cover(kind.id, [lambda slot, o=o: slot.option(o.id) for o in kind.options.values()]
-                        + [lambda slot, d=d, i=i: slot.dimension(d.id) == i
-                           for d in kind.dimensions.values() for i in range(len(d.values))],
-                        "which options and values can be sold")
+            options = [lambda slot, o=o: slot.option(o.id) for o in kind.options.values()]
+            values = [lambda slot, d=d, i=i: slot.dimension(d.id) == i
+                      for d in kind.dimensions.values() for i in range(len(d.values))]
+            if values:
+                # options belong to items: an order of one item, leaning to every option it can
+                # have, shows many at once, and group tests would meet a conflict per other item
+                self._cover(kind.id, options + values, "which options and values can be sold")
+            else:
+                # no dimension sorts the options (a feature model): they conflict in pairs (the
+                # alternatives of a group), which group tests settle in a few questions each,
+                # where leaning to true makes every check an order of magnitude slower
+                self._settle(kind.id, options, "which options can be sold")
             for opt in kind.options.values():
                 def present(slot, o=opt):
                     return slot.option(o.id)
@@ -277,9 +349,10 @@ class SemanticLint:
     def forced(self) -> None:
         dead = self._dead_ids()
         for kind in self.tariff.contracts.values():
-            self._cover(kind.id, [lambda slot, o=o: z3.Not(slot.option(o.id))
-                                  for o in kind.options.values() if o.id not in dead],
-                        "which options can be left out", ("new",), truth=False)
+            # most options can be left out all at once: one question answers them together
+            self._settle(kind.id, [lambda slot, o=o: z3.Not(slot.option(o.id))
+                                   for o in kind.options.values() if o.id not in dead],
+                         "which options can be left out", ("new",))
             for opt in kind.options.values():
                 if opt.id in dead:
                     continue
@@ -317,7 +390,7 @@ class SemanticLint:
                 for slot in self._entries(o, kind.id):
                     def val(x):
                         return m.eval(x, model_completion=True)
-                    has = {x.id for x in opts if z3.is_true(val(slot.option(x.id)))}
+                    has = {x.id for x in opts if holds(m, slot.option(x.id))}
                     for d in kind.dimensions.values():
                         i = val(slot.dimension(d.id)).as_long()
                         if i >= 0:
@@ -380,22 +453,30 @@ class SemanticLint:
     def redundant(self) -> None:
         # every shape, valid or not: a shape no order of which is valid may be so because of this rule
         shapes = [self.space.open(s) for s in self.space.shapes()]
+        breakable, needed = self._breakable(shapes), {}
+        if breakable is None:
+            return
+        for o in shapes:
+            if o.shape not in self._sat:
+                # no order of this shape keeps every rule; a rule outside the core that says so
+                # leaves the others just as unsatisfiable, so asking whether they imply it
+                # tells nothing (it adds nothing here), and only the core's rules are asked about
+                if self._check(o, "which rules leave no order", instances=o.instances, keep=False) == z3.unsat:
+                    core = {x.get_id() for x in o.p.solver.unsat_core()}
+                    needed[o.shape] = {i.rule.id for i in o.instances if i.literal.get_id() in core}
         for rule in self.tariff.rules:
             vacuous, implied, asks = True, True, []
             for o in shapes:
                 mine = [i for i in o.instances if i.rule is rule]
-                others = [i for i in o.instances if i.rule is not rule]
+                others = None
                 for inst in mine:
-                    if self.seen.any_true(o, z3.Not(inst.term), valid=False):
-                        vacuous = False  # some order (perhaps invalid otherwise) breaks it
-                    else:
-                        r = self._check(o, f"can `{rule.id}` be broken", instances=[], terms=[z3.Not(inst.term)])
-                        if r is None:
-                            return
-                        if r == z3.sat:
-                            vacuous = False
-                        else:
-                            continue
+                    if not breakable[o.shape, id(inst)]:
+                        continue
+                    vacuous = False  # some order (perhaps invalid otherwise) breaks it
+                    if o.shape in needed and rule.id not in needed[o.shape]:
+                        continue  # the other rules admit no order of this shape: nothing to add
+                    if others is None:
+                        others = [i for i in o.instances if i.rule is not rule]
                     r = self._check(o, f"is `{rule.id}` implied", instances=others, terms=[z3.Not(inst.term)],
                                     keep=False)
                     if r is None:
@@ -403,7 +484,7 @@ class SemanticLint:
                     if r == z3.sat:
                         implied = False
                         break
-                    others_ok = self._check(o, "are the other rules satisfiable", instances=others)
+                    others_ok = self._check(o, "are the other rules satisfiable", instances=others, keep=False)
                     if others_ok is None:
                         return
                     if others_ok == z3.sat:
@@ -434,6 +515,20 @@ class SemanticLint:
                     message_ja=f"規定 `{rule.id}` は他の規定から導かれます: {names}",
                     subject=rule.id, rules=_rule_ids(by)))
 
+    def _breakable(self, shapes: list[Open]) -> dict[tuple, bool] | None:
+        """Which rule instances some order breaks, rules or no rules (a rule no order breaks is
+        vacuous, L007): per shape, one question for all of its instances (Open.possible), by
+        shape and `id` of the instance (shapes of the same slots share their instances). None when the time limit cut a question short."""
+        out: dict[tuple, bool] = {}
+        for o in shapes:
+            try:
+                answers = o.possible([z3.Not(i.term) for i in o.instances], instances=[])
+            except Incomplete as e:
+                self.cut.append(f"which rules can be broken ({o.shape.label}): {e.reason}")
+                return None
+            out.update(((o.shape, id(i)), a) for i, a in zip(o.instances, answers))
+        return out
+
     # ---- L008 -------------------------------------------------------------------------------------
     def quantities(self) -> None:
         for kind in self.tariff.contracts.values():
@@ -456,8 +551,12 @@ class SemanticLint:
                      for _, _, _, key, under, counted in fields if counted]
             terms += [lambda slot, k=key, u=under, v=firsts[key]: guarded(slot, k, u, lambda x: x != v)
                       for _, _, _, key, under, counted in fields if not counted and firsts[key] is not None]
+            unders = [(lambda slot, u=under: slot.term(u)) if under else None
+                      for _, _, _, key, under, counted in fields if counted]
+            unders += [(lambda slot, u=under: slot.term(u)) if under else None
+                       for _, _, _, key, under, counted in fields if not counted and firsts[key] is not None]
             if terms:
-                self._cover(kind.id, terms, "which numbers can vary", ("new",))
+                self._settle(kind.id, terms, "which numbers can vary", ("new",), within=unders)
             for label, span, cite, key, under, counted in fields:
                 def ask(more, key=key, under=under):
                     return [(o, ([s.term(under)] if under else []) + [more(s.term(key))])
@@ -500,7 +599,7 @@ class SemanticLint:
             for slot in self._entries(o, kind):
                 cond = [slot.term(under)] if under else []
                 for m in self.seen.models.get(o.shape, []):
-                    if all(z3.is_true(m.eval(c, model_completion=True)) for c in cond):
+                    if all(holds(m, c) for c in cond):
                         return m.eval(slot.term(key), model_completion=True).as_long()
         ok = self._some(kind, key, under, lambda x: x >= 0)
         return self._first_value(kind, key, under) if ok is True else None

@@ -88,6 +88,17 @@ class Space:
         return self._open[shape]
 
 
+def holds(m: z3.ModelRef, term: z3.BoolRef) -> bool:
+    """`z3.is_true(m.eval(term, model_completion=True))` straight through Z3's C API: the analyses
+    read every model for hundreds of terms, and z3py's wrapping of each answer in a Python
+    object cost more than the evaluation (about 20 µs a term at 10x Secure Endpoint's size)."""
+    ctx = m.ctx.ref()
+    out = (z3.Ast * 1)()
+    if not z3.Z3_model_eval(ctx, m.model, term.as_ast(), True, out):
+        raise z3.Z3Exception("failed to evaluate expression in the model")
+    return z3.Z3_get_bool_value(ctx, out[0]) == z3.Z3_L_TRUE
+
+
 class Open:
     """The orders of one shape: every field a variable, every rule instance a tracked literal."""
 
@@ -112,6 +123,7 @@ class Open:
         self.base = [c.literal for c in self.p.choices]
         self.instances: list[Instance] = self.p.instances
         self._asks = 0
+        self._literals: dict[int, tuple[z3.BoolRef, z3.BoolRef]] = {}
         every = z3.Bool("every rule", enc.ctx)
         s.add(z3.Implies(every, z3.And(self.base + [i.literal for i in self.instances] + [z3.BoolVal(True, enc.ctx)])))
         self._all_rules = [every]
@@ -122,10 +134,16 @@ class Open:
 
     # ---- asking ---------------------------------------------------------------------------
     def literal_for(self, term: z3.BoolRef) -> z3.BoolRef:
-        """A fresh literal that, when assumed, makes `term` hold."""
+        """A literal that, when assumed, makes `term` hold: one per term (Z3 shares equal terms,
+        so a question asked again reuses its literal instead of adding a clause each time)."""
+        key = term.get_id()
+        known = self._literals.get(key)
+        if known is not None:
+            return known[0]
         ask = z3.Bool(f"ask:{self._asks}", self.encoder.ctx)
         self._asks += 1
         self.p.solver.add(z3.Implies(ask, term))
+        self._literals[key] = (ask, term)  # the term kept alive, so that its id is not reused
         return ask
 
     def check(self, instances: list[Instance] | None = None, terms: list[z3.BoolRef] = ()) -> z3.CheckSatResult:
@@ -147,6 +165,59 @@ class Open:
         if r == z3.unknown:
             raise Incomplete(f"the solver gave up: {s.reason_unknown()}")
         return r
+
+    def possible(self, terms: list[z3.BoolRef], instances: list[Instance] | None = None,
+                 given: list[z3.BoolRef] = ()) -> list[bool]:
+        """For each term, is some order (with these rule instances, all by default, and the given
+        terms) one where it holds? Answered together, without reading a model, by group tests:
+
+        - the terms of a group are assumed all at once; a yes settles every one of them;
+        - a no names (its core) the few that cannot hold together: a core of one is a term no
+          order has; a larger core is split in halves, and the rest of the group asked again;
+        - after two terms in a row that no order has, the group is asked whether any of its
+          terms can hold (one literal for their disjunction): a no settles them all, a yes splits
+          the group in halves.
+
+        When most terms can hold at once (every option left out, every rule broken) that is a
+        question or two for all of them; when most cannot (rules a cancellation never reaches),
+        a few questions more than there are possible terms, times the logarithm of the group."""
+        lits = [self.literal_for(t) for t in terms]
+        out: list[bool | None] = [None] * len(terms)
+        todo = [(list(range(len(terms))), 0)] if terms else []
+        while todo:
+            group, streak = todo.pop()
+            if streak >= 2 and len(group) > 1:
+                if self.check(instances, list(given) + [z3.Or([terms[k] for k in group])]) == z3.unsat:
+                    for k in group:
+                        out[k] = False
+                    continue
+                half = len(group) // 2
+                todo += [(group[:half], 0), (group[half:], 0)]
+                continue
+            if self.check(instances, list(given) + [terms[k] for k in group]) == z3.sat:
+                for k in group:
+                    out[k] = True
+                continue
+            if len(group) == 1:
+                out[group[0]] = False
+                continue
+            core = {x.get_id() for x in self.p.solver.unsat_core()}
+            blocked = [k for k in group if lits[k].get_id() in core]
+            if not blocked:  # no order at all: none of them can hold
+                for k in group:
+                    out[k] = False
+                continue
+            rest = [k for k in group if lits[k].get_id() not in core]
+            if len(blocked) == 1:
+                out[blocked[0]] = False  # it alone admits no order
+                if rest:
+                    todo.append((rest, streak + 1))
+                continue
+            if rest:
+                todo.append((rest, 0))
+            half = len(blocked) // 2
+            todo += [(blocked[:half], 0), (blocked[half:], 0)]
+        return [bool(x) for x in out]
 
     def blame(self, terms: list[z3.BoolRef], instances: list[Instance] | None = None) -> list[Instance]:
         """After an unsat `check`: a minimal set of the instances that, with the terms, admit no
