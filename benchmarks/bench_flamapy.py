@@ -3,6 +3,7 @@
     .venv-own/bin/python benchmarks/bench_flamapy.py --json benchmarks/results/flamapy.json
     .venv-own/bin/python benchmarks/bench_flamapy.py --max-bytes 50000 --cpu-limit 120   # the small ones
     .venv-own/bin/python benchmarks/bench_flamapy.py --only fmb_windows8 --only fmb_tankwar
+    .venv-own/bin/python benchmarks/bench_flamapy.py --table-from benchmarks/results/flamapy.json
 
 Needs flamapy in the interpreter that runs it (`pip install flamapy-fm flamapy-sat`, or the
 `flamapy` meta package); it is not a dependency of tariffcheck, only of this benchmark.
@@ -320,8 +321,13 @@ def _t(r: dict, stage: str) -> str:
 
 
 def _verdict(v: dict) -> str:
-    if v.get("same") is None:
-        return "n/a"
+    if v.get("same") is None:  # one tool gave no answer: is the other's right?
+        for tool in ("tariffcheck", "flamapy"):
+            if v.get(tool) is not None:
+                right = v.get(f"{tool}_right")
+                return (f"{tool} only: {v[tool]}" + (", right by the third check" if right
+                                                    else ", third check differs" if right is False else ""))
+        return "no answer"
     if v["same"]:
         ok = v.get("flamapy_right")
         return f"same ({v['tariffcheck']})" + (" (third check differs)" if ok is False else "")
@@ -367,11 +373,15 @@ def main(argv=None) -> int:
                     help="run the third check on every model (by default only where the tools differ or one fails)")
     ap.add_argument("--jobs", type=int, default=1, help="child processes at once (CPU times stay comparable)")
     ap.add_argument("--json", help="write the results to this file (rewritten after each model)")
+    ap.add_argument("--table-from", metavar="JSON", help="only print the Markdown table of a results file")
     ap.add_argument("--child", nargs=2, metavar=("TOOL", "MODEL"), help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         return child(args.child[0], Path(args.child[1]), Path(args.out), args.timeout_ms)
+    if args.table_from:
+        print(table(json.loads(Path(args.table_from).read_text())["models"]))
+        return 0
     folder = Path(args.models)
     if not folder.is_dir():
         print(f"no models: `{folder}` is not a folder (the shared UVL models live in ../shared/uvl)", file=sys.stderr)
