@@ -327,7 +327,7 @@ def _verdict(v: dict) -> str:
                 right = v.get(f"{tool}_right")
                 return (f"{tool} only: {v[tool]}" + (", right by the third check" if right
                                                     else ", third check differs" if right is False else ""))
-        return "no answer"
+        return "neither tool answered" + (f" (the third check: {v['check']})" if v.get("check") is not None else "")
     if v["same"]:
         ok = v.get("flamapy_right")
         return f"same ({v['tariffcheck']})" + (" (third check differs)" if ok is False else "")
