@@ -44,6 +44,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -398,9 +399,8 @@ def main(argv=None) -> int:
     versions = {}
     for pkg in ("flamapy-fw", "flamapy-fm", "flamapy-sat", "uvlparser", "z3-solver", "python-sat"):
         try:
-            from importlib.metadata import version
             versions[pkg] = version(pkg)
-        except Exception:
+        except PackageNotFoundError:
             versions[pkg] = None
     rows: list[dict] = []
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
