@@ -1,0 +1,430 @@
+"""Dead and core features of each UVL model of ../shared/uvl/, by flamapy and by tariffcheck, side by side.
+
+    .venv-own/bin/python benchmarks/bench_flamapy.py --json benchmarks/results/flamapy.json
+    .venv-own/bin/python benchmarks/bench_flamapy.py --max-bytes 50000 --cpu-limit 120   # the small ones
+    .venv-own/bin/python benchmarks/bench_flamapy.py --only fmb_windows8 --only fmb_tankwar
+    .venv-own/bin/python benchmarks/bench_flamapy.py --table-from benchmarks/results/flamapy.json
+
+Needs flamapy in the interpreter that runs it (`pip install flamapy-fm flamapy-sat`, or the
+`flamapy` meta package); it is not a dependency of tariffcheck, only of this benchmark.
+
+For each model, smallest first, three child processes (a hang or a parse of many minutes stops
+only that model and tool; each is bounded by --cpu-limit seconds of CPU and 4× that of wall):
+
+- **flamapy**: parse (its `UVLReader`, which reads with uvlparser like tariffcheck does), the CNF
+  (`FmToPysat`), then `PySATCoreFeatures` and `PySATDeadFeatures` (glucose3; each computes the
+  backbone; the CNF is made once and counted in core, as flamapy's facade makes it lazily for the
+  first operation that needs it);
+- **tariffcheck**: parse (uvlparser and `read_uvl`, `import_uvl_model`, parsing and resolving the
+  spec), then `lint_tariff(checks=("dead",))` for dead features (L002) and
+  `lint_tariff(checks=("forced",))` for core ones (L004), each a fresh lint (shapes and solver
+  built again, so each pays its own set-up) with every finding's minimal reason; and
+  `checks=("dead", "forced", "false-optional")` in one lint, the question of issue 17's target;
+- **third check**: the feature tree and constraints as read from the UVL (read_uvl's tree; no
+  import, no spec, no lint) written straight into Z3 here, and its backbone computed by one
+  incremental solver with assumptions. It decides who is right where the two tools differ.
+
+What counts (the comparison is on the same set): every feature below the root, abstract ones
+included (flamapy's SAT model has a variable for every feature, abstract or not; the import makes
+every feature below the root an option). The root is core for flamapy and is no option in
+tariffcheck (it is the contract itself): it is left out of both sets and said.
+
+The machine is shared: compare CPU times; wall times include waiting for the CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+MODELS = ROOT.parent / "shared" / "uvl"
+TOOLS = ("flamapy", "tariffcheck", "check")
+
+
+class _Clock:
+    """CPU and wall seconds of each stage, written to `out` as soon as a stage ends (a child killed
+    at its limit still leaves what it finished)."""
+
+    def __init__(self, out: Path, record: dict):
+        self.out, self.record = out, record
+        self.record.setdefault("cpu_s", {})
+        self.record.setdefault("wall_s", {})
+
+    def stage(self, name: str, fn, *args, **kw):
+        wall, cpu = time.perf_counter(), time.process_time()
+        value = fn(*args, **kw)
+        self.record["cpu_s"][name] = time.process_time() - cpu
+        self.record["wall_s"][name] = time.perf_counter() - wall
+        self.save()
+        return value
+
+    def save(self) -> None:
+        tmp = self.out.with_suffix(".part")
+        tmp.write_text(json.dumps(self.record, ensure_ascii=False))
+        tmp.replace(self.out)
+
+
+# ---- flamapy ---------------------------------------------------------------------------------------
+def run_flamapy(path: Path, clock: _Clock) -> None:
+    from flamapy.metamodels.fm_metamodel.transformations import UVLReader
+    from flamapy.metamodels.pysat_metamodel.operations import PySATCoreFeatures, PySATDeadFeatures
+    from flamapy.metamodels.pysat_metamodel.transformations import FmToPysat
+
+    r = clock.record
+    fm = clock.stage("parse", lambda: UVLReader(str(path)).transform())
+    r["root"] = fm.root.name
+    r["features"] = len(fm.get_features())
+    r["constraints"] = len(fm.get_constraints())
+    clock.save()
+    sat = clock.stage("cnf", lambda: FmToPysat(fm).transform())
+    core = clock.stage("core_only", lambda: PySATCoreFeatures().execute(sat).get_result())
+    r["cpu_s"]["core"] = r["cpu_s"]["cnf"] + r["cpu_s"]["core_only"]
+    r["wall_s"]["core"] = r["wall_s"]["cnf"] + r["wall_s"]["core_only"]
+    r["core"] = sorted(str(x) for x in core)
+    clock.save()
+    dead = clock.stage("dead", lambda: PySATDeadFeatures().execute(sat).get_result())
+    r["dead"] = sorted(str(x) for x in dead)
+    r["done"] = True
+    clock.save()
+
+
+# ---- tariffcheck -----------------------------------------------------------------------------------
+def run_tariffcheck(path: Path, clock: _Clock, timeout_ms: int) -> None:
+    from tariffcheck.analyse.lint import lint_tariff
+    from tariffcheck.interop.uvl_import import import_uvl_model
+    from tariffcheck.interop.uvl_read import read_uvl_file
+    from tariffcheck.resolve import resolve
+    from tariffcheck.syntax.parser import parse_text
+
+    r = clock.record
+    model = clock.stage("read", read_uvl_file, str(path))
+    imported = clock.stage("import", import_uvl_model, model)
+    tariff = clock.stage("resolve", lambda: resolve(parse_text(imported.text, str(path))))
+    r["cpu_s"]["parse"] = sum(r["cpu_s"][k] for k in ("read", "import", "resolve"))
+    r["wall_s"]["parse"] = sum(r["wall_s"][k] for k in ("read", "import", "resolve"))
+    r["root"] = model.root.name
+    r["features"], r["constraints"] = imported.features, imported.constraints
+    r["not_carried"] = imported.not_carried
+    clock.save()
+    name_of = {oid: name for name, oid in imported.ids.items()}
+
+    def answer(checks, codes):
+        result = lint_tariff(tariff, timeout_ms=timeout_ms, checks=checks)
+        out = {code: sorted(name_of.get(f.subject, f.subject) for f in result.findings if f.code == code)
+               for code in codes}
+        out["cut_short"] = [f.message for f in result.findings if f.code == "L014"]
+        out["seconds"] = result.seconds  # lint's own wall time per check
+        return out
+
+    dead = clock.stage("dead", answer, ("dead",), ("L002",))
+    r["dead"], r["dead_cut_short"], r["dead_lint_seconds"] = dead["L002"], dead["cut_short"], dead["seconds"]
+    clock.save()
+    core = clock.stage("core", answer, ("forced",), ("L004",))
+    r["core"], r["core_cut_short"], r["core_lint_seconds"] = core["L004"], core["cut_short"], core["seconds"]
+    clock.save()
+    both = clock.stage("dead_core_fo", answer, ("dead", "forced", "false-optional"), ("L002", "L004", "L005"))
+    r["together"] = {"dead": both["L002"], "core": both["L004"], "false_optional": both["L005"],
+                     "cut_short": both["cut_short"], "lint_seconds": both["seconds"]}
+    r["done"] = True
+    clock.save()
+
+
+# ---- the third check ------------------------------------------------------------------------------
+def tree_formula(model):
+    """The UVL model as Z3 facts over one Bool per feature, written from the tree and constraints
+    read from the UVL (nothing of the import or of lint), and what could not be said."""
+    import z3
+
+    var: dict[str, z3.BoolRef] = {}
+    facts, skipped = [], []
+    features = model.features()
+    for f in features:
+        var[f.name] = z3.Bool(f.name)
+        if f.type and f.type != "Boolean" or f.cardinality:
+            skipped.append(f"feature {f.name}: type {f.type} / cardinality {f.cardinality}")
+    facts.append(var[model.root.name])
+    for f in features:
+        p = var[f.name]
+        for g in f.groups:
+            kids = [var[c.name] for c in g.children]
+            facts += [z3.Implies(k, p) for k in kids]
+            if not kids or g.kind == "optional":
+                continue
+            if g.kind == "mandatory":
+                facts += [z3.Implies(p, k) for k in kids]
+                continue
+            low, high = g.low, g.high
+            weights = [(k, 1) for k in kids]
+            need = [z3.PbGe(weights, low)] if low > 0 else []
+            if high is not None:
+                need.append(z3.PbLe(weights, high))
+            if need:
+                facts.append(z3.Implies(p, z3.And(need)))
+
+    def expr(c):
+        kind = c[0]
+        if kind == "ref":
+            if c[1] not in var:
+                raise KeyError(c[1])
+            return var[c[1]]
+        if kind == "not":
+            return z3.Not(expr(c[1]))
+        if kind in ("and", "or"):
+            parts = [expr(x) for x in c[1]]
+            return z3.And(parts) if kind == "and" else z3.Or(parts)
+        if kind == "implies":
+            return z3.Implies(expr(c[1]), expr(c[2]))
+        if kind == "iff":
+            return expr(c[1]) == expr(c[2])
+        raise ValueError(kind)
+
+    for line, c, text in model.constraints:
+        try:
+            facts.append(expr(c))
+        except (KeyError, ValueError) as exc:
+            skipped.append(f"constraint on line {line}: {type(exc).__name__} {exc}")
+    return var, facts, skipped
+
+
+def backbone(var: dict, facts: list, names: list[str] | None = None) -> tuple[list[str], list[str]] | None:
+    """(core, dead) among `names` (default every feature): one solver, a candidate literal ruled out
+    by each model found, the rest asked one at a time under the assumption of its negation.
+    None when the facts admit no configuration."""
+    import z3
+
+    s = z3.Solver()
+    s.add(facts)
+    if s.check() != z3.sat:
+        return None
+    names = list(var) if names is None else names
+    m = s.model()
+    cand = {n: z3.is_true(m.eval(var[n], model_completion=True)) for n in names}
+    core, dead = [], []
+    while cand:
+        n, value = cand.popitem()
+        lit = var[n] if value else z3.Not(var[n])
+        if s.check(z3.Not(lit)) == z3.unsat:
+            (core if value else dead).append(n)
+            s.add(lit)
+            continue
+        m = s.model()
+        cand = {k: v for k, v in cand.items() if z3.is_true(m.eval(var[k], model_completion=True)) == v}
+    return sorted(core), sorted(dead)
+
+
+def run_check(path: Path, clock: _Clock) -> None:
+    from tariffcheck.interop.uvl_read import read_uvl_file
+
+    r = clock.record
+    model = clock.stage("read", read_uvl_file, str(path))
+    var, facts, skipped = clock.stage("formula", tree_formula, model)
+    r["root"], r["skipped"] = model.root.name, skipped
+    clock.save()
+    found = clock.stage("backbone", backbone, var, facts)
+    r["satisfiable"] = found is not None
+    r["core"], r["dead"] = found if found is not None else ([], sorted(var))
+    r["done"] = True
+    clock.save()
+
+
+def child(tool: str, path: Path, out: Path, timeout_ms: int) -> int:
+    sys.setrecursionlimit(100_000)
+    clock = _Clock(out, {"tool": tool, "model": path.name})
+    try:
+        if tool == "flamapy":
+            run_flamapy(path, clock)
+        elif tool == "tariffcheck":
+            run_tariffcheck(path, clock, timeout_ms)
+        else:
+            run_check(path, clock)
+    except Exception as exc:  # a model a tool cannot read is a result, not the end of the run
+        clock.record["error"] = f"{type(exc).__name__}: {exc}"[:500]
+        clock.save()
+    return 0
+
+
+# ---- the parent ------------------------------------------------------------------------------------
+def spawn(tool: str, path: Path, cpu_limit: int, timeout_ms: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench_flamapy_") as tmp:
+        out = Path(tmp) / "result.json"
+
+        def limit():  # in the child: a CPU budget of its own; SIGXCPU ends it at the soft limit
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu_limit, cpu_limit + 5))
+
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", tool, str(path), "--out", str(out),
+               "--timeout-ms", str(timeout_ms)]
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        wall = time.perf_counter()
+        try:
+            proc = subprocess.run(cmd, env=env, preexec_fn=limit, capture_output=True, text=True,
+                                  timeout=4 * cpu_limit)
+            status = proc.returncode
+            tail = proc.stderr[-400:]
+        except subprocess.TimeoutExpired:
+            status, tail = "wall limit", ""
+        record = json.loads(out.read_text()) if out.exists() else {"tool": tool, "model": path.name}
+    record["child_wall_s"] = time.perf_counter() - wall
+    if not record.get("done") and "error" not in record:
+        stage = "parse" if "root" not in record else "analysis"
+        record["error"] = (f"stopped in its {stage} at the limit ({cpu_limit} s CPU, {4 * cpu_limit} s wall)"
+                           if status in (-24, "wall limit", -9) else f"exit status {status}: {tail}")
+    return record
+
+
+def compare(name: str, size: int, results: dict) -> dict:
+    fl, tc, ck = results["flamapy"], results["tariffcheck"], results["check"]
+    row = {"model": name, "bytes": size, "flamapy": fl, "tariffcheck": tc, "check": ck}
+    root = tc.get("root") or fl.get("root") or ck.get("root")
+    row["root"] = root
+    row["features"] = tc.get("features") or fl.get("features")
+    row["constraints"] = tc.get("constraints") if tc.get("constraints") is not None else fl.get("constraints")
+    verdicts = {}
+    for what in ("core", "dead"):
+        sets = {t: set(r[what]) - {root} for t, r in results.items() if what in r}
+        v = {"flamapy": None, "tariffcheck": None, "check": None}
+        for t, s in sets.items():
+            v[t] = len(s)
+        if "flamapy" in sets and "tariffcheck" in sets:
+            a, b = sets["flamapy"], sets["tariffcheck"]
+            v["same"] = a == b
+            v["only_flamapy"], v["only_tariffcheck"] = sorted(a - b), sorted(b - a)
+        if "check" in sets and ck.get("done") and not ck.get("skipped"):
+            v["flamapy_right"] = sets["check"] == sets["flamapy"] if "flamapy" in sets else None
+            v["tariffcheck_right"] = sets["check"] == sets["tariffcheck"] if "tariffcheck" in sets else None
+        verdicts[what] = v
+    row["answers"] = verdicts
+    fc, tcc = fl.get("cpu_s", {}), tc.get("cpu_s", {})
+    if fl.get("done") and tc.get("done"):
+        row["ratio_cpu_with_parse"] = (tcc["parse"] + tcc["dead"] + tcc["core"]) / (fc["parse"] + fc["dead"] + fc["core"])
+        row["ratio_cpu"] = (tcc["dead"] + tcc["core"]) / max(fc["dead"] + fc["core"], 1e-9)
+        row["ratio_cpu_together"] = tcc["dead_core_fo"] / max(fc["dead"] + fc["core"], 1e-9)
+    if "parse" in fc and "parse" in tcc:
+        row["parse_ratio_cpu"] = tcc["parse"] / max(fc["parse"], 1e-9)
+    return row
+
+
+def _t(r: dict, stage: str) -> str:
+    c, w = r.get("cpu_s", {}).get(stage), r.get("wall_s", {}).get(stage)
+    return "" if c is None else f"{c:.2f} / {w:.1f}"
+
+
+def _verdict(v: dict) -> str:
+    if v.get("same") is None:  # one tool gave no answer: is the other's right?
+        for tool in ("tariffcheck", "flamapy"):
+            if v.get(tool) is not None:
+                right = v.get(f"{tool}_right")
+                return (f"{tool} only: {v[tool]}" + (", right by the third check" if right
+                                                    else ", third check differs" if right is False else ""))
+        return "neither tool answered" + (f" (the third check: {v['check']})" if v.get("check") is not None else "")
+    if v["same"]:
+        ok = v.get("flamapy_right")
+        return f"same ({v['tariffcheck']})" + (" (third check differs)" if ok is False else "")
+    who = []
+    if v.get("flamapy_right"):
+        who.append("flamapy right")
+    if v.get("tariffcheck_right"):
+        who.append("tariffcheck right")
+    if not who:
+        who.append("neither matches the third check" if v.get("flamapy_right") is False else "unchecked")
+    return (f"**different**: flamapy {v['flamapy']}, tariffcheck {v['tariffcheck']} "
+            f"({len(v['only_flamapy'])} only flamapy, {len(v['only_tariffcheck'])} only tariffcheck); {', '.join(who)}")
+
+
+def table(rows: list[dict]) -> str:
+    out = ["| model | features | constraints | parse CPU / wall (s): flamapy · tariffcheck | "
+           "core CPU / wall (s): flamapy · tariffcheck | dead CPU / wall (s): flamapy · tariffcheck | "
+           "CPU tariffcheck/flamapy: dead+core (with parse) | dead+core+false-opt. in one lint CPU / wall (s) | "
+           "core: same? who is right | dead: same? who is right |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+    for r in rows:
+        fl, tc = r["flamapy"], r["tariffcheck"]
+        ratio = f"{r['ratio_cpu']:.0f}× ({r['ratio_cpu_with_parse']:.1f}×)" if "ratio_cpu" in r else ""
+        notes = [f"{tool}: {x[tool]['error']}" for tool, x in (("flamapy", r), ("tariffcheck", r), ("third check", {"third check": r["check"]}))
+                 if x[tool].get("error")]
+        core, dead = (_verdict(r["answers"][k]) for k in ("core", "dead"))
+        if notes:
+            dead += "; " + "; ".join(n.replace("|", "\\|").replace("\n", " ")[:160] for n in notes)
+        out.append(f"| {r['model']} | {r['features'] or ''} | {r['constraints'] if r['constraints'] is not None else ''} | "
+                   f"{_t(fl, 'parse')} · {_t(tc, 'parse')} | {_t(fl, 'core')} · {_t(tc, 'core')} | "
+                   f"{_t(fl, 'dead')} · {_t(tc, 'dead')} | {ratio} | {_t(tc, 'dead_core_fo')} | {core} | {dead} |")
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models", default=str(MODELS), help="the folder of .uvl files (default ../shared/uvl)")
+    ap.add_argument("--max-bytes", type=int, default=None, help="skip models larger than this")
+    ap.add_argument("--only", action="append", default=[], help="only models whose file name contains this (repeatable)")
+    ap.add_argument("--cpu-limit", type=int, default=900, help="CPU seconds for each tool on each model (wall: 4×)")
+    ap.add_argument("--timeout-ms", type=int, default=60_000, help="lint's time limit per solver question")
+    ap.add_argument("--always-check", action="store_true",
+                    help="run the third check on every model (by default only where the tools differ or one fails)")
+    ap.add_argument("--jobs", type=int, default=1, help="child processes at once (CPU times stay comparable)")
+    ap.add_argument("--json", help="write the results to this file (rewritten after each model)")
+    ap.add_argument("--table-from", metavar="JSON", help="only print the Markdown table of a results file")
+    ap.add_argument("--child", nargs=2, metavar=("TOOL", "MODEL"), help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        return child(args.child[0], Path(args.child[1]), Path(args.out), args.timeout_ms)
+    if args.table_from:
+        print(table(json.loads(Path(args.table_from).read_text())["models"]))
+        return 0
+    folder = Path(args.models)
+    if not folder.is_dir():
+        print(f"no models: `{folder}` is not a folder (the shared UVL models live in ../shared/uvl)", file=sys.stderr)
+        return 2
+    try:
+        import flamapy.metamodels.pysat_metamodel  # noqa: F401
+    except ImportError:
+        print("flamapy is not installed in this interpreter\nhelp: `pip install flamapy-fm flamapy-sat` "
+              "in a venv of the benchmark's own (it is no dependency of tariffcheck)", file=sys.stderr)
+        return 2
+    paths = [p for p in sorted(folder.glob("*.uvl"), key=lambda p: p.stat().st_size)
+             if not (args.max_bytes and p.stat().st_size > args.max_bytes)
+             and (not args.only or any(o in p.name for o in args.only))]
+    versions = {}
+    for pkg in ("flamapy-fw", "flamapy-fm", "flamapy-sat", "uvlparser", "z3-solver", "python-sat"):
+        try:
+            versions[pkg] = version(pkg)
+        except PackageNotFoundError:
+            versions[pkg] = None
+    rows: list[dict] = []
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for path in paths:
+            futures = {t: pool.submit(spawn, t, path, args.cpu_limit, args.timeout_ms) for t in TOOLS[:2]}
+            results = {t: f.result() for t, f in futures.items()}
+            if args.always_check or not all(results[t].get("done") for t in TOOLS[:2]) or any(
+                    set(results["flamapy"][k]) - {results["flamapy"]["root"]} != set(results["tariffcheck"][k])
+                    for k in ("core", "dead")):
+                results["check"] = spawn("check", path, args.cpu_limit, args.timeout_ms)
+            else:
+                results["check"] = {"tool": "check", "model": path.name, "not_run": "the two tools agree"}
+            row = compare(path.name, path.stat().st_size, results)
+            rows.append(row)
+            print(json.dumps({k: row[k] for k in ("model", "features", "constraints", "answers")}, default=str)[:600],
+                  file=sys.stderr, flush=True)
+            if args.json:
+                Path(args.json).write_text(json.dumps(
+                    {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
+                     "versions": versions, "cpu_limit_s": args.cpu_limit, "lint_timeout_ms": args.timeout_ms,
+                     "models": rows}, ensure_ascii=False, indent=1) + "\n")
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
