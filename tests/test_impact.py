@@ -192,8 +192,12 @@ def test_ctrl_c_keeps_the_finished_partitions_and_the_same_command_resumes(tmp_p
     import time
 
     out = tmp_path / "o"
+    # 10,000 rows in 1,000 partitions: the run must still be going when the first partition is
+    # seen finished (400 rows took less time than that once the decoder got faster)
+    rows = (EXAMPLES / "secure_endpoint_base.jsonl").read_text(encoding="utf-8")
+    (tmp_path / "base.jsonl").write_text(rows * 25, encoding="utf-8")
     args = [sys.executable, "-m", "tariffcheck.cli", "impact", "--tariff", NEW, "--old", OLD,
-            str(EXAMPLES / "secure_endpoint_base.jsonl"), "-o", str(out), "--workers", "0", "--partition-size", "10"]
+            str(tmp_path / "base.jsonl"), "-o", str(out), "--workers", "0", "--partition-size", "10"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
@@ -203,9 +207,9 @@ def test_ctrl_c_keeps_the_finished_partitions_and_the_same_command_resumes(tmp_p
     stdout, stderr = proc.communicate(timeout=120)
     finished = len(list(out.glob("parts/*.summary.json")))
     assert proc.returncode == 130 and "run the same command again" in stderr and stdout == ""
-    assert 1 <= finished < 40 and not list(out.glob("parts/.*.tmp"))
-    again = subprocess.run(args + ["--format", "json"], env=env, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 1 and json.loads(again.stdout)["rows"] == 400
+    assert 1 <= finished < 1000 and not list(out.glob("parts/.*.tmp"))
+    again = subprocess.run(args + ["--format", "json"], env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 1 and json.loads(again.stdout)["rows"] == 10_000
 
 
 def test_a_folder_of_another_run_is_not_touched(base, tmp_path):

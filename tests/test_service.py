@@ -253,10 +253,10 @@ def _explain_held_in_flight(c):
     release, started = threading.Event(), threading.Event()
     real = served.checker.explain
 
-    def slow(order, limit):
+    def slow(order, limit, **options):
         started.set()
         release.wait(30)
-        return real(order, limit)
+        return real(order, limit, **options)
 
     served.checker.explain = slow
     first: list = []
