@@ -12,7 +12,7 @@ from tariffcheck.api import Checker
 from tariffcheck.common.diagnostics import DiagnosticError
 from tariffcheck.evaluate.fees import daily_factor
 
-from conftest import run_cli
+from conftest import EXAMPLES, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +123,24 @@ def test_ending_an_option_early_costs_its_remaining_months(se):
     assert not any(q.subject == "tunnel_device" and q.kind == "monthly" for q in lines)
     days = {(d.id, d.subject): d.day for d in se.dates(order)}
     assert str(days[("vpn_return_deadline", "tunnel_device")]) == "2026-04-01"  # stop day + 30
+
+
+@pytest.mark.parametrize("text, says", [
+    ('{"prices": {', "the price book is not valid JSON"),
+    ('{"prices": {"a": 1, "a": 2}}', "`a` is given twice in `prices`"),
+    (b"\xff\xfe{}", "the price book is not UTF-8 text"),
+])
+def test_a_price_book_that_is_not_json_is_the_price_books_error_not_the_orders(tmp_path, text, says):
+    """The price book is read with an order's limits, but what is wrong with it is said of it
+    (P001), never as an error of the order (O001/O011/O012) the user did not get wrong."""
+    prices = tmp_path / "prices.json"
+    prices.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    args = ["quote", "--tariff", "secure-endpoint", str(EXAMPLES / "secure_endpoint_valid.json"), "--prices", str(prices)]
+    code, out, err = run_cli(args)
+    assert code == 2 and out == "" and "error[P001]" in err and says in err, err
+    assert "the order" not in err and "error[O0" not in err
+    code, out, err = run_cli(args + ["--format", "json"])
+    data = json.loads(out)
+    assert code == 2 and {e["code"] for e in data["errors"]} == {"P001"} and says in data["errors"][0]["message"]
+    code, out, err = run_cli(args[:-1] + [str(tmp_path / "missing.json")])
+    assert code == 2 and "error[P001]: cannot read" in err and "the order" not in err and "price book" in err

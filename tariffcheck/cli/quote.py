@@ -36,7 +36,8 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    prices = read_order(args.prices) if args.prices else None  # JSON, read with the same limits
+    # JSON, read with an order's limits; its errors are the price book's (P001), not an order's
+    prices = read_order(args.prices, "price book", "P001") if args.prices else None
     checker, order = load_order(args)
     verdict = checker.check(order)
     if verdict.status == "invalid":

@@ -90,18 +90,19 @@ def time_limit(text: str) -> int:
 
 
 # ---- input and output ------------------------------------------------------------------------------
-def read_order(path: str) -> object:
+def read_order(path: str, what: str = "order", code: str | None = None) -> object:
     """The JSON of an order file (or of standard input for `-`), read with the decoder's limits;
-    a price book is read the same way."""
+    a price book is read the same way, its errors naming it and carrying its `code` (P001)."""
     if path == "-":
-        return read_order_text(sys.stdin.buffer.read(), "<stdin>")
+        return read_order_text(sys.stdin.buffer.read(), "<stdin>", what, code)
     try:
         with open(path, "rb") as fh:
             raw = fh.read(6_000_000)
     except OSError as exc:
-        raise DiagnosticError([Diagnostic("O011", f"cannot read `{path}`: {exc.strerror or exc}",
-                                          field="", help="check the path of the order file")]) from None
-    return read_order_text(raw, path)
+        raise DiagnosticError([Diagnostic(code or "O011", f"cannot read `{path}`: {exc.strerror or exc}",
+                                          field="" if what == "order" else None,
+                                          help=f"check the path of the {what} file")]) from None
+    return read_order_text(raw, path, what, code)
 
 
 def emit(text: str) -> None:

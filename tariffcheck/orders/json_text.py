@@ -7,6 +7,7 @@ they keep). What it gives back is a JSON value for orders/decode.py to read as a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -18,9 +19,16 @@ MAX_ORDER_BYTES = 5_000_000
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def read_order_text(text: str | bytes, source: str = "<order>") -> object:
+def read_order_text(text: str | bytes, source: str = "<order>", what: str = "order", code: str | None = None) -> object:
     """Parse JSON text, or raise DiagnosticError O001/O011 with the line and column, or O012 for
-    each key an object repeats. A UTF-8 byte order mark in front of the text is dropped."""
+    each key an object repeats. A UTF-8 byte order mark in front of the text is dropped.
+    Another JSON file read with the same limits (a price book) names itself by `what`, and its
+    errors carry its own `code` instead of the order's."""
+    if what != "order" or code is not None:
+        try:
+            return read_order_text(text, source)
+        except DiagnosticError as err:
+            raise DiagnosticError([_as_other(d, what, code) for d in err.diagnostics], err.sources) from None
     if isinstance(text, bytes):
         if len(text) > MAX_ORDER_BYTES:
             raise DiagnosticError([Diagnostic("O011", f"the order is larger than {MAX_ORDER_BYTES:,} bytes",
@@ -68,6 +76,14 @@ def read_order_text(text: str | bytes, source: str = "<order>") -> object:
     if repeated:  # json.loads keeps the last of the values silently; the order is ambiguous
         raise DiagnosticError(_repeated_keys(text, source), {source: text})
     return data
+
+
+def _as_other(d: Diagnostic, what: str, code: str | None) -> Diagnostic:
+    """An error of the order's text, said of another JSON file (`the price book is not valid JSON`)."""
+    message = d.message.replace("the order", f"the {what}", 1).replace("to be an order", f"to be a {what}")
+    help_text = d.help if d.help is None or "order" not in d.help else f"give the {what} as one UTF-8 JSON object"
+    field = None if d.field == "" else d.field  # not "the order as a whole"
+    return dataclasses.replace(d, code=code or d.code, message=message, help=help_text, field=field)
 
 
 def _repeated_keys(text: str, source: str) -> list[Diagnostic]:
