@@ -105,13 +105,28 @@ def any_of(terms: list[z3.BoolRef]) -> z3.BoolRef:
 class _Witness:
     """A model found along the way: a valid completion under the literals it was found with.
     `broken` is the rule instances it breaks (the empty set when every rule was assumed;
-    worked out when first needed otherwise)."""
+    worked out when first needed otherwise). `truth` remembers what the model gives each term
+    asked about: a reason's shrinking asks the same choices and questions of every witness
+    again and again."""
 
-    __slots__ = ("m", "broken")
+    __slots__ = ("m", "broken", "truth")
 
     def __init__(self, m: z3.ModelRef, broken: set[int] | None):
         self.m = m
         self.broken = broken
+        self.truth: dict[int, bool] = {}  # a term's node (its address, as explain.py names it) -> true here
+
+    def shows(self, terms: list[z3.BoolRef]) -> bool:
+        """Does the model make every one of `terms` true? (The terms stay alive for the run,
+        held by the choices and the questions, so an address names one term throughout.)"""
+        for t in terms:
+            key = t.as_ast().value
+            ok = self.truth.get(key)
+            if ok is None:
+                ok = self.truth[key] = all_true(self.m, [t])
+            if not ok:
+                return False
+        return True
 
 
 class _Run:
@@ -179,7 +194,7 @@ class _Run:
             else:
                 terms.append(x.term)
         for w in self.witnesses:
-            if not all_true(w.m, terms):
+            if not w.shows(terms):
                 continue
             if insts or every_rule:
                 if w.broken is None:
