@@ -241,7 +241,11 @@ def run_check(path: Path, clock: _Clock) -> None:
 
 
 def child(tool: str, path: Path, out: Path, timeout_ms: int) -> int:
-    sys.setrecursionlimit(100_000)
+    # ANTLR's runtime recurses once per nested constraint; the limit goes back afterwards, since a
+    # test calls this in its own process, where a raised limit lets deep recursion elsewhere (the
+    # json module's C decoder) overflow the C stack instead of raising RecursionError
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 100_000))
     clock = _Clock(out, {"tool": tool, "model": path.name})
     try:
         if tool == "flamapy":
@@ -253,6 +257,8 @@ def child(tool: str, path: Path, out: Path, timeout_ms: int) -> int:
     except Exception as exc:  # a model a tool cannot read is a result, not the end of the run
         clock.record["error"] = f"{type(exc).__name__}: {exc}"[:500]
         clock.save()
+    finally:
+        sys.setrecursionlimit(limit)
     return 0
 
 
