@@ -21,7 +21,7 @@ from tariffcheck.resolve import load_tariff_file, resolve
 from tariffcheck.model.limits import MAX_CONTRACTS
 from tariffcheck.orders.decode import MAX_ORDER_BYTES, read_order_text
 
-from conftest import EXAMPLES, FIXTURES, ROOT, SPECS, run_cli_process
+from conftest import EXAMPLES, FIXTURES, ROOT, SPECS, run_cli_process, run_python
 
 SPEC_FIXTURES = FIXTURES / "specs"
 ORDERS = FIXTURES / "orders"
@@ -546,3 +546,29 @@ def test_every_code_is_documented():
     text = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
     missing = [c for c in CODES if f"| {c} |" not in text]
     assert not missing, f"docs/errors.md lacks {missing}"
+
+
+def test_O001_deep_nesting_under_a_raised_recursion_limit_is_an_error_not_a_crash():
+    """json's C decoder recurses per level; a program that raised Python's recursion limit far
+    (an ANTLR user does) would see it overflow the C stack and crash. The depth is checked first."""
+    code = """
+import sys
+sys.setrecursionlimit(1_000_000)
+import tariffcheck
+from tariffcheck.common.diagnostics import DiagnosticError
+checker = tariffcheck.Checker("secure-endpoint")
+for text in ("[" * 200_000 + "]" * 200_000, '{"a": ' * 100_000 + "1" + "}" * 100_000):
+    try:
+        checker.decode(text)
+    except DiagnosticError as err:
+        print([d.code for d in err.diagnostics], err.diagnostics[0].message)
+try:  # brackets inside a string are text, not nesting
+    checker.decode('{"tariff": "' + "[{" * 5_000 + '"}')
+except DiagnosticError as err:
+    print([d.code for d in err.diagnostics], err.diagnostics[0].message[:40])
+"""
+    r = run_python(["-c", code])
+    assert r.returncode == 0, r.stderr[-2000:]
+    lines = r.stdout.splitlines()
+    assert lines[:2] == ["['O001'] the order is nested too deeply to be an order"] * 2, r.stdout
+    assert len(lines) == 3 and "nested too deeply" not in lines[2], r.stdout

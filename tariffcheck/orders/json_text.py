@@ -16,6 +16,7 @@ from ..model.limits import MAX_COUNT
 from .json_values import join_path as _join
 
 MAX_ORDER_BYTES = 5_000_000
+MAX_TEXT_DEPTH = 900  # objects and lists inside each other: an order needs fewer than ten
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -51,6 +52,11 @@ def read_order_text(text: str | bytes, source: str = "<order>", what: str = "ord
         repeated = repeated or len(obj) < len(pairs)
         return obj
 
+    if (text.count("[") + text.count("{") > MAX_TEXT_DEPTH) and _deeper_than(text, MAX_TEXT_DEPTH):
+        # json's C decoder recurses per level; under a recursion limit a program raised far, it
+        # would overflow the C stack (a crash) before raising RecursionError
+        raise DiagnosticError([Diagnostic("O001", "the order is nested too deeply to be an order", field="",
+                                          help="see docs/orders.md for the shape of an order")])
     try:
         data = json.loads(text, object_pairs_hook=pairs_to_object)
     except json.JSONDecodeError as exc:
@@ -76,6 +82,28 @@ def read_order_text(text: str | bytes, source: str = "<order>", what: str = "ord
     if repeated:  # json.loads keeps the last of the values silently; the order is ambiguous
         raise DiagnosticError(_repeated_keys(text, source), {source: text})
     return data
+
+
+def _deeper_than(text: str, limit: int) -> bool:
+    """Whether brackets outside strings nest past `limit` (read only for a text with many brackets)."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
 
 
 def _as_other(d: Diagnostic, what: str, code: str | None) -> Diagnostic:
