@@ -199,7 +199,10 @@ def test_ctrl_c_keeps_the_finished_partitions_and_the_same_command_resumes(tmp_p
     args = [sys.executable, "-m", "tariffcheck.cli", "impact", "--tariff", NEW, "--old", OLD,
             str(tmp_path / "base.jsonl"), "-o", str(out), "--workers", "0", "--partition-size", "10"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as a terminal sends it: a test run started in the background (`cmd &` in a script)
+    # inherits SIGINT ignored, and Python then leaves it ignored in the child too
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not list(out.glob("parts/*.summary.json")) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
