@@ -29,9 +29,9 @@ from . import models
 from .auth import admin_token
 from .config import ServiceConfig
 from .observe import Metrics, Observe
-from .problems import PROBLEM_JSON, Problem, from_diagnostics
+from .problems import Problem, from_diagnostics
 from .registry import Registry
-from .routes import PROBLEM_RESPONSE, Service, build_router, compact
+from .routes import PROBLEM_RESPONSE, Service, build_router, compact, problem_response
 from .siblings import Follower
 from .solver import SolverPool
 
@@ -98,10 +98,6 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         return report.to_json(registry.served)
 
     # ---- errors as problem details -------------------------------------------------------------
-    def problem_response(request: Request, problem: Problem) -> Response:
-        return Response(problem.body(request.url.path), status_code=problem.status, media_type=PROBLEM_JSON,
-                        headers=problem.headers)
-
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem):
         return problem_response(request, exc)

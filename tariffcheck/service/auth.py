@@ -28,14 +28,19 @@ def _matches(given: str, allowed) -> bool:
     return found
 
 
+def check_client_key(config: ServiceConfig, key: str | None) -> None:
+    """Raise the 401 or 403 problem unless `key` is one of the configured API keys (or none is)."""
+    if not config.api_keys:
+        return
+    if not key:
+        raise unauthorized("this service needs an API key: send it in the `X-API-Key` header")
+    if not _matches(key, config.api_keys):
+        raise forbidden("the API key is not one this service accepts")
+
+
 def client_key(config: ServiceConfig):
     async def require(key: str | None = Security(_api_key)) -> None:
-        if not config.api_keys:
-            return
-        if not key:
-            raise unauthorized("this service needs an API key: send it in the `X-API-Key` header")
-        if not _matches(key, config.api_keys):
-            raise forbidden("the API key is not one this service accepts")
+        check_client_key(config, key)
     return require
 
 

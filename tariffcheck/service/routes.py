@@ -149,12 +149,12 @@ def build_router(svc: Service) -> APIRouter:
                     engine: Literal["concrete", "z3"] = Query("concrete", description="the evaluation path"),
                     timeout_ms: int | None = Query(None, ge=1, le=limits.timeout_ms,
                                                    description="with engine=z3: the solver's time limit")):
-        served, data = await order_of(request, name)
-        order = served.checker.decode(data)
         if engine == "z3":
+            served, data = await order_of(request, name)
+            order = served.checker.decode(data)
             return await solve(request, served, check_report, order,
                                lambda c, o: c.check(o, engine="z3", timeout_ms=timeout_ms), lang)
-        return answer(request, served, check_report, order, served.checker.check(order), lang)
+        return await check_one(svc, request, name, lang)
 
     @router.post("/tariffs/{name}/check:batch", response_model=models.BatchResult,
                  summary="validate many orders, one result each, in order (a JSON array, or NDJSON)",
@@ -164,17 +164,7 @@ def build_router(svc: Service) -> APIRouter:
                      NDJSON: {"schema": {"type": "string", "description": "one order's JSON a line"}}}}},
                  responses={200: {"content": {NDJSON: {"schema": {"type": "string"}}}}})
     async def check_batch(request: Request, name: str):
-        served = svc.registry.get(name)
-        raw = await read_body(request, limits.max_batch_bytes, "--max-batch-body")
-        items = batch_orders(raw, request.headers.get("content-type", ""), limits.max_batch, limits.max_depth)
-        out, counts = await run_in_threadpool(check_all, served, items)
-        svc.metrics.orders.labels(served.name).inc(len(items))
-        headers = version_headers(served)
-        if wants_ndjson(request):
-            return Response(b"".join(compact(item) + b"\n" for item in out), media_type=NDJSON, headers=headers)
-        body = {"format": check_report.FORMAT, "tariff": check_report.tariff_json(served.tariff),
-                "counts": counts, "results": out}
-        return Response(compact(body), media_type="application/json", headers=headers)
+        return await check_many(svc, request, name)
 
     @router.post("/tariffs/{name}/dates", responses=results(models.DatesResult), openapi_extra=order_body,
                  summary="every day the tariff defines for the order, each with its clause (`tariff dates`)")
@@ -261,6 +251,37 @@ def build_router(svc: Service) -> APIRouter:
     # ---- two uploaded versions -------------------------------------------------------------------
     add_review(router, svc)
     return router
+
+
+async def check_one(svc: Service, request: Request, name: str, lang: str) -> Response:
+    """`POST /v1/tariffs/{name}/check` on the concrete path, once its parameters and credentials
+    are known good: the documented route and the fast path (fast.py) both answer through it."""
+    served = svc.registry.get(name)
+    raw = await read_body(request, svc.config.limits.max_body_bytes, "--max-body")
+    order = served.checker.decode(parse_order(raw, svc.config.limits.max_depth))
+    return answer(request, served, check_report, order, served.checker.check(order), lang)
+
+
+async def check_many(svc: Service, request: Request, name: str) -> Response:
+    """`POST /v1/tariffs/{name}/check:batch`, for the documented route and the fast path alike."""
+    limits = svc.config.limits
+    served = svc.registry.get(name)
+    raw = await read_body(request, limits.max_batch_bytes, "--max-batch-body")
+    items = batch_orders(raw, request.headers.get("content-type", ""), limits.max_batch, limits.max_depth)
+    out, counts = await run_in_threadpool(check_all, served, items)
+    svc.metrics.orders.labels(served.name).inc(len(items))
+    headers = version_headers(served)
+    if wants_ndjson(request):
+        return Response(b"".join(compact(item) + b"\n" for item in out), media_type=NDJSON, headers=headers)
+    body = {"format": check_report.FORMAT, "tariff": check_report.tariff_json(served.tariff),
+            "counts": counts, "results": out}
+    return Response(compact(body), media_type="application/json", headers=headers)
+
+
+def problem_response(request: Request, problem: Problem) -> Response:
+    """A problem as the answer to `request` (its path is the problem's `instance`)."""
+    return Response(problem.body(request.url.path), status_code=problem.status, media_type=PROBLEM_JSON,
+                    headers=problem.headers)
 
 
 def check_all(served: Served, items: list) -> tuple[list[dict], dict[str, int]]:
