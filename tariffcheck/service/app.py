@@ -28,6 +28,7 @@ from ..orders.schema import order_schema
 from . import models
 from .auth import admin_token
 from .config import ServiceConfig
+from .fast import FastRoutes
 from .observe import Metrics, Observe
 from .problems import Problem, from_diagnostics
 from .registry import Registry
@@ -154,8 +155,11 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
             follower.reloaded_here()
         return answer
 
-    app.include_router(build_router(svc), tags=["tariffs"])
+    router = build_router(svc)
+    app.include_router(router, tags=["tariffs"])
     install_openapi(app, registry)
+    if config.fast_routes:  # inside Observe: the same metrics, access log and catch-all 500
+        app.add_middleware(FastRoutes, service=svc, routes=router.routes)
     app.add_middleware(Observe, metrics=svc.metrics, served_names=lambda: registry.served)
     if config.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins), allow_methods=["GET", "POST"],

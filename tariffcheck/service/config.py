@@ -44,6 +44,7 @@ class ServiceConfig:
     cors_origins: tuple[str, ...] = ()
     sighup: bool = True  # reload on SIGHUP (off in tests, which run many apps in one process)
     reload_file: str | None = None  # the generation file the workers of one `tariff serve` share (siblings.py)
+    fast_routes: bool = True  # check and check:batch answered without FastAPI's routing (fast.py); off: compare
 
     def to_env(self) -> str:
         """The settings without the secrets, for the worker processes (which read those from
