@@ -4,6 +4,8 @@
     .venv/bin/python benchmarks/bench_service.py --quick               # a look in half a minute
     .venv/bin/python benchmarks/bench_service.py --soak 600            # and a 10-minute soak (memory)
     .venv/bin/python benchmarks/bench_service.py --json benchmarks/results/service.json
+    .venv/bin/python benchmarks/bench_service.py --generator wrk --workers 2 --phases check,check:batch
+    .venv/bin/python benchmarks/bench_service.py --in-process --before dad4fc1   # CPU per order, old and new
 
 It starts `tariff serve` itself on a free port of 127.0.0.1 (`--workers`, default 1), waits for
 /readyz, and drives it with an async httpx client, each phase bounded in requests and in time:
@@ -17,10 +19,22 @@ It starts `tariff serve` itself on a free port of 127.0.0.1 (`--workers`, defaul
 
 An error is any answer but 200 (or a transport failure).
 
-`--in-process` instead measures what one check request costs the service itself: the app is
-called through httpx's ASGI transport in this process (no network, no uvicorn), 300 requests a
-round, 7 rounds, and the medians of the rounds' wall and CPU time per request are printed (the
-client's share included). Run it on two checkouts to compare them side by side. The soak repeats the check and explain
+`--generator wrk` drives the server with wrk (Debian's `wrk`, a load generator in C, one thread)
+instead of the Python client, so the client is not what limits the figures: each phase runs for
+`--seconds` with the same bodies (a Lua script sends them in turn), and reports the requests
+answered below 400, wrk's p50/p90/p99 latency (closed loop: each connection waits for its answer),
+the errors (any status from 400 up, and socket errors), and the server's CPU per order (its
+processes' user + system time from /proc over the phase). `--phases` picks phases.
+
+`--before REV` runs everything also on the code of git revision REV (`git archive` into a
+temporary folder), side by side: the network phases serve each tree in turn; `--in-process` asks
+both trees round by round.
+
+`--in-process` measures what check and check:batch cost the service itself: each tree's ASGI
+app is called directly in a child process of its own (no client, no network, no uvicorn), 300
+orders a round (check:batch: 100 orders a request), `--rounds` rounds, interleaved between the
+trees; it prints the medians of CPU and wall time per order, and whether the trees answered
+byte for byte alike over the whole corpus. The soak repeats the check and explain
 mix for `--soak` seconds and reports the server's resident memory (VmRSS of the server and its
 worker processes, from /proc) at the start and at the end.
 """
@@ -28,13 +42,16 @@ worker processes, from /proc) at the start and at the end.
 from __future__ import annotations
 
 import argparse
+import atexit
 import asyncio
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -178,35 +195,255 @@ async def run(base: str, args, orders, invalid, partial, server_pid: int) -> dic
     return out
 
 
-def in_process(orders: list[bytes], rounds: int = 7, per_round: int = 300) -> dict:
+# One child process per source tree serves requests straight into the ASGI app (no client, no
+# network: the CPU is the service's alone); the parent asks each in turn, round by round, so the
+# trees are measured side by side under the same load.
+CHILD = r"""
+import asyncio, hashlib, json, sys, time
+from tariffcheck.service import ServiceConfig, create_app
+bodies = {k: [b.encode() for b in v] for k, v in json.load(open(sys.argv[1], encoding="utf-8")).items()}
+app = create_app(ServiceConfig(sighup=False))
+paths = {"check": ("/v1/tariffs/%s/check", b"application/json"),
+         "check:batch": ("/v1/tariffs/%s/check:batch", b"application/x-ndjson")}
+
+async def call(path, ctype, body, digest):
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"bench"), (b"content-type", ctype), (b"content-length", str(len(body)).encode())],
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+    given = []
+    async def receive():
+        if given:
+            return {"type": "http.disconnect"}
+        given.append(1)
+        return {"type": "http.request", "body": body, "more_body": False}
+    async def send(message):
+        if message["type"] == "http.response.start":
+            digest.update(str(message["status"]).encode())
+        else:
+            digest.update(message.get("body", b""))
+    await app(scope, receive, send)
+
+async def many(what, n):
+    path, ctype = paths[what]
+    path = path % sys.argv[2]
+    digest = hashlib.sha256()
+    for i in range(n):
+        await call(path, ctype, bodies[what][i % len(bodies[what])], digest)
+    return digest.hexdigest()
+
+loop = asyncio.new_event_loop()
+for line in sys.stdin:
+    what, n = line.split()
+    t0, c0 = time.perf_counter(), time.process_time()
+    digest = loop.run_until_complete(many(what, int(n)))
+    print(json.dumps({"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "digest": digest}),
+          flush=True)
+"""
+
+
+def scratch(prefix: str) -> Path:
+    """A temporary folder, removed when the benchmark ends."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def source_tree(rev: str) -> Path:
+    """The package as it was at `rev`, from git, in a folder of its own."""
+    folder = scratch(f"tariffcheck-{rev}-")
+    archive = subprocess.run(["git", "-C", str(HERE.parent), "archive", rev], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def in_process(orders: list[bytes], trees: dict[str, Path], rounds: int, per_round: int, batch: int) -> dict:
+    """CPU and wall time per order of check and of check:batch (`batch` orders a request) through
+    each tree's ASGI app, the medians of `rounds` rounds; and whether the trees answered alike."""
     import statistics
 
-    from tariffcheck.service import ServiceConfig, create_app
+    work = scratch("bench-service-")
+    (work / "child.py").write_text(CHILD, encoding="utf-8")
+    n_batches = max(1, len(orders) // batch)
+    bodies = {"check": [o.decode() for o in orders],
+              "check:batch": ["\n".join(orders[(k * batch + j) % len(orders)].decode() for j in range(batch))
+                              for k in range(n_batches)]}
+    (work / "bodies.json").write_text(json.dumps(bodies, ensure_ascii=False), encoding="utf-8")
+    children = {}
+    for name, tree in trees.items():
+        env = dict(os.environ, PYTHONPATH=str(tree))
+        children[name] = subprocess.Popen([sys.executable, str(work / "child.py"), str(work / "bodies.json"), TARIFF],
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=tree)
 
-    app = create_app(ServiceConfig(sighup=False))
+    def ask(name: str, what: str, n: int) -> dict:
+        child = children[name]
+        child.stdin.write(f"{what} {n}\n")
+        child.stdin.flush()
+        return json.loads(child.stdout.readline())
 
-    async def send(n: int) -> None:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as c:
-            for i in range(n):
-                r = await c.post(f"/v1/tariffs/{TARIFF}/check", content=orders[i % len(orders)])
-                assert r.status_code == 200, r.text
+    plan = {"check": (per_round, 1), "check:batch": (max(1, per_round // batch), batch)}
+    samples = {(name, what): {"cpu": [], "wall": []} for name in trees for what in plan}
+    digests = {}
+    try:
+        for name in trees:  # warm, and one full pass over the corpus for the comparison of answers
+            for what in plan:
+                digests[name, what] = ask(name, what, len(bodies[what]))["digest"]
+        for _ in range(rounds):
+            for what, (n, per) in plan.items():
+                for name in trees:
+                    got = ask(name, what, n)
+                    samples[name, what]["cpu"].append(got["cpu_s"] / (n * per) * 1e6)
+                    samples[name, what]["wall"].append(got["wall_s"] / (n * per) * 1e6)
+    finally:
+        for child in children.values():
+            child.stdin.close()
+            child.wait(60)
+    out = {"rounds": rounds, "orders_per_round": per_round, "batch": batch, "trees": {k: str(v) for k, v in trees.items()},
+           "per_order_us": {}}
+    for (name, what), xs in samples.items():
+        out["per_order_us"].setdefault(what, {})[name] = {"cpu": round(statistics.median(xs["cpu"]), 1),
+                                                          "wall": round(statistics.median(xs["wall"]), 1)}
+    if len(trees) > 1:
+        out["same_answers"] = {what: len({digests[name, what] for name in trees}) == 1 for what in plan}
+    return out
 
-    asyncio.run(send(100))
-    walls, cpus = [], []
-    for _ in range(rounds):
-        t0, c0 = time.perf_counter(), time.process_time()
-        asyncio.run(send(per_round))
-        walls.append((time.perf_counter() - t0) / per_round * 1000)
-        cpus.append((time.process_time() - c0) / per_round * 1000)
-    return {"wall_ms": round(statistics.median(walls), 3), "cpu_ms": round(statistics.median(cpus), 3),
-            "rounds": rounds, "per_round": per_round}
+
+# ---- wrk: a load generator in C (Debian's `wrk`), so the client is not what limits the figures --
+WRK_SCRIPT = r"""
+-- the bodies are one file, each ended by a NUL byte; each connection sends them in turn
+local bodies, path, ctype, n = {}, nil, nil, 0
+function init(args)
+  path, ctype = args[1], args[2]
+  local f = assert(io.open(args[3], "rb"))
+  local data = f:read("*a")
+  f:close()
+  local start = 1
+  while true do
+    local stop = string.find(data, "\0", start, true)
+    if not stop then break end
+    bodies[#bodies + 1] = string.sub(data, start, stop - 1)
+    start = stop + 1
+  end
+end
+function request()
+  n = n + 1
+  return wrk.format("POST", path, {["Content-Type"] = ctype}, bodies[(n % #bodies) + 1])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,' ..
+    '"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d}\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+end
+"""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process and its children (uvicorn's workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    try:
+        pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        pass
+    total = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def wrk_phase(base: str, name: str, path: str, ctype: str, bodies: list[bytes], connections: int, seconds: float,
+              server_pid: int, work: Path, orders_per_request: int = 1) -> dict:
+    script, data = work / "post.lua", work / f"bodies-{len(bodies)}-{abs(hash(name))}.bin"
+    script.write_text(WRK_SCRIPT, encoding="utf-8")
+    data.write_bytes(b"".join(b + b"\0" for b in bodies))
+    cpu0 = cpu_seconds(server_pid)
+    run = subprocess.run(["wrk", "-t", "1", "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
+                          "--timeout", "10s", "-s", str(script), base, "--", path, ctype, str(data)],
+                         capture_output=True, text=True, timeout=seconds + 60)
+    cpu = cpu_seconds(server_pid) - cpu0
+    line = next((x for x in run.stdout.splitlines() if x.startswith("WRK ")), None)
+    if line is None:
+        raise SystemExit(f"wrk did not report: {run.stdout}\n{run.stderr}")
+    w = json.loads(line[4:])
+    wall = w["duration_us"] / 1e6
+    ok = w["requests"] - w["status"]
+    errors = {k: w[k] for k in ("connect", "read", "write", "status", "timeout") if w[k]}
+    return {"phase": name, "requests": ok, "errors": errors, "clients": connections, "seconds": round(wall, 2),
+            "requests_per_s": round(ok / wall, 1), "orders_per_s": round(ok * orders_per_request / wall, 1),
+            "p50_ms": round(w["p50_us"] / 1000, 2), "p90_ms": round(w["p90_us"] / 1000, 2),
+            "p99_ms": round(w["p99_us"] / 1000, 2), "max_ms": round(w["max_us"] / 1000, 2),
+            "server_cpu_s": round(cpu, 2),
+            "server_cpu_us_per_order": round(cpu / max(1, ok * orders_per_request) * 1e6, 1)}
+
+
+def run_wrk(base: str, args, orders, invalid, partial, server_pid: int) -> dict:
+    """The phases of `run`, each for `--seconds`, with wrk sending (its latency is per request,
+    from the request written to the answer read, each connection waiting for its answer)."""
+    work = scratch("bench-service-wrk-")
+    json_t, nd = "application/json", "application/x-ndjson"
+    with httpx.Client(base_url=base, timeout=60) as client:  # warm every solver thread before timing
+        for _ in range(4):
+            client.post(f"/v1/tariffs/{TARIFF}/explain", content=invalid[0], headers={"content-type": json_t})
+            client.post(f"/v1/tariffs/{TARIFF}/options", content=partial[0], headers={"content-type": json_t})
+    batches = [b"\n".join(orders[(k * args.batch + j) % len(orders)] for j in range(args.batch))
+               for k in range(max(4, len(orders) // args.batch))]
+    plan = [("check", f"/v1/tariffs/{TARIFF}/check", json_t, orders, args.clients, 1),
+            ("check:batch", f"/v1/tariffs/{TARIFF}/check:batch", nd, batches, 4, args.batch),
+            ("explain", f"/v1/tariffs/{TARIFF}/explain", json_t, invalid, 8, 1),
+            ("options", f"/v1/tariffs/{TARIFF}/options", json_t, partial, 8, 1)]
+    out = {"phases": []}
+    for name, path, ctype, bodies, conns, per in plan:
+        if name in args.phases:
+            out["phases"].append(wrk_phase(base, name, path, ctype, bodies, conns, args.seconds, server_pid, work, per))
+    return out
+
+
+def serve(tree: Path, args) -> tuple[subprocess.Popen, str]:
+    """`tariff serve` from the source tree `tree` on a free loopback port, once it is ready."""
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(x for x in (str(tree), os.environ.get("PYTHONPATH")) if x))
+    server = subprocess.Popen([sys.executable, "-m", "tariffcheck.cli", "serve", "--port", str(port),
+                               "--workers", str(args.workers), "--solver-threads", str(args.solver_threads),
+                               "--solver-queue", "64", "--log-level", args.log_level],
+                              env=env, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    return server, base
+
+
+def report_in_process(res: dict) -> None:
+    print(f"through the ASGI app (no client, no network), per order, medians of {res['rounds']} rounds "
+          f"(load average {os.getloadavg()[0]:.1f}):")
+    for what, by_tree in res["per_order_us"].items():
+        print("  " + what.ljust(12) + "  ".join(f"{name}: CPU {x['cpu']:.1f} us, wall {x['wall']:.1f} us"
+                                                for name, x in by_tree.items()))
+    if "same_answers" in res:
+        print("  the same answers, byte for byte: " + ", ".join(f"{k} {v}" for k, v in res["same_answers"].items()))
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="load on tariff serve over loopback")
-    p.add_argument("--in-process", action="store_true", help="the cost of one check request, without a network")
+    p.add_argument("--in-process", action="store_true", help="the cost of check and check:batch to the service, "
+                                                             "without a client or a network")
+    p.add_argument("--before", metavar="REV", help="also measure the code of git revision REV, side by side")
+    p.add_argument("--generator", choices=("httpx", "wrk"), default="httpx",
+                   help="the load generator: an async httpx client in this process, or wrk (a C program)")
+    p.add_argument("--phases", default="check,check:batch,explain,options", help="with wrk: the phases to run")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--solver-threads", type=int, default=2)
+    p.add_argument("--log-level", default="warning", help="the server's (info writes the access log)")
     p.add_argument("--clients", type=int, default=32)
     p.add_argument("--orders", type=int, default=300, help="the corpus size")
     p.add_argument("--check-requests", type=int, default=6000)
@@ -214,53 +451,58 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batches", type=int, default=40)
     p.add_argument("--solver-requests", type=int, default=160)
     p.add_argument("--seconds", type=float, default=30, help="the most each phase may take")
+    p.add_argument("--rounds", type=int, default=7, help="with --in-process: rounds per tree")
     p.add_argument("--soak", type=float, default=0, help="seconds of soak after the phases (0: none)")
     p.add_argument("--quick", action="store_true", help="fewer requests, 10 s a phase")
     p.add_argument("--seed", type=int, default=20261203)
     p.add_argument("--json", metavar="PATH")
     args = p.parse_args(argv)
+    args.phases = set(args.phases.split(","))
     if args.quick:
         args.check_requests, args.batches, args.solver_requests, args.seconds = 1500, 10, 40, 10
     orders, invalid, partial = corpus(args.orders, args.seed)
+    trees = {"after": HERE.parent}
+    if args.before:
+        trees = {f"before ({args.before})": source_tree(args.before), "after": HERE.parent}
     if args.in_process:
-        res = in_process(orders)
-        print(f"check through the ASGI app, median per request: wall {res['wall_ms']} ms, CPU {res['cpu_ms']} ms "
-              f"(load average {os.getloadavg()[0]:.1f})")
+        res = in_process(orders, trees, args.rounds, 300, 100)
+        report_in_process(res)
+        if args.json:
+            Path(args.json).write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
         return 0
-    port = free_port()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(x for x in (str(HERE.parent), os.environ.get("PYTHONPATH"))
-                                                      if x))
-    server = subprocess.Popen([sys.executable, "-m", "tariffcheck.cli", "serve", "--port", str(port),
-                               "--workers", str(args.workers), "--solver-threads", str(args.solver_threads),
-                               "--solver-queue", "64", "--log-level", "warning"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        load = os.getloadavg()[0]
-        results = asyncio.run(run(base, args, orders, invalid, partial, server.pid))
-    finally:
-        server.terminate()
-        server.wait(30)
-    results.update(workers=args.workers, solver_threads=args.solver_threads, cpus=os.cpu_count(),
-                   load_average_at_start=round(load, 1), python=sys.version.split()[0])
-    print(f"tariff serve, {args.workers} worker(s), {args.solver_threads} solver threads, "
-          f"{os.cpu_count()} CPUs, load average {load:.1f} at the start")
-    print(f"{'phase':12} {'requests':>8} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8}  errors")
-    for ph in results["phases"]:
-        print(f"{ph['phase']:12} {ph['requests']:8} {ph['orders_per_s']:9.1f} {ph['p50_ms']:8.2f} {ph['p99_ms']:8.2f}  "
-              f"{ph['errors'] or 0}")
-    if "soak" in results:
-        s = results["soak"]
-        print(f"soak {s['seconds']:.0f} s: RSS {s['rss_start_mb']} MB -> {s['rss_end_mb']} MB "
-              f"({s['growth_pct']:+.1f} %)")
+    if args.generator == "wrk" and shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: `apt-get install wrk`)")
+    everything = {}
+    for name, tree in trees.items():
+        server, base = serve(tree, args)
+        try:
+            load = os.getloadavg()[0]
+            if args.generator == "wrk":
+                results = run_wrk(base, args, orders, invalid, partial, server.pid)
+            else:
+                results = asyncio.run(run(base, args, orders, invalid, partial, server.pid))
+        finally:
+            server.terminate()
+            server.wait(30)
+        results.update(tree=name, generator=args.generator, workers=args.workers, solver_threads=args.solver_threads,
+                       log_level=args.log_level, cpus=os.cpu_count(), load_average_at_start=round(load, 1),
+                       python=sys.version.split()[0])
+        everything[name] = results
+        print(f"{name}: tariff serve, {args.workers} worker(s), {args.solver_threads} solver threads, log level "
+              f"{args.log_level}, {os.cpu_count()} CPUs, load average {load:.1f} at the start; load from "
+              f"{args.generator}")
+        print(f"{'phase':12} {'requests':>8} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'srv CPU us/order':>17}  errors")
+        for ph in results["phases"]:
+            cpu = ph.get("server_cpu_us_per_order")
+            print(f"{ph['phase']:12} {ph['requests']:8} {ph['orders_per_s']:9.1f} {ph['p50_ms']:8.2f} "
+                  f"{ph['p99_ms']:8.2f} {cpu if cpu is not None else '-':>17}  {ph['errors'] or 0}")
+        if "soak" in results:
+            s = results["soak"]
+            print(f"soak {s['seconds']:.0f} s: RSS {s['rss_start_mb']} MB -> {s['rss_end_mb']} MB "
+                  f"({s['growth_pct']:+.1f} %)")
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        out = everything["after"] if len(everything) == 1 else everything
+        Path(args.json).write_text(json.dumps(out, indent=2, default=sorted) + "\n", encoding="utf-8")
     return 0
 
 
