@@ -23,8 +23,10 @@ An error is any answer but 200 (or a transport failure).
 instead of the Python client, so the client is not what limits the figures: each phase runs for
 `--seconds` with the same bodies (a Lua script sends them in turn), and reports the requests
 answered below 400, wrk's p50/p90/p99 latency (closed loop: each connection waits for its answer),
-the errors (any status from 400 up, and socket errors), and the server's CPU per order (its
-processes' user + system time from /proc over the phase). `--phases` picks phases.
+the errors (any status from 400 up, and socket errors), and the server's CPU per order: its
+processes' user + system time from /proc over the phase, until the server is idle again, over
+the orders its own /metrics say it answered (the requests in flight when wrk stops included).
+`--phases` picks the phases (either generator).
 
 `--before REV` runs everything also on the code of git revision REV (`git archive` into a
 temporary folder), side by side: the network phases serve each tree in turn; `--in-process` asks
@@ -32,7 +34,7 @@ both trees round by round.
 
 `--in-process` measures what check and check:batch cost the service itself: each tree's ASGI
 app is called directly in a child process of its own (no client, no network, no uvicorn), 300
-orders a round (check:batch: 100 orders a request), `--rounds` rounds, interleaved between the
+orders a round (check:batch: `--in-process-batch` orders a request, default 100), `--rounds` rounds, interleaved between the
 trees; it prints the medians of CPU and wall time per order, and whether the trees answered
 byte for byte alike over the whole corpus. The soak repeats the check and explain
 mix for `--soak` seconds and reports the server's resident memory (VmRSS of the server and its
@@ -167,19 +169,23 @@ async def run(base: str, args, orders, invalid, partial, server_pid: int) -> dic
         for _ in range(4):
             await client.post(f"/v1/tariffs/{TARIFF}/explain", content=invalid[0], headers=json_h)
             await client.post(f"/v1/tariffs/{TARIFF}/options", content=partial[0], headers=json_h)
-        reqs = [(check, orders[i % len(orders)], json_h) for i in range(args.check_requests)]
-        out["phases"].append(await phase(client, "check", reqs, args.clients, args.seconds))
-        nd = {"content-type": "application/x-ndjson"}
-        batch = [(f"/v1/tariffs/{TARIFF}/check:batch",
-                  b"\n".join(orders[(k * args.batch + j) % len(orders)] for j in range(args.batch)), nd)
-                 for k in range(args.batches)]
-        out["phases"].append(await phase(client, "check:batch", batch, 4, args.seconds, args.batch))
-        reqs = [(f"/v1/tariffs/{TARIFF}/explain", invalid[i % len(invalid)], json_h)
-                for i in range(args.solver_requests)]
-        out["phases"].append(await phase(client, "explain", reqs, 8, args.seconds))
-        reqs = [(f"/v1/tariffs/{TARIFF}/options", partial[i % len(partial)], json_h)
-                for i in range(args.solver_requests)]
-        out["phases"].append(await phase(client, "options", reqs, 8, args.seconds))
+        if "check" in args.phases:
+            reqs = [(check, orders[i % len(orders)], json_h) for i in range(args.check_requests)]
+            out["phases"].append(await phase(client, "check", reqs, args.clients, args.seconds))
+        if "check:batch" in args.phases:
+            nd = {"content-type": "application/x-ndjson"}
+            batch = [(f"/v1/tariffs/{TARIFF}/check:batch",
+                      b"\n".join(orders[(k * args.batch + j) % len(orders)] for j in range(args.batch)), nd)
+                     for k in range(args.batches)]
+            out["phases"].append(await phase(client, "check:batch", batch, 4, args.seconds, args.batch))
+        if "explain" in args.phases:
+            reqs = [(f"/v1/tariffs/{TARIFF}/explain", invalid[i % len(invalid)], json_h)
+                    for i in range(args.solver_requests)]
+            out["phases"].append(await phase(client, "explain", reqs, 8, args.seconds))
+        if "options" in args.phases:
+            reqs = [(f"/v1/tariffs/{TARIFF}/options", partial[i % len(partial)], json_h)
+                    for i in range(args.solver_requests)]
+            out["phases"].append(await phase(client, "options", reqs, 8, args.seconds))
         if args.soak:
             start = rss_mb(server_pid)
             end_at = time.perf_counter() + args.soak
@@ -358,16 +364,41 @@ def cpu_seconds(pid: int) -> float:
     return total / ticks
 
 
+def idle_cpu_seconds(pid: int, quiet: float = 0.02, most: float = 60) -> float:
+    """The server's CPU once it has stopped working (less than `quiet` s of CPU in 0.5 s)."""
+    last, deadline = cpu_seconds(pid), time.perf_counter() + most
+    while time.perf_counter() < deadline:
+        time.sleep(0.5)
+        now = cpu_seconds(pid)
+        if now - last < quiet:
+            return now
+        last = now
+    return last
+
+
+def answered(base: str, phase: str) -> int:
+    """How many orders the server has answered in `phase`, by its /metrics (every worker's)."""
+    text = httpx.get(f"{base}/metrics", timeout=30).text
+    if phase == "check:batch":
+        wanted = "tariff_batch_orders_total{"
+    else:
+        wanted = f'tariff_requests_total{{endpoint="/v1/tariffs/{{name}}/{phase}"'
+    return round(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(wanted)))
+
+
 def wrk_phase(base: str, name: str, path: str, ctype: str, bodies: list[bytes], connections: int, seconds: float,
               server_pid: int, work: Path, orders_per_request: int = 1) -> dict:
     script, data = work / "post.lua", work / f"bodies-{len(bodies)}-{abs(hash(name))}.bin"
     script.write_text(WRK_SCRIPT, encoding="utf-8")
     data.write_bytes(b"".join(b + b"\0" for b in bodies))
-    cpu0 = cpu_seconds(server_pid)
+    cpu0, done0 = cpu_seconds(server_pid), answered(base, name)
     run = subprocess.run(["wrk", "-t", "1", "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
                           "--timeout", "10s", "-s", str(script), base, "--", path, ctype, str(data)],
                          capture_output=True, text=True, timeout=seconds + 60)
-    cpu = cpu_seconds(server_pid) - cpu0
+    # the requests still in flight when wrk stops are answered all the same: count their CPU and
+    # their orders too (from the server's own metrics), once the server is idle again
+    cpu = idle_cpu_seconds(server_pid) - cpu0
+    done = answered(base, name) - done0
     line = next((x for x in run.stdout.splitlines() if x.startswith("WRK ")), None)
     if line is None:
         raise SystemExit(f"wrk did not report: {run.stdout}\n{run.stderr}")
@@ -379,8 +410,8 @@ def wrk_phase(base: str, name: str, path: str, ctype: str, bodies: list[bytes], 
             "requests_per_s": round(ok / wall, 1), "orders_per_s": round(ok * orders_per_request / wall, 1),
             "p50_ms": round(w["p50_us"] / 1000, 2), "p90_ms": round(w["p90_us"] / 1000, 2),
             "p99_ms": round(w["p99_us"] / 1000, 2), "max_ms": round(w["max_us"] / 1000, 2),
-            "server_cpu_s": round(cpu, 2),
-            "server_cpu_us_per_order": round(cpu / max(1, ok * orders_per_request) * 1e6, 1)}
+            "server_cpu_s": round(cpu, 2), "server_orders": done,
+            "server_cpu_us_per_order": round(cpu / max(1, done) * 1e6, 1)}
 
 
 def run_wrk(base: str, args, orders, invalid, partial, server_pid: int) -> dict:
@@ -440,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--before", metavar="REV", help="also measure the code of git revision REV, side by side")
     p.add_argument("--generator", choices=("httpx", "wrk"), default="httpx",
                    help="the load generator: an async httpx client in this process, or wrk (a C program)")
-    p.add_argument("--phases", default="check,check:batch,explain,options", help="with wrk: the phases to run")
+    p.add_argument("--phases", default="check,check:batch,explain,options", help="the phases to run")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--solver-threads", type=int, default=2)
     p.add_argument("--log-level", default="warning", help="the server's (info writes the access log)")
@@ -452,6 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--solver-requests", type=int, default=160)
     p.add_argument("--seconds", type=float, default=30, help="the most each phase may take")
     p.add_argument("--rounds", type=int, default=7, help="with --in-process: rounds per tree")
+    p.add_argument("--in-process-batch", type=int, default=100, help="with --in-process: orders per check:batch")
     p.add_argument("--soak", type=float, default=0, help="seconds of soak after the phases (0: none)")
     p.add_argument("--quick", action="store_true", help="fewer requests, 10 s a phase")
     p.add_argument("--seed", type=int, default=20261203)
@@ -465,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.before:
         trees = {f"before ({args.before})": source_tree(args.before), "after": HERE.parent}
     if args.in_process:
-        res = in_process(orders, trees, args.rounds, 300, 100)
+        res = in_process(orders, trees, args.rounds, 300, args.in_process_batch)
         report_in_process(res)
         if args.json:
             Path(args.json).write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
