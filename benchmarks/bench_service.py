@@ -33,7 +33,8 @@ temporary folder), side by side: the network phases serve each tree in turn; `--
 both trees round by round.
 
 `--in-process` measures what check and check:batch cost the service itself: each tree's ASGI
-app is called directly in a child process of its own (no client, no network, no uvicorn), 300
+app is started (its lifespan) and called directly in a child process of its own (no client, no
+network, no uvicorn), 300
 orders a round (check:batch: `--in-process-batch` orders a request, default 100), `--rounds` rounds, interleaved between the
 trees; it prints the medians of CPU and wall time per order, and whether the trees answered
 byte for byte alike over the whole corpus. The soak repeats the check and explain
@@ -238,13 +239,27 @@ async def many(what, n):
         await call(path, ctype, bodies[what][i % len(bodies[what])], digest)
     return digest.hexdigest()
 
+async def start():  # the app's lifespan startup, as uvicorn runs it; its task waits for the shutdown
+    started, messages = asyncio.Event(), asyncio.Queue()
+    messages.put_nowait({"type": "lifespan.startup"})
+    async def send(message):
+        if message["type"].startswith("lifespan.startup"):
+            started.set()
+    task = asyncio.get_running_loop().create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}},
+                                                      messages.get, send))
+    await started.wait()
+    return task, messages
+
 loop = asyncio.new_event_loop()
+lifespan, messages = loop.run_until_complete(start())
 for line in sys.stdin:
     what, n = line.split()
     t0, c0 = time.perf_counter(), time.process_time()
     digest = loop.run_until_complete(many(what, int(n)))
     print(json.dumps({"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "digest": digest}),
           flush=True)
+messages.put_nowait({"type": "lifespan.shutdown"})
+loop.run_until_complete(lifespan)
 """
 
 
