@@ -131,10 +131,7 @@ def _verdict(c: Checker, payload) -> tuple[object, dict]:
     `payload` may be the Order already decoded (neither check changes an Order)."""
     order = payload if isinstance(payload, Order) else c.decode(payload)
     verdict = c.check(order)
-    out = check_report.to_json(c.tariff, order, verdict)
-    out.pop("format", None)
-    out.pop("tariff", None)
-    return order, out
+    return order, check_report.verdict_json(c.tariff, order, verdict)
 
 
 def _items(c: Checker, order) -> list[str]:
