@@ -115,6 +115,7 @@ def same_format_copy(name: str, tmp_path: Path) -> J.Spec:
 def test_one_decoding_for_two_versions_equals_each_version_checking_the_row(name, tmp_path):
     new, old = same_format_copy(name, tmp_path), J.Spec.of(name)
     assert J.checker(new).quick_decoder.reads_as(J.checker(old).quick_decoder)
+    assert J.checker(new).date_calculator.effective_as(J.checker(old).date_calculator)
     assert_same(rows_of(name), new, old)
 
 
@@ -126,6 +127,7 @@ def test_one_version_alone_equals_the_library(name):
 def test_the_example_new_version_of_secure_endpoint_shares_the_decoding_and_agrees():
     new, old = J.Spec.of(str(EXAMPLES / "secure_endpoint_next.tariff")), J.Spec.of("secure-endpoint")
     assert J.checker(new).quick_decoder.reads_as(J.checker(old).quick_decoder)
+    assert J.checker(new).date_calculator.effective_as(J.checker(old).date_calculator)
     assert_same(rows_of("secure-endpoint"), new, old)
 
 
@@ -134,6 +136,7 @@ def test_versions_that_read_orders_differently_decode_each_for_itself():
     new, old = J.Spec.of("secure-endpoint"), J.Spec.of("fence-mobile")
     assert not J.checker(new).quick_decoder.reads_as(J.checker(old).quick_decoder)
     assert not J.checker(old).quick_decoder.reads_as(J.checker(new).quick_decoder)
+    assert not J.checker(new).date_calculator.effective_as(J.checker(old).date_calculator)
     assert_same(rows_of("secure-endpoint")[:40] + rows_of("fence-mobile")[:40], new, old)
 
 
@@ -146,3 +149,18 @@ def test_a_renamed_option_makes_the_decoders_differ(tmp_path):
     new, old = J.Spec.of(str(renamed)), J.Spec.of("secure-endpoint")
     assert not J.checker(new).quick_decoder.reads_as(J.checker(old).quick_decoder)
     assert_same(rows_of("secure-endpoint")[:60], new, old)
+
+
+def test_a_version_that_moves_a_day_of_taking_effect_works_it_out_for_itself(tmp_path):
+    # the same order format, but a cancellation takes effect 31 days after the notice, not 30
+    source = Path(catalog.spec_path("secure-endpoint")).read_text(encoding="utf-8")
+    assert "notice_arrived + 30 days" in source
+    later = tmp_path / "later.tariff"
+    later.write_text(source.replace("notice_arrived + 30 days", "notice_arrived + 31 days"), encoding="utf-8")
+    new, old = J.Spec.of(str(later)), J.Spec.of("secure-endpoint")
+    assert J.checker(new).quick_decoder.reads_as(J.checker(old).quick_decoder)
+    assert not J.checker(new).date_calculator.effective_as(J.checker(old).date_calculator)
+    rows = rows_of("secure-endpoint")
+    cancellations = [r for r in rows if isinstance(r, dict) and r.get("request") == "cancellation"]
+    assert cancellations  # the spec's own tests cancel contracts: their days differ between the two
+    assert_same(rows, new, old)

@@ -115,22 +115,29 @@ def _errors_json(exc: DiagnosticError) -> list[dict]:
     return [{"code": d.code, "message": d.message, "field": d.field} for d in exc.diagnostics]
 
 
-_shared_reading: dict[tuple[Checker, Checker], bool] = {}
+_alike: dict[tuple[Checker, Checker], tuple[bool, bool]] = {}
 
 
-def _reads_alike(a: Checker, b: Checker) -> bool:
-    """Whether the two versions' quick decoders are the same function (orders/generated.py)."""
-    found = _shared_reading.get((a, b))
+def _work_alike(a: Checker, b: Checker) -> tuple[bool, bool]:
+    """Whether two versions' quick decoders are the same function (orders/generated.py), and
+    whether their days of taking effect are (evaluate/derived_dates.py)."""
+    found = _alike.get((a, b))
     if found is None:
-        found = _shared_reading[(a, b)] = a.quick_decoder.reads_as(b.quick_decoder)
+        found = _alike[(a, b)] = (a.quick_decoder.reads_as(b.quick_decoder),
+                                  a.date_calculator.effective_as(b.date_calculator))
     return found
 
 
-def _verdict(c: Checker, payload) -> tuple[object, dict]:
+def _verdict(c: Checker, payload, effective: list | None = None) -> tuple[object, dict]:
     """The decoded order and the check's JSON; raises DiagnosticError for a malformed row.
-    `payload` may be the Order already decoded (neither check changes an Order)."""
+    `payload` may be the Order already decoded (neither check changes an Order), and `effective`
+    its days of taking effect already worked out by a version whose days are this one's."""
     order = payload if isinstance(payload, Order) else c.decode(payload)
-    verdict = c.check(order)
+    if effective is None:
+        verdict = c.check(order)
+    else:  # Checker.check's concrete path, less the days
+        verdict = c.concrete.validate(order)
+        verdict.effective = effective
     return order, check_report.verdict_json(c.tariff, order, verdict)
 
 
@@ -166,18 +173,23 @@ def judge(row, source: str, new: Spec, old: Spec | None, options: Options) -> Ju
             if c_old is not None:
                 result["old"] = {"errors": _errors_json(exc)}
             return Judged(result, MALFORMED, errors=[d.code for d in exc.diagnostics])
-    if c_old is not None and _reads_alike(c_new, c_old):
-        # the versions read orders alike: a row the quick decoder reads is decoded once, for
-        # both; one it leaves to decode.py is decoded by each version, which may tell it apart
-        payload = c_new.quick_decoder.decode(payload) or payload
+    effective = None
+    if c_old is not None:
+        same_reading, same_days = _work_alike(c_new, c_old)
+        if same_reading:
+            # the versions read orders alike: a row the quick decoder reads is decoded once, for
+            # both; one it leaves to decode.py is decoded by each version, which may tell it apart
+            payload = c_new.quick_decoder.decode(payload) or payload
+            if same_days and isinstance(payload, Order):
+                effective = c_new.date_calculator.effective(payload)
     old_json = None
     if c_old is not None:
         try:
-            old_json = _verdict(c_old, payload)[1]
+            old_json = _verdict(c_old, payload, effective)[1]
         except DiagnosticError as exc:
             old_json = {"errors": _errors_json(exc)}
     try:
-        order, new_json = _verdict(c_new, payload)
+        order, new_json = _verdict(c_new, payload, effective)
     except DiagnosticError as exc:
         result["class"] = MALFORMED
         result["errors"] = _errors_json(exc)
