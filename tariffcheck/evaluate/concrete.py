@@ -6,7 +6,9 @@ differential tests check that.
 
 Each contract kind's rule instances are compiled into ONE generated function, which reads
 the entry's state into locals once and evaluates every instance inline, with Python's own
-short-circuit `and`/`or` in place of nested closures. Evaluation order and values are those
+short-circuit `and`/`or` in place of nested closures. Instances whose premise needs an option
+(`for tunnel require …`) sit under one test of that option, and are not evaluated for a contract
+without it (they hold); the broken instances are reported in the instances' order. Evaluation order and values are those
 of Python's own operators read left to right: `and`/`or` stop at the first deciding operand, `count_true` and
 comparisons evaluate every operand, left to right. `ConcreteValidator.source` holds the
 generated code of each kind (it also shows in tracebacks).
