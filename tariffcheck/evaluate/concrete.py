@@ -6,7 +6,9 @@ differential tests check that.
 
 Each contract kind's rule instances are compiled into ONE generated function, which reads
 the entry's state into locals once and evaluates every instance inline, with Python's own
-short-circuit `and`/`or` in place of nested closures. Evaluation order and values are those
+short-circuit `and`/`or` in place of nested closures. Instances whose premise needs an option
+(`for tunnel require …`) sit under one test of that option, and are not evaluated for a contract
+without it (they hold); the broken instances are reported in the instances' order. Evaluation order and values are those
 of Python's own operators read left to right: `and`/`or` stop at the first deciding operand, `count_true` and
 comparisons evaluate every operand, left to right. `ConcreteValidator.source` holds the
 generated code of each kind (it also shows in tracebacks).
@@ -238,23 +240,50 @@ _day_fns = {name: (lambda fn: lambda day: fn(date.fromordinal(day)).toordinal())
     ("end_of_quarter", periods.end_of_quarter))}
 
 
+def _guard(node: ir.Node) -> ir.Node | None:
+    """An operand of the instance's premise (`a and b implies c`) that an order must meet for
+    the instance to say anything: when it is false the premise is, and the instance holds."""
+    if not isinstance(node, ir.Implies):
+        return None
+    premise = node.left.operands if isinstance(node.left, ir.And) else (node.left,)
+    for x in premise:
+        if isinstance(x, ir.Field) and x.kind == "opt":  # the contract has an option
+            return x
+    return None
+
+
 def _compile_kind(tariff_id: str, kind: str, compiled: list[CompiledRule]) -> tuple[str, KindFn]:
+    """One function for the kind's instances. Those whose premise needs an option are grouped
+    under one test of it, so that an order runs only the instances of the options it has (most
+    of a kind's instances are about one option each); the broken ones are given in the
+    instances' own order all the same."""
     g = _Gen()
-    body = []
+    groups: dict[str, list[str]] = {}  # the source of a guard (or "") to the tests under it
     for i, c in enumerate(compiled):
         subject = f":{c.subject}" if c.subject else ""
-        body.append(f"    # {c.rule.id}{subject}")
+        guard = _guard(c.node)
+        lines = groups.setdefault("" if guard is None else g.truth(guard), [])
+        lines.append(f"# {c.rule.id}{subject}")
         test = f"not {g.truth(c.node)}"
         if c.defined != ir.TRUE:  # not checked unless the days it reads are given
             test = f"{g.truth(c.defined)} and {test}"
-        body.append(f"    if {test}:")
-        body.append(f"        out.append((_r{i}, e))")
+        lines.append(f"if {test}:")
+        lines.append(f"    found.append({i})")
+    body = ["    found = []"]
+    for guard, lines in groups.items():
+        if guard:
+            body.append(f"    if {guard}:")
+        body += [("        " if guard else "    ") + line for line in lines]
+    body += ["    if found:",
+             "        found.sort()",
+             "        for i in found:",
+             "            out.append((_rules[i], e))"]
     pre = [f"    {name} = {expr}" for name, expr in _LOCALS.items() if name in g.used]
     src = "\n".join([f"def check(o, e, out):", *pre, *body]) + "\n"
     filename = f"<tariffcheck.concrete {tariff_id}:{kind}>"
     namespace: dict[str, object] = {"_fromordinal": date.fromordinal, "_add_months": _add_months,
                                     "_day_fns": _day_fns, **g.consts,
-                                    **{f"_r{i}": c for i, c in enumerate(compiled)}}
+                                    "_rules": list(compiled)}
     exec(compile(src, filename, "exec"), namespace)
     linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
     return src, namespace["check"]

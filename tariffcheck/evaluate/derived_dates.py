@@ -147,6 +147,24 @@ class DateCalculator:
                 if isinstance(c.decl, M.Period) and c.decl.renews and c.decl.notice is not None:
                     self._terms.setdefault((kind, c.subject), []).append(c)
 
+    def effective_as(self, other: "DateCalculator") -> bool:
+        """Whether `effective` gives the same days as `other`'s for every order. It reads only the
+        takes-effect declarations (by kind, subject and the spec's order of options) and the
+        renewing periods beside them; when those are equal, all but where the spec writes them
+        (a new version of a tariff moves lines), the two are the same function. impact/judge.py
+        then works out a row's days once for both versions."""
+        if other is self:
+            return True
+        return self._days_read() == other._days_read()
+
+    def _days_read(self) -> tuple:
+        def declared(cs: list[_Compiled]) -> list:
+            return [(dataclasses.replace(c.decl, span=None), c.subject) for c in cs]
+
+        return ({kind: (declared(mine), {o: declared(cs) for o, cs in by_option.items()})
+                 for kind, (mine, by_option) in self._effective.items()},
+                self._option_at, {key: declared(cs) for key, cs in self._terms.items()})
+
     def days(self, order: Order, reference: date | None = None) -> list[DerivedDay]:
         """Every day for every contract of the order. `reference` picks the current term of a
         renewing contract term; by default the requested day, else the notice or application day."""

@@ -22,6 +22,7 @@ from .. import catalog
 from ..api import Checker
 from ..common.diagnostics import DiagnosticError
 from ..orders.json_text import read_order_text
+from ..orders.order import Order
 from ..report import check_report
 
 NEWLY_BROKEN, ALREADY_BROKEN, STILL_VALID, NEWLY_VALID = "newly_broken", "already_broken", "still_valid", "newly_valid"
@@ -114,14 +115,30 @@ def _errors_json(exc: DiagnosticError) -> list[dict]:
     return [{"code": d.code, "message": d.message, "field": d.field} for d in exc.diagnostics]
 
 
-def _verdict(c: Checker, payload) -> tuple[object, dict]:
-    """The decoded order and the check's JSON; raises DiagnosticError for a malformed row."""
-    order = c.decode(payload)
-    verdict = c.check(order)
-    out = check_report.to_json(c.tariff, order, verdict)
-    out.pop("format", None)
-    out.pop("tariff", None)
-    return order, out
+_alike: dict[tuple[Checker, Checker], tuple[bool, bool]] = {}
+
+
+def _work_alike(a: Checker, b: Checker) -> tuple[bool, bool]:
+    """Whether two versions' quick decoders are the same function (orders/generated.py), and
+    whether their days of taking effect are (evaluate/derived_dates.py)."""
+    found = _alike.get((a, b))
+    if found is None:
+        found = _alike[(a, b)] = (a.quick_decoder.reads_as(b.quick_decoder),
+                                  a.date_calculator.effective_as(b.date_calculator))
+    return found
+
+
+def _verdict(c: Checker, payload, effective: list | None = None) -> tuple[object, dict]:
+    """The decoded order and the check's JSON; raises DiagnosticError for a malformed row.
+    `payload` may be the Order already decoded (neither check changes an Order), and `effective`
+    its days of taking effect already worked out by a version whose days are this one's."""
+    order = payload if isinstance(payload, Order) else c.decode(payload)
+    if effective is None:
+        verdict = c.check(order)
+    else:  # Checker.check's concrete path, less the days
+        verdict = c.concrete.validate(order)
+        verdict.effective = effective
+    return order, check_report.verdict_json(c.tariff, order, verdict)
 
 
 def _items(c: Checker, order) -> list[str]:
@@ -156,14 +173,23 @@ def judge(row, source: str, new: Spec, old: Spec | None, options: Options) -> Ju
             if c_old is not None:
                 result["old"] = {"errors": _errors_json(exc)}
             return Judged(result, MALFORMED, errors=[d.code for d in exc.diagnostics])
+    effective = None
+    if c_old is not None:
+        same_reading, same_days = _work_alike(c_new, c_old)
+        if same_reading:
+            # the versions read orders alike: a row the quick decoder reads is decoded once, for
+            # both; one it leaves to decode.py is decoded by each version, which may tell it apart
+            payload = c_new.quick_decoder.decode(payload) or payload
+            if same_days and isinstance(payload, Order):
+                effective = c_new.date_calculator.effective(payload)
     old_json = None
     if c_old is not None:
         try:
-            old_json = _verdict(c_old, payload)[1]
+            old_json = _verdict(c_old, payload, effective)[1]
         except DiagnosticError as exc:
             old_json = {"errors": _errors_json(exc)}
     try:
-        order, new_json = _verdict(c_new, payload)
+        order, new_json = _verdict(c_new, payload, effective)
     except DiagnosticError as exc:
         result["class"] = MALFORMED
         result["errors"] = _errors_json(exc)

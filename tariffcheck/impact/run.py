@@ -55,8 +55,11 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+_RESULT_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)  # json.dumps's, built once
+
+
 def result_line(result: dict) -> bytes:
-    return json.dumps(result, ensure_ascii=False, sort_keys=True, default=str).encode() + b"\n"
+    return _RESULT_JSON.encode(result).encode() + b"\n"
 
 
 def run_partition(job: Job, part: sources.Part) -> dict:
@@ -66,34 +69,41 @@ def run_partition(job: Job, part: sources.Part) -> dict:
     if summary_path.exists():
         return json.loads(summary_path.read_text(encoding="utf-8"))
     counts = summary.empty()
-    judged_rows = []
+    # each row is kept as its result line (bytes, which the garbage collector does not walk),
+    # not as its result's dicts: a partition's rows then cost neither memory nor collections
+    lines: list[bytes] = []
+    columns: list[tuple] = []  # for Parquet, the columns of each row beside its line
     source = sources.display(part.source)
     for row in sources.read(part):
         judged = judge(row, source, job.new, job.old, job.options)
         summary.add(counts, judged)
-        judged_rows.append(judged)
+        lines.append(result_line(judged.result))
+        if job.results == "parquet":
+            key = judged.result.get("key")
+            columns.append((judged.result["row"], None if key is None else str(key), judged.cls,
+                            [r for r, _, _ in judged.rules]))
     counts["lines"] = part.count
     if job.results == "parquet":
-        write_atomically(results_path, _parquet_bytes(judged_rows))
+        write_atomically(results_path, _parquet_bytes(source, columns, lines))
     else:
-        write_atomically(results_path, b"".join(result_line(j.result) for j in judged_rows))
+        write_atomically(results_path, b"".join(lines))
     write_atomically(summary_path, json.dumps(counts, ensure_ascii=False, sort_keys=True).encode())
     return counts
 
 
-def _parquet_bytes(rows: list) -> bytes:
+def _parquet_bytes(source: str, columns: list[tuple], lines: list[bytes]) -> bytes:
     """The results as Parquet: a row's place and class in columns of their own, the rules it
-    breaks under the new version as a list, and its whole result as the JSON line would give it."""
+    breaks under the new version as a list, and its whole result as the JSON line gives it."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pa.table({
-        "source": pa.array([j.result["source"] for j in rows], pa.string()),
-        "row": pa.array([j.result["row"] for j in rows], pa.int64()),
-        "key": pa.array([None if j.result.get("key") is None else str(j.result["key"]) for j in rows], pa.string()),
-        "class": pa.array([j.cls for j in rows], pa.string()),
-        "rules": pa.array([[r for r, _, _ in j.rules] for j in rows], pa.list_(pa.string())),
-        "result": pa.array([result_line(j.result)[:-1].decode() for j in rows], pa.string()),
+        "source": pa.array([source] * len(columns), pa.string()),
+        "row": pa.array([c[0] for c in columns], pa.int64()),
+        "key": pa.array([c[1] for c in columns], pa.string()),
+        "class": pa.array([c[2] for c in columns], pa.string()),
+        "rules": pa.array([c[3] for c in columns], pa.list_(pa.string())),
+        "result": pa.array([line[:-1].decode() for line in lines], pa.string()),
     })
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd")

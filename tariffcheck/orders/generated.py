@@ -42,6 +42,7 @@ class GeneratedDecoder:
         self.tariff = tariff
         self.primary = names.primary
         self.source: dict[str, str] = {}  # the generated code of each contract kind
+        self.constants: dict[str, dict] = {}  # the constants that code reads, per kind
         # the tariff's names an order may write in `tariff`, exactly as accepted by decode.py
         candidates = {tariff.id, tariff.id.replace("_", "-"), tariff.id.replace("-", "_"), tariff.title}
         self.titles = frozenset(n for n in candidates if names.fold(n).replace("-", "_") == names.id_key
@@ -61,10 +62,25 @@ class GeneratedDecoder:
         for kind in tariff.contracts.values():
             source, env = _kind_source(kind, names)
             self.source[kind.id] = source
+            self.constants[kind.id] = env
             namespace = dict(env, ContractState=ContractState, OptionState=OptionState, _copy_option=_copy_option,
                              _day_number=_day_number, _Unusual=_Unusual, MAX_COUNT=MAX_COUNT)
             exec(compile(source, f"<decoder of {tariff.id}:{kind.id}>", "exec"), namespace)
             self.states[kind.id] = namespace["state"]
+
+    def reads_as(self, other: "GeneratedDecoder") -> bool:
+        """Whether `other` gives the same answer as this decoder for every input: both read only
+        what is compared here (the names of the tariff, the request flags and the contract kinds,
+        the kinds' parents, and each kind's generated code with its constants), so when all of it
+        is equal the two are the same function. Two versions of a tariff that change rules but
+        not the order format share their decoding (impact/judge.py decodes a row once)."""
+        if other is self:
+            return True
+        return (self.titles == other.titles and self.flag_names == other.flag_names
+                and self.flag_ids == other.flag_ids and getattr(self.primary, "id", None) == getattr(other.primary, "id", None)
+                and {n: k.id for n, k in self.kinds.items()} == {n: k.id for n, k in other.kinds.items()}
+                and self.parent_of == other.parent_of and self.source == other.source
+                and self.constants == other.constants)
 
     def decode(self, d: object) -> Order | None:
         """The Order decode_order gives for `d`, or None when `d` is not an order this decoder reads."""

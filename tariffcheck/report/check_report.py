@@ -56,9 +56,13 @@ def violation_json(t: M.Tariff, order: Order, v: Violation) -> dict:
 
 
 def to_json(t: M.Tariff, order: Order, verdict: Verdict) -> dict:
+    return {"format": FORMAT, "tariff": tariff_json(t), **verdict_json(t, order, verdict)}
+
+
+def verdict_json(t: M.Tariff, order: Order, verdict: Verdict) -> dict:
+    """The check's JSON less what names the tariff (`format`, `tariff`): what an impact run
+    writes for each contract, where the whole run names the tariff once."""
     out = {
-        "format": FORMAT,
-        "tariff": tariff_json(t),
         "request": order.request,
         "verdict": verdict.status,
         "violations": [violation_json(t, order, v) for v in verdict.violations],

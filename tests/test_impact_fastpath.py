@@ -1,0 +1,166 @@
+"""impact's quick path for a row (impact/judge.py: the text read once, the order decoded once for
+both versions when their decoders are the same function) against the plain library path: each
+version's `Checker.check` on the row as it is, its JSON as `tariff check --format json` writes it.
+The two must give the same result, byte for byte, for every bundled tariff, on a generated base
+with broken and malformed rows and on every order of the spec's own tests (new orders, changes,
+cancellations), as dicts and as JSON text."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, ROOT, SPECS
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from make_base import make_rows  # noqa: E402
+
+from tariffcheck import Checker, catalog  # noqa: E402
+from tariffcheck.common.diagnostics import DiagnosticError  # noqa: E402
+from tariffcheck.impact import judge as J  # noqa: E402
+from tariffcheck.impact.run import result_line  # noqa: E402
+from tariffcheck.impact.sources import Row  # noqa: E402
+from tariffcheck.report import check_report  # noqa: E402
+
+BUNDLED = sorted(catalog.bundled_names())
+# texts that are not orders, or orders no version reads: each must come out as the library says
+ODD_ROWS = [
+    '{"request": "new", "contracts": []}',
+    '{"request": "new", "request": "change", "contracts": []}',  # a key given twice (O012)
+    '{"contracts": [{"id": "a", "id": "b"}]}',
+    '{"contracts": [{"item": 3}]}',
+    '[1, 2, 3]',
+    '{"contracts": [{"contract": "no-such-kind"}]}',
+    b'\xef\xbb\xbf{"contracts": 7}',
+    b'{"contracts": "\xff"}',
+    "not json at all",
+    '{"contracts": [{"accounts": 1.5}]}',
+    '{"contracts": [{"id": "x\\"y", "accounts": 2}]}',
+]
+
+
+def library_result(payload, new: Checker, old: Checker | None) -> dict:
+    """What a user's own loop over the library writes for a row: each version's check JSON (less
+    `format` and `tariff`), or its errors, and the row's class."""
+    def checked(c: Checker):
+        try:
+            order = c.decode(payload)
+            out = check_report.to_json(c.tariff, order, c.check(payload))
+        except DiagnosticError as exc:
+            return None, {"errors": [{"code": d.code, "message": d.message, "field": d.field}
+                                     for d in exc.diagnostics]}
+        del out["format"], out["tariff"]
+        return order, out
+
+    result: dict = {}
+    old_json = checked(old)[1] if old is not None else None
+    order, new_json = checked(new)
+    if order is None:
+        result["class"] = "malformed"
+        result["errors"] = new_json["errors"]
+    else:
+        result["new"] = new_json
+        verdicts = (new_json["verdict"], None if old_json is None else old_json.get("verdict"))
+        if "unknown" in verdicts:
+            result["class"] = "unknown"
+        elif old_json is None:
+            result["class"] = "broken" if verdicts[0] == "invalid" else "valid"
+        else:
+            was_valid = verdicts[1] == "valid"
+            result["class"] = {(True, True): "newly_broken", (True, False): "already_broken",
+                               (False, True): "still_valid", (False, False): "newly_valid"}[
+                (verdicts[0] == "invalid", was_valid)]
+    if old_json is not None:
+        result["old"] = old_json
+    return result
+
+
+def rows_of(name: str) -> list[object]:
+    """A generated base of the tariff (a tenth broken, some malformed), the orders of its own
+    tests, each also as JSON text, and the odd rows."""
+    base = [order for _, order in make_rows(name, 60, seed=5, broken=0.1, malformed=4, pool_size=30)]
+    cases = json.loads((SPECS / f"{Path(catalog.spec_path(name)).stem}.tests.json").read_text(encoding="utf-8"))
+    orders = [case["order"] for case in cases["cases"] if "order" in case]
+    texts = [json.dumps(o, ensure_ascii=False) for o in base + orders if isinstance(o, (dict, list))]
+    return base + orders + texts + ODD_ROWS
+
+
+def assert_same(rows, new: J.Spec, old: J.Spec | None) -> None:
+    c_new = J.checker(new)
+    c_old = J.checker(old) if old is not None else None
+    for n, payload in enumerate(rows, 1):
+        judged = J.judge(Row(n, None, payload), "base", new, old, J.Options())
+        got = dict(judged.result)
+        assert (got.pop("source"), got.pop("row")) == ("base", n)
+        # the library decodes the row itself: give it a fresh copy, as a loop over the base would
+        fresh = json.loads(json.dumps(payload)) if isinstance(payload, (dict, list)) else payload
+        want = library_result(fresh, c_new, c_old)
+        assert result_line(got) == result_line(want), f"row {n}: {str(payload)[:200]}"
+        assert judged.cls == want["class"]
+
+
+def same_format_copy(name: str, tmp_path: Path) -> J.Spec:
+    """The bundled spec with a comment added: another version (another hash) that reads orders
+    exactly as the bundled one."""
+    source = Path(catalog.spec_path(name))
+    copy = tmp_path / source.name
+    copy.write_text("# the same rules, another version\n" + source.read_text(encoding="utf-8"), encoding="utf-8")
+    return J.Spec.of(str(copy))
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_one_decoding_for_two_versions_equals_each_version_checking_the_row(name, tmp_path):
+    new, old = same_format_copy(name, tmp_path), J.Spec.of(name)
+    assert J.checker(new).quick_decoder.reads_as(J.checker(old).quick_decoder)
+    assert J.checker(new).date_calculator.effective_as(J.checker(old).date_calculator)
+    assert_same(rows_of(name), new, old)
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_one_version_alone_equals_the_library(name):
+    assert_same(rows_of(name), J.Spec.of(name), None)
+
+
+def test_the_example_new_version_of_secure_endpoint_shares_the_decoding_and_agrees():
+    new, old = J.Spec.of(str(EXAMPLES / "secure_endpoint_next.tariff")), J.Spec.of("secure-endpoint")
+    assert J.checker(new).quick_decoder.reads_as(J.checker(old).quick_decoder)
+    assert J.checker(new).date_calculator.effective_as(J.checker(old).date_calculator)
+    assert_same(rows_of("secure-endpoint"), new, old)
+
+
+def test_versions_that_read_orders_differently_decode_each_for_itself():
+    # another tariff as the "old version": its decoder is another function, so each decodes the row
+    new, old = J.Spec.of("secure-endpoint"), J.Spec.of("fence-mobile")
+    assert not J.checker(new).quick_decoder.reads_as(J.checker(old).quick_decoder)
+    assert not J.checker(old).quick_decoder.reads_as(J.checker(new).quick_decoder)
+    assert not J.checker(new).date_calculator.effective_as(J.checker(old).date_calculator)
+    assert_same(rows_of("secure-endpoint")[:40] + rows_of("fence-mobile")[:40], new, old)
+
+
+def test_a_renamed_option_makes_the_decoders_differ(tmp_path):
+    source = Path(catalog.spec_path("secure-endpoint")).read_text(encoding="utf-8")
+    label = next(o.label for k in catalog.load("secure-endpoint").contracts.values() for o in k.options.values())
+    assert source.count(f'"{label}"') >= 1
+    renamed = tmp_path / "renamed.tariff"
+    renamed.write_text(source.replace(f'"{label}"', f'"{label}改"', 1), encoding="utf-8")
+    new, old = J.Spec.of(str(renamed)), J.Spec.of("secure-endpoint")
+    assert not J.checker(new).quick_decoder.reads_as(J.checker(old).quick_decoder)
+    assert_same(rows_of("secure-endpoint")[:60], new, old)
+
+
+def test_a_version_that_moves_a_day_of_taking_effect_works_it_out_for_itself(tmp_path):
+    # the same order format, but a cancellation takes effect 31 days after the notice, not 30
+    source = Path(catalog.spec_path("secure-endpoint")).read_text(encoding="utf-8")
+    assert "notice_arrived + 30 days" in source
+    later = tmp_path / "later.tariff"
+    later.write_text(source.replace("notice_arrived + 30 days", "notice_arrived + 31 days"), encoding="utf-8")
+    new, old = J.Spec.of(str(later)), J.Spec.of("secure-endpoint")
+    assert J.checker(new).quick_decoder.reads_as(J.checker(old).quick_decoder)
+    assert not J.checker(new).date_calculator.effective_as(J.checker(old).date_calculator)
+    rows = rows_of("secure-endpoint")
+    cancellations = [r for r in rows if isinstance(r, dict) and r.get("request") == "cancellation"]
+    assert cancellations  # the spec's own tests cancel contracts: their days differ between the two
+    assert_same(rows, new, old)
