@@ -20,6 +20,7 @@ import z3
 from ..model import ir
 from ..model import tariff as M
 from ..orders.order import ContractEntry, Order
+from .cone import Cone
 from .context import new_context
 from .facts import Fact, entry_facts, order_facts, own_facts
 from .slots import OrderVars, Slot, copy_terms
@@ -54,6 +55,7 @@ class Encoder:
         self._tracked: dict[tuple[str, int], list[z3.BoolRef]] = {}
         self._templates: dict[str, Slot] = {}
         self._memo: dict[tuple, object] = {}
+        self._cones: dict[str, Cone] = {}
 
     def slot(self, kind: str, index: int) -> Slot:
         key = (kind, index)
@@ -145,9 +147,17 @@ class Encoder:
     def memoised(self, key: tuple) -> bool:
         return key in self._memo
 
-    def facts(self, order: Order) -> list[Fact]:
-        """Every value of the order as a fact (smt/facts.py)."""
-        return order_facts(self, order)
+    def facts(self, order: Order, kept: dict | None = None) -> list[Fact]:
+        """Every value of the order as a fact (smt/facts.py); of each contract's options and
+        wordings, only those `kept[index]` keeps when given (smt/cone.py `Kept`)."""
+        return order_facts(self, order, kept)
+
+    def cone(self, kind: str) -> Cone:
+        """Which options each axiom and rule instance of a kind reads (smt/cone.py), once."""
+        got = self._cones.get(kind)
+        if got is None:
+            got = self._cones[kind] = Cone(self, kind)
+        return got
 
     def own_facts(self, order: Order) -> list[Fact]:
         """The facts of the order's own fields (its request, days and holdings)."""

@@ -89,11 +89,16 @@ class Explainer:
     def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS):
         self.tariff = tariff
         self.timeout_ms = timeout_ms
-        self.workspace = Workspaces(Encoder(tariff), timeout_ms)
+        encoder = Encoder(tariff)
+        self.workspace = Workspaces(encoder, timeout_ms, cone=True)
+        # every conflict (`limit` > 1) is enumerated over the whole tariff: the cone has the
+        # same minimal conflicts (smt/cone.py), but the map solver meets them in another order,
+        # and with a limit the order decides which are shown
+        self.whole = Workspaces(encoder, timeout_ms)
 
     # ---- why is the order invalid -------------------------------------------------------------
     def explain(self, order: Order, limit: int = 1) -> Explanation:
-        with self.workspace.open(_opened(order)) as p:
+        with (self.workspace if limit <= 1 else self.whole).open(_opened(order)) as p:
             return _with_breaches(self.tariff, order, self._explain(p, limit))
 
     def _explain(self, p: OrderProblem, limit: int) -> Explanation:
@@ -156,7 +161,7 @@ class Explainer:
         """The minimal reason option `option` cannot be added to a contract of the order (the
         first contract that may have it and lacks it, or the one with id `contract`)."""
         entry, opt = self._target(order, option, contract)
-        with self.workspace.open(_opened(order)) as p:
+        with self.workspace.open(_opened(order), also={entry.index: {opt.id}}) as p:
             return _with_breaches(self.tariff, order, self._why_not(p, entry, opt))
 
     def _why_not(self, p: OrderProblem, entry, opt) -> Explanation:

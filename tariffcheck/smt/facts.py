@@ -41,11 +41,12 @@ class Fact:
     vars: tuple = ()  # the variables it fixes, to pin them to another value
 
 
-def order_facts(enc: "Encoder", order: Order) -> list[Fact]:
-    """Every fact of an order: its own fields, then each contract's."""
+def order_facts(enc: "Encoder", order: Order, kept: dict | None = None) -> list[Fact]:
+    """Every fact of an order: its own fields, then each contract's (of its options and
+    wordings, only those `kept[index]` keeps when given: smt/cone.py `Kept`)."""
     out = own_facts(enc, order)
     for entry in order.contracts:
-        out.extend(entry_facts(enc, entry))
+        out.extend(entry_facts(enc, entry, kept=None if kept is None else kept.get(entry.index)))
     return out
 
 
@@ -86,23 +87,24 @@ def own_facts(enc: "Encoder", order: Order) -> list[Fact]:
     return out
 
 
-def entry_facts(enc: "Encoder", entry: ContractEntry, slot: Slot | None = None) -> list[Fact]:
+def entry_facts(enc: "Encoder", entry: ContractEntry, slot: Slot | None = None, kept=None) -> list[Fact]:
     """The facts of one contract: its structure and wording, then each field of its new and its
     old state (an option that is not ordered is one fact; its parts have none).
 
     Over the contract's own slot by default; over its kind's template slot (`enc.template`),
     the facts are the same for every contract that gives the same values, wherever it stands
     in the order, and their paths and `slot` say so (`contracts[?]`, None). A slot's facts not
-    built yet are the template's, copied (slots.py `copy_terms`): one call into Z3 for them all."""
+    built yet are the template's, copied (slots.py `copy_terms`): one call into Z3 for them all.
+    `kept` (smt/cone.py `Kept`): the options and wordings whose facts are wanted (None: all)."""
     slot = slot or enc.slot(entry.kind, entry.index)
     template = enc.template(entry.kind)
     index = slot.index if slot.index >= 0 else None
-    specs = list(_specs(entry, slot))
+    specs = list(_specs(entry, slot, kept))
     keys = [(entry.kind, ref, role, fact.value) for fk, ref, fact, vars, role, field, under, choice in specs]
     missing = [i for i, key in enumerate(keys) if not enc.memoised(key)]
     terms: dict[int, z3.BoolRef] = {}
     if missing and slot is not template:
-        over_template = entry_facts(enc, entry, template)  # the same facts in the same order
+        over_template = entry_facts(enc, entry, template, kept)  # the same facts in the same order
         terms = dict(zip(missing, copy_terms([over_template[i].term for i in missing], template, slot)))
     out: list[Fact] = []
     for i, (fk, ref, fact, vars, role, field, under, choice) in enumerate(specs):
@@ -114,7 +116,7 @@ def entry_facts(enc: "Encoder", entry: ContractEntry, slot: Slot | None = None) 
     return out
 
 
-def _specs(entry: ContractEntry, slot: Slot):
+def _specs(entry: ContractEntry, slot: Slot, kept=None):
     """What each fact of a contract is made of, in a fixed order: its kind of field, path, the
     value it pins (`F.Fact`), variables, role, IR field, the option it belongs to, its choice."""
     index = slot.index if slot.index >= 0 else None
@@ -130,18 +132,34 @@ def _specs(entry: ContractEntry, slot: Slot):
         yield F.KINDS["children"], F.ref_of(field, index), F._equal(entry.children.get(k, 0)), (n,), "choice", \
             field, None, None
     for path, b in slot.former.items():
+        if kept is not None and path not in kept.former:
+            continue  # read by no rule, and not written so (smt/cone.py)
         field = ir.Field("former", path)
         yield F.KINDS["former"], F.ref_of(field, index), F._pick(path in entry.former), (b,), "choice", field, \
             None, None
     for state, st in (("new", entry.new), ("old", entry.old)):
         # a contract as it is now, and one that the request ends, are given, not chosen
         role = "given" if state == "old" or entry.cancelled else "choice"
-        for fk, path, part, field, ref, vars, under, choice in _places(slot)[state]:
+        for fk, path, part, field, ref, vars, under, choice in _rows(slot, state, None if kept is None else kept.options):
             if part and path[0] not in st.options:
                 continue  # the parts of an option that is not ordered
             fact = fk.fact(entry, st, slot.kind, path)
             if fact is not None:
                 yield fk, ref, fact, vars, role, field, under, choice
+
+
+def _rows(slot: Slot, state: str, options: frozenset[str] | None) -> list[tuple]:
+    """`_places(slot)[state]`, of the options only those in `options` (None: all), in the same
+    order: the contract's own fields, then each option's in declaration order."""
+    rows = _places(slot)[state]
+    if options is None:
+        return rows
+    own, by_option = slot.fact_places_by_option[state]
+    out = list(own)
+    for o in slot.kind.options:
+        if o in options:
+            out += by_option[o]
+    return out
 
 
 def _places(slot: Slot) -> dict[str, list[tuple]]:
@@ -169,5 +187,12 @@ def _places(slot: Slot) -> dict[str, list[tuple]]:
             choice = ref.parent if fk.id == "optattr" else None  # an attribute's designations are one choice
             part = fk.where == "option" and fk.id not in ("opt", "optcount")
             rows.append((fk, path, part, None if fk.id == "optattr" else field, ref, vars, under, choice))
+    grouped = {}
+    for state, rows in out.items():
+        own, by_option = [], {o: [] for o in slot.kind.options}
+        for row in rows:
+            (by_option[row[1][0]] if row[0].where == "option" else own).append(row)
+        grouped[state] = (own, by_option)
+    slot.fact_places_by_option = grouped
     slot.fact_places = out
     return out

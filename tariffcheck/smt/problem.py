@@ -28,8 +28,10 @@ import z3
 
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from ..model import tariff as M
-from ..model.fields import FieldRef
+from ..model import ir
+from ..model.fields import KINDS, FieldRef, ref_of
 from ..orders.order import Order
+from .cone import Kept, open_options
 from .encode import Encoder, Fact, Instance
 
 
@@ -90,15 +92,29 @@ class Choice:
         return out
 
 
+@dataclass(frozen=True)
+class Outside:
+    """A choice outside the problem (OrderProblem.outside): an option the order does not have."""
+
+    path: FieldRef
+    kind: str
+    slot: int
+
+
 class Workspace:
     """One solver per tariff that holds the axioms and the tracked rule instances of every
     contract slot used so far; each order's facts go in between push and pop (`open`), so
     an order costs its facts and its questions, not the encoding. Not for use by two threads
     at once."""
 
-    def __init__(self, encoder: Encoder, timeout_ms: int = DEFAULT_TIMEOUT_MS, optimize: bool = False):
+    def __init__(self, encoder: Encoder, timeout_ms: int = DEFAULT_TIMEOUT_MS, optimize: bool = False,
+                 cone: bool = False):
         self.encoder = encoder
         self.timeout_ms = timeout_ms
+        # cone: each order gets only the axioms and rule instances its options can reach
+        # (smt/cone.py); the rest of the tariff never enters the solver. For explain and repair,
+        # whose questions are about the order's own options; lint asks about any option.
+        self.cone = cone
         self.solver = z3.Optimize(ctx=encoder.ctx) if optimize else z3.Solver(ctx=encoder.ctx)
         self.solver.set("timeout", timeout_ms)
         if optimize:
@@ -115,28 +131,33 @@ class Workspace:
         self._ready: set[tuple[str, int]] = set()
 
     def add(self, terms) -> None:
-        """Assert `terms` in the solver (and in the plain one beside an optimiser)."""
+        """Assert `terms` in the solver (and in the plain one beside an optimiser). With the
+        cone, Boolean terms the encoding built go to Z3 directly (`also`): z3py's cast and
+        sort check of each cost more than its assertion, over the thousand-odd terms an order
+        of a large tariff asserts."""
+        if self.cone and isinstance(self.solver, z3.Solver) and all(isinstance(t, z3.BoolRef) for t in terms):
+            also(self.solver, terms)
+            return
         assert_terms(self.solver, terms)
         if self.plain is not None:
             also(self.plain, terms)
 
-    def open(self, order: Order) -> "OrderProblem":
+    def open(self, order: Order, also: dict[int, set[str]] | None = None) -> "OrderProblem":
+        """The order as a problem in this solver (its facts pushed). `also`: per contract index,
+        options a question asks about beyond the order's own (kept in the cone)."""
+        if self.cone:
+            instances, extra, kept = self._cone(order, also or {})
+        else:
+            instances, extra, kept = self._whole(order), [], None
         enc, s = self.encoder, self.solver
-        instances: list[Instance] = []
-        for entry in order.contracts:
-            key = (entry.kind, entry.index)
-            if key not in self._ready:
-                self.add(enc.axioms(*key))
-                self.add(enc.tracked(*key))
-                self._ready.add(key)
-            instances.extend(enc.instances(*key))
         s.push()
         if self.plain is not None:
             self.plain.push()
+        self.add(extra)
         given: list[Fact] = []
         groups: dict[str, list[Fact]] = {}
         undecided: dict[str, list[Fact]] = {}
-        for f in enc.facts(order):
+        for f in enc.facts(order, kept):
             if f.choice in order.open or f.choice.parent in order.open:
                 undecided.setdefault(f.choice, []).append(f)  # a partial order leaves it (or its option) open
                 continue
@@ -153,10 +174,49 @@ class Workspace:
             tracked.append(held)
         self.add(tracked)
         p = OrderProblem(enc.tariff, order, enc, s, instances, choices, given, undecided=undecided, plain=self.plain,
-                         timeout_ms=self.timeout_ms)
+                         timeout_ms=self.timeout_ms, kept=kept)
         p.by_literal = {c.literal.get_id(): c for c in choices}
         p.by_literal.update({i.literal.get_id(): i for i in instances})
         return p
+
+
+    def _whole(self, order: Order) -> list[Instance]:
+        """Every axiom and rule instance of the order's slots, kept in the solver across orders."""
+        enc = self.encoder
+        instances: list[Instance] = []
+        for entry in order.contracts:
+            key = (entry.kind, entry.index)
+            if key not in self._ready:
+                self.add(enc.axioms(*key))
+                self.add(enc.tracked(*key))
+                self._ready.add(key)
+            instances.extend(enc.instances(*key))
+        return instances
+
+    def _cone(self, order: Order, also: dict[int, set[str]]):
+        """The order's cone (smt/cone.py): the instances it keeps, the axioms and tracked
+        instances to assert for this order alone, and the options kept per contract. What every
+        order of a slot keeps (the cone's base) stays in the solver across orders."""
+        enc = self.encoder
+        instances: list[Instance] = []
+        extra: list[z3.BoolRef] = []
+        kept: dict[int, Kept] = {}
+        for entry in order.contracts:
+            key = (entry.kind, entry.index)
+            cone = enc.cone(entry.kind)
+            axioms, tracked, mine = enc.axioms(*key), enc.tracked(*key), enc.instances(*key)
+            if key not in self._ready:
+                self.add([axioms[j] for j in cone.base_axioms])
+                self.add([tracked[j] for j in cone.base_instances])
+                self._ready.add(key)
+            wanted = open_options(order, entry.index)
+            if wanted is not None:
+                wanted |= also.get(entry.index, set())
+            got = kept[entry.index] = cone.needed(entry, wanted)
+            more_axioms, more_instances = cone.select(got.options)
+            extra += [axioms[j] for j in more_axioms] + [tracked[j] for j in more_instances]
+            instances += [mine[j] for j in sorted(cone.base_instances + more_instances)]
+        return instances, extra, kept
 
 
 def also(s: z3.Solver, terms) -> None:
@@ -194,22 +254,23 @@ class Workspaces:
     Endpoint repairs, benchmarks/bench_explain.py)."""
 
     def __init__(self, encoder: Encoder, timeout_ms: int = DEFAULT_TIMEOUT_MS, optimize: bool = False,
-                 keep: int = 16):
+                 keep: int = 16, cone: bool = False):
         self.encoder = encoder
         self.timeout_ms = timeout_ms
         self.optimize = optimize
         self.keep = keep
+        self.cone = cone
         self._by_shape: dict[tuple, Workspace] = {}
 
-    def open(self, order: Order) -> "OrderProblem":
+    def open(self, order: Order, also: dict[int, set[str]] | None = None) -> "OrderProblem":
         shape = tuple(e.kind for e in order.contracts)
         ws = self._by_shape.pop(shape, None)
         if ws is None:
-            ws = Workspace(self.encoder, self.timeout_ms, self.optimize)
+            ws = Workspace(self.encoder, self.timeout_ms, self.optimize, self.cone)
             if len(self._by_shape) >= self.keep:
                 self._by_shape.pop(next(iter(self._by_shape)))
         self._by_shape[shape] = ws  # most recent last
-        return ws.open(order)
+        return ws.open(order, also)
 
 
 class Assumed:
@@ -305,6 +366,8 @@ class OrderProblem:
     calls: int = 0  # solver calls made, for the benchmark
     plain: z3.Solver | None = None  # beside an optimiser: a plain solver with the same constraints
     timeout_ms: int = DEFAULT_TIMEOUT_MS  # each solver call's own limit (a request's budget may cut it)
+    # per contract index, the options and wordings in the problem (smt/cone.py); None: all
+    kept: dict[int, Kept] | None = None
     _rule_literals: list | None = field(default=None, repr=False)
 
     def add(self, terms) -> None:
@@ -363,6 +426,20 @@ class OrderProblem:
         """What every complete order has that the encoding's axioms leave free: a value for
         each dimension that is not optional, in each contract that continues."""
         return [x for e in self.order.contracts for x in self.encoder.slot(e.kind, e.index).required_set()]
+
+    def outside(self) -> list["Outside"]:
+        """The choices left out of the problem (smt/cone.py): options absent from the order and
+        wordings no rule reads, each kept as the order gives it, and only named here, so that
+        `--lock` and `--weight` find them."""
+        out: list[Outside] = []
+        former = KINDS["former"]
+        for e in self.order.contracts if self.kept is not None else ():
+            kept = self.kept[e.index]
+            out += [Outside(FieldRef(e.index, "options", o), "option", e.index)
+                    for o in self.tariff.contracts[e.kind].options if o not in kept.options]
+            out += [Outside(ref_of(ir.Field("former", path), e.index), former.choice, e.index)
+                    for path in self.encoder.slot(e.kind, e.index).former if path not in kept.former]
+        return out
 
     def choice(self, path: str) -> Choice | None:
         return next((c for c in self.choices if c.path == path), None)

@@ -44,14 +44,17 @@ class Values:
         return int(z3.Z3_get_numeral_string(self._ctx, self._eval(x)))
 
 
-def state_of(slot: Slot, m: z3.ModelRef | Values, state: str = "new") -> ContractState:
+def state_of(slot: Slot, m: z3.ModelRef | Values, state: str = "new",
+             options: frozenset[str] | None = None) -> ContractState:
     """A contract's state as the model gives it: the state the request leaves ("new") or the
-    one before it ("old")."""
+    one before it ("old"). `options`: the options the solver had (smt/cone.py); every other
+    one is not ordered (None: it had all)."""
     v = m if isinstance(m, Values) else Values(m)
     st = ContractState()
     for fk, path in slot.fields():
-        if fk.where == "option" and fk.id != "opt" and path[0] not in st.options:
-            continue  # the parts of an option the model does not order
+        if fk.where == "option" and (fk.id != "opt" or options is not None) and path[0] not in st.options:
+            if fk.id != "opt" or path[0] not in options:
+                continue  # the parts of an option the model does not order, or one outside the cone
         key = (fk.id, path, state)
         if fk.dated and not v.true(slot.known[key]):
             continue  # a day the model leaves unstated

@@ -114,7 +114,7 @@ class Repairer:
     def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS,
                  concrete: ConcreteValidator | None = None):
         self.tariff = tariff
-        self.workspace = Workspaces(Encoder(tariff), timeout_ms, optimize=True)
+        self.workspace = Workspaces(Encoder(tariff), timeout_ms, optimize=True, cone=True)
         self.concrete = concrete or ConcreteValidator(tariff)
         self._reads: dict[tuple, set[str]] = {}  # per rule instance: the names of what it reads
 
@@ -242,7 +242,7 @@ class Repairer:
             if entry.cancelled:
                 continue
             slot = enc.slot(entry.kind, entry.index)
-            entry.new = state_of(slot, got)
+            entry.new = state_of(slot, got, options=None if p.kept is None else p.kept[entry.index].options)
             entry.former = {key for key, b in slot.former.items() if got.true(b)}
         new.notes = list(order.notes) + structure.apply(m, new) + breach_notes(self.tariff, order)
         new.breaches, new.unset = [], set()  # a repaired order names only what the tariff lists, once, with every count
@@ -522,6 +522,8 @@ def _kept_option_days(p: OrderProblem) -> list[z3.BoolRef]:
     for e in p.order.contracts:
         slot = p.encoder.slot(e.kind, e.index)
         for o in slot.kind.options.values():
+            if p.kept is not None and o.id not in p.kept[e.index].options:
+                continue  # not in the order, before or after (smt/cone.py)
             for d in o.dates:
                 had = z3.And(slot.option(o.id, "old"), slot.known_of("optdate", (o.id, d), "old"))
                 out.append(z3.Implies(z3.And(had, slot.option(o.id)), slot.known_of("optdate", (o.id, d))))
@@ -564,7 +566,7 @@ def resolve_locks(p: OrderProblem, locks: list[str], unlock: list[str]) -> set[s
     out = {c.path for c in p.choices if c.kind == "odate" and c.path in DEFAULT_LOCKED and c.path not in unlock}
     bad = []
     for spec in locks:
-        hit = [c.path for c in p.choices if _matches(spec, c, p)]
+        hit = [c.path for c in p.choices + p.outside() if _matches(spec, c, p)]
         if not hit:
             bad.append(spec)
         out.update(hit)
@@ -578,7 +580,8 @@ def resolve_locks(p: OrderProblem, locks: list[str], unlock: list[str]) -> set[s
 
 def resolve_weights(p: OrderProblem, weights: dict[str, int]) -> dict[str, int]:
     """Each choice's weight: 1, or what `weights` gives its kind of field or the field itself."""
-    bad = [k for k in weights if k not in FIELD_KINDS and not any(_matches(k, c, p) for c in p.choices)]
+    named = p.choices + p.outside() if weights else []
+    bad = [k for k in weights if k not in FIELD_KINDS and not any(_matches(k, c, p) for c in named)]
     neg = [k for k, w in weights.items() if not isinstance(w, int) or w < 0]
     if bad or neg:
         raise DiagnosticError(

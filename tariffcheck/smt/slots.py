@@ -90,6 +90,8 @@ class Slot:
         self.vars: dict[tuple, z3.ExprRef] = {}  # (kind id, path, state) -> variable
         self.known: dict[tuple, z3.BoolRef] = {}  # the same key -> "the order states this day"
         self.fact_places: dict | None = None  # where each field goes as a fact (facts.py), on first use
+        self.fact_places_by_option: dict | None = None  # the same, the contract's own and per option
+        self._fields: list | None = None
         # the order's structure (one value for both states) and the request's wording
         self.has_parent = z3.Bool(f"{c}.has_parent", ctx)
         children = F.KINDS["children"]
@@ -107,10 +109,12 @@ class Slot:
     def fields(self) -> list[tuple[F.FieldKind, tuple]]:
         """Each field of a contract's state, in the order they are declared: the contract's own,
         then each option's."""
-        out = [(fk, p) for fk in F.STATE_KINDS for p in fk.paths(self.kind)]
-        for o in self.kind.options.values():
-            out += [(fk, p) for fk in F.OPTION_KINDS for p in fk.paths(self.kind, o)]
-        return out
+        if self._fields is None:  # the same every time: built once (a readback asks per model)
+            out = [(fk, p) for fk in F.STATE_KINDS for p in fk.paths(self.kind)]
+            for o in self.kind.options.values():
+                out += [(fk, p) for fk in F.OPTION_KINDS for p in fk.paths(self.kind, o)]
+            self._fields = out
+        return list(self._fields)
 
     def variables(self) -> list[z3.ExprRef]:
         """Every variable of the slot, in the order they are declared (the same order in every
