@@ -85,7 +85,7 @@ class Propagation:
 class Propagator:
     def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS):
         self.tariff = tariff
-        self.workspace = Workspaces(Encoder(tariff), timeout_ms)
+        self.workspace = Workspaces(Encoder(tariff), timeout_ms, simple=True)
 
     def propagate(self, order: Order) -> Propagation:
         with self.workspace.open(order) as p:
