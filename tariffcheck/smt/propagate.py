@@ -35,9 +35,9 @@ from ..model import tariff as M
 from ..model.limits import MAX_COUNT
 from ..orders.order import Order
 from .encode import Encoder, Fact, Instance
-from .explain import Conflict, minimal_conflict
+from .explain import Conflict, describe, minimal_conflict
 from ..model.limits import DEFAULT_TIMEOUT_MS
-from .problem import Incomplete, OrderProblem, Workspaces
+from .problem import Choice, Incomplete, OrderProblem, Workspaces
 from .readback import all_true, truths
 
 FINITE = ("option", "flag", "holding", "dim", "optattr", "optflag", "oflag")
@@ -86,11 +86,56 @@ class Propagator:
     def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS):
         self.tariff = tariff
         self.workspace = Workspaces(Encoder(tariff), timeout_ms, simple=True)
+        self.reads: dict[int, frozenset[int]] = {}  # a rule instance's literal -> the variables its term reads
 
     def propagate(self, order: Order) -> Propagation:
         with self.workspace.open(order) as p:
             p.solver.add(p.shape())
-            return _Run(p).run()
+            return _Run(p, self.reads).run()
+
+
+def variables_of(term: z3.ExprRef) -> frozenset[int]:
+    """The ids of the uninterpreted constants a term reads (each shared node visited once)."""
+    ctx = term.ctx.ref()
+    seen: set[int] = set()
+    out: set[int] = set()
+    todo = [term.as_ast()]
+    while todo:
+        a = todo.pop()
+        i = z3.Z3_get_ast_id(ctx, a)
+        if i in seen:
+            continue
+        seen.add(i)
+        if z3.Z3_get_ast_kind(ctx, a) != z3.Z3_APP_AST:
+            continue
+        n = z3.Z3_get_app_num_args(ctx, a)
+        if n == 0:
+            if z3.Z3_get_decl_kind(ctx, z3.Z3_get_app_decl(ctx, a)) == z3.Z3_OP_UNINTERPRETED:
+                out.add(i)
+            continue
+        todo.extend(z3.Z3_get_app_arg(ctx, a, k) for k in range(n))
+    return frozenset(out)
+
+
+def pins_of(term: z3.BoolRef) -> list[tuple[z3.ExprRef, z3.ExprRef]] | None:
+    """The variables a fact's term pins and their values (`x == value`, `b`, `not b`, or a
+    conjunction of those); None for a term of another shape."""
+    out: list[tuple[z3.ExprRef, z3.ExprRef]] = []
+    todo = [term]
+    while todo:
+        t = todo.pop()
+        if z3.is_and(t):
+            todo.extend(t.children())
+        elif z3.is_not(t) and z3.is_const(t.arg(0)) and t.arg(0).decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            out.append((t.arg(0), z3.BoolVal(False, t.ctx)))
+        elif z3.is_eq(t) and z3.is_int_value(t.arg(1)) and z3.is_const(t.arg(0)) \
+                and t.arg(0).decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            out.append((t.arg(0), t.arg(1)))
+        elif z3.is_const(t) and z3.is_bool(t) and t.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            out.append((t, z3.BoolVal(True, t.ctx)))
+        else:
+            return None
+    return out
 
 
 def any_of(terms: list[z3.BoolRef]) -> z3.BoolRef:
@@ -130,8 +175,12 @@ class _Witness:
 
 
 class _Run:
-    def __init__(self, p: OrderProblem):
+    def __init__(self, p: OrderProblem, reads: dict[int, frozenset[int]] | None = None):
         self.p = p
+        self.reads = {} if reads is None else reads
+        self._by_variable: dict[int, list[Instance]] | None = None
+        self._pins: dict[int, list] = {}  # id(choice) -> its pins (None: not of a pinned shape)
+        self._given_pins: dict[int, tuple] | None = None  # what the request fixes, by variable
         self.given: list[z3.BoolRef] = []  # what a question is asked under (an option ordered, for its count)
         self.seen: list[z3.ModelRef] = []
         self.asks = 0
@@ -166,10 +215,68 @@ class _Run:
         self.witnesses.append(_Witness(m, broken))
         return m
 
-    def why_not(self, ask: z3.BoolRef) -> Conflict:
+    def why_not(self, ask: z3.BoolRef, direct: tuple | None = None) -> Conflict:
         """The minimal reason `ask` fails: under the same assumptions it was asked under (a
-        count's bound is asked of the option ordered: without that, nothing excludes it)."""
-        return minimal_conflict(self.p, self.p.choices, self.p.rule_literals + self.given + [ask], self.known_sat)
+        count's bound is asked of the option ordered: without that, nothing excludes it).
+        `direct`: (choices, instance) that exclude the value on their own (`direct_reason`):
+        the reason is then those, once each is shown to be needed; else the general search."""
+        p = self.p
+        fixed = p.rule_literals + self.given + [ask]
+        if direct is not None:
+            choices, inst = direct
+            # the choices with every rule exclude the value (the one instance alone does); each
+            # choice needed, every rule kept? the instance needed, with the choices?
+            kept = p.shrink([], choices, fixed, self.known_sat)
+            if len(kept) == len(choices) and p.shrink(choices, [inst], self.given + [ask], self.known_sat):
+                return describe(p, choices, [inst])
+        return minimal_conflict(p, p.choices, fixed, self.known_sat)
+
+    # ---- reasons read off one rule ----------------------------------------------------------
+    def _instances_reading(self, var: z3.ExprRef) -> list[Instance]:
+        if self._by_variable is None:
+            self._by_variable = {}
+            for i in self.p.instances:
+                key = i.literal.get_id()
+                reads = self.reads.get(key)
+                if reads is None:
+                    reads = self.reads[key] = variables_of(i.term)
+                for v in reads:
+                    self._by_variable.setdefault(v, []).append(i)
+        return self._by_variable.get(var.get_id(), [])
+
+    def _choice_pins(self, c: Choice) -> tuple[list, set[int]] | None:
+        """A choice's pins and the ids of the variables they pin (None: not of that shape)."""
+        got = self._pins.get(id(c), False)
+        if got is False:
+            pins = pins_of(c.term)
+            got = self._pins[id(c)] = (pins, {x.get_id() for x, _ in pins}) if pins else None
+        return got
+
+    def direct_reason(self, term: z3.BoolRef) -> tuple[list[Choice], Instance] | None:
+        """A rule instance that, with at most one of the choices (and what the request fixes),
+        excludes the value `term` gives, shown by substituting their values into the rule's
+        term and simplifying it to false: then no completion has the value (the rule holds in
+        every valid one, and so do the choices). The cheap case, and on Secure Endpoint's
+        parent orders every impossible value's case; None when none is found this way."""
+        pin = pins_of(term)
+        if pin is None or len(pin) != 1:
+            return None
+        var = pin[0][0]
+        if self._given_pins is None:
+            self._given_pins = {x.get_id(): (x, v) for f in self.p.given for x, v in (pins_of(f.term) or [])}
+        for inst in self._instances_reading(var):
+            reads = self.reads[inst.literal.get_id()]
+            base = [self._given_pins[i] for i in reads if i in self._given_pins] + pin
+            if z3.is_false(z3.simplify(z3.substitute(inst.term, *base))):
+                return [], inst
+            for c in self.p.choices:
+                got = self._choice_pins(c)
+                if got is None or got[1].isdisjoint(reads):
+                    continue
+                pins = got[0]
+                if z3.is_false(z3.simplify(z3.substitute(inst.term, *(base + pins)))):
+                    return [c], inst
+        return None
 
     def known_sat(self, objects: list, fixed: list[z3.BoolRef]) -> bool:
         """Does a model found before satisfy these choices, rule instances and literals? Then
@@ -259,57 +366,69 @@ class _Run:
         return OpenField(path, kind), [(True, b), (False, z3.Not(b))]
 
     def possibilities(self, asked: list[tuple[OpenField, list[tuple[object, z3.BoolRef]]]]) -> None:
-        """Which values of the finite fields some valid completion gives, with few questions:
-        ask for a completion with any value no model has shown yet, and mark what its model
-        shows (often many values at once), until none of the rest is possible. Then each value
-        left is impossible, and gets its reason."""
+        """Which values of the finite fields some valid completion gives, with few questions.
+        A value a rule excludes outright, with at most one choice, needs no question
+        (`direct_reason`); the others are asked all together (`gather`), and each model marks
+        every value it shows. A value that cannot be shown even alone is impossible. Each
+        impossible value gets its reason."""
         cases = [(f, value, term) for f, vs in asked for value, term in vs]
         shown = [False] * len(cases)
-
-        def mark(m: z3.ModelRef) -> None:
-            open_ = [k for k, s in enumerate(shown) if not s]
+        for m in self.seen:
+            open_ = [k for k, ok in enumerate(shown) if not ok]
             for k, ok in zip(open_, truths(m, [cases[k][2] for k in open_])):
                 shown[k] = ok
-
-        for m in self.seen:
-            mark(m)
-        while not all(shown):
-            ask = self.literal_for(any_of([t for (_, _, t), s in zip(cases, shown) if not s]))
-            if self.p.check(self.base + [ask]) == z3.unsat:
-                break
-            mark(self.keep_model())
+        direct: dict[int, tuple] = {}
+        for k, ok in enumerate(shown):
+            if not ok:
+                got = self.direct_reason(cases[k][2])
+                if got is not None:
+                    direct[k] = got
+        unsettled = [k for k, ok in enumerate(shown) if not ok and k not in direct]
+        if unsettled:
+            got = self.gather([cases[k][2] for k in unsettled], self.base, frozenset(), keep_seen=True)
+            for k, ok in zip(unsettled, got):
+                shown[k] = ok
         missing = [term for (_, _, term), ok in zip(cases, shown) if not ok]
         if missing:
             # a reason's shrinking asks whether the value is possible without one of the
-            # choices, or without one of the rules: models of every rule and no choice, and of
-            # every choice and no rule, that show the impossible values answer most of that
-            choices = [c.literal for c in self.p.choices]
-            self.cover(missing, self.p.rule_literals + self.given, frozenset())
-            self.cover(missing, choices + self.given, None)
-        for (f, value, term), ok in zip(cases, shown):
+            # choices (every rule kept), or without the rules (the choices kept): models of
+            # every rule and no choice, and of every choice and no rule, that show the
+            # impossible values answer that without a question each
+            self.gather(missing, self.p.rule_literals + self.given, frozenset())
+            self.gather(missing, [c.literal for c in self.p.choices] + self.given, None)
+        for k, ((f, value, term), ok) in enumerate(zip(cases, shown)):
             f.values.append(Possibility(value, True) if ok else
-                            Possibility(value, False, self.why_not(self.literal_for(term))))
+                            Possibility(value, False, self.why_not(self.literal_for(term), direct.get(k))))
 
-    def cover(self, terms: list[z3.BoolRef], under: list[z3.BoolRef], broken: set[int] | None) -> None:
-        """Models, kept as witnesses, that show many of `terms` under the literals `under`:
-        the solver leans to true for every undecided yes/no (Z3's phase_selection 1), so a
-        model shows many options at once, and asking stops when a model shows fewer than two
-        new ones (the rest cost their reasons a question each, as they would have anyway)."""
-        left = list(terms)
+    def gather(self, terms: list[z3.BoolRef], under: list[z3.BoolRef], broken: set[int] | None,
+               keep_seen: bool = False) -> list[bool]:
+        """Which of `terms` some model of the literals `under` makes true: ask for a model with
+        any term not shown yet, and mark every term each model shows, until none of the rest
+        can be shown. Each model is kept as a witness (with `broken`, see _Witness), and among
+        the valid completions (`keep_seen`) when `under` is every choice and rule. The solver
+        leans to true for every undecided yes/no meanwhile (Z3's phase_selection 1), so a
+        model shows many options at once (with the phase last used, each model showed one
+        more value: fifty models at 5 ms each on a three-service order)."""
+        shown = [False] * len(terms)
         self.p.solver.set("phase_selection", 1)
         try:
-            while len(left) > 1:
-                ask = self.literal_for(any_of(left))
+            while not all(shown):
+                ask = self.literal_for(any_of([t for t, ok in zip(terms, shown) if not ok]))
                 if self.p.check(under + [ask]) == z3.unsat:
-                    return
-                m = self.p.solver.model()
-                self.witnesses.append(_Witness(m, broken))
-                before = len(left)
-                left = [t for t, ok in zip(left, truths(m, left)) if not ok]
-                if before - len(left) < 2:
-                    return
+                    break
+                m = self.keep_model(broken) if keep_seen else self.witness(broken)
+                open_ = [k for k, ok in enumerate(shown) if not ok]
+                for k, ok in zip(open_, truths(m, [terms[k] for k in open_])):
+                    shown[k] = ok
         finally:
             self.p.solver.set("phase_selection", 3)  # Z3's default: the phase last used
+        return shown
+
+    def witness(self, broken: set[int] | None) -> z3.ModelRef:
+        """The model just found, kept as a witness for the reasons' shrinking only."""
+        m = self.p.solver.model()
+        self.witnesses.append(_Witness(m, broken))
+        return m
 
     def number(self, path: str, x: z3.ArithRef, floor: int = 0) -> OpenField:
         """The least and greatest value of a count or quantity over valid completions; `floor`
