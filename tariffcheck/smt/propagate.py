@@ -117,6 +117,69 @@ def variables_of(term: z3.ExprRef) -> frozenset[int]:
     return frozenset(out)
 
 
+def given_pins(terms: list[z3.BoolRef]) -> dict[int, tuple]:
+    """What the request fixes outright, by variable id: (the variable, its value) as Z3 nodes,
+    read from the facts' terms of the shapes `pins_of` reads (others are left out: a rule then
+    just is not shown false without them). Read through Z3's C API: an order has hundreds of
+    such facts, and z3py's wrappers made reading them most of the time a reason takes."""
+    if not terms:
+        return {}
+    ctx = terms[0].ctx.ref()
+    true, false = z3.Z3_mk_true(ctx), z3.Z3_mk_false(ctx)
+    out: dict[int, tuple] = {}
+
+    def var(a) -> bool:
+        return (z3.Z3_get_ast_kind(ctx, a) == z3.Z3_APP_AST and z3.Z3_get_app_num_args(ctx, a) == 0
+                and z3.Z3_get_decl_kind(ctx, z3.Z3_get_app_decl(ctx, a)) == z3.Z3_OP_UNINTERPRETED)
+
+    for t in terms:
+        found: list[tuple] = []
+        todo = [t.as_ast()]
+        while todo:
+            a = todo.pop()
+            if z3.Z3_get_ast_kind(ctx, a) != z3.Z3_APP_AST:
+                found = []
+                break
+            op = z3.Z3_get_decl_kind(ctx, z3.Z3_get_app_decl(ctx, a))
+            n = z3.Z3_get_app_num_args(ctx, a)
+            if op == z3.Z3_OP_AND:
+                todo.extend(z3.Z3_get_app_arg(ctx, a, k) for k in range(n))
+            elif op == z3.Z3_OP_NOT and var(z3.Z3_get_app_arg(ctx, a, 0)):
+                found.append((z3.Z3_get_app_arg(ctx, a, 0), false))
+            elif op == z3.Z3_OP_EQ and var(z3.Z3_get_app_arg(ctx, a, 0)) \
+                    and z3.Z3_is_numeral_ast(ctx, z3.Z3_get_app_arg(ctx, a, 1)):
+                found.append((z3.Z3_get_app_arg(ctx, a, 0), z3.Z3_get_app_arg(ctx, a, 1)))
+            elif n == 0 and op == z3.Z3_OP_UNINTERPRETED:
+                found.append((a, true))
+            else:
+                found = []
+                break
+        for x, v in found:
+            out[z3.Z3_get_ast_id(ctx, x)] = (x, v)
+    return out
+
+
+def simplifies_to_false(term: z3.BoolRef, pins: list[tuple]) -> bool:
+    """Does `term`, with each variable of `pins` (pairs of Z3 nodes) replaced by its value,
+    simplify to false? (Z3's substitute and simplify, called directly: z3py's wrappers cast and
+    check every pair, and a reason tries a few hundred of them an order.)"""
+    ctx = term.ctx.ref()
+    n = len(pins)
+    src = (z3.Ast * n)(*[x for x, _ in pins])
+    dst = (z3.Ast * n)(*[v for _, v in pins])
+    r = z3.Z3_substitute(ctx, term.as_ast(), n, src, dst)
+    z3.Z3_inc_ref(ctx, r)
+    try:
+        s = z3.Z3_simplify(ctx, r)
+        z3.Z3_inc_ref(ctx, s)
+        try:
+            return z3.Z3_get_bool_value(ctx, s) == z3.Z3_L_FALSE
+        finally:
+            z3.Z3_dec_ref(ctx, s)
+    finally:
+        z3.Z3_dec_ref(ctx, r)
+
+
 def pins_of(term: z3.BoolRef) -> list[tuple[z3.ExprRef, z3.ExprRef]] | None:
     """The variables a fact's term pins and their values (`x == value`, `b`, `not b`, or a
     conjunction of those); None for a term of another shape."""
@@ -215,21 +278,32 @@ class _Run:
         self.witnesses.append(_Witness(m, broken))
         return m
 
-    def why_not(self, ask: z3.BoolRef, direct: tuple | None = None) -> Conflict:
+    def why_not(self, ask: z3.BoolRef) -> Conflict:
         """The minimal reason `ask` fails: under the same assumptions it was asked under (a
-        count's bound is asked of the option ordered: without that, nothing excludes it).
-        `direct`: (choices, instance) that exclude the value on their own (`direct_reason`):
-        the reason is then those, once each is shown to be needed; else the general search."""
+        count's bound is asked of the option ordered: without that, nothing excludes it)."""
+        return minimal_conflict(self.p, self.p.choices, self.p.rule_literals + self.given + [ask], self.known_sat)
+
+    def direct_conflict(self, term: z3.BoolRef, direct: tuple[list[Choice], Instance]) -> Conflict | None:
+        """The reason a value is impossible when one rule instance excludes it with the given
+        choices (`direct_reason`), once it is shown minimal: without the choice, every rule
+        kept, the value is possible; and without the instance, the choice kept. A model found
+        before shows each of these mostly; else the solver is asked. None when it is not
+        minimal (a value no valid order has even with no choice made, say): then the general
+        search gives the reason."""
         p = self.p
-        fixed = p.rule_literals + self.given + [ask]
-        if direct is not None:
-            choices, inst = direct
-            # the choices with every rule exclude the value (the one instance alone does); each
-            # choice needed, every rule kept? the instance needed, with the choices?
-            kept = p.shrink([], choices, fixed, self.known_sat)
-            if len(kept) == len(choices) and p.shrink(choices, [inst], self.given + [ask], self.known_sat):
-                return describe(p, choices, [inst])
-        return minimal_conflict(p, p.choices, fixed, self.known_sat)
+        choices, inst = direct
+        given = [self.meaning[q.get_id()] for q in self.given]
+        if choices and not any(w.broken is not None and not w.broken and w.shows([term] + given)
+                               for w in self.witnesses):
+            if p.check(p.rule_literals + self.given + [self.literal_for(term)]) != z3.sat:
+                return None
+            self.witnesses.append(_Witness(p.solver.model(), frozenset()))
+        needs = [c.term for c in choices] + [term] + given
+        if not any(w.shows(needs) for w in self.witnesses):
+            if p.check([c.literal for c in choices] + self.given + [self.literal_for(term)]) != z3.sat:
+                return None
+            self.witnesses.append(_Witness(p.solver.model(), None))
+        return describe(p, choices, [inst])
 
     # ---- reasons read off one rule ----------------------------------------------------------
     def _instances_reading(self, var: z3.ExprRef) -> list[Instance]:
@@ -245,11 +319,13 @@ class _Run:
         return self._by_variable.get(var.get_id(), [])
 
     def _choice_pins(self, c: Choice) -> tuple[list, set[int]] | None:
-        """A choice's pins and the ids of the variables they pin (None: not of that shape)."""
+        """A choice's pins as Z3 nodes, and the ids of the variables they pin (None: not of
+        that shape)."""
         got = self._pins.get(id(c), False)
         if got is False:
             pins = pins_of(c.term)
-            got = self._pins[id(c)] = (pins, {x.get_id() for x, _ in pins}) if pins else None
+            got = self._pins[id(c)] = ([(x.as_ast(), v.as_ast()) for x, v in pins],
+                                       {x.get_id() for x, _ in pins}) if pins else None
         return got
 
     def direct_reason(self, term: z3.BoolRef) -> tuple[list[Choice], Instance] | None:
@@ -257,24 +333,23 @@ class _Run:
         excludes the value `term` gives, shown by substituting their values into the rule's
         term and simplifying it to false: then no completion has the value (the rule holds in
         every valid one, and so do the choices). The cheap case, and on Secure Endpoint's
-        parent orders every impossible value's case; None when none is found this way."""
+        parent orders nearly every impossible value's case; None when none is found this way."""
         pin = pins_of(term)
         if pin is None or len(pin) != 1:
             return None
-        var = pin[0][0]
+        var, value = pin[0]
         if self._given_pins is None:
-            self._given_pins = {x.get_id(): (x, v) for f in self.p.given for x, v in (pins_of(f.term) or [])}
+            self._given_pins = given_pins([f.term for f in self.p.given])
         for inst in self._instances_reading(var):
             reads = self.reads[inst.literal.get_id()]
-            base = [self._given_pins[i] for i in reads if i in self._given_pins] + pin
-            if z3.is_false(z3.simplify(z3.substitute(inst.term, *base))):
+            base = [self._given_pins[i] for i in reads if i in self._given_pins] + [(var.as_ast(), value.as_ast())]
+            if simplifies_to_false(inst.term, base):
                 return [], inst
             for c in self.p.choices:
                 got = self._choice_pins(c)
                 if got is None or got[1].isdisjoint(reads):
                     continue
-                pins = got[0]
-                if z3.is_false(z3.simplify(z3.substitute(inst.term, *(base + pins)))):
+                if simplifies_to_false(inst.term, base + got[0]):
                     return [c], inst
         return None
 
@@ -397,8 +472,11 @@ class _Run:
             self.gather(missing, self.p.rule_literals + self.given, frozenset())
             self.gather(missing, [c.literal for c in self.p.choices] + self.given, None)
         for k, ((f, value, term), ok) in enumerate(zip(cases, shown)):
-            f.values.append(Possibility(value, True) if ok else
-                            Possibility(value, False, self.why_not(self.literal_for(term), direct.get(k))))
+            if ok:
+                f.values.append(Possibility(value, True))
+                continue
+            reason = self.direct_conflict(term, direct[k]) if k in direct else None
+            f.values.append(Possibility(value, False, reason or self.why_not(self.literal_for(term))))
 
     def gather(self, terms: list[z3.BoolRef], under: list[z3.BoolRef], broken: set[int] | None,
                keep_seen: bool = False) -> list[bool]:
@@ -406,22 +484,30 @@ class _Run:
         any term not shown yet, and mark every term each model shows, until none of the rest
         can be shown. Each model is kept as a witness (with `broken`, see _Witness), and among
         the valid completions (`keep_seen`) when `under` is every choice and rule. The solver
-        leans to true for every undecided yes/no meanwhile (Z3's phase_selection 1), so a
-        model shows many options at once (with the phase last used, each model showed one
-        more value: fifty models at 5 ms each on a three-service order)."""
+        leans to true for every undecided yes/no while the terms asked are yeses (Z3's
+        phase_selection 1), to false while they are noes, so a model shows many at once (with
+        the phase last used, each model showed about one more value: fifty models at 5 ms each
+        on a three-service order)."""
         shown = [False] * len(terms)
-        self.p.solver.set("phase_selection", 1)
-        try:
-            while not all(shown):
-                ask = self.literal_for(any_of([t for t, ok in zip(terms, shown) if not ok]))
-                if self.p.check(under + [ask]) == z3.unsat:
-                    break
-                m = self.keep_model(broken) if keep_seen else self.witness(broken)
-                open_ = [k for k, ok in enumerate(shown) if not ok]
-                for k, ok in zip(open_, truths(m, [terms[k] for k in open_])):
-                    shown[k] = ok
-        finally:
-            self.p.solver.set("phase_selection", 3)  # Z3's default: the phase last used
+        # a "no" is shown by a model leaning to false (phase_selection 0), a "yes" by one
+        # leaning to true: asked apart, each model shows many of one kind
+        for phase, group in ((1, [k for k, t in enumerate(terms) if not z3.is_not(t)]),
+                             (0, [k for k, t in enumerate(terms) if z3.is_not(t)])):
+            self.p.solver.set("phase_selection", phase)
+            try:
+                while True:
+                    left = [terms[k] for k in group if not shown[k]]
+                    if not left:
+                        break
+                    ask = self.literal_for(any_of(left))
+                    if self.p.check(under + [ask]) == z3.unsat:
+                        break
+                    m = self.keep_model(broken) if keep_seen else self.witness(broken)
+                    open_ = [k for k, ok in enumerate(shown) if not ok]
+                    for k, ok in zip(open_, truths(m, [terms[k] for k in open_])):
+                        shown[k] = ok
+            finally:
+                self.p.solver.set("phase_selection", 3)  # Z3's default: the phase last used
         return shown
 
     def witness(self, broken: set[int] | None) -> z3.ModelRef:
@@ -439,44 +525,83 @@ class _Run:
         low, low_ask = self.bound(x, floor, low, down=True)
         high, high_ask = self.bound(x, high, MAX_COUNT, down=False)
         return OpenField(path, "number", low=low, high=high,
-                         low_reason=self.why_not(low_ask) if low_ask is not None else None,
-                         high_reason=self.why_not(high_ask) if high_ask is not None else None)
+                         low_reason=self.bound_reason(x, low_ask) if low_ask is not None else None,
+                         high_reason=self.bound_reason(x, high_ask) if high_ask is not None else None)
+
+    def bound_reason(self, x: z3.ArithRef, ask: z3.BoolRef) -> Conflict:
+        """Why a number cannot go past its bound (`ask` asks for one past it): a rule instance
+        that reads the number and, with at most one choice and what the request fixes, excludes
+        it, found by asking a small solver that holds only those (unsat there is unsat in the
+        whole), and shown minimal as `direct_conflict` does; else the general search (a cap
+        on a count took some thirty questions that way, most of them a rule's deletion no
+        model found before answers)."""
+        term = self.meaning[ask.get_id()]
+        under = [self.meaning[q.get_id()] for q in self.given]
+        if self._given_pins is None:
+            self._given_pins = given_pins([f.term for f in self.p.given])
+        ctx = x.ctx
+        scratch = z3.Solver(ctx=ctx)
+        scratch.set("timeout", self.p.timeout_ms)
+        scratch.add(term, *under)
+        for inst in self._instances_reading(x):
+            reads = self.reads[inst.literal.get_id()]
+            fixed = [z3.BoolRef(z3.Z3_mk_eq(ctx.ref(), a, v), ctx)
+                     for a, v in (self._given_pins[i] for i in reads if i in self._given_pins)]
+            options = [[]] + [[c] for c in self.p.choices
+                              if (got := self._choice_pins(c)) is not None and not got[1].isdisjoint(reads)]
+            for choices in options:
+                scratch.push()
+                scratch.add(inst.term, *fixed, *[c.term for c in choices])
+                excluded = scratch.check() == z3.unsat
+                scratch.pop()
+                if excluded:
+                    reason = self.direct_conflict(term, (choices, inst))
+                    if reason is not None:
+                        return reason
+        return self.why_not(ask)
 
     def bound(self, x: z3.ArithRef, lo: int, hi: int, down: bool) -> tuple[int, z3.BoolRef | None]:
         """Going down: the least possible value in [lo, hi] (hi is possible); going up: the
         greatest in [lo, hi] (lo is possible). Also the question that failed just beyond it,
         for its reason (None when the bound is the field's own limit). The value seen is
-        usually the bound already: one step past it is asked first, then the field's limit,
-        then the rest by bisection."""
+        usually the bound already, or near it: one step past it is asked first, then steps
+        that double (each from the value the last model gives) up to the field's limit, then
+        bisection between the last value possible and the first that is not (bisection from
+        the limit took some twenty questions for a count capped a few above the values seen)."""
         extreme = lo if down else hi
-        seen = hi if down else lo
-        if seen == extreme:
-            return extreme, None
-        ok, ask = self.sat_with(x <= seen - 1 if down else x >= seen + 1)
-        if not ok:
-            return seen, ask
-        got = self.seen[-1].eval(x, model_completion=True).as_long()
-        hi, lo = (got, lo) if down else (hi, got)
-        ok, ask = self.sat_with(x <= extreme if down else x >= extreme)
-        if ok:
-            return extreme, None
-        failed = ask
-        while lo < hi:
-            if down:
+        known = hi if down else lo  # a possible value
+        step = 1
+        while True:
+            if known == extreme:
+                return extreme, None
+            target = known - step if down else known + step
+            if (target <= extreme) if down else (target >= extreme):
+                target = extreme
+            ok, failed = self.sat_with(x <= target if down else x >= target)
+            if not ok:
+                break
+            known = self.seen[-1].eval(x, model_completion=True).as_long()
+            step *= 2
+        # `known` is possible, `target` is not: the bound lies between
+        if down:
+            lo, hi = target + 1, known
+            while lo < hi:
                 mid = (lo + hi) // 2
                 ok, ask = self.sat_with(x <= mid)
                 if ok:
                     hi = min(hi, self.seen[-1].eval(x, model_completion=True).as_long())
                 else:
                     lo, failed = mid + 1, ask
+            return hi, failed
+        lo, hi = known, target - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            ok, ask = self.sat_with(x >= mid)
+            if ok:
+                lo = max(lo, self.seen[-1].eval(x, model_completion=True).as_long())
             else:
-                mid = (lo + hi + 1) // 2
-                ok, ask = self.sat_with(x >= mid)
-                if ok:
-                    lo = max(lo, self.seen[-1].eval(x, model_completion=True).as_long())
-                else:
-                    hi, failed = mid - 1, ask
-        return (hi if down else lo), failed
+                hi, failed = mid - 1, ask
+        return lo, failed
 
     def counts(self, out: Propagation) -> None:
         """A counted option that is open: how many of it a valid order may have, when it has it."""
