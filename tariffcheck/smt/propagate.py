@@ -117,44 +117,47 @@ def variables_of(term: z3.ExprRef) -> frozenset[int]:
     return frozenset(out)
 
 
-def given_pins(terms: list[z3.BoolRef]) -> dict[int, tuple]:
-    """What the request fixes outright, by variable id: (the variable, its value) as Z3 nodes,
-    read from the facts' terms of the shapes `pins_of` reads (others are left out: a rule then
-    just is not shown false without them). Read through Z3's C API: an order has hundreds of
-    such facts, and z3py's wrappers made reading them most of the time a reason takes."""
-    if not terms:
-        return {}
-    ctx = terms[0].ctx.ref()
-    true, false = z3.Z3_mk_true(ctx), z3.Z3_mk_false(ctx)
-    out: dict[int, tuple] = {}
+def pins_of(term: z3.BoolRef) -> list[tuple] | None:
+    """The variables a fact's term pins and their values, as pairs of Z3 nodes (`x == value`,
+    `b`, `not b`, or a conjunction of those); None for a term of another shape. Read through
+    Z3's C API: an order has hundreds of facts, and z3py's wrappers made reading them most of
+    the time a reason took. (The nodes stay alive with the term.)"""
+    ctx = term.ctx.ref()
+    out: list[tuple] = []
 
     def var(a) -> bool:
         return (z3.Z3_get_ast_kind(ctx, a) == z3.Z3_APP_AST and z3.Z3_get_app_num_args(ctx, a) == 0
                 and z3.Z3_get_decl_kind(ctx, z3.Z3_get_app_decl(ctx, a)) == z3.Z3_OP_UNINTERPRETED)
 
+    todo = [term.as_ast()]
+    while todo:
+        a = todo.pop()
+        if z3.Z3_get_ast_kind(ctx, a) != z3.Z3_APP_AST:
+            return None
+        op = z3.Z3_get_decl_kind(ctx, z3.Z3_get_app_decl(ctx, a))
+        n = z3.Z3_get_app_num_args(ctx, a)
+        if op == z3.Z3_OP_AND:
+            todo.extend(z3.Z3_get_app_arg(ctx, a, k) for k in range(n))
+        elif op == z3.Z3_OP_NOT and var(z3.Z3_get_app_arg(ctx, a, 0)):
+            out.append((z3.Z3_get_app_arg(ctx, a, 0), z3.Z3_mk_false(ctx)))  # true and false are never freed
+        elif op == z3.Z3_OP_EQ and var(z3.Z3_get_app_arg(ctx, a, 0)) \
+                and z3.Z3_is_numeral_ast(ctx, z3.Z3_get_app_arg(ctx, a, 1)):
+            out.append((z3.Z3_get_app_arg(ctx, a, 0), z3.Z3_get_app_arg(ctx, a, 1)))
+        elif n == 0 and op == z3.Z3_OP_UNINTERPRETED:
+            out.append((a, z3.Z3_mk_true(ctx)))
+        else:
+            return None
+    return out
+
+
+def given_pins(terms: list[z3.BoolRef]) -> dict[int, tuple]:
+    """What the request fixes outright, by the variable's id: (the variable, its value) as Z3
+    nodes, read from the facts of the shapes `pins_of` reads (others are left out: a rule is
+    then just not shown false without them)."""
+    out: dict[int, tuple] = {}
     for t in terms:
-        found: list[tuple] = []
-        todo = [t.as_ast()]
-        while todo:
-            a = todo.pop()
-            if z3.Z3_get_ast_kind(ctx, a) != z3.Z3_APP_AST:
-                found = []
-                break
-            op = z3.Z3_get_decl_kind(ctx, z3.Z3_get_app_decl(ctx, a))
-            n = z3.Z3_get_app_num_args(ctx, a)
-            if op == z3.Z3_OP_AND:
-                todo.extend(z3.Z3_get_app_arg(ctx, a, k) for k in range(n))
-            elif op == z3.Z3_OP_NOT and var(z3.Z3_get_app_arg(ctx, a, 0)):
-                found.append((z3.Z3_get_app_arg(ctx, a, 0), false))
-            elif op == z3.Z3_OP_EQ and var(z3.Z3_get_app_arg(ctx, a, 0)) \
-                    and z3.Z3_is_numeral_ast(ctx, z3.Z3_get_app_arg(ctx, a, 1)):
-                found.append((z3.Z3_get_app_arg(ctx, a, 0), z3.Z3_get_app_arg(ctx, a, 1)))
-            elif n == 0 and op == z3.Z3_OP_UNINTERPRETED:
-                found.append((a, true))
-            else:
-                found = []
-                break
-        for x, v in found:
+        ctx = t.ctx.ref()
+        for x, v in pins_of(t) or ():
             out[z3.Z3_get_ast_id(ctx, x)] = (x, v)
     return out
 
@@ -178,27 +181,6 @@ def simplifies_to_false(term: z3.BoolRef, pins: list[tuple]) -> bool:
             z3.Z3_dec_ref(ctx, s)
     finally:
         z3.Z3_dec_ref(ctx, r)
-
-
-def pins_of(term: z3.BoolRef) -> list[tuple[z3.ExprRef, z3.ExprRef]] | None:
-    """The variables a fact's term pins and their values (`x == value`, `b`, `not b`, or a
-    conjunction of those); None for a term of another shape."""
-    out: list[tuple[z3.ExprRef, z3.ExprRef]] = []
-    todo = [term]
-    while todo:
-        t = todo.pop()
-        if z3.is_and(t):
-            todo.extend(t.children())
-        elif z3.is_not(t) and z3.is_const(t.arg(0)) and t.arg(0).decl().kind() == z3.Z3_OP_UNINTERPRETED:
-            out.append((t.arg(0), z3.BoolVal(False, t.ctx)))
-        elif z3.is_eq(t) and z3.is_int_value(t.arg(1)) and z3.is_const(t.arg(0)) \
-                and t.arg(0).decl().kind() == z3.Z3_OP_UNINTERPRETED:
-            out.append((t.arg(0), t.arg(1)))
-        elif z3.is_const(t) and z3.is_bool(t) and t.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-            out.append((t, z3.BoolVal(True, t.ctx)))
-        else:
-            return None
-    return out
 
 
 def any_of(terms: list[z3.BoolRef]) -> z3.BoolRef:
@@ -243,7 +225,10 @@ class _Run:
         self.reads = {} if reads is None else reads
         self._by_variable: dict[int, list[Instance]] | None = None
         self._pins: dict[int, list] = {}  # id(choice) -> its pins (None: not of a pinned shape)
-        self._given_pins: dict[int, tuple] | None = None  # what the request fixes, by variable
+        self._given_pins: dict[int, tuple] | None = None
+        # a value's term (its node's address) -> is it possible under every rule and no choice,
+        # and under every choice and no rule (`gather` asked both of the impossible values)
+        self.settled: dict[int, tuple[bool, bool]] = {}  # what the request fixes, by variable
         self.given: list[z3.BoolRef] = []  # what a question is asked under (an option ordered, for its count)
         self.seen: list[z3.ModelRef] = []
         self.asks = 0
@@ -292,21 +277,27 @@ class _Run:
         search gives the reason."""
         p = self.p
         choices, inst = direct
+        free, loose = self.settled.get(term.as_ast().value, (None, None))
+        if free is False and choices or loose is False:
+            return None  # `gather` found it impossible without the choices, or without the rules
+        if free and loose:
+            return describe(p, choices, [inst])
         given = [self.meaning[q.get_id()] for q in self.given]
-        if choices and not any(w.broken is not None and not w.broken and w.shows([term] + given)
+        if choices and not free and not any(w.broken is not None and not w.broken and w.shows([term] + given)
                                for w in self.witnesses):
             if p.check(p.rule_literals + self.given + [self.literal_for(term)]) != z3.sat:
                 return None
             self.witnesses.append(_Witness(p.solver.model(), frozenset()))
         needs = [c.term for c in choices] + [term] + given
-        if not any(w.shows(needs) for w in self.witnesses):
+        if not loose and not any(w.shows(needs) for w in self.witnesses):
             if p.check([c.literal for c in choices] + self.given + [self.literal_for(term)]) != z3.sat:
                 return None
             self.witnesses.append(_Witness(p.solver.model(), None))
         return describe(p, choices, [inst])
 
     # ---- reasons read off one rule ----------------------------------------------------------
-    def _instances_reading(self, var: z3.ExprRef) -> list[Instance]:
+    def _instances_reading(self, var: int) -> list[Instance]:
+        """The rule instances whose terms read the variable with this id."""
         if self._by_variable is None:
             self._by_variable = {}
             for i in self.p.instances:
@@ -316,7 +307,7 @@ class _Run:
                     reads = self.reads[key] = variables_of(i.term)
                 for v in reads:
                     self._by_variable.setdefault(v, []).append(i)
-        return self._by_variable.get(var.get_id(), [])
+        return self._by_variable.get(var, [])
 
     def _choice_pins(self, c: Choice) -> tuple[list, set[int]] | None:
         """A choice's pins as Z3 nodes, and the ids of the variables they pin (None: not of
@@ -324,8 +315,8 @@ class _Run:
         got = self._pins.get(id(c), False)
         if got is False:
             pins = pins_of(c.term)
-            got = self._pins[id(c)] = ([(x.as_ast(), v.as_ast()) for x, v in pins],
-                                       {x.get_id() for x, _ in pins}) if pins else None
+            ctx = c.term.ctx.ref()
+            got = self._pins[id(c)] = (pins, {z3.Z3_get_ast_id(ctx, x) for x, _ in pins}) if pins else None
         return got
 
     def direct_reason(self, term: z3.BoolRef) -> tuple[list[Choice], Instance] | None:
@@ -337,12 +328,11 @@ class _Run:
         pin = pins_of(term)
         if pin is None or len(pin) != 1:
             return None
-        var, value = pin[0]
         if self._given_pins is None:
             self._given_pins = given_pins([f.term for f in self.p.given])
-        for inst in self._instances_reading(var):
+        for inst in self._instances_reading(z3.Z3_get_ast_id(term.ctx.ref(), pin[0][0])):
             reads = self.reads[inst.literal.get_id()]
-            base = [self._given_pins[i] for i in reads if i in self._given_pins] + [(var.as_ast(), value.as_ast())]
+            base = [self._given_pins[i] for i in reads if i in self._given_pins] + pin
             if simplifies_to_false(inst.term, base):
                 return [], inst
             for c in self.p.choices:
@@ -469,8 +459,10 @@ class _Run:
             # choices (every rule kept), or without the rules (the choices kept): models of
             # every rule and no choice, and of every choice and no rule, that show the
             # impossible values answer that without a question each
-            self.gather(missing, self.p.rule_literals + self.given, frozenset())
-            self.gather(missing, [c.literal for c in self.p.choices] + self.given, None)
+            free = self.gather(missing, self.p.rule_literals + self.given, frozenset())
+            loose = self.gather(missing, [c.literal for c in self.p.choices] + self.given, None)
+            for t, a, b in zip(missing, free, loose):
+                self.settled[t.as_ast().value] = (a, b)
         for k, ((f, value, term), ok) in enumerate(zip(cases, shown)):
             if ok:
                 f.values.append(Possibility(value, True))
@@ -543,7 +535,7 @@ class _Run:
         scratch = z3.Solver(ctx=ctx)
         scratch.set("timeout", self.p.timeout_ms)
         scratch.add(term, *under)
-        for inst in self._instances_reading(x):
+        for inst in self._instances_reading(x.get_id()):
             reads = self.reads[inst.literal.get_id()]
             fixed = [z3.BoolRef(z3.Z3_mk_eq(ctx.ref(), a, v), ctx)
                      for a, v in (self._given_pins[i] for i in reads if i in self._given_pins)]
