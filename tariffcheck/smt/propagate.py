@@ -514,11 +514,41 @@ class _Run:
         bound there has no reason of its own."""
         seen = [m.eval(x, model_completion=True).as_long() for m in self.seen]
         low, high = min(seen), max(seen)
-        low, low_ask = self.bound(x, floor, low, down=True)
-        high, high_ask = self.bound(x, high, MAX_COUNT, down=False)
+        least, most = self.relaxed_range(x, floor, MAX_COUNT)
+        low, low_ask = self.bound(x, floor, low, down=True, guess=least)
+        high, high_ask = self.bound(x, high, MAX_COUNT, down=False, guess=most)
         return OpenField(path, "number", low=low, high=high,
                          low_reason=self.bound_reason(x, low_ask) if low_ask is not None else None,
                          high_reason=self.bound_reason(x, high_ask) if high_ask is not None else None)
+
+    def relaxed_range(self, x: z3.ArithRef, lo: int, hi: int) -> tuple[int, int]:
+        """The least and greatest value of `x` in [lo, hi] that the rule instances reading it
+        allow, with the choices and what the request fixes, by themselves (a small optimiser
+        holding only those): a valid order's value lies within, since every valid order keeps
+        these. The bounds are then asked there first (a count's cap is mostly one rule)."""
+        if self._given_pins is None:
+            self._given_pins = given_pins([f.term for f in self.p.given])
+        ctx = x.ctx
+        terms = [x >= lo, x <= hi] + [self.meaning[q.get_id()] for q in self.given]
+        pinned: set[int] = set()
+        for inst in self._instances_reading(x.get_id()):
+            terms.append(inst.term)
+            reads = self.reads[inst.literal.get_id()]
+            pinned |= reads
+        terms += [z3.BoolRef(z3.Z3_mk_eq(ctx.ref(), a, v), ctx)
+                  for a, v in (self._given_pins[i] for i in pinned if i in self._given_pins)]
+        terms += [c.term for c in self.p.choices
+                  if (got := self._choice_pins(c)) is not None and not got[1].isdisjoint(pinned)]
+        out = []
+        for goal in ("minimize", "maximize"):
+            opt = z3.Optimize(ctx=ctx)
+            opt.set("timeout", self.p.timeout_ms)
+            opt.add(*terms)
+            getattr(opt, goal)(x)
+            if opt.check() != z3.sat:
+                return lo, hi  # (cannot be: a valid order keeps them all) ask the plain way
+            out.append(opt.model().eval(x, model_completion=True).as_long())
+        return out[0], out[1]
 
     def bound_reason(self, x: z3.ArithRef, ask: z3.BoolRef) -> Conflict:
         """Why a number cannot go past its bound (`ask` asks for one past it): a rule instance
@@ -552,14 +582,16 @@ class _Run:
                         return reason
         return self.why_not(ask)
 
-    def bound(self, x: z3.ArithRef, lo: int, hi: int, down: bool) -> tuple[int, z3.BoolRef | None]:
+    def bound(self, x: z3.ArithRef, lo: int, hi: int, down: bool, guess: int | None = None) -> tuple[int, z3.BoolRef | None]:
         """Going down: the least possible value in [lo, hi] (hi is possible); going up: the
         greatest in [lo, hi] (lo is possible). Also the question that failed just beyond it,
         for its reason (None when the bound is the field's own limit). The value seen is
         usually the bound already, or near it: one step past it is asked first, then steps
         that double (each from the value the last model gives) up to the field's limit, then
         bisection between the last value possible and the first that is not (bisection from
-        the limit took some twenty questions for a count capped a few above the values seen)."""
+        the limit took some twenty questions for a count capped a few above the values seen).
+        `guess`: a value no valid order goes past (`relaxed_range`), asked first: mostly the
+        bound, and then one more question shows that nothing past it is possible."""
         extreme = lo if down else hi
         known = hi if down else lo  # a possible value
         step = 1
@@ -569,11 +601,14 @@ class _Run:
             target = known - step if down else known + step
             if (target <= extreme) if down else (target >= extreme):
                 target = extreme
+            guessed = guess is not None and ((guess < known) if down else (guess > known))
+            if guessed:
+                target, guess = guess, None  # no valid order goes past the guess: ask it first
             ok, failed = self.sat_with(x <= target if down else x >= target)
             if not ok:
                 break
             known = self.seen[-1].eval(x, model_completion=True).as_long()
-            step *= 2
+            step = 1 if guessed else step * 2
         # `known` is possible, `target` is not: the bound lies between
         if down:
             lo, hi = target + 1, known
