@@ -539,16 +539,15 @@ class _Run:
                   for a, v in (self._given_pins[i] for i in pinned if i in self._given_pins)]
         terms += [c.term for c in self.p.choices
                   if (got := self._choice_pins(c)) is not None and not got[1].isdisjoint(pinned)]
-        out = []
-        for goal in ("minimize", "maximize"):
-            opt = z3.Optimize(ctx=ctx)
-            opt.set("timeout", self.p.timeout_ms)
-            opt.add(*terms)
-            getattr(opt, goal)(x)
-            if opt.check() != z3.sat:
-                return lo, hi  # (cannot be: a valid order keeps them all) ask the plain way
-            out.append(opt.model().eval(x, model_completion=True).as_long())
-        return out[0], out[1]
+        opt = z3.Optimize(ctx=ctx)
+        opt.set("timeout", self.p.timeout_ms)
+        opt.set(priority="box")  # each objective on its own, in one call
+        opt.add(*terms)
+        least, most = opt.minimize(x), opt.maximize(x)
+        if opt.check() != z3.sat:
+            return lo, hi  # (cannot be: a valid order keeps them all) ask the plain way
+        got = [v.as_long() if z3.is_int_value(v := h.value()) else None for h in (least, most)]
+        return (got[0] if got[0] is not None else lo), (got[1] if got[1] is not None else hi)
 
     def bound_reason(self, x: z3.ArithRef, ask: z3.BoolRef) -> Conflict:
         """Why a number cannot go past its bound (`ask` asks for one past it): a rule instance
