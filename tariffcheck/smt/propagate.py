@@ -13,13 +13,20 @@ set of the choices made so far and the rules that exclude it (explain.py's confl
 with one possible value is **forced**. If the choices made so far already conflict, nothing is
 possible and the conflict is the answer.
 
-Every value seen in any model found along the way is possible. The finite fields are asked
-together: "a completion with any value no model has shown yet", whose model marks every value
-it shows, until none of the rest can be shown; those are impossible, and each gets its reason.
-A reason is shrunk by deletion (explain.minimal_conflict), and a deletion after which the value
-is possible again is mostly shown by a model found before (`_Run.known_sat`): models of every
-rule and no choice, and of every choice and no rule, are gathered for that. Numbers are bounded
-by asking one past the value seen first, then the field's limit, then by bisection.
+Every value seen in any model found along the way is possible. A value that one rule instance
+excludes outright, with at most one of the choices and what the request fixes, is found without
+a question: their values substituted into the rule's term simplify it to false
+(`_Run.direct_reason`). The other finite values are asked together: "a completion with any value
+no model has shown yet", whose model marks every value it shows, until none of the rest can be
+shown (`_Run.gather`, leaning to true while yeses are asked and to false for noes, so that a
+model shows many); those are impossible too. Then models of every rule and no choice, and of
+every choice and no rule, are gathered for the impossible values: a rule's own reason (its
+choice, its instance) is minimal exactly when the value shows in both (without the choice it is
+possible; without the instance it is possible). Any other reason is shrunk by deletion
+(explain.minimal_conflict), a deletion after which the value is possible again mostly shown by a
+model found before (`_Run.known_sat`). Numbers are asked first where the rules that read them
+alone put their bounds (`_Run.relaxed_range`), then one past that, then in doubling steps and
+by bisection; a bound's reason is read off the rule that caps it when one does.
 
 Dates, the order's structure (parents and children) and former names are left open and not
 analysed: a date's possible range is rarely what an order-entry screen greys out.
@@ -225,10 +232,10 @@ class _Run:
         self.reads = {} if reads is None else reads
         self._by_variable: dict[int, list[Instance]] | None = None
         self._pins: dict[int, list] = {}  # id(choice) -> its pins (None: not of a pinned shape)
-        self._given_pins: dict[int, tuple] | None = None
+        self._given_pins: dict[int, tuple] | None = None  # what the request fixes, by variable
         # a value's term (its node's address) -> is it possible under every rule and no choice,
         # and under every choice and no rule (`gather` asked both of the impossible values)
-        self.settled: dict[int, tuple[bool, bool]] = {}  # what the request fixes, by variable
+        self.settled: dict[int, tuple[bool, bool]] = {}
         self.given: list[z3.BoolRef] = []  # what a question is asked under (an option ordered, for its count)
         self.seen: list[z3.ModelRef] = []
         self.asks = 0
