@@ -614,6 +614,11 @@ class _Run:
             if not ok:
                 break
             known = self.seen[-1].eval(x, model_completion=True).as_long()
+            if guessed and known == target and known != extreme:
+                # nothing past the guess is possible (the rules reading the number say so by
+                # themselves): the question one past it fails without asking; its reason
+                # (minimal_conflict, or the rule read off) shows it again
+                return known, self.literal_for(x <= known - 1 if down else x >= known + 1)
             step = 1 if guessed else step * 2
         # `known` is possible, `target` is not: the bound lies between
         if down:
