@@ -97,20 +97,15 @@ class Workspace:
     at once."""
 
     def __init__(self, encoder: Encoder, timeout_ms: int = DEFAULT_TIMEOUT_MS, optimize: bool = False,
-                 simple: bool = False):
+                 compact_models: bool = True):
         self.encoder = encoder
         self.timeout_ms = timeout_ms
-        if optimize:
-            self.solver = z3.Optimize(ctx=encoder.ctx)
-        elif simple:
-            # Z3's SMT core itself (what z3.Solver runs anyway once assumptions are used), which
-            # takes initial values for its decisions (`set_initial_value`); its models are not
-            # compacted (that merges function graphs, of which the encoding has none, and took
-            # two thirds of the time of reading a model of four contracts)
-            self.solver = z3.Solver(ctx=encoder.ctx)
+        self.solver = z3.Optimize(ctx=encoder.ctx) if optimize else z3.Solver(ctx=encoder.ctx)
+        if not optimize and not compact_models:
+            # models as found: compacting one merges function graphs (the encoding has none) and
+            # took two thirds of the time of reading a model of four contracts; the values of the
+            # constants are the same (propagation reads many models)
             self.solver.set("model.compact", False)
-        else:
-            self.solver = z3.Solver(ctx=encoder.ctx)
         self.solver.set("timeout", timeout_ms)
         if optimize:
             # the optimiser re-runs its preprocessing on every check; turning integers with
@@ -205,11 +200,11 @@ class Workspaces:
     Endpoint repairs, benchmarks/bench_explain.py)."""
 
     def __init__(self, encoder: Encoder, timeout_ms: int = DEFAULT_TIMEOUT_MS, optimize: bool = False,
-                 keep: int = 16, simple: bool = False):
+                 keep: int = 16, compact_models: bool = True):
         self.encoder = encoder
         self.timeout_ms = timeout_ms
         self.optimize = optimize
-        self.simple = simple
+        self.compact_models = compact_models
         self.keep = keep
         self._by_shape: dict[tuple, Workspace] = {}
 
@@ -217,7 +212,7 @@ class Workspaces:
         shape = tuple(e.kind for e in order.contracts)
         ws = self._by_shape.pop(shape, None)
         if ws is None:
-            ws = Workspace(self.encoder, self.timeout_ms, self.optimize, self.simple)
+            ws = Workspace(self.encoder, self.timeout_ms, self.optimize, self.compact_models)
             if len(self._by_shape) >= self.keep:
                 self._by_shape.pop(next(iter(self._by_shape)))
         self._by_shape[shape] = ws  # most recent last

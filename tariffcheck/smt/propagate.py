@@ -92,7 +92,7 @@ class Propagation:
 class Propagator:
     def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS):
         self.tariff = tariff
-        self.workspace = Workspaces(Encoder(tariff), timeout_ms, simple=True)
+        self.workspace = Workspaces(Encoder(tariff), timeout_ms, compact_models=False)
         self.reads: dict[int, frozenset[int]] = {}  # a rule instance's literal -> the variables its term reads
 
     def propagate(self, order: Order) -> Propagation:
