@@ -94,11 +94,17 @@ class Propagator:
         self.tariff = tariff
         self.workspace = Workspaces(Encoder(tariff), timeout_ms, compact_models=False)
         self.reads: dict[int, frozenset[int]] = {}  # a rule instance's literal -> the variables its term reads
+        # the contract slots of an order -> the rule instances reading each variable (the
+        # encoder keeps each slot's instances, so this holds for every order of those slots)
+        self.readers: dict[tuple, dict[int, list[Instance]]] = {}
 
     def propagate(self, order: Order) -> Propagation:
         with self.workspace.open(order) as p:
             p.solver.add(p.shape())
-            return _Run(p, self.reads).run()
+            slots = tuple((e.kind, e.index) for e in order.contracts)
+            if slots not in self.readers and len(self.readers) >= 64:
+                self.readers.clear()  # a bound on what is kept; rebuilt when asked again
+            return _Run(p, self.reads, self.readers.setdefault(slots, {})).run()
 
 
 def variables_of(term: z3.ExprRef) -> frozenset[int]:
@@ -227,10 +233,12 @@ class _Witness:
 
 
 class _Run:
-    def __init__(self, p: OrderProblem, reads: dict[int, frozenset[int]] | None = None):
+    def __init__(self, p: OrderProblem, reads: dict[int, frozenset[int]] | None = None,
+                 readers: dict[int, list[Instance]] | None = None):
         self.p = p
         self.reads = {} if reads is None else reads
-        self._by_variable: dict[int, list[Instance]] | None = None
+        self._by_variable: dict[int, list[Instance]] | None = readers or None
+        self._readers = readers  # filled here when empty, for the next order of these slots
         self._pins: dict[int, list] = {}  # id(choice) -> its pins (None: not of a pinned shape)
         self._given_pins: dict[int, tuple] | None = None  # what the request fixes, by variable
         # a value's term (its node's address) -> is it possible under every rule and no choice,
@@ -306,14 +314,17 @@ class _Run:
     def _instances_reading(self, var: int) -> list[Instance]:
         """The rule instances whose terms read the variable with this id."""
         if self._by_variable is None:
-            self._by_variable = {}
+            index: dict[int, list[Instance]] = {}
             for i in self.p.instances:
                 key = i.literal.get_id()
                 reads = self.reads.get(key)
                 if reads is None:
                     reads = self.reads[key] = variables_of(i.term)
                 for v in reads:
-                    self._by_variable.setdefault(v, []).append(i)
+                    index.setdefault(v, []).append(i)
+            if self._readers is not None:
+                self._readers.update(index)  # whole, for the next order of these slots
+            self._by_variable = index
         return self._by_variable.get(var, [])
 
     def _choice_pins(self, c: Choice) -> tuple[list, set[int]] | None:
