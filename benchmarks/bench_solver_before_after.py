@@ -23,7 +23,8 @@ alternately (which goes first alternates by order), in CPU time of the process
 (time.process_time: the machine is shared) and in wall time. An order's time is its median
 over the rounds; the table gives the median and p99 (nearest rank) over orders. Answers are
 compared field by field (reasons, repairs and their orders included) and the run counts the
-orders whose answers differ.
+orders whose answers differ; for options also without the reasons (column "w/o r."): the sets
+of possible, forced and impossible values and the bounds.
 """
 
 from __future__ import annotations
@@ -100,19 +101,25 @@ class Side:
         return self.repairer.repair(order, k=int(op[-1]))
 
 
-def answer(x):
-    """An answer as plain values, comparable across the two packages (a rule or a tariff by its id)."""
+REASONS = ("reason", "low_reason", "high_reason")  # an impossible value's or a bound's reason (options)
+
+
+def answer(x, reasons: bool = True):
+    """An answer as plain values, comparable across the two packages (a rule or a tariff by its id).
+    `reasons=False`: without the reasons of options' impossible values and bounds (the sets,
+    forced values and bounds only; a shrink may find another reason, as minimal)."""
     if dataclasses.is_dataclass(x) and not isinstance(x, type):
         if type(x).__name__ in ("Rule", "Tariff", "ContractKind", "Verdict"):
             return getattr(x, "id", None) or getattr(x, "status", None) or type(x).__name__
-        return (type(x).__name__,) + tuple((f.name, answer(getattr(x, f.name))) for f in dataclasses.fields(x)
-                                           if f.name != "calls")
+        return (type(x).__name__,) + tuple((f.name, answer(getattr(x, f.name), reasons))
+                                           for f in dataclasses.fields(x)
+                                           if f.name != "calls" and (reasons or f.name not in REASONS))
     if isinstance(x, dict):
-        return tuple(sorted((repr(k), answer(v)) for k, v in x.items()))
+        return tuple(sorted((repr(k), answer(v, reasons)) for k, v in x.items()))
     if isinstance(x, (list, tuple)):
-        return tuple(answer(v) for v in x)
+        return tuple(answer(v, reasons) for v in x)
     if isinstance(x, (set, frozenset)):
-        return tuple(sorted(repr(answer(v)) for v in x))
+        return tuple(sorted(repr(answer(v, reasons)) for v in x))
     return x if isinstance(x, (int, str, bool, float, type(None))) else repr(x)
 
 
@@ -177,11 +184,11 @@ def main(argv: list[str] | None = None) -> int:
                "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "before": args.before,
                "rounds": args.rounds, "ops": {}}
     print(f"before {args.before} against this tree; {args.rounds} rounds; load average {os.getloadavg()[0]:.1f}")
-    print(f"{'operation':<17} {'orders':>6} {'differ':>6} | {'CPU median ms':>21} | {'CPU p99 ms':>21} | "
+    print(f"{'operation':<17} {'orders':>6} {'differ':>6} {'w/o r.':>6} | {'CPU median ms':>21} | {'CPU p99 ms':>21} | "
           f"{'wall median ms':>21} | {'wall p99 ms':>21}")
     for op in ops:
         times = {"before": ([], []), "after": ([], [])}
-        differ = counted = 0
+        differ = differ_sets = counted = 0
         for k, data in enumerate(corpus[op]):
             try:
                 got = {"before": before.run(op, data), "after": after.run(op, data)}  # warm-up and answers
@@ -189,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue  # why-not: every contract has it already
             counted += 1
             differ += answer(got["before"]) != answer(got["after"])
+            differ_sets += answer(got["before"], reasons=False) != answer(got["after"], reasons=False)
             samples = {"before": ([], []), "after": ([], [])}
             for r in range(args.rounds):
                 for name in (("before", "after") if (k + r) % 2 == 0 else ("after", "before")):
@@ -202,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
             for name in samples:
                 times[name][0].append(statistics.median(samples[name][0]) * 1e3)
                 times[name][1].append(statistics.median(samples[name][1]) * 1e3)
-        row = {"orders": counted, "answers_differ": differ}
+        row = {"orders": counted, "answers_differ": differ, "answers_differ_without_reasons": differ_sets}
         for name, (cpu, wall) in times.items():
             row[name] = {"cpu_median_ms": statistics.median(cpu), "cpu_p99_ms": percentile(cpu, 99),
                          "wall_median_ms": statistics.median(wall), "wall_p99_ms": percentile(wall, 99)}
@@ -212,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         def cell(key):
             return f"{b[key]:8.1f} → {a[key]:7.1f} {b[key] / a[key]:4.1f}x"
 
-        print(f"{op:<17} {counted:>6} {differ:>6} | {cell('cpu_median_ms')} | {cell('cpu_p99_ms')} | "
+        print(f"{op:<17} {counted:>6} {differ:>6} {differ_sets:>6} | {cell('cpu_median_ms')} | {cell('cpu_p99_ms')} | "
               f"{cell('wall_median_ms')} | {cell('wall_p99_ms')}", flush=True)
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

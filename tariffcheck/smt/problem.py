@@ -108,7 +108,7 @@ class Workspace:
     at once."""
 
     def __init__(self, encoder: Encoder, timeout_ms: int = DEFAULT_TIMEOUT_MS, optimize: bool = False,
-                 cone: bool = False):
+                 cone: bool = False, compact_models: bool = True):
         self.encoder = encoder
         self.timeout_ms = timeout_ms
         # cone: each order gets only the axioms and rule instances its options can reach
@@ -116,6 +116,11 @@ class Workspace:
         # whose questions are about the order's own options; lint asks about any option.
         self.cone = cone
         self.solver = z3.Optimize(ctx=encoder.ctx) if optimize else z3.Solver(ctx=encoder.ctx)
+        if not optimize and not compact_models:
+            # models as found: compacting one merges function graphs (the encoding has none) and
+            # took two thirds of the time of reading a model of four contracts; the values of the
+            # constants are the same (propagation reads many models)
+            self.solver.set("model.compact", False)
         self.solver.set("timeout", timeout_ms)
         if optimize:
             # the optimiser re-runs its preprocessing on every check; turning integers with
@@ -254,10 +259,11 @@ class Workspaces:
     Endpoint repairs, benchmarks/bench_explain.py)."""
 
     def __init__(self, encoder: Encoder, timeout_ms: int = DEFAULT_TIMEOUT_MS, optimize: bool = False,
-                 keep: int = 16, cone: bool = False):
+                 keep: int = 16, cone: bool = False, compact_models: bool = True):
         self.encoder = encoder
         self.timeout_ms = timeout_ms
         self.optimize = optimize
+        self.compact_models = compact_models
         self.keep = keep
         self.cone = cone
         self._by_shape: dict[tuple, Workspace] = {}
@@ -266,7 +272,7 @@ class Workspaces:
         shape = tuple(e.kind for e in order.contracts)
         ws = self._by_shape.pop(shape, None)
         if ws is None:
-            ws = Workspace(self.encoder, self.timeout_ms, self.optimize, self.cone)
+            ws = Workspace(self.encoder, self.timeout_ms, self.optimize, self.cone, self.compact_models)
             if len(self._by_shape) >= self.keep:
                 self._by_shape.pop(next(iter(self._by_shape)))
         self._by_shape[shape] = ws  # most recent last

@@ -13,13 +13,20 @@ set of the choices made so far and the rules that exclude it (explain.py's confl
 with one possible value is **forced**. If the choices made so far already conflict, nothing is
 possible and the conflict is the answer.
 
-Every value seen in any model found along the way is possible. The finite fields are asked
-together: "a completion with any value no model has shown yet", whose model marks every value
-it shows, until none of the rest can be shown; those are impossible, and each gets its reason.
-A reason is shrunk by deletion (explain.minimal_conflict), and a deletion after which the value
-is possible again is mostly shown by a model found before (`_Run.known_sat`): models of every
-rule and no choice, and of every choice and no rule, are gathered for that. Numbers are bounded
-by asking one past the value seen first, then the field's limit, then by bisection.
+Every value seen in any model found along the way is possible. A value that one rule instance
+excludes outright, with at most one of the choices and what the request fixes, is found without
+a question: their values substituted into the rule's term simplify it to false
+(`_Run.direct_reason`). The other finite values are asked together: "a completion with any value
+no model has shown yet", whose model marks every value it shows, until none of the rest can be
+shown (`_Run.gather`, leaning to true while yeses are asked and to false for noes, so that a
+model shows many); those are impossible too. Then models of every rule and no choice, and of
+every choice and no rule, are gathered for the impossible values: a rule's own reason (its
+choice, its instance) is minimal exactly when the value shows in both (without the choice it is
+possible; without the instance it is possible). Any other reason is shrunk by deletion
+(explain.minimal_conflict), a deletion after which the value is possible again mostly shown by a
+model found before (`_Run.known_sat`). Numbers are asked first where the rules that read them
+alone put their bounds (`_Run.relaxed_range`), then one past that, then in doubling steps and
+by bisection; a bound's reason is read off the rule that caps it when one does.
 
 Dates, the order's structure (parents and children) and former names are left open and not
 analysed: a date's possible range is rarely what an order-entry screen greys out.
@@ -35,9 +42,9 @@ from ..model import tariff as M
 from ..model.limits import MAX_COUNT
 from ..orders.order import Order
 from .encode import Encoder, Fact, Instance
-from .explain import Conflict, minimal_conflict
+from .explain import Conflict, describe, minimal_conflict
 from ..model.limits import DEFAULT_TIMEOUT_MS
-from .problem import Incomplete, OrderProblem, Workspaces
+from .problem import Choice, Incomplete, OrderProblem, Workspaces
 from .readback import all_true, truths
 
 FINITE = ("option", "flag", "holding", "dim", "optattr", "optflag", "oflag")
@@ -85,12 +92,108 @@ class Propagation:
 class Propagator:
     def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS):
         self.tariff = tariff
-        self.workspace = Workspaces(Encoder(tariff), timeout_ms)
+        self.workspace = Workspaces(Encoder(tariff), timeout_ms, compact_models=False)
+        self.reads: dict[int, frozenset[int]] = {}  # a rule instance's literal -> the variables its term reads
+        # the contract slots of an order -> the rule instances reading each variable (the
+        # encoder keeps each slot's instances, so this holds for every order of those slots)
+        self.readers: dict[tuple, dict[int, list[Instance]]] = {}
 
     def propagate(self, order: Order) -> Propagation:
         with self.workspace.open(order) as p:
             p.solver.add(p.shape())
-            return _Run(p).run()
+            slots = tuple((e.kind, e.index) for e in order.contracts)
+            if slots not in self.readers and len(self.readers) >= 64:
+                self.readers.clear()  # a bound on what is kept; rebuilt when asked again
+            return _Run(p, self.reads, self.readers.setdefault(slots, {})).run()
+
+
+def variables_of(term: z3.ExprRef) -> frozenset[int]:
+    """The ids of the uninterpreted constants a term reads (each shared node visited once)."""
+    ctx = term.ctx.ref()
+    seen: set[int] = set()
+    out: set[int] = set()
+    todo = [term.as_ast()]
+    while todo:
+        a = todo.pop()
+        i = z3.Z3_get_ast_id(ctx, a)
+        if i in seen:
+            continue
+        seen.add(i)
+        if z3.Z3_get_ast_kind(ctx, a) != z3.Z3_APP_AST:
+            continue
+        n = z3.Z3_get_app_num_args(ctx, a)
+        if n == 0:
+            if z3.Z3_get_decl_kind(ctx, z3.Z3_get_app_decl(ctx, a)) == z3.Z3_OP_UNINTERPRETED:
+                out.add(i)
+            continue
+        todo.extend(z3.Z3_get_app_arg(ctx, a, k) for k in range(n))
+    return frozenset(out)
+
+
+def pins_of(term: z3.BoolRef) -> list[tuple] | None:
+    """The variables a fact's term pins and their values, as pairs of Z3 nodes (`x == value`,
+    `b`, `not b`, or a conjunction of those); None for a term of another shape. Read through
+    Z3's C API: an order has hundreds of facts, and z3py's wrappers made reading them most of
+    the time a reason took. (The nodes stay alive with the term.)"""
+    ctx = term.ctx.ref()
+    out: list[tuple] = []
+
+    def var(a) -> bool:
+        return (z3.Z3_get_ast_kind(ctx, a) == z3.Z3_APP_AST and z3.Z3_get_app_num_args(ctx, a) == 0
+                and z3.Z3_get_decl_kind(ctx, z3.Z3_get_app_decl(ctx, a)) == z3.Z3_OP_UNINTERPRETED)
+
+    todo = [term.as_ast()]
+    while todo:
+        a = todo.pop()
+        if z3.Z3_get_ast_kind(ctx, a) != z3.Z3_APP_AST:
+            return None
+        op = z3.Z3_get_decl_kind(ctx, z3.Z3_get_app_decl(ctx, a))
+        n = z3.Z3_get_app_num_args(ctx, a)
+        if op == z3.Z3_OP_AND:
+            todo.extend(z3.Z3_get_app_arg(ctx, a, k) for k in range(n))
+        elif op == z3.Z3_OP_NOT and var(z3.Z3_get_app_arg(ctx, a, 0)):
+            out.append((z3.Z3_get_app_arg(ctx, a, 0), z3.Z3_mk_false(ctx)))  # true and false are never freed
+        elif op == z3.Z3_OP_EQ and var(z3.Z3_get_app_arg(ctx, a, 0)) \
+                and z3.Z3_is_numeral_ast(ctx, z3.Z3_get_app_arg(ctx, a, 1)):
+            out.append((z3.Z3_get_app_arg(ctx, a, 0), z3.Z3_get_app_arg(ctx, a, 1)))
+        elif n == 0 and op == z3.Z3_OP_UNINTERPRETED:
+            out.append((a, z3.Z3_mk_true(ctx)))
+        else:
+            return None
+    return out
+
+
+def given_pins(terms: list[z3.BoolRef]) -> dict[int, tuple]:
+    """What the request fixes outright, by the variable's id: (the variable, its value) as Z3
+    nodes, read from the facts of the shapes `pins_of` reads (others are left out: a rule is
+    then just not shown false without them)."""
+    out: dict[int, tuple] = {}
+    for t in terms:
+        ctx = t.ctx.ref()
+        for x, v in pins_of(t) or ():
+            out[z3.Z3_get_ast_id(ctx, x)] = (x, v)
+    return out
+
+
+def simplifies_to_false(term: z3.BoolRef, pins: list[tuple]) -> bool:
+    """Does `term`, with each variable of `pins` (pairs of Z3 nodes) replaced by its value,
+    simplify to false? (Z3's substitute and simplify, called directly: z3py's wrappers cast and
+    check every pair, and a reason tries a few hundred of them an order.)"""
+    ctx = term.ctx.ref()
+    n = len(pins)
+    src = (z3.Ast * n)(*[x for x, _ in pins])
+    dst = (z3.Ast * n)(*[v for _, v in pins])
+    r = z3.Z3_substitute(ctx, term.as_ast(), n, src, dst)
+    z3.Z3_inc_ref(ctx, r)
+    try:
+        s = z3.Z3_simplify(ctx, r)
+        z3.Z3_inc_ref(ctx, s)
+        try:
+            return z3.Z3_get_bool_value(ctx, s) == z3.Z3_L_FALSE
+        finally:
+            z3.Z3_dec_ref(ctx, s)
+    finally:
+        z3.Z3_dec_ref(ctx, r)
 
 
 def any_of(terms: list[z3.BoolRef]) -> z3.BoolRef:
@@ -130,8 +233,17 @@ class _Witness:
 
 
 class _Run:
-    def __init__(self, p: OrderProblem):
+    def __init__(self, p: OrderProblem, reads: dict[int, frozenset[int]] | None = None,
+                 readers: dict[int, list[Instance]] | None = None):
         self.p = p
+        self.reads = {} if reads is None else reads
+        self._by_variable: dict[int, list[Instance]] | None = readers or None
+        self._readers = readers  # filled here when empty, for the next order of these slots
+        self._pins: dict[int, list] = {}  # id(choice) -> its pins (None: not of a pinned shape)
+        self._given_pins: dict[int, tuple] | None = None  # what the request fixes, by variable
+        # a value's term (its node's address) -> is it possible under every rule and no choice,
+        # and under every choice and no rule (`gather` asked both of the impossible values)
+        self.settled: dict[int, tuple[bool, bool]] = {}
         self.given: list[z3.BoolRef] = []  # what a question is asked under (an option ordered, for its count)
         self.seen: list[z3.ModelRef] = []
         self.asks = 0
@@ -170,6 +282,84 @@ class _Run:
         """The minimal reason `ask` fails: under the same assumptions it was asked under (a
         count's bound is asked of the option ordered: without that, nothing excludes it)."""
         return minimal_conflict(self.p, self.p.choices, self.p.rule_literals + self.given + [ask], self.known_sat)
+
+    def direct_conflict(self, term: z3.BoolRef, direct: tuple[list[Choice], Instance]) -> Conflict | None:
+        """The reason a value is impossible when one rule instance excludes it with the given
+        choices (`direct_reason`), once it is shown minimal: without the choice, every rule
+        kept, the value is possible; and without the instance, the choice kept. A model found
+        before shows each of these mostly; else the solver is asked. None when it is not
+        minimal (a value no valid order has even with no choice made, say): then the general
+        search gives the reason."""
+        p = self.p
+        choices, inst = direct
+        free, loose = self.settled.get(term.as_ast().value, (None, None))
+        if free is False and choices or loose is False:
+            return None  # `gather` found it impossible without the choices, or without the rules
+        if free and loose:
+            return describe(p, choices, [inst])
+        given = [self.meaning[q.get_id()] for q in self.given]
+        if choices and not free and not any(w.broken is not None and not w.broken and w.shows([term] + given)
+                               for w in self.witnesses):
+            if p.check(p.rule_literals + self.given + [self.literal_for(term)]) != z3.sat:
+                return None
+            self.witnesses.append(_Witness(p.solver.model(), frozenset()))
+        needs = [c.term for c in choices] + [term] + given
+        if not loose and not any(w.shows(needs) for w in self.witnesses):
+            if p.check([c.literal for c in choices] + self.given + [self.literal_for(term)]) != z3.sat:
+                return None
+            self.witnesses.append(_Witness(p.solver.model(), None))
+        return describe(p, choices, [inst])
+
+    # ---- reasons read off one rule ----------------------------------------------------------
+    def _instances_reading(self, var: int) -> list[Instance]:
+        """The rule instances whose terms read the variable with this id."""
+        if self._by_variable is None:
+            index: dict[int, list[Instance]] = {}
+            for i in self.p.instances:
+                key = i.literal.get_id()
+                reads = self.reads.get(key)
+                if reads is None:
+                    reads = self.reads[key] = variables_of(i.term)
+                for v in reads:
+                    index.setdefault(v, []).append(i)
+            if self._readers is not None:
+                self._readers.update(index)  # whole, for the next order of these slots
+            self._by_variable = index
+        return self._by_variable.get(var, [])
+
+    def _choice_pins(self, c: Choice) -> tuple[list, set[int]] | None:
+        """A choice's pins as Z3 nodes, and the ids of the variables they pin (None: not of
+        that shape)."""
+        got = self._pins.get(id(c), False)
+        if got is False:
+            pins = pins_of(c.term)
+            ctx = c.term.ctx.ref()
+            got = self._pins[id(c)] = (pins, {z3.Z3_get_ast_id(ctx, x) for x, _ in pins}) if pins else None
+        return got
+
+    def direct_reason(self, term: z3.BoolRef) -> tuple[list[Choice], Instance] | None:
+        """A rule instance that, with at most one of the choices (and what the request fixes),
+        excludes the value `term` gives, shown by substituting their values into the rule's
+        term and simplifying it to false: then no completion has the value (the rule holds in
+        every valid one, and so do the choices). The cheap case, and on Secure Endpoint's
+        parent orders nearly every impossible value's case; None when none is found this way."""
+        pin = pins_of(term)
+        if pin is None or len(pin) != 1:
+            return None
+        if self._given_pins is None:
+            self._given_pins = given_pins([f.term for f in self.p.given])
+        for inst in self._instances_reading(z3.Z3_get_ast_id(term.ctx.ref(), pin[0][0])):
+            reads = self.reads[inst.literal.get_id()]
+            base = [self._given_pins[i] for i in reads if i in self._given_pins] + pin
+            if simplifies_to_false(inst.term, base):
+                return [], inst
+            for c in self.p.choices:
+                got = self._choice_pins(c)
+                if got is None or got[1].isdisjoint(reads):
+                    continue
+                if simplifies_to_false(inst.term, base + got[0]):
+                    return [c], inst
+        return None
 
     def known_sat(self, objects: list, fixed: list[z3.BoolRef]) -> bool:
         """Does a model found before satisfy these choices, rule instances and literals? Then
@@ -259,57 +449,82 @@ class _Run:
         return OpenField(path, kind), [(True, b), (False, z3.Not(b))]
 
     def possibilities(self, asked: list[tuple[OpenField, list[tuple[object, z3.BoolRef]]]]) -> None:
-        """Which values of the finite fields some valid completion gives, with few questions:
-        ask for a completion with any value no model has shown yet, and mark what its model
-        shows (often many values at once), until none of the rest is possible. Then each value
-        left is impossible, and gets its reason."""
+        """Which values of the finite fields some valid completion gives, with few questions.
+        A value a rule excludes outright, with at most one choice, needs no question
+        (`direct_reason`); the others are asked all together (`gather`), and each model marks
+        every value it shows. A value that cannot be shown even alone is impossible. Each
+        impossible value gets its reason."""
         cases = [(f, value, term) for f, vs in asked for value, term in vs]
         shown = [False] * len(cases)
-
-        def mark(m: z3.ModelRef) -> None:
-            open_ = [k for k, s in enumerate(shown) if not s]
+        for m in self.seen:
+            open_ = [k for k, ok in enumerate(shown) if not ok]
             for k, ok in zip(open_, truths(m, [cases[k][2] for k in open_])):
                 shown[k] = ok
-
-        for m in self.seen:
-            mark(m)
-        while not all(shown):
-            ask = self.literal_for(any_of([t for (_, _, t), s in zip(cases, shown) if not s]))
-            if self.p.check(self.base + [ask]) == z3.unsat:
-                break
-            mark(self.keep_model())
+        direct: dict[int, tuple] = {}
+        for k, ok in enumerate(shown):
+            if not ok:
+                got = self.direct_reason(cases[k][2])
+                if got is not None:
+                    direct[k] = got
+        unsettled = [k for k, ok in enumerate(shown) if not ok and k not in direct]
+        if unsettled:
+            got = self.gather([cases[k][2] for k in unsettled], self.base, frozenset(), keep_seen=True)
+            for k, ok in zip(unsettled, got):
+                shown[k] = ok
         missing = [term for (_, _, term), ok in zip(cases, shown) if not ok]
         if missing:
             # a reason's shrinking asks whether the value is possible without one of the
-            # choices, or without one of the rules: models of every rule and no choice, and of
-            # every choice and no rule, that show the impossible values answer most of that
-            choices = [c.literal for c in self.p.choices]
-            self.cover(missing, self.p.rule_literals + self.given, frozenset())
-            self.cover(missing, choices + self.given, None)
-        for (f, value, term), ok in zip(cases, shown):
-            f.values.append(Possibility(value, True) if ok else
-                            Possibility(value, False, self.why_not(self.literal_for(term))))
+            # choices (every rule kept), or without the rules (the choices kept): models of
+            # every rule and no choice, and of every choice and no rule, that show the
+            # impossible values answer that without a question each
+            free = self.gather(missing, self.p.rule_literals + self.given, frozenset())
+            loose = self.gather(missing, [c.literal for c in self.p.choices] + self.given, None)
+            for t, a, b in zip(missing, free, loose):
+                self.settled[t.as_ast().value] = (a, b)
+        for k, ((f, value, term), ok) in enumerate(zip(cases, shown)):
+            if ok:
+                f.values.append(Possibility(value, True))
+                continue
+            reason = self.direct_conflict(term, direct[k]) if k in direct else None
+            f.values.append(Possibility(value, False, reason or self.why_not(self.literal_for(term))))
 
-    def cover(self, terms: list[z3.BoolRef], under: list[z3.BoolRef], broken: set[int] | None) -> None:
-        """Models, kept as witnesses, that show many of `terms` under the literals `under`:
-        the solver leans to true for every undecided yes/no (Z3's phase_selection 1), so a
-        model shows many options at once, and asking stops when a model shows fewer than two
-        new ones (the rest cost their reasons a question each, as they would have anyway)."""
-        left = list(terms)
-        self.p.solver.set("phase_selection", 1)
-        try:
-            while len(left) > 1:
-                ask = self.literal_for(any_of(left))
-                if self.p.check(under + [ask]) == z3.unsat:
-                    return
-                m = self.p.solver.model()
-                self.witnesses.append(_Witness(m, broken))
-                before = len(left)
-                left = [t for t, ok in zip(left, truths(m, left)) if not ok]
-                if before - len(left) < 2:
-                    return
-        finally:
-            self.p.solver.set("phase_selection", 3)  # Z3's default: the phase last used
+    def gather(self, terms: list[z3.BoolRef], under: list[z3.BoolRef], broken: set[int] | None,
+               keep_seen: bool = False) -> list[bool]:
+        """Which of `terms` some model of the literals `under` makes true: ask for a model with
+        any term not shown yet, and mark every term each model shows, until none of the rest
+        can be shown. Each model is kept as a witness (with `broken`, see _Witness), and among
+        the valid completions (`keep_seen`) when `under` is every choice and rule. The solver
+        leans to true for every undecided yes/no while the terms asked are yeses (Z3's
+        phase_selection 1), to false while they are noes, so a model shows many at once (with
+        the phase last used, each model showed about one more value: fifty models at 5 ms each
+        on a three-service order)."""
+        shown = [False] * len(terms)
+        # a "no" is shown by a model leaning to false (phase_selection 0), a "yes" by one
+        # leaning to true: asked apart, each model shows many of one kind
+        for phase, group in ((1, [k for k, t in enumerate(terms) if not z3.is_not(t)]),
+                             (0, [k for k, t in enumerate(terms) if z3.is_not(t)])):
+            self.p.solver.set("phase_selection", phase)
+            try:
+                while True:
+                    left = [terms[k] for k in group if not shown[k]]
+                    if not left:
+                        break
+                    ask = self.literal_for(any_of(left))
+                    if self.p.check(under + [ask]) == z3.unsat:
+                        break
+                    m = self.keep_model(broken) if keep_seen else self.witness(broken)
+                    open_ = [k for k, ok in enumerate(shown) if not ok]
+                    for k, ok in zip(open_, truths(m, [terms[k] for k in open_])):
+                        shown[k] = ok
+            finally:
+                self.p.solver.set("phase_selection", 3)  # Z3's default: the phase last used
+        return shown
+
+    def witness(self, broken: set[int] | None) -> z3.ModelRef:
+        """The model just found, kept as a witness for the reasons' shrinking only."""
+        m = self.p.solver.model()
+        self.witnesses.append(_Witness(m, broken))
+        return m
 
     def number(self, path: str, x: z3.ArithRef, floor: int = 0) -> OpenField:
         """The least and greatest value of a count or quantity over valid completions; `floor`
@@ -317,47 +532,125 @@ class _Run:
         bound there has no reason of its own."""
         seen = [m.eval(x, model_completion=True).as_long() for m in self.seen]
         low, high = min(seen), max(seen)
-        low, low_ask = self.bound(x, floor, low, down=True)
-        high, high_ask = self.bound(x, high, MAX_COUNT, down=False)
+        least, most = self.relaxed_range(x, floor, MAX_COUNT)
+        low, low_ask = self.bound(x, floor, low, down=True, guess=least)
+        high, high_ask = self.bound(x, high, MAX_COUNT, down=False, guess=most)
         return OpenField(path, "number", low=low, high=high,
-                         low_reason=self.why_not(low_ask) if low_ask is not None else None,
-                         high_reason=self.why_not(high_ask) if high_ask is not None else None)
+                         low_reason=self.bound_reason(x, low_ask) if low_ask is not None else None,
+                         high_reason=self.bound_reason(x, high_ask) if high_ask is not None else None)
 
-    def bound(self, x: z3.ArithRef, lo: int, hi: int, down: bool) -> tuple[int, z3.BoolRef | None]:
+    def relaxed_range(self, x: z3.ArithRef, lo: int, hi: int) -> tuple[int, int]:
+        """The least and greatest value of `x` in [lo, hi] that the rule instances reading it
+        allow, with the choices and what the request fixes, by themselves (a small optimiser
+        holding only those): a valid order's value lies within, since every valid order keeps
+        these. The bounds are then asked there first (a count's cap is mostly one rule)."""
+        if self._given_pins is None:
+            self._given_pins = given_pins([f.term for f in self.p.given])
+        ctx = x.ctx
+        terms = [x >= lo, x <= hi] + [self.meaning[q.get_id()] for q in self.given]
+        pinned: set[int] = set()
+        for inst in self._instances_reading(x.get_id()):
+            terms.append(inst.term)
+            reads = self.reads[inst.literal.get_id()]
+            pinned |= reads
+        terms += [z3.BoolRef(z3.Z3_mk_eq(ctx.ref(), a, v), ctx)
+                  for a, v in (self._given_pins[i] for i in pinned if i in self._given_pins)]
+        terms += [c.term for c in self.p.choices
+                  if (got := self._choice_pins(c)) is not None and not got[1].isdisjoint(pinned)]
+        opt = z3.Optimize(ctx=ctx)
+        opt.set("timeout", self.p.timeout_ms)
+        opt.set(priority="box")  # each objective on its own, in one call
+        opt.add(*terms)
+        least, most = opt.minimize(x), opt.maximize(x)
+        if opt.check() != z3.sat:
+            return lo, hi  # (cannot be: a valid order keeps them all) ask the plain way
+        got = [v.as_long() if z3.is_int_value(v := h.value()) else None for h in (least, most)]
+        return (got[0] if got[0] is not None else lo), (got[1] if got[1] is not None else hi)
+
+    def bound_reason(self, x: z3.ArithRef, ask: z3.BoolRef) -> Conflict:
+        """Why a number cannot go past its bound (`ask` asks for one past it): a rule instance
+        that reads the number and, with at most one choice and what the request fixes, excludes
+        it, found by asking a small solver that holds only those (unsat there is unsat in the
+        whole), and shown minimal as `direct_conflict` does; else the general search (a cap
+        on a count took some thirty questions that way, most of them a rule's deletion no
+        model found before answers)."""
+        term = self.meaning[ask.get_id()]
+        under = [self.meaning[q.get_id()] for q in self.given]
+        if self._given_pins is None:
+            self._given_pins = given_pins([f.term for f in self.p.given])
+        ctx = x.ctx
+        scratch = z3.Solver(ctx=ctx)
+        scratch.set("timeout", self.p.timeout_ms)
+        scratch.add(term, *under)
+        for inst in self._instances_reading(x.get_id()):
+            reads = self.reads[inst.literal.get_id()]
+            fixed = [z3.BoolRef(z3.Z3_mk_eq(ctx.ref(), a, v), ctx)
+                     for a, v in (self._given_pins[i] for i in reads if i in self._given_pins)]
+            options = [[]] + [[c] for c in self.p.choices
+                              if (got := self._choice_pins(c)) is not None and not got[1].isdisjoint(reads)]
+            for choices in options:
+                scratch.push()
+                scratch.add(inst.term, *fixed, *[c.term for c in choices])
+                excluded = scratch.check() == z3.unsat
+                scratch.pop()
+                if excluded:
+                    reason = self.direct_conflict(term, (choices, inst))
+                    if reason is not None:
+                        return reason
+        return self.why_not(ask)
+
+    def bound(self, x: z3.ArithRef, lo: int, hi: int, down: bool, guess: int | None = None) -> tuple[int, z3.BoolRef | None]:
         """Going down: the least possible value in [lo, hi] (hi is possible); going up: the
         greatest in [lo, hi] (lo is possible). Also the question that failed just beyond it,
         for its reason (None when the bound is the field's own limit). The value seen is
-        usually the bound already: one step past it is asked first, then the field's limit,
-        then the rest by bisection."""
+        usually the bound already, or near it: one step past it is asked first, then steps
+        that double (each from the value the last model gives) up to the field's limit, then
+        bisection between the last value possible and the first that is not (bisection from
+        the limit took some twenty questions for a count capped a few above the values seen).
+        `guess`: a value no valid order goes past (`relaxed_range`), asked first: mostly the
+        bound, and then one more question shows that nothing past it is possible."""
         extreme = lo if down else hi
-        seen = hi if down else lo
-        if seen == extreme:
-            return extreme, None
-        ok, ask = self.sat_with(x <= seen - 1 if down else x >= seen + 1)
-        if not ok:
-            return seen, ask
-        got = self.seen[-1].eval(x, model_completion=True).as_long()
-        hi, lo = (got, lo) if down else (hi, got)
-        ok, ask = self.sat_with(x <= extreme if down else x >= extreme)
-        if ok:
-            return extreme, None
-        failed = ask
-        while lo < hi:
-            if down:
+        known = hi if down else lo  # a possible value
+        step = 1
+        while True:
+            if known == extreme:
+                return extreme, None
+            target = known - step if down else known + step
+            if (target <= extreme) if down else (target >= extreme):
+                target = extreme
+            guessed = guess is not None and ((guess < known) if down else (guess > known))
+            if guessed:
+                target, guess = guess, None  # no valid order goes past the guess: ask it first
+            ok, failed = self.sat_with(x <= target if down else x >= target)
+            if not ok:
+                break
+            known = self.seen[-1].eval(x, model_completion=True).as_long()
+            if guessed and known == target and known != extreme:
+                # nothing past the guess is possible (the rules reading the number say so by
+                # themselves): the question one past it fails without asking; its reason
+                # (minimal_conflict, or the rule read off) shows it again
+                return known, self.literal_for(x <= known - 1 if down else x >= known + 1)
+            step = 1 if guessed else step * 2
+        # `known` is possible, `target` is not: the bound lies between
+        if down:
+            lo, hi = target + 1, known
+            while lo < hi:
                 mid = (lo + hi) // 2
                 ok, ask = self.sat_with(x <= mid)
                 if ok:
                     hi = min(hi, self.seen[-1].eval(x, model_completion=True).as_long())
                 else:
                     lo, failed = mid + 1, ask
+            return hi, failed
+        lo, hi = known, target - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            ok, ask = self.sat_with(x >= mid)
+            if ok:
+                lo = max(lo, self.seen[-1].eval(x, model_completion=True).as_long())
             else:
-                mid = (lo + hi + 1) // 2
-                ok, ask = self.sat_with(x >= mid)
-                if ok:
-                    lo = max(lo, self.seen[-1].eval(x, model_completion=True).as_long())
-                else:
-                    hi, failed = mid - 1, ask
-        return (hi if down else lo), failed
+                hi, failed = mid - 1, ask
+        return lo, failed
 
     def counts(self, out: Propagation) -> None:
         """A counted option that is open: how many of it a valid order may have, when it has it."""
