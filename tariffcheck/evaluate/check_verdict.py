@@ -23,6 +23,8 @@ from .verdict import INVALID, VALID, InstanceKey, Verdict, Violation, field_path
 
 # (path, shown(f, order, entry), f): how a violation shows one field the instance reads
 _Shown = tuple[FieldRef, Callable, object]
+# an instance at one position of a contract: its key, and how its violation shows its fields
+_Plan = tuple[InstanceKey, list[_Shown]]
 
 
 class VerdictBuilder:
@@ -33,25 +35,26 @@ class VerdictBuilder:
     def __init__(self, validator: ConcreteValidator):
         self.validator = validator
         self.tariff = validator.tariff
-        self._shown: dict[tuple[CompiledRule, int, bool], list[_Shown]] = {}
+        self._plans: dict[tuple[CompiledRule, int, bool], _Plan] = {}
 
     def validate(self, order: Order) -> Verdict:
         broken = self.validator.broken(order)
         if not broken:
             verdict = Verdict(VALID)
         else:
-            verdict = Verdict(INVALID, [
-                Violation(InstanceKey(c.rule.id, e.index, c.subject), c.rule, e.id, self._fields(c, order, e),
-                          placeholder_values(c.rule, c.subject, order, e) if c.rule.placeholders else {})
-                for c, e in broken])
+            violations = []
+            plans = self._plans
+            for c, e in broken:
+                plan = plans.get((c, e.index, e.cancelled))
+                if plan is None:
+                    plan = plans[c, e.index, e.cancelled] = (InstanceKey(c.rule.id, e.index, c.subject),
+                                                             _shown_fields(c, e))
+                key, shown = plan
+                violations.append(Violation(key, c.rule, e.id, [(path, show(f, order, e)) for path, show, f in shown],
+                                            placeholder_values(c.rule, c.subject, order, e) if c.rule.placeholders
+                                            else {}))
+            verdict = Verdict(INVALID, violations)
         return with_breaches(self.tariff, order, verdict) if order.breaches else verdict
-
-    def _fields(self, c: CompiledRule, order: Order, entry: ContractEntry) -> list[tuple[FieldRef, object]]:
-        key = (c, entry.index, entry.cancelled)
-        shown = self._shown.get(key)
-        if shown is None:
-            shown = self._shown[key] = _shown_fields(c, entry)
-        return [(path, show(f, order, entry)) for path, show, f in shown]
 
 
 def _shown_fields(c: CompiledRule, entry: ContractEntry) -> list[_Shown]:
