@@ -25,6 +25,7 @@ from .orders.decode import decode_order, read_order_text
 from .orders.names import order_names
 from .orders.generated import GeneratedDecoder
 from .orders.order import Order
+from .evaluate.check_verdict import VerdictBuilder
 from .evaluate.concrete import ConcreteValidator
 from .evaluate.derived_dates import DateCalculator, DerivedDay
 from .evaluate.fees import FeeCalculator, QuoteLine, month_of, read_price_book
@@ -90,6 +91,7 @@ class Checker:
         self.tariff = tariff if isinstance(tariff, Tariff) else load_tariff(tariff)
         self.timeout_ms = timeout_ms
         self.concrete = ConcreteValidator(self.tariff)
+        self._verdicts = VerdictBuilder(self.concrete)  # validate's verdict, the fields' paths kept
         self.names = order_names(self.tariff)  # the names orders may use, indexed once
         # the common well-formed order, read by code generated for the tariff; decode.py reads the rest
         self.quick_decoder = GeneratedDecoder(self.tariff, self.names)
@@ -141,7 +143,7 @@ class Checker:
         if engine not in ENGINES:
             raise ValueError(f"unknown engine `{engine}`: use one of {', '.join(ENGINES)}")
         decoded = order if isinstance(order, Order) else self.decode(order)
-        verdict = self.z3.validate(decoded, timeout_ms) if engine == "z3" else self.concrete.validate(decoded)
+        verdict = self.z3.validate(decoded, timeout_ms) if engine == "z3" else self._verdicts.validate(decoded)
         verdict.effective = self.date_calculator.effective(decoded)
         return verdict
 

@@ -13,16 +13,18 @@ can never disagree.
 from __future__ import annotations
 
 import dataclasses
+import linecache
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import Callable
 
 from ..dates import periods
 from ..model import ir
 from ..model import tariff as M
 from ..model.citation import Citation
 from ..orders.order import ContractEntry, Order
-from .concrete import ValueFn, compile_value
+from .concrete import _LOCALS, ValueFn, _Gen, _add_months, _day_fns, compile_value
 from .verdict import field_path, field_value
 
 
@@ -140,6 +142,11 @@ class DateCalculator:
                     by_option.setdefault(c.subject, []).append(c)
             self._effective[kind] = ([c for c in mine if c.subject is None], by_option)
             self._option_at[kind] = {o: i for i, o in enumerate(by_option)}  # the spec's order
+        # which of them apply to an entry, tested by code generated per kind (`_applies_source`)
+        self._applies: dict[str, tuple[list[_Compiled], Callable | None]] = {}
+        for kind, (of_contract, by_option) in self._effective.items():
+            todo = of_contract + [c for cs in by_option.values() for c in cs]
+            self._applies[kind] = (todo, _compile_applies(tariff.id, kind, of_contract, by_option) if todo else None)
         # the renewing terms a notice can stop, by kind and subject, for the check result
         self._terms: dict[tuple[str, str | None], list[_Compiled]] = {}
         for kind, cs in self._by_kind.items():
@@ -180,6 +187,29 @@ class DateCalculator:
     def effective(self, order: Order) -> list[EffectiveDay]:
         """The days on which the request takes effect, contract by contract: each `derive …
         takes_effect` that applies to the order, with the day the request asked for."""
+        out: list[EffectiveDay] = []
+        for entry in order.contracts:
+            todo, applies = self._applies[entry.kind]
+            if applies is None:
+                continue
+            # most requests take effect on no day (a new order: no cancellation, no option stopped)
+            for i in applies(order, entry):
+                c = todo[i]
+                days = self._one(c, order, entry, None)
+                if not days:
+                    continue
+                requested = order.dates.get("requested_date")
+                asked = date.fromordinal(requested) if requested is not None else None
+                # the terms are worked out only for a day that is shown beside them
+                terms = tuple(t for p in self._terms.get((entry.kind, c.subject), ())
+                              for t in self._one(p, order, entry, _reference(order)))
+                for d in days:
+                    out.append(EffectiveDay(d, asked, terms))
+        return out
+
+    def effective_plain(self, order: Order) -> list[EffectiveDay]:
+        """`effective` without the generated test of which declarations apply: every declaration of
+        the contract and of the options it has or had is tried in turn. The tests compare the two."""
         requested = order.dates.get("requested_date")
         asked = date.fromordinal(requested) if requested is not None else None
         out: list[EffectiveDay] = []
@@ -192,9 +222,8 @@ class DateCalculator:
                     todo += by_option[o]
             for c in todo:
                 days = self._one(c, order, entry, None)
-                if not days:  # most requests take effect on none (a new order: no cancellation day)
+                if not days:
                     continue
-                # the terms are worked out only for a day that is shown beside them
                 terms = tuple(t for p in self._terms.get((entry.kind, c.subject), ())
                               for t in self._one(p, order, entry, _reference(order)))
                 for d in days:
@@ -321,6 +350,75 @@ class DateCalculator:
         if unit == "day":
             return periods.add_days(last, -amount)
         return periods.last_notice_day(last, months=amount * (12 if unit == "year" else 1))
+
+
+def _compile_applies(tariff_id: str, kind: str, of_contract: list[_Compiled],
+                     by_option: dict[str, list[_Compiled]]) -> Callable[[Order, ContractEntry], list[int]]:
+    """`applies(order, entry)`: the positions, in `of_contract` followed by each option's
+    declarations in the spec's order, of the takes-effect declarations whose `when` holds for the
+    entry (an option's only when the contract has or had the option), in that order: what `_one`
+    tests first. One call per entry tests the contract's, reading the entry once; an option's are
+    tested by a function of the option, found by name, so an option the entry neither has nor had
+    costs nothing."""
+    g = _Gen()
+    at = 0
+
+    def tests(cs: list[_Compiled]) -> list[str]:
+        nonlocal at
+        lines = []
+        for c in cs:
+            cond = "True" if c.when_node is None else g.truth(ir.And((ir.defined(c.when_node), c.when_node)))
+            lines += [f"    if {cond}:  # {c.decl.id}" + (f":{c.subject}" if c.subject else ""),
+                      f"        found.append({at})"]
+            at += 1
+        return lines
+
+    chunks = []
+    for name, cs in [(None, of_contract), *by_option.items()]:
+        g.used = set()
+        body = tests(cs)
+        pre = [f"    {n} = {src}" for n, src in _LOCALS.items() if n in g.used]
+        head = "def applies(o, e):\n    found = []" if name is None else f"def option_{len(chunks) - 1}(o, e, found):  # {name}"
+        chunks.append("\n".join([head, *pre, *body, *(["    return found"] if name is None else [])]))
+    src = "\n\n".join(chunks) + "\n"
+    filename = f"<tariffcheck.derived_dates {tariff_id}:{kind}:takes_effect>"
+    namespace: dict[str, object] = {"_fromordinal": date.fromordinal, "_add_months": _add_months,
+                                    "_day_fns": _day_fns, **g.consts}
+    exec(compile(src, filename, "exec"), namespace)
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    of_entry = namespace["applies"]
+    if not by_option:
+        return of_entry
+    tests_of = {name: namespace[f"option_{k}"] for k, name in enumerate(by_option)}
+    position = {name: k for k, name in enumerate(by_option)}
+    # an option whose every declaration applies only when the contract had it (`when removed(it)`
+    # requires `it` in the current state) is looked for in the current state alone: a new order
+    # has none, and a change request's current options are few
+    anywhere = {name for name, cs in by_option.items() if not all(_needs_had(c.when_node, name) for c in cs)}
+
+    def applies(order: Order, entry: ContractEntry) -> list[int]:
+        found = of_entry(order, entry)
+        old = entry.old.options
+        had = [x for x in old if x in position] if old else []
+        if anywhere:
+            had += [x for x in entry.new.options if x in anywhere and x not in old]
+        if not had:
+            return found
+        if len(had) > 1:
+            had.sort(key=position.__getitem__)
+        for x in had:
+            tests_of[x](order, entry, found)
+        return found
+
+    return applies
+
+
+def _needs_had(when: ir.Node | None, option: str) -> bool:
+    """Whether `when` holds only for a contract that had `option` before the request: it is, or
+    is a conjunction of, the option in the current state and more."""
+    parts = when.operands if isinstance(when, ir.And) else (when,)
+    return any(isinstance(p, ir.Field) and p.kind == "opt" and p.state == "old" and p.path == (option,)
+               for p in parts)
 
 
 def _reference(order: Order) -> date | None:

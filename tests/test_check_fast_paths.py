@@ -1,0 +1,118 @@
+"""`Checker.check(dict)` takes quick paths of its own: the verdict built by VerdictBuilder (each
+instance's field paths kept per contract position) and the takes-effect days found by code
+generated per contract kind (`DateCalculator.effective`). Each is compared with the precise path
+it stands in for (`ConcreteValidator.validate`, `DateCalculator.effective_plain`, and the whole
+check with decode.py's Order), field for field and in the check's JSON, on every order of the
+specs' golden cases and the examples, and on orders Hypothesis generates for every bundled
+tariff (new orders, changes and cancellations)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tariffcheck import OrderError, catalog
+from tariffcheck.api import Checker
+from tariffcheck.evaluate.verdict import Verdict
+from tariffcheck.orders.decode import decode_order
+from tariffcheck.report import check_report
+from tariffcheck.testing.strategies import order_dicts
+
+from conftest import EXAMPLES, FIXTURES, SPECS
+
+TARIFFS = catalog.bundled_names() + [str(FIXTURES / "features.tariff")]
+
+
+@lru_cache(maxsize=None)
+def checker(name: str) -> Checker:
+    return Checker(catalog.load(name))
+
+
+def precise(c: Checker, data: dict) -> Verdict:
+    """The check as it is without any quick path: decode.py, validate, the plain walk of days."""
+    order = decode_order(data, c.tariff, c.names)
+    verdict = c.concrete.validate(order)
+    verdict.effective = c.date_calculator.effective_plain(order)
+    return verdict
+
+
+def same_check(c: Checker, data: dict) -> bool:
+    """Checker.check and the precise path agree on `data`: the verdict, every field, its JSON."""
+    try:
+        order = decode_order(data, c.tariff, c.names)
+    except OrderError:
+        with pytest.raises(OrderError):
+            c.check(data)
+        return False
+    quick, slow = c.check(data), precise(c, data)
+    assert quick == slow
+    assert repr(quick) == repr(slow)  # the same classes, and dicts in the same order
+    assert [v.fields for v in quick.violations] == [v.fields for v in slow.violations]
+    assert c._verdicts.validate(order) == c.concrete.validate(order)
+    assert c.date_calculator.effective(order) == c.date_calculator.effective_plain(order)
+    assert (json.dumps(check_report.to_json(c.tariff, order, quick), ensure_ascii=False, default=str)
+            == json.dumps(check_report.to_json(c.tariff, order, slow), ensure_ascii=False, default=str))
+    return True
+
+
+def real_orders() -> list[tuple[str, dict]]:
+    """(tariff, order) of every golden case of specs/*.tests.json and every example order."""
+    found = []
+    for path in sorted(SPECS.glob("*.tests.json")):
+        name = path.name.removesuffix(".tests.json").replace("_", "-")
+        for case in json.loads(path.read_text(encoding="utf-8"))["cases"]:
+            if isinstance(case.get("order"), dict):
+                found.append((name, case["order"]))
+    for path in sorted(EXAMPLES.glob("*.json")):
+        order = json.loads(path.read_text(encoding="utf-8"))
+        name = order.get("tariff")
+        if isinstance(name, str) and name in catalog.bundled_names():
+            found.append((name, order))
+    return found
+
+
+def test_the_specs_orders_check_alike():
+    orders = real_orders()
+    checked = sum(same_check(checker(name), order) for name, order in orders)
+    kinds = {order.get("request", "new") for _, order in orders}
+    assert checked > 100 and {"new", "change", "cancellation"} <= kinds, (checked, kinds)
+
+
+def test_the_specs_orders_give_days_of_taking_effect():
+    """The corpus above reaches the generated test: some of its orders take effect on a day."""
+    days = 0
+    for name, order in real_orders():
+        c = checker(name)
+        try:
+            days += len(c.check(order).effective)
+        except OrderError:
+            pass
+    assert days > 10
+
+
+@pytest.mark.parametrize("name", TARIFFS, ids=lambda n: Path(n).stem)
+def test_generated_orders_check_alike(name):
+    c = checker(name)
+
+    @settings(max_examples=60, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(order_dicts(c.tariff))
+    def run(data):
+        same_check(c, data)
+
+    run()
+
+
+@given(st.data())
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+def test_cancellations_and_changes_check_alike(data):
+    """Changes and cancellations are the orders that take effect on a day: more of them."""
+    name = data.draw(st.sampled_from(TARIFFS))
+    c = checker(name)
+    same_check(c, data.draw(order_dicts(c.tariff, requests=("change", "cancellation"))))
