@@ -64,13 +64,13 @@ class BooleanLint:
     # ---- the questions ---------------------------------------------------------------------
     def satisfiable(self) -> bool:
         if self._satisfiable is None:
-            self._satisfiable = self.solver.solve(self.clauses.selectors)
+            self._satisfiable = self.solver.satisfiable()
         return self._satisfiable
 
     def _backbone(self, value: bool) -> dict[int, bool]:
         """The options' variables whose value is `value` in every valid order (among others)."""
         if value not in self._asked:
-            found = self.solver.backbone(self.clauses.selectors, list(self.clauses.options.values()), value)
+            found = self.solver.backbone(list(self.clauses.options.values()), value)
             self._fixed.update(found or {})
             self._asked.add(value)
         return {v: b for v, b in self._fixed.items() if b == value}

@@ -100,12 +100,21 @@ class SemanticLint:
         self.tariff = tariff
         self.boolean = boolean
         self.solver_used = "z3"  # "sat" once boolean_lint.py answered the Boolean checks
-        self.space = space or Space(tariff, timeout_ms)
+        self.timeout_ms = timeout_ms
+        self._space = space
         self.seen = _Seen()
         self.findings: list[Finding] = []
         self.cut: list[str] = []
         self.timings: dict[str, float] = {}
         self._validator: ConcreteValidator | None = None
+
+    @property
+    def space(self) -> Space:
+        """The Z3 side, made when a check first asks it (a Boolean tariff's checks may never:
+        a Z3 context alone costs more than their SAT calls)."""
+        if self._space is None:
+            self._space = Space(self.tariff, self.timeout_ms)
+        return self._space
 
     # ---- the shapes -----------------------------------------------------------------------
     def _valid_shapes(self, requests=("new", "change")) -> list[Open]:
