@@ -24,6 +24,8 @@ in milliseconds on models of thousands of options, and none is ever reported as 
 
 from __future__ import annotations
 
+import weakref
+
 from ..model import tariff as M
 from ..sat import solver as sat_solver
 from ..sat.cnf import NotBoolean, RuleClauses, compile_rules
@@ -31,6 +33,24 @@ from . import option_findings
 from .finding import Finding
 
 STEPS = ("contradiction", "dead", "forced", "false-optional")
+
+# The clauses of each tariff object, made on its first lint: a resolved tariff is not changed
+# afterwards, and writing the clauses is most of a small model's time (flamapy, likewise, makes
+# its CNF once for all the operations asked of a model). Dropped with the tariff.
+_compiled: dict[int, tuple[weakref.ref, RuleClauses | None]] = {}
+
+
+def _clauses_of(tariff: M.Tariff) -> RuleClauses | None:
+    known = _compiled.get(id(tariff))
+    if known is not None and known[0]() is tariff:
+        return known[1]
+    try:
+        clauses = compile_rules(tariff)
+    except NotBoolean:
+        clauses = None
+    _compiled[id(tariff)] = (weakref.ref(tariff), clauses)
+    weakref.finalize(tariff, _compiled.pop, id(tariff), None)
+    return clauses
 
 
 class BooleanLint:
@@ -49,10 +69,8 @@ class BooleanLint:
         the tariff says more than which options a contract has)."""
         if not sat_solver.available():
             return None
-        try:
-            return cls(compile_rules(tariff))
-        except NotBoolean:
-            return None
+        clauses = _clauses_of(tariff)
+        return None if clauses is None else cls(clauses)
 
     def close(self) -> None:
         self.solver.close()
