@@ -105,39 +105,93 @@ class _Writer:
     # ---- clauses ----------------------------------------------------------------------------
     def _add(self, clause: list[int]) -> None:
         """Add a clause, simplified: false literals dropped; a true or complementary one not added."""
-        lits = set()
-        for lit in clause:
-            if lit == TRUE or -lit in lits:
-                return
-            if lit != -TRUE:
-                lits.add(lit)
-        self.clauses.append(sorted(lits, key=abs))
+        lits = set(clause)
+        if TRUE in lits:
+            return
+        lits.discard(-TRUE)
+        if any(-x in lits for x in lits):
+            return
+        self.clauses.append(list(lits))
 
     def _clauses(self, node: ir.Node, positive: bool) -> list[list[int]]:
-        """`node` (or its negation) as a conjunction of clauses, the top of the formula written as
-        clauses directly and what lies below a disjunction of conjunctions as defined literals."""
-        if isinstance(node, ir.Not):
+        """`node` (or its negation) as a conjunction of clauses ([] is true, [[]] false): the top
+        of the formula written as clauses directly, a small count too (`exactly_one` of a few:
+        one clause and the pairs; no counter), and what lies below a disjunction of
+        conjunctions as defined literals, but for one such conjunction, which the rest of the
+        disjunction is distributed over."""
+        t = type(node)
+        if t is ir.Field or t is ir.Const:  # the leaves first: most of what a rule reads
+            lit = self.literal(node)
+            return [[lit if positive else -lit]]
+        if t is ir.Not:
             return self._clauses(node.operand, not positive)
-        if isinstance(node, ir.Implies):
+        if t is ir.Implies:
             parts = [(node.left, not positive), (node.right, positive)]
             conjunction = not positive
-        elif isinstance(node, (ir.And, ir.Or)):
+        elif t is ir.And or t is ir.Or:
             parts = [(x, positive) for x in node.operands]
-            conjunction = isinstance(node, ir.And) == positive
+            conjunction = (t is ir.And) == positive
         else:
+            if t is ir.Cmp:
+                direct = self._count_clauses(node, positive)
+                if direct is not None:
+                    return direct
             lit = self.literal(node)
             return [[lit if positive else -lit]]
         if conjunction:
             return [c for x, pos in parts for c in self._clauses(x, pos)]
         clause: list[int] = []
+        spread: list[list[int]] | None = None
         for x, pos in parts:
             sub = self._clauses(x, pos)
+            if not sub:
+                return []  # a true part: the disjunction holds
             if len(sub) == 1:
                 clause += sub[0]
-            else:  # a conjunction inside a disjunction: one literal for it
+            elif spread is None:
+                spread = sub
+            else:  # a second conjunction inside the disjunction: one literal for it
                 lit = self.literal(x)
                 clause.append(lit if pos else -lit)
-        return [clause]
+        return [clause] if spread is None else [clause + c for c in spread]
+
+    PAIRWISE = 8  # at most one of this many or fewer: their pairs; of more, a counter
+
+    def _count_clauses(self, node: ir.Cmp, positive: bool) -> list[list[int]] | None:
+        """A comparison of a sum with a number as clauses of its literals alone, where that is
+        short (at least one, at most none, at most one of a few, exactly one of a few); None
+        where it needs a counter."""
+        if node.left.type != "int" or node.right.type != "int":
+            return None
+        lits, k = self._sum(node)
+        op = node.op if positive else {">=": "<", "<": ">=", ">": "<=", "<=": ">", "==": "!=", "!=": "=="}[node.op]
+        if op == ">":
+            op, k = ">=", k + 1
+        elif op == "<":
+            op, k = "<=", k - 1
+
+        def at_least() -> list[list[int]] | None:
+            return [] if k <= 0 else [[]] if k > len(lits) else [list(lits)] if k == 1 else None
+
+        def at_most() -> list[list[int]] | None:
+            if k < 0:
+                return [[]]
+            if k >= len(lits):
+                return []
+            if k == 0:
+                return [[-x] for x in lits]
+            if k == 1 and len(lits) <= self.PAIRWISE:
+                return [[-a, -b] for i, a in enumerate(lits) for b in lits[i + 1:]]
+            return None
+
+        if op == ">=":
+            return at_least()
+        if op == "<=":
+            return at_most()
+        if op == "==":
+            low, high = at_least(), at_most()
+            return None if low is None or high is None else low + high
+        return None
 
     # ---- literals ---------------------------------------------------------------------------
     def literal(self, node: ir.Node) -> int:
@@ -201,16 +255,7 @@ class _Writer:
             return same if node.op == "==" else -same
         if node.left.type != "int" or node.right.type != "int":
             raise NotBoolean(f"it compares {node.left.type} values")
-        terms: dict[int, int] = {}
-        const = self._linear(node.left, 1, terms) - self._linear(node.right, 1, terms)
-        lits: list[int] = []
-        for lit, coef in terms.items():  # a weight w is the literal w times over
-            if coef < 0:  # -x = (1 - x) - 1 = ¬x - 1
-                lits += [-lit] * -coef
-                const += coef
-            else:
-                lits += [lit] * coef
-        k = -const  # sum(lits) op k
+        lits, k = self._sum(node)  # sum(lits) op k
         if node.op == ">=":
             return self.at_least(lits, k)
         if node.op == ">":
@@ -223,6 +268,19 @@ class _Writer:
             exactly = self.all_of([self.at_least(lits, k), -self.at_least(lits, k + 1)])
             return exactly if node.op == "==" else -exactly
         raise NotBoolean(f"the comparison `{node.op}`")
+
+    def _sum(self, node: ir.Cmp) -> tuple[list[int], int]:
+        """`left op right` as `sum(lits) op k`: (lits, k)."""
+        terms: dict[int, int] = {}
+        const = self._linear(node.left, 1, terms) - self._linear(node.right, 1, terms)
+        lits: list[int] = []
+        for lit, coef in terms.items():  # a weight w is the literal w times over
+            if coef < 0:  # -x = (1 - x) - 1 = ¬x - 1
+                lits += [-lit] * -coef
+                const += coef
+            else:
+                lits += [lit] * coef
+        return lits, -const
 
     def _linear(self, node: ir.Node, sign: int, terms: dict[int, int]) -> int:
         """Add sign × node to `terms` (literal -> weight); return sign × its constant part."""

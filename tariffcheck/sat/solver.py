@@ -92,8 +92,12 @@ class RuleSolver:
             if abs(lit) in cand:
                 fixed[abs(lit)] = lit > 0
                 del cand[abs(lit)]
-        # a model leaning the other way refutes most candidates at once
-        s.set_phases([-x for x in cand.values()])
+        # a model leaning the other way refutes most candidates at once; the variables that are no
+        # candidate lean to `value`, so that one of them, not a candidate, fills an `or` group
+        lean = [-x for x in cand.values()]
+        if value is not None:
+            lean += [v if value else -v for v in variables if v not in cand and v not in fixed]
+        s.set_phases(lean)
         self.calls += 1
         if cand and s.solve():
             _refute(cand, s.get_model())
