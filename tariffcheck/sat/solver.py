@@ -100,16 +100,21 @@ class RuleSolver:
         s.set_phases(lean)
         self.calls += 1
         if cand and s.solve():
-            _refute(cand, s.get_model())
+            s.set_phases(_refute(cand, s.get_model()))
         # then each candidate left is asked to flip (one long "any of them flips" clause instead
-        # costs more: with alternatives, a model can flip only one child of each group)
+        # costs more). A candidate a model flipped leans back afterwards: with alternatives a model
+        # flips one child of each group, and the next should pick another child, in every group
+        # (MiniSat's phase saving overwrites the leaning on every search: it is set again each time)
+        back: list[int] = []
         while cand:
             v, lit = cand.popitem()
+            s.set_phases([-x for x in cand.values()] + back)
             self.calls += 1
             if s.solve(assumptions=[-lit]):
-                _refute(cand, s.get_model())
+                back = _refute(cand, s.get_model()) + [lit]
             else:
                 fixed[v] = lit > 0
+                back = []
         return fixed
 
     # ---- rules by selector -----------------------------------------------------------------
@@ -134,7 +139,9 @@ class RuleSolver:
         return current
 
 
-def _refute(cand: dict[int, int], model: list[int]) -> None:
-    """Drop the candidates whose value the model flips."""
-    for v in [v for v, lit in cand.items() if model[v - 1] != lit]:
-        del cand[v]
+def _refute(cand: dict[int, int], model: list[int]) -> list[int]:
+    """Drop the candidates whose value the model flips; their literals."""
+    gone = [lit for v, lit in cand.items() if model[v - 1] != lit]
+    for lit in gone:
+        del cand[abs(lit)]
+    return gone
