@@ -277,7 +277,7 @@ def test_the_counter_says_at_least_k_of_the_literals(lits, k):
     from pysat.solvers import Minisat22
 
     w = cnf._Writer.__new__(cnf._Writer)
-    w.top, w.clauses, w._gates, w._counters = 5, [[cnf.TRUE]], {}, {}
+    w.top, w.clauses, w._gates, w._counters, w.definitions = 5, [[cnf.TRUE]], {}, {}, {}
     out = w.at_least(lits, k)
     for bits in itertools.product((False, True), repeat=4):
         values = [v if b else -v for v, b in zip(range(2, 6), bits)]

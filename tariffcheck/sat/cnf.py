@@ -43,9 +43,31 @@ class RuleClauses:
     options: dict[str, int]  # option id -> variable
     clauses: list[list[int]] = field(default_factory=list)
     top: int = 1  # the highest variable
+    own: dict[int, list[list[int]]] = field(default_factory=dict)  # selector -> its rule's clauses
+    definitions: dict[int, list[list[int]]] = field(default_factory=dict)  # defined variable -> its clauses
 
     def rule_of(self) -> dict[int, M.Rule]:
         return dict(zip(self.selectors, self.rules))
+
+    def clauses_for(self, selectors: list[int]) -> list[list[int]]:
+        """The clauses of these rules and the definitions of every variable they use, however
+        deep: what a question about these rules alone needs (a small solver for a reason)."""
+        out = [[TRUE]]
+        todo = []
+        for sel in selectors:
+            for clause in self.own.get(sel, ()):
+                out.append(clause)
+                todo += [abs(x) for x in clause if abs(x) in self.definitions]
+        done: set[int] = set()
+        while todo:
+            v = todo.pop()
+            if v in done:
+                continue
+            done.add(v)
+            for clause in self.definitions[v]:
+                out.append(clause)
+                todo += [abs(x) for x in clause if abs(x) in self.definitions and abs(x) not in done]
+        return out
 
 
 def boolean_kind(tariff: M.Tariff) -> M.ContractKind:
@@ -80,6 +102,8 @@ class _Writer:
         self.options = {o: n for n, o in enumerate(kind.options, start=2)}
         self.top = 1 + len(self.options)
         self.clauses: list[list[int]] = [[TRUE]]
+        self.own: dict[int, list[list[int]]] = {}
+        self.definitions: dict[int, list[list[int]]] = {}
         self._nodes: dict[int, int] = {}  # id(node) -> literal (the tariff keeps the nodes alive)
         self._gates: dict[tuple, int] = {}  # ("and", literals) -> variable
         self._counters: dict[tuple[int, ...], list[int]] = {}  # literals -> at_least(j) for j = 0..
@@ -96,22 +120,56 @@ class _Writer:
                 # (no day to be given, `ir.defined`: a rule that reads one is refused below)
                 node = rule.condition(subject)
                 try:
+                    clause = [-sel]
+                    if self._disjunction(node, True, clause):  # most rules: one clause
+                        self._add(clause)
+                        continue
                     for clause in self._clauses(node, True):
                         self._add([-sel] + clause)
                 except NotBoolean as e:
                     raise NotBoolean(f"rule `{rule.id}`: {e}") from None
-        return RuleClauses(self.kind, rules, selectors, dict(self.options), self.clauses, self.top)
+        return RuleClauses(self.kind, rules, selectors, dict(self.options), self.clauses, self.top, self.own,
+                           self.definitions)
 
     # ---- clauses ----------------------------------------------------------------------------
     def _add(self, clause: list[int]) -> None:
-        """Add a clause, simplified: false literals dropped; a true or complementary one not added."""
+        """Add a rule's clause (its first literal is the negated selector), simplified: false
+        literals dropped; a true or complementary one not added."""
+        clause_selector = clause[0]
         lits = set(clause)
         if TRUE in lits:
             return
         lits.discard(-TRUE)
         if any(-x in lits for x in lits):
             return
-        self.clauses.append(list(lits))
+        clause = list(lits)
+        self.clauses.append(clause)
+        self.own.setdefault(-clause_selector, []).append(clause)
+
+    def _disjunction(self, node: ir.Node, positive: bool, out: list[int]) -> bool:
+        """Append the literals of `node` (or its negation) to `out` when it is a disjunction of
+        options and constants, and say whether it was (`_clauses` does the rest; this is the
+        quick way for the many rules that are one clause)."""
+        t = type(node)
+        if t is ir.Field:
+            if node.kind == "opt" and node.state == "new" and node.path[0] in self.options:
+                lit = self.options[node.path[0]]
+            elif node.kind == "cancelled":
+                lit = -TRUE
+            else:
+                return False
+            out.append(lit if positive else -lit)
+            return True
+        if t is ir.Not:
+            return self._disjunction(node.operand, not positive, out)
+        if t is ir.Implies and positive:
+            return self._disjunction(node.left, False, out) and self._disjunction(node.right, True, out)
+        if (t is ir.Or and positive) or (t is ir.And and not positive):
+            return all(self._disjunction(x, positive, out) for x in node.operands)
+        if t is ir.Const and node.type == "bool":
+            out.append(TRUE if node.value == positive else -TRUE)
+            return True
+        return False
 
     def _clauses(self, node: ir.Node, positive: bool) -> list[list[int]]:
         """`node` (or its negation) as a conjunction of clauses ([] is true, [[]] false): the top
@@ -242,9 +300,9 @@ class _Writer:
         gate = self._gates.get(key)
         if gate is None:
             gate = self._gates[key] = self._var()
-            for lit in key:
-                self.clauses.append([-gate, lit])
-            self.clauses.append([gate] + [-lit for lit in key])
+            mine = [[-gate, lit] for lit in key] + [[gate] + [-lit for lit in key]]
+            self.clauses += mine
+            self.definitions[gate] = mine
         return gate
 
     # ---- sums -------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ on each call: 0.6 ms a call on a model of 1,500 rules, against tens of microseco
   candidate it flips, the solver leaning to flip them).
 - `reason`: a minimal set of rules that, with some literals, admit no model: the solver's core
   over the selectors, shrunk by deletion in the rules' order (each unsat trial narrows the set
-  to its own core), as lint does with Z3 (smt/problem.py `OrderProblem.shrink`).
+  to its own core), as lint does with Z3 (smt/problem.py `OrderProblem.shrink`); the shrinking
+  asks a small solver of the core's rules alone.
 """
 
 from __future__ import annotations
@@ -123,19 +124,27 @@ class RuleSolver:
         model; None when all of them together admit one."""
         s = self.each
         self.calls += 1
-        if s.solve(assumptions=selectors + literals):
+        # the literals first: the search stops at the first rule that conflicts with them, not
+        # after propagating every rule of the tariff
+        if s.solve(assumptions=literals + selectors):
             return None
         core = set(s.get_core() or ())
         current = [x for x in selectors if x in core]
-        i = 0
-        while i < len(current):
-            trial = current[:i] + current[i + 1:]
-            self.calls += 1
-            if s.solve(assumptions=trial + literals):
-                i += 1
-                continue
-            core = set(s.get_core() or ())
-            current = [x for x in trial if x in core]
+        # the rest is asked of a solver that holds only the core's rules: a model of the whole
+        # tariff costs a decision for each of its thousands of variables, one of a few rules none
+        small = Minisat22(bootstrap_with=self.rules.clauses_for(current))
+        try:
+            i = 0
+            while i < len(current):
+                trial = current[:i] + current[i + 1:]
+                self.calls += 1
+                if small.solve(assumptions=trial + literals):
+                    i += 1
+                    continue
+                core = set(small.get_core() or ())
+                current = [x for x in trial if x in core]
+        finally:
+            small.delete()
         return current
 
 
