@@ -92,6 +92,9 @@ def _lint(tariff, boolean: bool, checks=CHECKS):
     return [(f.code, f.severity, f.subject, f.message, f.rules) for f in findings]
 
 
+_OPEN: dict[int, tuple] = {}
+
+
 def _z3_admits(tariff, rule_ids: set[str], option: str, present: bool) -> bool:
     """Does some new order keep these rules (all of their instances) and have (or lack) the
     option? Asked of Z3, through the space lint's Z3 path questions."""
@@ -100,7 +103,10 @@ def _z3_admits(tariff, rule_ids: set[str], option: str, present: bool) -> bool:
     from tariffcheck.analyse.space import Shape, Space
 
     kind = next(iter(tariff.contracts.values()))
-    o = Space(tariff, 600_000).open(Shape("new", (kind.id,)))
+    if id(tariff) not in _OPEN:  # one encoding per tariff, asked with assumptions
+        _OPEN.clear()
+        _OPEN[id(tariff)] = (tariff, Space(tariff, 600_000).open(Shape("new", (kind.id,))))
+    o = _OPEN[id(tariff)][1]
     slot = o.encoder.slot(kind.id, 0)
     term = slot.option(option) if present else z3.Not(slot.option(option))
     return o.check([i for i in o.instances if i.rule.id in rule_ids], [term]) == z3.sat
