@@ -40,6 +40,8 @@ from ..evaluate.concrete import ConcreteValidator
 from ..smt.encode import Instance
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from ..smt.problem import Incomplete
+from . import option_findings
+from .boolean_lint import STEPS as BOOLEAN_STEPS, BooleanLint
 from .finding import Finding
 from .space import Open, Space, holds
 
@@ -91,14 +93,28 @@ class _Seen:
 
 
 class SemanticLint:
-    def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS, space: Space | None = None):
+    def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS, space: Space | None = None,
+                 boolean: bool = True):
+        """`boolean`: answer the contradiction, dead, forced and false-optional checks of a purely
+        Boolean tariff on the SAT solver (boolean_lint.py) where it applies; False asks Z3 always."""
         self.tariff = tariff
-        self.space = space or Space(tariff, timeout_ms)
+        self.boolean = boolean
+        self.solver_used = "z3"  # "sat" once boolean_lint.py answered the Boolean checks
+        self.timeout_ms = timeout_ms
+        self._space = space
         self.seen = _Seen()
         self.findings: list[Finding] = []
         self.cut: list[str] = []
         self.timings: dict[str, float] = {}
         self._validator: ConcreteValidator | None = None
+
+    @property
+    def space(self) -> Space:
+        """The Z3 side, made when a check first asks it (a Boolean tariff's checks may never:
+        a Z3 context alone costs more than their SAT calls)."""
+        if self._space is None:
+            self._space = Space(self.tariff, self.timeout_ms)
+        return self._space
 
     # ---- the shapes -----------------------------------------------------------------------
     def _valid_shapes(self, requests=("new", "change")) -> list[Open]:
@@ -117,17 +133,31 @@ class SemanticLint:
                  ("false-optional", self.false_optional), ("redundant", self.redundant),
                  ("quantities", self.quantities), ("disagreeing", self.disagreeing)]
         self._sat: set = set()
-        for step, fn in steps:
-            if checks is not None and step not in checks and step != "contradiction":
-                continue
-            t0 = time.perf_counter()
-            try:
-                fn()
-            except Incomplete as e:
-                self.cut.append(f"{step}: {e.reason}")
-            self.timings[step] = time.perf_counter() - t0
-            if progress is not None:
-                progress(step, self.timings[step])
+        booleans = BooleanLint.of(self.tariff) if self.boolean else None
+        shapes_decided = booleans is None  # else the Z3 checks decide the shapes first
+        if booleans is not None:
+            self.solver_used = "sat"
+        try:
+            for step, fn in steps:
+                if checks is not None and step not in checks and step != "contradiction":
+                    continue
+                t0 = time.perf_counter()
+                try:
+                    if booleans is not None and step in BOOLEAN_STEPS:
+                        self.findings += booleans.run(step)
+                    else:
+                        if not shapes_decided:
+                            self._decide_shapes()
+                            shapes_decided = True
+                        fn()
+                except Incomplete as e:
+                    self.cut.append(f"{step}: {e.reason}")
+                self.timings[step] = time.perf_counter() - t0
+                if progress is not None:
+                    progress(step, self.timings[step])
+        finally:
+            if booleans is not None:
+                booleans.close()
         for what in self.cut:
             self.findings.append(Finding(
                 "L014", "warning", f"an analysis was cut short: {what}",
@@ -154,25 +184,22 @@ class SemanticLint:
 
     # ---- L001 ------------------------------------------------------------------------------
     def contradictions(self) -> None:
+        self._decide_shapes()
+        for kind in self.tariff.contracts.values():
+            shapes = [s for s in self.space.shapes(("new",)) if kind.id in s.kinds]
+            if any(s in self._sat for s in shapes):
+                continue
+            blame = self._blame([(self.space.open(s), []) for s in shapes])
+            self.findings.append(option_findings.contradiction(kind, [i.rule for i in blame]))
+
+    def _decide_shapes(self) -> None:
+        """Which shapes have a valid order (`_sat`), as every later check needs to know."""
         for shape in self.space.shapes():
             o = self.space.open(shape)
             # a shape the time limit left undecided may have valid orders: the later checks ask
             # it too (and are cut short in turn), and it is never called contradictory
             if self._check(o, "is any order valid") != z3.unsat:
                 self._sat.add(shape)
-        for kind in self.tariff.contracts.values():
-            shapes = [s for s in self.space.shapes(("new",)) if kind.id in s.kinds]
-            if any(s in self._sat for s in shapes):
-                continue
-            blame = self._blame([(self.space.open(s), []) for s in shapes])
-            names = _rule_list(blame)
-            self.findings.append(Finding(
-                "L001", "error", f"no new order of `{kind.label}` ({kind.id}) is valid: the rules contradict each other",
-                kind.span, _clause(kind.citation),
-                explanation=f"every new order breaks at least one rule; these together admit none: {names}",
-                explanation_ja=f"どの新規の申込みも少なくとも一つの規定に反します。次の規定を合わせると満たす申込みがありません: {names}",
-                message_ja=f"「{kind.label}」の新規の申込みはどれも規定を満たせません(規定が矛盾しています): {names}",
-                subject=kind.id, rules=_rule_ids(blame)))
 
     def _blame(self, asks: list[tuple[Open, list]], besides: M.Rule | None = None) -> list[Instance]:
         """A minimal set of rules that admit no order of any of the asked shapes with its terms
@@ -310,14 +337,7 @@ class SemanticLint:
                     continue
                 blame = self._blame([(x, [present(self._entries(x, kind.id)[-1])])
                                      for x in self._with_kind(kind.id)])
-                names = _rule_list(blame)
-                self.findings.append(Finding(
-                    "L002", "warning", f"option `{opt.label}` ({opt.id}) can never be sold: no valid order has it",
-                    opt.span, _clause(opt.citation),
-                    explanation=f"with the option, these rules admit no order: {names}",
-                    explanation_ja=f"このオプションがあると、次の規定を満たす申込みはありません: {names}",
-                    message_ja=f"「{opt.label}」はどの有効な申込みにも含められません: {names}",
-                    subject=opt.id, rules=_rule_ids(blame)))
+                self.findings.append(option_findings.dead_option(opt, [i.rule for i in blame]))
             for dim in kind.dimensions.values():
                 for i, value in enumerate(dim.values.values()):
                     def chosen(slot, d=dim, i=i):
@@ -364,14 +384,7 @@ class SemanticLint:
                     continue
                 blame = self._blame([(x, [z3.Not(present(self._entries(x, kind.id)[-1]))])
                                      for x in self._with_kind(kind.id, ("new",))])
-                names = _rule_list(blame)
-                self.findings.append(Finding(
-                    "L004", "warning", f"option `{opt.label}` ({opt.id}) is in every valid new order: it is not optional",
-                    opt.span, _clause(opt.citation),
-                    explanation=f"without the option these rules admit no new order: {names}",
-                    explanation_ja=f"このオプションがないと、次の規定を満たす新規の申込みはありません: {names}",
-                    message_ja=f"「{opt.label}」はすべての有効な新規の申込みに必要です(選択できません): {names}",
-                    subject=opt.id, rules=_rule_ids(blame)))
+                self.findings.append(option_findings.forced_option(opt, [i.rule for i in blame]))
 
     def false_optional(self) -> None:
         """An option that is optional in general but in every valid new order with some value of a
@@ -692,16 +705,12 @@ def label_ja(key: ir.Field) -> str:
     return ("契約数 " if key.kind == "optcount" else "") + ".".join(key.path)
 
 
-def _clause(c) -> str | None:
-    return str(c) if c is not None else None
+_clause = option_findings.clause
 
 
 def _rule_ids(blame: list[Instance]) -> list[str]:
-    return list(dict.fromkeys(i.rule.id for i in blame))
+    return option_findings.rule_ids([i.rule for i in blame])
 
 
 def _rule_list(blame: list[Instance]) -> str:
-    seen: dict[str, str] = {}
-    for i in blame:
-        seen.setdefault(i.rule.id, f"`{i.rule.id}` ({i.rule.citation})")
-    return ", ".join(seen.values()) if seen else "the shape of the order alone"
+    return option_findings.rule_list([i.rule for i in blame])
