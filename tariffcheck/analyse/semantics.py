@@ -41,6 +41,7 @@ from ..smt.encode import Instance
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from ..smt.problem import Incomplete
 from .finding import Finding
+from .local import Fields, Local
 from .space import Open, Space, holds
 
 
@@ -453,7 +454,13 @@ class SemanticLint:
     def redundant(self) -> None:
         # every shape, valid or not: a shape no order of which is valid may be so because of this rule
         shapes = [self.space.open(s) for s in self.space.shapes()]
-        breakable, needed = self._breakable(shapes), {}
+        # a rule that some order breaks while keeping every other rule is neither vacuous nor
+        # implied, and gets no finding: found near known valid orders (local.py), most rules
+        # need no question of the shape's solver at all, and only the rest are asked about
+        unimplied = self._unimplied(shapes)
+        rules = [r for r in self.tariff.rules if r.id not in unimplied]
+        asked = {r.id for r in rules}
+        breakable, needed = self._breakable(shapes, lambda i: i.rule.id in asked), {}
         if breakable is None:
             return
         for o in shapes:
@@ -464,7 +471,7 @@ class SemanticLint:
                 if self._check(o, "which rules leave no order", instances=o.instances, keep=False) == z3.unsat:
                     core = {x.get_id() for x in o.p.solver.unsat_core()}
                     needed[o.shape] = {i.rule.id for i in o.instances if i.literal.get_id() in core}
-        for rule in self.tariff.rules:
+        for rule in rules:
             vacuous, implied, asks = True, True, []
             for o in shapes:
                 mine = [i for i in o.instances if i.rule is rule]
@@ -515,19 +522,59 @@ class SemanticLint:
                     message_ja=f"規定 `{rule.id}` は他の規定から導かれます: {names}",
                     subject=rule.id, rules=_rule_ids(by)))
 
-    def _breakable(self, shapes: list[Open]) -> dict[tuple, bool] | None:
-        """Which rule instances some order breaks, rules or no rules (a rule no order breaks is
-        vacuous, L007): per shape, one question for all of its instances (Open.possible), by
-        shape and `id` of the instance (shapes of the same slots share their instances). None when the time limit cut a question short."""
+    def _breakable(self, shapes: list[Open], wanted=lambda i: True) -> dict[tuple, bool] | None:
+        """Which rule instances (those `wanted`) some order breaks, rules or no rules (a rule no
+        order breaks is vacuous, L007): per shape, one question for all of its instances
+        (Open.possible), by shape and `id` of the instance (shapes of the same slots share their
+        instances). None when the time limit cut a question short."""
         out: dict[tuple, bool] = {}
         for o in shapes:
+            mine = [i for i in o.instances if wanted(i)]
             try:
-                answers = o.possible([z3.Not(i.term) for i in o.instances], instances=[])
+                answers = o.possible([z3.Not(i.term) for i in mine], instances=[])
             except Incomplete as e:
                 self.cut.append(f"which rules can be broken ({o.shape.label}): {e.reason}")
                 return None
-            out.update(((o.shape, id(i)), a) for i, a in zip(o.instances, answers))
+            out.update(((o.shape, id(i)), a) for i, a in zip(mine, answers))
         return out
+
+    def _unimplied(self, shapes: list[Open], models_per_instance: int = 3) -> set[str]:
+        """Rules that some order breaks while it keeps every other rule, each shown by a witness
+        found near a valid order already seen (local.py): the order's fields but those next to
+        the rule's, kept, and the rest solved for in a small solver. A rule not shown here may
+        still be one; the shape's solver is asked about it as before."""
+        fields = Fields(self.space.encoder.ctx)
+        found: set[str] = set()
+        near: dict[object, Local] = {}
+        for rule in self.tariff.rules:
+            for o in shapes:
+                models = self.seen.models.get(o.shape, []) if o.shape in self._sat else []
+                mine = [i for i in o.instances if i.rule is rule]
+                if not models or not mine:
+                    continue
+                if o.shape not in near:
+                    near[o.shape] = Local(o, fields)
+                local = near[o.shape]
+                if any(local.witness(m, z3.Not(i.term), leave_out=lambda x: x.rule is rule)
+                       for i in mine[:2] for m in self._likely(o, i, models)[:models_per_instance]):
+                    found.add(rule.id)
+                    break
+        return found
+
+    def _likely(self, o: Open, inst: Instance, models: list) -> list:
+        """The models to look for a witness near first: those that have an option the rule
+        instance reads (an order breaks a rule about an option most easily where it has it)."""
+        entry = next((e for e in o.order.contracts if e.index == inst.slot), None)
+        if entry is None:
+            return models
+        slot, kind = o.encoder.slot(entry.kind, entry.index), self.tariff.contracts[entry.kind]
+        opts = [f.path[0] for f in ir.fields_of(inst.rule.condition(inst.subject)) if f.kind == "opt"]
+        if inst.subject is not None and inst.subject in kind.options:
+            opts.insert(0, inst.subject)
+        terms = [slot.option(x) for x in dict.fromkeys(opts) if x in kind.options]
+        if not terms:
+            return models
+        return sorted(models, key=lambda m: not any(holds(m, t) for t in terms))
 
     # ---- L008 -------------------------------------------------------------------------------------
     def quantities(self) -> None:
