@@ -54,6 +54,10 @@ class Fields:
         self._alive.append(t)
         return self._walk(t.as_ast(), self.ctx.ref())
 
+    def of_ast(self, a) -> frozenset[int]:
+        """`of` for a raw AST that its owner keeps alive."""
+        return self._walk(a, self.ctx.ref())
+
     def _walk(self, a, ctx) -> frozenset[int]:
         # through Z3's C API: z3py wraps every child it hands out, which cost more than the walk
         key = z3.Z3_get_ast_id(ctx, a)
@@ -83,23 +87,35 @@ class Local:
         self.ctx = o.encoder.ctx
         instances = {i.literal.get_id(): i for i in o.instances}
         choices = {c.literal.get_id() for c in o.p.choices}
-        self.bodies: list[z3.BoolRef] = []
+        self._assertions = o.p.solver.assertions()  # keeps every body alive (its id is its key)
+        ctx = self.ctx.ref()
+        self.bodies: list = []  # Z3 ASTs, read straight through the C API (z3py wraps each)
         self.owner: list[object] = []  # None: in every question; an Instance: unless its rule is left out
-        for a in o.p.solver.assertions():
-            guard = a.arg(0) if z3.is_implies(a) and z3.is_const(a.arg(0)) else None
-            gid = guard.get_id() if guard is not None else None
+        vec = self._assertions.vector
+        for n in range(z3.Z3_ast_vector_size(ctx, vec)):
+            a = z3.Z3_ast_vector_get(ctx, vec, n)
+            guard = None
+            if z3.Z3_get_ast_kind(ctx, a) == z3.Z3_APP_AST:
+                app = z3.Z3_to_app(ctx, a)
+                if z3.Z3_get_decl_kind(ctx, z3.Z3_get_app_decl(ctx, app)) == z3.Z3_OP_IMPLIES:
+                    g = z3.Z3_get_app_arg(ctx, app, 0)
+                    if (z3.Z3_get_ast_kind(ctx, g) == z3.Z3_APP_AST
+                            and z3.Z3_get_app_num_args(ctx, z3.Z3_to_app(ctx, g)) == 0):
+                        guard = g
+            gid = z3.Z3_get_ast_id(ctx, guard) if guard is not None else None
             if gid is not None and gid in instances:
-                self.bodies.append(a.arg(1))
+                self.bodies.append(z3.Z3_get_app_arg(ctx, app, 1))
                 self.owner.append(instances[gid])
             elif gid is not None and gid in choices:
-                self.bodies.append(a.arg(1))
+                self.bodies.append(z3.Z3_get_app_arg(ctx, app, 1))
                 self.owner.append(None)
-            elif guard is not None and guard.decl().name().startswith(DROPPED):
+            elif guard is not None and z3.Z3_get_symbol_string(
+                    ctx, z3.Z3_get_decl_name(ctx, z3.Z3_get_app_decl(ctx, z3.Z3_to_app(ctx, guard)))).startswith(DROPPED):
                 continue
             else:
                 self.bodies.append(a)
                 self.owner.append(None)
-        self.reads = [fields.of(b) for b in self.bodies]
+        self.reads = [fields.of_ast(b) for b in self.bodies]
         self.readers: dict[int, list[int]] = {}
         for k, vs in enumerate(self.reads):
             for v in vs:
@@ -136,7 +152,7 @@ class Local:
         try:
             z3.Z3_solver_assert(ctx, s.solver, term.as_ast())
             for k in sorted(picked):
-                z3.Z3_solver_assert(ctx, s.solver, self.bodies[k].as_ast())
+                z3.Z3_solver_assert(ctx, s.solver, self.bodies[k])
             pins = []  # kept alive until the check
             for v in fixed:
                 x = self.fields.const[v]

@@ -248,14 +248,19 @@ class SemanticLint:
             self._cover_in(shapes, kind, terms_of, what)
 
     def _cover_in(self, shapes: list[Open], kind: str, terms_of: list, what: str) -> None:
+        # a term one shape's model shows is possible (`_possible` asks for any shape): the later
+        # shapes ask only about the rest (at 10x, the change requests' shapes asked again about
+        # nearly every option a new order had shown, two thirds of the check's questions)
+        shown: set[int] = set()
         for o in shapes:
             for slot in self._entries(o, kind):
-                unseen = [t(slot) for t in terms_of]
+                unseen = [(k, t(slot)) for k, t in enumerate(terms_of) if k not in shown]
                 for m in self.seen.models.get(o.shape, []):
-                    unseen = [t for t in unseen if not holds(m, t)]
-                while unseen and self._check(o, what, terms=[z3.Or(unseen)]) == z3.sat:
+                    unseen = [(k, t) for k, t in unseen if not holds(m, t)]
+                while unseen and self._check(o, what, terms=[z3.Or([t for _, t in unseen])]) == z3.sat:
                     m = self.seen.any[o.shape][-1]  # only the newest model can show what none before did
-                    unseen = [t for t in unseen if not holds(m, t)]
+                    unseen = [(k, t) for k, t in unseen if not holds(m, t)]
+                shown.update(set(range(len(terms_of))) - {k for k, _ in unseen})
 
     def _settle(self, kind: str, terms_of: list, what: str, requests=("new", "change"),
                 within: list | None = None) -> None:
@@ -538,7 +543,7 @@ class SemanticLint:
             out.update(((o.shape, id(i)), a) for i, a in zip(mine, answers))
         return out
 
-    def _unimplied(self, shapes: list[Open], models_per_instance: int = 3) -> set[str]:
+    def _unimplied(self, shapes: list[Open], models_per_instance: int = 4) -> set[str]:
         """Rules that some order breaks while it keeps every other rule, each shown by a witness
         found near a valid order already seen (local.py): the order's fields but those next to
         the rule's, kept, and the rest solved for in a small solver. A rule not shown here may
@@ -562,8 +567,10 @@ class SemanticLint:
         return found
 
     def _likely(self, o: Open, inst: Instance, models: list) -> list:
-        """The models to look for a witness near first: those that have an option the rule
-        instance reads (an order breaks a rule about an option most easily where it has it)."""
+        """The models to look for a witness near first, taking turns: one that has an option the
+        rule instance reads (a cap or a prerequisite is broken most easily where the option is),
+        one that has none of them (an eligibility rule, where the item is one the option is not
+        for: the item stays as the model has it)."""
         entry = next((e for e in o.order.contracts if e.index == inst.slot), None)
         if entry is None:
             return models
@@ -574,7 +581,11 @@ class SemanticLint:
         terms = [slot.option(x) for x in dict.fromkeys(opts) if x in kind.options]
         if not terms:
             return models
-        return sorted(models, key=lambda m: not any(holds(m, t) for t in terms))
+        has, lacks = [], []
+        for m in models:
+            (has if any(holds(m, t) for t in terms) else lacks).append(m)
+        turns = [x for pair in zip(has, lacks) for x in pair]
+        return turns + has[len(turns) // 2:] + lacks[len(turns) // 2:]
 
     # ---- L008 -------------------------------------------------------------------------------------
     def quantities(self) -> None:
