@@ -462,7 +462,7 @@ class SemanticLint:
         # a rule that some order breaks while keeping every other rule is neither vacuous nor
         # implied, and gets no finding: found near known valid orders (local.py), most rules
         # need no question of the shape's solver at all, and only the rest are asked about
-        unimplied = self._unimplied(shapes)
+        unimplied = self._unimplied(shapes) if self._sorted() else set()
         rules = [r for r in self.tariff.rules if r.id not in unimplied]
         asked = {r.id for r in rules}
         breakable, needed = self._breakable(shapes, lambda i: i.rule.id in asked), {}
@@ -542,6 +542,15 @@ class SemanticLint:
                 return None
             out.update(((o.shape, id(i)), a) for i, a in zip(mine, answers))
         return out
+
+    def _sorted(self) -> bool:
+        """Does a dimension sort the options (an item)? Then most rules are local to a family of
+        options that the item makes independent of the others, and a witness near a valid order
+        is found in a small solver. A feature model (a UVL import: no dimension) chains its
+        constraints through the tree: two steps out from a rule reach much of the model, and
+        looking for witnesses there cost more than the questions it saved (decisionmaking: 12 s
+        of CPU for 160 of 253 rules), so its rules are asked about as before."""
+        return any(k.dimensions for k in self.tariff.contracts.values())
 
     def _unimplied(self, shapes: list[Open], models_per_instance: int = 4) -> set[str]:
         """Rules that some order breaks while it keeps every other rule, each shown by a witness
