@@ -21,7 +21,9 @@ Models found on the way are kept: a value any model shows is possible needs no c
 and each term is read in each model at most once. Where many terms are asked the same question
 and most have the same answer (every option left out, every rule broken, every number given a
 second value), they are asked together as group tests without reading a model (Open.possible);
-reading a model out costs about as much as a check at 10x Secure Endpoint's size. A question
+reading a model out costs about as much as a check at 10x Secure Endpoint's size. Where a
+dimension sorts the options, a rule that an order breaks alone is shown so by a small solver near
+a valid order already seen (local.py), and only the other rules are asked about. A question
 that hits the time limit is reported (L014), never taken as an answer.
 """
 
