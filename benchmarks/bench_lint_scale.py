@@ -33,7 +33,7 @@ ROOT = HERE.parent
 GROUPS = ("contradiction", "dead", "forced", "false-optional", "redundant", "quantities", "rest")
 
 
-def worker(scale: int | str, timeout_ms: int, checks: str | None) -> dict:
+def worker(scale: int | str, timeout_ms: int, checks: str | None, seed: int = 0) -> dict:
     """Run in the child process, with PYTHONPATH pointing at one side's package. `scale`: a
     synthetic scale, or the path of a .tariff spec."""
     sys.path.insert(0, str(HERE))
@@ -48,7 +48,7 @@ def worker(scale: int | str, timeout_ms: int, checks: str | None) -> dict:
     if isinstance(scale, str):
         tariff = synthetic.load(Path(scale).read_text(encoding="utf-8"), scale)  # no size cap
     else:
-        tariff = synthetic.load(synthetic.generate(scale, seed=0), f"<synthetic x{scale}>")
+        tariff = synthetic.load(synthetic.generate(scale, seed=seed), f"<synthetic x{scale}>")
     wall, cpu, findings = {}, {}, []
     w0, c0 = time.perf_counter(), time.process_time()
     for name, fn in (("names", name_findings), ("fees", fee_findings),
@@ -98,10 +98,10 @@ def old_tree(rev: str, into: Path) -> Path:
     return into
 
 
-def run_side(root: Path, scale: int | str, timeout_ms: int, checks: str | None) -> dict:
+def run_side(root: Path, scale: int | str, timeout_ms: int, checks: str | None, seed: int = 0) -> dict:
     env = dict(os.environ, PYTHONPATH=str(root))
     how = ["--worker-spec", scale] if isinstance(scale, str) else ["--worker", str(scale)]
-    cmd = [sys.executable, str(Path(__file__).resolve()), *how, "--timeout", str(timeout_ms)]
+    cmd = [sys.executable, str(Path(__file__).resolve()), *how, "--timeout", str(timeout_ms), "--seed", str(seed)]
     if checks:
         cmd += ["--checks", checks]
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=str(root))
@@ -133,12 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--checks", default=None, help="lint checks to run (default: all)")
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--specs", default="", help="also these specs (.tariff, or .uvl imported first), comma-separated")
+    ap.add_argument("--seed", type=int, default=0, help="the synthetic tariffs' seed")
     ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--worker-spec", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker is not None or args.worker_spec is not None:
         job = args.worker if args.worker is not None else args.worker_spec
-        print(json.dumps(worker(job, args.timeout, args.checks), ensure_ascii=False))
+        print(json.dumps(worker(job, args.timeout, args.checks, args.seed), ensure_ascii=False))
         return 0
     sides = [s.strip() for s in args.sides.split(",") if s.strip()]
     scales = [int(s) for s in args.scales.split(",") if s.strip()]
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
                 if side == "old" and scale not in old_scales:
                     continue
                 print(f"x{scale} {side} ...", file=sys.stderr, flush=True)
-                results[side][scale] = run_side(roots[side], scale, args.timeout, args.checks)
+                results[side][scale] = run_side(roots[side], scale, args.timeout, args.checks, args.seed)
         for spec in [x for x in args.specs.split(",") if x.strip()]:
             path = Path(spec)
             if path.suffix == ".uvl":  # imported once, by this tree; both sides lint the same text
@@ -205,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{side} {label(s)} cut short: {r['cut_short']}")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M"), "old": args.old,
+        Path(args.json).write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M"), "old": args.old, "seed": args.seed,
                                                "results": results}, indent=1, ensure_ascii=False) + "\n")
     return 0
 
