@@ -33,30 +33,7 @@ SHARED = ROOT.parent / "shared" / "uvl"
 
 # dead: Legacy (excluded by Base's mandatory Modern), Turbo (needs Legacy); core: Base, Modern,
 # Net and, through `Modern => Eth`, Eth; a [2..2] group under Net makes one of Wifi, Eth, Cell core
-DEAD_AND_CORE = """features
-    Device
-        mandatory
-            Base
-                mandatory
-                    Modern
-            Net
-                [2..2]
-                    Wifi
-                    Eth
-                    Cell
-        optional
-            Legacy
-            Turbo
-            Extra
-                or
-                    A
-                    B
-constraints
-    Modern => !Legacy
-    Turbo => Legacy
-    Modern => Eth
-    A => Wifi
-"""
+DEAD_AND_CORE = (FIXTURES / "uvl" / "dead_and_core.uvl").read_text()
 
 
 def _brute(model) -> tuple[set[str], set[str]]:

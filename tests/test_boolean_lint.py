@@ -40,30 +40,7 @@ SMALL_SHARED = 7_000  # bytes: the Z3 path takes a second or two on each of thes
 
 # dead: Legacy (Base's mandatory Modern excludes it) and Turbo (needs Legacy); core: Base, Modern,
 # Net, Eth (`Modern => Eth`); a [2..2] group; an `or` group
-DEAD_AND_CORE = """features
-    Device
-        mandatory
-            Base
-                mandatory
-                    Modern
-            Net
-                [2..2]
-                    Wifi
-                    Eth
-                    Cell
-        optional
-            Legacy
-            Turbo
-            Extra
-                or
-                    A
-                    B
-constraints
-    Modern => !Legacy
-    Turbo => Legacy
-    Modern => Eth
-    A => Wifi
-"""
+DEAD_AND_CORE = (FIXTURES / "uvl" / "dead_and_core.uvl").read_text()
 # no configuration: Card and Cash are the only ways to pay, and both are excluded
 CONTRADICTORY = """features
     Shop

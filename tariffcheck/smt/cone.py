@@ -55,12 +55,11 @@ import z3
 
 from ..model import fields as F
 from ..orders.order import ContractEntry
+from . import walk
 
 if TYPE_CHECKING:
     from .encode import Encoder
 
-_APP = z3.Z3_APP_AST
-_NUMERAL = z3.Z3_NUMERAL_AST
 
 
 class Cone:
@@ -179,43 +178,18 @@ class Kept:
 
 def _constants(terms: list[z3.ExprRef]) -> set[int]:
     """The ids of every node of the terms (constants among them)."""
-    if not terms:
-        return set()
-    ctx = terms[0].ctx.ref()
-    seen: set[int] = set()
-    stack = [t.as_ast() for t in terms]
-    while stack:
-        a = stack.pop()
-        i = z3.Z3_get_ast_id(ctx, a)
-        if i in seen:
-            continue
-        seen.add(i)
-        if z3.Z3_get_ast_kind(ctx, a) == _APP:
-            stack.extend(z3.Z3_get_app_arg(ctx, a, k) for k in range(z3.Z3_get_app_num_args(ctx, a)))
-    return seen
+    return {i for i, _, _ in walk.nodes(terms)}
 
 
 def _options_read(term: z3.ExprRef, owner: dict[int, str], everything: frozenset[str]) -> frozenset[str]:
     """The options whose variables a term mentions (every option, for a term of a shape this
     walk does not know, such as a quantifier: kept whole, never sliced)."""
-    ctx = term.ctx.ref()
     out: set[str] = set()
-    seen: set[int] = set()
-    stack = [term.as_ast()]
-    while stack:
-        a = stack.pop()
-        i = z3.Z3_get_ast_id(ctx, a)
-        if i in seen:
-            continue
-        seen.add(i)
+    for i, _, kind in walk.nodes([term]):
         o = owner.get(i)
         if o is not None:
             out.add(o)
-            continue
-        kind = z3.Z3_get_ast_kind(ctx, a)
-        if kind == _APP:
-            stack.extend(z3.Z3_get_app_arg(ctx, a, k) for k in range(z3.Z3_get_app_num_args(ctx, a)))
-        elif kind != _NUMERAL:
+        elif kind != walk.APP and kind != walk.NUMERAL:
             return everything
     return frozenset(out)
 

@@ -45,6 +45,7 @@ from .encode import Encoder, Fact, Instance
 from .explain import Conflict, describe, minimal_conflict
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from .problem import Choice, Incomplete, OrderProblem, Workspaces
+from . import walk
 from .readback import all_true, truths
 
 FINITE = ("option", "flag", "holding", "dim", "optattr", "optflag", "oflag")
@@ -109,25 +110,8 @@ class Propagator:
 
 def variables_of(term: z3.ExprRef) -> frozenset[int]:
     """The ids of the uninterpreted constants a term reads (each shared node visited once)."""
-    ctx = term.ctx.ref()
-    seen: set[int] = set()
-    out: set[int] = set()
-    todo = [term.as_ast()]
-    while todo:
-        a = todo.pop()
-        i = z3.Z3_get_ast_id(ctx, a)
-        if i in seen:
-            continue
-        seen.add(i)
-        if z3.Z3_get_ast_kind(ctx, a) != z3.Z3_APP_AST:
-            continue
-        n = z3.Z3_get_app_num_args(ctx, a)
-        if n == 0:
-            if z3.Z3_get_decl_kind(ctx, z3.Z3_get_app_decl(ctx, a)) == z3.Z3_OP_UNINTERPRETED:
-                out.add(i)
-            continue
-        todo.extend(z3.Z3_get_app_arg(ctx, a, k) for k in range(n))
-    return frozenset(out)
+    ctx = term.ctx
+    return frozenset(i for i, a, kind in walk.nodes([term]) if kind == walk.APP and walk.is_variable(ctx, a))
 
 
 def pins_of(term: z3.BoolRef) -> list[tuple] | None:
