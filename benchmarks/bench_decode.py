@@ -79,12 +79,20 @@ def before(rev: str, tag: str = "before"):
     load_before(rev, "tariffcheck/evaluate/concrete.py", f"tariffcheck.evaluate._concrete_{tag}")
     load_before(rev, "tariffcheck/evaluate/derived_dates.py", f"tariffcheck.evaluate._derived_dates_{tag}", (
         ("from .concrete import", f"from ._concrete_{tag} import"),))
-    api = load_before(rev, "tariffcheck/api.py", f"tariffcheck._api_{tag}", (
-        ("from .orders.decode import", f"from .orders._decode_{tag} import"),
-        ("from .orders.generated import", f"from .orders._generated_{tag} import"),
-        ("from .evaluate.concrete import", f"from .evaluate._concrete_{tag} import"),
-        ("from .evaluate.derived_dates import", f"from .evaluate._derived_dates_{tag} import")))
+    replace = [("from .orders.decode import", f"from .orders._decode_{tag} import"),
+               ("from .orders.generated import", f"from .orders._generated_{tag} import"),
+               ("from .evaluate.concrete import", f"from .evaluate._concrete_{tag} import"),
+               ("from .evaluate.derived_dates import", f"from .evaluate._derived_dates_{tag} import")]
+    if has_file(rev, "tariffcheck/evaluate/check_verdict.py"):  # the verdict builder of Checker.check, since checkfast
+        load_before(rev, "tariffcheck/evaluate/check_verdict.py", f"tariffcheck.evaluate._check_verdict_{tag}", (
+            ("from .concrete import", f"from ._concrete_{tag} import"),))
+        replace.append(("from .evaluate.check_verdict import", f"from .evaluate._check_verdict_{tag} import"))
+    api = load_before(rev, "tariffcheck/api.py", f"tariffcheck._api_{tag}", tuple(replace))
     return decode, api
+
+
+def has_file(rev: str, path: str) -> bool:
+    return subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", f"{rev}:{path}"], capture_output=True).returncode == 0
 
 
 def time_pass(fn, inputs, cpu: list[list[int]], wall: list[list[int]]) -> None:

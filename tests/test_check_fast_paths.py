@@ -116,3 +116,29 @@ def test_cancellations_and_changes_check_alike(data):
     name = data.draw(st.sampled_from(TARIFFS))
     c = checker(name)
     same_check(c, data.draw(order_dicts(c.tariff, requests=("change", "cancellation"))))
+
+
+def test_a_violations_fields_are_worked_out_on_first_read_and_copied_whole():
+    """VerdictBuilder leaves each violation's fields and message values to its first read; a
+    pickle or a copy of the verdict holds them worked out, equal to the precise path's."""
+    import copy
+    import pickle
+
+    lazy = 0
+    for name, order in real_orders():
+        c = checker(name)
+        try:
+            verdict = c.check(order)
+        except OrderError:
+            continue
+        pending = [v for v in verdict.violations if "_pending" in v.__dict__]
+        lazy += len(pending)
+        if not pending:
+            continue
+        shipped = pickle.loads(pickle.dumps(verdict))
+        assert all("_pending" not in v.__dict__ for v in shipped.violations)
+        assert copy.deepcopy(verdict) == shipped == precise(c, order)
+        assert all("_pending" not in v.__dict__ for v in verdict.violations)  # worked out once, kept
+        with pytest.raises(AttributeError):
+            verdict.violations[0].no_such_attribute
+    assert lazy > 50, lazy

@@ -25,6 +25,7 @@ from .verdict import INVALID, VALID, InstanceKey, Verdict, Violation, field_path
 _Shown = tuple[FieldRef, Callable, object]
 # an instance at one position of a contract: its key, and how its violation shows its fields
 _Plan = tuple[InstanceKey, list[_Shown]]
+_new = object.__new__
 
 
 class VerdictBuilder:
@@ -49,12 +50,20 @@ class VerdictBuilder:
                 if plan is None:
                     plan = plans[c, e.index, e.cancelled] = (InstanceKey(c.rule.id, e.index, c.subject),
                                                              _shown_fields(c, e))
-                key, shown = plan
-                violations.append(Violation(key, c.rule, e.id, [(path, show(f, order, e)) for path, show, f in shown],
-                                            placeholder_values(c.rule, c.subject, order, e) if c.rule.placeholders
-                                            else {}))
+                v = _new(Violation)  # fields and values worked out when first read (Violation.__getattr__)
+                v.key, shown = plan
+                v.rule = c.rule
+                v.contract_id = e.id
+                v._pending = (_work_out, shown, c, order, e)
+                violations.append(v)
             verdict = Verdict(INVALID, violations)
         return with_breaches(self.tariff, order, verdict) if order.breaches else verdict
+
+
+def _work_out(shown: list[_Shown], c: CompiledRule, order: Order, e: ContractEntry) -> tuple[list, dict]:
+    """A violation's fields (path, value) and its message's values, from the order."""
+    return ([(path, show(f, order, e)) for path, show, f in shown],
+            placeholder_values(c.rule, c.subject, order, e) if c.rule.placeholders else {})
 
 
 def _shown_fields(c: CompiledRule, entry: ContractEntry) -> list[_Shown]:

@@ -43,6 +43,27 @@ class Violation:
         subject = self.key.subject if self.key.contract is not None else None
         return rule_message(tariff, self.rule, subject, self.values, lang)
 
+    # A violation may be built with its `fields` and `values` still to work out (check_verdict.py:
+    # most callers of `Checker.check` read a verdict's status and keys, not the values it shows):
+    # `_pending` is then (work_out, *args), and work_out(*args) gives (fields, values). They are
+    # worked out on the first read of either, and are then what an eager build gives; threads that
+    # read them at once may both work them out, and keep equal values.
+    def __getattr__(self, name: str):
+        if name == "fields" or name == "values":
+            pending = self.__dict__.get("_pending")
+            if pending is not None:
+                self.fields, self.values = pending[0](*pending[1:])
+                self.__dict__.pop("_pending", None)
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __getstate__(self) -> dict:
+        """The violation worked out (a copy or a pickle holds values, not the way to them)."""
+        self.fields, self.values = self.fields, self.values
+        state = dict(self.__dict__)
+        state.pop("_pending", None)
+        return state
+
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _SENTENCE = re.compile(r"(?<=。)|(?<=[.;])\s+")  # after 。, or after . or ; and a space
