@@ -140,11 +140,21 @@ class Checker:
         Through Z3 the call has a time limit (`timeout_ms`, by default the checker's); when it
         runs out the verdict is "unknown", with the reason. The verdict carries the days the
         request takes effect (`verdict.effective`), each beside the day the request asked for."""
-        if engine not in ENGINES:
+        if engine == "concrete":
+            if type(order) is dict:  # the call order entry makes on every order: `decode` inline
+                decoded = self.quick_decoder.decode(order)
+                if decoded is None:
+                    decoded = decode_order(order, self.tariff, self.names)
+            else:
+                decoded = order if isinstance(order, Order) else self.decode(order)
+            verdict = self._verdicts.validate(decoded)
+        elif engine == "z3":
+            decoded = order if isinstance(order, Order) else self.decode(order)
+            verdict = self.z3.validate(decoded, timeout_ms)
+        else:
             raise ValueError(f"unknown engine `{engine}`: use one of {', '.join(ENGINES)}")
-        decoded = order if isinstance(order, Order) else self.decode(order)
-        verdict = self.z3.validate(decoded, timeout_ms) if engine == "z3" else self._verdicts.validate(decoded)
-        verdict.effective = self.date_calculator.effective(decoded)
+        dates = self._dates
+        verdict.effective = (dates if dates is not None else self.date_calculator).effective(decoded)
         return verdict
 
     @property

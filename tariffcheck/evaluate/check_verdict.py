@@ -40,8 +40,12 @@ class VerdictBuilder:
 
     def validate(self, order: Order) -> Verdict:
         broken = self.validator.broken(order)
-        if not broken:
-            verdict = Verdict(VALID)
+        if not broken:  # Verdict(VALID), made as decoders make an Order (orders/generated.py, _made)
+            verdict = _new(Verdict)
+            verdict.status = VALID
+            verdict.violations = []
+            verdict.reason = None
+            verdict.effective = []
         else:
             violations = []
             plans = self._plans

@@ -259,9 +259,12 @@ def _compile_kind(tariff_id: str, kind: str, compiled: list[CompiledRule]) -> tu
     instances' own order all the same."""
     g = _Gen()
     groups: dict[str, list[str]] = {}  # the source of a guard (or "") to the tests under it
+    state_of: dict[str, str] = {}  # a guard's source to the state whose options it looks in
     for i, c in enumerate(compiled):
         subject = f":{c.subject}" if c.subject else ""
         guard = _guard(c.node)
+        if guard is not None:
+            state_of[g.truth(guard)] = guard.state
         lines = groups.setdefault("" if guard is None else g.truth(guard), [])
         lines.append(f"# {c.rule.id}{subject}")
         test = f"not {g.truth(c.node)}"
@@ -270,10 +273,18 @@ def _compile_kind(tariff_id: str, kind: str, compiled: list[CompiledRule]) -> tu
         lines.append(f"if {test}:")
         lines.append(f"    found.append({i})")
     body = ["    found = []"]
-    for guard, lines in groups.items():
-        if guard:
-            body.append(f"    if {guard}:")
-        body += [("        " if guard else "    ") + line for line in lines]
+    body += ["    " + line for line in groups.get("", [])]
+    # the guards that look in one state's options, under one test that it has any: a new
+    # order's contract has none before, and skips every guard about the options it had
+    for state, local in (("new", "n_opts"), ("old", "p_opts")):
+        guards = [x for x in groups if x and state_of[x] == state]
+        pad = "    "
+        if len(guards) > 1:
+            body.append(f"    if {g.local(local)}:")
+            pad = "        "
+        for guard in guards:
+            body.append(f"{pad}if {guard}:")
+            body += [pad + "    " + line for line in groups[guard]]
     body += ["    if found:",
              "        found.sort()",
              "        for i in found:",

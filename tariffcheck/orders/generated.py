@@ -20,6 +20,8 @@ Order equals decode.py's (tests/fuzz/test_fuzz_decoder_quick_paths.py compares t
 
 from __future__ import annotations
 
+import dataclasses
+
 from ..model import tariff as M
 from ..model.limits import MAX_CONTRACTS, MAX_COUNT, REQUESTS
 from .decode import ENTRY_KEYS, ORDER_KEYS, _copy_option, _day_number
@@ -27,7 +29,10 @@ from .names import OrderNames
 from .order import EMPTY, ContractEntry, ContractState, OptionState, Order
 
 _NOTHING_RESERVED: frozenset = frozenset()
+_new = object.__new__
+_MADE = {"OptionState": OptionState, "ContractState": ContractState, "ContractEntry": ContractEntry, "Order": Order}
 _ENTRY_KEYS = frozenset(ENTRY_KEYS)
+_ORDER_KEYS = frozenset(ORDER_KEYS)
 
 
 class _Unusual(Exception):
@@ -59,14 +64,21 @@ class GeneratedDecoder:
                 self.kinds[n] = names.lookup(tariff.contracts, n)
         self.parent_of = {k.id: k.parent for k in tariff.contracts.values()}
         self.states = {}
+        self.new_entries = {}  # new_entry(raw, i) of each kind: a new order's contract
         for kind in tariff.contracts.values():
             source, env = _kind_source(kind, names)
             self.source[kind.id] = source
             self.constants[kind.id] = env
             namespace = dict(env, ContractState=ContractState, OptionState=OptionState, _copy_option=_copy_option,
-                             _day_number=_day_number, _Unusual=_Unusual, MAX_COUNT=MAX_COUNT)
+                             _day_number=_day_number, _Unusual=_Unusual, MAX_COUNT=MAX_COUNT,
+                             ContractEntry=ContractEntry, EMPTY=EMPTY, _new=object.__new__)
             exec(compile(source, f"<decoder of {tariff.id}:{kind.id}>", "exec"), namespace)
             self.states[kind.id] = namespace["state"]
+            self.new_entries[kind.id] = namespace["new_entry"]
+        # a new order's contract by the name its `contract` gives (None: the primary kind's)
+        self._new_entry_of = {n: self.new_entries[k.id] for n, k in self.kinds.items()}
+        if self.primary is not None:
+            self._new_entry_of[None] = self.new_entries[self.primary.id]
 
     def reads_as(self, other: "GeneratedDecoder") -> bool:
         """Whether `other` gives the same answer as this decoder for every input: both read only
@@ -92,14 +104,16 @@ class GeneratedDecoder:
             return None
 
     def _order(self, d: dict) -> Order:
-        flags: dict[str, bool] = {}
-        for key, value in d.items():
-            if key in ORDER_KEYS:
-                continue
-            flag = self.flag_names.get(key)
-            if flag is None or flag in flags or (value is not True and value is not False):
-                raise _Unusual
-            flags[flag] = value
+        flags: dict[str, bool] | None = None  # the request flags the order states
+        if not d.keys() <= _ORDER_KEYS:  # most orders state none: one test of the keys, in C
+            flags = {}
+            for key, value in d.items():
+                if key in ORDER_KEYS:
+                    continue
+                flag = self.flag_names.get(key)
+                if flag is None or flag in flags or (value is not True and value is not False):
+                    raise _Unusual
+                flags[flag] = value
         tariff_name = d.get("tariff")
         if tariff_name is not None and (type(tariff_name) is not str or tariff_name not in self.titles):
             raise _Unusual
@@ -124,10 +138,34 @@ class GeneratedDecoder:
         raw_contracts = d.get("contracts")
         if type(raw_contracts) is not list or not 0 < len(raw_contracts) <= MAX_CONTRACTS:
             raise _Unusual
-        contracts = [self._entry(raw, i, request) for i, raw in enumerate(raw_contracts)]
+        if request == "new":
+            new_entry_of = self._new_entry_of
+            contracts = []
+            for i, raw in enumerate(raw_contracts):
+                if type(raw) is not dict:
+                    raise _Unusual
+                kind_name = raw.get("contract")
+                read = new_entry_of.get(kind_name) if kind_name is None or type(kind_name) is str else None
+                if read is None:
+                    raise _Unusual
+                contracts.append(read(raw, i))
+        else:
+            contracts = [self._entry(raw, i, request) for i, raw in enumerate(raw_contracts)]
         self._structure(contracts)
-        return Order(tariff_name, request, dates, set(), set(), contracts, [], set(),
-                     {f: flags.get(f, False) for f in self.flag_ids}, [], set())
+        order = _new(Order)  # as Order(...) would make it, for half the cost (see _made)
+        order.tariff = tariff_name
+        order.request = request
+        order.dates = dates
+        order.holdings = set()
+        order.holding_values = set()
+        order.contracts = contracts
+        order.notes = []
+        order.open = set()
+        order.flags = dict.fromkeys(self.flag_ids, False) if flags is None else \
+            {f: flags.get(f, False) for f in self.flag_ids}
+        order.breaches = []
+        order.unset = set()
+        return order
 
     def _entry(self, raw, i: int, request: str) -> ContractEntry:
         if type(raw) is not dict or "usage" in raw:
@@ -278,7 +316,177 @@ def _kind_source(kind: M.ContractKind, names: OrderNames) -> tuple[str, dict]:
               "    return ContractState(dims, qty, flags, dates, options)",
               ""]
     lines += _options_source(kind, names, env)
+    lines += _new_entry_source(kind, members, env)
     return "\n".join(lines) + "\n", env
+
+
+# the keys of a contract of a new order that are not fields of its kind; `contract` is read
+# before the kind's code runs, the others are read by it
+_ID, _PARENT, _CONTRACT, _OPTIONS = "id", "parent", "contract", "options"
+
+
+def _new_entry_source(kind: M.ContractKind, members: list, env: dict) -> list[str]:
+    """`new_entry(raw, i)`: a contract of a new order, read straight into its ContractEntry
+    (what `_entry` and `state` give for it, with nothing built in between). One pass over the
+    contract's keys; each key's slot picks its branch in a tree of comparisons; a field given
+    twice (by its id and its name) is found in the dict it goes to. A date given as null is left
+    to decode.py, which is the one place a field is given and leaves nothing."""
+    slots = {n: s for n, s in env["FIELDS"].items() if n not in _ENTRY_KEYS}
+    special = [_ID, _PARENT, _CONTRACT, _OPTIONS]
+    first = len(members)
+    for j, key in enumerate(special):
+        slots[key] = first + j
+    env["NEW_SLOTS"] = slots
+    branches: dict[int, list[str]] = {}
+    for s, m in enumerate(members):
+        if isinstance(m, M.Dimension):
+            body = [f"v = VALUES_{s}.get(value) if type(value) is str else None",
+                    f"if v is None and value is not None or {m.id!r} in dims:" if m.optional else
+                    f"if v is None or {m.id!r} in dims:",
+                    "    raise _Unusual",
+                    f"dims[{m.id!r}] = v"]
+        elif isinstance(m, M.Quantity):
+            body = [f"if type(value) is not int or not 0 <= value <= MAX_COUNT or {m.id!r} in qty:",
+                    "    raise _Unusual",
+                    f"qty[{m.id!r}] = value"]
+        elif isinstance(m, M.Flag):
+            body = [f"if value is not True and value is not False or {m.id!r} in flags:", "    raise _Unusual",
+                    f"flags[{m.id!r}] = value"]
+        else:
+            body = ["n = _day_number(value) if type(value) is str else None",
+                    f"if n is None or {m.id!r} in dates:", "    raise _Unusual",
+                    f"dates[{m.id!r}] = n"]
+        branches[s] = body
+    branches[first] = ["if type(value) is not str:", "    raise _Unusual", "cid = value"]
+    branches[first + 1] = ["if value is not None and type(value) is not str:", "    raise _Unusual", "parent = value"]
+    branches[first + 2] = ["pass  # the kind, read already"]
+    branches[first + 3] = ["if type(value) is not dict:", "    raise _Unusual", "new_options(value, options)"]
+    lines = ["def new_entry(raw, i):",
+             "    dims, qty, flags, dates, options = {}, {}, {}, {}, {}",
+             "    cid = parent = None",
+             "    for key, value in raw.items():",
+             "        slot = NEW_SLOTS.get(key)",
+             "        if slot is None:",
+             "            raise _Unusual"]
+    lines += _tree(list(range(first + 4)), branches, "slot", 2)
+    for dim in kind.dimensions.values():
+        lines += [f"    if {dim.id!r} not in dims:",
+                  f"        {'dims[' + repr(dim.id) + '] = None' if dim.optional else 'raise _Unusual'}"]
+    for q in kind.quantities.values():
+        lines += [f"    if {q.id!r} not in qty:",
+                  f"        {'raise _Unusual' if q.default is None else f'qty[{q.id!r}] = {q.default!r}'}"]
+    for f in kind.flags.values():
+        lines.append(f"    flags.setdefault({f.id!r}, False)")
+    lines += _made("st", "ContractState", dims="dims", quantities="qty", flags="flags", dates="dates",
+                   options="options")
+    lines += _made("e", "ContractEntry", id="f'#{i + 1}' if cid is None else cid", kind="KIND", parent="parent",
+                   new="st", old="EMPTY", cancelled="False", index="i", former="set()", children="{}",
+                   usage_month="None", usage="{}", option_usage="{}")
+    lines += ["    return e", ""]
+    env["KIND"] = kind.id
+    lines += _new_options_source(kind, env)
+    return lines
+
+
+def _new_options_source(kind: M.ContractKind, env: dict) -> list[str]:
+    """`new_options(d, options)`: read_options and option_k for a new order's contract, whose
+    options start empty, in one function. An option written `true` (the common case) is made
+    from its defaults, found by its name; any other value takes its branch in a tree. An option
+    given twice is found in `options`, where one given as not ordered stands as None until the
+    end."""
+    opts = list(kind.options.values())
+    env["ORDERED_TRUE"] = {
+        name: (o.id, {q.id: q.default for q in o.quantities.values()}, {f.id: False for f in o.flags.values()})
+        for name, k in env["OPTION_NAMES"].items() for o in (opts[k],)
+        if all(q.default is not None for q in o.quantities.values())}
+    lines = ["def new_options(d, options):",
+             "    dropped = False",
+             "    for name, value in d.items():",
+             "        if value is True:",
+             "            made = ORDERED_TRUE.get(name)",
+             "            if made is not None:",
+             "                oid, quantities, flags = made",
+             "                if oid in options:",
+             "                    raise _Unusual",
+             *("            " + line for line in _made("opt", "OptionState", 1, count="1",
+                                                      quantities="quantities.copy()", designations="set()",
+                                                      dates="{}", flags="flags.copy()")),
+             "                options[oid] = opt",
+             "                continue",
+             "        k = OPTION_NAMES.get(name)",
+             "        if k is None:",
+             "            raise _Unusual"]
+    branches: dict[int, list[str]] = {}
+    for k, o in enumerate(opts):
+        required = any(q.default is None for q in o.quantities.values())
+        quantities = "{" + ", ".join(f"{q.id!r}: {q.default!r}" for q in o.quantities.values()) + "}"
+        flags = "{" + ", ".join(f"{f.id!r}: False" for f in o.flags.values()) + "}"
+        top = MAX_COUNT if o.counted else 1
+        body = [f"if {o.id!r} in options:", "    raise _Unusual",
+                "if value is False or value is None or value == 0 and type(value) is int:",
+                f"    options[{o.id!r}] = None  # given, not ordered",
+                "    dropped = True"]
+        if not required:
+            made = _made("opt", "OptionState", 0, count="1 if value is True else value", quantities=quantities,
+                         designations="set()", dates="{}", flags=flags)
+            body += ["elif value is True or type(value) is int and 0 < value <= " + str(top) + ":",
+                     *("    " + line for line in made),
+                     f"    options[{o.id!r}] = opt"]
+        body += ["elif type(value) is dict:",
+                 *("    " + line for line in _made("opt", "OptionState", 0, count="1", quantities="{}",
+                                                   designations="set()", dates="{}", flags="{}")),
+                 f"    option_fields_{k}(value, opt)",
+                 "    if opt.count == 0:",
+                 f"        options[{o.id!r}] = None",
+                 "        dropped = True",
+                 "    else:"]
+        for q in o.quantities.values():
+            if q.default is None:
+                body += [f"        if {q.id!r} not in opt.quantities:", "            raise _Unusual"]
+            else:
+                body += [f"        opt.quantities.setdefault({q.id!r}, {q.default!r})"]
+        for f in o.flags.values():
+            body.append(f"        opt.flags.setdefault({f.id!r}, False)")
+        body += [f"        options[{o.id!r}] = opt", "else:", "    raise _Unusual"]
+        branches[k] = body
+    if opts:
+        lines += _tree(list(range(len(opts))), branches, "k", 2)
+    else:
+        lines += ["        raise _Unusual"]
+    lines += ["    if dropped:",
+              "        for oid in [oid for oid, opt in options.items() if opt is None]:",
+              "            del options[oid]"]
+    return lines + [""]
+
+
+def _made(var: str, cls: str, depth: int = 1, **fields: str) -> list[str]:
+    """Source making `var` an instance of the dataclass `cls` with `fields` (each field's source,
+    in the order the class declares them): its fields set one by one on a bare instance, which
+    costs about half of a call of the dataclass's __init__ (a frame, and a test per default).
+    The instance is the one __init__ would make: the same class, fields and values."""
+    declared = [f.name for f in dataclasses.fields(_MADE[cls])]
+    if list(fields) != declared:
+        raise TypeError(f"{cls} has the fields {declared}, not {list(fields)}")
+    pad = "    " * depth
+    return [f"{pad}{var} = _new({cls})"] + [f"{pad}{var}.{name} = {src}" for name, src in fields.items()]
+
+
+def _tree(keys: list[int], branches: dict[int, list[str]], var: str, depth: int) -> list[str]:
+    """The branch of `branches` whose key `var` holds (one of `keys`, ascending), found by
+    halving: a key costs about log2(len(keys)) comparisons, not a walk down a chain of elifs."""
+    pad = "    " * depth
+    if len(keys) == 1:
+        return [pad + line for line in branches[keys[0]]]
+    if len(keys) <= 3:  # a short chain: as cheap as another halving
+        out = []
+        for j, key in enumerate(keys):
+            head = "if" if j == 0 else "elif"
+            out.append(f"{pad}{head} {var} == {key}:" if j < len(keys) - 1 else f"{pad}else:  # {var} == {key}")
+            out += ["    " + pad + line for line in branches[key]]
+        return out
+    mid = len(keys) // 2
+    return ([f"{pad}if {var} < {keys[mid]}:"] + _tree(keys[:mid], branches, var, depth + 1)
+            + [f"{pad}else:"] + _tree(keys[mid:], branches, var, depth + 1))
 
 
 def _options_source(kind: M.ContractKind, names: OrderNames, env: dict) -> list[str]:

@@ -211,3 +211,59 @@ def test_generated_decoder_source_is_kept_per_contract_kind():
     generated = GeneratedDecoder(tariff, order_names(tariff))
     assert set(generated.source) == set(tariff.contracts)
     assert all("def state(" in text for text in generated.source.values())
+
+
+# ---- a new order's contract, read in one pass (`new_entry`, `new_options`) ---------------------
+
+_OPTION_VALUES = st.sampled_from([True, False, None, 0, 1, 2, 3, -1, 1.0, "yes", [], {}, {"count": 0}, {"count": 2},
+                                  {"count": True}])
+
+
+@budget("decoder_mutated_orders")
+@given(real_order(mutate=False), st.data())
+def test_generated_decoder_reads_a_new_orders_options_and_fields_as_decode_py(named, data):
+    """A new order's contract with options written by any of their names (an option twice, by
+    its id and its name, one of them not ordered), values of every kind, a field written twice
+    or left out, a date given as null: the generated decoder answers decode.py's Order or
+    declines, and `Checker.decode` gives decode.py's Order or its errors."""
+    name, order = named
+    if order.get("request", "new") != "new" or not isinstance(order.get("contracts"), list) or \
+            not all(isinstance(c, dict) for c in order["contracts"]) or not order["contracts"]:
+        return
+    ck = checker(name)
+    i = data.draw(st.integers(0, len(order["contracts"]) - 1))
+    raw = order["contracts"][i]
+    kind = ck.tariff.contracts.get(raw.get("contract")) if isinstance(raw.get("contract"), str) else None
+    kind = kind or ck.names.primary
+    if kind is not None and kind.options:
+        options = dict(raw["options"]) if isinstance(raw.get("options"), dict) else {}
+        for _ in range(data.draw(st.integers(1, 3))):
+            o = data.draw(st.sampled_from(list(kind.options.values())))
+            written = data.draw(st.sampled_from([o.id, o.label, o.label.replace(" ", "")]))
+            value = data.draw(_OPTION_VALUES | st.fixed_dictionaries(
+                {}, optional={q: st.integers(-1, 3) for q in list(o.quantities)[:2]}))
+            options[written] = value
+        raw["options"] = options
+    if kind is not None and data.draw(st.booleans()):
+        members = [*kind.dimensions.values(), *kind.quantities.values(), *kind.flags.values(), *kind.dates.values()]
+        if members:
+            m = data.draw(st.sampled_from(members))
+            key = data.draw(st.sampled_from([m.id, m.label]))
+            raw[key] = data.draw(st.sampled_from([None, True, 5, "2026-04-01", raw.get(m.id), raw.get(m.label)]))
+    assert_generated_agrees(name, order)
+
+
+def test_generated_decoder_declines_an_option_given_twice_in_a_new_order():
+    """One option by its id and by its official name (O012 from decode.py), even when one of the
+    two is `false`, and an option whose count is 0 beside it under its other name."""
+    ck = checker("secure-endpoint")
+    label = ck.tariff.contracts["service"].options["itam_intro"].label
+    base = {"tariff": "secure-endpoint", "application_date": "2026-04-01",
+            "contracts": [{"id": "a", "item": "itam_l", "accounts": 50, "licensor_consent": True}]}
+    for first, second in ((True, True), (False, True), (True, False), ({"count": 0}, True), (None, {"count": 1})):
+        order = {**base, "contracts": [dict(base["contracts"][0], options={"itam_intro": first, label: second})]}
+        assert ck.quick_decoder.decode(order) is None, (first, second)
+        assert_generated_agrees("secure-endpoint", order)
+    alone = {**base, "contracts": [dict(base["contracts"][0], options={"itam_intro": False, "vpp": {"count": 0}})]}
+    assert ck.quick_decoder.decode(alone) == decode.decode_order(alone, ck.tariff)
+    assert ck.quick_decoder.decode(alone).contracts[0].new.options == {}
