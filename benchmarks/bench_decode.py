@@ -3,7 +3,7 @@ decoding an order, validating it, its days of taking effect, `Checker.check(dict
 and the one-shot `tariffcheck.check()`.
 
     .venv/bin/python benchmarks/bench_decode.py [--before dad4fc1 --before ccf097f] [--orders 200]
-                                                [--rounds 7] [--json PATH]
+                                                [--rounds 7] [--json PATH] [--bytecodes]
 
 The code "before" is read from git (`git show REV:PATH`) and run in this same process beside
 the working tree's, once per `--before` revision: orders/decode.py and orders/generated.py as
@@ -26,7 +26,9 @@ side. Each call is timed alone, in CPU time (time.process_time_ns) and in wall t
 round by round and the one that goes first rotates. An order's time is its median over the
 rounds; a path's figure is the median (and p90) over the orders. On this machine a call of
 time.process_time_ns itself costs about 1 µs, which every CPU figure includes. The machine is
-shared: compare the sides of one run, not runs.
+shared: compare the sides of one run, not runs. With `--bytecodes` each call is run once more
+under sys.settrace, which counts the bytecodes it runs: a figure that does not depend on the load
+(C work, as making a dict, is not in it).
 """
 
 from __future__ import annotations
@@ -110,6 +112,29 @@ def time_pass(fn, inputs, cpu: list[list[int]], wall: list[list[int]]) -> None:
         gc.enable()
 
 
+def bytecodes(fn, inputs) -> list[int]:
+    """The bytecodes the interpreter runs for each call (sys.settrace's opcode events): a count
+    that the machine's load does not change, beside the times that it does."""
+    counts, n = [], [0]
+
+    def tracer(frame, event, arg):
+        frame.f_trace_opcodes = True
+        frame.f_trace_lines = False
+        if event == "opcode":
+            n[0] += 1
+        return tracer
+
+    for x in inputs:
+        n[0] = 0
+        sys.settrace(tracer)
+        try:
+            fn(x)
+        finally:
+            sys.settrace(None)
+        counts.append(n[0])
+    return counts
+
+
 def figures(samples: list[list[int]]) -> dict:
     per_order = [statistics.median(s) / 1000 for s in samples]
     return {"median_us": round(statistics.median(per_order), 1), "p90_us": round(quantile(per_order, 0.9), 1)}
@@ -123,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=7, help="timed rounds (default 7)")
     ap.add_argument("--seed", type=int, default=20251001, help="corpus seed (default 20251001)")
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    ap.add_argument("--bytecodes", action="store_true",
+                    help="also count the bytecodes each call runs (median over the orders; the load does not change it)")
     args = ap.parse_args(argv)
     revs = args.before or ["dad4fc1", "ccf097f"]
 
@@ -176,16 +203,22 @@ def main(argv: list[str] | None = None) -> int:
             time_pass(fn, inputs, cpu[p, s], wall[p, s])
     elapsed = time.perf_counter() - t0
 
+    ops = {(p, s): bytecodes(fn, inputs) for p, s, fn, inputs in paths} if args.bytecodes else {}
     rows = []
     for p in names:
         for s in sides:
             rows.append({"path": p, "side": s, "cpu": figures(cpu[p, s]), "wall": figures(wall[p, s])})
+            if ops:
+                rows[-1]["bytecodes"] = {"median": statistics.median(ops[p, s]),
+                                         "mean": round(statistics.fmean(ops[p, s]), 1)}
     by = {(r["path"], r["side"]): r for r in rows}
     print(f"\nper-order µs over {len(dicts)} orders x {args.rounds} rounds ({elapsed:.0f} s of timing)")
-    print(f"{'path':<11}{'side':<10}{'cpu median':>12}{'cpu p90':>10}{'wall median':>13}{'wall p90':>10}")
+    print(f"{'path':<11}{'side':<10}{'cpu median':>12}{'cpu p90':>10}{'wall median':>13}{'wall p90':>10}"
+          + (f"{'bytecodes':>11}" if ops else ""))
     for r in rows:
         print(f"{r['path']:<11}{r['side']:<10}{r['cpu']['median_us']:>12,.1f}{r['cpu']['p90_us']:>10,.1f}"
-              f"{r['wall']['median_us']:>13,.1f}{r['wall']['p90_us']:>10,.1f}")
+              f"{r['wall']['median_us']:>13,.1f}{r['wall']['p90_us']:>10,.1f}"
+              + (f"{r['bytecodes']['median']:>11,.0f}" if ops else ""))
     speedups = {rev: {p: round(by[p, rev]["cpu"]["median_us"] / by[p, "after"]["cpu"]["median_us"], 2) for p in names}
                 for rev in revs}
     for rev in revs:
