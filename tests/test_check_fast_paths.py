@@ -142,3 +142,32 @@ def test_a_violations_fields_are_worked_out_on_first_read_and_copied_whole():
         with pytest.raises(AttributeError):
             verdict.violations[0].no_such_attribute
     assert lazy > 50, lazy
+
+
+def test_a_one_shot_check_looks_at_its_spec_again_at_most_once_a_second(tmp_path, monkeypatch):
+    """`tariffcheck.check` with an absolute path stats the spec on the first call and then at most
+    once every RECHECK_SECONDS; an edit is seen on the first look after it."""
+    import os
+
+    import tariffcheck
+    from tariffcheck import api
+
+    spec = tmp_path / "smartkey.tariff"
+    spec.write_text((SPECS / "smartkey.tariff").read_text(encoding="utf-8"), encoding="utf-8")
+    order = next(o for n, o in real_orders() if n == "smartkey")
+    now = [1000.0]
+    looks = []
+    real_stat = os.stat
+    monkeypatch.setattr(api, "_monotonic", lambda: now[0])
+    monkeypatch.setattr(api.os, "stat", lambda p, *a, **k: (looks.append(str(p)), real_stat(p, *a, **k))[1])
+    path = str(spec)
+    first = tariffcheck.check(path, order)
+    assert str(spec) in looks
+    looks.clear()
+    now[0] += api.RECHECK_SECONDS / 2
+    assert tariffcheck.check(path, order) == first and not looks  # within the second: as a kept Checker
+    kept = api._fresh[path][0]
+    spec.write_text(spec.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    now[0] += api.RECHECK_SECONDS
+    assert tariffcheck.check(path, order) == first
+    assert str(spec) in looks and api._fresh[path][0] is not kept  # the edit is seen: loaded again
