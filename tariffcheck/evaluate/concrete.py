@@ -260,11 +260,14 @@ def _compile_kind(tariff_id: str, kind: str, compiled: list[CompiledRule]) -> tu
     g = _Gen()
     groups: dict[str, list[str]] = {}  # the source of a guard (or "") to the tests under it
     state_of: dict[str, str] = {}  # a guard's source to the state whose options it looks in
+    option_of: dict[str, str] = {}  # a guard's source to the option it asks for
+    indexes: dict[str, dict[str, int]] = {}  # the options of a state that guards ask for, numbered
     for i, c in enumerate(compiled):
         subject = f":{c.subject}" if c.subject else ""
         guard = _guard(c.node)
         if guard is not None:
             state_of[g.truth(guard)] = guard.state
+            option_of[g.truth(guard)] = guard.path[0]
         lines = groups.setdefault("" if guard is None else g.truth(guard), [])
         lines.append(f"# {c.rule.id}{subject}")
         test = f"not {g.truth(c.node)}"
@@ -278,6 +281,15 @@ def _compile_kind(tariff_id: str, kind: str, compiled: list[CompiledRule]) -> tu
     # order's contract has none before, and skips every guard about the options it had
     for state, local in (("new", "n_opts"), ("old", "p_opts")):
         guards = [x for x in groups if x and state_of[x] == state]
+        if len(guards) > _FEW_GUARDS:
+            # many options (Secure Endpoint's service has 45): the options the contract has are
+            # walked, and each finds its group by halving, instead of a test for each option
+            index = indexes[f"_{state}_options"] = {option_of[x]: j for j, x in enumerate(guards)}
+            body += [f"    for _opt in {g.local(local)}:",
+                     f"        _j = _{state}_options.get(_opt)",
+                     "        if _j is not None:"]
+            body += _tree(list(index.values()), {j: groups[x] for j, x in enumerate(guards)}, "_j", 3)
+            continue
         pad = "    "
         if len(guards) > 1:
             body.append(f"    if {g.local(local)}:")
@@ -293,8 +305,22 @@ def _compile_kind(tariff_id: str, kind: str, compiled: list[CompiledRule]) -> tu
     src = "\n".join([f"def check(o, e, out):", *pre, *body]) + "\n"
     filename = f"<tariffcheck.concrete {tariff_id}:{kind}>"
     namespace: dict[str, object] = {"_fromordinal": date.fromordinal, "_add_months": _add_months,
-                                    "_day_fns": _day_fns, **g.consts,
+                                    "_day_fns": _day_fns, **g.consts, **indexes,
                                     "_rules": list(compiled)}
     exec(compile(src, filename, "exec"), namespace)
     linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
     return src, namespace["check"]
+
+
+_FEW_GUARDS = 8  # up to this many options guarding instances, each is tested in turn
+
+
+def _tree(keys: list[int], branches: dict[int, list[str]], var: str, depth: int) -> list[str]:
+    """The lines of `branches[k]` for the `k` that `var` holds (one of `keys`, ascending), found
+    by halving: about log2(len(keys)) comparisons."""
+    pad = "    " * depth
+    if len(keys) == 1:
+        return [pad + line for line in branches[keys[0]]]
+    mid = len(keys) // 2
+    return ([f"{pad}if {var} < {keys[mid]}:"] + _tree(keys[:mid], branches, var, depth + 1)
+            + [f"{pad}else:"] + _tree(keys[mid:], branches, var, depth + 1))
