@@ -43,26 +43,40 @@ class Violation:
         subject = self.key.subject if self.key.contract is not None else None
         return rule_message(tariff, self.rule, subject, self.values, lang)
 
-    # A violation may be built with its `fields` and `values` still to work out (check_verdict.py:
-    # most callers of `Checker.check` read a verdict's status and keys, not the values it shows):
-    # `_pending` is then (work_out, *args), and work_out(*args) gives (fields, values). They are
-    # worked out on the first read of either, and are then what an eager build gives; threads that
-    # read them at once may both work them out, and keep equal values.
-    def __getattr__(self, name: str):
-        if name == "fields" or name == "values":
-            pending = self.__dict__.get("_pending")
-            if pending is not None:
-                self.fields, self.values = pending[0](*pending[1:])
-                self.__dict__.pop("_pending", None)
-            return self.__dict__[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
     def __getstate__(self) -> dict:
         """The violation worked out (a copy or a pickle holds values, not the way to them)."""
         self.fields, self.values = self.fields, self.values
         state = dict(self.__dict__)
         state.pop("_pending", None)
         return state
+
+
+class _WorkedOut:
+    """`Violation.fields` and `Violation.values` of a violation built with them still to work
+    out (check_verdict.py: most callers of `Checker.check` read a verdict's status and keys, not
+    the values it shows): its `_pending` is (work_out, *args), and work_out(*args) gives (fields,
+    values). Both are worked out on the first read of either and kept in the violation, where
+    they hide this descriptor (it has no __set__), as they do in a violation built whole. Threads
+    that read them at once may both work them out, and keep equal values."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, violation, owner=None):
+        if violation is None:
+            return self
+        pending = violation._pending
+        if pending is None:  # another thread worked them out meanwhile
+            return violation.__dict__[self.name]
+        fields, values = pending[0](*pending[1:])
+        violation.fields, violation.values = fields, values
+        violation._pending = None  # the order it read is not kept alive
+        return fields if self.name == "fields" else values
+
+
+# set after @dataclass made __init__, __eq__ and __repr__, which read the fields as attributes
+Violation.fields = _WorkedOut("fields")  # type: ignore[assignment]
+Violation.values = _WorkedOut("values")  # type: ignore[assignment]
 
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
