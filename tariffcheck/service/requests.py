@@ -109,11 +109,17 @@ def _repeats_key(value: object) -> bool:
 
 def read_one(raw: bytes, max_depth: int) -> tuple[object, bool]:
     """One order's JSON (parse_order), and whether it was read plain (plain_json.read_plain)."""
-    if len(raw) <= MAX_ORDER_BYTES and within_depth(raw, max_depth):
+    if len(raw) <= MAX_ORDER_BYTES:
         values = read_plain([raw])
-        if values is not None:
+        if values is not None and not _any_too_deep([raw], values, max_depth):
             return values[0], True
     return parse_order(raw, max_depth), False
+
+
+def _any_too_deep(texts: list[bytes], values: list, limit: int) -> bool:
+    """Whether a value read from its text is nested deeper than `limit` (walked only when its
+    text has more than `limit` brackets, as in parse_order)."""
+    return any(not within_depth(text, limit) and _deeper_than(value, limit) for text, value in zip(texts, values))
 
 
 def batch_orders(raw: bytes, content_type: str, max_batch: int, max_depth: int) -> tuple[list[object], bool]:
@@ -125,9 +131,9 @@ def batch_orders(raw: bytes, content_type: str, max_batch: int, max_depth: int) 
         lines = [line for line in raw.split(b"\n") if line.strip()]
         if len(lines) > max_batch:
             raise batch_too_long(len(lines), max_batch)
-        if all(len(line) <= MAX_ORDER_BYTES and within_depth(line, max_depth) for line in lines):
+        if all(len(line) <= MAX_ORDER_BYTES for line in lines):
             values = read_plain(lines)
-            if values is not None:
+            if values is not None and not _any_too_deep(lines, values, max_depth):
                 return values, True
         out: list[object] = []
         for line in lines:
