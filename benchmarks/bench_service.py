@@ -19,6 +19,15 @@ It starts `tariff serve` itself on a free port of 127.0.0.1 (`--workers`, defaul
 
 An error is any answer but 200 (or a transport failure).
 
+The batch size matters to check:batch's figures. Each request costs the server something
+whatever its size (HTTP, the middleware, the hand-off to a worker thread, the result's head),
+spread over its orders; and before the batch wrote each result as it was made (routes.check_all),
+the 500 results a batch kept alive as objects were walked by the garbage collector over and over,
+so the CPU per order grew with the batch (168 us at 50 orders, 229 us at 500, in one process,
+at 76fe0f6; after: about the same at 50 and 500).
+The network phases send `--batch` orders a request (default 500, as NDJSON, over 4 connections);
+`--in-process` sends `--in-process-batch` (default 100). Say which when you quote a figure.
+
 `--generator wrk` drives the server with wrk (Debian's `wrk`, a load generator in C, one thread)
 instead of the Python client, so the client is not what limits the figures: each phase runs for
 `--seconds` with the same bodies (a Lua script sends them in turn), and reports the requests
