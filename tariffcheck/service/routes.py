@@ -49,7 +49,7 @@ class Service:
 
 
 def compact(data: object, plain: bool = False) -> bytes:
-    """`data` as compact JSON; `plain`: it holds no NaN or infinity (plain_json.write)."""
+    """`data` as compact JSON; `plain`: it holds no float, so orjson may write it (plain_json.write)."""
     return write(data, plain)
 
 
@@ -295,9 +295,9 @@ def check_all(served: Served, items: list, plain: bool = False) -> tuple[list[by
     problem of an order that cannot be read (the others are still checked). `plain`: the items
     were read plain (compact).
 
-    Each result is written out as soon as it is made, and each order let go once checked: a batch
-    that kept its 500 results alive as objects until the end had the garbage collector walk them
-    over and over, a quarter of the batch's CPU."""
+    Each result is written out as soon as it is made, and each order let go once checked (its
+    place in `items` is emptied): a batch that kept its 500 results alive as objects until the end
+    had the garbage collector walk them over and over, a quarter of the batch's CPU."""
     counts = {"valid": 0, "invalid": 0, "unknown": 0, "error": 0}
     out = []
     checker, t = served.checker, served.tariff
