@@ -19,14 +19,24 @@ It starts `tariff serve` itself on a free port of 127.0.0.1 (`--workers`, defaul
 
 An error is any answer but 200 (or a transport failure).
 
+The batch size matters to check:batch's figures. Each request costs the server something
+whatever its size (HTTP, the middleware, the hand-off to a worker thread, the result's head),
+spread over its orders; and before the batch wrote each result as it was made (routes.check_all),
+the 500 results a batch kept alive as objects were walked by the garbage collector over and over,
+so the CPU per order grew with the batch (168 us at 50 orders, 229 us at 500, in one process,
+at 76fe0f6; after: about the same at 50 and 500).
+The network phases send `--batch` orders a request (default 500, as NDJSON, over 4 connections);
+`--in-process` sends `--in-process-batch` (default 100). Say which when you quote a figure.
+
 `--generator wrk` drives the server with wrk (Debian's `wrk`, a load generator in C, one thread)
 instead of the Python client, so the client is not what limits the figures: each phase runs for
 `--seconds` with the same bodies (a Lua script sends them in turn), and reports the requests
 answered below 400, wrk's p50/p90/p99 latency (closed loop: each connection waits for its answer),
 the errors (any status from 400 up, and socket errors), and the server's CPU per order: its
 processes' user + system time from /proc over the phase, until the server is idle again, over
-the orders its own /metrics say it answered (the requests in flight when wrk stops included).
-`--phases` picks the phases (either generator).
+the orders its own /metrics say it answered (the requests in flight when wrk stops included),
+and how that CPU fell on the server's processes (with 2 workers, 4 connections may all land on
+one worker: it then answers every batch on one core). `--phases` picks the phases (either generator).
 
 `--before REV` runs everything also on the code of git revision REV (`git archive` into a
 temporary folder), side by side: the network phases serve each tree in turn; `--in-process` asks
@@ -361,22 +371,27 @@ end
 """
 
 
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU of a process and its children (uvicorn's workers), from /proc."""
+def cpu_by_process(pid: int) -> dict[int, float]:
+    """User and system CPU of a process and of each of its children (uvicorn's workers), from /proc."""
     ticks = os.sysconf("SC_CLK_TCK")
     pids = [pid]
     try:
         pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         pass
-    total = 0
+    out = {}
     for p in pids:
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+        out[p] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process and its children (uvicorn's workers), from /proc."""
+    return sum(cpu_by_process(pid).values())
 
 
 def idle_cpu_seconds(pid: int, quiet: float = 0.02, most: float = 60) -> float:
@@ -406,13 +421,16 @@ def wrk_phase(base: str, name: str, path: str, ctype: str, bodies: list[bytes], 
     script, data = work / "post.lua", work / f"bodies-{len(bodies)}-{abs(hash(name))}.bin"
     script.write_text(WRK_SCRIPT, encoding="utf-8")
     data.write_bytes(b"".join(b + b"\0" for b in bodies))
-    cpu0, done0 = cpu_seconds(server_pid), answered(base, name)
+    cpu0, done0, each0 = cpu_seconds(server_pid), answered(base, name), cpu_by_process(server_pid)
     run = subprocess.run(["wrk", "-t", "1", "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
                           "--timeout", "10s", "-s", str(script), base, "--", path, ctype, str(data)],
                          capture_output=True, text=True, timeout=seconds + 60)
     # the requests still in flight when wrk stops are answered all the same: count their CPU and
     # their orders too (from the server's own metrics), once the server is idle again
     cpu = idle_cpu_seconds(server_pid) - cpu0
+    # how the work fell on the processes: the workers share one listening socket, and a worker
+    # that wakes first may accept every connection wrk opens (then one worker, one core, does all)
+    each = sorted((round(t - each0.get(p, 0.0), 2) for p, t in cpu_by_process(server_pid).items()), reverse=True)
     done = answered(base, name) - done0
     line = next((x for x in run.stdout.splitlines() if x.startswith("WRK ")), None)
     if line is None:
@@ -425,7 +443,7 @@ def wrk_phase(base: str, name: str, path: str, ctype: str, bodies: list[bytes], 
             "requests_per_s": round(ok / wall, 1), "orders_per_s": round(ok * orders_per_request / wall, 1),
             "p50_ms": round(w["p50_us"] / 1000, 2), "p90_ms": round(w["p90_us"] / 1000, 2),
             "p99_ms": round(w["p99_us"] / 1000, 2), "max_ms": round(w["max_us"] / 1000, 2),
-            "server_cpu_s": round(cpu, 2), "server_orders": done,
+            "server_cpu_s": round(cpu, 2), "server_cpu_s_by_process": each, "server_orders": done,
             "server_cpu_us_per_order": round(cpu / max(1, done) * 1e6, 1)}
 
 
@@ -538,11 +556,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: tariff serve, {args.workers} worker(s), {args.solver_threads} solver threads, log level "
               f"{args.log_level}, {os.cpu_count()} CPUs, load average {load:.1f} at the start; load from "
               f"{args.generator}")
-        print(f"{'phase':12} {'requests':>8} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'srv CPU us/order':>17}  errors")
+        print(f"{'phase':12} {'requests':>8} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'srv CPU us/order':>17}  "
+              f"errors  srv CPU s by process")
         for ph in results["phases"]:
             cpu = ph.get("server_cpu_us_per_order")
             print(f"{ph['phase']:12} {ph['requests']:8} {ph['orders_per_s']:9.1f} {ph['p50_ms']:8.2f} "
-                  f"{ph['p99_ms']:8.2f} {cpu if cpu is not None else '-':>17}  {ph['errors'] or 0}")
+                  f"{ph['p99_ms']:8.2f} {cpu if cpu is not None else '-':>17}  {ph['errors'] or 0}  "
+                  f"{ph.get('server_cpu_s_by_process', '-')}")
         if "soak" in results:
             s = results["soak"]
             print(f"soak {s['seconds']:.0f} s: RSS {s['rss_start_mb']} MB -> {s['rss_end_mb']} MB "

@@ -220,3 +220,86 @@ def test_the_openapi_document_still_describes_the_fast_endpoints(clients):
     post = docs[0]["paths"]["/v1/tariffs/{name}/check"]["post"]
     assert post["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Order"}
     assert docs[0]["paths"]["/v1/tariffs/{name}/check:batch"]["post"]["responses"]["200"]
+
+
+# ---- the plain JSON path (service/plain_json.py): orjson where it gives json's very bytes ----------
+def _with(changes: dict, contract: dict | None = None) -> dict:
+    order = json.loads(INVALID)
+    order.update(changes)
+    order["contracts"][1].update(contract or {})
+    return order
+
+
+def _line(order: dict) -> bytes:
+    return json.dumps(order, ensure_ascii=False).encode()
+
+
+# each is one order's JSON on one line that orjson reads or writes otherwise than json, or that
+# the json path refuses with a message of its own
+TRICKY = {
+    "bidi-override-in-an-id": _line(_with({}, {"id": "se\u202e1"})),
+    "controls-and-separators-in-an-id": _line(_with({}, {"id": "se\x7f\u0085\u2028\u061c\u2066\x01-1"})),
+    "emoji-in-an-id": _line(_with({}, {"id": "se-😀"})),
+    "lone-surrogate-in-an-id": _line(_with({}, {"id": "se-1"})).replace(b'"se-1"', b'"se-\\ud800"'),
+    "float-count": _line(_with({}, {"accounts": 37.0})),
+    "exponent-count": _line(_with({}, {"accounts": 1e1})),
+    "huge-count": _line(_with({}, {"accounts": 2**70})),
+    "u64-count": _line(_with({}, {"accounts": 2**64 - 1})),
+    "minus-zero": _line(_with({}, {"accounts": 37})).replace(b'"accounts": 37', b'"accounts": -0'),
+    "nan-count": _line(_with({}, {"accounts": 37})).replace(b'"accounts": 37', b'"accounts": NaN'),
+    "digits-in-a-string": _line(_with({"description": "version 1.2, 3e5 units: 12345678901234567890"})),
+    "repeated-key": _line(_with({})).replace(b'{"description"', b'{"tariff": "secure-endpoint", "description"'),
+    "repeated-key-hidden-by-escaped-colons": _line(_with({})).replace(
+        b'{"description"', b'{"k": "\\u003a", "k": "\\u003a", "description"'),
+    "byte-order-mark": b"\xef\xbb\xbf" + _line(_with({})),
+    "carriage-return": _line(_with({})) + b"\r",
+    "deep": _line(_with({"x": [[[[[[[1]]]]]]]})),
+    "not-utf-8": _line(_with({}, {"id": "se-1"})).replace(b"se-1", b"se-\xff"),
+}
+
+
+@pytest.fixture(scope="module")
+def roomy():
+    """The fast path on and off, with the limits an order-entry system would meet."""
+    quick, documented = pair()
+    with quick, documented:
+        yield quick, documented
+
+
+@pytest.fixture
+def json_path(monkeypatch):
+    """Call to make every request of the service take the json module's path (no orjson)."""
+    from tariffcheck.service import plain_json
+
+    return lambda: monkeypatch.setattr(plain_json, "orjson", None)
+
+
+@pytest.mark.parametrize("case", sorted(TRICKY))
+def test_tricky_json_gets_the_bytes_of_the_json_path(roomy, json_path, case):
+    pytest.importorskip("orjson")
+    line = TRICKY[case]
+    normal = _line(_with({}))
+    requests = [(CHECK, line, {}),
+                (BATCH, normal + b"\n" + line + b"\n\n" + normal, NDJSON),
+                (BATCH, normal + b"\n" + line, dict(NDJSON, accept="application/x-ndjson"))]
+    if not line.startswith(b"\xef\xbb\xbf"):  # a mark inside an array is not JSON either way
+        requests.append((BATCH, b"[" + normal + b"," + line.strip() + b"]", {}))
+    answers = [same(roomy, path, body, headers).content for path, body, headers in requests]
+    json_path()
+    assert [same(roomy, path, body, headers).content for path, body, headers in requests] == answers
+
+
+def test_plain_batches_take_orjson_and_give_the_bytes_of_the_json_path(roomy, json_path):
+    pytest.importorskip("orjson")
+    from tariffcheck.service.requests import NDJSON as ND, batch_orders
+
+    lines = [path.read_bytes().replace(b"\n", b"") for path in sorted(EXAMPLES.glob("secure_endpoint_*.json"))]
+    bodies = [(b"\n".join(lines), NDJSON), (b"\n".join(lines), dict(NDJSON, accept="application/x-ndjson")),
+              (b"[" + b",".join(lines) + b"]", {})]
+    for body, headers in bodies:  # the plain path is taken: the comparison below is not json against json
+        assert batch_orders(body, headers.get("content-type", ""), 10, 32)[1] is True
+    answers = [same(roomy, BATCH, body, headers).content for body, headers in bodies]
+    assert all(b'"verdict":"invalid"' in a for a in answers)
+    json_path()
+    assert [same(roomy, BATCH, body, headers).content for body, headers in bodies] == answers
+    assert batch_orders(bodies[0][0], ND, 10, 32)[1] is False

@@ -89,6 +89,9 @@ class Observe:
         self.app = app
         self.metrics = metrics
         self.served_names = served_names  # () -> the names a label may take (bounded cardinality)
+        # (endpoint, tariff, status) -> the request counter's and latency histogram's children:
+        # prometheus_client's labels() takes a lock and checks its labels on every call
+        self._children: dict[tuple[str, str, int], tuple] = {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -124,8 +127,12 @@ class Observe:
         endpoint = getattr(route, "path", None) or "unmatched"
         name = (scope.get("path_params") or {}).get("name")
         tariff = name if name in self.served_names() else "-"
-        self.metrics.requests.labels(endpoint, tariff, str(code)).inc()
-        self.metrics.latency.labels(endpoint, tariff).observe(seconds)
+        children = self._children.get((endpoint, tariff, code))
+        if children is None:  # a few dozen at most: routes x served tariffs x statuses
+            children = self._children[endpoint, tariff, code] = (
+                self.metrics.requests.labels(endpoint, tariff, str(code)), self.metrics.latency.labels(endpoint, tariff))
+        children[0].inc()
+        children[1].observe(seconds)
         if access_log.isEnabledFor(logging.INFO):
             access_log.info(json.dumps({
                 "ts": round(time.time(), 3), "request_id": rid, "method": scope.get("method"),

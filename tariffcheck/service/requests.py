@@ -12,7 +12,8 @@ import json
 from starlette.requests import Request
 
 from ..common.diagnostics import Diagnostic, DiagnosticError
-from ..orders.decode import read_order_text
+from ..orders.decode import MAX_ORDER_BYTES, read_order_text
+from .plain_json import read_plain
 from .problems import Problem, too_deep, too_large
 
 NDJSON = "application/x-ndjson"
@@ -65,15 +66,19 @@ def deepest(value: object, limit: int) -> str | None:
     return None
 
 
+def within_depth(raw: bytes, limit: int) -> bool:
+    """Whether JSON text surely nests no deeper than `limit`: nesting N deep takes N opening
+    brackets, so text with at most `limit` of them cannot pass it (every order we have seen)."""
+    return raw.count(b"{") + raw.count(b"[") <= limit
+
+
 def parse_order(raw: bytes, max_depth: int) -> object:
     """One order's JSON, parsed as the CLI parses it, within the service's nesting limit."""
     if not raw.strip():
         raise DiagnosticError([Diagnostic("O011", "the request has no body: send the order as JSON", field="",
                                           help="POST the order's JSON as the request body")])
     data = read_order_text(raw, "<request>")
-    # nesting N deep takes N opening brackets, so text with at most `max_depth` of them (every
-    # order we have seen) cannot pass the limit: count them in C rather than walk every value
-    if raw.count(b"{") + raw.count(b"[") > max_depth:
+    if not within_depth(raw, max_depth):  # count brackets in C rather than walk every value
         too_far = deepest(data, max_depth)
         if too_far is not None:
             raise too_deep(max_depth, too_far)
@@ -102,21 +107,44 @@ def _repeats_key(value: object) -> bool:
     return False
 
 
-def batch_orders(raw: bytes, content_type: str, max_batch: int, max_depth: int) -> list[object]:
+def read_one(raw: bytes, max_depth: int) -> tuple[object, bool]:
+    """One order's JSON (parse_order), and whether it was read plain (plain_json.read_plain)."""
+    if len(raw) <= MAX_ORDER_BYTES:
+        values = read_plain([raw])
+        if values is not None and not _any_too_deep([raw], values, max_depth):
+            return values[0], True
+    return parse_order(raw, max_depth), False
+
+
+def _any_too_deep(texts: list[bytes], values: list, limit: int) -> bool:
+    """Whether a value read from its text is nested deeper than `limit` (walked only when its
+    text has more than `limit` brackets, as in parse_order)."""
+    return any(not within_depth(text, limit) and _deeper_than(value, limit) for text, value in zip(texts, values))
+
+
+def batch_orders(raw: bytes, content_type: str, max_batch: int, max_depth: int) -> tuple[list[object], bool]:
     """The orders of a check:batch body: a JSON array, or NDJSON (one order a line). Each item is
     the order's JSON, or a DiagnosticError/Problem saying why that one cannot be read; the
-    others are still checked."""
+    others are still checked. And whether the body was read plain (plain_json.read_plain: every
+    order is then JSON, and no value is a float)."""
     if NDJSON in content_type:
         lines = [line for line in raw.split(b"\n") if line.strip()]
         if len(lines) > max_batch:
             raise batch_too_long(len(lines), max_batch)
+        if all(len(line) <= MAX_ORDER_BYTES for line in lines):
+            values = read_plain(lines)
+            if values is not None and not _any_too_deep(lines, values, max_depth):
+                return values, True
         out: list[object] = []
         for line in lines:
             try:
                 out.append(parse_order(line, max_depth))
             except (DiagnosticError, Problem) as exc:
                 out.append(exc)
-        return out
+        return out, False
+    plain = plain_array(raw, max_batch, max_depth)
+    if plain is not None:
+        return plain, True
     try:
         text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
         data = json.loads(text, object_pairs_hook=_pairs)
@@ -145,7 +173,19 @@ def batch_orders(raw: bytes, content_type: str, max_batch: int, max_depth: int) 
                 help="give each field once; JSON readers differ in which of the values they keep")]))
         else:
             out.append(item)
-    return out
+    return out, False
+
+
+def plain_array(raw: bytes, max_batch: int, max_depth: int) -> list | None:
+    """The orders of a JSON array body read plain, when each is an order the json path would
+    take as it is (none nested deeper than `max_depth`); else None, for the json path to say
+    which are not."""
+    values = read_plain([raw.removeprefix(b"\xef\xbb\xbf")])
+    if values is None or not isinstance(values[0], list) or len(values[0]) > max_batch:
+        return None
+    if any(_deeper_than(item, max_depth) for item in values[0]):
+        return None
+    return values[0]
 
 
 def batch_too_long(n: int, limit: int) -> Problem:

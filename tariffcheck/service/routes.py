@@ -23,15 +23,15 @@ from ..model.limits import DEFAULT_LIMIT, DEFAULT_LOCKED
 from ..orders.decode import decode_partial_order
 from ..orders.schema import order_schema
 from ..report import check_report, dates_report, quote_report
-from ..report.terminal import json_text
 from . import models
 from .auth import client_key
 from .config import ServiceConfig
 from .observe import Metrics
+from .plain_json import write
 from .problems import PROBLEM_JSON, Problem, bad_parameter, from_diagnostics
 from .registry import Registry, Served
 from .review import add_review
-from .requests import NDJSON, batch_orders, parse_order, read_body, wants_ndjson, wants_text
+from .requests import NDJSON, batch_orders, parse_order, read_body, read_one, wants_ndjson, wants_text
 from .solver import SolverPool
 
 Lang = Literal["en", "ja"]
@@ -48,8 +48,9 @@ class Service:
     metrics: Metrics
 
 
-def compact(data: object) -> bytes:
-    return json_text(data, indent=None, separators=(",", ":")).encode("utf-8")
+def compact(data: object, plain: bool = False) -> bytes:
+    """`data` as compact JSON; `plain`: it holds no float, so orjson may write it (plain_json.write)."""
+    return write(data, plain)
 
 
 def version_headers(served: Served) -> dict[str, str]:
@@ -57,12 +58,13 @@ def version_headers(served: Served) -> dict[str, str]:
     return {"Tariff-Version": t.version, "Tariff-Content-Hash": t.content_hash}
 
 
-def answer(request: Request, served: Served, report, order, result, lang: str) -> Response:
+def answer(request: Request, served: Served, report, order, result, lang: str, plain: bool = False) -> Response:
+    """The result as JSON, or as the text report; `plain`: the order was read plain (compact)."""
     headers = version_headers(served)
     if wants_text(request):
         text = report.to_text(served.tariff, order, result, lang) + "\n"
         return Response(text.encode("utf-8"), media_type="text/plain; charset=utf-8", headers=headers)
-    return Response(compact(report.to_json(served.tariff, order, result)), media_type="application/json",
+    return Response(compact(report.to_json(served.tariff, order, result), plain), media_type="application/json",
                     headers=headers)
 
 
@@ -258,8 +260,9 @@ async def check_one(svc: Service, request: Request, name: str, lang: str) -> Res
     are known good: the documented route and the fast path (fast.py) both answer through it."""
     served = svc.registry.get(name)
     raw = await read_body(request, svc.config.limits.max_body_bytes, "--max-body")
-    order = served.checker.decode(parse_order(raw, svc.config.limits.max_depth))
-    return answer(request, served, check_report, order, served.checker.check(order), lang)
+    data, plain = read_one(raw, svc.config.limits.max_depth)
+    order = served.checker.decode(data)
+    return answer(request, served, check_report, order, served.checker.check(order), lang, plain)
 
 
 async def check_many(svc: Service, request: Request, name: str) -> Response:
@@ -267,15 +270,18 @@ async def check_many(svc: Service, request: Request, name: str) -> Response:
     limits = svc.config.limits
     served = svc.registry.get(name)
     raw = await read_body(request, limits.max_batch_bytes, "--max-batch-body")
-    items = batch_orders(raw, request.headers.get("content-type", ""), limits.max_batch, limits.max_depth)
-    out, counts = await run_in_threadpool(check_all, served, items)
-    svc.metrics.orders.labels(served.name).inc(len(items))
+    items, plain = batch_orders(raw, request.headers.get("content-type", ""), limits.max_batch, limits.max_depth)
+    n = len(items)
+    out, counts = await run_in_threadpool(check_all, served, items, plain)
+    svc.metrics.orders.labels(served.name).inc(n)
     headers = version_headers(served)
     if wants_ndjson(request):
-        return Response(b"".join(compact(item) + b"\n" for item in out), media_type=NDJSON, headers=headers)
-    body = {"format": check_report.FORMAT, "tariff": check_report.tariff_json(served.tariff),
-            "counts": counts, "results": out}
-    return Response(compact(body), media_type="application/json", headers=headers)
+        return Response(b"".join(item + b"\n" for item in out), media_type=NDJSON, headers=headers)
+    # the bytes compact({"format": .., "tariff": .., "counts": .., "results": [..]}) would give
+    body = b"".join((b'{"format":', compact(check_report.FORMAT), b',"tariff":',
+                     compact(check_report.tariff_json(served.tariff), plain), b',"counts":', compact(counts),
+                     b',"results":[', b",".join(out), b"]}"))
+    return Response(body, media_type="application/json", headers=headers)
 
 
 def problem_response(request: Request, problem: Problem) -> Response:
@@ -284,13 +290,19 @@ def problem_response(request: Request, problem: Problem) -> Response:
                     headers=problem.headers)
 
 
-def check_all(served: Served, items: list) -> tuple[list[dict], dict[str, int]]:
-    """One result per item of a batch, in order: the check result, or the problem of an order
-    that cannot be read (the others are still checked)."""
+def check_all(served: Served, items: list, plain: bool = False) -> tuple[list[bytes], dict[str, int]]:
+    """One result per item of a batch, in order, each as compact JSON: the check result, or the
+    problem of an order that cannot be read (the others are still checked). `plain`: the items
+    were read plain (compact).
+
+    Each result is written out as soon as it is made, and each order let go once checked (its
+    place in `items` is emptied): a batch that kept its 500 results alive as objects until the end
+    had the garbage collector walk them over and over, a quarter of the batch's CPU."""
     counts = {"valid": 0, "invalid": 0, "unknown": 0, "error": 0}
     out = []
     checker, t = served.checker, served.tariff
     for i, item in enumerate(items):
+        items[i] = None
         problem = item if isinstance(item, Problem) else None
         if isinstance(item, DiagnosticError):
             problem = from_diagnostics(item)
@@ -302,10 +314,10 @@ def check_all(served: Served, items: list) -> tuple[list[dict], dict[str, int]]:
             else:
                 verdict = checker.check(order)
                 counts[verdict.status] += 1
-                out.append({"index": i, "result": check_report.to_json(t, order, verdict)})
+                out.append(compact({"index": i, "result": check_report.to_json(t, order, verdict)}, plain))
                 continue
         counts["error"] += 1
-        out.append({"index": i, "problem": problem.to_json()})
+        out.append(compact({"index": i, "problem": problem.to_json()}, plain))
     return out, counts
 
 
