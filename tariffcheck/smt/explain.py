@@ -258,29 +258,34 @@ class KnownSat:
         self._sat: dict[tuple, list] = {}  # name -> the terms its ids are of, kept alive
         self.hits = 0
 
+    # a term's node is shared by every equal term (Z3 hash-conses them), so while the term lives
+    # its address names it as its id does, for less than z3py's get_id costs; the terms named
+    # are rule literals (the encoder keeps them) and facts (each entry keeps its own alive)
     def state(self, p: OrderProblem) -> tuple:
         kept = None if p.kept is None else tuple(sorted(p.kept.items(), key=lambda kv: kv[0]))
-        return (tuple(e.kind for e in p.order.contracts), kept, tuple(f.term.get_id() for f in p.given))
-
-    def name(self, state: tuple, assumed: list, fixed: list[z3.BoolRef]) -> tuple:
-        choices, rules = [], [q.get_id() for q in fixed]
-        for x in assumed:
-            if isinstance(x, Choice):
-                choices.append(x.key())
-            else:
-                rules.append(x.literal.get_id())
-        return state, frozenset(choices), frozenset(rules)
+        return (tuple(e.kind for e in p.order.contracts), kept, tuple(f.term.as_ast().value for f in p.given))
 
     def shrink(self, p: OrderProblem, keep: list, candidates: list, fixed: list[z3.BoolRef]) -> list:
         """OrderProblem.shrink, with the satisfiable trials kept and looked up."""
         state = self.state(p)
+        names = {id(x): (True, x.key()) if isinstance(x, Choice) else (False, x.literal.as_ast().value)
+                 for x in list(candidates) + list(keep)}
+        fixed_names = [q.as_ast().value for q in fixed]
+
+        def name(assumed: list) -> tuple:
+            choices, rules = [], list(fixed_names)
+            for x in assumed:
+                is_choice, n = names[id(x)]
+                (choices if is_choice else rules).append(n)
+            return state, frozenset(choices), frozenset(rules)
+
         current = list(candidates)
         rest = Assumed([x.literal for x in keep] + list(fixed))  # assumed by every trial
         i = 0
         while i < len(current):
             trial = current[:i] + current[i + 1:]
-            name = self.name(state, trial + keep, fixed)
-            if name in self._sat:
+            name_ = name(trial + keep)
+            if name_ in self._sat:
                 self.hits += 1
                 i += 1
                 continue
@@ -293,7 +298,7 @@ class KnownSat:
                 if len(self._sat) >= self.LIMIT:
                     self._sat.clear()
                 # the terms whose ids name it stay alive with it, so no id is reused meanwhile
-                self._sat[name] = [f.term for f in p.given] + [c.term for c in trial + keep if isinstance(c, Choice)]
+                self._sat[name_] = [f.term for f in p.given] + [c.term for c in trial + keep if isinstance(c, Choice)]
                 i += 1
         return current
 
