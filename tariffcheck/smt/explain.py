@@ -234,8 +234,8 @@ class KnownSat:
     """The trials of the deletion-based shrink that were satisfiable, kept across orders, so
     that the same trial on a later order is not asked again.
 
-    Most of an explanation's solver time is in its satisfiable trials (a model of the whole
-    problem must be found; an unsatisfiable one ends in propagation): for a conflict of one
+    A good part of an explanation's solver time is in its satisfiable trials (a model of the
+    whole problem must be found; an unsatisfiable one ends in propagation): for a conflict of one
     choice and one rule, "every rule without the choice" and "the choice without any rule".
     Both recur across orders: the first depends on the order only through what the solver holds
     for it, the second also on the one choice's value.
