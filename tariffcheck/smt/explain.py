@@ -26,7 +26,7 @@ from ..model.fields import contract_ref
 from ..orders.order import Order
 from .encode import Encoder, Instance
 from ..model.limits import DEFAULT_TIMEOUT_MS
-from .problem import Choice, Incomplete, OrderProblem, Workspaces, choice_value, within_budget
+from .problem import Assumed, Choice, Incomplete, OrderProblem, Workspaces, choice_value, within_budget
 from ..evaluate.breaches import breach_violations
 from ..evaluate.verdict import InstanceKey, Violation, involved_fields
 
@@ -95,6 +95,7 @@ class Explainer:
         # same minimal conflicts (smt/cone.py), but the map solver meets them in another order,
         # and with a limit the order decides which are shown
         self.whole = Workspaces(encoder, timeout_ms)
+        self.known = KnownSat()
 
     # ---- why is the order invalid -------------------------------------------------------------
     def explain(self, order: Order, limit: int = 1) -> Explanation:
@@ -108,7 +109,7 @@ class Explainer:
             if p.check([c.literal for c in p.choices] + rules) == z3.sat:
                 return Explanation("valid", calls=p.calls)
             if limit <= 1:
-                out.conflicts.append(minimal_conflict(p, p.choices, rules))
+                out.conflicts.append(minimal_conflict(p, p.choices, rules, known=self.known))
             else:
                 self._enumerate(p, limit, out)
         except Incomplete as e:
@@ -206,20 +207,100 @@ class Explainer:
 
 
 def minimal_conflict(p: OrderProblem, candidates: list[Choice], fixed: list[z3.BoolRef],
-                     known_sat=None) -> Conflict:
+                     known_sat=None, known: "KnownSat | None" = None) -> Conflict:
     """One minimal conflict among `candidates`, which with the `fixed` literals (the rules, and
     any question asked) are known to be unsat: first the fewest choices, then, with those, the
-    fewest rule instances. `known_sat`: see OrderProblem.shrink."""
+    fewest rule instances. `known_sat`: see OrderProblem.shrink. `known`: the trials found
+    satisfiable before, on this or earlier orders (KnownSat; used where `fixed` are rule
+    literals alone, as in explain)."""
     if p.check([c.literal for c in candidates] + fixed) != z3.unsat:
         # the core would be whatever the last one was: never give that as a reason
         raise ValueError("internal: a reason was asked for something the rules allow")
     first = [x for x in p.core() if isinstance(x, Choice)]
-    choices = p.shrink([], first, fixed, known_sat)
     # a term's node is shared by every equal term (Z3 hash-conses them), so its address names
     # it as its id does, for less than z3py's get_id costs
     rules = {r.as_ast().value for r in p.rule_literals}
-    insts = p.shrink(choices, p.instances, [q for q in fixed if q.as_ast().value not in rules], known_sat)
+    others = [q for q in fixed if q.as_ast().value not in rules]
+    if known is not None and not others:
+        choices = known.shrink(p, [], first, fixed)
+        insts = known.shrink(p, choices, p.instances, [])
+    else:
+        choices = p.shrink([], first, fixed, known_sat)
+        insts = p.shrink(choices, p.instances, others, known_sat)
     return describe(p, choices, insts)
+
+
+class KnownSat:
+    """The trials of the deletion-based shrink that were satisfiable, kept across orders, so
+    that the same trial on a later order is not asked again.
+
+    A good part of an explanation's solver time is in its satisfiable trials (a model of the
+    whole problem must be found; an unsatisfiable one ends in propagation): for a conflict of one
+    choice and one rule, "every rule without the choice" and "the choice without any rule".
+    Both recur across orders: the first depends on the order only through what the solver holds
+    for it, the second also on the one choice's value.
+
+    A trial is named by what decides its answer: the shape of the order (its workspace, whose
+    base is the same for every order of that shape), the options and wordings the cone keeps
+    for each contract (which decide the axioms and rule instances asserted for the order), the
+    order's hard facts, the facts of each choice assumed and the rule literals assumed. The
+    choices that are not assumed are not in the name: each one's literal appears only in its
+    own tracking implication, which holds with the literal false, so they cannot change the
+    answer. Satisfiability is a property of the formulas, not of the solver's search, so an
+    answer kept is the answer the solver would give. Only explain's questions (the rules as
+    the only fixed literals) are named so.
+
+    Bounded: past `LIMIT` names it starts over."""
+
+    LIMIT = 20_000
+
+    def __init__(self):
+        self._sat: dict[tuple, list] = {}  # name -> the terms its ids are of, kept alive
+        self.hits = 0
+
+    # a term's node is shared by every equal term (Z3 hash-conses them), so while the term lives
+    # its address names it as its id does, for less than z3py's get_id costs; the terms named
+    # are rule literals (the encoder keeps them) and facts (each entry keeps its own alive)
+    def state(self, p: OrderProblem) -> tuple:
+        kept = None if p.kept is None else tuple(sorted(p.kept.items(), key=lambda kv: kv[0]))
+        return (tuple(e.kind for e in p.order.contracts), kept, tuple(f.term.as_ast().value for f in p.given))
+
+    def shrink(self, p: OrderProblem, keep: list, candidates: list, fixed: list[z3.BoolRef]) -> list:
+        """OrderProblem.shrink, with the satisfiable trials kept and looked up."""
+        state = self.state(p)
+        names = {id(x): (True, x.key()) if isinstance(x, Choice) else (False, x.literal.as_ast().value)
+                 for x in list(candidates) + list(keep)}
+        fixed_names = [q.as_ast().value for q in fixed]
+
+        def name(assumed: list) -> tuple:
+            choices, rules = [], list(fixed_names)
+            for x in assumed:
+                is_choice, n = names[id(x)]
+                (choices if is_choice else rules).append(n)
+            return state, frozenset(choices), frozenset(rules)
+
+        current = list(candidates)
+        rest = Assumed([x.literal for x in keep] + list(fixed))  # assumed by every trial
+        i = 0
+        while i < len(current):
+            trial = current[:i] + current[i + 1:]
+            name_ = name(trial + keep)
+            if name_ in self._sat:
+                self.hits += 1
+                i += 1
+                continue
+            r = p.check(rest.after([x.literal for x in trial]))
+            if r == z3.unsat:
+                in_core = {id(x) for x in p.core()}
+                current = [x for x in trial if id(x) in in_core] if in_core else trial
+                # items before i were each needed; the core cannot have dropped them
+            else:
+                if len(self._sat) >= self.LIMIT:
+                    self._sat.clear()
+                # the terms whose ids name it stay alive with it, so no id is reused meanwhile
+                self._sat[name_] = [f.term for f in p.given] + [c.term for c in trial + keep if isinstance(c, Choice)]
+                i += 1
+        return current
 
 
 def describe(p: OrderProblem, choices: list[Choice], insts: list[Instance]) -> Conflict:
