@@ -98,6 +98,11 @@ class Propagator:
         # the contract slots of an order -> the rule instances reading each variable (the
         # encoder keeps each slot's instances, so this holds for every order of those slots)
         self.readers: dict[tuple, dict[int, list[Instance]]] = {}
+        # what holds for every order of one shape whose request fixes the same facts
+        # (`Standing`), by (the shape, the ids of those facts' terms)
+        self.standing: dict[tuple, Standing] = {}
+        # `_Run.relaxed_range`'s answers, by the number and the terms it was asked of
+        self.relaxed: dict[tuple, tuple] = {}
 
     def propagate(self, order: Order) -> Propagation:
         with self.workspace.open(order) as p:
@@ -105,7 +110,72 @@ class Propagator:
             slots = tuple((e.kind, e.index) for e in order.contracts)
             if slots not in self.readers and len(self.readers) >= 64:
                 self.readers.clear()  # a bound on what is kept; rebuilt when asked again
-            return _Run(p, self.reads, self.readers.setdefault(slots, {})).run()
+            return _Run(p, self.reads, self.readers.setdefault(slots, {}), self._standing(p), self.relaxed).run()
+
+    def forget(self) -> None:
+        """Drop what was learnt from earlier orders (`Standing`): the next order is answered
+        as the first one of its shape is (for the benchmark's cold figures)."""
+        self.standing.clear()
+        self.relaxed.clear()
+
+    def _standing(self, p: OrderProblem) -> "Standing":
+        given = [f.term for f in p.given]
+        key = (tuple((e.kind, e.index) for e in p.order.contracts), frozenset(t.get_id() for t in given))
+        got = self.standing.pop(key, None)
+        if got is None:
+            if len(self.standing) >= 16:
+                self.standing.pop(next(iter(self.standing)))  # the least recently used
+            got = Standing(given)
+        self.standing[key] = got  # most recent last
+        return got
+
+
+class Standing:
+    """What the solver says of one shape of order (its contracts' kinds) under what its request
+    fixes (the given facts: request kind, dates the request names, the contract structure),
+    with no choice of the customer's: whether a value (with what a question is asked under)
+    is possible under every rule (`free`), and with no rule at all (`bare`), and the models
+    that showed it. Every order of that shape with the same given facts asks these questions
+    of the same formulas (the same workspace's axioms and rule instances, the same facts), so
+    the answers hold for all of them: an order-entry screen asks them once per kind of order,
+    not once per keystroke. (A question of every rule and no choice needed a dozen models on a
+    three-service order, one per item each service could have: a third of its time.)
+
+    The terms asked are kept alive here, so the ids that key the answers name them alone."""
+
+    LIMIT = 4096  # answers kept; past it they are dropped and asked again
+
+    def __init__(self, given: list[z3.BoolRef]):
+        self.given = given  # kept: the key's ids name these terms
+        self.free: dict[tuple, bool] = {}  # ids of the terms asked together -> possible under every rule
+        self.bare: dict[tuple, bool] = {}  # ... -> possible under no rule and no choice
+        self.free_models: list[z3.ModelRef] = []  # models of every rule and no choice
+        self.bare_models: list[z3.ModelRef] = []  # models of no rule and no choice
+        # (a rule instance's literal, a value's term, a choice's term or None) -> does the rule,
+        # with the value, the choice and the given facts substituted, simplify to false
+        # (`_Run.direct_reason`)
+        self.excluded: dict[tuple, bool] = {}
+        self.alive: dict[int, z3.ExprRef] = {}  # by id: the terms the keys above name
+
+    def forget(self) -> None:
+        """Drop the answers (not the models): the terms kept alive for their keys go too."""
+        self.free.clear(), self.bare.clear(), self.excluded.clear(), self.alive.clear()
+
+    @staticmethod
+    def key(terms: list[z3.BoolRef]) -> tuple:
+        return tuple(sorted(t.get_id() for t in terms))
+
+    def remember(self, table: dict, terms: list[z3.BoolRef], possible: bool) -> None:
+        self.keep(terms)
+        table[self.key(terms)] = possible
+
+    def keep(self, terms: list[z3.ExprRef]) -> None:
+        """Keep `terms` alive while answers are keyed by their ids (a bounded number: past
+        LIMIT every answer is dropped, to be asked again)."""
+        if len(self.free) + len(self.bare) + len(self.excluded) >= self.LIMIT:
+            self.forget()
+        for t in terms:
+            self.alive[t.get_id()] = t
 
 
 def variables_of(term: z3.ExprRef) -> frozenset[int]:
@@ -218,8 +288,11 @@ class _Witness:
 
 class _Run:
     def __init__(self, p: OrderProblem, reads: dict[int, frozenset[int]] | None = None,
-                 readers: dict[int, list[Instance]] | None = None):
+                 readers: dict[int, list[Instance]] | None = None, standing: Standing | None = None,
+                 relaxed: dict[tuple, tuple] | None = None):
         self.p = p
+        self.relaxed = {} if relaxed is None else relaxed
+        self.standing = standing if standing is not None else Standing([f.term for f in p.given])
         self.reads = {} if reads is None else reads
         self._by_variable: dict[int, list[Instance]] | None = readers or None
         self._readers = readers  # filled here when empty, for the next order of these slots
@@ -234,6 +307,10 @@ class _Run:
         self.meaning: dict[int, z3.BoolRef] = {}  # a question's literal -> what it asks
         self.witnesses: list[_Witness] = []  # every model found, for the reasons' shrinking
         self.rule_objects = {id(x) for x in p.rule_literals}  # the same objects on every call
+        # models earlier orders of this standing found: of every rule and no choice (breaking
+        # nothing), and of no rule (what they break is worked out when needed)
+        self.witnesses += [_Witness(m, frozenset()) for m in self.standing.free_models]
+        self.witnesses += [_Witness(m, None) for m in self.standing.bare_models]
 
     @property
     def base(self) -> list[z3.BoolRef]:
@@ -284,15 +361,65 @@ class _Run:
         given = [self.meaning[q.get_id()] for q in self.given]
         if choices and not free and not any(w.broken is not None and not w.broken and w.shows([term] + given)
                                for w in self.witnesses):
-            if p.check(p.rule_literals + self.given + [self.literal_for(term)]) != z3.sat:
+            if not self.possible_under(self.standing.free, [term] + given):
                 return None
-            self.witnesses.append(_Witness(p.solver.model(), frozenset()))
         needs = [c.term for c in choices] + [term] + given
         if not loose and not any(w.shows(needs) for w in self.witnesses):
-            if p.check([c.literal for c in choices] + self.given + [self.literal_for(term)]) != z3.sat:
+            if choices:
+                if p.check([c.literal for c in choices] + self.given + [self.literal_for(term)]) != z3.sat:
+                    return None
+                self.witnesses.append(_Witness(p.solver.model(), None))
+            elif not self.possible_under(self.standing.bare, needs):
                 return None
-            self.witnesses.append(_Witness(p.solver.model(), None))
         return describe(p, choices, [inst])
+
+    def possible_under(self, table: dict, terms: list[z3.BoolRef]) -> bool:
+        """Does some model of every rule (`table` is the standing's `free`) or of no rule
+        (`bare`), with no choice, make every one of `terms` true? Answered once per standing
+        (`Standing`): by a model kept there, else by the solver (the model it finds is kept
+        there, and as a witness here)."""
+        st = self.standing
+        key = st.key(terms)
+        got = table.get(key)
+        if got is not None:
+            return got
+        every_rule = table is st.free
+        models = st.free_models if every_rule else st.bare_models
+        got = any(all_true(m, terms) for m in models)
+        if not got:
+            under = self.p.rule_literals if every_rule else []
+            got = self.p.check(under + [self.literal_for(t) for t in terms]) == z3.sat
+            if got:
+                m = self.p.solver.model()
+                models.append(m)
+                self.witnesses.append(_Witness(m, frozenset() if every_rule else None))
+        st.remember(table, terms, got)
+        return got
+
+    def free_gather(self, terms: list[z3.BoolRef]) -> list[bool]:
+        """`gather` under every rule and no choice, through the standing (`Standing`): the
+        values it knows are not asked again, those a model kept there shows are possible, and
+        only the rest are gathered (the models found are kept there)."""
+        st = self.standing
+        out: list[bool | None] = [st.free.get(st.key([t])) for t in terms]
+        todo = [k for k, ok in enumerate(out) if ok is None]
+        for m in st.free_models:
+            if not todo:
+                break
+            for k, ok in zip(list(todo), truths(m, [terms[k] for k in todo])):
+                if ok:
+                    out[k] = True
+                    todo.remove(k)
+        if todo:
+            found: list[z3.ModelRef] = []
+            for k, ok in zip(todo, self.gather([terms[k] for k in todo], self.p.rule_literals, frozenset(),
+                                               into=found)):
+                out[k] = ok
+            st.free_models.extend(found)
+        for t, ok in zip(terms, out):
+            if st.key([t]) not in st.free:
+                st.remember(st.free, [t], ok)
+        return out
 
     # ---- reasons read off one rule ----------------------------------------------------------
     def _instances_reading(self, var: int) -> list[Instance]:
@@ -332,16 +459,33 @@ class _Run:
             return None
         if self._given_pins is None:
             self._given_pins = given_pins([f.term for f in self.p.given])
+        # what a substitution says depends on the instance, the value, the choice and what the
+        # request fixes (the standing's): kept there, by their terms' ids, for later orders
+        excluded = self.standing.excluded
+        tid = term.get_id()
+        self.standing.keep([term])
         for inst in self._instances_reading(z3.Z3_get_ast_id(term.ctx.ref(), pin[0][0])):
             reads = self.reads[inst.literal.get_id()]
-            base = [self._given_pins[i] for i in reads if i in self._given_pins] + pin
-            if simplifies_to_false(inst.term, base):
+            base = None
+            key = (inst.literal.get_id(), tid, None)
+            got = excluded.get(key)
+            if got is None:
+                base = [self._given_pins[i] for i in reads if i in self._given_pins] + pin
+                got = excluded[key] = simplifies_to_false(inst.term, base)
+            if got:
                 return [], inst
             for c in self.p.choices:
-                got = self._choice_pins(c)
-                if got is None or got[1].isdisjoint(reads):
+                pins = self._choice_pins(c)
+                if pins is None or pins[1].isdisjoint(reads):
                     continue
-                if simplifies_to_false(inst.term, base + got[0]):
+                key = (inst.literal.get_id(), tid, c.term.get_id())
+                got = excluded.get(key)
+                if got is None:
+                    if base is None:
+                        base = [self._given_pins[i] for i in reads if i in self._given_pins] + pin
+                    self.standing.keep([term, c.term])
+                    got = excluded[key] = simplifies_to_false(inst.term, base + pins[0])
+                if got:
                     return [c], inst
         return None
 
@@ -461,7 +605,7 @@ class _Run:
             # choices (every rule kept), or without the rules (the choices kept): models of
             # every rule and no choice, and of every choice and no rule, that show the
             # impossible values answer that without a question each
-            free = self.gather(missing, self.p.rule_literals + self.given, frozenset())
+            free = self.free_gather(missing)  # (nothing is given here: no count is asked yet)
             loose = self.gather(missing, [c.literal for c in self.p.choices] + self.given, None)
             for t, a, b in zip(missing, free, loose):
                 self.settled[t.as_ast().value] = (a, b)
@@ -473,11 +617,12 @@ class _Run:
             f.values.append(Possibility(value, False, reason or self.why_not(self.literal_for(term))))
 
     def gather(self, terms: list[z3.BoolRef], under: list[z3.BoolRef], broken: set[int] | None,
-               keep_seen: bool = False) -> list[bool]:
+               keep_seen: bool = False, into: list | None = None) -> list[bool]:
         """Which of `terms` some model of the literals `under` makes true: ask for a model with
         any term not shown yet, and mark every term each model shows, until none of the rest
         can be shown. Each model is kept as a witness (with `broken`, see _Witness), and among
-        the valid completions (`keep_seen`) when `under` is every choice and rule. The solver
+        the valid completions (`keep_seen`) when `under` is every choice and rule, and put in
+        `into` when given. The solver
         leans to true for every undecided yes/no while the terms asked are yeses (Z3's
         phase_selection 1), to false while they are noes, so a model shows many at once (with
         the phase last used, each model showed about one more value: fifty models at 5 ms each
@@ -497,6 +642,8 @@ class _Run:
                     if self.p.check(under + [ask]) == z3.unsat:
                         break
                     m = self.keep_model(broken) if keep_seen else self.witness(broken)
+                    if into is not None:
+                        into.append(m)
                     open_ = [k for k, ok in enumerate(shown) if not ok]
                     for k, ok in zip(open_, truths(m, [terms[k] for k in open_])):
                         shown[k] = ok
@@ -523,7 +670,7 @@ class _Run:
                          low_reason=self.bound_reason(x, low_ask) if low_ask is not None else None,
                          high_reason=self.bound_reason(x, high_ask) if high_ask is not None else None)
 
-    def relaxed_range(self, x: z3.ArithRef, lo: int, hi: int) -> tuple[int, int]:
+    def relaxed_range(self, x: z3.ArithRef, lo: int, hi: int, under: z3.BoolRef | None = None) -> tuple[int, int]:
         """The least and greatest value of `x` in [lo, hi] that the rule instances reading it
         allow, with the choices and what the request fixes, by themselves (a small optimiser
         holding only those): a valid order's value lies within, since every valid order keeps
@@ -531,7 +678,7 @@ class _Run:
         if self._given_pins is None:
             self._given_pins = given_pins([f.term for f in self.p.given])
         ctx = x.ctx
-        terms = [x >= lo, x <= hi] + [self.meaning[q.get_id()] for q in self.given]
+        terms = [x >= lo, x <= hi] + [self.meaning[q.get_id()] for q in self.given] + ([under] if under is not None else [])
         pinned: set[int] = set()
         for inst in self._instances_reading(x.get_id()):
             terms.append(inst.term)
@@ -541,6 +688,17 @@ class _Run:
                   for a, v in (self._given_pins[i] for i in pinned if i in self._given_pins)]
         terms += [c.term for c in self.p.choices
                   if (got := self._choice_pins(c)) is not None and not got[1].isdisjoint(pinned)]
+        key = (x.get_id(), Standing.key(terms))
+        got = self.relaxed.get(key)
+        if got is not None:
+            return got[0]
+        if len(self.relaxed) >= 4096:
+            self.relaxed.clear()
+        got = self.relaxed[key] = (self._optimise(x, terms, lo, hi), x, terms)  # the terms kept: their ids key it
+        return got[0]
+
+    def _optimise(self, x: z3.ArithRef, terms: list[z3.BoolRef], lo: int, hi: int) -> tuple[int, int]:
+        ctx = x.ctx
         opt = z3.Optimize(ctx=ctx)
         opt.set("timeout", self.p.timeout_ms)
         opt.set(priority="box")  # each objective on its own, in one call
@@ -602,6 +760,10 @@ class _Run:
             target = known - step if down else known + step
             if (target <= extreme) if down else (target >= extreme):
                 target = extreme
+            if guess == known:
+                # a valid order has the value no valid order goes past (`relaxed_range`): the
+                # bound, and the question one past it fails without asking (its reason shows it)
+                return known, self.literal_for(x <= known - 1 if down else x >= known + 1)
             guessed = guess is not None and ((guess < known) if down else (guess > known))
             if guessed:
                 target, guess = guess, None  # no valid order goes past the guess: ask it first
@@ -637,23 +799,51 @@ class _Run:
         return lo, failed
 
     def counts(self, out: Propagation) -> None:
-        """A counted option that is open: how many of it a valid order may have, when it has it."""
+        """A counted option that is open: how many of it a valid order may have, when it has it.
+        The greatest counts of all such options are asked first in one question (`ask_highs`),
+        whose model mostly settles each; the models found for one option are valid completions
+        for the next too."""
+        counted = []
         for of in list(out.fields):
             if of.kind != "option" or not any(v.possible and v.value is True for v in of.values):
                 continue
             facts = self.p.undecided[of.path]
             count, present = facts[0].vars
             entry = self.p.order.contracts[facts[0].slot]
-            opt = self.p.tariff.contracts[entry.kind].options[of.path.option]
-            if not opt.counted:
-                continue
+            if self.p.tariff.contracts[entry.kind].options[of.path.option].counted:
+                counted.append((of, count, present))
+        if not counted:
+            return
+        self.ask_highs(counted)
+        seen = self.seen
+        for of, count, present in counted:
             ordered = z3.Bool(f"present:{of.path}", self.p.encoder.ctx)
             self.p.solver.add(z3.Implies(ordered, present))
             self.meaning[ordered.get_id()] = present
             self.given = [ordered]
-            self.seen = [m for m in self.seen if z3.is_true(m.eval(present, model_completion=True))]
+            self.seen = [m for m in seen if z3.is_true(m.eval(present, model_completion=True))]
+            before = len(self.seen)
             if not self.seen:
                 ok, _ = self.sat_with(present)
             out.fields.append(self.number(of.path.child("count"), count, floor=1))
+            seen = seen + self.seen[before:]  # valid completions (that have this option)
             self.given = []
-            self.seen = []
+        self.seen = seen
+
+    def ask_highs(self, counted: list[tuple[OpenField, z3.ArithRef, z3.BoolRef]]) -> None:
+        """One question for the counted options whose greatest count no model has shown yet:
+        a valid completion that has each of them, each with as many as the rules reading its
+        count allow by themselves (`relaxed_range`). Options of different contracts mostly
+        do not meet in any rule, so one model often has them all; then each bound needs no
+        question of its own (`bound` stops at the relaxed value a model shows). When they
+        cannot all be had at once, nothing is learnt and each is asked alone."""
+        wanted = []
+        for of, count, present in counted:
+            self.given = []
+            least, most = self.relaxed_range(count, 1, MAX_COUNT, present)
+            have = [m.eval(count, model_completion=True).as_long() for m in self.seen
+                    if z3.is_true(m.eval(present, model_completion=True))]
+            if not have or max(have) < most:
+                wanted += [present, count >= most]
+        if len(wanted) > 2:  # (one option alone: its own first question is this one)
+            self.sat_with(z3.And(wanted))

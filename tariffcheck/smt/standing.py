@@ -1,0 +1,94 @@
+"""A workspace for propagation that keeps what the request fixes asserted across orders.
+
+`problem.Workspace` asserts an order's given facts (the request kind, the dates the request
+names, the contract structure) and the shape's requirements (`OrderProblem.shape`) after its
+push, and drops them with the order. Orders of one shape mostly fix the same facts: on Secure
+Endpoint's parent orders every order of a shape fixes the same 150-odd, and asserting them
+again, with the first check that then takes them in, was some 20 ms of a three-service order.
+Here they stay, one push below the order's: an order whose given facts are those of the last
+order of its shape pushes only its choices; another first pops the standing level and pushes
+its own. The formulas a question is asked of are the same either way.
+
+Used by smt/propagate.py only (explain and repair keep `problem.Workspaces`).
+"""
+
+from __future__ import annotations
+
+from ..model.limits import DEFAULT_TIMEOUT_MS
+from ..orders.order import Order
+from .encode import Encoder, Fact
+from .problem import Choice, OrderProblem, Workspace, _choice_terms
+
+
+class StandingWorkspace(Workspace):
+    """One solver for the orders of one shape: the tariff's axioms and rule instances of its
+    slots at the bottom, the last given facts and the shape's requirements above them, each
+    order's choices on top. Not for use by two threads at once."""
+
+    def __init__(self, encoder: Encoder, timeout_ms: int = DEFAULT_TIMEOUT_MS):
+        super().__init__(encoder, timeout_ms, compact_models=False)
+        self._standing: frozenset[int] | None = None  # the ids of the given facts' terms asserted
+        self._kept: list = []  # those terms, alive while their ids name them
+
+    def open(self, order: Order, also: dict[int, set[str]] | None = None) -> OrderProblem:
+        enc, s = self.encoder, self.solver
+        if any((e.kind, e.index) not in self._ready for e in order.contracts):
+            self._drop_standing()  # a slot's axioms go below the standing level
+        instances = self._whole(order)
+        given: list[Fact] = []
+        groups: dict[str, list[Fact]] = {}
+        undecided: dict[str, list[Fact]] = {}
+        for f in enc.facts(order, None):
+            if f.choice in order.open or f.choice.parent in order.open:
+                undecided.setdefault(f.choice, []).append(f)
+            elif f.role == "given":
+                given.append(f)
+            else:
+                groups.setdefault(f.choice, []).append(f)
+        key = frozenset(f.term.get_id() for f in given)
+        if key != self._standing:
+            self._drop_standing()
+            s.push()
+            self._kept = [f.term for f in given]
+            self.add(self._kept)
+            self.add([x for e in order.contracts for x in enc.slot(e.kind, e.index).required_set()])
+            self._standing = key
+        s.push()
+        choices, tracked = [], []
+        for path, facts in groups.items():
+            c = Choice(path, facts[0].kind, facts, None, facts[0].slot, facts[0].under)
+            c.literal, c.known_term, held = enc.memo(("choice",) + c.key(), lambda: _choice_terms(c, enc.ctx))
+            choices.append(c)
+            tracked.append(held)
+        self.add(tracked)
+        p = OrderProblem(enc.tariff, order, enc, s, instances, choices, given, undecided=undecided,
+                         timeout_ms=self.timeout_ms)
+        p.by_literal = {c.literal.get_id(): c for c in choices}
+        p.by_literal.update({i.literal.get_id(): i for i in instances})
+        return p
+
+    def _drop_standing(self) -> None:
+        if self._standing is not None:
+            self.solver.pop()
+            self._standing, self._kept = None, []
+
+
+class StandingWorkspaces:
+    """A standing workspace per shape of order (the kinds of its contracts), the most recently
+    used few kept (as `problem.Workspaces`)."""
+
+    def __init__(self, encoder: Encoder, timeout_ms: int = DEFAULT_TIMEOUT_MS, keep: int = 16):
+        self.encoder = encoder
+        self.timeout_ms = timeout_ms
+        self.keep = keep
+        self._by_shape: dict[tuple, StandingWorkspace] = {}
+
+    def open(self, order: Order) -> OrderProblem:
+        shape = tuple(e.kind for e in order.contracts)
+        ws = self._by_shape.pop(shape, None)
+        if ws is None:
+            ws = StandingWorkspace(self.encoder, self.timeout_ms)
+            if len(self._by_shape) >= self.keep:
+                self._by_shape.pop(next(iter(self._by_shape)))
+        self._by_shape[shape] = ws  # most recent last
+        return ws.open(order)
