@@ -44,7 +44,8 @@ from ..orders.order import Order
 from .encode import Encoder, Fact, Instance
 from .explain import Conflict, describe, minimal_conflict
 from ..model.limits import DEFAULT_TIMEOUT_MS
-from .problem import Choice, Incomplete, OrderProblem, Workspaces
+from .problem import Choice, Incomplete, OrderProblem
+from .standing import StandingWorkspaces
 from . import walk
 from .readback import all_true, truths
 
@@ -93,7 +94,7 @@ class Propagation:
 class Propagator:
     def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS):
         self.tariff = tariff
-        self.workspace = Workspaces(Encoder(tariff), timeout_ms, compact_models=False)
+        self.workspace = StandingWorkspaces(Encoder(tariff), timeout_ms)
         self.reads: dict[int, frozenset[int]] = {}  # a rule instance's literal -> the variables its term reads
         # the contract slots of an order -> the rule instances reading each variable (the
         # encoder keeps each slot's instances, so this holds for every order of those slots)
@@ -105,8 +106,7 @@ class Propagator:
         self.relaxed: dict[tuple, tuple] = {}
 
     def propagate(self, order: Order) -> Propagation:
-        with self.workspace.open(order) as p:
-            p.solver.add(p.shape())
+        with self.workspace.open(order) as p:  # (with the shape's requirements: p.shape())
             slots = tuple((e.kind, e.index) for e in order.contracts)
             if slots not in self.readers and len(self.readers) >= 64:
                 self.readers.clear()  # a bound on what is kept; rebuilt when asked again
@@ -155,11 +155,33 @@ class Standing:
         # with the value, the choice and the given facts substituted, simplify to false
         # (`_Run.direct_reason`)
         self.excluded: dict[tuple, bool] = {}
+        # (a bound's question, what it is asked under, a rule instance's literal, a choice's term
+        # or None) -> does the rule with the choice and the given facts exclude it
+        # (`_Run.bound_reason`'s small solver)
+        self.capped: dict[tuple, bool] = {}
         self.alive: dict[int, z3.ExprRef] = {}  # by id: the terms the keys above name
+        self._given_pins: dict[int, tuple] | None = None
+        self._pins: dict[int, list | None] = {}  # a term's id -> pins_of(term)
 
     def forget(self) -> None:
         """Drop the answers (not the models): the terms kept alive for their keys go too."""
         self.free.clear(), self.bare.clear(), self.excluded.clear(), self.alive.clear()
+        self._pins.clear(), self.capped.clear()
+
+    def given_pins(self) -> dict[int, tuple]:
+        """`given_pins` of the given facts, read once."""
+        if self._given_pins is None:
+            self._given_pins = given_pins(self.given)
+        return self._given_pins
+
+    def pins(self, term: z3.BoolRef) -> list[tuple] | None:
+        """`pins_of(term)`, read once per term (a value's or a choice's)."""
+        key = term.get_id()
+        got = self._pins.get(key, False)
+        if got is False:
+            self.keep([term])
+            got = self._pins[key] = pins_of(term)
+        return got
 
     @staticmethod
     def key(terms: list[z3.BoolRef]) -> tuple:
@@ -172,7 +194,7 @@ class Standing:
     def keep(self, terms: list[z3.ExprRef]) -> None:
         """Keep `terms` alive while answers are keyed by their ids (a bounded number: past
         LIMIT every answer is dropped, to be asked again)."""
-        if len(self.free) + len(self.bare) + len(self.excluded) >= self.LIMIT:
+        if len(self.free) + len(self.bare) + len(self.excluded) + len(self._pins) + len(self.capped) >= self.LIMIT:
             self.forget()
         for t in terms:
             self.alive[t.get_id()] = t
@@ -443,7 +465,7 @@ class _Run:
         that shape)."""
         got = self._pins.get(id(c), False)
         if got is False:
-            pins = pins_of(c.term)
+            pins = self.standing.pins(c.term)
             ctx = c.term.ctx.ref()
             got = self._pins[id(c)] = (pins, {z3.Z3_get_ast_id(ctx, x) for x, _ in pins}) if pins else None
         return got
@@ -454,11 +476,11 @@ class _Run:
         term and simplifying it to false: then no completion has the value (the rule holds in
         every valid one, and so do the choices). The cheap case, and on Secure Endpoint's
         parent orders nearly every impossible value's case; None when none is found this way."""
-        pin = pins_of(term)
+        pin = self.standing.pins(term)
         if pin is None or len(pin) != 1:
             return None
         if self._given_pins is None:
-            self._given_pins = given_pins([f.term for f in self.p.given])
+            self._given_pins = self.standing.given_pins()
         # what a substitution says depends on the instance, the value, the choice and what the
         # request fixes (the standing's): kept there, by their terms' ids, for later orders
         excluded = self.standing.excluded
@@ -676,7 +698,7 @@ class _Run:
         holding only those): a valid order's value lies within, since every valid order keeps
         these. The bounds are then asked there first (a count's cap is mostly one rule)."""
         if self._given_pins is None:
-            self._given_pins = given_pins([f.term for f in self.p.given])
+            self._given_pins = self.standing.given_pins()
         ctx = x.ctx
         terms = [x >= lo, x <= hi] + [self.meaning[q.get_id()] for q in self.given] + ([under] if under is not None else [])
         pinned: set[int] = set()
@@ -719,22 +741,36 @@ class _Run:
         term = self.meaning[ask.get_id()]
         under = [self.meaning[q.get_id()] for q in self.given]
         if self._given_pins is None:
-            self._given_pins = given_pins([f.term for f in self.p.given])
+            self._given_pins = self.standing.given_pins()
         ctx = x.ctx
-        scratch = z3.Solver(ctx=ctx)
-        scratch.set("timeout", self.p.timeout_ms)
-        scratch.add(term, *under)
+        scratch = None
+        known = self.standing.capped  # the small solver's answers, kept for later orders
+        self.standing.keep([term] + under)
+        asked = (term.get_id(), Standing.key(under))
         for inst in self._instances_reading(x.get_id()):
             reads = self.reads[inst.literal.get_id()]
-            fixed = [z3.BoolRef(z3.Z3_mk_eq(ctx.ref(), a, v), ctx)
-                     for a, v in (self._given_pins[i] for i in reads if i in self._given_pins)]
+            fixed = None
             options = [[]] + [[c] for c in self.p.choices
                               if (got := self._choice_pins(c)) is not None and not got[1].isdisjoint(reads)]
             for choices in options:
-                scratch.push()
-                scratch.add(inst.term, *fixed, *[c.term for c in choices])
-                excluded = scratch.check() == z3.unsat
-                scratch.pop()
+                key = asked + (inst.literal.get_id(), choices[0].term.get_id() if choices else None)
+                excluded = known.get(key)
+                if excluded is None:
+                    if scratch is None:
+                        scratch = z3.Solver(ctx=ctx)
+                        scratch.set("timeout", self.p.timeout_ms)
+                        scratch.add(term, *under)
+                    if fixed is None:
+                        fixed = [z3.BoolRef(z3.Z3_mk_eq(ctx.ref(), a, v), ctx)
+                                 for a, v in (self._given_pins[i] for i in reads if i in self._given_pins)]
+                    scratch.push()
+                    scratch.add(inst.term, *fixed, *[c.term for c in choices])
+                    r = scratch.check()
+                    scratch.pop()
+                    excluded = r == z3.unsat
+                    if r != z3.unknown:  # (a time-out is asked again)
+                        self.standing.keep([c.term for c in choices])
+                        known[key] = excluded
                 if excluded:
                     reason = self.direct_conflict(term, (choices, inst))
                     if reason is not None:
