@@ -14,21 +14,27 @@ Used by smt/propagate.py only (explain and repair keep `problem.Workspaces`).
 
 from __future__ import annotations
 
+import z3
+
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from ..orders.order import Order
 from .encode import Encoder, Fact
-from .problem import Choice, OrderProblem, Workspace, _choice_terms
+from .problem import Choice, OrderProblem, Workspace
 
 
 class StandingWorkspace(Workspace):
     """One solver for the orders of one shape: the tariff's axioms and rule instances of its
-    slots at the bottom, the last given facts and the shape's requirements above them, each
-    order's choices on top. Not for use by two threads at once."""
+    slots at the bottom; the last given facts, the shape's requirements and the implications
+    of the choices orders made since above them; each order's questions on top. Not for use
+    by two threads at once."""
+
+    TRACKED = 4096  # choices' implications kept at the standing level, at most
 
     def __init__(self, encoder: Encoder, timeout_ms: int = DEFAULT_TIMEOUT_MS):
         super().__init__(encoder, timeout_ms, compact_models=False)
         self._standing: frozenset[int] | None = None  # the ids of the given facts' terms asserted
         self._kept: list = []  # those terms, alive while their ids name them
+        self._tracked: dict[int, object] = {}  # the choices' implications asserted at the standing level
 
     def open(self, order: Order, also: dict[int, set[str]] | None = None) -> OrderProblem:
         enc, s = self.encoder, self.solver
@@ -53,14 +59,22 @@ class StandingWorkspace(Workspace):
             self.add(self._kept)
             self.add([x for e in order.contracts for x in enc.slot(e.kind, e.index).required_set()])
             self._standing = key
-        s.push()
         choices, tracked = [], []
         for path, facts in groups.items():
             c = Choice(path, facts[0].kind, facts, None, facts[0].slot, facts[0].under)
-            c.literal, c.known_term, held = enc.memo(("choice",) + c.key(), lambda: _choice_terms(c, enc.ctx))
+            c.literal, c.known_term, held = enc.memo(("standing choice",) + c.key(), lambda: _valued_terms(c, enc.ctx))
             choices.append(c)
-            tracked.append(held)
+            if held.get_id() not in self._tracked:
+                tracked.append(held)
+        if len(self._tracked) + len(tracked) > self.TRACKED:
+            self._drop_standing()  # bounded: the next order starts the level again
+            return self.open(order, also)
+        # a choice's implication holds vacuously unless its literal is assumed (each value of a
+        # field has a literal of its own here): asserted once at the standing level, it serves
+        # every later order that makes the same choice
         self.add(tracked)
+        self._tracked.update((t.get_id(), t) for t in tracked)
+        s.push()
         p = OrderProblem(enc.tariff, order, enc, s, instances, choices, given, undecided=undecided,
                          timeout_ms=self.timeout_ms)
         p.by_literal = {c.literal.get_id(): c for c in choices}
@@ -70,7 +84,15 @@ class StandingWorkspace(Workspace):
     def _drop_standing(self) -> None:
         if self._standing is not None:
             self.solver.pop()
-            self._standing, self._kept = None, []
+            self._standing, self._kept, self._tracked = None, [], {}
+
+
+def _valued_terms(c: Choice, ctx: z3.Context) -> tuple:
+    """A choice's literal, its term and the implication that tracks it, as `problem`'s, but
+    with a literal for each value of the field (named by the path and the ids of its facts'
+    terms), so that the implications of two orders' values may stand side by side."""
+    literal = z3.Bool(f"choice:{c.path}:{':'.join(str(i) for i in c.key()[1:])}", ctx)
+    return literal, c.term, z3.Implies(literal, c.term)
 
 
 class StandingWorkspaces:
