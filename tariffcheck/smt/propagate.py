@@ -418,6 +418,32 @@ class _Run:
         st.remember(table, terms, got)
         return got
 
+    def bare_gather(self, needs: list[list[z3.BoolRef]]) -> list[bool]:
+        """For each list of terms, is it possible all together under no rule and no choice
+        (with what the request fixes)? Through the standing as `free_gather`: a reason's own
+        choice with its value is asked here, for `direct_conflict` (without the rule, the
+        choice kept, the value is possible)."""
+        st = self.standing
+        out: list[bool | None] = [st.bare.get(st.key(n)) for n in needs]
+        todo = [k for k, ok in enumerate(out) if ok is None]
+        terms = {k: needs[k][0] if len(needs[k]) == 1 else z3.And(needs[k]) for k in todo}
+        for m in st.bare_models:
+            if not todo:
+                break
+            for k, ok in zip(list(todo), truths(m, [terms[k] for k in todo])):
+                if ok:
+                    out[k] = True
+                    todo.remove(k)
+        if todo:
+            found: list[z3.ModelRef] = []
+            for k, ok in zip(todo, self.gather([terms[k] for k in todo], [], None, into=found)):
+                out[k] = ok
+            st.bare_models.extend(found)
+        for n, ok in zip(needs, out):
+            if st.key(n) not in st.bare:
+                st.remember(st.bare, n, ok)
+        return out
+
     def free_gather(self, terms: list[z3.BoolRef]) -> list[bool]:
         """`gather` under every rule and no choice, through the standing (`Standing`): the
         values it knows are not asked again, those a model kept there shows are possible, and
@@ -621,16 +647,17 @@ class _Run:
             got = self.gather([cases[k][2] for k in unsettled], self.base, frozenset(), keep_seen=True)
             for k, ok in zip(unsettled, got):
                 shown[k] = ok
-        missing = [term for (_, _, term), ok in zip(cases, shown) if not ok]
+        missing = [k for k, ok in enumerate(shown) if not ok]
         if missing:
             # a reason's shrinking asks whether the value is possible without one of the
-            # choices (every rule kept), or without the rules (the choices kept): models of
-            # every rule and no choice, and of every choice and no rule, that show the
-            # impossible values answer that without a question each
-            free = self.free_gather(missing)  # (nothing is given here: no count is asked yet)
-            loose = self.gather(missing, [c.literal for c in self.p.choices] + self.given, None)
-            for t, a, b in zip(missing, free, loose):
-                self.settled[t.as_ast().value] = (a, b)
+            # choices (every rule kept), or without the rule (its choice kept): models of
+            # every rule and no choice, and of no rule with the reason's choice, that show the
+            # impossible values answer that without a question each (both kept per standing)
+            free = self.free_gather([cases[k][2] for k in missing])  # (nothing is given: no count is asked yet)
+            ruled = [k for k in missing if k in direct]
+            loose = dict(zip(ruled, self.bare_gather([[c.term for c in direct[k][0]] + [cases[k][2]] for k in ruled])))
+            for k, a in zip(missing, free):
+                self.settled[cases[k][2].as_ast().value] = (a, loose.get(k))
         for k, ((f, value, term), ok) in enumerate(zip(cases, shown)):
             if ok:
                 f.values.append(Possibility(value, True))
@@ -869,17 +896,23 @@ class _Run:
     def ask_highs(self, counted: list[tuple[OpenField, z3.ArithRef, z3.BoolRef]]) -> None:
         """One question for the counted options whose greatest count no model has shown yet:
         a valid completion that has each of them, each with as many as the rules reading its
-        count allow by themselves (`relaxed_range`). Options of different contracts mostly
+        count allow by themselves (`relaxed_range`); then one for those whose least count no
+        model has shown, each with as few as those rules allow. Options of different contracts mostly
         do not meet in any rule, so one model often has them all; then each bound needs no
         question of its own (`bound` stops at the relaxed value a model shows). When they
         cannot all be had at once, nothing is learnt and each is asked alone."""
-        wanted = []
+        ranges = []
         for of, count, present in counted:
             self.given = []
-            least, most = self.relaxed_range(count, 1, MAX_COUNT, present)
-            have = [m.eval(count, model_completion=True).as_long() for m in self.seen
-                    if z3.is_true(m.eval(present, model_completion=True))]
-            if not have or max(have) < most:
-                wanted += [present, count >= most]
-        if len(wanted) > 2:  # (one option alone: its own first question is this one)
-            self.sat_with(z3.And(wanted))
+            ranges.append(self.relaxed_range(count, 1, MAX_COUNT, present))
+        for high in (True, False):
+            wanted = []
+            for (of, count, present), (least, most) in zip(counted, ranges):
+                have = [v for v, ok in ((m.eval(count, model_completion=True).as_long(),
+                                         z3.is_true(m.eval(present, model_completion=True))) for m in self.seen) if ok]
+                if high and (not have or max(have) < most):
+                    wanted += [present, count >= most]
+                elif not high and have and min(have) > least:
+                    wanted += [present, count <= least]
+            if len(wanted) > 2:  # (one option alone: its own first question is this one)
+                self.sat_with(z3.And(wanted))
