@@ -113,10 +113,12 @@ class Propagator:
             return _Run(p, self.reads, self.readers.setdefault(slots, {}), self._standing(p), self.relaxed).run()
 
     def forget(self) -> None:
-        """Drop what was learnt from earlier orders (`Standing`): the next order is answered
-        as the first one of its shape is (for the benchmark's cold figures)."""
+        """Drop what was learnt from earlier orders (`Standing`, the relaxed ranges, the
+        standing levels of the workspaces): the next order is answered as the first one of
+        its shape is (the benchmark's cold figures). The tariff stays encoded."""
         self.standing.clear()
         self.relaxed.clear()
+        self.workspace.forget()
 
     def _standing(self, p: OrderProblem) -> "Standing":
         given = [f.term for f in p.given]
@@ -162,11 +164,23 @@ class Standing:
         self.alive: dict[int, z3.ExprRef] = {}  # by id: the terms the keys above name
         self._given_pins: dict[int, tuple] | None = None
         self._pins: dict[int, list | None] = {}  # a term's id -> pins_of(term)
+        self._negations: dict[int, tuple] = {}  # a literal's id -> (its negation, the literal)
 
     def forget(self) -> None:
         """Drop the answers (not the models): the terms kept alive for their keys go too."""
         self.free.clear(), self.bare.clear(), self.excluded.clear(), self.alive.clear()
         self._pins.clear(), self.capped.clear()
+
+    def negation(self, literal: z3.BoolRef) -> z3.BoolRef:
+        """`not literal`, made once per literal (by Z3 directly: z3py's Not casts its argument)."""
+        key = literal.get_id()
+        got = self._negations.get(key)
+        if got is None:
+            if len(self._negations) >= self.LIMIT:
+                self._negations.clear()
+            ctx = literal.ctx
+            got = self._negations[key] = (z3.BoolRef(z3.Z3_mk_not(ctx.ref(), literal.as_ast()), ctx), literal)
+        return got[0]
 
     def given_pins(self) -> dict[int, tuple]:
         """`given_pins` of the given facts, read once."""
@@ -418,6 +432,14 @@ class _Run:
         st.remember(table, terms, got)
         return got
 
+    def switched_off(self, literals: list[z3.BoolRef]) -> list[z3.BoolRef]:
+        """The negations of tracking literals (a rule's, a choice's): assumed, each one's
+        implication holds vacuously, as when it is left out, so the question is the same; but
+        a solver leaning to true (`gather`) would otherwise switch them on, and a model of
+        "no rule" then keeps rules by chance and shows fewer values (on a warm solver a
+        gather under no rule took eighty models instead of a few)."""
+        return [self.standing.negation(x) for x in literals]
+
     def bare_gather(self, needs: list[list[z3.BoolRef]]) -> list[bool]:
         """For each list of terms, is it possible all together under no rule and no choice
         (with what the request fixes)? Through the standing as `free_gather`: a reason's own
@@ -436,7 +458,10 @@ class _Run:
                     todo.remove(k)
         if todo:
             found: list[z3.ModelRef] = []
-            for k, ok in zip(todo, self.gather([terms[k] for k in todo], [], None, into=found)):
+            off = self.switched_off(self.p.rule_literals + [c.literal for c in self.p.choices])
+            asked = [terms[k] for k in todo]
+            noes = [z3.is_not(needs[k][-1]) for k in todo]  # (the value is the last term)
+            for k, ok in zip(todo, self.gather(asked, off, None, into=found, noes=noes, together=True)):
                 out[k] = ok
             st.bare_models.extend(found)
         for n, ok in zip(needs, out):
@@ -444,7 +469,7 @@ class _Run:
                 st.remember(st.bare, n, ok)
         return out
 
-    def free_gather(self, terms: list[z3.BoolRef]) -> list[bool]:
+    def free_gather(self, terms: list[z3.BoolRef], parts: list | None = None) -> list[bool]:
         """`gather` under every rule and no choice, through the standing (`Standing`): the
         values it knows are not asked again, those a model kept there shows are possible, and
         only the rest are gathered (the models found are kept there)."""
@@ -460,8 +485,9 @@ class _Run:
                     todo.remove(k)
         if todo:
             found: list[z3.ModelRef] = []
-            for k, ok in zip(todo, self.gather([terms[k] for k in todo], self.p.rule_literals, frozenset(),
-                                               into=found)):
+            off = self.switched_off([c.literal for c in self.p.choices])
+            for k, ok in zip(todo, self.gather([terms[k] for k in todo], self.p.rule_literals + off, frozenset(),
+                                               into=found, parts=None if parts is None else [parts[k] for k in todo])):
                 out[k] = ok
             st.free_models.extend(found)
         for t, ok in zip(terms, out):
@@ -649,7 +675,8 @@ class _Run:
                     direct[k] = got
         unsettled = [k for k, ok in enumerate(shown) if not ok and k not in direct]
         if unsettled:
-            got = self.gather([cases[k][2] for k in unsettled], self.base, frozenset(), keep_seen=True)
+            got = self.gather([cases[k][2] for k in unsettled], self.base, frozenset(), keep_seen=True,
+                              parts=[cases[k][0].path.contract for k in unsettled])
             for k, ok in zip(unsettled, got):
                 shown[k] = ok
         missing = [k for k, ok in enumerate(shown) if not ok]
@@ -658,7 +685,8 @@ class _Run:
             # choices (every rule kept), or without the rule (its choice kept): models of
             # every rule and no choice, and of no rule with the reason's choice, that show the
             # impossible values answer that without a question each (both kept per standing)
-            free = self.free_gather([cases[k][2] for k in missing])  # (nothing is given: no count is asked yet)
+            free = self.free_gather([cases[k][2] for k in missing],  # (nothing is given: no count is asked yet)
+                                    [cases[k][0].path.contract for k in missing])
             ruled = [k for k in missing if k in direct]
             loose = dict(zip(ruled, self.bare_gather([[c.term for c in direct[k][0]] + [cases[k][2]] for k in ruled])))
             for k, a in zip(missing, free):
@@ -671,12 +699,16 @@ class _Run:
             f.values.append(Possibility(value, False, reason or self.why_not(self.literal_for(term))))
 
     def gather(self, terms: list[z3.BoolRef], under: list[z3.BoolRef], broken: set[int] | None,
-               keep_seen: bool = False, into: list | None = None) -> list[bool]:
+               keep_seen: bool = False, into: list | None = None, noes: list[bool] | None = None,
+               together: bool = False, parts: list | None = None) -> list[bool]:
         """Which of `terms` some model of the literals `under` makes true: ask for a model with
         any term not shown yet, and mark every term each model shows, until none of the rest
         can be shown. Each model is kept as a witness (with `broken`, see _Witness), and among
         the valid completions (`keep_seen`) when `under` is every choice and rule, and put in
-        `into` when given. The solver
+        `into` when given. `noes`: which terms are noes (by default, the negations);
+        `together`: the yeses too are first asked all together (under no rule). `parts`:
+        each term's part (its contract): while yeses of several parts are left, a model is
+        asked to show one of each part's, so that each model moves every part on. The solver
         leans to true for every undecided yes/no while the terms asked are yeses (Z3's
         phase_selection 1), to false while they are noes, so a model shows many at once (with
         the phase last used, each model showed about one more value: fifty models at 5 ms each
@@ -685,19 +717,29 @@ class _Run:
         shown = [False] * len(terms)
         # a "no" is shown by a model leaning to false (phase_selection 0), a "yes" by one
         # leaning to true: asked apart, each model shows many of one kind
-        for phase, group in ((1, [k for k, t in enumerate(terms) if not z3.is_not(t)]),
-                             (0, [k for k, t in enumerate(terms) if z3.is_not(t)])):
+        if noes is None:
+            noes = [z3.is_not(t) for t in terms]
+        for phase, group in ((1, [k for k in range(len(terms)) if not noes[k]]),
+                             (0, [k for k in range(len(terms)) if noes[k]])):
             self.p.solver.set("phase_selection", phase)
-            together = phase == 0  # noes mostly hold all at once (an order with none of them)
+            together = together or phase == 0  # noes mostly hold all at once (an order with none of them)
             try:
                 while True:
                     left = [terms[k] for k in group if not shown[k]]
                     if not left:
                         break
+                    apart = {} if parts is None or phase == 0 else {parts[k]: None for k in group if not shown[k]}
                     if together and len(left) > 1:
                         together = False  # asked once: if they cannot all hold, one at a time
                         ask = self.literal_for(z3.And(left))
                         if self.p.check(under + [ask]) == z3.unsat:
+                            continue
+                    elif len(apart) > 1:
+                        # one of each part's at once (the parts, contracts, mostly meet in no rule)
+                        ask = self.literal_for(z3.And([any_of([terms[k] for k in group if not shown[k] and parts[k] == part])
+                                                       for part in apart]))
+                        if self.p.check(under + [ask]) == z3.unsat:
+                            parts = None  # some part has none left that can hold: all as one from here
                             continue
                     else:
                         ask = self.literal_for(any_of(left))
@@ -929,3 +971,11 @@ class _Run:
                     wanted += [present, count <= least]
             if len(wanted) > 2:  # (one option alone: its own first question is this one)
                 self.sat_with(z3.And(wanted))
+        # a cap a model shows is the bound (`bound`); its reason asks whether one more is
+        # possible with no rule (`direct_conflict`): asked of all such caps together here
+        beyond = []
+        for (of, count, present), (least, most) in zip(counted, ranges):
+            if most < MAX_COUNT and any(all_true(m, [present, count == most]) for m in self.seen):
+                beyond.append([count >= most + 1, present])
+        if len(beyond) > 1:
+            self.bare_gather(beyond)

@@ -105,6 +105,11 @@ class StandingWorkspaces:
         self.keep = keep
         self._by_shape: dict[tuple, StandingWorkspace] = {}
 
+    def forget(self) -> None:
+        """Drop every standing level (the tariff's slots stay encoded and asserted)."""
+        for ws in self._by_shape.values():
+            ws._drop_standing()
+
     def open(self, order: Order) -> OrderProblem:
         shape = tuple(e.kind for e in order.contracts)
         ws = self._by_shape.pop(shape, None)
