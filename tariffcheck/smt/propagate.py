@@ -18,15 +18,23 @@ excludes outright, with at most one of the choices and what the request fixes, i
 a question: their values substituted into the rule's term simplify it to false
 (`_Run.direct_reason`). The other finite values are asked together: "a completion with any value
 no model has shown yet", whose model marks every value it shows, until none of the rest can be
-shown (`_Run.gather`, leaning to true while yeses are asked and to false for noes, so that a
+shown (`_Run.gather`, leaning to true while yeses are asked and to false for noes, the noes first
+all at once, and one value of each contract at once while several have some left, so that a
 model shows many); those are impossible too. Then models of every rule and no choice, and of
-every choice and no rule, are gathered for the impossible values: a rule's own reason (its
+the reason's choice and no rule, are gathered for the impossible values: a rule's own reason (its
 choice, its instance) is minimal exactly when the value shows in both (without the choice it is
 possible; without the instance it is possible). Any other reason is shrunk by deletion
 (explain.minimal_conflict), a deletion after which the value is possible again mostly shown by a
 model found before (`_Run.known_sat`). Numbers are asked first where the rules that read them
 alone put their bounds (`_Run.relaxed_range`), then one past that, then in doubling steps and
-by bisection; a bound's reason is read off the rule that caps it when one does.
+by bisection; a bound's reason is read off the rule that caps it when one does. The counts of
+all counted options are asked at their relaxed bounds in one question (`_Run.ask_highs`).
+
+What no choice of the customer's enters (every rule and no choice, no rule and one choice, a
+rule's substitution, the request's pins) is the same for every order of a shape whose request
+fixes the same facts: it is kept per such standing (`Standing`) and asked once, and the solver
+keeps those facts asserted across orders (smt/standing.py). The answers never depend on it
+(tests/test_propagate_parent_corpus.py); `Propagator.forget` drops it.
 
 Dates, the order's structure (parents and children) and former names are left open and not
 analysed: a date's possible range is rarely what an order-entry screen greys out.
@@ -146,6 +154,7 @@ class Standing:
     The terms asked are kept alive here, so the ids that key the answers name them alone."""
 
     LIMIT = 4096  # answers kept; past it they are dropped and asked again
+    MODELS = 16  # models kept of each kind
 
     def __init__(self, given: list[z3.BoolRef]):
         self.given = given  # kept: the key's ids name these terms
@@ -170,6 +179,13 @@ class Standing:
         """Drop the answers (not the models): the terms kept alive for their keys go too."""
         self.free.clear(), self.bare.clear(), self.excluded.clear(), self.alive.clear()
         self._pins.clear(), self.capped.clear()
+
+    def add_model(self, models: list[z3.ModelRef], m: z3.ModelRef) -> None:
+        """Keep `m` in `models` (free_models or bare_models), the most recent MODELS of them:
+        each order takes them all as witnesses, and each holds a value for every constant."""
+        models.append(m)
+        if len(models) > self.MODELS:
+            del models[0]
 
     def negation(self, literal: z3.BoolRef) -> z3.BoolRef:
         """`not literal`, made once per literal (by Z3 directly: z3py's Not casts its argument)."""
@@ -427,7 +443,7 @@ class _Run:
             got = self.p.check(under + [self.literal_for(t) for t in terms]) == z3.sat
             if got:
                 m = self.p.solver.model()
-                models.append(m)
+                st.add_model(models, m)
                 self.witnesses.append(_Witness(m, frozenset() if every_rule else None))
         st.remember(table, terms, got)
         return got
@@ -463,7 +479,8 @@ class _Run:
             noes = [z3.is_not(needs[k][-1]) for k in todo]  # (the value is the last term)
             for k, ok in zip(todo, self.gather(asked, off, None, into=found, noes=noes, together=True)):
                 out[k] = ok
-            st.bare_models.extend(found)
+            for m in found:
+                st.add_model(st.bare_models, m)
         for n, ok in zip(needs, out):
             if st.key(n) not in st.bare:
                 st.remember(st.bare, n, ok)
@@ -489,7 +506,8 @@ class _Run:
             for k, ok in zip(todo, self.gather([terms[k] for k in todo], self.p.rule_literals + off, frozenset(),
                                                into=found, parts=None if parts is None else [parts[k] for k in todo])):
                 out[k] = ok
-            st.free_models.extend(found)
+            for m in found:
+                st.add_model(st.free_models, m)
         for t, ok in zip(terms, out):
             if st.key([t]) not in st.free:
                 st.remember(st.free, [t], ok)
