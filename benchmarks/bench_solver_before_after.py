@@ -24,7 +24,9 @@ alternately (which goes first alternates by order), in CPU time of the process
 over the rounds; the table gives the median and p99 (nearest rank) over orders. Answers are
 compared field by field (reasons, repairs and their orders included) and the run counts the
 orders whose answers differ; for options also without the reasons (column "w/o r."): the sets
-of possible, forced and impossible values and the bounds.
+of possible, forced and impossible values and the bounds. `--cold`: before each timed options
+run, a side whose Propagator can `forget` what it keeps across orders does (see
+bench_options_first_sight.py for orders seen once each).
 """
 
 from __future__ import annotations
