@@ -24,7 +24,9 @@ alternately (which goes first alternates by order), in CPU time of the process
 over the rounds; the table gives the median and p99 (nearest rank) over orders. Answers are
 compared field by field (reasons, repairs and their orders included) and the run counts the
 orders whose answers differ; for options also without the reasons (column "w/o r."): the sets
-of possible, forced and impossible values and the bounds.
+of possible, forced and impossible values and the bounds. `--cold`: before each timed options
+run, a side whose Propagator can `forget` what it keeps across orders does (see
+bench_options_first_sight.py for orders seen once each).
 """
 
 from __future__ import annotations
@@ -132,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20251001)
     ap.add_argument("--ops", default="options (parent),options,explain,explain (5),why-not,repair K=1,repair K=3")
     ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--cold", action="store_true",
+                    help="options: before each timed run, a side whose Propagator has `forget` drops what "
+                         "it learnt from earlier orders (each order answered as the first of its shape)")
     args = ap.parse_args(argv)
 
     tmp = tempfile.TemporaryDirectory()
@@ -182,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {"machine": {"python": platform.python_version(), "z3": z3.get_version_string(),
                            "cpus": os.cpu_count(), "load_average": os.getloadavg()[0]},
                "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "before": args.before,
-               "rounds": args.rounds, "ops": {}}
+               "rounds": args.rounds, "cold": args.cold, "ops": {}}
     print(f"before {args.before} against this tree; {args.rounds} rounds; load average {os.getloadavg()[0]:.1f}")
     print(f"{'operation':<17} {'orders':>6} {'differ':>6} {'w/o r.':>6} | {'CPU median ms':>21} | {'CPU p99 ms':>21} | "
           f"{'wall median ms':>21} | {'wall p99 ms':>21}")
@@ -201,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
             for r in range(args.rounds):
                 for name in (("before", "after") if (k + r) % 2 == 0 else ("after", "before")):
                     side = before if name == "before" else after
+                    if args.cold and op.startswith("options") and hasattr(side.propagator, "forget"):
+                        side.propagator.forget()  # answered as the first order of its shape
                     gc.disable()
                     c0, w0 = time.process_time(), time.perf_counter()
                     side.run(op, data)

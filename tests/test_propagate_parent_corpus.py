@@ -155,3 +155,56 @@ def test_parent_corpus_reasons_are_minimal():
                             (f.path, i.rule.id)
                     checked += 1
     assert checked, "no impossible value had a reason to check"
+
+
+def _sets(result) -> list:
+    """A propagation's answer without its reasons: status, and per field its possible and
+    impossible values, forced value and bounds."""
+    return [result.status, result.complete,
+            sorted([str(f.path), f.kind, sorted(repr(v.value) for v in f.values if v.possible),
+                    sorted(repr(v.value) for v in f.values if not v.possible), repr(f.forced), f.low, f.high]
+                   for f in result.fields)]
+
+
+def test_parent_corpus_answers_do_not_depend_on_what_was_learnt_before():
+    """What a Propagator keeps from earlier orders of a shape (smt/propagate.py `Standing`, the
+    standing workspace of smt/standing.py) changes how many questions an order takes, never its
+    answer: the corpus answered in order, again (everything known), in reverse, and after
+    `forget` gives the same sets, forced values and bounds each time, and every reason still
+    excludes its value (a reason's minimality is checked above)."""
+    orders = [decode_partial_order(data, TARIFF) for data in parent_orders()[:8]]
+    propagator = Propagator(TARIFF)
+    first = [_sets(propagator.propagate(o)) for o in orders]
+    again = [_sets(propagator.propagate(o)) for o in orders]
+    backwards = [_sets(propagator.propagate(o)) for o in reversed(orders)][::-1]
+    cold = []
+    for o in orders:
+        propagator.forget()
+        cold.append(_sets(propagator.propagate(o)))
+    fresh = Propagator(TARIFF)
+    alone = [_sets(fresh.propagate(o)) for o in orders[:2]]
+    assert again == first and backwards == first and cold == first and alone == first[:2]
+    assert any(r[0] == "open" and r[2] for r in first)
+    k = next(k for k, r in enumerate(first) if r[0] == "open")
+    warm = propagator.propagate(orders[k])
+    reference = Workspace(Encoder(TARIFF))
+    with reference.open(orders[k]) as p:
+        p.solver.add(p.shape())
+        choices = {str(c.path): c for c in p.choices}
+        instances = {(i.rule.id, i.slot, i.subject): i for i in p.instances}
+        excluded = 0
+        for f in warm.fields:
+            if f.kind == "number" or str(f.path) not in p.undecided:
+                continue
+            facts = p.undecided[f.path]
+            if facts[0].kind not in ("option", "flag", "optflag", "oflag", "holding"):
+                continue
+            b = facts[0].vars[-1]
+            for v in f.values:
+                if not v.possible:
+                    term = b if v.value is True else z3.Not(b)
+                    mine = [choices[str(c.path)].literal for c in v.reason.choices]
+                    tied = [instances[(t.key.rule, t.key.contract, t.key.subject)].literal for t in v.reason.rules]
+                    assert not _sat(p, mine + tied, term), (f.path, v.value)
+                    excluded += 1
+    assert excluded

@@ -18,15 +18,23 @@ excludes outright, with at most one of the choices and what the request fixes, i
 a question: their values substituted into the rule's term simplify it to false
 (`_Run.direct_reason`). The other finite values are asked together: "a completion with any value
 no model has shown yet", whose model marks every value it shows, until none of the rest can be
-shown (`_Run.gather`, leaning to true while yeses are asked and to false for noes, so that a
+shown (`_Run.gather`, leaning to true while yeses are asked and to false for noes, the noes first
+all at once, and one value of each contract at once while several have some left, so that a
 model shows many); those are impossible too. Then models of every rule and no choice, and of
-every choice and no rule, are gathered for the impossible values: a rule's own reason (its
+the reason's choice and no rule, are gathered for the impossible values: a rule's own reason (its
 choice, its instance) is minimal exactly when the value shows in both (without the choice it is
 possible; without the instance it is possible). Any other reason is shrunk by deletion
 (explain.minimal_conflict), a deletion after which the value is possible again mostly shown by a
 model found before (`_Run.known_sat`). Numbers are asked first where the rules that read them
 alone put their bounds (`_Run.relaxed_range`), then one past that, then in doubling steps and
-by bisection; a bound's reason is read off the rule that caps it when one does.
+by bisection; a bound's reason is read off the rule that caps it when one does. The counts of
+all counted options are asked at their relaxed bounds in one question (`_Run.ask_highs`).
+
+What no choice of the customer's enters (every rule and no choice, no rule and one choice, a
+rule's substitution, the request's pins) is the same for every order of a shape whose request
+fixes the same facts: it is kept per such standing (`Standing`) and asked once, and the solver
+keeps those facts asserted across orders (smt/standing.py). The answers never depend on it
+(tests/test_propagate_parent_corpus.py); `Propagator.forget` drops it.
 
 Dates, the order's structure (parents and children) and former names are left open and not
 analysed: a date's possible range is rarely what an order-entry screen greys out.
@@ -44,7 +52,8 @@ from ..orders.order import Order
 from .encode import Encoder, Fact, Instance
 from .explain import Conflict, describe, minimal_conflict
 from ..model.limits import DEFAULT_TIMEOUT_MS
-from .problem import Choice, Incomplete, OrderProblem, Workspaces
+from .problem import Choice, Incomplete, OrderProblem
+from .standing import StandingWorkspaces
 from . import walk
 from .readback import all_true, truths
 
@@ -93,19 +102,132 @@ class Propagation:
 class Propagator:
     def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS):
         self.tariff = tariff
-        self.workspace = Workspaces(Encoder(tariff), timeout_ms, compact_models=False)
+        self.workspace = StandingWorkspaces(Encoder(tariff), timeout_ms)
         self.reads: dict[int, frozenset[int]] = {}  # a rule instance's literal -> the variables its term reads
         # the contract slots of an order -> the rule instances reading each variable (the
         # encoder keeps each slot's instances, so this holds for every order of those slots)
         self.readers: dict[tuple, dict[int, list[Instance]]] = {}
+        # what holds for every order of one shape whose request fixes the same facts
+        # (`Standing`), by (the shape, the ids of those facts' terms)
+        self.standing: dict[tuple, Standing] = {}
+        # `_Run.relaxed_range`'s answers, by the number and the terms it was asked of
+        self.relaxed: dict[tuple, tuple] = {}
 
     def propagate(self, order: Order) -> Propagation:
-        with self.workspace.open(order) as p:
-            p.solver.add(p.shape())
+        with self.workspace.open(order) as p:  # (with the shape's requirements: p.shape())
             slots = tuple((e.kind, e.index) for e in order.contracts)
             if slots not in self.readers and len(self.readers) >= 64:
                 self.readers.clear()  # a bound on what is kept; rebuilt when asked again
-            return _Run(p, self.reads, self.readers.setdefault(slots, {})).run()
+            return _Run(p, self.reads, self.readers.setdefault(slots, {}), self._standing(p), self.relaxed).run()
+
+    def forget(self) -> None:
+        """Drop what was learnt from earlier orders (`Standing`, the relaxed ranges, the
+        standing levels of the workspaces): the next order is answered as the first one of
+        its shape is (the benchmark's cold figures). The tariff stays encoded."""
+        self.standing.clear()
+        self.relaxed.clear()
+        self.workspace.forget()
+
+    def _standing(self, p: OrderProblem) -> "Standing":
+        given = [f.term for f in p.given]
+        key = (tuple((e.kind, e.index) for e in p.order.contracts), frozenset(t.get_id() for t in given))
+        got = self.standing.pop(key, None)
+        if got is None:
+            if len(self.standing) >= 16:
+                self.standing.pop(next(iter(self.standing)))  # the least recently used
+            got = Standing(given)
+        self.standing[key] = got  # most recent last
+        return got
+
+
+class Standing:
+    """What the solver says of one shape of order (its contracts' kinds) under what its request
+    fixes (the given facts: request kind, dates the request names, the contract structure),
+    with no choice of the customer's: whether a value (with what a question is asked under)
+    is possible under every rule (`free`), and with no rule at all (`bare`), and the models
+    that showed it. Every order of that shape with the same given facts asks these questions
+    of the same formulas (the same workspace's axioms and rule instances, the same facts), so
+    the answers hold for all of them: an order-entry screen asks them once per kind of order,
+    not once per keystroke. (A question of every rule and no choice needed a dozen models on a
+    three-service order, one per item each service could have: a third of its time.)
+
+    The terms asked are kept alive here, so the ids that key the answers name them alone."""
+
+    LIMIT = 4096  # answers kept; past it they are dropped and asked again
+    MODELS = 16  # models kept of each kind
+
+    def __init__(self, given: list[z3.BoolRef]):
+        self.given = given  # kept: the key's ids name these terms
+        self.free: dict[tuple, bool] = {}  # ids of the terms asked together -> possible under every rule
+        self.bare: dict[tuple, bool] = {}  # ... -> possible under no rule and no choice
+        self.free_models: list[z3.ModelRef] = []  # models of every rule and no choice
+        self.bare_models: list[z3.ModelRef] = []  # models of no rule and no choice
+        # (a rule instance's literal, a value's term, a choice's term or None) -> does the rule,
+        # with the value, the choice and the given facts substituted, simplify to false
+        # (`_Run.direct_reason`)
+        self.excluded: dict[tuple, bool] = {}
+        # (a bound's question, what it is asked under, a rule instance's literal, a choice's term
+        # or None) -> does the rule with the choice and the given facts exclude it
+        # (`_Run.bound_reason`'s small solver)
+        self.capped: dict[tuple, bool] = {}
+        self.alive: dict[int, z3.ExprRef] = {}  # by id: the terms the keys above name
+        self._given_pins: dict[int, tuple] | None = None
+        self._pins: dict[int, list | None] = {}  # a term's id -> pins_of(term)
+        self._negations: dict[int, tuple] = {}  # a literal's id -> (its negation, the literal)
+
+    def forget(self) -> None:
+        """Drop the answers (not the models): the terms kept alive for their keys go too."""
+        self.free.clear(), self.bare.clear(), self.excluded.clear(), self.alive.clear()
+        self._pins.clear(), self.capped.clear()
+
+    def add_model(self, models: list[z3.ModelRef], m: z3.ModelRef) -> None:
+        """Keep `m` in `models` (free_models or bare_models), the most recent MODELS of them:
+        each order takes them all as witnesses, and each holds a value for every constant."""
+        models.append(m)
+        if len(models) > self.MODELS:
+            del models[0]
+
+    def negation(self, literal: z3.BoolRef) -> z3.BoolRef:
+        """`not literal`, made once per literal (by Z3 directly: z3py's Not casts its argument)."""
+        key = literal.get_id()
+        got = self._negations.get(key)
+        if got is None:
+            if len(self._negations) >= self.LIMIT:
+                self._negations.clear()
+            ctx = literal.ctx
+            got = self._negations[key] = (z3.BoolRef(z3.Z3_mk_not(ctx.ref(), literal.as_ast()), ctx), literal)
+        return got[0]
+
+    def given_pins(self) -> dict[int, tuple]:
+        """`given_pins` of the given facts, read once."""
+        if self._given_pins is None:
+            self._given_pins = given_pins(self.given)
+        return self._given_pins
+
+    def pins(self, term: z3.BoolRef) -> list[tuple] | None:
+        """`pins_of(term)`, read once per term (a value's or a choice's)."""
+        key = term.get_id()
+        got = self._pins.get(key, False)
+        if got is False:
+            self.keep([term])
+            got = self._pins[key] = pins_of(term)
+        return got
+
+    @staticmethod
+    def key(terms: list[z3.BoolRef]) -> tuple:
+        return tuple(sorted(t.get_id() for t in terms))
+
+    def remember(self, table: dict, terms: list[z3.BoolRef], possible: bool) -> None:
+        self.keep(terms)
+        table[self.key(terms)] = possible
+
+    def keep(self, terms: list[z3.ExprRef]) -> None:
+        """Keep `terms` alive while answers are keyed by their ids (a bounded number: past
+        LIMIT every answer is dropped, to be asked again)."""
+        if len(self.free) + len(self.bare) + len(self.excluded) + len(self._pins) + len(self.capped) >= self.LIMIT:
+            self.forget()
+        for t in terms:
+            self.alive[t.get_id()] = t
 
 
 def variables_of(term: z3.ExprRef) -> frozenset[int]:
@@ -218,8 +340,11 @@ class _Witness:
 
 class _Run:
     def __init__(self, p: OrderProblem, reads: dict[int, frozenset[int]] | None = None,
-                 readers: dict[int, list[Instance]] | None = None):
+                 readers: dict[int, list[Instance]] | None = None, standing: Standing | None = None,
+                 relaxed: dict[tuple, tuple] | None = None):
         self.p = p
+        self.relaxed = {} if relaxed is None else relaxed
+        self.standing = standing if standing is not None else Standing([f.term for f in p.given])
         self.reads = {} if reads is None else reads
         self._by_variable: dict[int, list[Instance]] | None = readers or None
         self._readers = readers  # filled here when empty, for the next order of these slots
@@ -234,6 +359,10 @@ class _Run:
         self.meaning: dict[int, z3.BoolRef] = {}  # a question's literal -> what it asks
         self.witnesses: list[_Witness] = []  # every model found, for the reasons' shrinking
         self.rule_objects = {id(x) for x in p.rule_literals}  # the same objects on every call
+        # models earlier orders of this standing found: of every rule and no choice (breaking
+        # nothing), and of no rule (what they break is worked out when needed)
+        self.witnesses += [_Witness(m, frozenset()) for m in self.standing.free_models]
+        self.witnesses += [_Witness(m, None) for m in self.standing.bare_models]
 
     @property
     def base(self) -> list[z3.BoolRef]:
@@ -284,15 +413,105 @@ class _Run:
         given = [self.meaning[q.get_id()] for q in self.given]
         if choices and not free and not any(w.broken is not None and not w.broken and w.shows([term] + given)
                                for w in self.witnesses):
-            if p.check(p.rule_literals + self.given + [self.literal_for(term)]) != z3.sat:
+            if not self.possible_under(self.standing.free, [term] + given):
                 return None
-            self.witnesses.append(_Witness(p.solver.model(), frozenset()))
         needs = [c.term for c in choices] + [term] + given
         if not loose and not any(w.shows(needs) for w in self.witnesses):
-            if p.check([c.literal for c in choices] + self.given + [self.literal_for(term)]) != z3.sat:
+            if choices:
+                if p.check([c.literal for c in choices] + self.given + [self.literal_for(term)]) != z3.sat:
+                    return None
+                self.witnesses.append(_Witness(p.solver.model(), None))
+            elif not self.possible_under(self.standing.bare, needs):
                 return None
-            self.witnesses.append(_Witness(p.solver.model(), None))
         return describe(p, choices, [inst])
+
+    def possible_under(self, table: dict, terms: list[z3.BoolRef]) -> bool:
+        """Does some model of every rule (`table` is the standing's `free`) or of no rule
+        (`bare`), with no choice, make every one of `terms` true? Answered once per standing
+        (`Standing`): by a model kept there, else by the solver (the model it finds is kept
+        there, and as a witness here)."""
+        st = self.standing
+        key = st.key(terms)
+        got = table.get(key)
+        if got is not None:
+            return got
+        every_rule = table is st.free
+        models = st.free_models if every_rule else st.bare_models
+        got = any(all_true(m, terms) for m in models)
+        if not got:
+            under = self.p.rule_literals if every_rule else []
+            got = self.p.check(under + [self.literal_for(t) for t in terms]) == z3.sat
+            if got:
+                m = self.p.solver.model()
+                st.add_model(models, m)
+                self.witnesses.append(_Witness(m, frozenset() if every_rule else None))
+        st.remember(table, terms, got)
+        return got
+
+    def switched_off(self, literals: list[z3.BoolRef]) -> list[z3.BoolRef]:
+        """The negations of tracking literals (a rule's, a choice's): assumed, each one's
+        implication holds vacuously, as when it is left out, so the question is the same; but
+        a solver leaning to true (`gather`) would otherwise switch them on, and a model of
+        "no rule" then keeps rules by chance and shows fewer values (on a warm solver a
+        gather under no rule took eighty models instead of a few)."""
+        return [self.standing.negation(x) for x in literals]
+
+    def bare_gather(self, needs: list[list[z3.BoolRef]]) -> list[bool]:
+        """For each list of terms, is it possible all together under no rule and no choice
+        (with what the request fixes)? Through the standing as `free_gather`: a reason's own
+        choice with its value is asked here, for `direct_conflict` (without the rule, the
+        choice kept, the value is possible)."""
+        st = self.standing
+        out: list[bool | None] = [st.bare.get(st.key(n)) for n in needs]
+        todo = [k for k, ok in enumerate(out) if ok is None]
+        terms = {k: needs[k][0] if len(needs[k]) == 1 else z3.And(needs[k]) for k in todo}
+        for m in st.bare_models:
+            if not todo:
+                break
+            for k, ok in zip(list(todo), truths(m, [terms[k] for k in todo])):
+                if ok:
+                    out[k] = True
+                    todo.remove(k)
+        if todo:
+            found: list[z3.ModelRef] = []
+            off = self.switched_off(self.p.rule_literals + [c.literal for c in self.p.choices])
+            asked = [terms[k] for k in todo]
+            noes = [z3.is_not(needs[k][-1]) for k in todo]  # (the value is the last term)
+            for k, ok in zip(todo, self.gather(asked, off, None, into=found, noes=noes, together=True)):
+                out[k] = ok
+            for m in found:
+                st.add_model(st.bare_models, m)
+        for n, ok in zip(needs, out):
+            if st.key(n) not in st.bare:
+                st.remember(st.bare, n, ok)
+        return out
+
+    def free_gather(self, terms: list[z3.BoolRef], parts: list | None = None) -> list[bool]:
+        """`gather` under every rule and no choice, through the standing (`Standing`): the
+        values it knows are not asked again, those a model kept there shows are possible, and
+        only the rest are gathered (the models found are kept there)."""
+        st = self.standing
+        out: list[bool | None] = [st.free.get(st.key([t])) for t in terms]
+        todo = [k for k, ok in enumerate(out) if ok is None]
+        for m in st.free_models:
+            if not todo:
+                break
+            for k, ok in zip(list(todo), truths(m, [terms[k] for k in todo])):
+                if ok:
+                    out[k] = True
+                    todo.remove(k)
+        if todo:
+            found: list[z3.ModelRef] = []
+            off = self.switched_off([c.literal for c in self.p.choices])
+            for k, ok in zip(todo, self.gather([terms[k] for k in todo], self.p.rule_literals + off, frozenset(),
+                                               into=found, parts=None if parts is None else [parts[k] for k in todo])):
+                out[k] = ok
+            for m in found:
+                st.add_model(st.free_models, m)
+        for t, ok in zip(terms, out):
+            if st.key([t]) not in st.free:
+                st.remember(st.free, [t], ok)
+        return out
 
     # ---- reasons read off one rule ----------------------------------------------------------
     def _instances_reading(self, var: int) -> list[Instance]:
@@ -316,7 +535,7 @@ class _Run:
         that shape)."""
         got = self._pins.get(id(c), False)
         if got is False:
-            pins = pins_of(c.term)
+            pins = self.standing.pins(c.term)
             ctx = c.term.ctx.ref()
             got = self._pins[id(c)] = (pins, {z3.Z3_get_ast_id(ctx, x) for x, _ in pins}) if pins else None
         return got
@@ -327,21 +546,38 @@ class _Run:
         term and simplifying it to false: then no completion has the value (the rule holds in
         every valid one, and so do the choices). The cheap case, and on Secure Endpoint's
         parent orders nearly every impossible value's case; None when none is found this way."""
-        pin = pins_of(term)
+        pin = self.standing.pins(term)
         if pin is None or len(pin) != 1:
             return None
         if self._given_pins is None:
-            self._given_pins = given_pins([f.term for f in self.p.given])
+            self._given_pins = self.standing.given_pins()
+        # what a substitution says depends on the instance, the value, the choice and what the
+        # request fixes (the standing's): kept there, by their terms' ids, for later orders
+        excluded = self.standing.excluded
+        tid = term.get_id()
+        self.standing.keep([term])
         for inst in self._instances_reading(z3.Z3_get_ast_id(term.ctx.ref(), pin[0][0])):
             reads = self.reads[inst.literal.get_id()]
-            base = [self._given_pins[i] for i in reads if i in self._given_pins] + pin
-            if simplifies_to_false(inst.term, base):
+            base = None
+            key = (inst.literal.get_id(), tid, None)
+            got = excluded.get(key)
+            if got is None:
+                base = [self._given_pins[i] for i in reads if i in self._given_pins] + pin
+                got = excluded[key] = simplifies_to_false(inst.term, base)
+            if got:
                 return [], inst
             for c in self.p.choices:
-                got = self._choice_pins(c)
-                if got is None or got[1].isdisjoint(reads):
+                pins = self._choice_pins(c)
+                if pins is None or pins[1].isdisjoint(reads):
                     continue
-                if simplifies_to_false(inst.term, base + got[0]):
+                key = (inst.literal.get_id(), tid, c.term.get_id())
+                got = excluded.get(key)
+                if got is None:
+                    if base is None:
+                        base = [self._given_pins[i] for i in reads if i in self._given_pins] + pin
+                    self.standing.keep([term, c.term])
+                    got = excluded[key] = simplifies_to_false(inst.term, base + pins[0])
+                if got:
                     return [c], inst
         return None
 
@@ -384,7 +620,12 @@ class _Run:
         out = Propagation("open")
         asked: list[tuple[OpenField, list[tuple[object, z3.BoolRef]]]] = []
         try:
-            if p.check(self.base) == z3.unsat:
+            p.solver.set("phase_selection", 0)  # a first model leaning to no: it shows most noes
+            try:
+                first = p.check(self.base)
+            finally:
+                p.solver.set("phase_selection", 3)
+            if first == z3.unsat:
                 out.status = "invalid"
                 out.conflict = minimal_conflict(p, p.choices, p.rule_literals)
                 return out
@@ -452,19 +693,22 @@ class _Run:
                     direct[k] = got
         unsettled = [k for k, ok in enumerate(shown) if not ok and k not in direct]
         if unsettled:
-            got = self.gather([cases[k][2] for k in unsettled], self.base, frozenset(), keep_seen=True)
+            got = self.gather([cases[k][2] for k in unsettled], self.base, frozenset(), keep_seen=True,
+                              parts=[cases[k][0].path.contract for k in unsettled])
             for k, ok in zip(unsettled, got):
                 shown[k] = ok
-        missing = [term for (_, _, term), ok in zip(cases, shown) if not ok]
+        missing = [k for k, ok in enumerate(shown) if not ok]
         if missing:
             # a reason's shrinking asks whether the value is possible without one of the
-            # choices (every rule kept), or without the rules (the choices kept): models of
-            # every rule and no choice, and of every choice and no rule, that show the
-            # impossible values answer that without a question each
-            free = self.gather(missing, self.p.rule_literals + self.given, frozenset())
-            loose = self.gather(missing, [c.literal for c in self.p.choices] + self.given, None)
-            for t, a, b in zip(missing, free, loose):
-                self.settled[t.as_ast().value] = (a, b)
+            # choices (every rule kept), or without the rule (its choice kept): models of
+            # every rule and no choice, and of no rule with the reason's choice, that show the
+            # impossible values answer that without a question each (both kept per standing)
+            free = self.free_gather([cases[k][2] for k in missing],  # (nothing is given: no count is asked yet)
+                                    [cases[k][0].path.contract for k in missing])
+            ruled = [k for k in missing if k in direct]
+            loose = dict(zip(ruled, self.bare_gather([[c.term for c in direct[k][0]] + [cases[k][2]] for k in ruled])))
+            for k, a in zip(missing, free):
+                self.settled[cases[k][2].as_ast().value] = (a, loose.get(k))
         for k, ((f, value, term), ok) in enumerate(zip(cases, shown)):
             if ok:
                 f.values.append(Possibility(value, True))
@@ -473,30 +717,55 @@ class _Run:
             f.values.append(Possibility(value, False, reason or self.why_not(self.literal_for(term))))
 
     def gather(self, terms: list[z3.BoolRef], under: list[z3.BoolRef], broken: set[int] | None,
-               keep_seen: bool = False) -> list[bool]:
+               keep_seen: bool = False, into: list | None = None, noes: list[bool] | None = None,
+               together: bool = False, parts: list | None = None) -> list[bool]:
         """Which of `terms` some model of the literals `under` makes true: ask for a model with
         any term not shown yet, and mark every term each model shows, until none of the rest
         can be shown. Each model is kept as a witness (with `broken`, see _Witness), and among
-        the valid completions (`keep_seen`) when `under` is every choice and rule. The solver
+        the valid completions (`keep_seen`) when `under` is every choice and rule, and put in
+        `into` when given. `noes`: which terms are noes (by default, the negations);
+        `together`: the yeses too are first asked all together (under no rule). `parts`:
+        each term's part (its contract): while yeses of several parts are left, a model is
+        asked to show one of each part's, so that each model moves every part on. The solver
         leans to true for every undecided yes/no while the terms asked are yeses (Z3's
         phase_selection 1), to false while they are noes, so a model shows many at once (with
         the phase last used, each model showed about one more value: fifty models at 5 ms each
-        on a three-service order)."""
+        on a three-service order). The noes are first asked all together: an order with none
+        of them is mostly valid, and then one model shows them all."""
         shown = [False] * len(terms)
         # a "no" is shown by a model leaning to false (phase_selection 0), a "yes" by one
         # leaning to true: asked apart, each model shows many of one kind
-        for phase, group in ((1, [k for k, t in enumerate(terms) if not z3.is_not(t)]),
-                             (0, [k for k, t in enumerate(terms) if z3.is_not(t)])):
+        if noes is None:
+            noes = [z3.is_not(t) for t in terms]
+        for phase, group in ((1, [k for k in range(len(terms)) if not noes[k]]),
+                             (0, [k for k in range(len(terms)) if noes[k]])):
             self.p.solver.set("phase_selection", phase)
+            together = together or phase == 0  # noes mostly hold all at once (an order with none of them)
             try:
                 while True:
                     left = [terms[k] for k in group if not shown[k]]
                     if not left:
                         break
-                    ask = self.literal_for(any_of(left))
-                    if self.p.check(under + [ask]) == z3.unsat:
-                        break
+                    apart = {} if parts is None or phase == 0 else {parts[k]: None for k in group if not shown[k]}
+                    if together and len(left) > 1:
+                        together = False  # asked once: if they cannot all hold, one at a time
+                        ask = self.literal_for(z3.And(left))
+                        if self.p.check(under + [ask]) == z3.unsat:
+                            continue
+                    elif len(apart) > 1:
+                        # one of each part's at once (the parts, contracts, mostly meet in no rule)
+                        ask = self.literal_for(z3.And([any_of([terms[k] for k in group if not shown[k] and parts[k] == part])
+                                                       for part in apart]))
+                        if self.p.check(under + [ask]) == z3.unsat:
+                            parts = None  # some part has none left that can hold: all as one from here
+                            continue
+                    else:
+                        ask = self.literal_for(any_of(left))
+                        if self.p.check(under + [ask]) == z3.unsat:
+                            break
                     m = self.keep_model(broken) if keep_seen else self.witness(broken)
+                    if into is not None:
+                        into.append(m)
                     open_ = [k for k, ok in enumerate(shown) if not ok]
                     for k, ok in zip(open_, truths(m, [terms[k] for k in open_])):
                         shown[k] = ok
@@ -523,15 +792,15 @@ class _Run:
                          low_reason=self.bound_reason(x, low_ask) if low_ask is not None else None,
                          high_reason=self.bound_reason(x, high_ask) if high_ask is not None else None)
 
-    def relaxed_range(self, x: z3.ArithRef, lo: int, hi: int) -> tuple[int, int]:
+    def relaxed_range(self, x: z3.ArithRef, lo: int, hi: int, under: z3.BoolRef | None = None) -> tuple[int, int]:
         """The least and greatest value of `x` in [lo, hi] that the rule instances reading it
         allow, with the choices and what the request fixes, by themselves (a small optimiser
         holding only those): a valid order's value lies within, since every valid order keeps
         these. The bounds are then asked there first (a count's cap is mostly one rule)."""
         if self._given_pins is None:
-            self._given_pins = given_pins([f.term for f in self.p.given])
+            self._given_pins = self.standing.given_pins()
         ctx = x.ctx
-        terms = [x >= lo, x <= hi] + [self.meaning[q.get_id()] for q in self.given]
+        terms = [x >= lo, x <= hi] + [self.meaning[q.get_id()] for q in self.given] + ([under] if under is not None else [])
         pinned: set[int] = set()
         for inst in self._instances_reading(x.get_id()):
             terms.append(inst.term)
@@ -541,6 +810,17 @@ class _Run:
                   for a, v in (self._given_pins[i] for i in pinned if i in self._given_pins)]
         terms += [c.term for c in self.p.choices
                   if (got := self._choice_pins(c)) is not None and not got[1].isdisjoint(pinned)]
+        key = (x.get_id(), Standing.key(terms))
+        got = self.relaxed.get(key)
+        if got is not None:
+            return got[0]
+        if len(self.relaxed) >= 4096:
+            self.relaxed.clear()
+        got = self.relaxed[key] = (self._optimise(x, terms, lo, hi), x, terms)  # the terms kept: their ids key it
+        return got[0]
+
+    def _optimise(self, x: z3.ArithRef, terms: list[z3.BoolRef], lo: int, hi: int) -> tuple[int, int]:
+        ctx = x.ctx
         opt = z3.Optimize(ctx=ctx)
         opt.set("timeout", self.p.timeout_ms)
         opt.set(priority="box")  # each objective on its own, in one call
@@ -561,22 +841,36 @@ class _Run:
         term = self.meaning[ask.get_id()]
         under = [self.meaning[q.get_id()] for q in self.given]
         if self._given_pins is None:
-            self._given_pins = given_pins([f.term for f in self.p.given])
+            self._given_pins = self.standing.given_pins()
         ctx = x.ctx
-        scratch = z3.Solver(ctx=ctx)
-        scratch.set("timeout", self.p.timeout_ms)
-        scratch.add(term, *under)
+        scratch = None
+        known = self.standing.capped  # the small solver's answers, kept for later orders
+        self.standing.keep([term] + under)
+        asked = (term.get_id(), Standing.key(under))
         for inst in self._instances_reading(x.get_id()):
             reads = self.reads[inst.literal.get_id()]
-            fixed = [z3.BoolRef(z3.Z3_mk_eq(ctx.ref(), a, v), ctx)
-                     for a, v in (self._given_pins[i] for i in reads if i in self._given_pins)]
+            fixed = None
             options = [[]] + [[c] for c in self.p.choices
                               if (got := self._choice_pins(c)) is not None and not got[1].isdisjoint(reads)]
             for choices in options:
-                scratch.push()
-                scratch.add(inst.term, *fixed, *[c.term for c in choices])
-                excluded = scratch.check() == z3.unsat
-                scratch.pop()
+                key = asked + (inst.literal.get_id(), choices[0].term.get_id() if choices else None)
+                excluded = known.get(key)
+                if excluded is None:
+                    if scratch is None:
+                        scratch = z3.Solver(ctx=ctx)
+                        scratch.set("timeout", self.p.timeout_ms)
+                        scratch.add(term, *under)
+                    if fixed is None:
+                        fixed = [z3.BoolRef(z3.Z3_mk_eq(ctx.ref(), a, v), ctx)
+                                 for a, v in (self._given_pins[i] for i in reads if i in self._given_pins)]
+                    scratch.push()
+                    scratch.add(inst.term, *fixed, *[c.term for c in choices])
+                    r = scratch.check()
+                    scratch.pop()
+                    excluded = r == z3.unsat
+                    if r != z3.unknown:  # (a time-out is asked again)
+                        self.standing.keep([c.term for c in choices])
+                        known[key] = excluded
                 if excluded:
                     reason = self.direct_conflict(term, (choices, inst))
                     if reason is not None:
@@ -602,6 +896,10 @@ class _Run:
             target = known - step if down else known + step
             if (target <= extreme) if down else (target >= extreme):
                 target = extreme
+            if guess == known:
+                # a valid order has the value no valid order goes past (`relaxed_range`): the
+                # bound, and the question one past it fails without asking (its reason shows it)
+                return known, self.literal_for(x <= known - 1 if down else x >= known + 1)
             guessed = guess is not None and ((guess < known) if down else (guess > known))
             if guessed:
                 target, guess = guess, None  # no valid order goes past the guess: ask it first
@@ -637,23 +935,65 @@ class _Run:
         return lo, failed
 
     def counts(self, out: Propagation) -> None:
-        """A counted option that is open: how many of it a valid order may have, when it has it."""
+        """A counted option that is open: how many of it a valid order may have, when it has it.
+        The greatest counts of all such options are asked first in one question (`ask_highs`),
+        whose model mostly settles each; the models found for one option are valid completions
+        for the next too."""
+        counted = []
         for of in list(out.fields):
             if of.kind != "option" or not any(v.possible and v.value is True for v in of.values):
                 continue
             facts = self.p.undecided[of.path]
             count, present = facts[0].vars
             entry = self.p.order.contracts[facts[0].slot]
-            opt = self.p.tariff.contracts[entry.kind].options[of.path.option]
-            if not opt.counted:
-                continue
+            if self.p.tariff.contracts[entry.kind].options[of.path.option].counted:
+                counted.append((of, count, present))
+        if not counted:
+            return
+        self.ask_highs(counted)
+        seen = self.seen
+        for of, count, present in counted:
             ordered = z3.Bool(f"present:{of.path}", self.p.encoder.ctx)
             self.p.solver.add(z3.Implies(ordered, present))
             self.meaning[ordered.get_id()] = present
             self.given = [ordered]
-            self.seen = [m for m in self.seen if z3.is_true(m.eval(present, model_completion=True))]
+            self.seen = [m for m in seen if z3.is_true(m.eval(present, model_completion=True))]
+            before = len(self.seen)
             if not self.seen:
                 ok, _ = self.sat_with(present)
             out.fields.append(self.number(of.path.child("count"), count, floor=1))
+            seen = seen + self.seen[before:]  # valid completions (that have this option)
             self.given = []
-            self.seen = []
+        self.seen = seen
+
+    def ask_highs(self, counted: list[tuple[OpenField, z3.ArithRef, z3.BoolRef]]) -> None:
+        """One question for the counted options whose greatest count no model has shown yet:
+        a valid completion that has each of them, each with as many as the rules reading its
+        count allow by themselves (`relaxed_range`); then one for those whose least count no
+        model has shown, each with as few as those rules allow. Options of different contracts mostly
+        do not meet in any rule, so one model often has them all; then each bound needs no
+        question of its own (`bound` stops at the relaxed value a model shows). When they
+        cannot all be had at once, nothing is learnt and each is asked alone."""
+        ranges = []
+        for of, count, present in counted:
+            self.given = []
+            ranges.append(self.relaxed_range(count, 1, MAX_COUNT, present))
+        for high in (True, False):
+            wanted = []
+            for (of, count, present), (least, most) in zip(counted, ranges):
+                have = [v for v, ok in ((m.eval(count, model_completion=True).as_long(),
+                                         z3.is_true(m.eval(present, model_completion=True))) for m in self.seen) if ok]
+                if high and (not have or max(have) < most):
+                    wanted += [present, count >= most]
+                elif not high and have and min(have) > least:
+                    wanted += [present, count <= least]
+            if len(wanted) > 2:  # (one option alone: its own first question is this one)
+                self.sat_with(z3.And(wanted))
+        # a cap a model shows is the bound (`bound`); its reason asks whether one more is
+        # possible with no rule (`direct_conflict`): asked of all such caps together here
+        beyond = []
+        for (of, count, present), (least, most) in zip(counted, ranges):
+            if most < MAX_COUNT and any(all_true(m, [present, count == most]) for m in self.seen):
+                beyond.append([count >= most + 1, present])
+        if len(beyond) > 1:
+            self.bare_gather(beyond)
