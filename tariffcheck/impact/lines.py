@@ -38,7 +38,21 @@ def encode_value(value) -> str:
     return _ENCODER.encode(value)
 
 
+_COMMON = frozenset({"class", "key", "new", "old", "row", "source"})  # a row judged under two versions
+_sources: dict[str, str] = {}  # the few sources of a process's rows, encoded once each
+
+
 def result_line(result: dict) -> bytes:
+    if result.keys() == _COMMON:
+        source = result["source"]
+        encoded = _sources.get(source) if type(source) is str else None
+        if encoded is None:
+            encoded = encode_value(source)
+            if type(source) is str and len(_sources) < 1000:
+                _sources[source] = encoded
+        return (f'{{"class": {encode_value(result["class"])}, "key": {encode_value(result["key"])}, '
+                f'"new": {encode_value(result["new"])}, "old": {encode_value(result["old"])}, '
+                f'"row": {encode_value(result["row"])}, "source": {encoded}}}\n').encode()
     if any(type(k) is not str for k in result):  # keys sort as the encoder sorts them only when all are text
         return _ENCODER.encode(result).encode() + b"\n"
     return ("{" + ", ".join([encode_basestring(k) + ": " + encode_value(result[k]) for k in sorted(result)])
