@@ -23,6 +23,7 @@ byte (after sorting), and on Dask equal to the same side's run in this process.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import shutil
@@ -60,7 +61,7 @@ def child(mode: str, base: str, out: str, partition_size: int) -> dict:
 
     from distributed import Client, LocalCluster
 
-    import tariffcheck.impact as impact_package
+    impact_package = importlib.import_module("tariffcheck.impact")  # the package, not the function
 
     workers = int(mode.removeprefix("dask"))
     if hasattr(impact_package, "local_cluster"):  # the cluster `tariff impact` starts itself

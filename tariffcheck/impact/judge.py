@@ -7,10 +7,17 @@ the new version can read is `malformed`, with the codes of its errors; it is nev
 
 Each process compiles a version once: `checker(spec)` keeps one Checker per content hash for
 the life of the process, shared by its threads (a Checker is thread-safe, api.py).
+
+A partition's rows go through one `Judge`, which does once what the two versions share: when
+they read orders alike, a row's text is read and decoded once, its days of taking effect are
+worked out once when the versions declare them alike, and the old version runs only the rule
+instances the change touched (`_SameRules`); the check JSON of a valid row is encoded once.
+Every result is the one each version's `Checker.check` gives (tests/test_impact_fastpath.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import tempfile
@@ -155,12 +162,9 @@ class _SameRules:
     rules the change touched) find; only those are run again. Built once per pair of Checkers."""
 
     def __init__(self, new: Checker, old: Checker):
-        import dataclasses
-
         def sig(c) -> tuple:
             return (c.rule.scope, c.rule.id, c.subject, c.node, c.defined, repr(c.node), repr(c.defined))
 
-        self.old = old.concrete
         new_by_sig = {sig(c): c for cs in new.concrete.by_kind.values() for c in cs}
         self.same: dict[int, object] = {}  # id of a new CompiledRule -> the old one equal to it
         self.place: dict[int, int] = {}  # id of an old CompiledRule -> its place in its kind's list
