@@ -7,7 +7,7 @@ and on an explicitly started `dask scheduler` with two `dask worker` processes.
 The base is Secure Endpoint's, from benchmarks/make_base.py (seed 0), as Parquet; the new version
 is examples/secure_endpoint_next.tariff (tunnels capped at 3), the old one the bundled spec, so
 every contract is judged twice. For each worker count a LocalCluster of that many processes (one
-thread each) is started first and kept out of the timing; the run's wall time is measured around
+thread each) is started first, as `tariff impact` starts it, and kept out of the timing; the run's wall time is measured around
 `tariffcheck.impact(..., client=...)`, and the workers' CPU time is read in the workers
 (`time.process_time` before and after). Their resident memory is sampled as partitions finish.
 Then the newly broken contracts (up to --repair-rows) are run again with --repair, and last the
@@ -58,14 +58,13 @@ def sorted_results(out: Path) -> list[bytes]:
 
 
 def run_local(base: Path, workers: int, work: Path, partition_size: int) -> dict:
-    import logging
+    from distributed import Client
 
-    from distributed import Client, LocalCluster
+    from tariffcheck.impact import local_cluster  # the cluster `tariff impact` starts itself
 
     out = work / f"w{workers}"
     shutil.rmtree(out, ignore_errors=True)
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    with local_cluster(workers) as cluster, Client(cluster) as client:
         client.run(lambda: __import__("tariffcheck.impact.judge"))  # imports, not compiling, are out of the timing
         cpu0 = client.run(_cpu)
         rss = []
