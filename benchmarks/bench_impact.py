@@ -9,8 +9,8 @@ is examples/secure_endpoint_next.tariff (tunnels capped at 3), the old one the b
 every contract is judged twice. For each worker count a LocalCluster of that many processes (one
 thread each) is started first, as `tariff impact` starts it, and kept out of the timing; the
 run's wall time is measured around `tariffcheck.impact(..., client=...)`, and the workers' CPU
-time is read in the workers (`time.process_time` before and after). Their resident memory is sampled as partitions finish.
-Then the newly broken contracts (up to --repair-rows) are run again with --repair, and last the
+time is read in the workers (`time.process_time` before and after). Their resident memory is
+sampled as partitions finish. Then the newly broken contracts (up to --repair-rows) are run again with --repair, and last the
 same job goes to a `dask scheduler` and two `dask worker` processes started here, whose results
 must equal the LocalCluster's byte for byte.
 """
