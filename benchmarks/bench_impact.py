@@ -4,14 +4,14 @@ and on an explicitly started `dask scheduler` with two `dask worker` processes.
     .venv/bin/python benchmarks/bench_impact.py --rows 100000 --json benchmarks/results/impact.json
     .venv/bin/python benchmarks/bench_impact.py --rows 5000 --repair-rows 20     # a quick look
 
-The base is Secure Endpoint's, from benchmarks/make_base.py (seed 0), as Parquet; the new version
-is examples/secure_endpoint_next.tariff (tunnels capped at 3), the old one the bundled spec, so
-every contract is judged twice. For each worker count a LocalCluster of that many processes (one
-thread each) is started first and kept out of the timing; the run's wall time is measured around
-`tariffcheck.impact(..., client=...)`, and the workers' CPU time is read in the workers
-(`time.process_time` before and after). Their resident memory is sampled as partitions finish.
-Then the newly broken contracts (up to --repair-rows) are run again with --repair, and last the
-same job goes to a `dask scheduler` and two `dask worker` processes started here, whose results
+The base is Secure Endpoint's, from benchmarks/make_base.py (seed 0), as Parquet; the new version is
+examples/secure_endpoint_next.tariff (tunnels capped at 3), the old one the bundled spec, so every
+contract is judged twice. For each worker count a LocalCluster of that many processes (one thread
+each) is started first, as `tariff impact` starts it, and kept out of the timing; the run's wall
+time is measured around `tariffcheck.impact(..., client=...)`, and the workers' CPU time is read in
+the workers (`time.process_time` before and after). Their resident memory is sampled as partitions
+finish. Then the newly broken contracts (up to --repair-rows) are run again with --repair, and last
+the same job goes to a `dask scheduler` and two `dask worker` processes started here, whose results
 must equal the LocalCluster's byte for byte.
 """
 
@@ -58,14 +58,13 @@ def sorted_results(out: Path) -> list[bytes]:
 
 
 def run_local(base: Path, workers: int, work: Path, partition_size: int) -> dict:
-    import logging
+    from distributed import Client
 
-    from distributed import Client, LocalCluster
+    from tariffcheck.impact import local_cluster  # the cluster `tariff impact` starts itself
 
     out = work / f"w{workers}"
     shutil.rmtree(out, ignore_errors=True)
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    with local_cluster(workers) as cluster, Client(cluster) as client:
         client.run(lambda: __import__("tariffcheck.impact.judge"))  # imports, not compiling, are out of the timing
         cpu0 = client.run(_cpu)
         rss = []

@@ -1,7 +1,7 @@
 """The impact job's verdict rate per worker, old code against new in one run: in this process and
 on Dask with 1 and 2 workers, on a Secure Endpoint base judged under two versions.
 
-    .venv/bin/python benchmarks/bench_impact_rate.py [--rows 100000] [--before dad4fc1] [--runs 1]
+    .venv/bin/python benchmarks/bench_impact_rate.py [--rows 100000] [--before 76fe0f6] [--runs 1]
         [--modes here,dask1,dask2] [--json benchmarks/results/impact_rate.json]
 
 The base comes from make_base.py (seed 0) as Parquet; the new version is
@@ -13,7 +13,8 @@ each.
 
 Per run: `here` is `tariffcheck.impact(..., workers=0)` and its CPU time (time.process_time of
 the child, compiling the two versions before the clock); `daskN` starts a LocalCluster of N
-worker processes (one thread each) before the clock, and gives the workers' CPU time (read in the
+worker processes (one thread each) before the clock, as `tariff impact` starts it
+(`tariffcheck.impact.local_cluster` where the tree has it), and gives the workers' CPU time (read in the
 workers before and after), the wall time of the run, and each worker's resident memory, sampled
 as partitions finish (first, last, largest). The results of the two sides must be equal byte for
 byte (after sorting), and on Dask equal to the same side's run in this process.
@@ -22,6 +23,7 @@ byte (after sorting), and on Dask equal to the same side's run in this process.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import shutil
@@ -46,6 +48,8 @@ def child(mode: str, base: str, out: str, partition_size: int) -> dict:
     if mode == "here":
         for name in (NEW, OLD):
             judge.checker(judge.Spec.of(name))
+        if hasattr(judge, "Judge"):  # what the two versions share, worked out once per process
+            judge.Judge(judge.Spec.of(NEW), judge.Spec.of(OLD), judge.Options())
         cpu0, wall0 = time.process_time(), time.perf_counter()
         r = tariffcheck.impact(NEW, base, old=OLD, out=out, workers=0, partition_size=partition_size)
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
@@ -57,9 +61,15 @@ def child(mode: str, base: str, out: str, partition_size: int) -> dict:
 
     from distributed import Client, LocalCluster
 
+    impact_package = importlib.import_module("tariffcheck.impact")  # the package, not the function
+
     workers = int(mode.removeprefix("dask"))
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    if hasattr(impact_package, "local_cluster"):  # the cluster `tariff impact` starts itself
+        cluster = impact_package.local_cluster(workers)
+    else:  # a tree from before local_cluster: the LocalCluster it started
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                               silence_logs=logging.ERROR)
+    with cluster, Client(cluster) as client:
         client.run(lambda: __import__("tariffcheck.impact.judge"))  # imports are not the job's
         rss: dict[str, list[int]] = {}
 
@@ -101,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=1, help="runs of each side and mode (default 1)")
-    ap.add_argument("--before", default="dad4fc1")
+    ap.add_argument("--before", default="76fe0f6")
     ap.add_argument("--modes", default="here,dask1,dask2")
     ap.add_argument("--partition-size", type=int, default=10_000)
     ap.add_argument("--work", help="a folder for the base, the old tree and the results (default: temporary)")

@@ -164,3 +164,123 @@ def test_a_version_that_moves_a_day_of_taking_effect_works_it_out_for_itself(tmp
     cancellations = [r for r in rows if isinstance(r, dict) and r.get("request") == "cancellation"]
     assert cancellations  # the spec's own tests cancel contracts: their days differ between the two
     assert_same(rows, new, old)
+
+
+# ---- the old version judged on the rules the change touched only (impact/judge.py, _SameRules) ----
+def _changed(tmp_path: Path, name: str, edits: list[tuple[str, str]], extra: str = "") -> J.Spec:
+    """Secure Endpoint with each (old text, new text) edit made once, and `extra` rules added."""
+    source = Path(catalog.spec_path("secure-endpoint")).read_text(encoding="utf-8")
+    for before, after in edits:
+        assert source.count(before) == 1, before
+        source = source.replace(before, after)
+    path = tmp_path / f"{name}.tariff"
+    path.write_text(source + extra, encoding="utf-8")
+    return J.Spec.of(str(path))
+
+
+CAP_LOWERED = [("for tunnel require it.count <= 4", "for tunnel require it.count <= 3")]
+MINIMUM_RAISED = [("for recovery_storage require accounts >= 50", "for recovery_storage require accounts >= 100")]
+# one subject taken out of a rule of many: the rule instance for ストレージ追加オプション goes
+SUBJECT_DROPPED = [("device_ctrl_mac, mail, app_id, server_mon, storage, rogue_pc",
+                    "device_ctrl_mac, mail, app_id, server_mon, rogue_pc")]
+# an option withdrawn: a new rule forbids every contract to have it
+EDR_WITHDRAWN = """
+rule r8_edr_withdrawn @第8条第2項(7) {
+  forbid edr
+  ja "EDR オプションの提供は終了しました。"
+  en "EDR オプション is withdrawn."
+}
+"""
+
+
+def _base_near_the_changes() -> list[object]:
+    """A generated base (a quarter broken), copies of its contracts on each side of the limits the
+    changes move (every counted option at 3, 4 and 5; the accounts at 49, 50, 99 and 100), and
+    the spec's own orders."""
+    rows = [order for _, order in make_rows("secure-endpoint", 300, seed=11, broken=0.25, malformed=3,
+                                             pool_size=150)]
+    near = []
+    for order in rows[:120]:
+        if not isinstance(order, dict):
+            continue
+        contract = order["contracts"][-1]
+        for accounts in (49, 50, 99, 100):
+            near.append(json.loads(json.dumps(order)))
+            near[-1]["contracts"][-1]["accounts"] = accounts
+        for option, value in contract.get("options", {}).items():
+            if isinstance(value, dict) and "count" in value:
+                for count in (3, 4, 5):
+                    near.append(json.loads(json.dumps(order)))
+                    near[-1]["contracts"][-1]["options"][option]["count"] = count
+    return rows + near + rows_of("secure-endpoint")
+
+
+@pytest.mark.parametrize("change", ["cap lowered", "minimum raised", "option withdrawn", "all of them",
+                                    "all of them, reversed"])
+def test_the_old_version_on_the_changed_rules_alone_equals_each_version_checking_the_row(change, tmp_path):
+    bundled = J.Spec.of("secure-endpoint")
+    edits = {"cap lowered": CAP_LOWERED, "minimum raised": MINIMUM_RAISED, "option withdrawn": SUBJECT_DROPPED}
+    if change.startswith("all"):
+        changed = _changed(tmp_path, "all", CAP_LOWERED + MINIMUM_RAISED + SUBJECT_DROPPED, EDR_WITHDRAWN)
+    elif change == "option withdrawn":
+        changed = _changed(tmp_path, "withdrawn", SUBJECT_DROPPED, EDR_WITHDRAWN)
+    else:
+        changed = _changed(tmp_path, change.replace(" ", "-"), edits[change])
+    new, old = (bundled, changed) if change.endswith("reversed") else (changed, bundled)
+    judging = J.Judge(new, old, J.Options())
+    same = judging.same_rules
+    assert same is not None  # the versions read orders alike: the path under test is taken
+    differ = {(c.rule.id, c.subject) for cs in same.changed.by_kind.values() for c in cs}
+    assert differ and len(same.same) > 10 * len(differ)  # a few instances run again, most shared
+    rows = _base_near_the_changes()
+    assert_same(rows, new, old)
+    classes = {J.judge(Row(n, None, r), "base", new, old, J.Options()).cls for n, r in enumerate(rows, 1)}
+    # rows the change breaks (or, reversed, mends) beside rows it leaves as they were
+    assert {"newly_valid" if change.endswith("reversed") else "newly_broken", "still_valid",
+            "already_broken"} <= classes
+
+
+# ---- a row's text (impact/text.py) and its result line (impact/lines.py) ----
+TEXTS = ODD_ROWS + [
+    '{"a": 1, "a": 2}', '{"a": {"b": 1, "b": 1}}', '{"a:b": 1, "a": 1, "a": 2}',  # a colon in a key
+    '{"x": "1:2:3", "y": [{"z": 1}]}', '{"x": "\\u003a", "x": 1}',  # an escaped colon and a twice-given key
+    '{"n": 123456789012345678901234567890}', '{"n": -9223372036854775809}', '{"n": 18446744073709551615}',
+    '{"n": 1.5}', '{"n": 1e400}', '{"n": NaN}', '"\\ud800"', '{"s": "\\ud83d\\ude00"}', '1:', '""', "7",
+    "\ufeff{}", b"\xef\xbb\xbf{}", "[" * 950 + "]" * 950, "[" * 800 + "]" * 800, '{"a": [1, 2,]}',
+    "{\"a\": 1}".encode("utf-16"), '{"日本": "語:"}'.encode(), b"\xff\xfe", " {\"a\" :\t1 } ",
+]
+
+
+def _read_both(read, text):
+    try:
+        value = read(text)
+        return "value", json.dumps(value, sort_keys=True), repr(value)
+    except DiagnosticError as exc:
+        return "error", [(d.code, d.message, d.field, str(d.span)) for d in exc.diagnostics]
+
+
+@pytest.mark.parametrize("parser", ["orjson", "json"])
+def test_a_rows_text_reads_as_the_order_reader_reads_it(parser, monkeypatch):
+    from tariffcheck.impact import text
+    from tariffcheck.orders.json_text import read_order_text
+
+    if parser == "orjson":
+        pytest.importorskip("orjson")
+    else:
+        monkeypatch.setattr(text, "_loads", None)
+    base = [o for _, o in make_rows("secure-endpoint", 40, seed=2, broken=0.2, malformed=2, pool_size=20)]
+    texts = TEXTS + [json.dumps(o, ensure_ascii=False) if isinstance(o, dict) else o for o in base]
+    texts += [t.encode() for t in texts if isinstance(t, str)]
+    for t in texts:
+        assert _read_both(text.read_row_text, t) == _read_both(read_order_text, t), repr(t)[:200]
+
+
+def test_a_result_line_is_json_dumps_sorted():
+    from tariffcheck.impact.lines import Encoded, result_line
+
+    valid = {"notes": [], "request": "new", "verdict": "valid", "violations": []}
+    for result in [{}, {"row": 1, "source": "b:ä\"", "key": "c-1", "class": "still_valid", "new": Encoded(valid),
+                        "old": Encoded(valid)},
+                   {"row": 2, "key": 7, "class": "malformed", "errors": [{"code": "O001", "field": None}]},
+                   {"zeta": 1.5, "Alpha": True, "row": 3, "key": None, "ü": ["x"], "new": {"b": 1, "a": [Encoded({})]}}]:
+        assert result_line(result) == (json.dumps(result, ensure_ascii=False, sort_keys=True) + "\n").encode()

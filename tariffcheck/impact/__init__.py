@@ -78,6 +78,24 @@ def impact(tariff: str, contracts: str | os.PathLike, *, old: str | None = None,
     return ImpactResult(data, Path(out) / "parts", len(todo))
 
 
+# What the workers of a cluster started here leave out: the statistical profiler samples the
+# running task's stack every 10 ms for the dashboard's profile page, which a batch job nobody
+# watches does not read (about a tenth of a worker's CPU beside impact's tasks in
+# benchmarks/bench_impact_rate.py). The Nanny hands this configuration to each worker process.
+LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+
+
+def local_cluster(workers: int):
+    """A LocalCluster of `workers` processes of one thread each, on this machine, as `impact`
+    starts one (the benchmarks start theirs here too)."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set(LOCAL_WORKER_CONFIG):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                            silence_logs=logging.ERROR)
+
+
 class _cluster:
     """The Dask client to run on: the caller's, one connected to `scheduler`, or a LocalCluster of
     `workers` processes (this machine's cores by default) started here and closed after."""
@@ -90,7 +108,7 @@ class _cluster:
         if self.given is not None:
             return self.given
         try:
-            from distributed import Client, LocalCluster
+            from distributed import Client
         except ImportError:
             raise sources.base_error("B005", "running on Dask needs dask.distributed",
                                      "install the extra: `pip install tariffcheck[impact]`, or run in this "
@@ -104,9 +122,7 @@ class _cluster:
                                          "`tcp://10.0.0.5:8786`") from None
             self.owned.append(client)
             return client
-        n = self.workers or os.cpu_count() or 1
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               silence_logs=logging.ERROR)
+        cluster = local_cluster(self.workers or os.cpu_count() or 1)
         self.owned.append(cluster)
         client = Client(cluster)
         self.owned.insert(0, client)

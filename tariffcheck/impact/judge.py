@@ -7,10 +7,17 @@ the new version can read is `malformed`, with the codes of its errors; it is nev
 
 Each process compiles a version once: `checker(spec)` keeps one Checker per content hash for
 the life of the process, shared by its threads (a Checker is thread-safe, api.py).
+
+A partition's rows go through one `Judge`, which does once what the two versions share: when
+they read orders alike, a row's text is read and decoded once, its days of taking effect are
+worked out once when the versions declare them alike, and the old version runs only the rule
+instances the change touched (`_SameRules`); the check JSON of a valid row is encoded once.
+Every result is the one each version's `Checker.check` gives (tests/test_impact_fastpath.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import tempfile
@@ -21,9 +28,13 @@ from pathlib import Path
 from .. import catalog
 from ..api import Checker
 from ..common.diagnostics import DiagnosticError
-from ..orders.json_text import read_order_text
+from ..evaluate.check_verdict import VerdictBuilder
+from ..evaluate.concrete import ConcreteValidator
+from ..evaluate.verdict import VALID
 from ..orders.order import Order
 from ..report import check_report
+from .lines import Encoded
+from .text import read_row_text
 
 NEWLY_BROKEN, ALREADY_BROKEN, STILL_VALID, NEWLY_VALID = "newly_broken", "already_broken", "still_valid", "newly_valid"
 VALID, BROKEN, MALFORMED, UNKNOWN = "valid", "broken", "malformed", "unknown"
@@ -128,21 +139,194 @@ def _work_alike(a: Checker, b: Checker) -> tuple[bool, bool]:
     return found
 
 
-def _verdict(c: Checker, payload, effective: list | None = None) -> tuple[object, dict]:
-    """The decoded order and the check's JSON; raises DiagnosticError for a malformed row.
-    `payload` may be the Order already decoded (neither check changes an Order), and `effective`
-    its days of taking effect already worked out by a version whose days are this one's."""
-    order = payload if isinstance(payload, Order) else c.decode(payload)
-    if effective is None:
-        verdict = c.check(order)
-    else:  # Checker.check's concrete path, less the days
-        verdict = c.concrete.validate(order)
-        verdict.effective = effective
-    return order, check_report.verdict_json(c.tariff, order, verdict)
+class _Found:
+    """A validator whose broken instances are already known: `VerdictBuilder` builds the verdict
+    of a list of them exactly as `Checker.check` does (evaluate/check_verdict.py)."""
+
+    def __init__(self, tariff):
+        self.tariff = tariff
+        self.found: list = []
+
+    def broken(self, order) -> list:
+        return self.found
+
+
+class _SameRules:
+    """What the old version's rule instances that equal the new version's give on an order.
+
+    A rule instance whose compiled condition (and the condition under which it is checked) is
+    the same node in both versions, of the same rule id, kind of contract and option, evaluates
+    alike on the same decoded order: the concrete validator's code for an instance is a function
+    of that node alone (evaluate/concrete.py). So the old version's broken instances are the new
+    version's broken instances of those rules, plus what the old version's other instances (the
+    rules the change touched) find; only those are run again. Built once per pair of Checkers."""
+
+    def __init__(self, new: Checker, old: Checker):
+        def sig(c) -> tuple:
+            return (c.rule.scope, c.rule.id, c.subject, c.node, c.defined, repr(c.node), repr(c.defined))
+
+        new_by_sig = {sig(c): c for cs in new.concrete.by_kind.values() for c in cs}
+        self.same: dict[int, object] = {}  # id of a new CompiledRule -> the old one equal to it
+        self.place: dict[int, int] = {}  # id of an old CompiledRule -> its place in its kind's list
+        differ: dict[str, set] = {}  # rule id -> the subjects of its instances that differ
+        for kind, cs in old.concrete.by_kind.items():
+            for i, c in enumerate(cs):
+                self.place[id(c)] = i
+                twin = new_by_sig.get(sig(c))
+                if twin is not None:
+                    self.same[id(twin)] = c
+                else:
+                    differ.setdefault(c.rule.id, set()).add(c.subject)
+        rules = [dataclasses.replace(r, subjects=[s for s in r.subjects if s in differ[r.id]])
+                 for r in old.tariff.rules if r.id in differ]
+        # the old version's differing instances, compiled on their own; each maps back to the old one
+        self.changed = ConcreteValidator(dataclasses.replace(old.tariff, rules=rules))
+        old_of = {(c.rule.scope, c.rule.id, c.subject): c for cs in old.concrete.by_kind.values() for c in cs}
+        self.changed_old = {id(c): old_of[c.rule.scope, c.rule.id, c.subject]
+                            for cs in self.changed.by_kind.values() for c in cs}
+
+    def broken(self, order, new_broken: list) -> list:
+        """The old validator's `broken(order)`, from the new one's on the same order."""
+        found = [(self.same[id(c)], e) for c, e in new_broken if id(c) in self.same]
+        found += [(self.changed_old[id(c)], e) for c, e in self.changed.broken(order)]
+        if len(found) < 2:
+            return found
+        # the validator's order: entry by entry as the order lists them, each entry's instances
+        # in its kind's order
+        place = self.place
+        at = {id(e): i for i, e in enumerate(order.contracts)}
+        return sorted(found, key=lambda ce: (at[id(ce[1])], place[id(ce[0])]))
+
+
+_same_rules: dict[tuple[Checker, Checker], _SameRules] = {}
+
+
+class _Version:
+    """One version's side of a row: its validator's verdicts, and the check JSON of the
+    commonest verdict (valid, no days, no notes) encoded once per kind of request."""
+
+    def __init__(self, c: Checker):
+        self.c = c
+        self.found = _Found(c.tariff)
+        self.builder = VerdictBuilder(self.found)
+        self.plain: dict[str, Encoded] = {}
+
+    def json(self, order, verdict) -> dict:
+        if verdict.status == VALID and not verdict.effective and not order.notes and not verdict.reason:
+            plain = self.plain.get(order.request)
+            if plain is None:  # what verdict_json gives for such a verdict depends on the request alone
+                plain = self.plain[order.request] = Encoded(check_report.verdict_json(self.c.tariff, order, verdict))
+            return plain
+        return check_report.verdict_json(self.c.tariff, order, verdict)
+
+
+class Judge:
+    """Rows under the new version and, when given, the old: the Checkers, what the versions
+    share (their reading of orders, their days, their unchanged rules), for one partition
+    (a partition runs in one thread)."""
+
+    def __init__(self, new: Spec, old: Spec | None, options: Options):
+        self.options = options
+        self.new = _Version(checker(new, options.timeout_ms))
+        self.old = _Version(checker(old, options.timeout_ms)) if old is not None else None
+        self.same_reading = self.same_days = False
+        self.same_rules: _SameRules | None = None
+        if self.old is not None:
+            a, b = self.new.c, self.old.c
+            self.same_reading, self.same_days = _work_alike(a, b)
+            if self.same_reading:
+                found = _same_rules.get((a, b))
+                if found is None:
+                    found = _same_rules[(a, b)] = _SameRules(a, b)
+                self.same_rules = found
+        self._items: dict[tuple, list[str]] = {}
+
+    def _checked(self, side: _Version, payload, effective: list | None, broken: list | None = None):
+        """The decoded order and the check's JSON (DiagnosticError for a malformed row).
+        `payload` may be the Order already decoded (neither check changes an Order), `effective`
+        its days of taking effect already worked out by a version whose days are this one's,
+        and `broken` its broken rule instances already found."""
+        c = side.c
+        order = payload if isinstance(payload, Order) else c.decode(payload)
+        if effective is None and broken is None:
+            verdict = c.check(order)
+        else:  # Checker.check's concrete path, less what is known
+            side.found.found = c.concrete.broken(order) if broken is None else broken
+            verdict = side.builder.validate(order)
+            verdict.effective = c.date_calculator.effective(order) if effective is None else effective
+        return order, side.json(order, verdict)
+
+    def items(self, order) -> list[str]:
+        """The values of each contract's dimensions, by official names (品目: IT 資産管理:タイプ L)."""
+        key = tuple((e.kind, tuple(e.new.dims.items())) for e in order.contracts)
+        found = self._items.get(key)
+        if found is None:
+            found = self._items[key] = _items(self.new.c, order)
+        return found
+
+    def judge(self, row, source: str) -> "Judged":
+        result: dict = {"source": source, "row": row.number}
+        if row.key is not None:
+            result["key"] = row.key
+        payload = row.payload
+        if payload is None:
+            result["class"] = MALFORMED
+            result["errors"] = [{"code": "B002", "message": "the row has no order", "field": None}]
+            return Judged(result, MALFORMED, errors=["B002"])
+        old = self.old
+        if isinstance(payload, (str, bytes)):  # the text is read once, not once per version
+            try:
+                payload = read_row_text(payload)
+            except DiagnosticError as exc:  # neither version can read it: what both would say
+                result["class"] = MALFORMED
+                result["errors"] = _errors_json(exc)
+                if old is not None:
+                    result["old"] = {"errors": _errors_json(exc)}
+                return Judged(result, MALFORMED, errors=[d.code for d in exc.diagnostics])
+        effective = new_broken = old_broken = None
+        if self.same_reading:
+            # the versions read orders alike: a row the quick decoder reads is decoded once, for
+            # both; one it leaves to decode.py is decoded by each version, which may tell it apart
+            payload = self.new.c.quick_decoder.decode(payload) or payload
+            if isinstance(payload, Order):
+                if self.same_days:
+                    effective = self.new.c.date_calculator.effective(payload)
+                new_broken = self.new.c.concrete.broken(payload)
+                old_broken = self.same_rules.broken(payload, new_broken)
+        old_json = None
+        if old is not None:
+            try:
+                old_json = self._checked(old, payload, effective, old_broken)[1]
+            except DiagnosticError as exc:
+                old_json = {"errors": _errors_json(exc)}
+        try:
+            order, new_json = self._checked(self.new, payload, effective, new_broken)
+        except DiagnosticError as exc:
+            result["class"] = MALFORMED
+            result["errors"] = _errors_json(exc)
+            if old_json is not None:
+                result["old"] = old_json
+            return Judged(result, MALFORMED, errors=[d.code for d in exc.diagnostics])
+        cls = _class(new_json["verdict"], old_json)
+        result["class"] = cls
+        result["new"] = new_json
+        if old_json is not None:
+            result["old"] = old_json
+        judged = Judged(result, cls, items=self.items(order))
+        violations = new_json["violations"]
+        if violations:
+            for v in violations:
+                judged.rules.append((v["rule"], v["kind"], v["clause"]["text"]))
+                if v["subject"] is not None:
+                    judged.options.append(v["subject"]["name"])
+            judged.rules = sorted(set(judged.rules))
+            judged.options = sorted(set(judged.options))
+        if self.options.repair and new_json["verdict"] == "invalid":
+            judged.repair = result["repair"] = _repair(self.new.c, order, self.options)
+        return judged
 
 
 def _items(c: Checker, order) -> list[str]:
-    """The values of each contract's dimensions, by official names (品目: IT 資産管理:タイプ L)."""
     out = []
     for entry in order.contracts:
         kind = c.tariff.contracts[entry.kind]
@@ -154,63 +338,8 @@ def _items(c: Checker, order) -> list[str]:
 
 
 def judge(row, source: str, new: Spec, old: Spec | None, options: Options) -> Judged:
-    result: dict = {"source": source, "row": row.number}
-    if row.key is not None:
-        result["key"] = row.key
-    c_new = checker(new, options.timeout_ms)
-    c_old = checker(old, options.timeout_ms) if old is not None else None
-    payload = row.payload
-    if payload is None:
-        result["class"] = MALFORMED
-        result["errors"] = [{"code": "B002", "message": "the row has no order", "field": None}]
-        return Judged(result, MALFORMED, errors=["B002"])
-    if isinstance(payload, (str, bytes)):  # the text is read once, not once per version
-        try:
-            payload = read_order_text(payload)
-        except DiagnosticError as exc:  # neither version can read it: what both would say
-            result["class"] = MALFORMED
-            result["errors"] = _errors_json(exc)
-            if c_old is not None:
-                result["old"] = {"errors": _errors_json(exc)}
-            return Judged(result, MALFORMED, errors=[d.code for d in exc.diagnostics])
-    effective = None
-    if c_old is not None:
-        same_reading, same_days = _work_alike(c_new, c_old)
-        if same_reading:
-            # the versions read orders alike: a row the quick decoder reads is decoded once, for
-            # both; one it leaves to decode.py is decoded by each version, which may tell it apart
-            payload = c_new.quick_decoder.decode(payload) or payload
-            if same_days and isinstance(payload, Order):
-                effective = c_new.date_calculator.effective(payload)
-    old_json = None
-    if c_old is not None:
-        try:
-            old_json = _verdict(c_old, payload, effective)[1]
-        except DiagnosticError as exc:
-            old_json = {"errors": _errors_json(exc)}
-    try:
-        order, new_json = _verdict(c_new, payload, effective)
-    except DiagnosticError as exc:
-        result["class"] = MALFORMED
-        result["errors"] = _errors_json(exc)
-        if old_json is not None:
-            result["old"] = old_json
-        return Judged(result, MALFORMED, errors=[d.code for d in exc.diagnostics])
-    cls = _class(new_json["verdict"], old_json)
-    result["class"] = cls
-    result["new"] = new_json
-    if old_json is not None:
-        result["old"] = old_json
-    judged = Judged(result, cls, items=_items(c_new, order))
-    for v in new_json["violations"]:
-        judged.rules.append((v["rule"], v["kind"], v["clause"]["text"]))
-        if v["subject"] is not None:
-            judged.options.append(v["subject"]["name"])
-    judged.rules = sorted(set(judged.rules))
-    judged.options = sorted(set(judged.options))
-    if options.repair and new_json["verdict"] == "invalid":
-        judged.repair = result["repair"] = _repair(c_new, order, options)
-    return judged
+    """One row (a partition keeps one `Judge` for all of its rows)."""
+    return Judge(new, old, options).judge(row, source)
 
 
 def _class(new_verdict: str, old_json: dict | None) -> str:

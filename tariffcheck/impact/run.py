@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import sources, summary
-from .judge import Options, Spec, judge
+from .judge import Judge, Options, Spec
+from .lines import result_line
 
 FORMAT = 1
 
@@ -55,33 +56,28 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-_RESULT_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)  # json.dumps's, built once
-
-
-def result_line(result: dict) -> bytes:
-    return _RESULT_JSON.encode(result).encode() + b"\n"
-
-
 def run_partition(job: Job, part: sources.Part) -> dict:
     """Judge every row of `part`, write its results and counts, and return the counts. Run again
     (a retry after a lost worker), it rewrites the same files with the same bytes."""
     results_path, summary_path = part_paths(job.out, part.number, job.results)
     if summary_path.exists():
         return json.loads(summary_path.read_text(encoding="utf-8"))
-    counts = summary.empty()
+    counts = summary.Tally()
     # each row is kept as its result line (bytes, which the garbage collector does not walk),
     # not as its result's dicts: a partition's rows then cost neither memory nor collections
     lines: list[bytes] = []
     columns: list[tuple] = []  # for Parquet, the columns of each row beside its line
     source = sources.display(part.source)
+    judge = Judge(job.new, job.old, job.options).judge
     for row in sources.read(part):
-        judged = judge(row, source, job.new, job.old, job.options)
-        summary.add(counts, judged)
+        judged = judge(row, source)
+        counts.add(judged)
         lines.append(result_line(judged.result))
         if job.results == "parquet":
             key = judged.result.get("key")
             columns.append((judged.result["row"], None if key is None else str(key), judged.cls,
                             [r for r, _, _ in judged.rules]))
+    counts = counts.summary()
     counts["lines"] = part.count
     if job.results == "parquet":
         write_atomically(results_path, _parquet_bytes(source, columns, lines))

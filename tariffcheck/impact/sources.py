@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from ..common.diagnostics import Diagnostic, DiagnosticError
 
@@ -50,8 +51,7 @@ class Plan:
     fingerprint: dict = field(default_factory=dict)  # what the base is, for the manifest
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):  # a tuple: a partition makes one per row
     number: int
     key: object  # the key column's value, or None
     payload: object  # the order: JSON text, bytes or a dict; None when the row has none

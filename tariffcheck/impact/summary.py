@@ -18,25 +18,53 @@ def _bump(table: dict, key: str, cls: str, n: int = 1) -> None:
     counts[cls] = counts.get(cls, 0) + n
 
 
-def add(summary: dict, j: Judged) -> None:
-    summary["rows"] += 1
-    summary["classes"][j.cls] = summary["classes"].get(j.cls, 0) + 1
+def add(summary: dict, j: Judged, n: int = 1) -> None:
+    """Count the row `j` (`n` rows like it)."""
+    summary["rows"] += n
+    summary["classes"][j.cls] = summary["classes"].get(j.cls, 0) + n
     for rule, kind, clause in j.rules:
-        _bump(summary["rules"], rule, j.cls)
+        _bump(summary["rules"], rule, j.cls, n)
         summary["rule_clauses"][rule] = clause
     for clause in sorted({clause for _, _, clause in j.rules}):  # a row counts once per clause
-        _bump(summary["clauses"], clause, j.cls)
+        _bump(summary["clauses"], clause, j.cls, n)
     for item in j.items:
-        _bump(summary["items"], item, j.cls)
+        _bump(summary["items"], item, j.cls, n)
     for option in j.options:
-        _bump(summary["options"], option, j.cls)
+        _bump(summary["options"], option, j.cls, n)
     for code in sorted(set(j.errors)):
-        summary["errors"][code] = summary["errors"].get(code, 0) + 1
+        summary["errors"][code] = summary["errors"].get(code, 0) + n
     if j.repair is not None:
         r = summary["repairs"]
         r["status"][j.repair["status"]] = r["status"].get(j.repair["status"], 0) + 1
         r["cost"] += j.repair["cost"] or 0
         r["changes"] += len(j.repair["changes"])
+
+
+class Tally:
+    """A partition's counts, gathered as how many rows share each (class, rules, options, items,
+    errors): most rows of a base share one of a few, so a row costs one dict update, and the
+    summary, made once at the end, is the one `add` gives row by row."""
+
+    def __init__(self):
+        self.seen: dict[tuple, list] = {}  # what a row counts -> [a row of it, how many]
+        self.repaired = empty()  # rows with a repair: counted one by one
+
+    def add(self, j: Judged) -> None:
+        if j.repair is not None:
+            add(self.repaired, j)
+            return
+        key = (j.cls, tuple(j.rules), tuple(j.options), tuple(j.items), tuple(j.errors))
+        found = self.seen.get(key)
+        if found is None:
+            self.seen[key] = [j, 1]
+        else:
+            found[1] += 1
+
+    def summary(self) -> dict:
+        out = self.repaired
+        for j, n in self.seen.values():
+            add(out, j, n)
+        return out
 
 
 def merge(into: dict, other: dict) -> dict:
