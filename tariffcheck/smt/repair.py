@@ -197,8 +197,7 @@ class Repairer:
         if optimiser is not None:
             optimiser.minimize(distance)
         least = _Least(p, soft, distance, optimiser)
-        ties = _Ties(p, soft, distance, order_of_changes,
-                     [(c, changed[id(c)]) for c in free if c.kind != "children"])
+        ties = _Ties(p, least, order_of_changes, [(c, changed[id(c)]) for c in free if c.kind != "children"])
         out = RepairResult("repaired", locked=sorted(locked))
         try:
             while len(out.repairs) < k:
@@ -430,6 +429,12 @@ class _Least:
             self.floor = (self.cost(m), self._distance(m))
         return m
 
+    def as_good(self, m: z3.ModelRef) -> list[z3.BoolRef]:
+        """Literals that bound a repair to `m`'s cost and distance."""
+        cost = self.cost(m)
+        bounds = [self._at_most(cost)] if self.made and cost < sum(self.weights) else []
+        return bounds + [self._within(self._distance(m))]
+
     def cost(self, m: z3.ModelRef) -> int:
         return sum(w for w, kept in zip(self.weights, truths(m, self.kept)) if not kept)
 
@@ -524,11 +529,10 @@ class _Ties:
 
     STEPS = 64  # at most this many better repairs tried, so the search always ends
 
-    def __init__(self, p: OrderProblem, soft: list[tuple[z3.BoolRef, int]], distance: z3.ArithRef,
-                 changes: list[z3.BoolRef], fields: list[tuple[Choice, z3.BoolRef]]):
-        self.p, self.soft, self.distance, self.changes, self.fields = p, soft, distance, changes, fields
-        self.solver = p.plain if p.plain is not None else p.solver  # a plain solver
-        self.made_weights = [(z3.Not(kept), w) for kept, w in soft]
+    def __init__(self, p: OrderProblem, least: "_Least", changes: list[z3.BoolRef],
+                 fields: list[tuple[Choice, z3.BoolRef]]):
+        self.p, self.least, self.changes, self.fields = p, least, changes, fields
+        self.solver = least.solver  # a plain solver
         self.asked = 0
 
     def block(self, clause: z3.BoolRef) -> None:
@@ -537,17 +541,16 @@ class _Ties:
 
     def first(self, m: z3.ModelRef, out: RepairResult) -> z3.ModelRef:
         """The first repair as good as the one `m` gives (its model)."""
-        # as good: no dearer (a pseudo-Boolean bound, which the solver takes as such) and no
-        # further; the optimiser found none cheaper. Asked under assumptions: the solver keeps
-        # what it learns from one question to the next, which push and pop would throw away.
-        cost = sum(w for (_, w), kept in zip(self.soft, truths(m, [kept for kept, _ in self.soft])) if not kept)
-        as_good = self._literal(z3.And(z3.PbLe(self.made_weights, cost) if self.soft else z3.BoolVal(True, m.ctx),
-                                       self.distance <= m.eval(self.distance, model_completion=True)))
+        # as good: no dearer and no further (the bounds the search asked already: none is
+        # cheaper). Asked under assumptions: the solver keeps what it learns from one question
+        # to the next, which push and pop would throw away.
+        as_good = self.least.as_good(m)
         try:
             for _ in range(self.STEPS):  # each step a repair that comes before: usually none
                 before = self._literal(self._before(m))
                 self.p.calls += 1
-                r = within_budget(self.solver, self.p.timeout_ms, lambda: self.solver.check(as_good, before))
+                asked = Assumed(as_good + [before])
+                r = within_budget(self.solver, self.p.timeout_ms, lambda: asked.check(self.solver))
                 if r == z3.unknown:
                     raise Incomplete(f"the solver gave up: {self.solver.reason_unknown()}")
                 if r == z3.unsat:
