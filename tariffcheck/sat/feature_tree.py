@@ -27,8 +27,8 @@ The questions (`TreeQuestions`): one MiniSat holding every clause. The backbone 
 refuting every candidate it flips, then one call per candidate left). False-optional starts from
 it (a core feature and the children of a dead parent are false-optional without a call, and
 every model met so far where a parent is there and a child is not refutes that child), then asks
-under each parent that still has candidates: one call assuming the parent, leaning its
-candidates off, then one per candidate left, assuming the parent and the candidate's absence.
+under each parent that still has candidates, assuming the parent and a switched clause "one of
+them is not there": a model refutes each one it leaves out, no model proves all that are left.
 """
 
 from __future__ import annotations
@@ -288,24 +288,32 @@ class TreeQuestions:
                 if m[p - 1] > 0:
                     for v in [v for v in kids if m[v - 1] < 0]:
                         del kids[v]
+        # the children left, under every parent at once: a fresh literal e_c for each ("its parent
+        # is there and it is not"), and a switched clause "one of them holds"; the solver leans to
+        # make them all hold. A model refutes every child whose parent it has without it; no
+        # model proves every child left false-optional
         s = self.solver
+        top = s.nof_vars()
+        pair: dict[int, tuple[int, int, str]] = {}  # e_c -> (parent, child, name)
         for p, kids in open_under.items():
-            if not kids:
-                continue
-            s.set_phases([-v for v in kids])
+            for v, n in kids.items():
+                top += 1
+                pair[top] = (p, v, n)
+                s.add_clause([-top, p])
+                s.add_clause([-top, -v])
+        while pair:
+            top += 1
+            s.add_clause([-top] + list(pair))
+            s.set_phases(list(pair) + [p for p, _, _ in pair.values()] + [-v for _, v, _ in pair.values()])
             self.calls += 1
-            if not s.solve(assumptions=[p]):  # cannot be: a live parent is in some model
-                out.update(kids.values())
-                continue
-            _drop_flipped(kids, s.get_model(), True)
-            while kids:
-                v, n = kids.popitem()
-                s.set_phases([-x for x in kids])
-                self.calls += 1
-                if s.solve(assumptions=[p, -v]):
-                    _drop_flipped(kids, s.get_model(), True)
-                else:
-                    out.add(n)
+            if s.solve(assumptions=[top]):
+                m = s.get_model()
+                for e in [e for e, (p, v, _) in pair.items() if m[p - 1] > 0 and m[v - 1] < 0]:
+                    del pair[e]
+            else:
+                out.update(n for _, _, n in pair.values())
+                pair = {}
+            s.add_clause([-top])
         return [n for n in candidates if n in out]
 
 
