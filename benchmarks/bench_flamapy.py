@@ -4,28 +4,34 @@
     .venv-own/bin/python benchmarks/bench_flamapy.py --max-bytes 50000 --cpu-limit 120   # the small ones
     .venv-own/bin/python benchmarks/bench_flamapy.py --only fmb_windows8 --only fmb_tankwar
     .venv-own/bin/python benchmarks/bench_flamapy.py --table-from benchmarks/results/flamapy.json
+    .venv-own/bin/python benchmarks/bench_flamapy.py --max-bytes 200000 --before /tmp/old   # and 76fe0f6
+    .venv-own/bin/python benchmarks/bench_flamapy.py --only uclibc --flamapy-from /tmp/fl   # flamapy run earlier
 
 Needs flamapy in the interpreter that runs it (`pip install flamapy-fm flamapy-sat`, or the
 `flamapy` meta package); it is not a dependency of tariffcheck, only of this benchmark.
 
-For each model, smallest first, three child processes (a hang or a parse of many minutes stops
-only that model and tool; each is bounded by --cpu-limit seconds of CPU and 4× that of wall):
+For each model, smallest first, child processes (a hang or a parse of many minutes stops only
+that model and tool; each is bounded by --cpu-limit seconds of CPU and 4× that of wall):
 
-- **flamapy**: parse (its `UVLReader`, which reads with uvlparser like tariffcheck does), the CNF
-  (`FmToPysat`), then `PySATCoreFeatures` and `PySATDeadFeatures` (glucose3; each computes the
-  backbone; the CNF is made once and counted in core, as flamapy's facade makes it lazily for the
-  first operation that needs it);
-- **tariffcheck**: parse (uvlparser and `read_uvl`, `import_uvl_model`, parsing and resolving the
-  spec), then `lint_tariff(checks=("dead",))` for dead features (L002) and
-  `lint_tariff(checks=("forced",))` for core ones (L004), each a fresh lint (shapes and solver
-  built again, so each pays its own set-up) with every finding's minimal reason; and
-  `checks=("dead", "forced", "false-optional")` in one lint, the question of issue 17's target.
-  A Boolean tariff's clauses (the SAT path, analyse/boolean_lint.py) are written once per tariff
-  object, as flamapy's CNF is: the dead lint pays for them, the core lint reuses them; the one
-  lint runs on the spec resolved again, so it pays for them too;
-- **third check**: the feature tree and constraints as read from the UVL (read_uvl's tree; no
-  import, no spec, no lint) written straight into Z3 here, and its backbone computed by one
-  incremental solver with assumptions. It decides who is right where the two tools differ.
+- **flamapy**: parse (its `UVLReader`, which reads with uvlparser like tariffcheck does), then the
+  question of issue 17: the CNF (`FmToPysat`), `PySATCoreFeatures`, `PySATDeadFeatures` and
+  `PySATFalseOptionalFeatures` (glucose3; the CNF made once and counted in core, as flamapy's
+  facade makes it lazily for the first operation that needs it);
+- **tariffcheck**, the same question: read (uvlparser and `read_uvl`), then the tree straight
+  to clauses, its backbone (core and dead) and false-optional features (sat/feature_tree.py):
+  the answer a feature-model tool gives, without reasons. Then, apart, lint on the imported
+  tariff (`import_uvl_model`, the spec parsed and resolved; dead L002 and forced L004 in two
+  fresh lints, and dead + forced + L005 in one lint of a tariff resolved again), every finding
+  with its minimal reason, which flamapy does not compute: reported beside the question, not in
+  its ratio. Lint's dead and forced options are compared with the tree's dead and core;
+- the question on both sides is asked again, afresh each time, until 0.5 s of CPU is spent
+  (`--repeat`, models below `--repeat-below` bytes): this machine's CPU clock moves in steps;
+- **third check** (where the tools differ or one fails, or with --always-check): the feature
+  tree and constraints as read from the UVL written straight into Z3 here, its backbone computed
+  by one incremental solver with assumptions, and false-optional by one Z3 question a feature.
+  It decides who is right where the two tools differ;
+- **before** (`--before DIR`, an older tree from `git archive`): that tree's own benchmark child,
+  its read, import and dead and core lints, in the same run.
 
 What counts (the comparison is on the same set): every feature below the root, abstract ones
 included (flamapy's SAT model has a variable for every feature, abstract or not; the import makes
@@ -377,16 +383,16 @@ def child(tool: str, path: Path, out: Path, timeout_ms: int, repeat: int = 1) ->
 
 
 # ---- the parent ------------------------------------------------------------------------------------
-def spawn(tool: str, path: Path, cpu_limit: int, timeout_ms: int, repeat: int = 1) -> dict:
+def spawn(tool: str, path: Path, cpu_limit: int, timeout_ms: int, repeat: int = 1, root: Path = ROOT) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench_flamapy_") as tmp:
         out = Path(tmp) / "result.json"
 
         def limit():  # in the child: a CPU budget of its own; SIGXCPU ends it at the soft limit
             resource.setrlimit(resource.RLIMIT_CPU, (cpu_limit, cpu_limit + 5))
 
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", tool, str(path), "--out", str(out),
-               "--timeout-ms", str(timeout_ms), "--repeat", str(repeat)]
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        cmd = [sys.executable, str(root / "benchmarks" / "bench_flamapy.py"), "--child", tool, str(path), "--out",
+               str(out), "--timeout-ms", str(timeout_ms)] + (["--repeat", str(repeat)] if root == ROOT else [])
+        env = dict(os.environ, PYTHONPATH=str(root))
         wall = time.perf_counter()
         try:
             proc = subprocess.run(cmd, env=env, preexec_fn=limit, capture_output=True, text=True,
@@ -482,8 +488,8 @@ def table(rows: list[dict]) -> str:
     out = ["| model | features | constraints | parse CPU / wall: flamapy · tariffcheck | "
            "core+dead+false-opt. CPU / wall (CNF included): flamapy · tariffcheck | CPU ratio (≤ 0.1: met) | "
            "each: CNF · core+dead · false-opt. | with parse | lint dead+forced+L005 with reasons, CPU / wall (ratio) | "
-           "core | dead | false-optional | lint = tree |",
-           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- |"]
+           "core | dead | false-optional | lint = tree | before (old tree): read · dead+core lints CPU s, same sets |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- | --- |"]
     for r in rows:
         fl, tc = r["flamapy"], r["tariffcheck"]
         ratio = f"**{r['ratio_cpu']:.3f}** ({'met' if r['met_one_tenth'] else 'not met'})" if "ratio_cpu" in r else "—"
@@ -496,9 +502,12 @@ def table(rows: list[dict]) -> str:
         if notes:
             verdicts[-1] += "; " + "; ".join(n.replace("|", "\\|").replace("\n", " ")[:160] for n in notes)
         same = {True: "yes", False: "**no**", None: "—"}[r.get("lint_same_as_tree")]
+        b = r.get("before_cpu")
+        before = (f"{b['read']:.2f} · {b['dead_core_lint']:.3f}, {'same' if r['before_same'] else '**different**'}"
+                  if b else (r["before"].get("error", "—")[:60] if r.get("before") else "—"))
         out.append(f"| {r['model']} | {r['features'] or ''} | {r['constraints'] if r['constraints'] is not None else ''} | "
                    f"{_t(fl, 'parse')} · {_t(tc, 'read')} | {_t(fl, 'question')} · {_t(tc, 'question')} | {ratio} | "
-                   f"{each} | {with_parse} | {lint} | {' | '.join(verdicts)} | {same} |")
+                   f"{each} | {with_parse} | {lint} | {' | '.join(verdicts)} | {same} | {before} |")
     return "\n".join(out)
 
 
@@ -534,6 +543,9 @@ def main(argv=None) -> int:
                          "afresh, and until 0.5 s of CPU is spent; the mean CPU kept (parse and lint once)")
     ap.add_argument("--repeat-below", type=int, default=200_000,
                     help="repeat only on models of fewer bytes than this (a large one's question takes seconds)")
+    ap.add_argument("--before", metavar="DIR",
+                    help="also run the tariffcheck of an older tree (`git archive 76fe0f6 | tar -x -C DIR`) with "
+                         "that tree's own benchmark: its read, import and lint of dead and core, in the same run")
     ap.add_argument("--flamapy-from", metavar="DIR",
                     help="take flamapy's record of each model from DIR/flamapy_<model>.json (an earlier run of "
                          "`--child flamapy`) instead of running it again; said in the results")
@@ -582,13 +594,24 @@ def main(argv=None) -> int:
             else:
                 results["check"] = {"tool": "check", "model": path.name, "not_run": "the two tools agree"}
             row = compare(path.name, path.stat().st_size, results)
+            if args.before:
+                old = spawn("tariffcheck", path, args.cpu_limit, args.timeout_ms, root=Path(args.before).resolve())
+                row["before"] = old
+                oc = old.get("cpu_s", {})
+                if old.get("done"):
+                    root_name = row["root"]
+                    row["before_same"] = (set(old["dead"]) == set(results["tariffcheck"]["dead"]) - {root_name}
+                                          and set(old["core"]) == set(results["tariffcheck"]["core"]) - {root_name})
+                    row["before_cpu"] = {"read": oc.get("read"), "dead_core_lint": oc.get("dead", 0) + oc.get("core", 0),
+                                         "dead_core_fo_lint": oc.get("dead_core_fo")}
             rows.append(row)
             print(json.dumps({k: row[k] for k in ("model", "features", "constraints", "answers")}, default=str)[:600],
                   file=sys.stderr, flush=True)
             if args.json:
                 Path(args.json).write_text(json.dumps(
                     {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
-                     "versions": versions, "cpu_limit_s": args.cpu_limit, "lint_timeout_ms": args.timeout_ms,
+                     "versions": versions, "before": args.before, "flamapy_from": args.flamapy_from,
+                     "cpu_limit_s": args.cpu_limit, "lint_timeout_ms": args.timeout_ms,
                      "models": rows}, ensure_ascii=False, indent=1) + "\n")
     print(table(rows))
     return 0
