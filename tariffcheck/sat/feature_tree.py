@@ -276,18 +276,17 @@ class TreeQuestions:
             return candidates
         fixed = self.backbone()
         out: set[str] = set()
-        open_under: dict[int, dict[int, str]] = {}  # parent variable -> its undecided children
+        undecided: list[tuple[int, int, str]] = []  # (parent, child, name)
         for n in candidates:
             v, p = t.var[n], t.var[t.parent[n]]
             if fixed.get(v) is True or fixed.get(p) is False:
                 out.add(n)
             elif fixed.get(v) is not False:  # a dead child of a live parent is not there with it
-                open_under.setdefault(p, {})[v] = n
+                undecided.append((p, v, n))
         for m in self._models:  # a model with the parent and without the child refutes it
-            for p, kids in open_under.items():
-                if m[p - 1] > 0:
-                    for v in [v for v in kids if m[v - 1] < 0]:
-                        del kids[v]
+            if not undecided:
+                break
+            undecided = [x for x in undecided if m[x[0] - 1] < 0 or m[x[1] - 1] > 0]
         # the children left, under every parent at once: a fresh literal e_c for each ("its parent
         # is there and it is not"), and a switched clause "one of them holds"; the solver leans to
         # make them all hold. A model refutes every child whose parent it has without it; no
@@ -295,12 +294,11 @@ class TreeQuestions:
         s = self.solver
         top = s.nof_vars()
         pair: dict[int, tuple[int, int, str]] = {}  # e_c -> (parent, child, name)
-        for p, kids in open_under.items():
-            for v, n in kids.items():
-                top += 1
-                pair[top] = (p, v, n)
-                s.add_clause([-top, p])
-                s.add_clause([-top, -v])
+        for p, v, n in undecided:
+            top += 1
+            pair[top] = (p, v, n)
+            s.add_clause([-top, p])
+            s.add_clause([-top, -v])
         while pair:
             top += 1
             s.add_clause([-top] + list(pair))
