@@ -157,7 +157,7 @@ def run_flamapy(path: Path, clock: _Clock, repeat: int = 1) -> None:
 
 
 # ---- tariffcheck -----------------------------------------------------------------------------------
-def run_tariffcheck(path: Path, clock: _Clock, timeout_ms: int, repeat: int = 1) -> None:
+def run_tariffcheck(path: Path, clock: _Clock, timeout_ms: int, repeat: int = 1, lint: bool = True) -> None:
     from tariffcheck.analyse.lint import lint_tariff
     from tariffcheck.interop.uvl_import import import_uvl_model
     from tariffcheck.interop.uvl_read import read_uvl_file
@@ -206,6 +206,11 @@ def run_tariffcheck(path: Path, clock: _Clock, timeout_ms: int, repeat: int = 1)
 
     # lint, the long way: the import to a tariff, its parse and resolution, then lint's checks
     # with every finding's minimal reason (work flamapy does not do)
+    if not lint:
+        r["lint_skipped"] = "--lint-below"
+        r["done"] = True
+        clock.save()
+        return
     imported = clock.stage("import", import_uvl_model, model)
     tariff = clock.stage("resolve", lambda: resolve(parse_text(imported.text, str(path))))
     r["cpu_s"]["parse"] = r["cpu_s"]["read"]
@@ -360,7 +365,7 @@ def false_optional(model, var: dict, facts: list) -> list[str]:
     return sorted(set(out))
 
 
-def child(tool: str, path: Path, out: Path, timeout_ms: int, repeat: int = 1) -> int:
+def child(tool: str, path: Path, out: Path, timeout_ms: int, repeat: int = 1, lint: bool = True) -> int:
     # ANTLR's runtime recurses once per nested constraint; the limit goes back afterwards, since a
     # test calls this in its own process, where a raised limit lets deep recursion elsewhere (the
     # json module's C decoder) overflow the C stack instead of raising RecursionError
@@ -371,7 +376,7 @@ def child(tool: str, path: Path, out: Path, timeout_ms: int, repeat: int = 1) ->
         if tool == "flamapy":
             run_flamapy(path, clock, repeat)
         elif tool == "tariffcheck":
-            run_tariffcheck(path, clock, timeout_ms, repeat)
+            run_tariffcheck(path, clock, timeout_ms, repeat, lint)
         else:
             run_check(path, clock)
     except Exception as exc:  # a model a tool cannot read is a result, not the end of the run
@@ -383,7 +388,8 @@ def child(tool: str, path: Path, out: Path, timeout_ms: int, repeat: int = 1) ->
 
 
 # ---- the parent ------------------------------------------------------------------------------------
-def spawn(tool: str, path: Path, cpu_limit: int, timeout_ms: int, repeat: int = 1, root: Path = ROOT) -> dict:
+def spawn(tool: str, path: Path, cpu_limit: int, timeout_ms: int, repeat: int = 1, root: Path = ROOT,
+          lint: bool = True) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench_flamapy_") as tmp:
         out = Path(tmp) / "result.json"
 
@@ -391,7 +397,8 @@ def spawn(tool: str, path: Path, cpu_limit: int, timeout_ms: int, repeat: int = 
             resource.setrlimit(resource.RLIMIT_CPU, (cpu_limit, cpu_limit + 5))
 
         cmd = [sys.executable, str(root / "benchmarks" / "bench_flamapy.py"), "--child", tool, str(path), "--out",
-               str(out), "--timeout-ms", str(timeout_ms)] + (["--repeat", str(repeat)] if root == ROOT else [])
+               str(out), "--timeout-ms", str(timeout_ms)] + (["--repeat", str(repeat)] if root == ROOT else []) + (
+               [] if lint else ["--no-lint"])
         env = dict(os.environ, PYTHONPATH=str(root))
         wall = time.perf_counter()
         try:
@@ -550,11 +557,15 @@ def main(argv=None) -> int:
                     help="take flamapy's record of each model from DIR/flamapy_<model>.json (an earlier run of "
                          "`--child flamapy`) instead of running it again; said in the results")
     ap.add_argument("--table-from", metavar="JSON", help="only print the Markdown table of a results file")
+    ap.add_argument("--lint-below", type=int, default=None,
+                    help="run lint (the long way, with reasons) only on models of fewer bytes than this")
+    ap.add_argument("--no-lint", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--child", nargs=2, metavar=("TOOL", "MODEL"), help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        return child(args.child[0], Path(args.child[1]), Path(args.out), args.timeout_ms, args.repeat)
+        return child(args.child[0], Path(args.child[1]), Path(args.out), args.timeout_ms, args.repeat,
+                     not args.no_lint)
     if args.table_from:
         print(table(json.loads(Path(args.table_from).read_text())["models"]))
         return 0
@@ -583,7 +594,9 @@ def main(argv=None) -> int:
             repeat = args.repeat if path.stat().st_size < args.repeat_below else 1
             earlier = Path(args.flamapy_from or ".") / f"flamapy_{path.stem}.json"
             tools = TOOLS[1:2] if args.flamapy_from else TOOLS[:2]
-            futures = {t: pool.submit(spawn, t, path, args.cpu_limit, args.timeout_ms, repeat) for t in tools}
+            lint = args.lint_below is None or path.stat().st_size < args.lint_below
+            futures = {t: pool.submit(spawn, t, path, args.cpu_limit, args.timeout_ms, repeat, ROOT, lint)
+                       for t in tools}
             results = {t: f.result() for t, f in futures.items()}
             if "flamapy" not in results:
                 results["flamapy"] = earlier_flamapy(earlier)
