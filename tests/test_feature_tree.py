@@ -1,0 +1,160 @@
+"""sat/feature_tree.py, the short way from a UVL tree to its dead, core and false-optional
+features: right by brute force on the UVL fixtures (the feature-model semantics written again
+here), the same dead and core as lint's L002 and L004 on the imported tariff (fixtures and the
+small shared models), and the backbone of sat/solver.py right on random clause sets."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+
+from conftest import FIXTURES, ROOT
+
+pytest.importorskip("uvl.UVLPythonParser", reason="the `uvlparser` package is not installed")
+pytest.importorskip("pysat.solvers", reason="python-sat is not installed")
+
+from pysat.solvers import Minisat22  # noqa: E402
+
+from tariffcheck.analyse.lint import lint_tariff  # noqa: E402
+from tariffcheck.interop.uvl_import import import_uvl_model  # noqa: E402
+from tariffcheck.interop.uvl_read import read_uvl_file  # noqa: E402
+from tariffcheck.resolve import resolve  # noqa: E402
+from tariffcheck.sat.feature_tree import TreeQuestions, compile_tree  # noqa: E402
+from tariffcheck.sat.solver import backbone_of  # noqa: E402
+from tariffcheck.syntax.parser import parse_text  # noqa: E402
+
+FIXTURE_MODELS = ["dead_and_core.uvl", "groups.uvl", "cardinality.uvl", "constraints.uvl"]
+SHARED = ROOT.parent / "shared" / "uvl"
+
+
+def _valid(model) -> tuple[list[str], list[set[str]]]:
+    """Every feature and every valid configuration, by listing assignments."""
+    features = model.features()
+    root, names = features[0].name, [f.name for f in features[1:]]
+
+    def holds(c, on):
+        k = c[0]
+        if k == "ref":
+            return c[1] in on
+        if k == "not":
+            return not holds(c[1], on)
+        if k in ("and", "or"):
+            return (all if k == "and" else any)(holds(x, on) for x in c[1])
+        a, b = holds(c[1], on), holds(c[2], on)
+        return (not a or b) if k == "implies" else a == b
+
+    def tree(on):
+        for f in features:
+            for g in f.groups:
+                n = sum(c.name in on for c in g.children)
+                if n and f.name not in on:
+                    return False
+                if f.name in on:
+                    if g.kind == "mandatory" and n < len(g.children):
+                        return False
+                    if g.kind not in ("mandatory", "optional") and not (
+                            g.low <= n and (g.high is None or n <= g.high)):
+                        return False
+        return True
+
+    valid = []
+    for bits in itertools.product((False, True), repeat=len(names)):
+        on = {n for n, b in zip(names, bits) if b} | {root}
+        if tree(on) and all(holds(c, on) for _, c, _ in model.constraints):
+            valid.append(on)
+    return [root] + names, valid
+
+
+def _brute(model) -> tuple[set[str], set[str], set[str]]:
+    names, valid = _valid(model)
+    core = {n for n in names if all(n in v for v in valid)}
+    dead = {n for n in names if not any(n in v for v in valid)}
+    fo = set()
+    for f in model.features():
+        for g in f.groups:
+            # flamapy's "mandatory": a mandatory group's children, the one child of a group wanting one
+            if g.kind == "mandatory" or len(g.children) == 1 and g.low == 1 and (
+                    g.high == 1 or g.kind in ("alternative", "or")):
+                continue
+            fo |= {c.name for c in g.children if all(c.name in v for v in valid if f.name in v)}
+    return core, dead, fo
+
+
+@pytest.mark.parametrize("name", FIXTURE_MODELS)
+def test_dead_core_and_false_optional_are_right_by_brute_force(name):
+    model = read_uvl_file(str(FIXTURES / "uvl" / name))
+    tree = compile_tree(model.root, model.constraints)
+    assert tree.skipped == []
+    with TreeQuestions(tree) as q:
+        got = set(q.core()), set(q.dead()), set(q.false_optional())
+    assert got == _brute(model)
+
+
+def test_a_false_optional_feature_and_the_children_of_a_dead_parent(tmp_path):
+    path = tmp_path / "fo.uvl"
+    path.write_text("features\n  Shop\n    optional\n      Pay\n        optional\n          Card\n          Cash\n"
+                    "      Old\n        optional\n          Tape\n    mandatory\n      Web\n"
+                    "constraints\n  Web => Pay\n  Pay => Card\n  Old => !Web\n")
+    model = read_uvl_file(str(path))
+    with TreeQuestions(compile_tree(model.root, model.constraints)) as q:
+        assert set(q.false_optional()) == {"Pay", "Card", "Tape"}  # Pay, Card core; Tape under dead Old
+        assert set(q.dead()) == {"Old", "Tape"} and "Cash" not in q.core()
+    assert set(q.false_optional()) == _brute(model)[2]
+
+
+def _lint_sets(path) -> tuple[set[str], set[str], str]:
+    model = read_uvl_file(str(path))
+    imported = import_uvl_model(model)
+    tariff = resolve(parse_text(imported.text, str(path)))
+    name_of = {oid: n for n, oid in imported.ids.items()}
+    found = lint_tariff(tariff, checks=("dead", "forced")).findings
+    return ({name_of[f.subject] for f in found if f.code == "L002"},
+            {name_of[f.subject] for f in found if f.code == "L004"}, model.root.name)
+
+
+def _tree_sets(path) -> tuple[set[str], set[str]]:
+    model = read_uvl_file(str(path))
+    with TreeQuestions(compile_tree(model.root, model.constraints)) as q:
+        return set(q.dead()), set(q.core())
+
+
+def _shared_small() -> list:
+    if not SHARED.is_dir():
+        return [pytest.param(None, marks=pytest.mark.skip(reason=f"the shared UVL models are not here ({SHARED})"))]
+    return [p for p in sorted(SHARED.glob("*.uvl")) if p.stat().st_size < 40_000]
+
+
+@pytest.mark.parametrize("path", [FIXTURES / "uvl" / n for n in FIXTURE_MODELS] + _shared_small(),
+                         ids=lambda p: getattr(p, "name", str(p)))
+def test_the_short_way_finds_what_lint_finds(path):
+    dead, core, root = _lint_sets(path)
+    tree_dead, tree_core = _tree_sets(path)
+    assert tree_dead == dead
+    assert tree_core == core | {root}
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_backbone_is_right_on_random_clauses(seed):
+    rnd = random.Random(seed)
+    n = rnd.randint(3, 9)
+    clauses = [[rnd.choice((1, -1)) * rnd.randint(1, n) for _ in range(rnd.randint(1, 3))]
+               for _ in range(rnd.randint(2, 3 * n))]
+    models = [bits for bits in itertools.product((False, True), repeat=n)
+              if all(any(bits[abs(x) - 1] == (x > 0) for x in c) for c in clauses)]
+    for value in (None, True, False):
+        s = Minisat22(bootstrap_with=clauses)
+        try:
+            found = backbone_of(s, list(range(1, n + 1)), value)
+        finally:
+            s.delete()
+        assert found.satisfiable == bool(models)
+        if not models:
+            continue
+        want = {v: models[0][v - 1] for v in range(1, n + 1) if len({m[v - 1] for m in models}) == 1}
+        if value is not None:  # only those of that value are promised
+            want = {v: b for v, b in want.items() if b == value}
+            assert {v: b for v, b in found.fixed.items() if b == value} == want
+        else:
+            assert found.fixed == want
