@@ -447,13 +447,7 @@ def _new_options_source(kind: M.ContractKind, env: dict) -> list[str]:
                  f"        options[{o.id!r}] = None",
                  "        dropped = True",
                  "    else:"]
-        for q in o.quantities.values():
-            if q.default is None:
-                body += [f"        if {q.id!r} not in opt.quantities:", "            raise _Unusual"]
-            else:
-                body += [f"        opt.quantities.setdefault({q.id!r}, {q.default!r})"]
-        for f in o.flags.values():
-            body.append(f"        opt.flags.setdefault({f.id!r}, False)")
+        body += _option_defaults(o, "        ")
         body += [f"        options[{o.id!r}] = opt", "else:", "    raise _Unusual"]
         branches[k] = body
     if opts:
@@ -531,13 +525,7 @@ def _options_source(kind: M.ContractKind, names: OrderNames, env: dict) -> list[
                   "            return",
                   "    else:",
                   "        raise _Unusual"]
-        for q in o.quantities.values():
-            if q.default is None:
-                lines += [f"    if {q.id!r} not in opt.quantities:", "        raise _Unusual"]
-            else:
-                lines += [f"    opt.quantities.setdefault({q.id!r}, {q.default!r})"]
-        for f in o.flags.values():
-            lines.append(f"    opt.flags.setdefault({f.id!r}, False)")
+        lines += _option_defaults(o, "    ")
         lines += [f"    options[{o.id!r}] = opt", ""]
     for k, o in enumerate(opts):
         lines += _option_fields_source(k, o, names, env)
@@ -603,4 +591,19 @@ def _option_fields_source(k: int, o: M.Option, names: OrderNames, env: dict) -> 
                   "                    raise _Unusual",
                   f"                opt.designations.add(({a.id!r}, ATTRIBUTE_{k}_{j}[v]))"]
     lines += ["        else:", "            raise _Unusual", ""]
+    return lines
+
+
+def _option_defaults(o, indent: str) -> list[str]:
+    """Source lines (at `indent`) that complete an option `opt` read from an object: a quantity
+    the order left out takes its default, or the order is not one for the quick path when the
+    quantity has none; a flag left out is false."""
+    lines = []
+    for q in o.quantities.values():
+        if q.default is None:
+            lines += [f"{indent}if {q.id!r} not in opt.quantities:", f"{indent}    raise _Unusual"]
+        else:
+            lines.append(f"{indent}opt.quantities.setdefault({q.id!r}, {q.default!r})")
+    for f in o.flags.values():
+        lines.append(f"{indent}opt.flags.setdefault({f.id!r}, False)")
     return lines

@@ -465,13 +465,7 @@ class _Run:
         out: list[bool | None] = [st.bare.get(st.key(n)) for n in needs]
         todo = [k for k, ok in enumerate(out) if ok is None]
         terms = {k: needs[k][0] if len(needs[k]) == 1 else z3.And(needs[k]) for k in todo}
-        for m in st.bare_models:
-            if not todo:
-                break
-            for k, ok in zip(list(todo), truths(m, [terms[k] for k in todo])):
-                if ok:
-                    out[k] = True
-                    todo.remove(k)
+        _shown_by(st.bare_models, terms, todo, out)
         if todo:
             found: list[z3.ModelRef] = []
             off = self.switched_off(self.p.rule_literals + [c.literal for c in self.p.choices])
@@ -493,13 +487,7 @@ class _Run:
         st = self.standing
         out: list[bool | None] = [st.free.get(st.key([t])) for t in terms]
         todo = [k for k, ok in enumerate(out) if ok is None]
-        for m in st.free_models:
-            if not todo:
-                break
-            for k, ok in zip(list(todo), truths(m, [terms[k] for k in todo])):
-                if ok:
-                    out[k] = True
-                    todo.remove(k)
+        _shown_by(st.free_models, terms, todo, out)
         if todo:
             found: list[z3.ModelRef] = []
             off = self.switched_off([c.literal for c in self.p.choices])
@@ -997,3 +985,15 @@ class _Run:
                 beyond.append([count >= most + 1, present])
         if len(beyond) > 1:
             self.bare_gather(beyond)
+
+
+def _shown_by(models, terms, todo: list[int], out: list) -> None:
+    """Marks possible (and takes out of `todo`) each asked term `terms[k]` that one of the kept
+    `models` makes true: no solver call for what a model already shows."""
+    for m in models:
+        if not todo:
+            break
+        for k, ok in zip(list(todo), truths(m, [terms[k] for k in todo])):
+            if ok:
+                out[k] = True
+                todo.remove(k)
