@@ -7,6 +7,7 @@ folder on `sys.path` before it collects them.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import io
 import os
 import subprocess
@@ -57,3 +58,43 @@ def spec_variant(tmp_path: Path, source: Path, name: str, edits: list[tuple[str,
     path = tmp_path / f"{name}.tariff"
     path.write_text(text, encoding="utf-8")
     return str(path)
+
+
+def uvl_configurations(model) -> tuple[list[str], list[set[str]]]:
+    """Every feature of a read UVL model (root first) and every valid configuration, by listing
+    assignments: UVL's semantics written again here (the tree and the Boolean constraints,
+    nothing arithmetic), as a third opinion for small models."""
+    features = model.features()
+    root, names = features[0].name, [f.name for f in features[1:]]
+
+    def holds(c, on):
+        k = c[0]
+        if k == "ref":
+            return c[1] in on
+        if k == "not":
+            return not holds(c[1], on)
+        if k in ("and", "or"):
+            return (all if k == "and" else any)(holds(x, on) for x in c[1])
+        a, b = holds(c[1], on), holds(c[2], on)
+        return (not a or b) if k == "implies" else a == b
+
+    def tree(on):
+        for f in features:
+            for g in f.groups:
+                n = sum(c.name in on for c in g.children)
+                if n and f.name not in on:
+                    return False
+                if f.name in on:
+                    if g.kind == "mandatory" and n < len(g.children):
+                        return False
+                    if g.kind not in ("mandatory", "optional") and not (
+                            g.low <= n and (g.high is None or n <= g.high)):
+                        return False
+        return True
+
+    valid = []
+    for bits in itertools.product((False, True), repeat=len(names)):
+        on = {n for n, b in zip(names, bits) if b} | {root}
+        if tree(on) and all(holds(c, on) for _, c, _ in model.constraints):
+            valid.append(on)
+    return [root] + names, valid

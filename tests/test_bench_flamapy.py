@@ -6,13 +6,12 @@ flamapy and ../shared are there, both tools agree on the smallest shared model."
 from __future__ import annotations
 
 import importlib.util
-import itertools
 import json
 import sys
 
 import pytest
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, uvl_configurations
 
 pytest.importorskip("uvl.UVLPythonParser", reason="the `uvlparser` package is not installed")
 
@@ -39,39 +38,8 @@ DEAD_AND_CORE = (FIXTURES / "uvl" / "dead_and_core.uvl").read_text()
 def _brute(model) -> tuple[set[str], set[str]]:
     """Core and dead features below the root, by listing every assignment (UVL's semantics,
     written again here: the tree and the constraints, nothing arithmetic in these models)."""
-    features = model.features()
-    root, names = features[0].name, [f.name for f in features[1:]]
-
-    def holds(c, on):
-        k = c[0]
-        if k == "ref":
-            return c[1] in on
-        if k == "not":
-            return not holds(c[1], on)
-        if k in ("and", "or"):
-            return (all if k == "and" else any)(holds(x, on) for x in c[1])
-        a, b = holds(c[1], on), holds(c[2], on)
-        return (not a or b) if k == "implies" else a == b
-
-    def tree(on):
-        for f in features:
-            for g in f.groups:
-                n = sum(c.name in on for c in g.children)
-                if n and f.name not in on:
-                    return False
-                if f.name in on:
-                    if g.kind == "mandatory" and n < len(g.children):
-                        return False
-                    if g.kind not in ("mandatory", "optional") and not (
-                            g.low <= n and (g.high is None or n <= g.high)):
-                        return False
-        return True
-
-    valid = []
-    for bits in itertools.product((False, True), repeat=len(names)):
-        on = {n for n, b in zip(names, bits) if b} | {root}
-        if tree(on) and all(holds(c, on) for _, c, _ in model.constraints):
-            valid.append(on)
+    names, valid = uvl_configurations(model)
+    names = names[1:]
     assert valid, "these models have configurations"
     return ({n for n in names if all(n in v for v in valid)},
             {n for n in names if not any(n in v for v in valid)})

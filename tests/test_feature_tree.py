@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, uvl_configurations
 
 pytest.importorskip("uvl.UVLPythonParser", reason="the `uvlparser` package is not installed")
 pytest.importorskip("pysat.solvers", reason="python-sat is not installed")
@@ -29,46 +29,8 @@ FIXTURE_MODELS = ["dead_and_core.uvl", "groups.uvl", "cardinality.uvl", "constra
 SHARED = ROOT.parent / "shared" / "uvl"
 
 
-def _valid(model) -> tuple[list[str], list[set[str]]]:
-    """Every feature and every valid configuration, by listing assignments."""
-    features = model.features()
-    root, names = features[0].name, [f.name for f in features[1:]]
-
-    def holds(c, on):
-        k = c[0]
-        if k == "ref":
-            return c[1] in on
-        if k == "not":
-            return not holds(c[1], on)
-        if k in ("and", "or"):
-            return (all if k == "and" else any)(holds(x, on) for x in c[1])
-        a, b = holds(c[1], on), holds(c[2], on)
-        return (not a or b) if k == "implies" else a == b
-
-    def tree(on):
-        for f in features:
-            for g in f.groups:
-                n = sum(c.name in on for c in g.children)
-                if n and f.name not in on:
-                    return False
-                if f.name in on:
-                    if g.kind == "mandatory" and n < len(g.children):
-                        return False
-                    if g.kind not in ("mandatory", "optional") and not (
-                            g.low <= n and (g.high is None or n <= g.high)):
-                        return False
-        return True
-
-    valid = []
-    for bits in itertools.product((False, True), repeat=len(names)):
-        on = {n for n, b in zip(names, bits) if b} | {root}
-        if tree(on) and all(holds(c, on) for _, c, _ in model.constraints):
-            valid.append(on)
-    return [root] + names, valid
-
-
 def _brute(model) -> tuple[set[str], set[str], set[str]]:
-    names, valid = _valid(model)
+    names, valid = uvl_configurations(model)
     core = {n for n in names if all(n in v for v in valid)}
     dead = {n for n in names if not any(n in v for v in valid)}
     fo = set()

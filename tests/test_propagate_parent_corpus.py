@@ -131,29 +131,15 @@ def test_parent_corpus_reasons_are_minimal():
         assert result.complete, result.reason
         with reference.open(order) as p:
             p.solver.add(p.shape())
-            choices = {str(c.path): c for c in p.choices}
-            instances = {(i.rule.id, i.slot, i.subject): i for i in p.instances}
             rules = p.rule_literals
-            for f in result.fields:
-                if f.kind == "number" or str(f.path) not in p.undecided:
-                    continue
-                facts = p.undecided[f.path]
-                if facts[0].kind not in ("option", "flag", "optflag", "oflag", "holding"):
-                    continue
-                b = facts[0].vars[-1]
-                for v in f.values:
-                    if v.possible:
-                        continue
-                    term = b if v.value is True else z3.Not(b)
-                    mine = [choices[str(c.path)] for c in v.reason.choices]
-                    tied = [instances[(t.key.rule, t.key.contract, t.key.subject)] for t in v.reason.rules]
-                    assert not _sat(p, [c.literal for c in mine] + [i.literal for i in tied], term), (f.path, v.value)
-                    for c in mine:
-                        assert _sat(p, [x.literal for x in mine if x is not c] + rules, term), (f.path, c.path)
-                    for i in tied:
-                        assert _sat(p, [c.literal for c in mine] + [x.literal for x in tied if x is not i], term), \
-                            (f.path, i.rule.id)
-                    checked += 1
+            for f, v, term, mine, tied in _excluded_with_reasons(p, result):
+                assert not _sat(p, [c.literal for c in mine] + [i.literal for i in tied], term), (f.path, v.value)
+                for c in mine:
+                    assert _sat(p, [x.literal for x in mine if x is not c] + rules, term), (f.path, c.path)
+                for i in tied:
+                    assert _sat(p, [c.literal for c in mine] + [x.literal for x in tied if x is not i], term), \
+                        (f.path, i.rule.id)
+                checked += 1
     assert checked, "no impossible value had a reason to check"
 
 
@@ -190,21 +176,27 @@ def test_parent_corpus_answers_do_not_depend_on_what_was_learnt_before():
     reference = Workspace(Encoder(TARIFF))
     with reference.open(orders[k]) as p:
         p.solver.add(p.shape())
-        choices = {str(c.path): c for c in p.choices}
-        instances = {(i.rule.id, i.slot, i.subject): i for i in p.instances}
         excluded = 0
-        for f in warm.fields:
-            if f.kind == "number" or str(f.path) not in p.undecided:
-                continue
-            facts = p.undecided[f.path]
-            if facts[0].kind not in ("option", "flag", "optflag", "oflag", "holding"):
-                continue
-            b = facts[0].vars[-1]
-            for v in f.values:
-                if not v.possible:
-                    term = b if v.value is True else z3.Not(b)
-                    mine = [choices[str(c.path)].literal for c in v.reason.choices]
-                    tied = [instances[(t.key.rule, t.key.contract, t.key.subject)].literal for t in v.reason.rules]
-                    assert not _sat(p, mine + tied, term), (f.path, v.value)
-                    excluded += 1
+        for f, v, term, mine, tied in _excluded_with_reasons(p, warm):
+            assert not _sat(p, [c.literal for c in mine] + [i.literal for i in tied], term), (f.path, v.value)
+            excluded += 1
     assert excluded
+
+
+def _excluded_with_reasons(p, result):
+    """Each value of a Boolean field that `result` says is impossible, with the term that states
+    it in the open problem `p` and its reason's choices and rule instances there."""
+    choices = {str(c.path): c for c in p.choices}
+    instances = {(i.rule.id, i.slot, i.subject): i for i in p.instances}
+    for f in result.fields:
+        if f.kind == "number" or str(f.path) not in p.undecided:
+            continue
+        facts = p.undecided[f.path]
+        if facts[0].kind not in ("option", "flag", "optflag", "oflag", "holding"):
+            continue
+        b = facts[0].vars[-1]
+        for v in f.values:
+            if not v.possible:
+                term = b if v.value is True else z3.Not(b)
+                yield (f, v, term, [choices[str(c.path)] for c in v.reason.choices],
+                       [instances[(t.key.rule, t.key.contract, t.key.subject)] for t in v.reason.rules])

@@ -311,14 +311,7 @@ def _kind_source(kind: M.ContractKind, names: OrderNames) -> tuple[str, dict]:
     else:
         lines += ["        else:", "            raise _Unusual"]
     lines.append("    if complete:")
-    for dim in kind.dimensions.values():
-        lines += [f"        if {dim.id!r} not in dims:",
-                  f"            {'dims[' + repr(dim.id) + '] = None' if dim.optional else 'raise _Unusual'}"]
-    for q in kind.quantities.values():
-        lines += [f"        if {q.id!r} not in qty:",
-                  f"            {'raise _Unusual' if q.default is None else f'qty[{q.id!r}] = {q.default!r}'}"]
-    for f in kind.flags.values():
-        lines.append(f"        flags.setdefault({f.id!r}, False)")
+    lines += _contract_defaults(kind, "        ")
     lines += ["        pass",
               "    return ContractState(dims, qty, flags, dates, options)",
               ""]
@@ -376,14 +369,7 @@ def _new_entry_source(kind: M.ContractKind, members: list, env: dict) -> list[st
              "        if slot is None:",
              "            raise _Unusual"]
     lines += _tree(list(range(first + 4)), branches, "slot", 2)
-    for dim in kind.dimensions.values():
-        lines += [f"    if {dim.id!r} not in dims:",
-                  f"        {'dims[' + repr(dim.id) + '] = None' if dim.optional else 'raise _Unusual'}"]
-    for q in kind.quantities.values():
-        lines += [f"    if {q.id!r} not in qty:",
-                  f"        {'raise _Unusual' if q.default is None else f'qty[{q.id!r}] = {q.default!r}'}"]
-    for f in kind.flags.values():
-        lines.append(f"    flags.setdefault({f.id!r}, False)")
+    lines += _contract_defaults(kind, "    ")
     lines += _made("st", "ContractState", dims="dims", quantities="qty", flags="flags", dates="dates",
                    options="options")
     lines += _made("e", "ContractEntry", id="f'#{i + 1}' if cid is None else cid", kind="KIND", parent="parent",
@@ -606,4 +592,21 @@ def _option_defaults(o, indent: str) -> list[str]:
             lines.append(f"{indent}opt.quantities.setdefault({q.id!r}, {q.default!r})")
     for f in o.flags.values():
         lines.append(f"{indent}opt.flags.setdefault({f.id!r}, False)")
+    return lines
+
+
+def _contract_defaults(kind, indent: str) -> list[str]:
+    """Source lines (at `indent`) that complete a contract's `dims`, `qty` and `flags` read from an
+    object: an optional dimension left out is None, a quantity left out takes its default (the
+    order is not one for the quick path when it has none, nor when a required dimension is
+    missing), a flag left out is false."""
+    lines = []
+    for dim in kind.dimensions.values():
+        lines += [f"{indent}if {dim.id!r} not in dims:",
+                  f"{indent}    {'dims[' + repr(dim.id) + '] = None' if dim.optional else 'raise _Unusual'}"]
+    for q in kind.quantities.values():
+        lines += [f"{indent}if {q.id!r} not in qty:",
+                  f"{indent}    {'raise _Unusual' if q.default is None else f'qty[{q.id!r}] = {q.default!r}'}"]
+    for f in kind.flags.values():
+        lines.append(f"{indent}flags.setdefault({f.id!r}, False)")
     return lines
