@@ -126,3 +126,20 @@ def test_the_seed_texts_give_the_words_of_a_bundled_citation():
     assert text.startswith("19 復旧用ストレージ追加オプション") and "50以上" in text
     code, out, _ = run_cli(["clause", "secure_endpoint", "第5条第19項"])
     assert code == 0 and "r5_19_minimum_accounts" in out and "50以上" in out
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("第8条第2項(19)", {"article": 8, "paragraph": 2, "item": 19, "text": "第8条第2項(19)"}),
+    ("別紙1 2(1) 備考(1)", {"annex": 1, "annex_part": "2(1) 備考(1)", "text": "別紙1 2(1) 備考(1)"}),
+    ("附則(令和7年10月1日変更)第2項", {"paragraph": 2, "supplement": "令和7年10月1日変更",
+                                     "text": "附則(令和7年10月1日変更)第2項"}),
+    ("5.(4)", {"item": 4, "section": 5, "text": "5.(4)"}),
+])
+def test_a_citations_json_is_kept_but_each_caller_gets_its_own_dict(text, expected):
+    citation = parse_citation(text)
+    first = citation.to_json()
+    assert first == expected and list(first)[-1] == "text"
+    first["text"] = "changed by a caller"
+    first["extra"] = 1
+    again = parse_citation(text).to_json()  # an equal citation: the kept form, untouched
+    assert again == expected and again is not first

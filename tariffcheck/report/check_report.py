@@ -28,8 +28,10 @@ def tariff_json(t: M.Tariff) -> dict:
 
 def display_value(t: M.Tariff, order: Order, path: FieldRef, value):
     """Show a dimension's value by its official name, as the order-entry screen does."""
+    if not isinstance(value, str):  # most values shown are counts and flags: asked first
+        return value
     i = path.contract
-    if i is None or not isinstance(value, str) or i >= len(order.contracts) or not path.parts:
+    if i is None or i >= len(order.contracts) or not path.parts:
         return value
     kind = t.contracts[order.contracts[i].kind]
     dim = kind.dimensions.get(path.parts[-1])
