@@ -173,3 +173,47 @@ def test_a_one_shot_check_looks_at_its_spec_again_at_most_once_a_second(tmp_path
     now[0] += api.RECHECK_SECONDS
     assert tariffcheck.check(path, order) == first
     assert str(spec) in looks and api._fresh[path][0] is not kept  # the edit is seen: loaded again
+
+
+def written_whole(t, order, v) -> dict:
+    """A violation's JSON worked out in full, nothing kept between violations (check_report's
+    violation_json before it kept what is the same for every violation of a rule)."""
+    out = {"rule": v.rule.id, "kind": v.rule.kind,
+           "clause": {k: x for k, x in v.rule.citation.__dict__.items() if x is not None} | {"text": str(v.rule.citation)},
+           "also": [{k: x for k, x in c.__dict__.items() if x is not None} | {"text": str(c)} for c in v.rule.also],
+           "contract": v.contract_id, "subject": check_report.subject_json(t, v.rule, v.key.subject),
+           "message": {"ja": v.message(t, "ja"), "en": v.message(t, "en")},
+           "fields": [{"path": p, "value": check_report.display_value(t, order, p, x)} for p, x in v.fields],
+           "source": check_report.source_json(v.rule)}
+    if v.values:
+        out["values"] = dict(v.values)
+    return out
+
+
+def test_a_violations_json_is_written_as_in_full_and_each_result_has_its_own():
+    """violation_json keeps per rule and subject what every violation of them writes alike (the
+    clauses, the subject, the source, a message without values): the same JSON, text for text,
+    as worked out in full, on every violation of the specs' orders (with values in the message
+    and without); and a caller that changes one result's parts does not change the next one's."""
+    with_values = without = 0
+    for name, order in real_orders():
+        c = checker(name)
+        try:
+            decoded = c.decode(order)
+        except OrderError:
+            continue
+        verdict = c.check(decoded)
+        for v in verdict.violations:
+            expected = json.dumps(written_whole(c.tariff, decoded, v), ensure_ascii=False)
+            first = check_report.violation_json(c.tariff, decoded, v)
+            assert json.dumps(first, ensure_ascii=False) == expected
+            first["clause"]["text"] = first["source"]["file"] = "changed"
+            first["message"]["en"] = "changed"
+            if first["subject"] is not None:
+                first["subject"]["name"] = "changed"
+            for also in first["also"]:
+                also["text"] = "changed"
+            assert json.dumps(check_report.violation_json(c.tariff, decoded, v), ensure_ascii=False) == expected
+            with_values += bool(v.values)
+            without += not v.values
+    assert with_values > 0 and without > 50, (with_values, without)

@@ -70,7 +70,12 @@ class GeneratedDecoder:
             for n in _written(kind, names):
                 self.kinds[n] = names.lookup(tariff.contracts, n)
         self.parent_of = {k.id: k.parent for k in tariff.contracts.values()}
-        self.states = {}
+        # whether the kinds' parent links form no cycle (a spec that loads has none: E013). Then a
+        # contract's parent is of a kind above its own, so no chain of parents the order gives
+        # that pass the kinds' test can come back to where it started: none is walked
+        self.kinds_acyclic = all(_kind_chain_ends(k, self.parent_of) for k in self.parent_of)
+        self.states = {}  # state(d, base, complete, reserved) of each kind: a change's `changes`
+        self.current_states = {}  # current_state(d) of each kind: a change's or a cancellation's `current`
         self.new_entries = {}  # new_entry(raw, i) of each kind: a new order's contract
         for kind in tariff.contracts.values():
             source, env = _kind_source(kind, names)
@@ -81,6 +86,7 @@ class GeneratedDecoder:
                              ContractEntry=ContractEntry, EMPTY=EMPTY, _new=object.__new__)
             exec(compile(source, f"<decoder of {tariff.id}:{kind.id}>", "exec"), namespace)
             self.states[kind.id] = namespace["state"]
+            self.current_states[kind.id] = namespace["current_state"]
             self.new_entries[kind.id] = namespace["new_entry"]
         # a new order's contract by the name its `contract` gives (None: the primary kind's)
         self._new_entry_of = {n: self.new_entries[k.id] for n, k in self.kinds.items()}
@@ -130,15 +136,21 @@ class GeneratedDecoder:
         if type(request) is not str or request not in REQUESTS:
             raise _Unusual
         dates = {}
-        for key in ("application_date", "notice_arrived", "requested_date"):
-            value = d.get(key)
-            if value is not None:
-                if type(value) is not str:
-                    raise _Unusual
-                n = _day_number(value)
-                if n is None:
-                    raise _Unusual
-                dates[key] = n
+        value = d.get("application_date")  # the three days written out: no loop over their names
+        if value is not None:
+            dates["application_date"] = n = _day_number(value) if type(value) is str else None
+            if n is None:
+                raise _Unusual
+        value = d.get("notice_arrived")
+        if value is not None:
+            dates["notice_arrived"] = n = _day_number(value) if type(value) is str else None
+            if n is None:
+                raise _Unusual
+        value = d.get("requested_date")
+        if value is not None:
+            dates["requested_date"] = n = _day_number(value) if type(value) is str else None
+            if n is None:
+                raise _Unusual
         holdings = d.get("holdings", [])
         if type(holdings) is not list or holdings:
             raise _Unusual
@@ -190,54 +202,91 @@ class GeneratedDecoder:
         parent = raw.get("parent")
         if parent is not None and type(parent) is not str:
             raise _Unusual
-        state = self.states[kind.id]
         if request == "new":
             if "current" in raw or "changes" in raw:
                 raise _Unusual
-            return ContractEntry(cid, kind.id, parent, state(raw, None, True, _ENTRY_KEYS), EMPTY, False, i, set(),
-                                 {}, None, {}, {})
-        for key in raw:
-            if key not in _ENTRY_KEYS:
-                raise _Unusual
+            return _entry_made(cid, kind.id, parent, self.states[kind.id](raw, None, True, _ENTRY_KEYS), EMPTY,
+                               False, i)
+        if not raw.keys() <= _ENTRY_KEYS:
+            raise _Unusual
         current = raw.get("current")
         if type(current) is not dict:
             raise _Unusual
-        old = state(current, None, True, _NOTHING_RESERVED)
+        old = self.current_states[kind.id](current)
         if request == "cancellation":
             if "changes" in raw:
                 raise _Unusual
-            return ContractEntry(cid, kind.id, parent, old, old, True, i, set(), {}, None, {}, {})
+            return _entry_made(cid, kind.id, parent, old, old, True, i)
         changes = raw.get("changes", {})
         if type(changes) is not dict:
             raise _Unusual
-        new = state(changes, old, False, _NOTHING_RESERVED)
-        return ContractEntry(cid, kind.id, parent, new, old, False, i, set(), {}, None, {}, {})
+        new = self.states[kind.id](changes, old, False, _NOTHING_RESERVED) if changes else _copied(old)
+        return _entry_made(cid, kind.id, parent, new, old, False, i)
 
     def _structure(self, contracts: list[ContractEntry]) -> None:
-        """decode.py's `structure` for an order it finds nothing wrong in; anything else is unusual."""
-        ids: dict[str, ContractEntry] = {}
-        for c in contracts:
-            if c.id in ids:
-                raise _Unusual
-            ids[c.id] = c
+        """decode.py's `structure` for an order it finds nothing wrong in; anything else is unusual.
+        (The children it counts are thrown away with the Order when it is.)"""
+        ids = {c.id: c for c in contracts}
+        if len(ids) != len(contracts):
+            raise _Unusual
+        parent_of = self.parent_of
         for c in contracts:
             if c.parent is None:
                 continue
             p = ids.get(c.parent)
-            if p is None or self.parent_of[c.kind] is None or p.kind != self.parent_of[c.kind]:
+            if p is None or parent_of[c.kind] is None or p.kind != parent_of[c.kind]:
                 raise _Unusual
-            steps, up = 0, p
-            while up.parent is not None:  # a cycle of parents is decode.py's to report
-                steps += 1
-                if steps > len(contracts) or up is c:
-                    raise _Unusual
-                up = ids.get(up.parent)
-                if up is None:
-                    raise _Unusual
-        for c in contracts:
-            if c.parent is not None:
-                p = ids[c.parent]
-                p.children[c.kind] = p.children.get(c.kind, 0) + 1
+            if not self.kinds_acyclic:
+                steps, up = 0, p
+                while up.parent is not None:  # a cycle of parents is decode.py's to report
+                    steps += 1
+                    if steps > len(contracts) or up is c:
+                        raise _Unusual
+                    up = ids.get(up.parent)
+                    if up is None:
+                        raise _Unusual
+            p.children[c.kind] = p.children.get(c.kind, 0) + 1
+
+
+def _kind_chain_ends(kind: str, parent_of: dict[str, str | None]) -> bool:
+    """Whether following `parent_of` up from `kind` ends (at a kind with no parent)."""
+    seen = set()
+    while kind is not None:
+        if kind in seen or kind not in parent_of:
+            return kind is None
+        seen.add(kind)
+        kind = parent_of[kind]
+    return True
+
+
+def _entry_made(cid: str, kind: str, parent: str | None, new: ContractState, old: ContractState, cancelled: bool,
+                i: int) -> ContractEntry:
+    """ContractEntry(cid, kind, parent, new, old, cancelled, i), made as `_made` makes an object."""
+    e = _new(ContractEntry)
+    e.id = cid
+    e.kind = kind
+    e.parent = parent
+    e.new = new
+    e.old = old
+    e.cancelled = cancelled
+    e.index = i
+    e.former = set()
+    e.children = {}
+    e.usage_month = None
+    e.usage = {}
+    e.option_usage = {}
+    return e
+
+
+def _copied(st: ContractState) -> ContractState:
+    """What `state({}, st, False, ...)` gives: a copy of `st` that shares nothing it could change."""
+    new = _new(ContractState)
+    new.dims = st.dims.copy()
+    new.quantities = st.quantities.copy()
+    new.flags = st.flags.copy()
+    new.dates = st.dates.copy()
+    new.options = {k: _copy_option(v) for k, v in st.options.items()}
+    return new
 
 
 def _written(entry, names: OrderNames) -> list[str]:
@@ -377,6 +426,20 @@ def _new_entry_source(kind: M.ContractKind, members: list, env: dict) -> list[st
                    usage_month="None", usage="{}", option_usage="{}")
     lines += ["    return e", ""]
     env["KIND"] = kind.id
+    # the state a change or a cancellation gives as `current`: the same pass over the fields and
+    # options, with no id, parent or kind among them (decode.py reserves no key there)
+    env["STATE_SLOTS"] = dict(env["FIELDS"], **{_OPTIONS: first + 3})
+    lines += ["def current_state(d):",
+              "    dims, qty, flags, dates, options = {}, {}, {}, {}, {}",
+              "    for key, value in d.items():",
+              "        slot = STATE_SLOTS.get(key)",
+              "        if slot is None:",
+              "            raise _Unusual"]
+    lines += _tree([*range(first), first + 3], branches, "slot", 2)
+    lines += _contract_defaults(kind, "    ")
+    lines += _made("st", "ContractState", dims="dims", quantities="qty", flags="flags", dates="dates",
+                   options="options")
+    lines += ["    return st", ""]
     lines += _new_options_source(kind, env)
     return lines
 

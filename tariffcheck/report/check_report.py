@@ -15,7 +15,7 @@ from ..model import tariff as M
 from ..model.fields import FieldRef
 from ..orders.order import Order
 from ..evaluate.derived_dates import EffectiveDay
-from ..evaluate.verdict import Verdict, Violation
+from ..evaluate.verdict import Verdict, Violation, rule_message
 from .japanese import localised
 from .terminal import safe_lines
 
@@ -41,20 +41,47 @@ def display_value(t: M.Tariff, order: Order, path: FieldRef, value):
 
 
 def violation_json(t: M.Tariff, order: Order, v: Violation) -> dict:
+    rule, key = v.rule, v.key
+    found = _kept_parts.get((id(rule), key.subject, key.contract is None))
+    if found is None or found[0] is not rule or found[1] is not t:
+        found = _keep_parts(t, rule, key.subject, key.contract is None)
+    _, _, clause, also, subject, source, messages = found
+    fields = v.fields  # worked out on the first read, with the values
+    values = v.values
     out = {
-        "rule": v.rule.id,
-        "kind": v.rule.kind,
-        "clause": v.rule.citation.to_json(),
-        "also": [c.to_json() for c in v.rule.also],
+        "rule": rule.id,
+        "kind": rule.kind,
+        "clause": dict(clause),  # a dict of its own for each result: a caller may change it
+        "also": [dict(c) for c in also],
         "contract": v.contract_id,
-        "subject": subject_json(t, v.rule, v.key.subject),
-        "message": {"ja": v.message(t, "ja"), "en": v.message(t, "en")},
-        "fields": [{"path": p, "value": display_value(t, order, p, x)} for p, x in v.fields],
-        "source": source_json(v.rule),
+        "subject": dict(subject) if subject is not None else None,
+        "message": {"ja": v.message(t, "ja"), "en": v.message(t, "en")} if values else dict(messages),
+        "fields": [{"path": p, "value": display_value(t, order, p, x)} for p, x in fields],
+        "source": dict(source),
     }
-    if v.values:
-        out["values"] = dict(v.values)  # the days the message names, e.g. the earliest valid day
+    if values:
+        out["values"] = dict(values)  # the days the message names, e.g. the earliest valid day
     return out
+
+
+# What violation_json writes the same for every violation of a rule instance's rule and subject:
+# (id(rule), subject, whether the rule is about the whole order) -> (rule, tariff, clause, also,
+# subject, source, messages without values). A service writes thousands of violations a second,
+# of a few hundred rules. The rule and the tariff are kept beside their ids so that an id used
+# again by another object is never taken for theirs; the table is emptied when it grows past
+# _KEPT_MAX (tariffs reloaded again and again), and filled again as violations are written.
+_kept_parts: dict[tuple[int, str | None, bool], tuple] = {}
+_KEPT_MAX = 1 << 13
+
+
+def _keep_parts(t: M.Tariff, rule: M.Rule, subject: str | None, whole_order: bool) -> tuple:
+    if len(_kept_parts) >= _KEPT_MAX:
+        _kept_parts.clear()
+    said = None if whole_order else subject  # the `{it}` of the message (Violation.message)
+    parts = (rule, t, rule.citation.to_json(), [c.to_json() for c in rule.also], subject_json(t, rule, subject),
+             source_json(rule), {"ja": rule_message(t, rule, said, {}, "ja"), "en": rule_message(t, rule, said, {}, "en")})
+    _kept_parts[id(rule), subject, whole_order] = parts
+    return parts
 
 
 def to_json(t: M.Tariff, order: Order, verdict: Verdict) -> dict:

@@ -267,3 +267,74 @@ def test_generated_decoder_declines_an_option_given_twice_in_a_new_order():
     alone = {**base, "contracts": [dict(base["contracts"][0], options={"itam_intro": False, "vpp": {"count": 0}})]}
     assert ck.quick_decoder.decode(alone) == decode.decode_order(alone, ck.tariff)
     assert ck.quick_decoder.decode(alone).contracts[0].new.options == {}
+
+
+# ---- a change's or a cancellation's `current`, read in one pass (`current_state`) --------------
+
+_ENTRY_ONLY = ("id", "contract", "parent", "current", "changes", "usage")
+
+
+def _written_over(ck, kind_name, raw: dict, data) -> None:
+    """`raw` (the fields of a contract of kind `kind_name`) with options and fields written over
+    as the new-order test writes them: by any of their names, twice, left out, with values of
+    every kind."""
+    kind = ck.tariff.contracts.get(kind_name) if isinstance(kind_name, str) else None
+    kind = kind or ck.names.primary
+    if kind is None:
+        return
+    if kind.options and data.draw(st.booleans()):
+        options = dict(raw["options"]) if isinstance(raw.get("options"), dict) else {}
+        for _ in range(data.draw(st.integers(1, 3))):
+            o = data.draw(st.sampled_from(list(kind.options.values())))
+            written = data.draw(st.sampled_from([o.id, o.label, o.label.replace(" ", "")]))
+            options[written] = data.draw(_OPTION_VALUES | st.fixed_dictionaries(
+                {}, optional={q: st.integers(-1, 3) for q in list(o.quantities)[:2]}))
+        raw["options"] = options
+    members = [*kind.dimensions.values(), *kind.quantities.values(), *kind.flags.values(), *kind.dates.values()]
+    if members and data.draw(st.booleans()):
+        m = data.draw(st.sampled_from(members))
+        key = data.draw(st.sampled_from([m.id, m.label]))
+        if data.draw(st.integers(0, 4)) == 0:
+            raw.pop(key, None)
+        else:
+            raw[key] = data.draw(st.sampled_from([None, True, 5, "2026-04-01", raw.get(m.id), raw.get(m.label)]))
+
+
+@budget("decoder_mutated_orders")
+@given(real_order(mutate=False), st.sampled_from(["change", "cancellation"]), st.data())
+def test_generated_decoder_reads_a_changes_or_a_cancellations_current_state_as_decode_py(named, request, data):
+    """A new order of the corpus turned into a change or a cancellation of what it orders (each
+    contract's fields as its `current`, in a change some written again as `changes`, empty or
+    not), then its fields and options written over as in the test above: the generated decoder
+    answers decode.py's Order or declines, and `Checker.decode` gives decode.py's Order or its
+    errors. The same for the keys a contract of such a request may not hold."""
+    name, order = named
+    if order.get("request", "new") != "new" or not isinstance(order.get("contracts"), list) or \
+            not order["contracts"] or not all(isinstance(c, dict) for c in order["contracts"]):
+        return
+    ck = checker(name)
+    contracts = []
+    for raw in order["contracts"]:
+        current = {k: v for k, v in raw.items() if k not in _ENTRY_ONLY}
+        entry = {k: raw[k] for k in ("id", "contract", "parent") if k in raw}
+        _written_over(ck, raw.get("contract"), current, data)
+        entry["current"] = current
+        if request == "change" and data.draw(st.booleans()):
+            changes = {k: v for k, v in current.items() if data.draw(st.booleans())}
+            _written_over(ck, raw.get("contract"), changes, data)
+            entry["changes"] = changes
+        contracts.append(entry)
+    if data.draw(st.integers(0, 5)) == 0:  # a key a contract of such a request may not hold
+        contracts[0][data.draw(st.sampled_from(["item", "options", "usage", "changes", "nonsense"]))] = {}
+    assert_generated_agrees(name, dict(order, request=request, contracts=contracts))
+
+
+def test_generated_decoder_reads_the_changes_and_cancellations_of_the_specs():
+    """The golden changes and cancellations, as written: the quick path answers for some of each
+    (a `current_state` that always declined would pass the differential above), and its Order is
+    decode.py's."""
+    answered = {"change": 0, "cancellation": 0}
+    for name, order in real_orders():
+        if order.get("request") in answered and assert_generated_agrees(name, order):
+            answered[order["request"]] += 1
+    assert all(answered.values()), answered
