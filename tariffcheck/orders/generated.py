@@ -488,16 +488,20 @@ def _new_options_source(kind: M.ContractKind, env: dict) -> list[str]:
             body += ["elif value is True or type(value) is int and 0 < value <= " + str(top) + ":",
                      *("    " + line for line in made),
                      f"    options[{o.id!r}] = opt"]
-        body += ["elif type(value) is dict:",
-                 *("    " + line for line in _made("opt", "OptionState", 0, count="1", quantities="{}",
-                                                   designations="set()", dates="{}", flags="{}")),
-                 f"    option_fields_{k}(value, opt)",
-                 "    if opt.count == 0:",
-                 f"        options[{o.id!r}] = None",
-                 "        dropped = True",
-                 "    else:"]
-        body += _option_defaults(o, "        ")
-        body += [f"        options[{o.id!r}] = opt", "else:", "    raise _Unusual"]
+        inline = _new_option_fields(k, o, env)
+        if inline is None:
+            body += ["elif type(value) is dict:",
+                     *("    " + line for line in _made("opt", "OptionState", 0, count="1", quantities="{}",
+                                                       designations="set()", dates="{}", flags="{}")),
+                     f"    option_fields_{k}(value, opt)",
+                     "    if opt.count == 0:",
+                     f"        options[{o.id!r}] = None",
+                     "        dropped = True",
+                     "    else:"]
+            body += _option_defaults(o, "        ")
+            body += [f"        options[{o.id!r}] = opt", "else:", "    raise _Unusual"]
+        else:
+            body += ["elif type(value) is dict:", *("    " + line for line in inline), "else:", "    raise _Unusual"]
         branches[k] = body
     if opts:
         lines += _tree(list(range(len(opts))), branches, "k", 2)
@@ -507,6 +511,53 @@ def _new_options_source(kind: M.ContractKind, env: dict) -> list[str]:
               "        for oid in [oid for oid, opt in options.items() if opt is None]:",
               "            del options[oid]"]
     return lines + [""]
+
+
+def _new_option_fields(k: int, o: M.Option, env: dict) -> list[str] | None:
+    """For `new_options`: option `o` (the k-th) written as an object, read inline, with no call
+    of `option_fields_k`: the same names (OPTION_FIELDS_k, found each as a slot of a tree), the
+    same tests of each value, the same defaults after, into dicts that start empty, so a field
+    written twice under two names is found in its dict (`count` has one name). None for an
+    option with attributes: those keep `option_fields_k`."""
+    if o.attributes:
+        return None
+    named = env[f"OPTION_FIELDS_{k}"]  # name -> (what, field id)
+    fields = list(dict.fromkeys(named.values()))
+    env[f"NEW_OPTION_SLOTS_{k}"] = {n: fields.index(slot) for n, slot in named.items()}
+    top = MAX_COUNT if o.counted else 1
+    branches: dict[int, list[str]] = {}
+    for j, (what, fid) in enumerate(fields):
+        if what == "count":
+            branches[j] = [f"if type(v) is not int or not 0 <= v <= {top}:", "    raise _Unusual", "count = v"]
+        elif what == "quantity":
+            branches[j] = [f"if type(v) is not int or not 0 <= v <= MAX_COUNT or {fid!r} in quantities:",
+                           "    raise _Unusual", f"quantities[{fid!r}] = v"]
+        elif what == "flag":
+            branches[j] = [f"if v is not True and v is not False or {fid!r} in flags:", "    raise _Unusual",
+                           f"flags[{fid!r}] = v"]
+        else:
+            branches[j] = ["n = _day_number(v) if type(v) is str else None",
+                           f"if n is None or {fid!r} in dates:", "    raise _Unusual", f"dates[{fid!r}] = n"]
+    lines = ["count, quantities, dates, flags = 1, {}, {}, {}",
+             "for key, v in value.items():",
+             f"    j = NEW_OPTION_SLOTS_{k}.get(key)",
+             "    if j is None:",
+             "        raise _Unusual"]
+    lines += _tree(list(range(len(fields))), branches, "j", 1)
+    lines += ["if count == 0:",
+              f"    options[{o.id!r}] = None",
+              "    dropped = True",
+              "else:"]
+    for q in o.quantities.values():
+        if q.default is None:
+            lines += [f"    if {q.id!r} not in quantities:", "        raise _Unusual"]
+        else:
+            lines.append(f"    quantities.setdefault({q.id!r}, {q.default!r})")
+    for f in o.flags.values():
+        lines.append(f"    flags.setdefault({f.id!r}, False)")
+    lines += _made("opt", "OptionState", 1, count="count", quantities="quantities", designations="set()",
+                   dates="dates", flags="flags")
+    return lines + [f"    options[{o.id!r}] = opt"]
 
 
 def _made(var: str, cls: str, depth: int = 1, **fields: str) -> list[str]:

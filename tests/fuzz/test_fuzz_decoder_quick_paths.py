@@ -137,6 +137,7 @@ def assert_generated_agrees(name: str, data) -> bool:
     quick = ck.quick_decoder.decode(data)
     if quick is not None:
         assert expected == ("order", quick)
+        assert repr(expected[1]) == repr(quick)  # dicts in the same order too
     if isinstance(data, (str, bytes)):  # Checker.decode reads text as JSON text: only a dict is the same input
         assert quick is None
         return False
