@@ -178,9 +178,11 @@ def test_a_one_shot_check_looks_at_its_spec_again_at_most_once_a_second(tmp_path
 def written_whole(t, order, v) -> dict:
     """A violation's JSON worked out in full, nothing kept between violations (check_report's
     violation_json before it kept what is the same for every violation of a rule)."""
-    out = {"rule": v.rule.id, "kind": v.rule.kind,
-           "clause": {k: x for k, x in v.rule.citation.__dict__.items() if x is not None} | {"text": str(v.rule.citation)},
-           "also": [{k: x for k, x in c.__dict__.items() if x is not None} | {"text": str(c)} for c in v.rule.also],
+    def clause(c):
+        return {k: x for k, x in c.__dict__.items() if x is not None} | {"text": str(c)}
+
+    out = {"rule": v.rule.id, "kind": v.rule.kind, "clause": clause(v.rule.citation),
+           "also": [clause(c) for c in v.rule.also],
            "contract": v.contract_id, "subject": check_report.subject_json(t, v.rule, v.key.subject),
            "message": {"ja": v.message(t, "ja"), "en": v.message(t, "en")},
            "fields": [{"path": p, "value": check_report.display_value(t, order, p, x)} for p, x in v.fields],

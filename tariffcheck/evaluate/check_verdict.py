@@ -40,14 +40,8 @@ class VerdictBuilder:
 
     def validate(self, order: Order) -> Verdict:
         broken = self.validator.broken(order)
-        if not broken:  # Verdict(VALID), made as decoders make an Order (orders/generated.py, _made)
-            verdict = _new(Verdict)
-            verdict.status = VALID
-            verdict.violations = []
-            verdict.reason = None
-            verdict.effective = []
-        else:
-            violations = []
+        violations = []
+        if broken:
             plans = self._plans
             for c, e in broken:
                 plan = plans.get((c, e.index, e.cancelled))
@@ -60,7 +54,11 @@ class VerdictBuilder:
                 v.contract_id = e.id
                 v._pending = (_work_out, shown, c, order, e)
                 violations.append(v)
-            verdict = Verdict(INVALID, violations)
+        verdict = _new(Verdict)  # as Verdict(status, violations) makes it (see orders/generated.py, _made)
+        verdict.status = INVALID if violations else VALID
+        verdict.violations = violations
+        verdict.reason = None
+        verdict.effective = []
         return with_breaches(self.tariff, order, verdict) if order.breaches else verdict
 
 

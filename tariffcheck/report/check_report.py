@@ -78,8 +78,9 @@ def _keep_parts(t: M.Tariff, rule: M.Rule, subject: str | None, whole_order: boo
     if len(_kept_parts) >= _KEPT_MAX:
         _kept_parts.clear()
     said = None if whole_order else subject  # the `{it}` of the message (Violation.message)
+    messages = {lang: rule_message(t, rule, said, {}, lang) for lang in ("ja", "en")}
     parts = (rule, t, rule.citation.to_json(), [c.to_json() for c in rule.also], subject_json(t, rule, subject),
-             source_json(rule), {"ja": rule_message(t, rule, said, {}, "ja"), "en": rule_message(t, rule, said, {}, "en")})
+             source_json(rule), messages)
     _kept_parts[id(rule), subject, whole_order] = parts
     return parts
 
