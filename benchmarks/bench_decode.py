@@ -14,8 +14,8 @@ Everything else (the model, the verdict classes) is shared, so the sides differ 
 changed. Paths, all on the Secure Endpoint corpus of bench_check.py:
 
   decode      Checker.decode(dict)                          the generated decoder, else decode.py
-  validate    the verdict of Checker.check on a decoded Order (ConcreteValidator.validate before
-              this branch, VerdictBuilder.validate after)
+  validate    the verdict of Checker.check on a decoded Order (VerdictBuilder.validate; on an old
+              tree without it, ConcreteValidator.validate)
   effective   DateCalculator.effective(Order)               the days the request takes effect
   check       Checker.check(dict)                           decode, validate, effective days
   check+read  Checker.check(dict), then every violation's fields and values read (as a report does:
@@ -191,7 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     for rev in revs:
         old, old_api = olds[rev]
         paths += [("decode", rev, old.decode, dicts),
-                  ("validate", rev, old.concrete.validate, decoded),
+                  # the verdict Checker.check builds: VerdictBuilder's where the old tree has one
+                  ("validate", rev, old._verdicts.validate if hasattr(old, "_verdicts") else old.concrete.validate,
+                   decoded),
                   ("effective", rev, old.date_calculator.effective, decoded),
                   ("check", rev, old.check, dicts),
                   ("one-shot", rev, (lambda api: lambda d: api.check(TARIFF, d))(old_api), dicts)]
