@@ -234,6 +234,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['path']:<11}{r['side']:<10}{r['cpu']['median_us']:>12,.1f}{r['cpu']['p90_us']:>10,.1f}"
               f"{r['wall']['median_us']:>13,.1f}{r['wall']['p90_us']:>10,.1f}"
               + (f"{r['bytecodes']['median']:>11,.0f}" if ops else ""))
+    # decode and check per kind of request (a new order is most of the corpus, and the median)
+    kinds = [d.get("request", "new") if isinstance(d.get("request"), str) else "new" for d in dicts]
+    by_request = {}
+    for request in sorted(set(kinds)):
+        at = [i for i, k in enumerate(kinds) if k == request]
+        for p in ("decode", "check"):
+            for s in sides:
+                by_request.setdefault(request, {}).setdefault(p, {})[s] = figures([cpu[p, s][i] for i in at])["median_us"]
+    print(f"CPU medians by request ({', '.join(f'{k} {kinds.count(k)}' for k in sorted(set(kinds)))} orders):")
+    for request, paths_of in by_request.items():
+        print(f"  {request:<13}" + "; ".join(f"{p} " + " / ".join(f"{s} {x}" for s, x in v.items())
+                                             for p, v in paths_of.items()))
     speedups = {rev: {p: round(by[p, rev]["cpu"]["median_us"] / by[p, "after"]["cpu"]["median_us"], 2) for p in names}
                 for rev in revs}
     for rev in revs:
@@ -245,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         out = {"benchmark": "decode", "tariff": tariff.id, "before": revs, "orders": len(dicts),
                "rounds": args.rounds, "seed": args.seed, "machine": info, "rows": rows, "speedups": speedups,
-               "generated_reads": quick, "check_target_us": 30, "check_target_met": target <= 30,
+               "generated_reads": quick, "cpu_median_us_by_request": by_request, "check_target_us": 30, "check_target_met": target <= 30,
                "timer": "process_time_ns and perf_counter_ns per call, gc off in a pass; per order the median "
                         "over rounds, per path the median and p90 over orders"}
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
