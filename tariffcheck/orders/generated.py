@@ -31,7 +31,7 @@ import dataclasses
 
 from ..model import tariff as M
 from ..model.limits import MAX_CONTRACTS, MAX_COUNT, REQUESTS
-from .decode import ENTRY_KEYS, ORDER_KEYS, _copy_option, _day_number
+from .decode import ENTRY_KEYS, ORDER_KEYS, _day_number
 from .names import OrderNames
 from .order import EMPTY, ContractEntry, ContractState, OptionState, Order
 
@@ -81,7 +81,7 @@ class GeneratedDecoder:
             source, env = _kind_source(kind, names)
             self.source[kind.id] = source
             self.constants[kind.id] = env
-            namespace = dict(env, ContractState=ContractState, OptionState=OptionState, _copy_option=_copy_option,
+            namespace = dict(env, ContractState=ContractState, OptionState=OptionState, _option_copy=_option_copy,
                              _day_number=_day_number, _Unusual=_Unusual, MAX_COUNT=MAX_COUNT,
                              ContractEntry=ContractEntry, EMPTY=EMPTY, _new=object.__new__)
             exec(compile(source, f"<decoder of {tariff.id}:{kind.id}>", "exec"), namespace)
@@ -278,6 +278,18 @@ def _entry_made(cid: str, kind: str, parent: str | None, new: ContractState, old
     return e
 
 
+def _option_copy(o: OptionState) -> OptionState:
+    """decode.py's `_copy_option` (a copy that shares nothing it could change), made as `_made`
+    makes an object: a change request copies every option of each contract's current state."""
+    c = _new(OptionState)
+    c.count = o.count
+    c.quantities = o.quantities.copy()
+    c.designations = o.designations.copy()
+    c.dates = o.dates.copy()
+    c.flags = o.flags.copy()
+    return c
+
+
 def _copied(st: ContractState) -> ContractState:
     """What `state({}, st, False, ...)` gives: a copy of `st` that shares nothing it could change."""
     new = _new(ContractState)
@@ -285,7 +297,7 @@ def _copied(st: ContractState) -> ContractState:
     new.quantities = st.quantities.copy()
     new.flags = st.flags.copy()
     new.dates = st.dates.copy()
-    new.options = {k: _copy_option(v) for k, v in st.options.items()}
+    new.options = {k: _option_copy(v) for k, v in st.options.items()}
     return new
 
 
@@ -315,7 +327,7 @@ def _kind_source(kind: M.ContractKind, names: OrderNames) -> tuple[str, dict]:
              "        dims, qty, flags, dates, options = {}, {}, {}, {}, {}",
              "    else:",
              "        dims, qty, flags, dates = dict(base.dims), dict(base.quantities), dict(base.flags), dict(base.dates)",
-             "        options = {k: _copy_option(v) for k, v in base.options.items()}",
+             "        options = {k: _option_copy(v) for k, v in base.options.items()}",
              "    seen = set()",
              "    for key, value in d.items():",
              "        if key in reserved:",
@@ -611,7 +623,8 @@ def _options_source(kind: M.ContractKind, names: OrderNames, env: dict) -> list[
                   f"        options.pop({o.id!r}, None)",
                   "        return",
                   f"    prev = options.get({o.id!r})",
-                  "    opt = _copy_option(prev) if prev is not None else OptionState(1, {}, set(), {}, {})",
+                  # `prev` is state's own copy (of the base's option): changed in place, not copied again
+                  "    opt = prev if prev is not None else OptionState(1, {}, set(), {}, {})",
                   "    if value is True:",
                   "        pass",
                   "    elif type(value) is int:",
