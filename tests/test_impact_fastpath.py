@@ -248,6 +248,11 @@ TEXTS = ODD_ROWS + [
     '{"n": 1.5}', '{"n": 1e400}', '{"n": NaN}', '"\\ud800"', '{"s": "\\ud83d\\ude00"}', '1:', '""', "7",
     "\ufeff{}", b"\xef\xbb\xbf{}", "[" * 950 + "]" * 950, "[" * 800 + "]" * 800, '{"a": [1, 2,]}',
     "{\"a\": 1}".encode("utf-16"), '{"日本": "語:"}'.encode(), b"\xff\xfe", " {\"a\" :\t1 } ",
+    # compact, as orjson writes values (its round trip is the quick test of these)
+    '{"a":1,"a":2}', '{"a":{"b":1,"b":1}}', '{"a":{"b":1},"a":{"b":1}}', '{"n":123456789012345678901234567890}',
+    '{"n":1.5}', '{"n":-0.0}', '{"n":1e5}', '{"n":100000.0}', '{"n":1.0e+16}', '{"n":9223372036854775807}',
+    '{"n":-9223372036854775808}', '{"n":1e+16}', '{"n":1.2345678901234568e+29}', '{"s":"\\ud83d\\ude00"}', '{"s":"😀"}', '{"s":"\\ud800"}', '"\\udc00"',
+    '{"s":"a\\u0000\\n\\"\\\\"}', '{"s":"\\u00e9"}', '{"s":"é"}', '[{"a":1},{"a":1}]', '{}', '[]', 'null', '1.5',
 ]
 
 
@@ -270,6 +275,7 @@ def test_a_rows_text_reads_as_the_order_reader_reads_it(parser, monkeypatch):
         monkeypatch.setattr(text, "_loads", None)
     base = [o for _, o in make_rows("secure-endpoint", 40, seed=2, broken=0.2, malformed=2, pool_size=20)]
     texts = TEXTS + [json.dumps(o, ensure_ascii=False) if isinstance(o, dict) else o for o in base]
+    texts += [json.dumps(o, ensure_ascii=False, separators=(",", ":")) for o in base if isinstance(o, dict)]
     texts += [t.encode() for t in texts if isinstance(t, str)]
     for t in texts:
         assert _read_both(text.read_row_text, t) == _read_both(read_order_text, t), repr(t)[:200]
