@@ -260,7 +260,11 @@ class Judge:
 
     def items(self, order) -> list[str]:
         """The values of each contract's dimensions, by official names (品目: IT 資産管理:タイプ L)."""
-        key = tuple((e.kind, tuple(e.new.dims.items())) for e in order.contracts)
+        key = []  # each contract's kind, then its (dimension, value) pairs: a kind is text, a pair a tuple
+        for e in order.contracts:
+            key.append(e.kind)
+            key += e.new.dims.items()
+        key = tuple(key)
         found = self._items.get(key)
         if found is None:
             found = self._items[key] = _items(self.new.c, order)
