@@ -85,9 +85,12 @@ def child(mode: str, base: str, out: str, partition_size: int) -> dict:
                                progress=progress)
         wall = time.perf_counter() - wall0
         cpu1 = client.run(time.process_time)
+        # the versions each worker compiled (once each, kept for the worker's life)
+        compiled = client.run(lambda: list(__import__("tariffcheck.impact.judge", fromlist=["x"]).compiled))
     cpu = sum(cpu1[w] - cpu0[w] for w in cpu1)
     return {"rows": r.summary["rows"], "cpu_s": round(cpu, 2), "wall_s": round(wall, 2),
             "cpu_s_per_worker": [round(cpu1[w] - cpu0[w], 2) for w in sorted(cpu1)],
+            "compiled_per_worker": [len(compiled[w]) for w in sorted(compiled)],
             "rss_mb_per_worker_first_last_max": [[round(x / 2**20) for x in (v[0], v[-1], max(v))]
                                                  for _, v in sorted(rss.items())]}
 

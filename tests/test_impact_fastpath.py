@@ -88,18 +88,32 @@ def rows_of(name: str) -> list[object]:
     return base + orders + texts + ODD_ROWS
 
 
-def assert_same(rows, new: J.Spec, old: J.Spec | None) -> None:
+def assert_same(rows, new: J.Spec, old: J.Spec | None) -> J.Judge:
     c_new = J.checker(new)
     c_old = J.checker(old) if old is not None else None
+    # a row alone, and every row through one Judge twice, as a partition judges them: the second
+    # time, a row valid under both versions is judged by what the first rows taught the Judge
+    # (its line written without its result's dicts), with and without a key
+    shared = J.Judge(new, old, J.Options())
     for n, payload in enumerate(rows, 1):
-        judged = J.judge(Row(n, None, payload), "base", new, old, J.Options())
-        got = dict(judged.result)
-        assert (got.pop("source"), got.pop("row")) == ("base", n)
         # the library decodes the row itself: give it a fresh copy, as a loop over the base would
         fresh = json.loads(json.dumps(payload)) if isinstance(payload, (dict, list)) else payload
         want = library_result(fresh, c_new, c_old)
-        assert result_line(got) == result_line(want), f"row {n}: {str(payload)[:200]}"
-        assert judged.cls == want["class"]
+        for judged in (J.judge(Row(n, None, payload), "base", new, old, J.Options()),
+                       shared.judge(Row(n, None, _copy(payload)), "base"),
+                       shared.judge(Row(n, f"k-{n}", _copy(payload)), "base"),
+                       shared.judge(Row(n, n * 7, _copy(payload)), "base")):
+            got = dict(judged.result)
+            assert (got.pop("source"), got.pop("row"), got.pop("key", None)) == ("base", n, judged.result.get("key"))
+            assert result_line(got) == result_line(want), f"row {n}: {str(payload)[:200]}"
+            assert judged.cls == want["class"]
+            if judged.line is not None:
+                assert judged.line == result_line(judged.result), f"row {n}: {str(payload)[:200]}"
+    return shared
+
+
+def _copy(payload):
+    return json.loads(json.dumps(payload)) if isinstance(payload, (dict, list)) else payload
 
 
 def same_format_copy(name: str, tmp_path: Path) -> J.Spec:
@@ -128,7 +142,9 @@ def test_the_example_new_version_of_secure_endpoint_shares_the_decoding_and_agre
     new, old = J.Spec.of(str(EXAMPLES / "secure_endpoint_next.tariff")), J.Spec.of("secure-endpoint")
     assert J.checker(new).quick_decoder.reads_as(J.checker(old).quick_decoder)
     assert J.checker(new).date_calculator.effective_as(J.checker(old).date_calculator)
-    assert_same(rows_of("secure-endpoint"), new, old)
+    judge = assert_same(rows_of("secure-endpoint"), new, old)
+    # most rows of the base are valid under both: their lines were written without their dicts
+    assert judge._still_valid
 
 
 def test_versions_that_read_orders_differently_decode_each_for_itself():
@@ -248,6 +264,11 @@ TEXTS = ODD_ROWS + [
     '{"n": 1.5}', '{"n": 1e400}', '{"n": NaN}', '"\\ud800"', '{"s": "\\ud83d\\ude00"}', '1:', '""', "7",
     "\ufeff{}", b"\xef\xbb\xbf{}", "[" * 950 + "]" * 950, "[" * 800 + "]" * 800, '{"a": [1, 2,]}',
     "{\"a\": 1}".encode("utf-16"), '{"日本": "語:"}'.encode(), b"\xff\xfe", " {\"a\" :\t1 } ",
+    # compact, as orjson writes values (its round trip is the quick test of these)
+    '{"a":1,"a":2}', '{"a":{"b":1,"b":1}}', '{"a":{"b":1},"a":{"b":1}}', '{"n":123456789012345678901234567890}',
+    '{"n":1.5}', '{"n":-0.0}', '{"n":1e5}', '{"n":100000.0}', '{"n":1.0e+16}', '{"n":9223372036854775807}',
+    '{"n":-9223372036854775808}', '{"n":1e+16}', '{"n":1.2345678901234568e+29}', '{"s":"\\ud83d\\ude00"}', '{"s":"😀"}', '{"s":"\\ud800"}', '"\\udc00"',
+    '{"s":"a\\u0000\\n\\"\\\\"}', '{"s":"\\u00e9"}', '{"s":"é"}', '[{"a":1},{"a":1}]', '{}', '[]', 'null', '1.5',
 ]
 
 
@@ -270,6 +291,7 @@ def test_a_rows_text_reads_as_the_order_reader_reads_it(parser, monkeypatch):
         monkeypatch.setattr(text, "_loads", None)
     base = [o for _, o in make_rows("secure-endpoint", 40, seed=2, broken=0.2, malformed=2, pool_size=20)]
     texts = TEXTS + [json.dumps(o, ensure_ascii=False) if isinstance(o, dict) else o for o in base]
+    texts += [json.dumps(o, ensure_ascii=False, separators=(",", ":")) for o in base if isinstance(o, dict)]
     texts += [t.encode() for t in texts if isinstance(t, str)]
     for t in texts:
         assert _read_both(text.read_row_text, t) == _read_both(read_order_text, t), repr(t)[:200]

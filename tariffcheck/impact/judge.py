@@ -33,7 +33,7 @@ from ..evaluate.concrete import ConcreteValidator
 from ..evaluate.verdict import VALID
 from ..orders.order import Order
 from ..report import check_report
-from .lines import Encoded
+from .lines import Encoded, fixed_line, fixed_parts
 from .text import read_row_text
 
 NEWLY_BROKEN, ALREADY_BROKEN, STILL_VALID, NEWLY_VALID = "newly_broken", "already_broken", "still_valid", "newly_valid"
@@ -120,6 +120,7 @@ class Judged:
     items: list[str] = field(default_factory=list)  # "dimension: value" of the row's contracts
     errors: list[str] = field(default_factory=list)  # codes, for a malformed row
     repair: dict | None = None
+    line: bytes | None = None  # the result's line, when the judge wrote it (lines.result_line's bytes)
 
 
 def _errors_json(exc: DiagnosticError) -> list[dict]:
@@ -240,6 +241,7 @@ class Judge:
                     found = _same_rules[(a, b)] = _SameRules(a, b)
                 self.same_rules = found
         self._items: dict[tuple, list[str]] = {}
+        self._still_valid: dict[tuple[str, str], tuple[str, str, str]] = {}  # (source, request) -> line parts
 
     def _checked(self, side: _Version, payload, effective: list | None, broken: list | None = None):
         """The decoded order and the check's JSON (DiagnosticError for a malformed row).
@@ -258,7 +260,11 @@ class Judge:
 
     def items(self, order) -> list[str]:
         """The values of each contract's dimensions, by official names (品目: IT 資産管理:タイプ L)."""
-        key = tuple((e.kind, tuple(e.new.dims.items())) for e in order.contracts)
+        key = []  # each contract's kind, then its (dimension, value) pairs: a kind is text, a pair a tuple
+        for e in order.contracts:
+            key.append(e.kind)
+            key += e.new.dims.items()
+        key = tuple(key)
         found = self._items.get(key)
         if found is None:
             found = self._items[key] = _items(self.new.c, order)
@@ -293,6 +299,11 @@ class Judge:
                     effective = self.new.c.date_calculator.effective(payload)
                 new_broken = self.new.c.concrete.broken(payload)
                 old_broken = self.same_rules.broken(payload, new_broken)
+                if not (new_broken or old_broken or effective or payload.breaches or payload.notes) \
+                        and self.same_days:
+                    parts = self._still_valid.get((source, payload.request))
+                    if parts is not None:
+                        return self._judged_still_valid(result, payload, parts)
         old_json = None
         if old is not None:
             try:
@@ -313,6 +324,9 @@ class Judge:
         if old_json is not None:
             result["old"] = old_json
         judged = Judged(result, cls, items=self.items(order))
+        if cls == STILL_VALID and type(new_json) is Encoded and type(old_json) is Encoded and self.same_days:
+            # the first such row of a request: the JSON of the rows after it is known
+            self._still_valid.setdefault((source, order.request), fixed_parts(cls, new_json, old_json, source))
         violations = new_json["violations"]
         if violations:
             for v in violations:
@@ -324,6 +338,19 @@ class Judge:
         if self.options.repair and new_json["verdict"] == "invalid":
             judged.repair = result["repair"] = _repair(self.new.c, order, self.options)
         return judged
+
+
+    def _judged_still_valid(self, result: dict, order, parts: tuple[str, str, str]) -> "Judged":
+        """A row that both versions find valid, with no days of taking effect and no notes: what
+        `_checked` gives for it is each version's JSON of such a row for its request (the
+        verdict is `VerdictBuilder`'s of no broken instance and no breach: valid, no reason), so
+        the result and its line are made without building either verdict."""
+        request = order.request
+        result["class"] = STILL_VALID
+        result["new"] = self.new.plain[request]
+        result["old"] = self.old.plain[request]
+        return Judged(result, STILL_VALID, items=self.items(order),
+                      line=fixed_line(parts, result.get("key"), result["row"]))
 
 
 def _items(c: Checker, order) -> list[str]:

@@ -57,3 +57,18 @@ def result_line(result: dict) -> bytes:
         return _ENCODER.encode(result).encode() + b"\n"
     return ("{" + ", ".join([encode_basestring(k) + ": " + encode_value(result[k]) for k in sorted(result)])
             + "}\n").encode()
+
+
+def fixed_parts(cls: str, new: Encoded, old: Encoded, source) -> tuple[str, str, str]:
+    """The parts of the line of a row under two versions whose class and JSON are known (a row
+    valid under both, with no days and no notes), less its key and number: `fixed_line` gives
+    the line `result_line` gives for such a row's result."""
+    return (f'{{"class": {encode_value(cls)}, ', f'"new": {new.json}, "old": {old.json}, "row": ',
+            f', "source": {encode_value(source)}}}\n')
+
+
+def fixed_line(parts: tuple[str, str, str], key, row: int) -> bytes:
+    head, middle, tail = parts
+    if key is None:  # the result has no `key`
+        return (head + middle + encode_value(row) + tail).encode()
+    return (head + '"key": ' + encode_value(key) + ", " + middle + encode_value(row) + tail).encode()

@@ -72,7 +72,7 @@ def run_partition(job: Job, part: sources.Part) -> dict:
     for row in sources.read(part):
         judged = judge(row, source)
         counts.add(judged)
-        lines.append(result_line(judged.result))
+        lines.append(judged.line or result_line(judged.result))
         if job.results == "parquet":
             key = judged.result.get("key")
             columns.append((judged.result["row"], None if key is None else str(key), judged.cls,

@@ -14,6 +14,13 @@ and the parsed value is accepted only when nothing can tell it from what `read_o
 - what either parser refuses (not JSON, NaN, a lone surrogate, bytes that are not UTF-8), a text
   with a byte order mark, too large or with so many brackets that it might be nested too deeply:
   read by `read_order_text`, which gives the same value or the error with its line and column.
+
+With orjson, a text written as orjson writes it (compact, keys in their order: what most bases
+hold, make_base.py's among them) is checked more cheaply: when `dumps(loads(text))` is the text
+itself, byte for byte, the text is the tokens of the parsed value, which holds each object's
+keys once, so no key was given twice; and each number in it is the shortest text of the value
+read, which Python's `float` and `int` read to the same value (an integer past 64 bits comes
+back written as a float, so it is not the text). Any other text is counted as above.
 """
 
 from __future__ import annotations
@@ -23,9 +30,10 @@ import json
 from ..orders.json_text import MAX_ORDER_BYTES, MAX_TEXT_DEPTH, read_order_text
 
 try:
+    from orjson import dumps as _dumps
     from orjson import loads as _loads
 except ImportError:  # the standard library's C parser: slower, the same answers
-    _loads = None
+    _loads = _dumps = None
 
 
 class _Slow(Exception):
@@ -52,14 +60,24 @@ def _quick(text: str | bytes):
     if type(text) is bytes:
         if text[:3] == b"\xef\xbb\xbf" or text.count(b"[") + text.count(b"{") > MAX_TEXT_DEPTH:
             raise _Slow
-        colons = text.count(b":")
-        if _loads is None:
-            text = text.decode("utf-8")  # json.loads would guess UTF-16 and UTF-32 from bytes
+        if _loads is not None:
+            value = _loads(text)
+            if _dumps(value) == text:  # the text as orjson writes the value: see the module
+                return value
+            colons = text.count(b":")
+        else:
+            colons = text.count(b":")
+            value = json.loads(text.decode("utf-8"))  # json.loads would guess UTF-16 and UTF-32 from bytes
     else:
         if text[:1] == "\ufeff" or text.count("[") + text.count("{") > MAX_TEXT_DEPTH:
             raise _Slow
+        if _loads is not None:
+            value = _loads(text)
+            if _dumps(value) == text.encode():  # (a lone surrogate raises UnicodeEncodeError: a ValueError)
+                return value
+        else:
+            value = json.loads(text)
         colons = text.count(":")
-    value = (_loads or json.loads)(text)
     t = type(value)
     if t is dict:
         keys = len(value) + _keys(value)
@@ -78,5 +96,6 @@ def read_row_text(text: str | bytes) -> object:
     """The JSON value of a row's text, as `read_order_text(text)` gives it (DiagnosticError the same)."""
     try:
         return _quick(text)
-    except (_Slow, ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+    except (_Slow, ValueError, TypeError, RecursionError):  # JSONDecodeError, UnicodeDecodeError: ValueErrors
+        # (orjson's JSONEncodeError, a TypeError, for a value it read but will not write)
         return read_order_text(text)
