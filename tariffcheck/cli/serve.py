@@ -13,7 +13,7 @@ import os
 
 from ..common.diagnostics import Diagnostic, DiagnosticError
 from ..model.limits import DEFAULT_TIMEOUT_MS
-from .shared import EXIT_VALID, positive, time_limit
+from .shared import EXIT_BAD_INPUT, EXIT_VALID, positive, time_limit
 
 APP = "tariffcheck.service.app:app_from_env"  # the factory each worker process calls
 
@@ -94,18 +94,19 @@ def run(args) -> int:
         os.environ[ENV_CONFIG] = config.to_env()
         uvicorn.run(APP, **settings)
         return EXIT_VALID
-    from ..service.siblings import generation_file, supervisor_class
+    from ..service.siblings import generation_file
+    from ..service.workers import Supervisor
 
     with generation_file() as path:  # the workers reload together (service/siblings.py)
         os.environ[ENV_CONFIG] = dataclasses.replace(config, reload_file=path).to_env()
         metrics_dir = os.path.join(os.path.dirname(path), "metrics")  # /metrics sums the workers (observe.py)
         os.mkdir(metrics_dir)
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", metrics_dir)
-        uvicorn_config = uvicorn.Config(APP, **settings)
-        supervisor = supervisor_class()
-        supervisor.generation_path = path
+        # each worker on a socket of its own, so that the kernel spreads connections (service/workers.py)
+        supervisor = Supervisor(uvicorn.Config(APP, **settings), args.workers, path)
+        supervisor.bind()
         try:
-            supervisor(uvicorn_config, sockets=[uvicorn_config.bind_socket()]).run()
+            supervisor.run()
         except KeyboardInterrupt:
             pass
-    return EXIT_VALID
+    return EXIT_BAD_INPUT if supervisor.failed else EXIT_VALID
