@@ -525,9 +525,10 @@ def serve(tree: Path, args) -> tuple[subprocess.Popen, str]:
     """`tariff serve` from the source tree `tree` on a free loopback port, once it is ready."""
     port = free_port()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(x for x in (str(tree), os.environ.get("PYTHONPATH")) if x))
+    threads = ["--solver-threads", str(args.solver_threads)] if args.solver_threads else []
     server = subprocess.Popen([sys.executable, "-m", "tariffcheck.cli", "serve", "--port", str(port),
-                               "--workers", str(args.workers), "--solver-threads", str(args.solver_threads),
-                               "--solver-queue", "64", "--log-level", args.log_level],
+                               "--workers", str(args.workers), *threads, "--solver-queue", "64",
+                               "--log-level", args.log_level],
                               env=env, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -558,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="the load generator: an async httpx client in this process, or wrk (a C program)")
     p.add_argument("--phases", default="check,check:batch,explain,options", help="the phases to run")
     p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--solver-threads", type=int, default=2)
+    p.add_argument("--solver-threads", type=int, help="per worker (default: each tree's own default)")
     p.add_argument("--log-level", default="warning", help="the server's (info writes the access log)")
     p.add_argument("--clients", type=int, default=32)
     p.add_argument("--orders", type=int, default=300, help="the corpus size")
@@ -601,11 +602,12 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             server.terminate()
             server.wait(30)
-        results.update(tree=name, generator=args.generator, workers=args.workers, solver_threads=args.solver_threads,
+        results.update(tree=name, generator=args.generator, workers=args.workers,
+                       solver_threads=args.solver_threads or "the tree's default",
                        log_level=args.log_level, cpus=os.cpu_count(), load_average_at_start=round(load, 1),
                        python=sys.version.split()[0])
         everything[name] = results
-        print(f"{name}: tariff serve, {args.workers} worker(s), {args.solver_threads} solver threads, log level "
+        print(f"{name}: tariff serve, {args.workers} worker(s), {args.solver_threads or 'default'} solver threads, log level "
               f"{args.log_level}, {os.cpu_count()} CPUs, load average {load:.1f} at the start; load from "
               f"{args.generator}")
         print(f"{'phase':12} {'requests':>8} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'srv CPU us/order':>17}  "

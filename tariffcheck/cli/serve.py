@@ -26,8 +26,9 @@ def register(commands) -> None:
     p.add_argument("--workers", type=positive, default=1, help="worker processes (default: %(default)s)")
     p.add_argument("--tariffs", metavar="FOLDER", help="serve the .tariff files of FOLDER instead of the bundled "
                                                        "tariffs")
-    p.add_argument("--solver-threads", type=positive, default=2, metavar="N",
-                   help="threads per worker running explain, why-not, repair and options (default: %(default)s)")
+    p.add_argument("--solver-threads", type=positive, metavar="N",
+                   help="threads per worker running explain, why-not, repair and options (default: 2 with one "
+                        "worker, 1 with more: each worker then keeps to one core, docs/service.md)")
     p.add_argument("--solver-queue", type=whole, default=16, metavar="N",
                    help="solver requests that may wait per worker before the service answers 503 "
                         "(default: %(default)s)")
@@ -49,6 +50,16 @@ def register(commands) -> None:
     p.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info",
                    help="the least a log line must matter to be written (default: %(default)s)")
     p.set_defaults(run=run)
+
+
+def solver_threads(workers: int) -> int:
+    """The solver threads per worker unless told: with more than one worker, one each. Two
+    threads in a worker cost more CPU per explanation than one (each thread keeps its own
+    encodings and its own KnownSat, and they take turns at the interpreter), and a worker's
+    single thread answers its requests one after another, so that a large order is not slowed
+    by sharing its core; the workers use the cores. One worker alone keeps two, so that Z3 may
+    use a second core (benchmarks/README.md, servicep99)."""
+    return 2 if workers == 1 else 1
 
 
 def port(text: str) -> int:
@@ -82,7 +93,7 @@ def run(args) -> int:
                     max_depth=args.max_depth, timeout_ms=args.timeout,
                     request_ms=args.request_timeout)
     config = ServiceConfig(tariffs=os.path.abspath(args.tariffs) if args.tariffs else None, limits=limits,
-                           solver_threads=args.solver_threads, solver_queue=args.solver_queue,
+                           solver_threads=args.solver_threads or solver_threads(args.workers), solver_queue=args.solver_queue,
                            cors_origins=tuple(args.cors_origin))
     create_app(ServiceConfig.from_env({**os.environ, ENV_CONFIG: config.to_env()}))  # fail here, not in a worker
     log_config = dict(uvicorn.config.LOGGING_CONFIG)
