@@ -36,7 +36,8 @@ the errors (any status from 400 up, and socket errors), and the server's CPU per
 processes' user + system time from /proc over the phase, until the server is idle again, over
 the orders its own /metrics say it answered (the requests in flight when wrk stops included),
 and how that CPU fell on the server's processes (with 2 workers, 4 connections may all land on
-one worker: it then answers every batch on one core). `--phases` picks the phases (either generator).
+one worker: it then answers every batch on one core), and how many of wrk's connections each
+server process held a second into the phase. `--phases` picks the phases (either generator).
 
 `--before REV` runs everything also on the code of git revision REV (`git archive` into a
 temporary folder), side by side: the network phases serve each tree in turn; `--in-process` asks
@@ -170,16 +171,35 @@ async def phase(client: httpx.AsyncClient, name: str, requests: list[tuple[str, 
             "p50_ms": round(quantile(latencies, 0.5) * 1000, 2), "p99_ms": round(quantile(latencies, 0.99) * 1000, 2)}
 
 
+def warm(base: str, invalid: list[bytes], partial: list[bytes], orders: int = 32, clients: int = 8) -> None:
+    """Warm every solver thread of every worker before timing. A thread builds its Z3 encoding of
+    the tariff on its first explain, and of each shape of order (how many contracts, of which
+    kinds) on the first order of that shape: 0.1-0.3 s of CPU each. The pool only starts its
+    second thread when two requests solve at once, and one keep-alive connection stays with one
+    worker, so sequential requests warmed one thread of one worker and left the rest to the timed
+    phases (a few seconds of CPU in a 15 s phase). Here `clients` at once send the first `orders`
+    explain and options bodies, each on a new connection, so that both workers take some and
+    each keeps both its threads busy."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [("explain", b) for b in invalid[:orders]] + [("options", b) for b in partial[:orders]]
+
+    def post(job) -> int:
+        what, body = job
+        return httpx.post(f"{base}/v1/tariffs/{TARIFF}/{what}", content=body,
+                          headers={"content-type": "application/json"}, timeout=120).status_code
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(post, jobs))
+
+
 async def run(base: str, args, orders, invalid, partial, server_pid: int) -> dict:
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     out = {"phases": []}
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
         check = f"/v1/tariffs/{TARIFF}/check"
         json_h = {"content-type": "application/json"}
-        # warm every solver thread before timing
-        for _ in range(4):
-            await client.post(f"/v1/tariffs/{TARIFF}/explain", content=invalid[0], headers=json_h)
-            await client.post(f"/v1/tariffs/{TARIFF}/options", content=partial[0], headers=json_h)
+        await asyncio.to_thread(warm, base, invalid, partial)
         if "check" in args.phases:
             reqs = [(check, orders[i % len(orders)], json_h) for i in range(args.check_requests)]
             out["phases"].append(await phase(client, "check", reqs, args.clients, args.seconds))
@@ -389,6 +409,35 @@ def cpu_by_process(pid: int) -> dict[int, float]:
     return out
 
 
+def connections_by_process(pid: int, port: int) -> dict[int, int]:
+    """How many established connections on the local `port` each of the server's processes holds
+    (from /proc/net/tcp and each process's open files; Linux)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # 01: established
+                inodes.add(f"socket:[{fields[9]}]")
+    out = {}
+    for p in cpu_by_process(pid):
+        n = 0
+        try:
+            for fd in Path(f"/proc/{p}/fd").iterdir():
+                try:
+                    n += os.readlink(fd) in inodes
+                except OSError:
+                    pass
+        except OSError:
+            pass
+        if n:
+            out[p] = n
+    return out
+
+
 def cpu_seconds(pid: int) -> float:
     """User and system CPU of a process and its children (uvicorn's workers), from /proc."""
     return sum(cpu_by_process(pid).values())
@@ -422,9 +471,14 @@ def wrk_phase(base: str, name: str, path: str, ctype: str, bodies: list[bytes], 
     script.write_text(WRK_SCRIPT, encoding="utf-8")
     data.write_bytes(b"".join(b + b"\0" for b in bodies))
     cpu0, done0, each0 = cpu_seconds(server_pid), answered(base, name), cpu_by_process(server_pid)
-    run = subprocess.run(["wrk", "-t", "1", "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
-                          "--timeout", "10s", "-s", str(script), base, "--", path, ctype, str(data)],
-                         capture_output=True, text=True, timeout=seconds + 60)
+    wrk = subprocess.Popen(["wrk", "-t", "1", "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
+                            "--timeout", "10s", "-s", str(script), base, "--", path, ctype, str(data)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # which server process holds wrk's connections, a second into the phase (they stay for its length)
+    time.sleep(min(1.0, seconds / 2))
+    held = sorted(connections_by_process(server_pid, int(base.rsplit(":", 1)[1])).values(), reverse=True)
+    stdout, stderr = wrk.communicate(timeout=seconds + 60)
+    run = subprocess.CompletedProcess(wrk.args, wrk.returncode, stdout, stderr)
     # the requests still in flight when wrk stops are answered all the same: count their CPU and
     # their orders too (from the server's own metrics), once the server is idle again
     cpu = idle_cpu_seconds(server_pid) - cpu0
@@ -443,7 +497,8 @@ def wrk_phase(base: str, name: str, path: str, ctype: str, bodies: list[bytes], 
             "requests_per_s": round(ok / wall, 1), "orders_per_s": round(ok * orders_per_request / wall, 1),
             "p50_ms": round(w["p50_us"] / 1000, 2), "p90_ms": round(w["p90_us"] / 1000, 2),
             "p99_ms": round(w["p99_us"] / 1000, 2), "max_ms": round(w["max_us"] / 1000, 2),
-            "server_cpu_s": round(cpu, 2), "server_cpu_s_by_process": each, "server_orders": done,
+            "server_cpu_s": round(cpu, 2), "server_cpu_s_by_process": each, "connections_by_process": held,
+            "server_orders": done,
             "server_cpu_us_per_order": round(cpu / max(1, done) * 1e6, 1)}
 
 
@@ -452,10 +507,7 @@ def run_wrk(base: str, args, orders, invalid, partial, server_pid: int) -> dict:
     from the request written to the answer read, each connection waiting for its answer)."""
     work = scratch("bench-service-wrk-")
     json_t, nd = "application/json", "application/x-ndjson"
-    with httpx.Client(base_url=base, timeout=60) as client:  # warm every solver thread before timing
-        for _ in range(4):
-            client.post(f"/v1/tariffs/{TARIFF}/explain", content=invalid[0], headers={"content-type": json_t})
-            client.post(f"/v1/tariffs/{TARIFF}/options", content=partial[0], headers={"content-type": json_t})
+    warm(base, invalid, partial)
     batches = [b"\n".join(orders[(k * args.batch + j) % len(orders)] for j in range(args.batch))
                for k in range(max(4, len(orders) // args.batch))]
     plan = [("check", f"/v1/tariffs/{TARIFF}/check", json_t, orders, args.clients, 1),
@@ -473,9 +525,10 @@ def serve(tree: Path, args) -> tuple[subprocess.Popen, str]:
     """`tariff serve` from the source tree `tree` on a free loopback port, once it is ready."""
     port = free_port()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(x for x in (str(tree), os.environ.get("PYTHONPATH")) if x))
+    threads = ["--solver-threads", str(args.solver_threads)] if args.solver_threads else []
     server = subprocess.Popen([sys.executable, "-m", "tariffcheck.cli", "serve", "--port", str(port),
-                               "--workers", str(args.workers), "--solver-threads", str(args.solver_threads),
-                               "--solver-queue", "64", "--log-level", args.log_level],
+                               "--workers", str(args.workers), *threads, "--solver-queue", "64",
+                               "--log-level", args.log_level],
                               env=env, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -506,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="the load generator: an async httpx client in this process, or wrk (a C program)")
     p.add_argument("--phases", default="check,check:batch,explain,options", help="the phases to run")
     p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--solver-threads", type=int, default=2)
+    p.add_argument("--solver-threads", type=int, help="per worker (default: each tree's own default)")
     p.add_argument("--log-level", default="warning", help="the server's (info writes the access log)")
     p.add_argument("--clients", type=int, default=32)
     p.add_argument("--orders", type=int, default=300, help="the corpus size")
@@ -549,20 +602,21 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             server.terminate()
             server.wait(30)
-        results.update(tree=name, generator=args.generator, workers=args.workers, solver_threads=args.solver_threads,
+        results.update(tree=name, generator=args.generator, workers=args.workers,
+                       solver_threads=args.solver_threads or "the tree's default",
                        log_level=args.log_level, cpus=os.cpu_count(), load_average_at_start=round(load, 1),
                        python=sys.version.split()[0])
         everything[name] = results
-        print(f"{name}: tariff serve, {args.workers} worker(s), {args.solver_threads} solver threads, log level "
+        print(f"{name}: tariff serve, {args.workers} worker(s), {args.solver_threads or 'default'} solver threads, log level "
               f"{args.log_level}, {os.cpu_count()} CPUs, load average {load:.1f} at the start; load from "
               f"{args.generator}")
         print(f"{'phase':12} {'requests':>8} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'srv CPU us/order':>17}  "
-              f"errors  srv CPU s by process")
+              f"errors  srv CPU s by process  connections by process")
         for ph in results["phases"]:
             cpu = ph.get("server_cpu_us_per_order")
             print(f"{ph['phase']:12} {ph['requests']:8} {ph['orders_per_s']:9.1f} {ph['p50_ms']:8.2f} "
                   f"{ph['p99_ms']:8.2f} {cpu if cpu is not None else '-':>17}  {ph['errors'] or 0}  "
-                  f"{ph.get('server_cpu_s_by_process', '-')}")
+                  f"{ph.get('server_cpu_s_by_process', '-')}  {ph.get('connections_by_process', '-')}")
         if "soak" in results:
             s = results["soak"]
             print(f"soak {s['seconds']:.0f} s: RSS {s['rss_start_mb']} MB -> {s['rss_end_mb']} MB "

@@ -3,6 +3,7 @@ HTTP, reloaded by SIGHUP, and stopped by SIGTERM."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -10,10 +11,11 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT, SPECS, run_cli, run_python, spec_variant
+from conftest import EXAMPLES, ROOT, SPECS, run_cli, run_cli_process, run_python, spec_variant
 
 try:
     import httpx
@@ -191,6 +193,97 @@ def test_the_workers_of_one_service_reload_together_keep_a_failing_specs_old_ver
     text = log_path.read_text(encoding="utf-8")
     assert "Received SIGHUP, restarting processes" not in text  # reloaded, never restarted
     assert "admin-secret" not in text
+
+
+@needs_service
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT spreads connections on Linux")
+def test_each_worker_listens_on_a_socket_of_its_own_so_connections_spread_and_a_dead_worker_is_replaced(tmp_path):
+    """uvicorn's workers shared one socket, and the first to wake accepted every connection a
+    client opened at once. Each worker now listens on a socket of its own (SO_REUSEPORT), and the
+    kernel spreads new connections over them; a worker killed is replaced on a socket of its own."""
+    spec_variant(tmp_path, SPECS / "secure_endpoint.tariff", "secure_endpoint", [])
+    port, log_path = free_port(), tmp_path / "serve.log"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
+    base = f"http://127.0.0.1:{port}"
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "tariffcheck.cli", "serve", "--port", str(port), "--workers",
+                                 "2", "--tariffs", str(tmp_path)], env=env, cwd=tmp_path, stdout=log, stderr=log,
+                                text=True)
+    try:
+        wait_ready(base, proc, 90, log=lambda: log_path.read_text(encoding="utf-8"))
+        workers = until(lambda: listening(proc.pid, port), lambda pids: len(pids) == 2)
+        first, second = sockets_on(workers, port, "0A").values()
+        assert first and second and not first & second  # not one socket shared
+        clients = [httpx.Client(base_url=base, timeout=30) for _ in range(16)]
+        try:
+            for client in clients:  # 16 connections, open together: each worker holds some
+                assert client.get("/healthz").status_code == 200
+            held = established(workers, port)
+        finally:
+            for client in clients:
+                client.close()
+        assert sum(held.values()) == 16 and min(held.values()) >= 1, held  # all on one: 1 chance in 32,768
+
+        os.kill(workers[0], signal.SIGKILL)
+        now = until(lambda: listening(proc.pid, port), lambda pids: len(pids) == 2 and workers[0] not in pids, 90)
+        assert workers[1] in now
+        wait_ready(base, proc, 90, log=lambda: log_path.read_text(encoding="utf-8"))
+        order = (EXAMPLES / "secure_endpoint_invalid.json").read_bytes()
+        for _ in range(8):  # a new connection each: both workers answer again
+            assert httpx.post(f"{base}/v1/tariffs/{SE}/check", content=order, timeout=30).status_code == 200
+    finally:
+        stop(proc)
+    text = log_path.read_text(encoding="utf-8")
+    assert f"worker 0 [{workers[0]}] ended (exit code -9): starting another" in text
+    assert text.count("Application shutdown complete") == 2  # SIGTERM: both workers shut down gracefully
+
+
+@needs_service
+def test_serve_with_workers_refuses_a_port_another_program_listens_on(tmp_path):
+    spec_variant(tmp_path, SPECS / "secure_endpoint.tariff", "secure_endpoint", [])
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        done = run_cli_process(["serve", "--workers", "2", "--port", str(port), "--tariffs", str(tmp_path)])
+    assert done.returncode == 2, done.stderr
+    assert f"error[S005]: cannot listen on `127.0.0.1:{port}`: another program uses the port" in done.stderr
+    assert "help: give `--port` a free port" in done.stderr and "Traceback" not in done.stderr
+
+
+def listening(parent: int, port: int) -> list[int]:
+    """The children of `parent` that hold a socket listening on `port`, by pid."""
+    try:
+        children = [int(p) for p in Path(f"/proc/{parent}/task/{parent}/children").read_text().split()]
+    except OSError:
+        return []
+    return sorted(pid for pid, held in sockets_on(children, port, "0A").items() if held)
+
+
+def established(pids: list[int], port: int) -> dict[int, int]:
+    """How many connections to `port` each process holds open."""
+    return {pid: len(held) for pid, held in sockets_on(pids, port, "01").items()}
+
+
+def sockets_on(pids: list[int], port: int, state: str) -> dict[int, set[str]]:
+    """Per process, its sockets on the local `port` in the TCP `state` (/proc/net/tcp's hex code)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+                    inodes.add(f"socket:[{fields[9]}]")
+    out = {}
+    for pid in pids:
+        held = out[pid] = set()
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    link = os.readlink(fd)
+                    if link in inodes:
+                        held.add(link)
+    return out
 
 
 def checks_counted(metrics: str) -> float:

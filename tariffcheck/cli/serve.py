@@ -13,7 +13,7 @@ import os
 
 from ..common.diagnostics import Diagnostic, DiagnosticError
 from ..model.limits import DEFAULT_TIMEOUT_MS
-from .shared import EXIT_VALID, positive, time_limit
+from .shared import EXIT_BAD_INPUT, EXIT_VALID, positive, time_limit
 
 APP = "tariffcheck.service.app:app_from_env"  # the factory each worker process calls
 
@@ -26,8 +26,9 @@ def register(commands) -> None:
     p.add_argument("--workers", type=positive, default=1, help="worker processes (default: %(default)s)")
     p.add_argument("--tariffs", metavar="FOLDER", help="serve the .tariff files of FOLDER instead of the bundled "
                                                        "tariffs")
-    p.add_argument("--solver-threads", type=positive, default=2, metavar="N",
-                   help="threads per worker running explain, why-not, repair and options (default: %(default)s)")
+    p.add_argument("--solver-threads", type=positive, metavar="N",
+                   help="threads per worker running explain, why-not, repair and options (default: 2 with one "
+                        "worker, 1 with more: each worker then keeps to one core, docs/service.md)")
     p.add_argument("--solver-queue", type=whole, default=16, metavar="N",
                    help="solver requests that may wait per worker before the service answers 503 "
                         "(default: %(default)s)")
@@ -49,6 +50,16 @@ def register(commands) -> None:
     p.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info",
                    help="the least a log line must matter to be written (default: %(default)s)")
     p.set_defaults(run=run)
+
+
+def solver_threads(workers: int) -> int:
+    """The solver threads per worker unless told: with more than one worker, one each. Two
+    threads in a worker cost more CPU per explanation than one (each thread keeps its own
+    encodings and its own KnownSat, and they take turns at the interpreter), and a worker's
+    single thread answers its requests one after another, so that a large order is not slowed
+    by sharing its core; the workers use the cores. One worker alone keeps two, so that Z3 may
+    use a second core (benchmarks/README.md, servicep99)."""
+    return 2 if workers == 1 else 1
 
 
 def port(text: str) -> int:
@@ -82,7 +93,7 @@ def run(args) -> int:
                     max_depth=args.max_depth, timeout_ms=args.timeout,
                     request_ms=args.request_timeout)
     config = ServiceConfig(tariffs=os.path.abspath(args.tariffs) if args.tariffs else None, limits=limits,
-                           solver_threads=args.solver_threads, solver_queue=args.solver_queue,
+                           solver_threads=args.solver_threads or solver_threads(args.workers), solver_queue=args.solver_queue,
                            cors_origins=tuple(args.cors_origin))
     create_app(ServiceConfig.from_env({**os.environ, ENV_CONFIG: config.to_env()}))  # fail here, not in a worker
     log_config = dict(uvicorn.config.LOGGING_CONFIG)
@@ -94,18 +105,19 @@ def run(args) -> int:
         os.environ[ENV_CONFIG] = config.to_env()
         uvicorn.run(APP, **settings)
         return EXIT_VALID
-    from ..service.siblings import generation_file, supervisor_class
+    from ..service.siblings import generation_file
+    from ..service.workers import Supervisor
 
     with generation_file() as path:  # the workers reload together (service/siblings.py)
         os.environ[ENV_CONFIG] = dataclasses.replace(config, reload_file=path).to_env()
         metrics_dir = os.path.join(os.path.dirname(path), "metrics")  # /metrics sums the workers (observe.py)
         os.mkdir(metrics_dir)
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", metrics_dir)
-        uvicorn_config = uvicorn.Config(APP, **settings)
-        supervisor = supervisor_class()
-        supervisor.generation_path = path
+        # each worker on a socket of its own, so that the kernel spreads connections (service/workers.py)
+        supervisor = Supervisor(uvicorn.Config(APP, **settings), args.workers, path)
+        supervisor.bind()
         try:
-            supervisor(uvicorn_config, sockets=[uvicorn_config.bind_socket()]).run()
+            supervisor.run()
         except KeyboardInterrupt:
             pass
-    return EXIT_VALID
+    return EXIT_BAD_INPUT if supervisor.failed else EXIT_VALID

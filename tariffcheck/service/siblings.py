@@ -7,8 +7,8 @@ watches it and reloads when it moves. Each worker reloads the way a single one d
 beside, swap at once, keep the old version of a spec that fails), so a failing spec never leaves
 a worker without it, which restarting the workers would.
 
-SIGHUP goes to uvicorn's parent process, which would restart its workers; `tariff serve` runs the
-parent as `ReloadingSupervisor`, which bumps the generation instead.
+SIGHUP goes to the parent process of `tariff serve`, which bumps the generation (workers.py), so
+the workers reload in place instead of restarting.
 """
 
 from __future__ import annotations
@@ -96,21 +96,6 @@ class Follower:
                 self._reload()
             except Exception:  # nobody awaits this reload: say it in the log, keep serving
                 log.exception("reload (another worker) failed")
-
-
-def supervisor_class():
-    """uvicorn's multi-process supervisor, with SIGHUP reloading the workers instead of restarting
-    them. Imported late: uvicorn is the service extra's."""
-    from uvicorn.supervisors import Multiprocess
-
-    class ReloadingSupervisor(Multiprocess):
-        generation_path: str = ""
-
-        def handle_hup(self) -> None:
-            number = Generation(self.generation_path).bump()
-            log.info("SIGHUP: the workers reload (generation %d)", number)
-
-    return ReloadingSupervisor
 
 
 @contextlib.contextmanager
