@@ -307,6 +307,10 @@ class _TreeWriter:
         sys.setrecursionlimit(max(limit, 100_000))  # a constraint may nest thousands deep
         try:
             for line, c, text in constraints:
+                clause = _flat(c, self.var)
+                if clause is not None:
+                    out.append(clause)
+                    continue
                 mine: list[list[int]] = []  # written only when the whole constraint can be
                 try:
                     self._assert(c, mine)
@@ -388,6 +392,31 @@ class _TreeWriter:
 
 class _Skip(Exception):
     pass
+
+
+def _flat(c, var: dict[str, int]) -> list[int] | None:
+    """The clause of a constraint that is one already (`A | !B | C`, `A => B`, `A`, `!A`: most
+    constraints of the models at hand), without the general walk; None for any other."""
+    kind = c[0]
+    if kind == "implies":
+        a, b = c[1], c[2]
+        if a[0] == "ref" and b[0] == "ref" and a[1] in var and b[1] in var:
+            return [-var[a[1]], var[b[1]]]
+        return None
+    parts = c[1] if kind == "or" else (c,)
+    clause = []
+    for x in parts:
+        if x[0] == "ref":
+            v = var.get(x[1])
+        elif x[0] == "not" and x[1][0] == "ref":
+            v = var.get(x[1][1])
+            v = v and -v
+        else:
+            return None
+        if v is None:
+            return None
+        clause.append(v)
+    return clause
 
 
 class TreeQuestions:
