@@ -337,6 +337,14 @@ class _TreeWriter:
             for x in c[1][1]:
                 self._assert(("not", x), out)
             return
+        if kind == "implies" and c[1][0] == "or":  # (A | B) => C: A => C and B => C, no gate
+            for x in c[1][1]:
+                self._assert(("implies", x, c[2]), out)
+            return
+        if kind == "implies" and c[2][0] == "and":  # A => B & C: A => B and A => C
+            for x in c[2][1]:
+                self._assert(("implies", c[1], x), out)
+            return
         if kind == "iff":
             a, b = self._lit(c[1]), self._lit(c[2])
             out += [[-a, b], [a, -b]]
