@@ -67,15 +67,15 @@ class TreeClauses:
     clauses of the part it does not."""
 
     root: str
-    var: dict[str, int]  # feature name -> variable (every feature; the root's is 1)
+    var: dict[str, int]  # feature name -> its number in the whole tree (the root's is 1; not the solver's)
     parent: dict[str, str]  # feature name -> its parent's name (not for the root)
     mandatory: set[str]  # flamapy's "mandatory": the one child of a group wanting exactly one
-    clauses: list[list[int]] = field(default_factory=list)  # the solver's part only
-    top: int = 0
+    clauses: list[list[int]] = field(default_factory=list)  # the solver's part only, in its own numbering
+    top: int = 0  # the solver's variables
     skipped: list[str] = field(default_factory=list)  # constraints not written, and why
     asked: list[int] = field(default_factory=list)  # the variables whose answers the solver gives
     names: list[str] = field(default_factory=list)  # by position
-    variable: list[int] = field(default_factory=list)  # by position
+    variable: list[int] = field(default_factory=list)  # by position: the solver's variable (0: none)
     up: list[int] = field(default_factory=list)  # the parent's position (-1 for the root)
     solved: list[bool] = field(default_factory=list)  # a feature of the solver's part
     # a feature outside it: the asked variable it follows (0: it is in no configuration; its own
@@ -201,11 +201,29 @@ class _TreeWriter:
             while i >= 0 and not solved[i]:
                 solved[i] = True
                 i = up[i]
-        asked = [1]
+        # when the solver holds a part of the tree only, it numbers its own variables, the root 1,
+        # in the order they are met: a feature it does not hold is no variable of it (MiniSat
+        # decides every variable on every call); when it holds most, the tree's numbers are kept
+        renumber = 4 * sum(solved) < 3 * n
+        number: dict[int, int] = {}  # variable of the whole tree (or gate) -> the solver's
+
+        def num(x: int) -> int:
+            y = number.get(x)
+            if y is None:
+                self.top += 1
+                y = number[x] = self.top
+            return y
+
+        if renumber:
+            self.top = 0
+        else:
+            def num(x: int) -> int:
+                return x
         anchor, there, every = [0] * n, [False] * n, [False] * n
         same_as: dict[int, int] = {}
         add = self.clauses.append
-        add([1])
+        add([num(v[0])])
+        reps = []
         for i in inner:
             if not solved[i]:  # below a free top: its answers follow the top's
                 for low, high, a, b in spans[i]:
@@ -215,30 +233,35 @@ class _TreeWriter:
                     if every[i]:
                         every[a:b] = forced[a:b]
                 continue
-            p = v[i]
+            p = num(v[i])
             for low, high, a, b in spans[i]:
                 kids, free = [], []
                 for k in range(a, b):
                     if solved[k]:
-                        kids.append(v[k])
+                        kids.append(num(v[k]))
                     elif selectable[k]:
                         free.append(k)
                 if free:  # interchangeable: one representative asked, as many as the group may take kept
-                    rep = v[free[0]]
-                    asked.append(rep)
-                    kids += [v[k] for k in free[:high + 1]]
+                    kids += [num(v[k]) for k in free[:high + 1]]
+                    rep = num(v[free[0]])
+                    reps.append(rep)
                     for k in free:
                         anchor[k], there[k], every[k] = rep, True, True
                         same_as[k] = free[0]
                 self._group(p, kids, low, high)
-        for i in range(1, n):
-            if solved[i]:
-                asked.append(v[i])
+        if renumber:
+            for x in range(len(var) + 1, len(var) + len(self._gates) + 1):  # the gates (the rest are numbered)
+                num(x)
+            self.clauses += [[number[x] if x > 0 else -number[-x] for x in c] for c in ctc]
+            variable = [number.get(x, 0) for x in v]
+        else:
+            self.clauses += ctc
+            variable = [x if solved[i] or same_as.get(i) == i else 0 for i, x in enumerate(v)]
+        asked = [1] + reps + [variable[i] for i in range(1, n) if solved[i]]
         if twice:
             asked = list(dict.fromkeys(asked))
-        self.clauses += ctc
         return TreeClauses(self.root.name, var, parent, mandatory, self.clauses, self.top, self.skipped, asked,
-                           names, v, up, solved, anchor, there, every, forced, same_as, twice)
+                           names, variable, up, solved, anchor, there, every, forced, same_as, twice)
 
     def _group(self, p: int, kids: list[int], low: int, high: int) -> None:
         add = self.clauses.append
@@ -513,7 +536,7 @@ class TreeQuestions:
         out: set[int] = set()
         undecided: list[tuple[int, int, int]] = []  # (parent's variable, child's, child's position)
         later: list[int] = []  # the free children that take their representative's answer
-        first = range(1, len(names)) if not t.twice else [t.variable.index(x) for x in t.var.values()][1:]
+        first = range(1, len(names)) if not t.twice else sorted({n: i for i, n in reversed(list(enumerate(names)))}.values())[1:]
         for i in first:  # a name given twice is asked at its first position
             n = names[i]
             if n in mandatory:
