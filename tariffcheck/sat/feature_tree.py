@@ -41,6 +41,11 @@ A model without constraints (or whose constraints the tree satisfies) is answere
 of the root alone; the constraints' features, their ancestors and the representatives go to
 the solver.
 
+A constraint that is a clause already is written as one without the general walk, and
+`(A | B) => C` and `A => B & C` become clauses without a gate. When the solver holds only a
+part of the tree, it numbers that part's variables alone: MiniSat decides every variable on
+every call, held by a clause or not.
+
 The questions (`TreeQuestions`): one MiniSat holding that part. The backbone is solver.py's
 (`backbone`: propagation, then failed-literal probing, then models leaning the other way, each
 refuting every candidate it flips, then one call per candidate left). False-optional starts from
@@ -536,8 +541,10 @@ class TreeQuestions:
         out: set[int] = set()
         undecided: list[tuple[int, int, int]] = []  # (parent's variable, child's, child's position)
         later: list[int] = []  # the free children that take their representative's answer
-        first = range(1, len(names)) if not t.twice else sorted({n: i for i, n in reversed(list(enumerate(names)))}.values())[1:]
-        for i in first:  # a name given twice is asked at its first position
+        first = range(1, len(names))
+        if t.twice:  # a name given twice is asked at its first position
+            first = sorted({n: i for i, n in reversed(list(enumerate(names)))}.values())[1:]
+        for i in first:
             n = names[i]
             if n in mandatory:
                 continue
