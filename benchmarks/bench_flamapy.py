@@ -405,7 +405,7 @@ def spawn(tool: str, path: Path, cpu_limit: int, timeout_ms: int, repeat: int = 
             resource.setrlimit(resource.RLIMIT_CPU, (cpu_limit, cpu_limit + 5))
 
         cmd = [sys.executable, str(root / "benchmarks" / "bench_flamapy.py"), "--child", tool, str(path), "--out",
-               str(out), "--timeout-ms", str(timeout_ms)] + (["--repeat", str(repeat)] if root == ROOT else []) + (
+               str(out), "--timeout-ms", str(timeout_ms)] + (["--repeat", str(repeat)] if _asks_again(root) else []) + (
                [] if lint else ["--no-lint"])
         env = dict(os.environ, PYTHONPATH=str(root))
         wall = time.perf_counter()
@@ -426,6 +426,12 @@ def spawn(tool: str, path: Path, cpu_limit: int, timeout_ms: int, repeat: int = 
 
 
 ASKED = ("core", "dead", "false_optional")
+
+
+def _asks_again(root: Path) -> bool:
+    """Whether the tree at `root` has a benchmark that asks the question again (`--repeat`; trees
+    before 76fe0f6's successor do not)."""
+    return root == ROOT or '"--repeat"' in (root / "benchmarks" / "bench_flamapy.py").read_text()
 
 
 def compare(name: str, size: int, results: dict) -> dict:
@@ -503,7 +509,7 @@ def table(rows: list[dict]) -> str:
     out = ["| model | features | constraints | parse CPU / wall: flamapy · tariffcheck | "
            "core+dead+false-opt. CPU / wall (CNF included): flamapy · tariffcheck | CPU ratio (≤ 0.1: met) | "
            "each: CNF · core+dead · false-opt. | with parse | lint dead+forced+L005 with reasons, CPU / wall (ratio) | "
-           "core | dead | false-optional | lint = tree | before (old tree): read · dead+core lints CPU s, same sets |",
+           "core | dead | false-optional | lint = tree | before (old tree): read CPU s · its question's CPU (ratio) or dead+core lints CPU s, same sets |",
            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- | --- |"]
     for r in rows:
         fl, tc = r["flamapy"], r["tariffcheck"]
@@ -518,7 +524,9 @@ def table(rows: list[dict]) -> str:
             verdicts[-1] += "; " + "; ".join(n.replace("|", "\\|").replace("\n", " ")[:160] for n in notes)
         same = {True: "yes", False: "**no**", None: "—"}[r.get("lint_same_as_tree")]
         b = r.get("before_cpu")
-        before = (f"{b['read']:.2f} · {b['dead_core_lint']:.3f}, {'same' if r['before_same'] else '**different**'}"
+        before = (f"{b['read']:.2f} · " + (f"question {b['question'] * 1000:.1f} ms" + (
+                  f" ({r['before_ratio_cpu']:.3f})" if "before_ratio_cpu" in r else "") if b.get("question")
+                  else f"{b['dead_core_lint']:.3f}") + f", {'same' if r['before_same'] else '**different**'}"
                   if b else (r["before"].get("error", "—")[:60] if r.get("before") else "—"))
         out.append(f"| {r['model']} | {r['features'] or ''} | {r['constraints'] if r['constraints'] is not None else ''} | "
                    f"{_t(fl, 'parse')} · {_t(tc, 'read')} | {_t(fl, 'question')} · {_t(tc, 'question')} | {ratio} | "
@@ -616,15 +624,18 @@ def main(argv=None) -> int:
                 results["check"] = {"tool": "check", "model": path.name, "not_run": "the two tools agree"}
             row = compare(path.name, path.stat().st_size, results)
             if args.before:
-                old = spawn("tariffcheck", path, args.cpu_limit, args.timeout_ms, root=Path(args.before).resolve())
+                old = spawn("tariffcheck", path, args.cpu_limit, args.timeout_ms, repeat, root=Path(args.before).resolve(),
+                            lint=lint)
                 row["before"] = old
                 oc = old.get("cpu_s", {})
                 if old.get("done"):
                     root_name = row["root"]
-                    row["before_same"] = (set(old["dead"]) == set(results["tariffcheck"]["dead"]) - {root_name}
-                                          and set(old["core"]) == set(results["tariffcheck"]["core"]) - {root_name})
+                    row["before_same"] = all(set(old[k]) - {root_name} == set(results["tariffcheck"][k]) - {root_name}
+                                             for k in ASKED if k in old)
                     row["before_cpu"] = {"read": oc.get("read"), "dead_core_lint": oc.get("dead", 0) + oc.get("core", 0),
-                                         "dead_core_fo_lint": oc.get("dead_core_fo")}
+                                         "dead_core_fo_lint": oc.get("dead_core_fo"), "question": oc.get("question")}
+                    if oc.get("question") and "question" in results["flamapy"].get("cpu_s", {}):
+                        row["before_ratio_cpu"] = oc["question"] / max(results["flamapy"]["cpu_s"]["question"], 1e-9)
             rows.append(row)
             print(json.dumps({k: row[k] for k in ("model", "features", "constraints", "answers")}, default=str)[:600],
                   file=sys.stderr, flush=True)

@@ -9,6 +9,8 @@ import itertools
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import FIXTURES, ROOT, uvl_configurations
 
@@ -19,7 +21,7 @@ from pysat.solvers import Minisat22  # noqa: E402
 
 from tariffcheck.analyse.lint import lint_tariff  # noqa: E402
 from tariffcheck.interop.uvl_import import import_uvl_model  # noqa: E402
-from tariffcheck.interop.uvl_read import read_uvl_file  # noqa: E402
+from tariffcheck.interop.uvl_read import Feature, Group, UvlModel, read_uvl_file  # noqa: E402
 from tariffcheck.resolve import resolve  # noqa: E402
 from tariffcheck.sat.feature_tree import TreeQuestions, compile_tree  # noqa: E402
 from tariffcheck.sat.solver import backbone_of  # noqa: E402
@@ -31,7 +33,7 @@ SHARED = ROOT.parent / "shared" / "uvl"
 
 def _brute(model) -> tuple[set[str], set[str], set[str]]:
     names, valid = uvl_configurations(model)
-    core = {n for n in names if all(n in v for v in valid)}
+    core = {n for n in names if all(n in v for v in valid)} if valid else set()  # none without a configuration
     dead = {n for n in names if not any(n in v for v in valid)}
     fo = set()
     for f in model.features():
@@ -64,6 +66,66 @@ def test_a_false_optional_feature_and_the_children_of_a_dead_parent(tmp_path):
         assert set(q.false_optional()) == {"Pay", "Card", "Tape"}  # Pay, Card core; Tape under dead Old
         assert set(q.dead()) == {"Old", "Tape"} and "Cash" not in q.core()
     assert set(q.false_optional()) == _brute(model)[2]
+
+
+# ---- random small trees with cross-tree constraints, against brute force -----------------------
+KINDS = ("mandatory", "optional", "alternative", "or", "cardinality")
+
+
+@st.composite
+def _trees(draw, twice: bool = False):
+    """A feature tree of up to 10 features: each joins a group of an earlier feature or opens
+    one (any kind; a cardinality of any bounds, an upper one below the lower included), and up
+    to 4 constraints over its names, nested with not/and/or/implies/iff. With `twice`, a name
+    may be given to two features."""
+    count = draw(st.integers(1, 9))
+    names = [f"F{i}" for i in range(count + 1)]
+    root = Feature(names[0], 1)
+    nodes = [root]
+    for i in range(1, count + 1):
+        parent = draw(st.sampled_from(nodes))
+        if parent.groups and draw(st.booleans()):
+            g = draw(st.sampled_from(parent.groups))
+        else:
+            kind = draw(st.sampled_from(KINDS))
+            low, high = {"alternative": (1, 1), "or": (1, None)}.get(kind, (0, None))
+            if kind == "cardinality":
+                low, high = draw(st.integers(0, 3)), draw(st.one_of(st.none(), st.integers(0, 3)))
+            g = Group(kind, 1, [], low, high)
+            parent.groups.append(g)
+        name = draw(st.sampled_from(names[1:i])) if twice and i > 1 and draw(st.booleans()) else names[i]
+        f = Feature(name, 1)
+        g.children.append(f)
+        nodes.append(f)
+    ref = st.sampled_from(sorted({f.name for f in nodes})).map(lambda n: ("ref", n))
+    expr = st.recursive(ref, lambda inner: st.one_of(
+        inner.map(lambda x: ("not", x)),
+        st.lists(inner, min_size=2, max_size=3).map(lambda xs: ("and", xs)),
+        st.lists(inner, min_size=2, max_size=3).map(lambda xs: ("or", xs)),
+        st.tuples(inner, inner).map(lambda ab: ("implies", *ab)),
+        st.tuples(inner, inner).map(lambda ab: ("iff", *ab))), max_leaves=5)
+    constraints = [(k + 1, c, "") for k, c in enumerate(draw(st.lists(expr, max_size=4)))]
+    return UvlModel("random.uvl", root, constraints)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_trees())
+def test_random_trees_with_constraints_are_right_by_brute_force(model):
+    # the tree's own answers (free subtrees, a group's representative, constraints simplified
+    # by the tree) and the solver's part must together be the whole model's
+    with TreeQuestions(compile_tree(model.root, model.constraints)) as q:
+        got = set(q.core()), set(q.dead()), set(q.false_optional())
+    assert got == _brute(model)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_trees(twice=True))
+def test_a_name_given_twice_is_one_feature_in_both_places(model):
+    # one variable under two parents: nothing is read off the tree for it (core and dead only:
+    # which parent false-optional is asked under is not defined for such a name)
+    with TreeQuestions(compile_tree(model.root, model.constraints)) as q:
+        got = set(q.core()), set(q.dead())
+    assert got == _brute(model)[:2]
 
 
 def _lint_sets(path) -> tuple[set[str], set[str], str]:

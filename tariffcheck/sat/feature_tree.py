@@ -1,5 +1,6 @@
-"""A feature tree and its cross-tree constraints written straight into clauses, and its dead, core
-and false-optional features asked of one incremental SAT solver.
+"""A feature tree and its cross-tree constraints, and its dead, core and false-optional features:
+what the tree alone settles is read off the tree, and only the part the constraints reach goes
+to one incremental SAT solver.
 
 This is the short way for the questions that are about features alone: the tree read from a
 UVL file (interop/uvl_read.py's `Feature`s and constraints, taken here by their attributes, so
@@ -22,7 +23,30 @@ configuration where its parent is. Lint's L005 is another question (an option fo
 value of a dimension); this one has no finding of lint, and is asked here for the comparison
 with flamapy (benchmarks/bench_flamapy.py).
 
-The questions (`TreeQuestions`): one MiniSat holding every clause. The backbone is solver.py's
+**What the tree settles.** A subtree that no constraint names (no feature of it, after the
+constraints are simplified) is *free*: with its top chosen, its features can be chosen as its
+groups allow, whatever the rest of the model does. So, bottom up, each feature is *selectable*
+or not (each of its groups can take `low` of its selectable children, and `low ≤ high`); and
+below a free top, a feature is there in some configuration exactly when the top is and the path
+down allows it, in every one exactly when the top is in every one and each step down is forced
+(its group must take every selectable child), and it is false-optional exactly when its parent
+is dead or the step from the parent is forced. The free children of one group are
+interchangeable (nothing outside names them), so one of them, the group's *representative*,
+stands for all: the solver sees it and at most `high` more (enough for every count the group
+allows), asks only it, and the others take its answers. The constraints are simplified first
+with what the tree alone decides: a feature on a mandatory chain from the root is in every
+configuration (a clause naming it is true, its negation is dropped), one the tree never allows
+is in none, and a clause `not X or Y` with Y X's ancestor says what the tree says (dropped).
+A model without constraints (or whose constraints the tree satisfies) is answered with a solver
+of the root alone; the constraints' features, their ancestors and the representatives go to
+the solver.
+
+A constraint that is a clause already is written as one without the general walk, and
+`(A | B) => C` and `A => B & C` become clauses without a gate. When the solver holds only a
+part of the tree, it numbers that part's variables alone: MiniSat decides every variable on
+every call, held by a clause or not.
+
+The questions (`TreeQuestions`): one MiniSat holding that part. The backbone is solver.py's
 (`backbone`: propagation, then failed-literal probing, then models leaning the other way, each
 refuting every candidate it flips, then one call per candidate left). False-optional starts from
 it (a core feature and the children of a dead parent are false-optional without a call, and
@@ -43,31 +67,58 @@ PAIRWISE = 6  # at most one of this many or fewer children: their pairs; of more
 
 @dataclass
 class TreeClauses:
+    """The tree's features by position (level by level from the root, position 0; a name given
+    to two features is one variable, at two positions), what the tree settles for each, and the
+    clauses of the part it does not."""
+
     root: str
-    var: dict[str, int]  # feature name -> variable (the root's included; variables 1..len(var))
+    var: dict[str, int]  # feature name -> its number in the whole tree (the root's is 1; not the solver's)
     parent: dict[str, str]  # feature name -> its parent's name (not for the root)
     mandatory: set[str]  # flamapy's "mandatory": the one child of a group wanting exactly one
-    clauses: list[list[int]] = field(default_factory=list)
-    top: int = 0
+    clauses: list[list[int]] = field(default_factory=list)  # the solver's part only, in its own numbering
+    top: int = 0  # the solver's variables
     skipped: list[str] = field(default_factory=list)  # constraints not written, and why
+    asked: list[int] = field(default_factory=list)  # the variables whose answers the solver gives
+    names: list[str] = field(default_factory=list)  # by position
+    variable: list[int] = field(default_factory=list)  # by position: the solver's variable (0: none)
+    up: list[int] = field(default_factory=list)  # the parent's position (-1 for the root)
+    solved: list[bool] = field(default_factory=list)  # a feature of the solver's part
+    # a feature outside it: the asked variable it follows (0: it is in no configuration; its own
+    # for a group's representative), whether it is there in some configuration where that one is,
+    # and in every one where that one is
+    anchor: list[int] = field(default_factory=list)
+    there: list[bool] = field(default_factory=list)
+    every: list[bool] = field(default_factory=list)
+    forced: list[bool] = field(default_factory=list)  # its group takes it whenever its parent is there
+    same_as: dict[int, int] = field(default_factory=dict)  # a free child -> its representative's position
+    twice: bool = False  # some name is given to two features
 
 
 def compile_tree(root, constraints) -> TreeClauses:
     """The clauses of a feature tree (a `Feature` with `.name` and `.groups`, each group with
     `.kind`, `.children`, `.low`, `.high`) and of its constraints (`(line, constraint, text)`
-    as uvl_read gives them)."""
+    as uvl_read gives them), for the part of it the tree alone does not settle."""
     return _TreeWriter(root).run(constraints)
+
+
+def _bounds(g) -> tuple[int, int]:
+    """How many of its children a chosen parent has in group `g`, at least and at most."""
+    n = len(g.children)
+    if g.kind == "mandatory":
+        return n, n
+    if g.kind == "optional":
+        return 0, n
+    return g.low, n if g.high is None or g.high > n else g.high
 
 
 class _TreeWriter:
     def __init__(self, root):
         self.root = root
-        self.var: dict[str, int] = {}
-        self.parent: dict[str, str] = {}
         self.mandatory: set[str] = set()
         self.clauses: list[list[int]] = []
         self.skipped: list[str] = []
         self._gates: dict[tuple, int] = {}
+        self._gate_clauses: list[list[int]] = []
         self.top = 0
 
     def _new(self) -> int:
@@ -75,66 +126,169 @@ class _TreeWriter:
         return self.top
 
     def run(self, constraints) -> TreeClauses:
-        order, todo = [], [self.root]
-        while todo:  # the variables first, in the tree's order (as uvl_read's `features()`)
-            f = todo.pop()
-            order.append(f)
-            if f.name not in self.var:
-                self.var[f.name] = self._new()
-            todo.extend(reversed([c for g in f.groups for c in g.children]))
-        add = self.clauses.append
-        add([self.var[self.root.name]])
-        for f in order:
-            p = self.var[f.name]
-            for g in f.groups:
-                kids = [self.var[c.name] for c in g.children]
-                for c in g.children:
-                    self.parent.setdefault(c.name, f.name)
-                for k in kids:
-                    add([-k, p])
-                if not kids or g.kind == "optional":
-                    continue
+        # the features level by level: a group's children at consecutive positions
+        nodes, up, spans = [self.root], [-1], []  # spans[i]: node i's groups as (low, high, first, end)
+        mandatory = self.mandatory
+        i = 0
+        while i < len(nodes):
+            mine = []
+            for g in nodes[i].groups:
+                first = len(nodes)
+                nodes += g.children
+                up += [i] * len(g.children)
+                low, high = _bounds(g)
+                mine.append((low, high, first, len(nodes)))
                 if g.kind == "mandatory":
-                    for c, k in zip(g.children, kids):
-                        self.mandatory.add(c.name)
-                        add([-p, k])
-                    continue
-                self._group(p, g, kids)
-        limit = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(limit, 100_000))  # a constraint may nest thousands deep
-        try:
-            for line, c, text in constraints:
-                mine: list[list[int]] = []  # written only when the whole constraint can be
-                try:
-                    self._assert(c, mine)
-                except _Skip as exc:
-                    self.skipped.append(f"constraint on line {line}: {exc}")
-                    continue
-                self.clauses += mine
-        finally:
-            sys.setrecursionlimit(limit)
-        return TreeClauses(self.root.name, self.var, self.parent, self.mandatory, self.clauses, self.top,
-                           self.skipped)
+                    mandatory.update(c.name for c in g.children)
+                elif len(g.children) == 1 and g.low == 1 and (g.high == 1 or g.kind in ("alternative", "or")):
+                    mandatory.add(g.children[0].name)  # flamapy's reading: a relation 1..1 of one child
+            spans.append(mine)
+            i += 1
+        n = len(nodes)
+        names = [f.name for f in nodes]
+        var = dict(zip(names, range(1, n + 1)))
+        twice = len(var) < n
+        if twice:  # a name at two positions: one variable, numbered at its first
+            var = {}
+            for name in names:
+                var.setdefault(name, len(var) + 1)
+            v = [var[name] for name in names]
+            parent: dict[str, str] = {}
+            for k in range(1, n):
+                parent.setdefault(names[k], names[up[k]])
+        else:
+            v = list(range(1, n + 1))
+            parent = dict(zip(names[1:], [names[k] for k in up[1:]]))
+        self.var, self.top = var, len(var)
+        inner = [i for i in range(n) if spans[i]]
 
-    def _group(self, p: int, g, kids: list[int]) -> None:
-        n, low, high = len(kids), g.low, g.high
-        if high is None or high > n:
-            high = n
-        if n == 1 and low == 1 and (g.high == 1 or g.kind in ("alternative", "or")):
-            self.mandatory.add(g.children[0].name)  # flamapy's reading: a relation 1..1 of one child
-        if low > n:
-            self.clauses.append([-p])
-            return
-        if low == 1:
-            self.clauses.append([-p] + kids)
-        elif low > 1:
-            self._card(p, kids, low, "atleast")
-        if high == 0:
-            self.clauses += [[-p, -k] for k in kids]
-        elif high == 1 and n <= PAIRWISE:
-            self.clauses += [[-p, -a, -b] for i, a in enumerate(kids) for b in kids[i + 1:]]
-        elif high < n:
-            self._card(p, kids, high, "atmost")
+        # children first: whether each feature's groups can be met as far as the tree goes
+        # (selectable), whether its group may take it (allowed), must take it (forced)
+        selectable, allowed, forced = [True] * n, [False] * n, [False] * n
+        for i in reversed(inner):
+            for low, high, a, b in spans[i]:
+                live = sum(selectable[a:b])
+                if low > live or low > high:
+                    selectable[i] = False
+                if high > 0:
+                    allowed[a:b] = selectable[a:b]
+                    if low >= live:
+                        forced[a:b] = selectable[a:b]
+
+        ctc = self._constraints(constraints)
+        if not selectable[0]:
+            ctc = [[]]
+        elif ctc and not twice:  # what the tree alone decides, from the root down
+            there, every = [False] * n, [False] * n
+            there[0] = every[0] = True
+            for i in inner:
+                for low, high, a, b in spans[i]:
+                    if there[i]:
+                        there[a:b] = allowed[a:b]
+                    if every[i]:
+                        every[a:b] = forced[a:b]
+            ctc = self._simplify(ctc, there, every)
+        if ctc and not ctc[-1]:  # a clause that nothing satisfies: no configuration
+            return TreeClauses(self.root.name, var, parent, mandatory, [[1], [-1]], self.top, self.skipped, [1],
+                               names, v, up, [True] + [False] * (n - 1), [0] * n, [False] * n, [False] * n, forced, {},
+                               twice)
+
+        # the solver's part: every feature the constraints name, and its ancestors
+        solved = [False] * n
+        solved[0] = True
+        named = {abs(x) for c in ctc for x in c}
+        if twice:
+            named.update(var[name] for name in names if names.count(name) > 1)
+            todo = [i for i in range(n) if v[i] in named]
+        else:
+            todo = [x - 1 for x in named if x <= n]
+        for i in todo:
+            while i >= 0 and not solved[i]:
+                solved[i] = True
+                i = up[i]
+        # when the solver holds a part of the tree only, it numbers its own variables, the root 1,
+        # in the order they are met: a feature it does not hold is no variable of it (MiniSat
+        # decides every variable on every call); when it holds most, the tree's numbers are kept
+        renumber = 4 * sum(solved) < 3 * n
+        number: dict[int, int] = {}  # variable of the whole tree (or gate) -> the solver's
+
+        def num(x: int) -> int:
+            y = number.get(x)
+            if y is None:
+                self.top += 1
+                y = number[x] = self.top
+            return y
+
+        if renumber:
+            self.top = 0
+        else:
+            def num(x: int) -> int:
+                return x
+        anchor, there, every = [0] * n, [False] * n, [False] * n
+        same_as: dict[int, int] = {}
+        add = self.clauses.append
+        add([num(v[0])])
+        reps = []
+        for i in inner:
+            if not solved[i]:  # below a free top: its answers follow the top's
+                for low, high, a, b in spans[i]:
+                    anchor[a:b] = [anchor[i]] * (b - a)
+                    if there[i]:
+                        there[a:b] = allowed[a:b]
+                    if every[i]:
+                        every[a:b] = forced[a:b]
+                continue
+            p = num(v[i])
+            for low, high, a, b in spans[i]:
+                kids, free = [], []
+                for k in range(a, b):
+                    if solved[k]:
+                        kids.append(num(v[k]))
+                    elif selectable[k]:
+                        free.append(k)
+                if free:  # interchangeable: one representative asked, as many as the group may take kept
+                    kids += [num(v[k]) for k in free[:high + 1]]
+                    rep = num(v[free[0]])
+                    reps.append(rep)
+                    for k in free:
+                        anchor[k], there[k], every[k] = rep, True, True
+                        same_as[k] = free[0]
+                self._group(p, kids, low, high)
+        if renumber:
+            for x in range(len(var) + 1, len(var) + len(self._gates) + 1):  # the gates (the rest are numbered)
+                num(x)
+            self.clauses += [[number[x] if x > 0 else -number[-x] for x in c] for c in ctc]
+            variable = [number.get(x, 0) for x in v]
+        else:
+            self.clauses += ctc
+            variable = [x if solved[i] or same_as.get(i) == i else 0 for i, x in enumerate(v)]
+        asked = [1] + reps + [variable[i] for i in range(1, n) if solved[i]]
+        if twice:
+            asked = list(dict.fromkeys(asked))
+        return TreeClauses(self.root.name, var, parent, mandatory, self.clauses, self.top, self.skipped, asked,
+                           names, variable, up, solved, anchor, there, every, forced, same_as, twice)
+
+    def _group(self, p: int, kids: list[int], low: int, high: int) -> None:
+        add = self.clauses.append
+        for k in kids:
+            add([-k, p])
+        n = len(kids)
+        high = min(high, n)
+        if low > high:
+            add([-p])
+        elif low == n:
+            self.clauses += [[-p, k] for k in kids]
+        else:
+            if low == 1:
+                add([-p] + kids)
+            elif low > 1:
+                self._card(p, kids, low, "atleast")
+            if high == 0:
+                self.clauses += [[-p, -k] for k in kids]
+            elif high == 1 and n <= PAIRWISE:
+                self.clauses += [[-p, -a, -b] for i, a in enumerate(kids) for b in kids[i + 1:]]
+            elif high < n:
+                self._card(p, kids, high, "atmost")
 
     def _card(self, p: int, kids: list[int], bound: int, how: str) -> None:
         from pysat.card import CardEnc, EncType
@@ -144,10 +298,61 @@ class _TreeWriter:
         # each clause only when the parent is there: with the auxiliaries free otherwise
         self.clauses += [[-p] + c for c in enc.clauses]
 
+    def _simplify(self, ctc: list[list[int]], there: list[bool], every: list[bool]) -> list[list[int]]:
+        """The constraints' clauses less what the tree decides (a feature on a mandatory chain
+        from the root is in every configuration, one the tree never allows in none): a clause
+        with a literal the tree makes true is dropped, a literal it makes false is left out. An
+        empty clause, when one comes out, is the last. (With no feature named twice, the feature
+        at position i has variable i + 1.)"""
+        n = len(there)
+        decided = [x for i in range(n) if every[i] or not there[i] for x in (i + 1, -i - 1)]
+        if not decided:
+            return ctc
+        decided = set(decided)
+        out = []
+        for c in ctc:
+            if decided.isdisjoint(c):
+                out.append(c)
+                continue
+            kept = []
+            for x in c:
+                i = (x if x > 0 else -x) - 1
+                if i >= n or there[i] and not every[i]:
+                    kept.append(x)
+                elif every[i] == (x > 0):
+                    break
+            else:
+                if not kept:
+                    return out + [kept]
+                out.append(kept)
+        return out
+
     # ---- constraints -----------------------------------------------------------------------
+    def _constraints(self, constraints) -> list[list[int]]:
+        """Each constraint's clauses, and the definitions of its gates (one list)."""
+        out: list[list[int]] = []
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 100_000))  # a constraint may nest thousands deep
+        try:
+            for line, c, text in constraints:
+                clause = _flat(c, self.var)
+                if clause is not None:
+                    out.append(clause)
+                    continue
+                mine: list[list[int]] = []  # written only when the whole constraint can be
+                try:
+                    self._assert(c, mine)
+                except _Skip as exc:
+                    self.skipped.append(f"constraint on line {line}: {exc}")
+                    continue
+                out += mine
+        finally:
+            sys.setrecursionlimit(limit)
+        return self._gate_clauses + out
+
     def _assert(self, c, out: list[list[int]]) -> None:
-        """The clauses saying that `c` holds, into `out` (the definitions of gates go straight
-        into the tree's clauses: true whatever happens to `out`)."""
+        """The clauses saying that `c` holds, into `out` (the definitions of gates go to a list
+        of their own: true whatever happens to `out`)."""
         kind = c[0]
         if kind == "and":
             for x in c[1]:
@@ -159,6 +364,14 @@ class _TreeWriter:
         if kind == "not" and c[1][0] == "or":
             for x in c[1][1]:
                 self._assert(("not", x), out)
+            return
+        if kind == "implies" and c[1][0] == "or":  # (A | B) => C: A => C and B => C, no gate
+            for x in c[1][1]:
+                self._assert(("implies", x, c[2]), out)
+            return
+        if kind == "implies" and c[2][0] == "and":  # A => B & C: A => B and A => C
+            for x in c[2][1]:
+                self._assert(("implies", c[1], x), out)
             return
         if kind == "iff":
             a, b = self._lit(c[1]), self._lit(c[2])
@@ -208,13 +421,38 @@ class _TreeWriter:
         gate = self._gates.get(key)
         if gate is None:
             gate = self._gates[key] = self._new()
-            self.clauses += [[-gate, x] for x in key]
-            self.clauses.append([gate] + [-x for x in key])
+            self._gate_clauses += [[-gate, x] for x in key]
+            self._gate_clauses.append([gate] + [-x for x in key])
         return gate
 
 
 class _Skip(Exception):
     pass
+
+
+def _flat(c, var: dict[str, int]) -> list[int] | None:
+    """The clause of a constraint that is one already (`A | !B | C`, `A => B`, `A`, `!A`: most
+    constraints of the models at hand), without the general walk; None for any other."""
+    kind = c[0]
+    if kind == "implies":
+        a, b = c[1], c[2]
+        if a[0] == "ref" and b[0] == "ref" and a[1] in var and b[1] in var:
+            return [-var[a[1]], var[b[1]]]
+        return None
+    parts = c[1] if kind == "or" else (c,)
+    clause = []
+    for x in parts:
+        if x[0] == "ref":
+            v = var.get(x[1])
+        elif x[0] == "not" and x[1][0] == "ref":
+            v = var.get(x[1][1])
+            v = v and -v
+        else:
+            return None
+        if v is None:
+            return None
+        clause.append(v)
+    return clause
 
 
 class TreeQuestions:
@@ -229,6 +467,7 @@ class TreeQuestions:
         self._fixed: dict[int, bool] | None = None
         self._satisfiable: bool | None = None
         self._models: list[list[int]] = []  # the models the backbone met (refutations for false-optional)
+        self._states: list[int] | None = None
 
     def close(self) -> None:
         self.solver.delete()
@@ -246,43 +485,78 @@ class TreeQuestions:
         return self._satisfiable
 
     def backbone(self) -> dict[int, bool]:
+        """The asked variables' values in every configuration (those that have one)."""
         if self._fixed is None:
             if not self.satisfiable():
                 self._fixed = {}
             else:
-                found = backbone_of(self.solver, list(self.tree.var.values()), keep_models=self._models)
+                found = backbone_of(self.solver, self.tree.asked, keep_models=self._models)
                 self.calls += found.calls
                 self._fixed = found.fixed
         return self._fixed
 
+    def _state(self) -> list[int]:
+        """By position: 1 in every configuration, -1 in none, 0 in some."""
+        if self._states is None:
+            t, fixed = self.tree, self.backbone()
+            state = self._states = [0] * len(t.names)
+            anchor, there, every, solved = t.anchor, t.there, t.every, t.solved
+            for i, x in enumerate(t.variable):
+                if solved[i]:
+                    value = fixed.get(x)
+                else:
+                    value = fixed.get(anchor[i]) if anchor[i] else False
+                    if value is not False and not there[i]:
+                        value = False
+                    elif value and not every[i]:
+                        value = None
+                if value is not None:
+                    state[i] = 1 if value else -1
+        return self._states
+
+    def _answer(self, want: int) -> list[str]:
+        names, state = self.tree.names, self._state()
+        out = [names[i] for i in range(len(names)) if state[i] == want]
+        return list(dict.fromkeys(out)) if self.tree.twice else out
+
     def core(self) -> list[str]:
         """Features in every valid configuration (the root among them); none when there is none."""
-        fixed = self.backbone()
-        return [n for n, v in self.tree.var.items() if fixed.get(v) is True]
+        if not self.satisfiable():
+            return []
+        return self._answer(1)
 
     def dead(self) -> list[str]:
         """Features in no valid configuration (every feature when there is none)."""
         if not self.satisfiable():
             return list(self.tree.var)
-        fixed = self.backbone()
-        return [n for n, v in self.tree.var.items() if fixed.get(v) is False]
+        return self._answer(-1)
 
     def false_optional(self) -> list[str]:
         """Features below the root, not mandatory, there whenever their parent is (flamapy's
         definition: a parent that is never there makes each of its optional children one)."""
         t = self.tree
-        candidates = [n for n in t.var if n in t.parent and n not in t.mandatory]
         if not self.satisfiable():
-            return candidates
-        fixed = self.backbone()
-        out: set[str] = set()
-        undecided: list[tuple[int, int, str]] = []  # (parent, child, name)
-        for n in candidates:
-            v, p = t.var[n], t.var[t.parent[n]]
-            if fixed.get(v) is True or fixed.get(p) is False:
-                out.add(n)
-            elif fixed.get(v) is not False:  # a dead child of a live parent is not there with it
-                undecided.append((p, v, n))
+            return [n for n in t.var if n in t.parent and n not in t.mandatory]
+        state, names, up, mandatory = self._state(), t.names, t.up, t.mandatory
+        out: set[int] = set()
+        undecided: list[tuple[int, int, int]] = []  # (parent's variable, child's, child's position)
+        later: list[int] = []  # the free children that take their representative's answer
+        first = range(1, len(names))
+        if t.twice:  # a name given twice is asked at its first position
+            first = sorted({n: i for i, n in reversed(list(enumerate(names)))}.values())[1:]
+        for i in first:
+            n = names[i]
+            if n in mandatory:
+                continue
+            if state[i] == 1 or state[up[i]] == -1:
+                out.add(i)
+            elif t.solved[i] or t.same_as.get(i) == i:
+                if state[i] != -1:  # a dead child of a live parent is not there with it
+                    undecided.append((t.variable[up[i]], t.variable[i], i))
+            elif i in t.same_as:
+                later.append(i)
+            elif t.forced[i]:  # below a free top, or a free top in no configuration: the tree says
+                out.add(i)
         for m in self._models:  # a model with the parent and without the child refutes it
             if not undecided:
                 break
@@ -293,10 +567,10 @@ class TreeQuestions:
         # model proves every child left false-optional
         s = self.solver
         top = s.nof_vars()
-        pair: dict[int, tuple[int, int, str]] = {}  # e_c -> (parent, child, name)
-        for p, v, n in undecided:
+        pair: dict[int, tuple[int, int, int]] = {}  # e_c -> (parent, child, child's position)
+        for p, v, i in undecided:
             top += 1
-            pair[top] = (p, v, n)
+            pair[top] = (p, v, i)
             s.add_clause([-top, p])
             s.add_clause([-top, -v])
         while pair:
@@ -309,12 +583,8 @@ class TreeQuestions:
                 for e in [e for e, (p, v, _) in pair.items() if m[p - 1] > 0 and m[v - 1] < 0]:
                     del pair[e]
             else:
-                out.update(n for _, _, n in pair.values())
+                out.update(i for _, _, i in pair.values())
                 pair = {}
             s.add_clause([-top])
-        return [n for n in candidates if n in out]
-
-
-def _drop_flipped(kids: dict[int, str], model: list[int], value: bool) -> None:
-    for v in [v for v in kids if (model[v - 1] > 0) != value]:
-        del kids[v]
+        out.update(i for i in later if t.same_as[i] in out)
+        return [names[i] for i in sorted(out)]
