@@ -116,7 +116,7 @@ class Open:
         # models read without compaction (many are read; the constants' values are the same),
         # and the encoding's terms asserted straight into Z3 (z3py's cast of each cost more)
         self.p: OrderProblem = Workspace(enc, space.timeout_ms, compact_models=False, native=True).open(
-            order, undecided=False)
+            order, keep_open=False)
         s = self.p.solver
         if shape.request == "cancellation":
             for entry in order.contracts:

@@ -152,9 +152,9 @@ class Workspace:
             also(self.plain, terms)
 
     def open(self, order: Order, also: dict[int, set[str]] | None = None,
-             undecided: bool = True) -> "OrderProblem":
+             keep_open: bool = True) -> "OrderProblem":
         """The order as a problem in this solver (its facts pushed). `also`: per contract index,
-        options a question asks about beyond the order's own (kept in the cone). `undecided`:
+        options a question asks about beyond the order's own (kept in the cone). `keep_open`:
         keep the facts of the fields the order leaves open (`OrderProblem.undecided`, for
         propagation); False builds none of them (lint leaves nearly every field open)."""
         if self.cone:
@@ -171,7 +171,7 @@ class Workspace:
         undecided: dict[str, list[Fact]] = {}
         def is_open(choice) -> bool:
             return choice in order.open or choice.parent in order.open
-        for f in enc.facts(order, kept, None if undecided else is_open):
+        for f in enc.facts(order, kept, None if keep_open else is_open):
             if is_open(f.choice):
                 undecided.setdefault(f.choice, []).append(f)  # a partial order leaves it (or its option) open
                 continue
