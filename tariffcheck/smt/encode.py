@@ -22,7 +22,7 @@ from ..model import tariff as M
 from ..orders.order import ContractEntry, Order
 from .cone import Cone
 from .context import new_context
-from .facts import Fact, entry_facts, order_facts, own_facts
+from .facts import Fact, entry_facts, fact_choices, order_facts, own_facts
 from .slots import OrderVars, Slot, copy_terms
 from .terms import compile_term, field_term, known_term
 
@@ -147,10 +147,15 @@ class Encoder:
     def memoised(self, key: tuple) -> bool:
         return key in self._memo
 
-    def facts(self, order: Order, kept: dict | None = None) -> list[Fact]:
+    def facts(self, order: Order, kept: dict | None = None, leave=None) -> list[Fact]:
         """Every value of the order as a fact (smt/facts.py); of each contract's options and
-        wordings, only those `kept[index]` keeps when given (smt/cone.py `Kept`)."""
-        return order_facts(self, order, kept)
+        wordings, only those `kept[index]` keeps when given (smt/cone.py `Kept`); none of the
+        choices `leave(choice)` is true of."""
+        return order_facts(self, order, kept, leave)
+
+    def fact_choices(self, order: Order) -> list[tuple[str, str, str]]:
+        """(choice, kind, role) of each of the order's facts, no term built (smt/facts.py)."""
+        return fact_choices(self, order)
 
     def cone(self, kind: str) -> Cone:
         """Which options each axiom and rule instance of a kind reads (smt/cone.py), once."""

@@ -41,12 +41,25 @@ class Fact:
     vars: tuple = ()  # the variables it fixes, to pin them to another value
 
 
-def order_facts(enc: "Encoder", order: Order, kept: dict | None = None) -> list[Fact]:
+def order_facts(enc: "Encoder", order: Order, kept: dict | None = None, leave=None) -> list[Fact]:
     """Every fact of an order: its own fields, then each contract's (of its options and
-    wordings, only those `kept[index]` keeps when given: smt/cone.py `Kept`)."""
+    wordings, only those `kept[index]` keeps when given: smt/cone.py `Kept`). `leave(choice)`:
+    the facts of the choices it is true of are left out, and their terms never built."""
     out = own_facts(enc, order)
+    if leave is not None:
+        out = [f for f in out if not leave(f.choice)]
     for entry in order.contracts:
-        out.extend(entry_facts(enc, entry, kept=None if kept is None else kept.get(entry.index)))
+        out.extend(entry_facts(enc, entry, kept=None if kept is None else kept.get(entry.index), leave=leave))
+    return out
+
+
+def fact_choices(enc: "Encoder", order: Order) -> list[tuple[str, str, str]]:
+    """(choice, kind, role) of each fact `order_facts` gives, without building its term: what
+    lint needs of the facts of an order whose fields it leaves open (analyse/space.py)."""
+    out = [(f.choice, f.kind, f.role) for f in own_facts(enc, order)]
+    for entry in order.contracts:
+        for fk, ref, fact, vars, role, field, under, choice in _specs(entry, enc.slot(entry.kind, entry.index)):
+            out.append((choice or ref, fk.choice or fk.id, role))
     return out
 
 
@@ -87,7 +100,8 @@ def own_facts(enc: "Encoder", order: Order) -> list[Fact]:
     return out
 
 
-def entry_facts(enc: "Encoder", entry: ContractEntry, slot: Slot | None = None, kept=None) -> list[Fact]:
+def entry_facts(enc: "Encoder", entry: ContractEntry, slot: Slot | None = None, kept=None, leave=None,
+                _mask: list[bool] | None = None) -> list[Fact]:
     """The facts of one contract: its structure and wording, then each field of its new and its
     old state (an option that is not ordered is one fact; its parts have none).
 
@@ -95,16 +109,22 @@ def entry_facts(enc: "Encoder", entry: ContractEntry, slot: Slot | None = None, 
     the facts are the same for every contract that gives the same values, wherever it stands
     in the order, and their paths and `slot` say so (`contracts[?]`, None). A slot's facts not
     built yet are the template's, copied (slots.py `copy_terms`): one call into Z3 for them all.
-    `kept` (smt/cone.py `Kept`): the options and wordings whose facts are wanted (None: all)."""
+    `kept` (smt/cone.py `Kept`): the options and wordings whose facts are wanted (None: all).
+    `leave(choice)`: facts left out (`order_facts`); over the template, `_mask` says which of
+    the slot's were left out, since the template's choices have other paths."""
     slot = slot or enc.slot(entry.kind, entry.index)
     template = enc.template(entry.kind)
     index = slot.index if slot.index >= 0 else None
     specs = list(_specs(entry, slot, kept))
+    if leave is not None and _mask is None:
+        _mask = [not leave(choice or ref) for fk, ref, fact, vars, role, field, under, choice in specs]
+    if _mask is not None:
+        specs = [x for x, keep in zip(specs, _mask) if keep]
     keys = [(entry.kind, ref, role, fact.value) for fk, ref, fact, vars, role, field, under, choice in specs]
     missing = [i for i, key in enumerate(keys) if not enc.memoised(key)]
     terms: dict[int, z3.BoolRef] = {}
     if missing and slot is not template:
-        over_template = entry_facts(enc, entry, template, kept)  # the same facts in the same order
+        over_template = entry_facts(enc, entry, template, kept, _mask=_mask)  # the same facts in the same order
         terms = dict(zip(missing, copy_terms([over_template[i].term for i in missing], template, slot)))
     out: list[Fact] = []
     for i, (fk, ref, fact, vars, role, field, under, choice) in enumerate(specs):

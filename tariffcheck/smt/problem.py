@@ -108,9 +108,12 @@ class Workspace:
     at once."""
 
     def __init__(self, encoder: Encoder, timeout_ms: int = DEFAULT_TIMEOUT_MS, optimize: bool = False,
-                 cone: bool = False, compact_models: bool = True):
+                 cone: bool = False, compact_models: bool = True, native: bool = False):
         self.encoder = encoder
         self.timeout_ms = timeout_ms
+        # native: a plain solver's Boolean terms go to Z3 directly, in the same order (`also`);
+        # for lint, which asserts every axiom and rule instance of a large tariff per shape
+        self.native = native
         # cone: each order gets only the axioms and rule instances its options can reach
         # (smt/cone.py); the rest of the tariff never enters the solver. For explain and repair,
         # whose questions are about the order's own options; lint asks about any option.
@@ -140,16 +143,20 @@ class Workspace:
         cone, Boolean terms the encoding built go to Z3 directly (`also`): z3py's cast and
         sort check of each cost more than its assertion, over the thousand-odd terms an order
         of a large tariff asserts."""
-        if self.cone and isinstance(self.solver, z3.Solver) and all(isinstance(t, z3.BoolRef) for t in terms):
+        if ((self.cone or self.native) and isinstance(self.solver, z3.Solver)
+                and all(isinstance(t, z3.BoolRef) for t in terms)):
             also(self.solver, terms)
             return
         assert_terms(self.solver, terms)
         if self.plain is not None:
             also(self.plain, terms)
 
-    def open(self, order: Order, also: dict[int, set[str]] | None = None) -> "OrderProblem":
+    def open(self, order: Order, also: dict[int, set[str]] | None = None,
+             keep_open: bool = True) -> "OrderProblem":
         """The order as a problem in this solver (its facts pushed). `also`: per contract index,
-        options a question asks about beyond the order's own (kept in the cone)."""
+        options a question asks about beyond the order's own (kept in the cone). `keep_open`:
+        keep the facts of the fields the order leaves open (`OrderProblem.undecided`, for
+        propagation); False builds none of them (lint leaves nearly every field open)."""
         if self.cone:
             instances, extra, kept = self._cone(order, also or {})
         else:
@@ -162,8 +169,10 @@ class Workspace:
         given: list[Fact] = []
         groups: dict[str, list[Fact]] = {}
         undecided: dict[str, list[Fact]] = {}
-        for f in enc.facts(order, kept):
-            if f.choice in order.open or f.choice.parent in order.open:
+        def is_open(choice) -> bool:
+            return choice in order.open or choice.parent in order.open
+        for f in enc.facts(order, kept, None if keep_open else is_open):
+            if is_open(f.choice):
                 undecided.setdefault(f.choice, []).append(f)  # a partial order leaves it (or its option) open
                 continue
             if f.role == "given":
