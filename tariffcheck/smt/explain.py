@@ -279,28 +279,19 @@ class KnownSat:
                 (choices if is_choice else rules).append(n)
             return state, frozenset(choices), frozenset(rules)
 
-        current = list(candidates)
-        rest = Assumed([x.literal for x in keep] + list(fixed))  # assumed by every trial
-        i = 0
-        while i < len(current):
-            trial = current[:i] + current[i + 1:]
-            name_ = name(trial + keep)
-            if name_ in self._sat:
+        def known(assumed: list, _fixed) -> bool:
+            if name(assumed) in self._sat:
                 self.hits += 1
-                i += 1
-                continue
-            r = p.check(rest.after([x.literal for x in trial]))
-            if r == z3.unsat:
-                in_core = {id(x) for x in p.core()}
-                current = [x for x in trial if id(x) in in_core] if in_core else trial
-                # items before i were each needed; the core cannot have dropped them
-            else:
-                if len(self._sat) >= self.LIMIT:
-                    self._sat.clear()
-                # the terms whose ids name it stay alive with it, so no id is reused meanwhile
-                self._sat[name_] = [f.term for f in p.given] + [c.term for c in trial + keep if isinstance(c, Choice)]
-                i += 1
-        return current
+                return True
+            return False
+
+        def found(assumed: list, _fixed) -> None:
+            if len(self._sat) >= self.LIMIT:
+                self._sat.clear()
+            # the terms whose ids name it stay alive with it, so no id is reused meanwhile
+            self._sat[name(assumed)] = [f.term for f in p.given] + [c.term for c in assumed if isinstance(c, Choice)]
+
+        return p.shrink(keep, candidates, fixed, known, found)
 
 
 def describe(p: OrderProblem, choices: list[Choice], insts: list[Instance]) -> Conflict:

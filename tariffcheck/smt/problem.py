@@ -450,18 +450,21 @@ class OrderProblem:
     def choice(self, path: str) -> Choice | None:
         return next((c for c in self.choices if c.path == path), None)
 
-    def shrink(self, keep: list, candidates: list, fixed: list, known_sat=None) -> list:
+    def shrink(self, keep: list, candidates: list, fixed: list, known_sat=None, found_sat=None) -> list:
         """A minimal subset of `candidates` (Choice or Instance objects) that, assumed with
-        `fixed` (literals), is unsat; `candidates` with `fixed` must be unsat. Deletion-based
-        with core refinement: each test that stays unsat narrows the set to its core.
-        `known_sat(objects, fixed)`, when given, may answer a test as satisfiable without the
-        solver (a model found before shows it); it must never answer wrongly."""
+        `fixed` (literals) and the literals of `keep`, is unsat; `candidates` with those must be
+        unsat. Deletion-based with core refinement: each test that stays unsat narrows the set
+        to its core. Two hooks, each called with the objects a test assumes (a trial of the
+        candidates, then `keep`) and `fixed`: `known_sat`, when given, may answer a test as
+        satisfiable without the solver (a model found before shows it; it must never answer
+        wrongly); `found_sat` is told of each test the solver found satisfiable."""
         current = list(candidates)
+        keep = list(keep)
         rest = Assumed([x.literal for x in keep] + list(fixed))  # assumed by every trial
         i = 0
         while i < len(current):
             trial = current[:i] + current[i + 1:]
-            if known_sat is not None and known_sat(trial + list(keep), fixed):
+            if known_sat is not None and known_sat(trial + keep, fixed):
                 i += 1
                 continue
             r = self.check(rest.after([x.literal for x in trial]))
@@ -470,6 +473,8 @@ class OrderProblem:
                 current = [x for x in trial if id(x) in in_core] if in_core else trial
                 # items before i were each needed; the core cannot have dropped them
             else:
+                if found_sat is not None:
+                    found_sat(trial + keep, fixed)
                 i += 1
         return current
 
