@@ -90,7 +90,7 @@ class Explainer:
         self.tariff = tariff
         self.timeout_ms = timeout_ms
         encoder = Encoder(tariff)
-        self.workspace = Workspaces(encoder, timeout_ms, cone=True)
+        self.workspace = Workspaces(encoder, timeout_ms, cone=True, warm=True)
         # every conflict (`limit` > 1) is enumerated over the whole tariff: the cone has the
         # same minimal conflicts (smt/cone.py), but the map solver meets them in another order,
         # and with a limit the order decides which are shown
@@ -179,7 +179,7 @@ class Explainer:
                 out.calls = p.calls
                 return out
             ask = z3.Bool(f"ask:{path}", p.encoder.ctx)
-            p.solver.add(z3.Implies(ask, present))
+            p.require(z3.Implies(ask, present))
             others = [c for c in p.choices if c.path != path]  # an absent option has no other fields
             if p.check([c.literal for c in others] + rules + [ask]) == z3.sat:
                 out.status = "valid"  # X can be added with nothing else given up
