@@ -13,21 +13,14 @@ left out). And the second pass asserts nothing new: each term went in once.
 
 from __future__ import annotations
 
-from tariffcheck.smt.encode import Encoder
 from tariffcheck.smt.explain import Explainer
-from tariffcheck.smt.problem import Workspaces
 
 from test_explain_cone import _assert_minimal_in_whole, _conflict_key, _synthetic_orders, _whole
 
 
-def _cold(explainer: Explainer) -> Explainer:
-    explainer.workspace = Workspaces(Encoder(explainer.tariff), explainer.timeout_ms, cone=True, warm=False)
-    return explainer
-
-
 def test_warm_conflicts_are_the_cold_ones_or_equally_minimal():
     tariff, orders = _synthetic_orders(3, 1)
-    warm, cold, whole = Explainer(tariff), _cold(Explainer(tariff)), _whole(Explainer(tariff))
+    warm, cold, whole = Explainer(tariff), Explainer(tariff, warm=False), _whole(Explainer(tariff))
     terms = []
     compared = 0
     for _ in range(2):

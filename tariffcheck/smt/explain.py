@@ -86,11 +86,14 @@ def _with_breaches(tariff: M.Tariff, order: Order, out: Explanation) -> Explanat
 class Explainer:
     """Explanations for one tariff; the encoding of each contract kind is built once."""
 
-    def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS):
+    def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS, warm: bool = True):
         self.tariff = tariff
         self.timeout_ms = timeout_ms
         encoder = Encoder(tariff)
-        self.workspace = Workspaces(encoder, timeout_ms, cone=True, warm=True)
+        # warm: an order shape with a kind the cone slices keeps every order's terms in its
+        # solver (smt/problem.py Workspace): an order met again costs a third, an order not
+        # seen before about 1.4x (benchmarks/README.md, explain10x)
+        self.workspace = Workspaces(encoder, timeout_ms, cone=True, warm=warm)
         # every conflict (`limit` > 1) is enumerated over the whole tariff: the cone has the
         # same minimal conflicts (smt/cone.py), but the map solver meets them in another order,
         # and with a limit the order decides which are shown

@@ -242,10 +242,12 @@ class Workspace:
                 groups.setdefault(f.choice, []).append(f)
         new: list[z3.BoolRef] = []
         for f in given:
-            got = self._given.get(f.term.get_id())
+            # a term's address names it while it lives (the dict keeps it alive), for less than
+            # z3py's get_id costs; the same below
+            got = self._given.get(f.term.as_ast().value)
             if got is None:
-                got = self._given[f.term.get_id()] = (z3.Bool(f"given:{len(self._given)}", enc.ctx), f.term)
-                new.append(z3.Implies(got[0], f.term))
+                got = self._given[f.term.as_ast().value] = (z3.Bool(f"given:{len(self._given)}", enc.ctx), f.term)
+                new.append(_implies(got[0], f.term))
             hard.append(got[0])
         choices = []
         for path, facts in groups.items():
@@ -254,18 +256,18 @@ class Workspace:
             got = self._choices.get(key)
             if got is None:
                 literal = z3.Bool(f"choice:{path}#{len(self._choices)}", enc.ctx)
-                got = self._choices[key] = (literal, c.term, z3.Implies(literal, c.term))
+                got = self._choices[key] = (literal, c.term, _implies(literal, c.term))
                 new.append(got[2])
             c.literal, c.known_term = got[0], got[1]
             choices.append(c)
         self.add(new)
         self.terms += len(new)
         own = hard + [c.literal for c in choices]
-        mine = {x.get_id() for x in own}
+        mine = {x.as_ast().value for x in own}
         hard += [n for i, n in self._negations.items() if i not in mine]
         for x in own:
-            if x.get_id() not in self._negations:
-                self._negations[x.get_id()] = z3.Not(x)
+            if x.as_ast().value not in self._negations:
+                self._negations[x.as_ast().value] = _not(x)
         p = OrderProblem(enc.tariff, order, enc, self.solver, instances, choices, given, undecided=undecided,
                          timeout_ms=self.timeout_ms, kept=kept, hard=Assumed(hard), lasting=self._lasting)
         p.by_literal = {c.literal.get_id(): c for c in choices}
@@ -287,7 +289,7 @@ class Workspace:
                 continue
             self._guarded.add((key[1], j))
             guards = [self._option_literal(key[1], o) for o in sorted(cone.reads[j] - cone.base)]
-            new.append(z3.Implies(guards[0] if len(guards) == 1 else z3.And(guards), term))
+            new.append(_implies(guards[0] if len(guards) == 1 else _and(guards), term))
         self.add(new)
         self.terms += len(new)
 
@@ -339,6 +341,22 @@ class Workspace:
                 extra += [axioms[j] for j in more_axioms] + [tracked[j] for j in more_instances]
             instances += [mine[j] for j in sorted(cone.base_instances + more_instances)]
         return instances, extra, kept
+
+
+# Boolean connectives of terms the encoding built, made through Z3's C API: z3py's own cast and
+# sort-check each argument, which cost more than the term when an order of a large tariff
+# brings a thousand new ones (a warm workspace)
+def _implies(a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
+    return z3.BoolRef(z3.Z3_mk_implies(a.ctx.ref(), a.as_ast(), b.as_ast()), a.ctx)
+
+
+def _and(terms: list[z3.BoolRef]) -> z3.BoolRef:
+    ctx = terms[0].ctx
+    return z3.BoolRef(z3.Z3_mk_and(ctx.ref(), len(terms), (z3.Ast * len(terms))(*[t.as_ast() for t in terms])), ctx)
+
+
+def _not(a: z3.BoolRef) -> z3.BoolRef:
+    return z3.BoolRef(z3.Z3_mk_not(a.ctx.ref(), a.as_ast()), a.ctx)
 
 
 def also(s: z3.Solver, terms) -> None:
