@@ -91,8 +91,9 @@ class Explainer:
         self.timeout_ms = timeout_ms
         encoder = Encoder(tariff)
         # warm: an order shape with a kind the cone slices keeps every order's terms in its
-        # solver (smt/problem.py Workspace): an order met again costs a third, an order not
-        # seen before about 1.4x (benchmarks/README.md, explain10x)
+        # solver (smt/problem.py Workspace): at synthetic 10x an order met again costs a third,
+        # an order not seen before about twice as much (the same at 100x); benchmarks/README.md,
+        # explain10x
         self.workspace = Workspaces(encoder, timeout_ms, cone=True, warm=warm)
         # every conflict (`limit` > 1) is enumerated over the whole tariff: the cone has the
         # same minimal conflicts (smt/cone.py), but the map solver meets them in another order,
