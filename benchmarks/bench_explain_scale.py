@@ -33,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
-def worker(scale: int, per_count: int, rounds: int, seed: int, only: str = "explain,repair") -> dict:
+def worker(scale: int, per_count: int, rounds: int, seed: int, only: str = "explain,repair", warm: bool = False) -> dict:
     """Run in the child process, with PYTHONPATH pointing at one side's package."""
     sys.path.insert(0, str(HERE))
     import synthetic  # noqa: PLC0415
@@ -48,7 +48,7 @@ def worker(scale: int, per_count: int, rounds: int, seed: int, only: str = "expl
     load_cpu = time.process_time() - c0
     orders = [decode_order(synthetic.invalid_order(text, n, seed=seed + 100 * n + i), tariff)
               for n in range(1, 6) for i in range(per_count)]
-    explainer, repairer = Explainer(tariff), Repairer(tariff)
+    explainer, repairer = (Explainer(tariff, warm=True) if warm else Explainer(tariff)), Repairer(tariff)
     ops = {"explain": explainer.explain, "repair K=3": lambda o: repairer.repair(o, k=3)}
     ops = {op: fn for op, fn in ops.items() if op.split()[0] in only.split(",")}
     out: dict = {"scale": scale, "rules": len(tariff.rules), "orders": len(orders), "rounds": rounds,
@@ -99,6 +99,8 @@ def run_side(root: Path, scale: int, args) -> dict:
     env = dict(os.environ, PYTHONPATH=str(root))
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(scale), "--orders", str(args.orders),
            "--rounds", str(args.rounds), "--seed", str(args.seed), "--ops", args.ops]
+    if args.warm and root == ROOT:  # the old side's Explainer may not know the switch
+        cmd.append("--warm")
     done = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, text=True, check=True)
     return json.loads(done.stdout)
 
@@ -112,11 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--seed", type=int, default=20251001)
     ap.add_argument("--ops", default="explain,repair", help="which to time: explain, repair or both")
+    ap.add_argument("--warm", action="store_true", help="the new side explains with Explainer(warm=True)")
     ap.add_argument("--json")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child is not None:
-        print(json.dumps(worker(args.child, args.orders, args.rounds, args.seed, args.ops)))
+        print(json.dumps(worker(args.child, args.orders, args.rounds, args.seed, args.ops, args.warm)))
         return 0
     sides = args.sides.split(",")
     results: dict = {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "old": args.old,

@@ -20,7 +20,7 @@ from test_explain_cone import _assert_minimal_in_whole, _conflict_key, _syntheti
 
 def test_warm_conflicts_are_the_cold_ones_or_equally_minimal():
     tariff, orders = _synthetic_orders(3, 1)
-    warm, cold, whole = Explainer(tariff), Explainer(tariff, warm=False), _whole(Explainer(tariff))
+    warm, cold, whole = Explainer(tariff, warm=True), Explainer(tariff), _whole(Explainer(tariff))
     terms = []
     compared = 0
     for _ in range(2):
@@ -43,7 +43,7 @@ def test_warm_why_not_answers_as_the_whole_tariff():
     other options in between, it answers as the whole tariff does."""
     tariff, orders = _synthetic_orders(3, 1)
     order = orders[0][1]
-    ex, whole = Explainer(tariff), _whole(Explainer(tariff))
+    ex, whole = Explainer(tariff, warm=True), _whole(Explainer(tariff))
     entry = next(e for e in order.contracts if tariff.contracts[e.kind].options)
     options = [o for o in tariff.contracts[entry.kind].options if o not in entry.new.options][:4]
     for option in options + options[:2]:

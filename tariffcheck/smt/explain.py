@@ -86,14 +86,15 @@ def _with_breaches(tariff: M.Tariff, order: Order, out: Explanation) -> Explanat
 class Explainer:
     """Explanations for one tariff; the encoding of each contract kind is built once."""
 
-    def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS, warm: bool = True):
+    def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS, warm: bool = False):
         self.tariff = tariff
         self.timeout_ms = timeout_ms
         encoder = Encoder(tariff)
         # warm: an order shape with a kind the cone slices keeps every order's terms in its
-        # solver (smt/problem.py Workspace): at synthetic 10x an order met again costs a third,
-        # an order not seen before about twice as much (the same at 100x); benchmarks/README.md,
-        # explain10x
+        # solver (smt/problem.py Workspace). At synthetic 10x an order met again costs a third
+        # (100x: 3.4x less), but an order not seen before twice as much, and more the longer the
+        # stream of new orders (benchmarks/README.md, explain10x): off unless asked for, for
+        # callers that explain the same orders again (an order being edited)
         self.workspace = Workspaces(encoder, timeout_ms, cone=True, warm=warm)
         # every conflict (`limit` > 1) is enumerated over the whole tariff: the cone has the
         # same minimal conflicts (smt/cone.py), but the map solver meets them in another order,
