@@ -119,7 +119,10 @@ class Workspace:
       `Cone.select` gives it (those reading only kept options);
     - a given fact under a literal of its own;
     - a choice's tracking implication under a literal per path *and value* (the cold path's
-      `choice:<path>` stands for whichever value the order in the solver gives).
+      `choice:<path>` stands for whichever value the order in the solver gives);
+    - and it assumes the negation of every other literal the workspace holds: left free, the
+      solver's saved phases kept switching earlier orders' terms back on, and satisfiable
+      trials cost 2-3x more.
 
     A constraint whose literal is not assumed binds nothing (the solver may make its literal
     false), so each check is satisfiable exactly when the same check of the cold path is: the
@@ -128,7 +131,11 @@ class Workspace:
     would add for itself (why-not's question, an implication under a literal named by what it
     asks) stays as well. No push and no pop, then: Z3 forgets what it learnt in a scope when the
     scope is popped, and learning it again was most of an order's first check. Past
-    `WARM_LIMIT` terms the workspace is started afresh (a service meets ever new values)."""
+    `WARM_LIMIT` terms the workspace is started afresh (a service meets ever new values).
+
+    The price: a warm solver carries every earlier order, so an order it has not met costs about
+    twice the cold path at synthetic 10x, more as the stream grows, while an order met again
+    costs a third (benchmarks/README.md, explain10x). Explainer uses it only when asked."""
 
     WARM_LIMIT = 20_000
 
@@ -140,9 +147,9 @@ class Workspace:
         self._warm_decided = False
         self._guarded: set[tuple[int, int]] = set()  # (slot index, constraint position) asserted under literals
         self._option_literals: dict[tuple[int, str], z3.BoolRef] = {}
-        self._given: dict[int, tuple[z3.BoolRef, z3.BoolRef]] = {}  # fact term id -> (literal, term kept alive)
+        self._given: dict[int, tuple[z3.BoolRef, z3.BoolRef]] = {}  # fact term address -> (literal, term kept alive)
         self._choices: dict[tuple, tuple] = {}  # Choice.key() -> (literal, term, implication)
-        self._negations: dict[int, z3.BoolRef] = {}
+        self._negations: dict[int, z3.BoolRef] = {}  # literal address -> its negation, every literal held
         self._lasting: dict[int, z3.BoolRef] = {}  # a question's terms asserted for good (warm), by id
         self.terms = 0  # asserted under literals so far (warm)
         # cone: each order gets only the axioms and rule instances its options can reach
