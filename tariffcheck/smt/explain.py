@@ -86,11 +86,16 @@ def _with_breaches(tariff: M.Tariff, order: Order, out: Explanation) -> Explanat
 class Explainer:
     """Explanations for one tariff; the encoding of each contract kind is built once."""
 
-    def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS):
+    def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS, warm: bool = False):
         self.tariff = tariff
         self.timeout_ms = timeout_ms
         encoder = Encoder(tariff)
-        self.workspace = Workspaces(encoder, timeout_ms, cone=True)
+        # warm: an order shape with a kind the cone slices keeps every order's terms in its
+        # solver (smt/problem.py Workspace). At synthetic 10x an order met again costs a third
+        # (100x: 3.4x less), but an order not seen before twice as much, and more the longer the
+        # stream of new orders (benchmarks/README.md, explain10x): off unless asked for, for
+        # callers that explain the same orders again (an order being edited)
+        self.workspace = Workspaces(encoder, timeout_ms, cone=True, warm=warm)
         # every conflict (`limit` > 1) is enumerated over the whole tariff: the cone has the
         # same minimal conflicts (smt/cone.py), but the map solver meets them in another order,
         # and with a limit the order decides which are shown
@@ -179,7 +184,7 @@ class Explainer:
                 out.calls = p.calls
                 return out
             ask = z3.Bool(f"ask:{path}", p.encoder.ctx)
-            p.solver.add(z3.Implies(ask, present))
+            p.require(z3.Implies(ask, present))
             others = [c for c in p.choices if c.path != path]  # an absent option has no other fields
             if p.check([c.literal for c in others] + rules + [ask]) == z3.sat:
                 out.status = "valid"  # X can be added with nothing else given up
@@ -279,28 +284,19 @@ class KnownSat:
                 (choices if is_choice else rules).append(n)
             return state, frozenset(choices), frozenset(rules)
 
-        current = list(candidates)
-        rest = Assumed([x.literal for x in keep] + list(fixed))  # assumed by every trial
-        i = 0
-        while i < len(current):
-            trial = current[:i] + current[i + 1:]
-            name_ = name(trial + keep)
-            if name_ in self._sat:
+        def known(assumed: list, _fixed) -> bool:
+            if name(assumed) in self._sat:
                 self.hits += 1
-                i += 1
-                continue
-            r = p.check(rest.after([x.literal for x in trial]))
-            if r == z3.unsat:
-                in_core = {id(x) for x in p.core()}
-                current = [x for x in trial if id(x) in in_core] if in_core else trial
-                # items before i were each needed; the core cannot have dropped them
-            else:
-                if len(self._sat) >= self.LIMIT:
-                    self._sat.clear()
-                # the terms whose ids name it stay alive with it, so no id is reused meanwhile
-                self._sat[name_] = [f.term for f in p.given] + [c.term for c in trial + keep if isinstance(c, Choice)]
-                i += 1
-        return current
+                return True
+            return False
+
+        def found(assumed: list, _fixed) -> None:
+            if len(self._sat) >= self.LIMIT:
+                self._sat.clear()
+            # the terms whose ids name it stay alive with it, so no id is reused meanwhile
+            self._sat[name(assumed)] = [f.term for f in p.given] + [c.term for c in assumed if isinstance(c, Choice)]
+
+        return p.shrink(keep, candidates, fixed, known, found)
 
 
 def describe(p: OrderProblem, choices: list[Choice], insts: list[Instance]) -> Conflict:

@@ -105,15 +105,56 @@ class Workspace:
     """One solver per tariff that holds the axioms and the tracked rule instances of every
     contract slot used so far; each order's facts go in between push and pop (`open`), so
     an order costs its facts and its questions, not the encoding. Not for use by two threads
-    at once."""
+    at once.
+
+    **Warm** (`warm`, with the cone, for an order shape with a kind the cone slices): nothing of
+    an order is popped. Z3 internalises every term asserted after a push again at the first
+    check after it, and at synthetic 10x that was most of an explanation (an order's ~1,600
+    cone terms: 20-40 ms, where the same check asked again takes 0.5 ms). So each term goes in
+    once, below any push, under a literal, and an order assumes the literals of its own:
+
+    - an axiom or rule instance the cone adds beyond its base, under the conjunction of one
+      literal per option it reads outside the base (`cone:<slot>:<option>`); an order assumes
+      the literals of the options it keeps, which switches on exactly the constraints
+      `Cone.select` gives it (those reading only kept options);
+    - a given fact under a literal of its own;
+    - a choice's tracking implication under a literal per path *and value* (the cold path's
+      `choice:<path>` stands for whichever value the order in the solver gives);
+    - and it assumes the negation of every other literal the workspace holds: left free, the
+      solver's saved phases kept switching earlier orders' terms back on, and satisfiable
+      trials cost 2-3x more.
+
+    A constraint whose literal is not assumed binds nothing (the solver may make its literal
+    false), so each check is satisfiable exactly when the same check of the cold path is: the
+    formulas switched on are the same. Cores come from another search, so where an order has
+    several minimal conflicts the shrink may reach another, equally minimal one. What an order
+    would add for itself (why-not's question, an implication under a literal named by what it
+    asks) stays as well. No push and no pop, then: Z3 forgets what it learnt in a scope when the
+    scope is popped, and learning it again was most of an order's first check. Past
+    `WARM_LIMIT` terms the workspace is started afresh (a service meets ever new values).
+
+    The price: a warm solver carries every earlier order, so an order it has not met costs about
+    twice the cold path at synthetic 10x, more as the stream grows, while an order met again
+    costs a third (benchmarks/README.md, explain10x). Explainer uses it only when asked."""
+
+    WARM_LIMIT = 20_000
 
     def __init__(self, encoder: Encoder, timeout_ms: int = DEFAULT_TIMEOUT_MS, optimize: bool = False,
-                 cone: bool = False, compact_models: bool = True, native: bool = False):
+                 cone: bool = False, compact_models: bool = True, native: bool = False, warm: bool = False):
         self.encoder = encoder
         self.timeout_ms = timeout_ms
         # native: a plain solver's Boolean terms go to Z3 directly, in the same order (`also`);
         # for lint, which asserts every axiom and rule instance of a large tariff per shape
         self.native = native
+        self.warm = warm and cone and not optimize  # decided per shape at the first order (`open`)
+        self._warm_decided = False
+        self._guarded: set[tuple[int, int]] = set()  # (slot index, constraint position) asserted under literals
+        self._option_literals: dict[tuple[int, str], z3.BoolRef] = {}
+        self._given: dict[int, tuple[z3.BoolRef, z3.BoolRef]] = {}  # fact term address -> (literal, term kept alive)
+        self._choices: dict[tuple, tuple] = {}  # Choice.key() -> (literal, term, implication)
+        self._negations: dict[int, z3.BoolRef] = {}  # literal address -> its negation, every literal held
+        self._lasting: dict[int, z3.BoolRef] = {}  # a question's terms asserted for good (warm), by id
+        self.terms = 0  # asserted under literals so far (warm)
         # cone: each order gets only the axioms and rule instances its options can reach
         # (smt/cone.py); the rest of the tariff never enters the solver. For explain and repair,
         # whose questions are about the order's own options; lint asks about any option.
@@ -157,6 +198,11 @@ class Workspace:
         options a question asks about beyond the order's own (kept in the cone). `keep_open`:
         keep the facts of the fields the order leaves open (`OrderProblem.undecided`, for
         propagation); False builds none of them (lint leaves nearly every field open)."""
+        if not self._warm_decided:
+            self.warm = self.warm and any(self.encoder.cone(e.kind).slices for e in order.contracts)
+            self._warm_decided = True
+        if self.warm:
+            return self._open_warm(order, also or {})
         if self.cone:
             instances, extra, kept = self._cone(order, also or {})
         else:
@@ -194,6 +240,81 @@ class Workspace:
         return p
 
 
+    def _open_warm(self, order: Order, also: dict[int, set[str]]) -> "OrderProblem":
+        """`open` for a warm workspace (see the class): the order's terms asserted once each,
+        under literals, and the literals it needs assumed by every check of its problem."""
+        enc = self.encoder
+        instances, hard, kept = self._cone(order, also)
+        given: list[Fact] = []
+        groups: dict[str, list[Fact]] = {}
+        undecided: dict[str, list[Fact]] = {}
+        for f in enc.facts(order, kept):
+            if f.choice in order.open or f.choice.parent in order.open:
+                undecided.setdefault(f.choice, []).append(f)
+                continue
+            if f.role == "given":
+                given.append(f)
+            else:
+                groups.setdefault(f.choice, []).append(f)
+        new: list[z3.BoolRef] = []
+        for f in given:
+            # a term's address names it while it lives (the dict keeps it alive), for less than
+            # z3py's get_id costs; the same below
+            got = self._given.get(f.term.as_ast().value)
+            if got is None:
+                got = self._given[f.term.as_ast().value] = (z3.Bool(f"given:{len(self._given)}", enc.ctx), f.term)
+                new.append(_implies(got[0], f.term))
+            hard.append(got[0])
+        choices = []
+        for path, facts in groups.items():
+            c = Choice(path, facts[0].kind, facts, None, facts[0].slot, facts[0].under)
+            key = c.key()
+            got = self._choices.get(key)
+            if got is None:
+                literal = z3.Bool(f"choice:{path}#{len(self._choices)}", enc.ctx)
+                got = self._choices[key] = (literal, c.term, _implies(literal, c.term))
+                new.append(got[2])
+            c.literal, c.known_term = got[0], got[1]
+            choices.append(c)
+        self.add(new)
+        self.terms += len(new)
+        own = hard + [c.literal for c in choices]
+        mine = {x.as_ast().value for x in own}
+        hard += [n for i, n in self._negations.items() if i not in mine]
+        for x in own:
+            if x.as_ast().value not in self._negations:
+                self._negations[x.as_ast().value] = _not(x)
+        p = OrderProblem(enc.tariff, order, enc, self.solver, instances, choices, given, undecided=undecided,
+                         timeout_ms=self.timeout_ms, kept=kept, hard=Assumed(hard), lasting=self._lasting)
+        p.by_literal = {c.literal.get_id(): c for c in choices}
+        p.by_literal.update({i.literal.get_id(): i for i in instances})
+        return p
+
+    def spent(self) -> bool:
+        """Has a warm workspace gathered so many terms that it should start afresh?"""
+        return self.terms > self.WARM_LIMIT
+
+    def _switched(self, key: tuple[str, int], cone, axioms: list[int], instances: list[int]) -> None:
+        """Assert, once each, the cone's constraints of slot `key` beyond its base, each under
+        the literals of the options it reads outside the base (warm)."""
+        enc = self.encoder
+        terms, tracked = enc.axioms(*key), enc.tracked(*key)
+        new = []
+        for j, term in [(j, terms[j]) for j in axioms] + [(cone.n_axioms + j, tracked[j]) for j in instances]:
+            if (key[1], j) in self._guarded:
+                continue
+            self._guarded.add((key[1], j))
+            guards = [self._option_literal(key[1], o) for o in sorted(cone.reads[j] - cone.base)]
+            new.append(_implies(guards[0] if len(guards) == 1 else _and(guards), term))
+        self.add(new)
+        self.terms += len(new)
+
+    def _option_literal(self, index: int, option: str) -> z3.BoolRef:
+        got = self._option_literals.get((index, option))
+        if got is None:
+            got = self._option_literals[(index, option)] = z3.Bool(f"cone:{index}:{option}", self.encoder.ctx)
+        return got
+
     def _whole(self, order: Order) -> list[Instance]:
         """Every axiom and rule instance of the order's slots, kept in the solver across orders."""
         enc = self.encoder
@@ -209,8 +330,9 @@ class Workspace:
 
     def _cone(self, order: Order, also: dict[int, set[str]]):
         """The order's cone (smt/cone.py): the instances it keeps, the axioms and tracked
-        instances to assert for this order alone, and the options kept per contract. What every
-        order of a slot keeps (the cone's base) stays in the solver across orders."""
+        instances to assert for this order alone (warm: the literals that switch them on), and
+        the options kept per contract. What every order of a slot keeps (the cone's base) stays
+        in the solver across orders."""
         enc = self.encoder
         instances: list[Instance] = []
         extra: list[z3.BoolRef] = []
@@ -228,9 +350,29 @@ class Workspace:
                 wanted |= also.get(entry.index, set())
             got = kept[entry.index] = cone.needed(entry, wanted)
             more_axioms, more_instances = cone.select(got.options)
-            extra += [axioms[j] for j in more_axioms] + [tracked[j] for j in more_instances]
+            if self.warm:  # `extra`: the literals that switch them on
+                self._switched(key, cone, more_axioms, more_instances)
+                extra += [self._option_literal(entry.index, o) for o in sorted(got.options - cone.base)]
+            else:
+                extra += [axioms[j] for j in more_axioms] + [tracked[j] for j in more_instances]
             instances += [mine[j] for j in sorted(cone.base_instances + more_instances)]
         return instances, extra, kept
+
+
+# Boolean connectives of terms the encoding built, made through Z3's C API: z3py's own cast and
+# sort-check each argument, which cost more than the term when an order of a large tariff
+# brings a thousand new ones (a warm workspace)
+def _implies(a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
+    return z3.BoolRef(z3.Z3_mk_implies(a.ctx.ref(), a.as_ast(), b.as_ast()), a.ctx)
+
+
+def _and(terms: list[z3.BoolRef]) -> z3.BoolRef:
+    ctx = terms[0].ctx
+    return z3.BoolRef(z3.Z3_mk_and(ctx.ref(), len(terms), (z3.Ast * len(terms))(*[t.as_ast() for t in terms])), ctx)
+
+
+def _not(a: z3.BoolRef) -> z3.BoolRef:
+    return z3.BoolRef(z3.Z3_mk_not(a.ctx.ref(), a.as_ast()), a.ctx)
 
 
 def also(s: z3.Solver, terms) -> None:
@@ -268,8 +410,9 @@ class Workspaces:
     Endpoint repairs, benchmarks/bench_explain.py)."""
 
     def __init__(self, encoder: Encoder, timeout_ms: int = DEFAULT_TIMEOUT_MS, optimize: bool = False,
-                 keep: int = 16, cone: bool = False, compact_models: bool = True):
+                 keep: int = 16, cone: bool = False, compact_models: bool = True, warm: bool = False):
         self.encoder = encoder
+        self.warm = warm
         self.timeout_ms = timeout_ms
         self.optimize = optimize
         self.compact_models = compact_models
@@ -280,8 +423,8 @@ class Workspaces:
     def open(self, order: Order, also: dict[int, set[str]] | None = None) -> "OrderProblem":
         shape = tuple(e.kind for e in order.contracts)
         ws = self._by_shape.pop(shape, None)
-        if ws is None:
-            ws = Workspace(self.encoder, self.timeout_ms, self.optimize, self.cone, self.compact_models)
+        if ws is None or ws.spent():
+            ws = Workspace(self.encoder, self.timeout_ms, self.optimize, self.cone, self.compact_models, self.warm)
             if len(self._by_shape) >= self.keep:
                 self._by_shape.pop(next(iter(self._by_shape)))
         self._by_shape[shape] = ws  # most recent last
@@ -308,6 +451,10 @@ class Assumed:
     def after(self, first: list[z3.BoolRef]) -> "Assumed":
         """`first`, then these literals (the order a plain list would give them in)."""
         return Assumed(first + self.literals, [x.as_ast() for x in first] + self.asts)
+
+    def then(self, last: "Assumed") -> "Assumed":
+        """These literals, then `last`'s."""
+        return Assumed(self.literals + last.literals, self.asts + last.asts)
 
     def check(self, s: z3.Solver | z3.Optimize) -> z3.CheckSatResult:
         if isinstance(s, z3.Optimize):
@@ -383,6 +530,11 @@ class OrderProblem:
     timeout_ms: int = DEFAULT_TIMEOUT_MS  # each solver call's own limit (a request's budget may cut it)
     # per contract index, the options and wordings in the problem (smt/cone.py); None: all
     kept: dict[int, Kept] | None = None
+    # literals every check assumes besides its own (a warm workspace's: the order's given facts
+    # and the options its cone keeps); never in a core that is read (they name no choice)
+    hard: Assumed | None = None
+    # a warm workspace's terms asserted for good (`require`): the order is not in a scope of its own
+    lasting: dict[int, z3.BoolRef] | None = None
     _rule_literals: list | None = field(default=None, repr=False)
 
     def add(self, terms) -> None:
@@ -391,8 +543,19 @@ class OrderProblem:
         if self.plain is not None:
             also(self.plain, terms)
 
+    def require(self, term: z3.BoolRef) -> None:
+        """Assert a question's `term` (an implication under a literal of its own) for this
+        order; in a warm workspace for good, once."""
+        if self.lasting is None:
+            self.add(term)
+        elif term.get_id() not in self.lasting:
+            self.lasting[term.get_id()] = term
+            self.add(term)
+
     def close(self) -> None:
-        """Drop this order's facts from the shared solver."""
+        """Drop this order's facts from the shared solver (a warm workspace keeps them)."""
+        if self.lasting is not None:
+            return
         self.solver.pop()
         if self.plain is not None:
             self.plain.pop()
@@ -410,6 +573,8 @@ class OrderProblem:
         self.calls += 1
         if not isinstance(assumptions, Assumed):
             assumptions = Assumed(assumptions)
+        if self.hard is not None:
+            assumptions = assumptions.then(self.hard)
         solver = self.solver
         r = within_budget(solver, self.timeout_ms, lambda: assumptions.check(solver))
         if r == z3.unknown:
@@ -459,18 +624,21 @@ class OrderProblem:
     def choice(self, path: str) -> Choice | None:
         return next((c for c in self.choices if c.path == path), None)
 
-    def shrink(self, keep: list, candidates: list, fixed: list, known_sat=None) -> list:
+    def shrink(self, keep: list, candidates: list, fixed: list, known_sat=None, found_sat=None) -> list:
         """A minimal subset of `candidates` (Choice or Instance objects) that, assumed with
-        `fixed` (literals), is unsat; `candidates` with `fixed` must be unsat. Deletion-based
-        with core refinement: each test that stays unsat narrows the set to its core.
-        `known_sat(objects, fixed)`, when given, may answer a test as satisfiable without the
-        solver (a model found before shows it); it must never answer wrongly."""
+        `fixed` (literals) and the literals of `keep`, is unsat; `candidates` with those must be
+        unsat. Deletion-based with core refinement: each test that stays unsat narrows the set
+        to its core. Two hooks, each called with the objects a test assumes (a trial of the
+        candidates, then `keep`) and `fixed`: `known_sat`, when given, may answer a test as
+        satisfiable without the solver (a model found before shows it; it must never answer
+        wrongly); `found_sat` is told of each test the solver found satisfiable."""
         current = list(candidates)
+        keep = list(keep)
         rest = Assumed([x.literal for x in keep] + list(fixed))  # assumed by every trial
         i = 0
         while i < len(current):
             trial = current[:i] + current[i + 1:]
-            if known_sat is not None and known_sat(trial + list(keep), fixed):
+            if known_sat is not None and known_sat(trial + keep, fixed):
                 i += 1
                 continue
             r = self.check(rest.after([x.literal for x in trial]))
@@ -479,6 +647,8 @@ class OrderProblem:
                 current = [x for x in trial if id(x) in in_core] if in_core else trial
                 # items before i were each needed; the core cannot have dropped them
             else:
+                if found_sat is not None:
+                    found_sat(trial + keep, fixed)
                 i += 1
         return current
 
