@@ -197,7 +197,8 @@ class Repairer:
         if optimiser is not None:
             optimiser.minimize(distance)
         least = _Least(p, soft, distance, optimiser)
-        ties = _Ties(p, least, order_of_changes, [(c, changed[id(c)]) for c in free if c.kind != "children"])
+        ties = _Ties(p, least, order_of_changes,
+                     [(c, changed[id(c)], weights[c.path] > 0) for c in free if c.kind != "children"])
         out = RepairResult("repaired", locked=sorted(locked))
         try:
             while len(out.repairs) < k:
@@ -520,17 +521,30 @@ class _Ties:
     then of its contracts: left out, added, a child moved) that one of them makes and the other
     does not, it is the one that makes it. Its changed fields then take, one by one, the value
     the order gave them if they can, else the least they can (an item by its place in the
-    tariff, a flag false before true). Each step of the search takes the first of the repairs
-    the optimiser leaves, so the order of equal repairs is the same whatever K is: K=1 gives
-    the first of K=n.
+    tariff, a flag false before true). That is a lexicographic order, so exactly one repair of
+    the ones the search leaves comes first, whichever model the search ended on: the order of
+    equal repairs is the same whatever K is (K=1 gives the first of K=n), and whatever the
+    solver learnt before.
 
-    A plain solver holding the optimiser's hard constraints asks "is there an equally good
-    repair that comes before this one?" until there is none: usually the first answer is no."""
+    One question first: "is there an equally good repair that comes before this one?"
+    (`_before`); usually the answer is no, and the repair is the first. If there is, the first
+    is settled field by field (`_Descent`): a bounded number of questions, however far the
+    model the search gave is from it. (Stepping from one better repair to the next, as this
+    once did, took as many steps as there were repairs in between, which depended on the
+    models the solver happened to return: more than 64 after some histories.)
 
-    STEPS = 64  # at most this many better repairs tried, so the search always ends
+    The questions go to the search's own plain solver, under assumptions: it keeps what it
+    learns from one question to the next, which push and pop would throw away."""
+
+    # tests set this: after the descent, ask once more that no repair comes before the one it
+    # gives (`_before`, the definition above); one that does is reported, not shown as first
+    check_settled = False
 
     def __init__(self, p: OrderProblem, least: "_Least", changes: list[z3.BoolRef],
-                 fields: list[tuple[Choice, z3.BoolRef]]):
+                 fields: list[tuple[Choice, z3.BoolRef, bool]]):
+        # `changes`: the literals of the changes that cost, in order (least.weights, the same
+        # order, weighs them); `fields`: each free field with its literal "changed" and
+        # whether its change costs
         self.p, self.least, self.changes, self.fields = p, least, changes, fields
         self.solver = least.solver  # a plain solver
         self.asked = 0
@@ -542,28 +556,29 @@ class _Ties:
     def first(self, m: z3.ModelRef, out: RepairResult) -> z3.ModelRef:
         """The first repair as good as the one `m` gives (its model)."""
         # as good: no dearer and no further (the bounds the search asked already: none is
-        # cheaper). Asked under assumptions: the solver keeps what it learns from one question
-        # to the next, which push and pop would throw away.
+        # cheaper, so every answer costs what `m` costs, at `m`'s distance)
         as_good = self.least.as_good(m)
+        d = _Descent(self, m, as_good)
         try:
-            for _ in range(self.STEPS):  # each step a repair that comes before: usually none
-                before = self._literal(self._before(m))
-                self.p.calls += 1
-                asked = Assumed(as_good + [before])
-                r = within_budget(self.solver, self.p.timeout_ms, lambda: asked.check(self.solver))
-                if r == z3.unknown:
-                    raise Incomplete(f"the solver gave up: {self.solver.reason_unknown()}")
-                if r == z3.unsat:
-                    break
-                m = self.solver.model()
-            else:
-                out.complete = False
-                out.reason = f"equal repairs were not put in order within {self.STEPS} steps"
+            if d.ask(self._before(m)):
+                d.changes(self.changes, self.least.weights, self.least.cost(m))
+                d.values(self.fields)
+                if self.check_settled and self.check(as_good + [self.literal(self._before(d.m))]) is not None:
+                    out.complete = False
+                    out.reason = "internal: the first of the equal repairs was not settled"
         except Incomplete as e:  # keep the repair found, which is as good, not settled
             out.complete, out.reason = False, f"{e.reason} (ordering equal repairs)"
-        return m
+        return d.m
 
-    def _literal(self, term: z3.BoolRef) -> z3.BoolRef:
+    def check(self, assumptions: list[z3.BoolRef]) -> z3.ModelRef | None:
+        self.p.calls += 1
+        asked = Assumed(assumptions)
+        r = within_budget(self.solver, self.p.timeout_ms, lambda: asked.check(self.solver))
+        if r == z3.unknown:
+            raise Incomplete(f"the solver gave up: {self.solver.reason_unknown()}")
+        return self.solver.model() if r == z3.sat else None
+
+    def literal(self, term: z3.BoolRef) -> z3.BoolRef:
         """A fresh literal that implies `term` (for this order: the workspace pops it with the
         order's facts)."""
         self.asked += 1
@@ -607,29 +622,136 @@ class _Ties:
         return z3.Or(options + [z3.BoolVal(False, ctx)])
 
     def _values(self, m: z3.ModelRef) -> list[tuple[z3.ExprRef, z3.ExprRef | None, z3.BoolRef | None]]:
-        """The variables of the fields the repair changes, in order, each with the value the
-        order gave it (None: it gave none) and the variable that says whether it shows (a day's
-        `known`, a count's option): that one comes first."""
+        """The variables of the fields the repair changes, in order (`variables`)."""
         out = []
-        for (c, _), on in zip(self.fields, truths(m, [changed for _, changed in self.fields])):
-            if not on:
-                continue
-            given = {x.get_id(): v for x, v in c.pins()}
-            for f in c.facts:
-                gate = f.vars[1] if len(f.vars) == 2 else None
-                out += [(x, given.get(x.get_id()), gate if x is f.vars[0] else None) for x in reversed(f.vars)]
-            if c.kind == "option" and c.value == 0 and c.slot is not None:  # an option the order did not have
-                slot = self.p.encoder.slot(self.p.order.contracts[c.slot].kind, c.slot)
-                option = c.path.option
-                present = slot.option(option)
-                for (kind, path, state), x in slot.vars.items():
-                    if state != "new" or path[0] != option or kind in ("opt", "optcount"):
-                        continue
-                    known = slot.known.get((kind, path, state))
-                    if known is not None:
-                        out.append((known, None, present))
-                    out.append((x, None, known if known is not None else present))
+        for (c, _, _), on in zip(self.fields, truths(m, [changed for _, changed, _ in self.fields])):
+            if on:
+                out += self.variables(c)
         return out
+
+    def variables(self, c: Choice) -> list[tuple[z3.ExprRef, z3.ExprRef | None, z3.BoolRef | None]]:
+        """The variables of a field, in order, each with the value the order gave it (None: it
+        gave none) and the variable that says whether it shows (a day's `known`, a count's
+        option): that one comes first."""
+        out = []
+        given = {x.get_id(): v for x, v in c.pins()}
+        for f in c.facts:
+            gate = f.vars[1] if len(f.vars) == 2 else None
+            out += [(x, given.get(x.get_id()), gate if x is f.vars[0] else None) for x in reversed(f.vars)]
+        if c.kind == "option" and c.value == 0 and c.slot is not None:  # an option the order did not have
+            slot = self.p.encoder.slot(self.p.order.contracts[c.slot].kind, c.slot)
+            option = c.path.option
+            present = slot.option(option)
+            for (kind, path, state), x in slot.vars.items():
+                if state != "new" or path[0] != option or kind in ("opt", "optcount"):
+                    continue
+                known = slot.known.get((kind, path, state))
+                if known is not None:
+                    out.append((known, None, present))
+                out.append((x, None, known if known is not None else present))
+        return out
+
+
+class _Descent:
+    """The first of the equally good repairs (`_Ties`), settled in the order that defines it:
+    first which changes it makes, change by change, then the value of each variable of the
+    changed fields, one by one. Each step asks only about one change or one variable, with
+    everything before it settled, so the number of questions is bounded by the repair's size,
+    not by the models the solver returns:
+
+    - the next change made: "is one of the changes between the last one settled and the
+      current model's next one made?" (usually not: one question); if so, halving that range
+      (a question per halving). As many steps as the repair has changes (each costs at least 1:
+      once the settled ones cost what the repair costs, the rest are not made).
+    - a variable's value: "can it have the order's value?", then "less than now?" (usually not);
+      if so, from above in growing steps to a bound no repair reaches, then halving.
+
+    `m` is always a model of every answer so far (an equally good repair), so a time limit
+    that stops the descent leaves a repair as good as the first, only not settled."""
+
+    # a number that keeps going down past 2**62 steps has no least value: the domains of the
+    # order's numbers are bounded, so this only stops a descent that would not end
+    FLOOR = 62
+
+    def __init__(self, ties: _Ties, m: z3.ModelRef, as_good: list[z3.BoolRef]):
+        self.ties, self.m = ties, m
+        self.settled = list(as_good)  # literals: the repair as good as `m`, and each step settled
+
+    def ask(self, term: z3.BoolRef) -> bool:
+        """Is there an equally good repair with what is settled so far where `term` holds? If
+        so, it becomes `m`."""
+        got = self.ties.check(self.settled + [self.ties.literal(term)])
+        if got is not None:
+            self.m = got
+        return got is not None
+
+    def settle(self, term: z3.BoolRef) -> None:
+        self.settled.append(self.ties.literal(term))
+
+    def changes(self, made: list[z3.BoolRef], weights: list[int], cost: int) -> None:
+        start, settled = 0, 0  # changes before `start` are settled; those made cost `settled`
+        while settled < cost:
+            # `m` makes the settled changes and none other before `start`; its next one: `upper`
+            upper = self._next(made, start)
+            if upper is None:
+                return  # cannot happen: `m` costs `cost`
+            low, upto = start, upper  # none of the changes before `low` can be made
+            while low < upper:
+                if self.ask(z3.Or(made[low:upto])):
+                    upper = self._next(made, low)
+                else:
+                    low = upto
+                upto = (low + upper + 1) // 2
+            self.settle(made[upper])
+            settled += weights[upper]
+            start = upper + 1
+
+    def _next(self, made: list[z3.BoolRef], start: int) -> int | None:
+        on = truths(self.m, made[start:])
+        return next((start + i for i, x in enumerate(on) if x), None)
+
+    def values(self, fields: list[tuple[Choice, z3.BoolRef, bool]]) -> None:
+        for c, changed, costs in fields:
+            if not costs:  # a change that costs nothing is not settled above: unmade if it can be
+                if not truths(self.m, [changed])[0] or self.ask(z3.Not(changed)):
+                    self.settle(z3.Not(changed))
+                    continue
+                self.settle(changed)
+            elif not truths(self.m, [changed])[0]:
+                continue
+            for x, given, gate in self.ties.variables(c):
+                if gate is not None and not Values(self.m).true(gate):
+                    continue  # settled before it (it comes first): the variable does not show
+                self.settle(x == self._first_value(x, given, c.path))
+
+    def _first_value(self, x: z3.ExprRef, given: z3.ExprRef | None, path: FieldRef) -> z3.ExprRef:
+        """The first value `x` can take with everything before it settled: the order's, else
+        the least (false before true)."""
+        now = self.m.eval(x, model_completion=True)
+        if given is not None and (now.eq(given) or self.ask(x == given)):
+            return given
+        if z3.is_bool(x):
+            # the order gave the other value, or none: then false comes first
+            if given is not None or z3.is_false(now) or not self.ask(z3.Not(x)):
+                return now
+            return z3.BoolVal(False, x.ctx)
+        high, step = now.as_long(), 1  # `high`: a value `x` can take
+        while True:  # down from `high` in growing steps, to a bound no repair reaches
+            bound = high - step
+            if not self.ask(x <= bound):
+                low = bound + 1
+                break
+            high = self.m.eval(x, model_completion=True).as_long()
+            if step >= 2 ** self.FLOOR:
+                raise Incomplete(f"`{path}` has no least value")
+            step *= 2
+        while low < high:
+            mid = (low + high) // 2
+            if self.ask(x <= mid):
+                high = self.m.eval(x, model_completion=True).as_long()
+            else:
+                low = mid + 1
+        return z3.IntVal(high, x.ctx)
 
 
 def _changed(c: Choice) -> tuple[z3.BoolRef, z3.BoolRef]:
