@@ -34,6 +34,7 @@ nothing else about which contracts the order holds changes.
 from __future__ import annotations
 
 import copy
+import ctypes
 from dataclasses import dataclass, field
 
 import z3
@@ -46,6 +47,7 @@ from ..evaluate.concrete import ConcreteValidator
 from .encode import Encoder, Instance
 from .explain import Tie
 from .links import Structure
+from .propagate import any_of
 from .readback import Values, state_of, truths
 from ..model.limits import DEFAULT_LOCKED, DEFAULT_TIMEOUT_MS
 from .problem import Assumed, Choice, Incomplete, OrderProblem, Workspaces, choice_value, within_budget
@@ -156,10 +158,9 @@ class Repairer:
         terms = {id(c): enc.memo(("changed",) + c.key(), lambda: _changed(c)) for c in free}
         changed = {k: t[0] for k, t in terms.items()}
         zero = z3.IntVal(0, ctx)
-        # every change that costs, as (holds when it is not made, weight), and the same changes
-        # as literals in the order of the order's fields, then of its contracts: what ties are
-        # settled by (`_Ties`)
-        soft: list[tuple[z3.BoolRef, int]] = []
+        # every change that costs, as (holds when it is made, weight), in the order of the
+        # order's fields, then of its contracts: what ties are settled by (`_Ties`)
+        weighed: list[tuple[z3.BoolRef, int]] = []
         order_of_changes: list[z3.BoolRef] = []
 
         def cost(kept: z3.BoolRef, made: z3.BoolRef, weight: int) -> None:
@@ -167,7 +168,7 @@ class Repairer:
                 return  # a change that costs nothing is not one the search weighs or orders
             if optimiser is not None:
                 optimiser.add_soft(kept, weight, id="changes")
-            soft.append((kept, weight))
+            weighed.append((made, weight))
             order_of_changes.append(made)
 
         for c in free:  # the fields kept, then the distance
@@ -196,7 +197,7 @@ class Repairer:
                           + added_numbers + [zero])
         if optimiser is not None:
             optimiser.minimize(distance)
-        least = _Least(p, soft, distance, optimiser)
+        least = _Least(p, weighed, distance, optimiser)
         ties = _Ties(p, least, order_of_changes,
                      [(c, changed[id(c)], weights[c.path] > 0) for c in free if c.kind != "children"])
         out = RepairResult("repaired", locked=sorted(locked))
@@ -248,7 +249,7 @@ class Repairer:
                 continue
             slot = enc.slot(entry.kind, entry.index)
             entry.new = state_of(slot, got, options=None if p.kept is None else p.kept[entry.index].options)
-            entry.former = {key for key, b in slot.former.items() if got.true(b)}
+            entry.former = {key for key, on in zip(slot.former, truths(m, list(slot.former.values()))) if on}
         new.notes = list(order.notes) + structure.apply(m, new) + breach_notes(self.tariff, order)
         new.breaches, new.unset = [], set()  # a repaired order names only what the tariff lists, once, with every count
         dist = {c.path: abs(got.int(c.number) - c.value)
@@ -408,13 +409,25 @@ class _Least:
     afresh on every check and kept nothing from one repair to the next: at synthetic 10x it
     took about 500 ms a repair where these bounds take a tenth of that."""
 
-    def __init__(self, p: OrderProblem, soft: list[tuple[z3.BoolRef, int]], distance: z3.ArithRef,
+    def __init__(self, p: OrderProblem, made: list[tuple[z3.BoolRef, int]], distance: z3.ArithRef,
                  optimiser: z3.Optimize | None = None):
+        # `made`: each change that costs, as (holds when it is made, its weight)
         self.p, self.distance, self.optimiser = p, distance, optimiser
         self.solver = p.plain if p.plain is not None else p.solver
-        self.kept = [kept for kept, _ in soft]
-        self.weights = [w for _, w in soft]
-        self.made = [(z3.Not(kept), w) for kept, w in soft]
+        self.weights = [w for _, w in made]
+        self.made = made
+        # the bounds and the cost are made through Z3's C API: z3py's PbLe casts and sort-checks
+        # each of the hundreds of literals on every bound, which cost more than asking it
+        ctx = p.encoder.ctx
+        n = len(made)
+        self._made_asts = (z3.Ast * n)(*[m.as_ast() for m, _ in self.made])
+        self._weights_array = (ctypes.c_int * n)(*self.weights)
+        # (each term is wrapped as soon as it is made: z3py's wrapper holds Z3's reference to it)
+        values = {w: z3.IntVal(w, ctx) for w in set(self.weights) | {0}}
+        terms = [z3.ArithRef(z3.Z3_mk_ite(ctx.ref(), m.as_ast(), values[w].as_ast(), values[0].as_ast()), ctx)
+                 for m, w in self.made]
+        self._cost = values[0] if not terms else terms[0] if n == 1 else \
+            z3.ArithRef(z3.Z3_mk_add(ctx.ref(), n, (z3.Ast * n)(*[t.as_ast() for t in terms])), ctx)
         self.floor = (0, 0)  # the last repair's (cost, distance): no repair left is better
         self._costs: dict[int, z3.BoolRef] = {}
         self._distances: dict[int, z3.BoolRef] = {}
@@ -437,7 +450,7 @@ class _Least:
         return bounds + [self._within(self._distance(m))]
 
     def cost(self, m: z3.ModelRef) -> int:
-        return sum(w for w, kept in zip(self.weights, truths(m, self.kept)) if not kept)
+        return Values(m).int(self._cost)
 
     def _distance(self, m: z3.ModelRef) -> int:
         return m.eval(self.distance, model_completion=True).as_long()
@@ -482,7 +495,9 @@ class _Least:
     def _at_most(self, cost: int) -> z3.BoolRef:
         b = self._costs.get(cost)
         if b is None:
-            b = self._costs[cost] = self._literal(z3.PbLe(self.made, cost))
+            ctx = self.p.encoder.ctx
+            bound = z3.Z3_mk_pble(ctx.ref(), len(self.made), self._made_asts, self._weights_array, cost)
+            b = self._costs[cost] = self._literal(z3.BoolRef(bound, ctx))
         return b
 
     def _within(self, distance: int) -> z3.BoolRef:
@@ -548,6 +563,7 @@ class _Ties:
         self.p, self.least, self.changes, self.fields = p, least, changes, fields
         self.solver = least.solver  # a plain solver
         self.asked = 0
+        self._variables: dict[int, list] = {}  # per choice (its id): `variables`
 
     def block(self, clause: z3.BoolRef) -> None:
         """The next repair keeps one of this one's changes unmade (in both solvers)."""
@@ -596,12 +612,12 @@ class _Ties:
         for made, on in zip(self.changes, truths(m, self.changes)):
             if on:
                 if extra:
-                    options.append(z3.And(made_so_far + [z3.Or(extra)]))
+                    options.append(z3.And(made_so_far + [any_of(extra)]))
                 made_so_far, extra = made_so_far + [made], []
             else:
                 extra.append(made)
         if extra:
-            options.append(z3.And(made_so_far + [z3.Or(extra)]))
+            options.append(z3.And(made_so_far + [any_of(extra)]))
         values, equal = [], []
         v = Values(m)
         for x, given, gate in self._values(m):
@@ -619,7 +635,7 @@ class _Ties:
             equal.append(x == now)
         if values:  # the same changes: `m`'s, since every change costs and the cost is `m`'s
             options.append(z3.And(made_so_far + [z3.Or(values)]))
-        return z3.Or(options + [z3.BoolVal(False, ctx)])
+        return any_of(options + [z3.BoolVal(False, ctx)])
 
     def _values(self, m: z3.ModelRef) -> list[tuple[z3.ExprRef, z3.ExprRef | None, z3.BoolRef | None]]:
         """The variables of the fields the repair changes, in order (`variables`)."""
@@ -633,6 +649,12 @@ class _Ties:
         """The variables of a field, in order, each with the value the order gave it (None: it
         gave none) and the variable that says whether it shows (a day's `known`, a count's
         option): that one comes first."""
+        out = self._variables.get(id(c))
+        if out is None:
+            out = self._variables[id(c)] = self._variables_of(c)
+        return out
+
+    def _variables_of(self, c: Choice) -> list[tuple[z3.ExprRef, z3.ExprRef | None, z3.BoolRef | None]]:
         out = []
         given = {x.get_id(): v for x, v in c.pins()}
         for f in c.facts:
@@ -692,13 +714,13 @@ class _Descent:
         start, settled = 0, 0  # changes before `start` are settled; those made cost `settled`
         while settled < cost:
             # `m` makes the settled changes and none other before `start`; its next one: `upper`
-            upper = self._next(made, start)
+            upper = self._next(made, start, len(made))
             if upper is None:
                 return  # cannot happen: `m` costs `cost`
             low, upto = start, upper  # none of the changes before `low` can be made
             while low < upper:
-                if self.ask(z3.Or(made[low:upto])):
-                    upper = self._next(made, low)
+                if self.ask(any_of(made[low:upto])):
+                    upper = self._next(made, low, upto)
                 else:
                     low = upto
                 upto = (low + upper + 1) // 2
@@ -706,8 +728,9 @@ class _Descent:
             settled += weights[upper]
             start = upper + 1
 
-    def _next(self, made: list[z3.BoolRef], start: int) -> int | None:
-        on = truths(self.m, made[start:])
+    def _next(self, made: list[z3.BoolRef], start: int, end: int) -> int | None:
+        """The first change `m` makes from `start` on (before `end`)."""
+        on = truths(self.m, made[start:end])
         return next((start + i for i, x in enumerate(on) if x), None)
 
     def values(self, fields: list[tuple[Choice, z3.BoolRef, bool]]) -> None:
