@@ -1,6 +1,6 @@
 """Explain and repair (K=3) at synthetic scales, old and new code side by side in one run.
 
-    .venv/bin/python benchmarks/bench_explain_scale.py                        # 1x and 10x, old (dad4fc1) and new
+    .venv/bin/python benchmarks/bench_explain_scale.py                        # 1x and 10x, old (76fe0f6) and new
     .venv/bin/python benchmarks/bench_explain_scale.py --scales 100 --sides new --orders 1
     .venv/bin/python benchmarks/bench_explain_scale.py --json benchmarks/results/explain_scale.json
 
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scales", default="1,10")
     ap.add_argument("--sides", default="old,new")
-    ap.add_argument("--old", default="dad4fc1", help="the commit of the old side")
+    ap.add_argument("--old", default="76fe0f6", help="the commit of the old side")
     ap.add_argument("--orders", type=int, default=2, help="orders per count of broken instances (1..5)")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--seed", type=int, default=20251001)

@@ -34,6 +34,7 @@ nothing else about which contracts the order holds changes.
 from __future__ import annotations
 
 import copy
+import ctypes
 from dataclasses import dataclass, field
 
 import z3
@@ -46,9 +47,10 @@ from ..evaluate.concrete import ConcreteValidator
 from .encode import Encoder, Instance
 from .explain import Tie
 from .links import Structure
+from .propagate import any_of
 from .readback import Values, state_of, truths
 from ..model.limits import DEFAULT_LOCKED, DEFAULT_TIMEOUT_MS
-from .problem import Choice, Incomplete, OrderProblem, Workspaces, choice_value, within_budget
+from .problem import Assumed, Choice, Incomplete, OrderProblem, Workspaces, choice_value, within_budget
 from ..evaluate.verdict import VALID, InstanceKey, Verdict, field_path, involved_fields
 from ..model import ir
 from ..model.fields import CHOICES, FieldRef, contract_ref
@@ -112,9 +114,13 @@ class Repairer:
     """Repairs for one tariff, with one optimiser reused across orders (push and pop)."""
 
     def __init__(self, tariff: M.Tariff, timeout_ms: int = DEFAULT_TIMEOUT_MS,
-                 concrete: ConcreteValidator | None = None):
+                 concrete: ConcreteValidator | None = None, optimiser: bool = False):
         self.tariff = tariff
-        self.workspace = Workspaces(Encoder(tariff), timeout_ms, optimize=True, cone=True)
+        # the least repair is found by bounds on one incremental solver (`_Least`); `optimiser`
+        # asks Z3's optimiser instead, the path before that, kept as a reference that the tests
+        # compare against (both give the same repairs at the same costs)
+        self.workspace = Workspaces(Encoder(tariff), timeout_ms, optimize=optimiser, cone=True,
+                                    compact_models=False)
         self.concrete = concrete or ConcreteValidator(tariff)
         self._reads: dict[tuple, set[str]] = {}  # per rule instance: the names of what it reads
 
@@ -135,7 +141,8 @@ class Repairer:
 
     def _search(self, p: OrderProblem, k: int, locked: set[str], weights: dict[str, int],
                 structure: Structure) -> RepairResult:
-        o: z3.Optimize = p.solver
+        # with the optimiser (the reference path) p.solver is it and p.plain a plain solver beside
+        optimiser = p.solver if isinstance(p.solver, z3.Optimize) else None
         ctx = p.encoder.ctx
         p.add([structure.guard(i) for i in p.instances])
         p.add(p.shape() + structure.constraints())
@@ -151,20 +158,20 @@ class Repairer:
         terms = {id(c): enc.memo(("changed",) + c.key(), lambda: _changed(c)) for c in free}
         changed = {k: t[0] for k, t in terms.items()}
         zero = z3.IntVal(0, ctx)
-        # every change that costs, as (holds when it is not made, weight), and the same changes
-        # as literals in the order of the order's fields, then of its contracts: what ties are
-        # settled by (`_Ties`)
-        soft: list[tuple[z3.BoolRef, int]] = []
+        # every change that costs, as (holds when it is made, weight), in the order of the
+        # order's fields, then of its contracts: what ties are settled by (`_Ties`)
+        weighed: list[tuple[z3.BoolRef, int]] = []
         order_of_changes: list[z3.BoolRef] = []
 
         def cost(kept: z3.BoolRef, made: z3.BoolRef, weight: int) -> None:
             if not weight:
                 return  # a change that costs nothing is not one the search weighs or orders
-            o.add_soft(kept, weight, id="changes")
-            soft.append((kept, weight))
+            if optimiser is not None:
+                optimiser.add_soft(kept, weight, id="changes")
+            weighed.append((made, weight))
             order_of_changes.append(made)
 
-        for c in free:  # MaxSAT (core-guided) over the fields kept, then the distance
+        for c in free:  # the fields kept, then the distance
             cost(terms[id(c)][1], changed[id(c)], weights[c.path])
         for i, keep in structure.keep.items():  # leaving a bare contract out is one change
             if f"contracts[{i}]" in locked:
@@ -188,19 +195,18 @@ class Repairer:
         distance = z3.Sum([enc.memo(("distance",) + c.key(), lambda: _distance(c)) for c in free
                            if c.number is not None and c.value is not None and c.kind != "children"]
                           + added_numbers + [zero])
-        o.minimize(distance)
-        ties = _Ties(p, soft, distance, order_of_changes,
-                     [(c, changed[id(c)]) for c in free if c.kind != "children"])
+        if optimiser is not None:
+            optimiser.minimize(distance)
+        least = _Least(p, weighed, distance, optimiser)
+        ties = _Ties(p, least, order_of_changes,
+                     [(c, changed[id(c)], weights[c.path] > 0) for c in free if c.kind != "children"])
         out = RepairResult("repaired", locked=sorted(locked))
         try:
             while len(out.repairs) < k:
-                p.calls += 1
-                r = within_budget(o, p.timeout_ms, o.check)
-                if r == z3.unknown:
-                    raise Incomplete(f"the solver gave up: {o.reason_unknown()}")
-                if r == z3.unsat:
+                m = least.next()
+                if m is None:
                     break
-                m = ties.first(o.model(), out)
+                m = ties.first(m, out)
                 gone = set(structure.dropped(m))
                 # a parent's count of children follows from where its children hang; the fields
                 # of a contract left out go with it
@@ -243,7 +249,7 @@ class Repairer:
                 continue
             slot = enc.slot(entry.kind, entry.index)
             entry.new = state_of(slot, got, options=None if p.kept is None else p.kept[entry.index].options)
-            entry.former = {key for key, b in slot.former.items() if got.true(b)}
+            entry.former = {key for key, on in zip(slot.former, truths(m, list(slot.former.values()))) if on}
         new.notes = list(order.notes) + structure.apply(m, new) + breach_notes(self.tariff, order)
         new.breaches, new.unset = [], set()  # a repaired order names only what the tariff lists, once, with every count
         dist = {c.path: abs(got.int(c.number) - c.value)
@@ -383,27 +389,181 @@ def _names(term: z3.ExprRef) -> set[str]:
     return out
 
 
+class _Least:
+    """The repairs of least cost, then least distance, one after the other (each call: the least
+    one the blocks so far leave), as bounds on one incremental solver.
+
+    The cost is a weighted sum of changes made, so "costs at most c" is a pseudo-Boolean bound
+    over the literals of the changes, which the solver takes as such; the distance is an integer
+    term, bounded by `<=`. Each bound is asked as an assumption (a fresh literal that implies
+    it), so what the solver learns on one question serves the next, and on the next repair.
+    The least cost is found from below: the repairs come in increasing cost (each block only
+    takes models away), so the last repair's cost is a lower bound, and the next one usually
+    costs the same or a little more; a few steps up, then a repair of any cost, then halving
+    the gap between the two. The least distance at that cost likewise: first "one less than the
+    model found" (usually no), then halving. Every answer is a model of the cone's constraints
+    with the least (cost, distance), as the optimiser's would be; `_Ties` then picks the first
+    of the equally good ones, so which model is found here does not show.
+
+    Z3's optimiser (MaxSMT, then the distance) gave the same costs, but it starts its search
+    afresh on every check and kept nothing from one repair to the next: at synthetic 10x it
+    took about 500 ms a repair where these bounds take a tenth of that."""
+
+    def __init__(self, p: OrderProblem, made: list[tuple[z3.BoolRef, int]], distance: z3.ArithRef,
+                 optimiser: z3.Optimize | None = None):
+        # `made`: each change that costs, as (holds when it is made, its weight)
+        self.p, self.distance, self.optimiser = p, distance, optimiser
+        self.solver = p.plain if p.plain is not None else p.solver
+        self.weights = [w for _, w in made]
+        self.made = made
+        # the bounds and the cost are made through Z3's C API: z3py's PbLe casts and sort-checks
+        # each of the hundreds of literals on every bound, which cost more than asking it
+        ctx = p.encoder.ctx
+        n = len(made)
+        self._made_asts = (z3.Ast * n)(*[m.as_ast() for m, _ in self.made])
+        self._weights_array = (ctypes.c_int * n)(*self.weights)
+        # (each term is wrapped as soon as it is made: z3py's wrapper holds Z3's reference to it)
+        values = {w: z3.IntVal(w, ctx) for w in set(self.weights) | {0}}
+        terms = [z3.ArithRef(z3.Z3_mk_ite(ctx.ref(), m.as_ast(), values[w].as_ast(), values[0].as_ast()), ctx)
+                 for m, w in self.made]
+        self._cost = values[0] if not terms else terms[0] if n == 1 else \
+            z3.ArithRef(z3.Z3_mk_add(ctx.ref(), n, (z3.Ast * n)(*[t.as_ast() for t in terms])), ctx)
+        self.floor = (0, 0)  # the last repair's (cost, distance): no repair left is better
+        self._costs: dict[int, z3.BoolRef] = {}
+        self._distances: dict[int, z3.BoolRef] = {}
+        self.asked = 0
+
+    def next(self) -> z3.ModelRef | None:
+        """A model of the least (cost, distance) repair left, or None: no repair is left."""
+        if self.optimiser is not None:
+            m = self._ask_optimiser()
+        else:
+            m = self._least()
+        if m is not None:
+            self.floor = (self.cost(m), self._distance(m))
+        return m
+
+    def as_good(self, m: z3.ModelRef) -> list[z3.BoolRef]:
+        """Literals that bound a repair to `m`'s cost and distance."""
+        cost = self.cost(m)
+        bounds = [self._at_most(cost)] if self.made and cost < sum(self.weights) else []
+        return bounds + [self._within(self._distance(m))]
+
+    def cost(self, m: z3.ModelRef) -> int:
+        return Values(m).int(self._cost)
+
+    def _distance(self, m: z3.ModelRef) -> int:
+        return m.eval(self.distance, model_completion=True).as_long()
+
+    def _least(self) -> z3.ModelRef | None:
+        low, low_distance = self.floor
+        total = sum(self.weights)
+        m = self._check([self._at_most(low)] if self.made and low < total else [])
+        if m is None:  # dearer than the last one, if there is one left at all
+            if not self.made or low >= total:
+                return None
+            m = self._check([])
+            if m is None:
+                return None
+            low, high, step = low + 1, self.cost(m), 1
+            while low < high:  # no repair costs less than `low`; `m` costs `high`
+                # from below, in growing steps: a bound far above the least cost is a question
+                # the solver can take long over, one just under it is quickly refuted
+                bound = min(low + step - 1, (low + high) // 2)
+                got = self._check([self._at_most(bound)])
+                if got is None:
+                    low, step = bound + 1, step * 2
+                else:
+                    m, high = got, self.cost(got)
+        cost = self.cost(m)
+        if cost != self.floor[0]:
+            low_distance = 0
+        at_cost = [self._at_most(cost)] if self.made and cost < total else []
+        d, step = self._distance(m), 1
+        while low_distance < d:  # no repair of this cost is nearer than `low_distance`
+            # from above, in growing steps while the solver finds nearer repairs: "one less"
+            # is usually refuted at once, and a bound far below the least distance is a
+            # question the solver can take long over
+            bound = max(low_distance, d - step)
+            got = self._check(at_cost + [self._within(bound)])
+            if got is None:
+                low_distance, step = bound + 1, 1
+            else:
+                m, d, step = got, self._distance(got), step * 2
+        return m
+
+    def _at_most(self, cost: int) -> z3.BoolRef:
+        b = self._costs.get(cost)
+        if b is None:
+            ctx = self.p.encoder.ctx
+            bound = z3.Z3_mk_pble(ctx.ref(), len(self.made), self._made_asts, self._weights_array, cost)
+            b = self._costs[cost] = self._literal(z3.BoolRef(bound, ctx))
+        return b
+
+    def _within(self, distance: int) -> z3.BoolRef:
+        b = self._distances.get(distance)
+        if b is None:
+            b = self._distances[distance] = self._literal(self.distance <= distance)
+        return b
+
+    def _literal(self, term: z3.BoolRef) -> z3.BoolRef:
+        """A fresh literal that implies `term`, for this order (popped with the order's facts)."""
+        self.asked += 1
+        b = z3.Bool(f"least:{self.asked}", self.p.encoder.ctx)
+        self.solver.add(z3.Implies(b, term))
+        return b
+
+    def _check(self, assumptions: list[z3.BoolRef]) -> z3.ModelRef | None:
+        s = self.solver
+        self.p.calls += 1
+        r = within_budget(s, self.p.timeout_ms, lambda: Assumed(assumptions).check(s))
+        if r == z3.unknown:
+            raise Incomplete(f"the solver gave up: {s.reason_unknown()}")
+        return s.model() if r == z3.sat else None
+
+    def _ask_optimiser(self) -> z3.ModelRef | None:
+        o = self.optimiser
+        self.p.calls += 1
+        r = within_budget(o, self.p.timeout_ms, o.check)
+        if r == z3.unknown:
+            raise Incomplete(f"the solver gave up: {o.reason_unknown()}")
+        return o.model() if r == z3.sat else None
+
+
 class _Ties:
     """Which of the repairs of least cost and distance comes first, and with which values. A
     repair comes before another if, at the first change (in the order of the order's fields,
     then of its contracts: left out, added, a child moved) that one of them makes and the other
     does not, it is the one that makes it. Its changed fields then take, one by one, the value
     the order gave them if they can, else the least they can (an item by its place in the
-    tariff, a flag false before true). Each step of the search takes the first of the repairs
-    the optimiser leaves, so the order of equal repairs is the same whatever K is: K=1 gives
-    the first of K=n.
+    tariff, a flag false before true). That is a lexicographic order, so exactly one repair of
+    the ones the search leaves comes first, whichever model the search ended on: the order of
+    equal repairs is the same whatever K is (K=1 gives the first of K=n), and whatever the
+    solver learnt before.
 
-    A plain solver holding the optimiser's hard constraints asks "is there an equally good
-    repair that comes before this one?" until there is none: usually the first answer is no."""
+    One question first: "is there an equally good repair that comes before this one?"
+    (`_before`); usually the answer is no, and the repair is the first. If there is, the first
+    is settled field by field (`_Descent`): a bounded number of questions, however far the
+    model the search gave is from it. (Stepping from one better repair to the next, as this
+    once did, took as many steps as there were repairs in between, which depended on the
+    models the solver happened to return: more than 64 after some histories.)
 
-    STEPS = 64  # at most this many better repairs tried, so the search always ends
+    The questions go to the search's own plain solver, under assumptions: it keeps what it
+    learns from one question to the next, which push and pop would throw away."""
 
-    def __init__(self, p: OrderProblem, soft: list[tuple[z3.BoolRef, int]], distance: z3.ArithRef,
-                 changes: list[z3.BoolRef], fields: list[tuple[Choice, z3.BoolRef]]):
-        self.p, self.soft, self.distance, self.changes, self.fields = p, soft, distance, changes, fields
-        self.solver = p.plain  # the optimiser's hard constraints, in a plain solver
-        self.made_weights = [(z3.Not(kept), w) for kept, w in soft]
+    # tests set this: after the descent, ask once more that no repair comes before the one it
+    # gives (`_before`, the definition above); one that does is reported, not shown as first
+    check_settled = False
+
+    def __init__(self, p: OrderProblem, least: "_Least", changes: list[z3.BoolRef],
+                 fields: list[tuple[Choice, z3.BoolRef, bool]]):
+        # `changes`: the literals of the changes that cost, in order (least.weights, the same
+        # order, weighs them); `fields`: each free field with its literal "changed" and
+        # whether its change costs
+        self.p, self.least, self.changes, self.fields = p, least, changes, fields
+        self.solver = least.solver  # a plain solver
         self.asked = 0
+        self._variables: dict[int, list] = {}  # per choice (its id): `variables`
 
     def block(self, clause: z3.BoolRef) -> None:
         """The next repair keeps one of this one's changes unmade (in both solvers)."""
@@ -411,30 +571,30 @@ class _Ties:
 
     def first(self, m: z3.ModelRef, out: RepairResult) -> z3.ModelRef:
         """The first repair as good as the one `m` gives (its model)."""
-        # as good: no dearer (a pseudo-Boolean bound, which the solver takes as such) and no
-        # further; the optimiser found none cheaper. Asked under assumptions: the solver keeps
-        # what it learns from one question to the next, which push and pop would throw away.
-        cost = sum(w for (_, w), kept in zip(self.soft, truths(m, [kept for kept, _ in self.soft])) if not kept)
-        as_good = self._literal(z3.And(z3.PbLe(self.made_weights, cost) if self.soft else z3.BoolVal(True, m.ctx),
-                                       self.distance <= m.eval(self.distance, model_completion=True)))
+        # as good: no dearer and no further (the bounds the search asked already: none is
+        # cheaper, so every answer costs what `m` costs, at `m`'s distance)
+        as_good = self.least.as_good(m)
+        d = _Descent(self, m, as_good)
         try:
-            for _ in range(self.STEPS):  # each step a repair that comes before: usually none
-                before = self._literal(self._before(m))
-                self.p.calls += 1
-                r = within_budget(self.solver, self.p.timeout_ms, lambda: self.solver.check(as_good, before))
-                if r == z3.unknown:
-                    raise Incomplete(f"the solver gave up: {self.solver.reason_unknown()}")
-                if r == z3.unsat:
-                    break
-                m = self.solver.model()
-            else:
-                out.complete = False
-                out.reason = f"equal repairs were not put in order within {self.STEPS} steps"
+            if d.ask(self._before(m)):
+                d.changes(self.changes, self.least.weights, self.least.cost(m))
+                d.values(self.fields)
+                if self.check_settled and self.check(as_good + [self.literal(self._before(d.m))]) is not None:
+                    out.complete = False
+                    out.reason = "internal: the first of the equal repairs was not settled"
         except Incomplete as e:  # keep the repair found, which is as good, not settled
             out.complete, out.reason = False, f"{e.reason} (ordering equal repairs)"
-        return m
+        return d.m
 
-    def _literal(self, term: z3.BoolRef) -> z3.BoolRef:
+    def check(self, assumptions: list[z3.BoolRef]) -> z3.ModelRef | None:
+        self.p.calls += 1
+        asked = Assumed(assumptions)
+        r = within_budget(self.solver, self.p.timeout_ms, lambda: asked.check(self.solver))
+        if r == z3.unknown:
+            raise Incomplete(f"the solver gave up: {self.solver.reason_unknown()}")
+        return self.solver.model() if r == z3.sat else None
+
+    def literal(self, term: z3.BoolRef) -> z3.BoolRef:
         """A fresh literal that implies `term` (for this order: the workspace pops it with the
         order's facts)."""
         self.asked += 1
@@ -452,12 +612,12 @@ class _Ties:
         for made, on in zip(self.changes, truths(m, self.changes)):
             if on:
                 if extra:
-                    options.append(z3.And(made_so_far + [z3.Or(extra)]))
+                    options.append(z3.And(made_so_far + [any_of(extra)]))
                 made_so_far, extra = made_so_far + [made], []
             else:
                 extra.append(made)
         if extra:
-            options.append(z3.And(made_so_far + [z3.Or(extra)]))
+            options.append(z3.And(made_so_far + [any_of(extra)]))
         values, equal = [], []
         v = Values(m)
         for x, given, gate in self._values(m):
@@ -475,32 +635,146 @@ class _Ties:
             equal.append(x == now)
         if values:  # the same changes: `m`'s, since every change costs and the cost is `m`'s
             options.append(z3.And(made_so_far + [z3.Or(values)]))
-        return z3.Or(options + [z3.BoolVal(False, ctx)])
+        return any_of(options + [z3.BoolVal(False, ctx)])
 
     def _values(self, m: z3.ModelRef) -> list[tuple[z3.ExprRef, z3.ExprRef | None, z3.BoolRef | None]]:
-        """The variables of the fields the repair changes, in order, each with the value the
-        order gave it (None: it gave none) and the variable that says whether it shows (a day's
-        `known`, a count's option): that one comes first."""
+        """The variables of the fields the repair changes, in order (`variables`)."""
         out = []
-        for (c, _), on in zip(self.fields, truths(m, [changed for _, changed in self.fields])):
-            if not on:
-                continue
-            given = {x.get_id(): v for x, v in c.pins()}
-            for f in c.facts:
-                gate = f.vars[1] if len(f.vars) == 2 else None
-                out += [(x, given.get(x.get_id()), gate if x is f.vars[0] else None) for x in reversed(f.vars)]
-            if c.kind == "option" and c.value == 0 and c.slot is not None:  # an option the order did not have
-                slot = self.p.encoder.slot(self.p.order.contracts[c.slot].kind, c.slot)
-                option = c.path.option
-                present = slot.option(option)
-                for (kind, path, state), x in slot.vars.items():
-                    if state != "new" or path[0] != option or kind in ("opt", "optcount"):
-                        continue
-                    known = slot.known.get((kind, path, state))
-                    if known is not None:
-                        out.append((known, None, present))
-                    out.append((x, None, known if known is not None else present))
+        for (c, _, _), on in zip(self.fields, truths(m, [changed for _, changed, _ in self.fields])):
+            if on:
+                out += self.variables(c)
         return out
+
+    def variables(self, c: Choice) -> list[tuple[z3.ExprRef, z3.ExprRef | None, z3.BoolRef | None]]:
+        """The variables of a field, in order, each with the value the order gave it (None: it
+        gave none) and the variable that says whether it shows (a day's `known`, a count's
+        option): that one comes first."""
+        out = self._variables.get(id(c))
+        if out is None:
+            out = self._variables[id(c)] = self._variables_of(c)
+        return out
+
+    def _variables_of(self, c: Choice) -> list[tuple[z3.ExprRef, z3.ExprRef | None, z3.BoolRef | None]]:
+        out = []
+        given = {x.get_id(): v for x, v in c.pins()}
+        for f in c.facts:
+            gate = f.vars[1] if len(f.vars) == 2 else None
+            out += [(x, given.get(x.get_id()), gate if x is f.vars[0] else None) for x in reversed(f.vars)]
+        if c.kind == "option" and c.value == 0 and c.slot is not None:  # an option the order did not have
+            slot = self.p.encoder.slot(self.p.order.contracts[c.slot].kind, c.slot)
+            option = c.path.option
+            present = slot.option(option)
+            for (kind, path, state), x in slot.vars.items():
+                if state != "new" or path[0] != option or kind in ("opt", "optcount"):
+                    continue
+                known = slot.known.get((kind, path, state))
+                if known is not None:
+                    out.append((known, None, present))
+                out.append((x, None, known if known is not None else present))
+        return out
+
+
+class _Descent:
+    """The first of the equally good repairs (`_Ties`), settled in the order that defines it:
+    first which changes it makes, change by change, then the value of each variable of the
+    changed fields, one by one. Each step asks only about one change or one variable, with
+    everything before it settled, so the number of questions is bounded by the repair's size,
+    not by the models the solver returns:
+
+    - the next change made: "is one of the changes between the last one settled and the
+      current model's next one made?" (usually not: one question); if so, halving that range
+      (a question per halving). As many steps as the repair has changes (each costs at least 1:
+      once the settled ones cost what the repair costs, the rest are not made).
+    - a variable's value: "can it have the order's value?", then "less than now?" (usually not);
+      if so, from above in growing steps to a bound no repair reaches, then halving.
+
+    `m` is always a model of every answer so far (an equally good repair), so a time limit
+    that stops the descent leaves a repair as good as the first, only not settled."""
+
+    # a number that keeps going down past 2**62 steps has no least value: the domains of the
+    # order's numbers are bounded, so this only stops a descent that would not end
+    FLOOR = 62
+
+    def __init__(self, ties: _Ties, m: z3.ModelRef, as_good: list[z3.BoolRef]):
+        self.ties, self.m = ties, m
+        self.settled = list(as_good)  # literals: the repair as good as `m`, and each step settled
+
+    def ask(self, term: z3.BoolRef) -> bool:
+        """Is there an equally good repair with what is settled so far where `term` holds? If
+        so, it becomes `m`."""
+        got = self.ties.check(self.settled + [self.ties.literal(term)])
+        if got is not None:
+            self.m = got
+        return got is not None
+
+    def settle(self, term: z3.BoolRef) -> None:
+        self.settled.append(self.ties.literal(term))
+
+    def changes(self, made: list[z3.BoolRef], weights: list[int], cost: int) -> None:
+        start, settled = 0, 0  # changes before `start` are settled; those made cost `settled`
+        while settled < cost:
+            # `m` makes the settled changes and none other before `start`; its next one: `upper`
+            upper = self._next(made, start, len(made))
+            if upper is None:
+                return  # cannot happen: `m` costs `cost`
+            low, upto = start, upper  # none of the changes before `low` can be made
+            while low < upper:
+                if self.ask(any_of(made[low:upto])):
+                    upper = self._next(made, low, upto)
+                else:
+                    low = upto
+                upto = (low + upper + 1) // 2
+            self.settle(made[upper])
+            settled += weights[upper]
+            start = upper + 1
+
+    def _next(self, made: list[z3.BoolRef], start: int, end: int) -> int | None:
+        """The first change `m` makes from `start` on (before `end`)."""
+        on = truths(self.m, made[start:end])
+        return next((start + i for i, x in enumerate(on) if x), None)
+
+    def values(self, fields: list[tuple[Choice, z3.BoolRef, bool]]) -> None:
+        for c, changed, costs in fields:
+            if not costs:  # a change that costs nothing is not settled above: unmade if it can be
+                if not truths(self.m, [changed])[0] or self.ask(z3.Not(changed)):
+                    self.settle(z3.Not(changed))
+                    continue
+                self.settle(changed)
+            elif not truths(self.m, [changed])[0]:
+                continue
+            for x, given, gate in self.ties.variables(c):
+                if gate is not None and not Values(self.m).true(gate):
+                    continue  # settled before it (it comes first): the variable does not show
+                self.settle(x == self._first_value(x, given, c.path))
+
+    def _first_value(self, x: z3.ExprRef, given: z3.ExprRef | None, path: FieldRef) -> z3.ExprRef:
+        """The first value `x` can take with everything before it settled: the order's, else
+        the least (false before true)."""
+        now = self.m.eval(x, model_completion=True)
+        if given is not None and (now.eq(given) or self.ask(x == given)):
+            return given
+        if z3.is_bool(x):
+            # the order gave the other value, or none: then false comes first
+            if given is not None or z3.is_false(now) or not self.ask(z3.Not(x)):
+                return now
+            return z3.BoolVal(False, x.ctx)
+        high, step = now.as_long(), 1  # `high`: a value `x` can take
+        while True:  # down from `high` in growing steps, to a bound no repair reaches
+            bound = high - step
+            if not self.ask(x <= bound):
+                low = bound + 1
+                break
+            high = self.m.eval(x, model_completion=True).as_long()
+            if step >= 2 ** self.FLOOR:
+                raise Incomplete(f"`{path}` has no least value")
+            step *= 2
+        while low < high:
+            mid = (low + high) // 2
+            if self.ask(x <= mid):
+                high = self.m.eval(x, model_completion=True).as_long()
+            else:
+                low = mid + 1
+        return z3.IntVal(high, x.ctx)
 
 
 def _changed(c: Choice) -> tuple[z3.BoolRef, z3.BoolRef]:
