@@ -424,7 +424,7 @@ class Workspaces:
         shape = tuple(e.kind for e in order.contracts)
         ws = self._by_shape.pop(shape, None)
         if ws is None or ws.spent():
-            ws = Workspace(self.encoder, self.timeout_ms, self.optimize, self.cone, self.compact_models, self.warm)
+            ws = Workspace(self.encoder, self.timeout_ms, self.optimize, self.cone, self.compact_models, warm=self.warm)
             if len(self._by_shape) >= self.keep:
                 self._by_shape.pop(next(iter(self._by_shape)))
         self._by_shape[shape] = ws  # most recent last
