@@ -140,6 +140,19 @@ sys.exit(main(["serve", "--port", "0"]))
     assert "pip install 'tariffcheck[service]'" in done.stderr and "Traceback" not in done.stderr
 
 
+def serve_two_workers(folder, log_path, **env_extra):
+    """`tariff serve --workers 2` on the specs in `folder`, on a free loopback port, its output in
+    `log_path`: the process, the port and the base URL (not yet ready: `wait_ready`)."""
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
+               **env_extra)
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "tariffcheck.cli", "serve", "--port", str(port), "--workers",
+                                 "2", "--tariffs", str(folder)], env=env, cwd=folder, stdout=log, stderr=log,
+                                text=True)
+    return proc, port, f"http://127.0.0.1:{port}"
+
+
 @needs_service
 def test_the_workers_of_one_service_reload_together_keep_a_failing_specs_old_version_and_share_metrics(tmp_path):
     """With `--workers 2` each worker holds its own tariffs: a reload asked of one (the admin
@@ -148,14 +161,8 @@ def test_the_workers_of_one_service_reload_together_keep_a_failing_specs_old_ver
     `/metrics` counts the requests of both workers, whichever answers it."""
     spec_variant(tmp_path, SPECS / "secure_endpoint.tariff", "secure_endpoint", [])
     spec = tmp_path / "secure_endpoint.tariff"
-    port, log_path = free_port(), tmp_path / "serve.log"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
-               TARIFFCHECK_ADMIN_TOKEN="admin-secret")
-    base = f"http://127.0.0.1:{port}"
-    with open(log_path, "w", encoding="utf-8") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "tariffcheck.cli", "serve", "--port", str(port), "--workers",
-                                 "2", "--tariffs", str(tmp_path)], env=env, cwd=tmp_path, stdout=log, stderr=log,
-                                text=True)
+    log_path = tmp_path / "serve.log"
+    proc, port, base = serve_two_workers(tmp_path, log_path, TARIFFCHECK_ADMIN_TOKEN="admin-secret")
     try:
         wait_ready(base, proc, 90, log=lambda: log_path.read_text(encoding="utf-8"))
 
@@ -202,13 +209,8 @@ def test_each_worker_listens_on_a_socket_of_its_own_so_connections_spread_and_a_
     client opened at once. Each worker now listens on a socket of its own (SO_REUSEPORT), and the
     kernel spreads new connections over them; a worker killed is replaced on a socket of its own."""
     spec_variant(tmp_path, SPECS / "secure_endpoint.tariff", "secure_endpoint", [])
-    port, log_path = free_port(), tmp_path / "serve.log"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
-    base = f"http://127.0.0.1:{port}"
-    with open(log_path, "w", encoding="utf-8") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "tariffcheck.cli", "serve", "--port", str(port), "--workers",
-                                 "2", "--tariffs", str(tmp_path)], env=env, cwd=tmp_path, stdout=log, stderr=log,
-                                text=True)
+    log_path = tmp_path / "serve.log"
+    proc, port, base = serve_two_workers(tmp_path, log_path)
     try:
         wait_ready(base, proc, 90, log=lambda: log_path.read_text(encoding="utf-8"))
         workers = until(lambda: listening(proc.pid, port), lambda pids: len(pids) == 2)
