@@ -44,7 +44,13 @@ def _round_trip(raw: dict, name: str) -> None:
     first = decode_order(raw, tariff)
     written = order_to_json(first, tariff)
     json.dumps(written)  # JSON-ready: nothing but dicts, lists, text, numbers, booleans and null
-    _validator(name).validate(written)
+    if not first.breaches:
+        _validator(name).validate(written)
+    elif any(b.rule.startswith(("listed_", "one_")) for b in first.breaches):
+        # an order breaking a clause by a name the tariff does not list, or two where one is
+        # allowed: the writer writes it as the order had it, and the schema rejects it too
+        assert not _validator(name).is_valid(written)
+    # equal Orders include equal breaches: what the order wrote where it breaks a clause survives
     assert _comparable(decode_order(written, tariff)) == _comparable(first)
 
 

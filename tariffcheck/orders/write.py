@@ -9,6 +9,10 @@ cancellation gives `current`.
 The writer writes current names. A name the order gave by a former name (附則) comes back as
 the current one, so after a round trip `ContractEntry.former` is empty and the note about the
 rename in `Order.notes` is gone; a spec rule that rejects former names no longer sees them.
+
+An order that breaks a clause by what it writes (an item the tariff does not list, two items, a
+count left out: `Order.breaches`) is written as it was given there, so it decodes to the same
+breaches; the JSON Schema rejects most such orders, as it should.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from datetime import date
 from ..model import ir
 from ..model import tariff as M
 from ..model.fields import day_text
-from .order import ContractEntry, ContractState, OptionState, Order
+from .order import Breach, ContractEntry, ContractState, OptionState, Order
 
 
 def order_to_json(order: Order, tariff: M.Tariff) -> dict:
@@ -44,7 +48,37 @@ def order_to_json(order: Order, tariff: M.Tariff) -> dict:
     if holdings:
         out["holdings"] = holdings
     out["contracts"] = [_entry(c, order.request, tariff) for c in order.contracts]
+    for b in order.breaches:
+        _write_back(out["contracts"], b)
     return out
+
+
+def _write_back(contracts: list[dict], b: Breach) -> None:
+    """Put back what the order wrote where it breaks a clause by what it writes (an item the
+    tariff does not list, two items, a count left out): the Order keeps it only in the breach, and
+    without it the JSON would lose the customer's words, or say a count of 0 they never gave."""
+    if b.unset is not None:
+        # where the order's spelling and the writer's part (`品目` against `item`, an option by its
+        # official name against its id), the writer's key goes: the order's value replaces it whole
+        written, ours = b.path.split("."), b.unset.split(".")
+        for depth, (a, w) in enumerate(zip(written, ours)):
+            if a != w:
+                _place(contracts, ".".join(ours[:depth + 1]), None)
+                break
+    _place(contracts, b.path, b.value)
+
+
+def _place(contracts: list[dict], path: str, value) -> None:
+    """Set `value` at an order path (`contracts[0].options.foo`); None leaves the key out."""
+    head, _, rest = path.partition(".")
+    at = contracts[int(head[len("contracts["):-1])]
+    *parents, key = rest.split(".")
+    for part in parents:
+        at = at.setdefault(part, {})
+    if value is None:
+        at.pop(key, None)
+    else:
+        at[key] = value
 
 
 def _holdings(held: set[str], values: set[tuple[str, str, str]], t: M.Tariff) -> list[dict]:
