@@ -107,7 +107,8 @@ def child(mode: str, base: str, out: str, partition_size: int) -> dict:
                          "cpu_s_per_worker": [round(cpu1[w] - cpu0[w], 2) for w in sorted(cpu1)]}
         # the versions each worker compiled (once each, kept for the worker's life)
         compiled = client.run(lambda: list(__import__("tariffcheck.impact.judge", fromlist=["x"]).compiled))
-    return {**jobs["cold"], "warm": jobs["warm"], "start_cpu_s": round(jobs["cold"]["cpu_s"] - jobs["warm"]["cpu_s"], 2),
+    start = round(jobs["cold"]["cpu_s"] - jobs["warm"]["cpu_s"], 2)
+    return {**jobs["cold"], "warm": jobs["warm"], "start_cpu_s": start,
             "compiled_per_worker": [len(compiled[w]) for w in sorted(compiled)],
             "rss_mb_per_worker_first_last_max": [[round(x / 2**20) for x in (v[0], v[-1], max(v))]
                                                  for _, v in sorted(rss.items())]}
@@ -169,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     reference = results(work / f"out-before-{modes[0]}")
     for mode in modes:
         for side in sides:
-            for folder in [work / f"out-{side}-{mode}"] + ([work / f"out-{side}-{mode}-warm"] if mode != "here" else []):
+            folders = [work / f"out-{side}-{mode}"] + ([work / f"out-{side}-{mode}-warm"] if mode != "here" else [])
+            for folder in folders:
                 if results(folder) != reference:
                     raise SystemExit(f"the results of {side} {mode} ({folder.name}) differ from before {modes[0]}")
     summary = {}

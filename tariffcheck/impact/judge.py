@@ -239,7 +239,9 @@ class Judge:
         self.options = options
         by_hash = {m.content_hash: m for m in models}
         self.new = _Version(checker(new, options.timeout_ms, by_hash.get(new.content_hash)))
-        self.old = _Version(checker(old, options.timeout_ms, by_hash.get(old.content_hash))) if old is not None else None
+        self.old: _Version | None = None
+        if old is not None:
+            self.old = _Version(checker(old, options.timeout_ms, by_hash.get(old.content_hash)))
         self.same_reading = self.same_days = False
         self.same_rules: _SameRules | None = None
         if self.old is not None:
