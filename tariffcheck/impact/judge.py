@@ -31,6 +31,7 @@ from ..common.diagnostics import DiagnosticError
 from ..evaluate.check_verdict import VerdictBuilder
 from ..evaluate.concrete import ConcreteValidator
 from ..evaluate.verdict import VALID
+from ..model.tariff import Tariff
 from ..orders.order import Order
 from ..report import check_report
 from .lines import Encoded, fixed_line, fixed_parts
@@ -74,8 +75,13 @@ _checkers_lock = threading.Lock()
 compiled: list[str] = []  # the hashes this process compiled, in order (each at most once)
 
 
-def checker(spec: Spec, timeout_ms: int | None = None) -> Checker:
-    """This process's Checker for `spec`, compiled on the first call."""
+def checker(spec: Spec, timeout_ms: int | None = None, model: Tariff | None = None) -> Checker:
+    """This process's Checker for `spec`, compiled on the first call.
+
+    `model` is the version as the process that planned the run loaded it (`catalog.load` of the
+    spec's file). It is used when this process sees that file unchanged, where loading it again
+    would give the same model: a worker then skips parsing and resolving the spec, most of the
+    cost of its first task. Otherwise the spec is loaded here, from its file or its text."""
     key = f"{spec.content_hash}:{timeout_ms}"
     found = _checkers.get(key)
     if found is not None:
@@ -83,7 +89,9 @@ def checker(spec: Spec, timeout_ms: int | None = None) -> Checker:
     with _checkers_lock:
         found = _checkers.get(key)
         if found is None:
-            tariff = catalog.load(_local_path(spec))
+            path = _local_path(spec)
+            same = model is not None and model.content_hash == spec.content_hash and path == spec.path
+            tariff = model if same else catalog.load(path)
             found = Checker(tariff) if timeout_ms is None else Checker(tariff, timeout_ms)
             _checkers[key] = found
             compiled.append(spec.content_hash)
@@ -226,10 +234,14 @@ class Judge:
     share (their reading of orders, their days, their unchanged rules), for one partition
     (a partition runs in one thread)."""
 
-    def __init__(self, new: Spec, old: Spec | None, options: Options):
+    def __init__(self, new: Spec, old: Spec | None, options: Options, models: tuple[Tariff, ...] = ()):
+        """`models`: the versions as the planning process loaded them, when it sent them (see `checker`)."""
         self.options = options
-        self.new = _Version(checker(new, options.timeout_ms))
-        self.old = _Version(checker(old, options.timeout_ms)) if old is not None else None
+        by_hash = {m.content_hash: m for m in models}
+        self.new = _Version(checker(new, options.timeout_ms, by_hash.get(new.content_hash)))
+        self.old: _Version | None = None
+        if old is not None:
+            self.old = _Version(checker(old, options.timeout_ms, by_hash.get(old.content_hash)))
         self.same_reading = self.same_days = False
         self.same_rules: _SameRules | None = None
         if self.old is not None:

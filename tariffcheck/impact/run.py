@@ -18,9 +18,12 @@ import json
 import os
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .. import catalog
+from ..common.diagnostics import DiagnosticError
+from ..model.tariff import Tariff
 from . import sources, summary
 from .judge import Judge, Options, Spec
 from .lines import result_line
@@ -35,6 +38,9 @@ class Job:
     options: Options
     out: str  # the output folder, which every worker must see
     results: str = "jsonl"  # the form of the per-contract results: "jsonl" or "parquet"
+    # the versions as loaded here, sent once to each worker of a Dask run so that it need not
+    # parse them again (judge.checker); not part of what the job is
+    models: tuple[Tariff, ...] = field(default=(), compare=False, repr=False)
 
 
 def part_paths(out: str | Path, number: int, results: str = "jsonl") -> tuple[Path, Path]:
@@ -68,7 +74,7 @@ def run_partition(job: Job, part: sources.Part) -> dict:
     lines: list[bytes] = []
     columns: list[tuple] = []  # for Parquet, the columns of each row beside its line
     source = sources.display(part.source)
-    judge = Judge(job.new, job.old, job.options).judge
+    judge = Judge(job.new, job.old, job.options, job.models).judge
     for row in sources.read(part):
         judged = judge(row, source)
         counts.add(judged)
@@ -162,19 +168,44 @@ def run_here(job: Job, todo: list[sources.Part], progress: Progress | None = Non
 
 def run_on_dask(job: Job, todo: list[sources.Part], client, progress: Progress | None = None) -> None:
     """Every partition as a task of `client`'s cluster. A task whose worker dies is run again by
-    the scheduler on another; a partition's files are the same whichever worker writes them."""
+    the scheduler on another; a partition's files are the same whichever worker writes them.
+
+    The job, with the versions' models as loaded here, goes to every worker once (scattered,
+    broadcast) and the tasks name it: a task then carries its partition alone, not the two
+    specs' text, and a worker compiles the versions without parsing them (judge.checker). A
+    worker that joins later gets the job from one that holds it."""
     from distributed import as_completed
 
     token = sources.fingerprint_hash({"out": str(Path(job.out).resolve()), "new": job.new.content_hash})[:12]
-    counts = {}
-    pending = as_completed()
-    for part in todo:
-        future = client.submit(run_partition, job, part, key=f"tariff-impact-{token}-{part.number:06d}",
-                               pure=False, retries=2)
-        counts[future.key] = part.count
-        pending.add(future)
-    for future in pending:  # only the iterator holds a task's future: its result is released once seen
-        future.result()  # a task that failed every retry raises here
-        if progress:
-            progress(counts[future.key])
-        future.release()
+    shipped = client.scatter(replace(job, models=_models(job)), broadcast=True, hash=False)
+    try:
+        counts = {}
+        pending = as_completed()
+        for part in todo:
+            future = client.submit(run_partition, shipped, part, key=f"tariff-impact-{token}-{part.number:06d}",
+                                   pure=False, retries=2)
+            counts[future.key] = part.count
+            pending.add(future)
+        for future in pending:  # only the iterator holds a task's future: its result is released once seen
+            future.result()  # a task that failed every retry raises here
+            if progress:
+                progress(counts[future.key])
+            future.release()
+    finally:
+        shipped.release()  # a cluster the caller keeps does not keep the job
+
+
+def _models(job: Job) -> tuple[Tariff, ...]:
+    """The versions as this process loads them (catalog.load keeps them: `impact` loaded both);
+    a spec whose file changed or went since is left to the workers to load, from its text."""
+    models = []
+    for spec in (job.new, job.old):
+        if spec is None:
+            continue
+        try:
+            model = catalog.load(spec.path)
+        except DiagnosticError:
+            continue
+        if model.content_hash == spec.content_hash:
+            models.append(model)
+    return tuple(models)
