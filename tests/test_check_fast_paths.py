@@ -118,6 +118,31 @@ def test_cancellations_and_changes_check_alike(data):
     same_check(c, data.draw(order_dicts(c.tariff, requests=("change", "cancellation"))))
 
 
+@given(st.data())
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+def test_a_new_order_with_options_before_takes_effect_as_the_plain_walk_says(data):
+    """`effective` answers a new order at once when every takes-effect day needs another request
+    or an option the contract had, and only when none of its contracts had options: an Order
+    built by hand as a new order over a change's or a cancellation's states (options before the
+    request included) still takes effect on the days the plain walk finds."""
+    name = data.draw(st.sampled_from(TARIFFS))
+    c = checker(name)
+    raw = data.draw(order_dicts(c.tariff, requests=("change", "cancellation")))
+    try:
+        order = decode_order(raw, c.tariff, c.names)
+    except OrderError:
+        return
+    order.request = "new"
+    assert c.date_calculator.effective(order) == c.date_calculator.effective_plain(order)
+
+
+def test_every_bundled_tariff_answers_a_plain_new_order_without_a_test_per_contract():
+    """The shortcut is taken where it may be: no bundled spec gives a new order a day it takes
+    effect on (each such `derive` is for a cancellation, a change, or an option removed)."""
+    assert all(checker(name).date_calculator._none_for_new for name in catalog.bundled_names())
+
+
 def test_a_violations_fields_are_worked_out_on_first_read_and_copied_whole():
     """VerdictBuilder leaves each violation's fields and message values to its first read; a
     pickle or a copy of the verdict holds them worked out, equal to the precise path's."""

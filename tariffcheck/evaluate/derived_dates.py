@@ -140,6 +140,12 @@ class _Compiled:
         return None
 
     @cached_property
+    def stated_before(self) -> ir.Field | None:
+        """`stated` as the contract or option is before the request (in `current`): where a
+        request that ends it states the day."""
+        return None if self.stated is None else dataclasses.replace(self.stated, state="old")
+
+    @cached_property
     def value(self) -> ValueFn:
         """value(order, entry): the start (period) or the day (derive), or None."""
         return self._fn(self.node, self.label)
@@ -325,7 +331,7 @@ class DateCalculator:
         if not is_period:
             stated = c.stated is not None and field_value(c.stated, order, entry) is not None
             # what a request ends is stated as it is now, in `current`
-            where = dataclasses.replace(c.stated, state="old") if stated and ends else c.stated
+            where = c.stated_before if stated and ends else c.stated
             return [_derived_day(**base, what="derived", day=day,
                                stated=field_path(where, entry) if stated else None)]
         length = {decl.unit + "s": decl.amount}  # unit: day | month | year
@@ -338,8 +344,22 @@ class DateCalculator:
         derives it: its `takes_effect` day (an option of a cancelled contract ends with it)."""
         of_contract, by_option = self._effective[entry.kind]
         todo = of_contract if subject is None or entry.cancelled else by_option.get(subject, [])
-        days = [d.day for c in todo for d in self._one(c, order, entry, None) if d.day is not None]
+        days = [d for c in todo if (d := self._takes_effect_day(c, order, entry)) is not None]
         return max(days) if days else None
+
+    @staticmethod
+    def _takes_effect_day(c: _Compiled, order: Order, entry: ContractEntry) -> date | None:
+        """The day of the DerivedDay `_one` gives for a takes-effect declaration (a `derive`),
+        without making it: `_ending_day` wants the day alone, for each term's reference."""
+        subject = c.subject
+        if subject is not None and subject not in entry.new.options and subject not in entry.old.options:
+            return None
+        if c.when is not None and not c.when(order, entry):
+            return None
+        if subject is not None and subject not in entry.new.options:
+            entry = _as_before(entry)  # as `_one` reads an option the request ends
+        value = c.value(order, entry)
+        return None if value is None else date.fromordinal(value)
 
     def _term(self, decl: M.Period, start: date, order: Order, ends: bool, reference: date | None,
               base: dict) -> list[DerivedDay]:
