@@ -137,6 +137,44 @@ def test_a_new_order_with_options_before_takes_effect_as_the_plain_walk_says(dat
     assert c.date_calculator.effective(order) == c.date_calculator.effective_plain(order)
 
 
+def broken_by(fns: dict, order) -> list:
+    out: list = []
+    for entry in order.contracts:
+        if fns[entry.kind] is not None:
+            fns[entry.kind](order, entry, out)
+    return out
+
+
+@given(st.data())
+@settings(max_examples=80, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+def test_a_new_orders_contracts_break_the_same_instances_under_check_new(data):
+    """The concrete validator's `check_new` (the instances that can break in a new order, each
+    evaluated knowing the contract is not cancelled and had no options) finds the instances the
+    kind's `check` finds, in the same order: on new orders of every tariff, and on new orders
+    built by hand over a change's or a cancellation's states (there it hands over to `check`)."""
+    name = data.draw(st.sampled_from(TARIFFS))
+    c = checker(name)
+    raw = data.draw(order_dicts(c.tariff, requests=data.draw(st.sampled_from([("new",), ("change", "cancellation")]))))
+    try:
+        order = decode_order(raw, c.tariff, c.names)
+    except OrderError:
+        return
+    order.request = "new"
+    validator = c.concrete
+    assert broken_by(validator._fns_new, order) == broken_by(validator._fns, order) == validator.broken(order)
+
+
+def test_check_new_leaves_out_what_a_new_order_cannot_break():
+    """On Secure Endpoint's service, `check_new` leaves out the change's and the cancellation's
+    instances (r7_1, the cascades of r10_3..5, the end days of r10_1 and r10_2)."""
+    source = checker("secure-endpoint").concrete.source["service"]
+    new_part = source[source.index("def check_new"):]
+    for rule in ("r7_1_changeable", "r10_3_storage_cascade", "r10_1_end_day", "r8_8_end_day"):
+        assert f"# {rule}" in source[:source.index("def check_new")] and f"# {rule}" not in new_part, rule
+    assert "o_request" not in new_part and "e_cancelled" not in new_part
+
+
 def test_every_bundled_tariff_answers_a_plain_new_order_without_a_test_per_contract():
     """The shortcut is taken where it may be: no bundled spec gives a new order a day it takes
     effect on (each such `derive` is for a cancellation, a change, or an option removed)."""
