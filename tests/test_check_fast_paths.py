@@ -118,6 +118,69 @@ def test_cancellations_and_changes_check_alike(data):
     same_check(c, data.draw(order_dicts(c.tariff, requests=("change", "cancellation"))))
 
 
+@given(st.data())
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+def test_a_new_order_with_options_before_takes_effect_as_the_plain_walk_says(data):
+    """`effective` answers a new order at once when every takes-effect day needs another request
+    or an option the contract had, and only when none of its contracts had options: an Order
+    built by hand as a new order over a change's or a cancellation's states (options before the
+    request included) still takes effect on the days the plain walk finds."""
+    name = data.draw(st.sampled_from(TARIFFS))
+    c = checker(name)
+    raw = data.draw(order_dicts(c.tariff, requests=("change", "cancellation")))
+    try:
+        order = decode_order(raw, c.tariff, c.names)
+    except OrderError:
+        return
+    order.request = "new"
+    assert c.date_calculator.effective(order) == c.date_calculator.effective_plain(order)
+
+
+def broken_by(fns: dict, order) -> list:
+    out: list = []
+    for entry in order.contracts:
+        if fns[entry.kind] is not None:
+            fns[entry.kind](order, entry, out)
+    return out
+
+
+@given(st.data())
+@settings(max_examples=80, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+def test_a_new_orders_contracts_break_the_same_instances_under_check_new(data):
+    """The concrete validator's `check_new` (the instances that can break in a new order, each
+    evaluated knowing the contract is not cancelled and had no options) finds the instances the
+    kind's `check` finds, in the same order: on new orders of every tariff, and on new orders
+    built by hand over a change's or a cancellation's states (there it hands over to `check`)."""
+    name = data.draw(st.sampled_from(TARIFFS))
+    c = checker(name)
+    raw = data.draw(order_dicts(c.tariff, requests=data.draw(st.sampled_from([("new",), ("change", "cancellation")]))))
+    try:
+        order = decode_order(raw, c.tariff, c.names)
+    except OrderError:
+        return
+    order.request = "new"
+    validator = c.concrete
+    assert broken_by(validator._fns_new, order) == broken_by(validator._fns, order) == validator.broken(order)
+
+
+def test_check_new_leaves_out_what_a_new_order_cannot_break():
+    """On Secure Endpoint's service, `check_new` leaves out the change's and the cancellation's
+    instances (r7_1, the cascades of r10_3..5, the end days of r10_1 and r10_2)."""
+    source = checker("secure-endpoint").concrete.source["service"]
+    new_part = source[source.index("def check_new"):]
+    for rule in ("r7_1_changeable", "r10_3_storage_cascade", "r10_1_end_day", "r8_8_end_day"):
+        assert f"# {rule}" in source[:source.index("def check_new")] and f"# {rule}" not in new_part, rule
+    assert "o_request" not in new_part and "e_cancelled" not in new_part
+
+
+def test_every_bundled_tariff_answers_a_plain_new_order_without_a_test_per_contract():
+    """The shortcut is taken where it may be: no bundled spec gives a new order a day it takes
+    effect on (each such `derive` is for a cancellation, a change, or an option removed)."""
+    assert all(checker(name).date_calculator._none_for_new for name in catalog.bundled_names())
+
+
 def test_a_violations_fields_are_worked_out_on_first_read_and_copied_whole():
     """VerdictBuilder leaves each violation's fields and message values to its first read; a
     pickle or a copy of the verdict holds them worked out, equal to the precise path's."""

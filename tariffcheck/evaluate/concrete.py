@@ -62,15 +62,18 @@ class ConcreteValidator:
         self.source: dict[str, str] = {}
         # None for a kind no rule speaks of: nothing to run for its contracts
         self._fns: dict[str, KindFn | None] = {}
+        # the same for the contracts of a new order (most orders), evaluated knowing that the
+        # contract is not cancelled and had no options (see `_compile_kind`)
+        self._fns_new: dict[str, KindFn | None] = {}
         for kind, compiled in self.by_kind.items():
             if compiled:
-                self.source[kind], self._fns[kind] = _compile_kind(tariff.id, kind, compiled)
+                self.source[kind], self._fns[kind], self._fns_new[kind] = _compile_kind(tariff.id, kind, compiled)
             else:
-                self._fns[kind] = None
+                self._fns[kind] = self._fns_new[kind] = None
 
     def broken(self, order: Order) -> list[tuple[CompiledRule, ContractEntry]]:
         out: list[tuple[CompiledRule, ContractEntry]] = []
-        fns = self._fns
+        fns = self._fns_new if order.request == "new" else self._fns
         for entry in order.contracts:
             fn = fns[entry.kind]
             if fn is not None:
@@ -252,25 +255,63 @@ def _guard(node: ir.Node) -> ir.Node | None:
     return None
 
 
-def _compile_kind(tariff_id: str, kind: str, compiled: list[CompiledRule]) -> tuple[str, KindFn]:
-    """One function for the kind's instances. Those whose premise needs an option are grouped
-    under one test of it, so that an order runs only the instances of the options it has (most
-    of a kind's instances are about one option each); the broken ones are given in the
-    instances' own order all the same."""
+def _compile_kind(tariff_id: str, kind: str, compiled: list[CompiledRule]) -> tuple[str, KindFn, KindFn]:
+    """Two functions for the kind's instances: `check`, for any contract, and `check_new`, for a
+    contract of a new order. Those whose premise needs an option are grouped under one test of
+    it, so that an order runs only the instances of the options it has (most of a kind's
+    instances are about one option each), and each is evaluated knowing that the option is
+    there; the broken ones are given in the instances' own order all the same.
+
+    `check_new` is evaluated knowing more (`_when_new`): the request is a new order, the contract
+    is not cancelled and had no options before it. So it leaves out the instances that then hold
+    (`is_change implies …`, a cascade of an option the contract had, a cancellation's end day),
+    does not walk the options the contract had, and tests no premise such as `not cancelled`.
+    It runs `check` for a contract that is not such (an Order built by hand)."""
     g = _Gen()
+    indexes: dict[str, dict[str, int]] = {}  # the options of a state that guards ask for, numbered
+    body = _kind_body(g, compiled, indexes, "", {})
+    pre = [f"    {name} = {expr}" for name, expr in _LOCALS.items() if name in g.used]
+    g.used = set()
+    facts = {f: value for c in compiled for f in c.fields if (value := _when_new(f)) is not None}
+    body_new = _kind_body(g, compiled, indexes, "_when_new", facts)
+    pre_new = [f"    {name} = {expr}" for name, expr in _LOCALS.items() if name in g.used]
+    src = "\n".join(["def check(o, e, out):", *pre, *body, "", "",
+                     "def check_new(o, e, out):",
+                     "    if e.cancelled or e.old.options:",
+                     "        return check(o, e, out)",
+                     *pre_new, *body_new]) + "\n"
+    filename = f"<tariffcheck.concrete {tariff_id}:{kind}>"
+    namespace: dict[str, object] = {"_fromordinal": date.fromordinal, "_add_months": _add_months,
+                                    "_day_fns": _day_fns, **g.consts, **indexes,
+                                    "_rules": list(compiled)}
+    exec(compile(src, filename, "exec"), namespace)
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    return src, namespace["check"], namespace["check_new"]
+
+
+def _kind_body(g: _Gen, compiled: list[CompiledRule], indexes: dict[str, dict[str, int]], suffix: str,
+               facts: dict[ir.Field, bool]) -> list[str]:
+    """The body of a kind's function, each instance's condition evaluated knowing `facts` (and
+    the option its group tests); an instance that then always holds is left out. The tables of
+    options it walks are added to `indexes`, named with `suffix`."""
     groups: dict[str, list[str]] = {}  # the source of a guard (or "") to the tests under it
     state_of: dict[str, str] = {}  # a guard's source to the state whose options it looks in
     option_of: dict[str, str] = {}  # a guard's source to the option it asks for
-    indexes: dict[str, dict[str, int]] = {}  # the options of a state that guards ask for, numbered
     for i, c in enumerate(compiled):
-        subject = f":{c.subject}" if c.subject else ""
         guard = _guard(c.node)
+        known = facts if guard is None else {**facts, guard: True}
+        if guard is not None and facts.get(guard) is False:
+            continue  # the option is never there: the instance holds
+        node = _settled(c.node, known)
+        if node == ir.TRUE:
+            continue
         if guard is not None:
             state_of[g.truth(guard)] = guard.state
             option_of[g.truth(guard)] = guard.path[0]
+        subject = f":{c.subject}" if c.subject else ""
         lines = groups.setdefault("" if guard is None else g.truth(guard), [])
         lines.append(f"# {c.rule.id}{subject}")
-        test = f"not {g.truth(c.node)}"
+        test = f"not {g.truth(node)}"
         if c.defined != ir.TRUE:  # not checked unless the days it reads are given
             test = f"{g.truth(c.defined)} and {test}"
         lines.append(f"if {test}:")
@@ -284,9 +325,10 @@ def _compile_kind(tariff_id: str, kind: str, compiled: list[CompiledRule]) -> tu
         if len(guards) > _FEW_GUARDS:
             # many options (Secure Endpoint's service has 45): the options the contract has are
             # walked, and each finds its group by halving, instead of a test for each option
-            index = indexes[f"_{state}_options"] = {option_of[x]: j for j, x in enumerate(guards)}
+            table = f"_{state}_options{suffix}"
+            index = indexes[table] = {option_of[x]: j for j, x in enumerate(guards)}
             body += [f"    for _opt in {g.local(local)}:",
-                     f"        _j = _{state}_options.get(_opt)",
+                     f"        _j = {table}.get(_opt)",
                      "        if _j is not None:"]
             body += _tree(list(index.values()), {j: groups[x] for j, x in enumerate(guards)}, "_j", 3)
             continue
@@ -297,19 +339,66 @@ def _compile_kind(tariff_id: str, kind: str, compiled: list[CompiledRule]) -> tu
         for guard in guards:
             body.append(f"{pad}if {guard}:")
             body += [pad + "    " + line for line in groups[guard]]
-    body += ["    if found:",
-             "        found.sort()",
-             "        for i in found:",
-             "            out.append((_rules[i], e))"]
-    pre = [f"    {name} = {expr}" for name, expr in _LOCALS.items() if name in g.used]
-    src = "\n".join([f"def check(o, e, out):", *pre, *body]) + "\n"
-    filename = f"<tariffcheck.concrete {tariff_id}:{kind}>"
-    namespace: dict[str, object] = {"_fromordinal": date.fromordinal, "_add_months": _add_months,
-                                    "_day_fns": _day_fns, **g.consts, **indexes,
-                                    "_rules": list(compiled)}
-    exec(compile(src, filename, "exec"), namespace)
-    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
-    return src, namespace["check"]
+    return body + ["    if found:",
+                   "        found.sort()",
+                   "        for i in found:",
+                   "            out.append((_rules[i], e))"]
+
+
+_FALSE = ir.Const(False, "bool")
+
+
+def _when_new(f: ir.Field) -> bool | None:
+    """The value of a field for every contract of a new order that is not cancelled and had no
+    options before the request; None for a field that differs between them."""
+    if f.kind == "request":
+        return f.path[0] == "new"
+    if f.kind == "cancelled":
+        return False
+    if f.kind == "opt" and f.state == "old":
+        return False
+    return None
+
+
+def _settled(n: ir.Node, known: dict[ir.Field, bool]) -> ir.Node:
+    """The condition with the fields of `known` (each a bool in the generated code: an option
+    there or not, the request's kind, cancelled) put in as constants, and the `and`, `or`, `not`
+    and `implies` that they settle folded away. The rest is kept as it is, in its order, so what
+    is still evaluated is evaluated as before; the truth of the condition is the same for every
+    contract of which `known` is true."""
+    if isinstance(n, ir.Field):
+        value = known.get(n)
+        return n if value is None else (ir.TRUE if value else _FALSE)
+    if isinstance(n, ir.Not):
+        inner = _settled(n.operand, known)
+        if isinstance(inner, ir.Const) and type(inner.value) is bool:
+            return _FALSE if inner.value else ir.TRUE
+        return n if inner is n.operand else ir.Not(inner)
+    if isinstance(n, (ir.And, ir.Or)):
+        settles = ir.TRUE if isinstance(n, ir.Or) else _FALSE  # `true or …`, `false and …`
+        kept = []
+        for x in n.operands:
+            x = _settled(x, known)
+            if x == settles:
+                return settles
+            if not (isinstance(x, ir.Const) and type(x.value) is bool):  # the other constant: no say
+                kept.append(x)
+        if not kept:
+            return _FALSE if settles == ir.TRUE else ir.TRUE
+        return type(n)(tuple(kept))
+    if isinstance(n, ir.Implies):
+        left = _settled(n.left, known)
+        if left == _FALSE:
+            return ir.TRUE
+        right = _settled(n.right, known)
+        if right == ir.TRUE:
+            return ir.TRUE
+        if left == ir.TRUE:
+            return right
+        if right == _FALSE:
+            return ir.Not(left)
+        return n if left is n.left and right is n.right else ir.Implies(left, right)
+    return n
 
 
 _FEW_GUARDS = 8  # up to this many options guarding instances, each is tested in turn

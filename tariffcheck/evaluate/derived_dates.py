@@ -71,6 +71,38 @@ class EffectiveDay:
         return self.requested is not None and self.day.day is not None and self.day.day != self.requested
 
 
+_new = object.__new__
+# each field of a DerivedDay with its default (MISSING for the fields every day gives), in order
+_DAY_FIELDS = {f.name: f.default for f in dataclasses.fields(DerivedDay)}
+
+
+def _derived_day(**given) -> DerivedDay:
+    """DerivedDay(**given), made without the frozen dataclass's __init__ (a guarded
+    object.__setattr__ per field, seventeen of them): a check of a cancellation makes a few on
+    every call. The same object: its fields in the class's order, each given or its default."""
+    fields = dict(_DAY_FIELDS)
+    fields.update(given)
+    day = _new(DerivedDay)
+    day.__dict__.update(fields)
+    return day
+
+
+def _effective_day(day: DerivedDay, requested: date | None, terms: tuple) -> EffectiveDay:
+    """EffectiveDay(day, requested, terms), made as `_derived_day` makes a DerivedDay."""
+    made = _new(EffectiveDay)
+    made.__dict__.update(day=day, requested=requested, terms=terms)
+    return made
+
+
+def _as_before(entry: ContractEntry) -> ContractEntry:
+    """`dataclasses.replace(entry, new=entry.old)` (the contract read as it was, for an option the
+    request ends) without a call of ContractEntry's __init__: a shallow copy, as replace's is."""
+    was = _new(ContractEntry)
+    was.__dict__.update(entry.__dict__)
+    was.new = entry.old
+    return was
+
+
 class _Compiled:
     """One declaration for one subject. Its expressions are compiled when first needed (and each
     distinct expression once per calculator): `Checker.check` asks only for the takes-effect days,
@@ -106,6 +138,12 @@ class _Compiled:
         if isinstance(node, ir.OrElse) and isinstance(node.first, ir.Field) and node.first.kind in ("date", "optdate"):
             return node.first
         return None
+
+    @cached_property
+    def stated_before(self) -> ir.Field | None:
+        """`stated` as the contract or option is before the request (in `current`): where a
+        request that ends it states the day."""
+        return None if self.stated is None else dataclasses.replace(self.stated, state="old")
 
     @cached_property
     def value(self) -> ValueFn:
@@ -147,6 +185,14 @@ class DateCalculator:
         for kind, (of_contract, by_option) in self._effective.items():
             todo = of_contract + [c for cs in by_option.values() for c in cs]
             self._applies[kind] = (todo, _compile_applies(tariff.id, kind, of_contract, by_option) if todo else None)
+        # whether no takes-effect day can apply to a new order whose contracts had no options
+        # (the decoders give every contract of a new order an empty state before): then `effective`
+        # answers such an order, most of what order entry checks, without a test per contract
+        self._none_for_new = all(
+            all(_needs_other_request(c.when_node) for c in of_contract)
+            and all(_needs_other_request(c.when_node) or _needs_had(c.when_node, name)
+                    for name, cs in by_option.items() for c in cs)
+            for of_contract, by_option in self._effective.values())
         # the renewing terms a notice can stop, by kind and subject, for the check result
         self._terms: dict[tuple[str, str | None], list[_Compiled]] = {}
         for kind, cs in self._by_kind.items():
@@ -187,6 +233,12 @@ class DateCalculator:
     def effective(self, order: Order) -> list[EffectiveDay]:
         """The days on which the request takes effect, contract by contract: each `derive …
         takes_effect` that applies to the order, with the day the request asked for."""
+        if self._none_for_new and order.request == "new":
+            for entry in order.contracts:
+                if entry.old.options:
+                    break
+            else:
+                return []
         out: list[EffectiveDay] = []
         for entry in order.contracts:
             todo, applies = self._applies[entry.kind]
@@ -204,7 +256,7 @@ class DateCalculator:
                 terms = tuple(t for p in self._terms.get((entry.kind, c.subject), ())
                               for t in self._one(p, order, entry, _reference(order)))
                 for d in days:
-                    out.append(EffectiveDay(d, asked, terms))
+                    out.append(_effective_day(d, asked, terms))
         return out
 
     def effective_plain(self, order: Order) -> list[EffectiveDay]:
@@ -227,7 +279,7 @@ class DateCalculator:
                 terms = tuple(t for p in self._terms.get((entry.kind, c.subject), ())
                               for t in self._one(p, order, entry, _reference(order)))
                 for d in days:
-                    out.append(EffectiveDay(d, asked, terms))
+                    out.append(_effective_day(d, asked, terms))
         return out
 
     def _given(self, entry: ContractEntry) -> list[DerivedDay]:
@@ -260,7 +312,7 @@ class DateCalculator:
             reference = self._ending_day(order, entry, subject) or reference
         # an option the request ends is read as it was: its start and dates are in `current`
         if subject is not None and subject not in entry.new.options:
-            entry = dataclasses.replace(entry, new=entry.old)
+            entry = _as_before(entry)
         value = c.value(order, entry)
         is_period = isinstance(decl, M.Period)
         if value is None:
@@ -273,18 +325,18 @@ class DateCalculator:
                     if p not in missing]
             alt_en = "".join(f", nor states `{a}`" for a in alts)
             alt_ja = "".join(f"(`{a}` の指定もありません)" for a in alts)
-            return [DerivedDay(**base, what=what, day=None, missing=f"the order gives no {named}{alt_en}",
+            return [_derived_day(**base, what=what, day=None, missing=f"the order gives no {named}{alt_en}",
                                missing_ja=f"注文に {named} の指定がありません{alt_ja}")]
         day = date.fromordinal(value)
         if not is_period:
             stated = c.stated is not None and field_value(c.stated, order, entry) is not None
             # what a request ends is stated as it is now, in `current`
-            where = dataclasses.replace(c.stated, state="old") if stated and ends else c.stated
-            return [DerivedDay(**base, what="derived", day=day,
+            where = c.stated_before if stated and ends else c.stated
+            return [_derived_day(**base, what="derived", day=day,
                                stated=field_path(where, entry) if stated else None)]
         length = {decl.unit + "s": decl.amount}  # unit: day | month | year
         if not decl.renews:
-            return [DerivedDay(**base, what="period_end", start=day, day=periods.period_last_day(day, **length))]
+            return [_derived_day(**base, what="period_end", start=day, day=periods.period_last_day(day, **length))]
         return self._term(decl, day, order, ends, reference, base)
 
     def _ending_day(self, order: Order, entry: ContractEntry, subject: str | None) -> date | None:
@@ -292,8 +344,22 @@ class DateCalculator:
         derives it: its `takes_effect` day (an option of a cancelled contract ends with it)."""
         of_contract, by_option = self._effective[entry.kind]
         todo = of_contract if subject is None or entry.cancelled else by_option.get(subject, [])
-        days = [d.day for c in todo for d in self._one(c, order, entry, None) if d.day is not None]
+        days = [d for c in todo if (d := self._takes_effect_day(c, order, entry)) is not None]
         return max(days) if days else None
+
+    @staticmethod
+    def _takes_effect_day(c: _Compiled, order: Order, entry: ContractEntry) -> date | None:
+        """The day of the DerivedDay `_one` gives for a takes-effect declaration (a `derive`),
+        without making it: `_ending_day` wants the day alone, for each term's reference."""
+        subject = c.subject
+        if subject is not None and subject not in entry.new.options and subject not in entry.old.options:
+            return None
+        if c.when is not None and not c.when(order, entry):
+            return None
+        if subject is not None and subject not in entry.new.options:
+            entry = _as_before(entry)  # as `_one` reads an option the request ends
+        value = c.value(order, entry)
+        return None if value is None else date.fromordinal(value)
 
     def _term(self, decl: M.Period, start: date, order: Order, ends: bool, reference: date | None,
               base: dict) -> list[DerivedDay]:
@@ -315,10 +381,10 @@ class DateCalculator:
             n = max(n, k + renewed)
         last = self._nth(decl, start, n)
         first = start if n == 1 else periods.add_days(self._nth(decl, start, n - 1), 1)
-        term = DerivedDay(**base, what="term_end", start=first, day=last, term=n, renewed=renewed, missed=missed)
+        term = _derived_day(**base, what="term_end", start=first, day=last, term=n, renewed=renewed, missed=missed)
         if decl.notice is None:
             return [term]  # nothing stops the renewal: no day for a notice
-        notice = DerivedDay(**dict(base, id=f"{decl.id}.last_notice", note=None), what="last_notice",
+        notice = _derived_day(**dict(base, id=f"{decl.id}.last_notice", note=None), what="last_notice",
                             day=self._last_notice(decl, last), term=n, renewed=renewed, missed=missed)
         return [term, notice]
 
@@ -419,6 +485,13 @@ def _needs_had(when: ir.Node | None, option: str) -> bool:
     parts = when.operands if isinstance(when, ir.And) else (when,)
     return any(isinstance(p, ir.Field) and p.kind == "opt" and p.state == "old" and p.path == (option,)
                for p in parts)
+
+
+def _needs_other_request(when: ir.Node | None) -> bool:
+    """Whether `when` holds only for a request other than a new order: it is, or is a conjunction
+    of, a test of the request's kind (`is_cancellation`, `is_change`) and more."""
+    parts = when.operands if isinstance(when, ir.And) else (when,)
+    return any(isinstance(p, ir.Field) and p.kind == "request" and p.path[0] != "new" for p in parts)
 
 
 def _reference(order: Order) -> date | None:

@@ -151,9 +151,10 @@ class GeneratedDecoder:
             dates["requested_date"] = n = _day_number(value) if type(value) is str else None
             if n is None:
                 raise _Unusual
-        holdings = d.get("holdings", [])
-        if type(holdings) is not list or holdings:
-            raise _Unusual
+        if "holdings" in d:  # only an empty list: decode.py reads holdings (no list made to compare)
+            holdings = d["holdings"]
+            if type(holdings) is not list or holdings:
+                raise _Unusual
         raw_contracts = d.get("contracts")
         if type(raw_contracts) is not list or not 0 < len(raw_contracts) <= MAX_CONTRACTS:
             raise _Unusual
@@ -226,7 +227,13 @@ class GeneratedDecoder:
     def _structure(self, contracts: list[ContractEntry]) -> None:
         """decode.py's `structure` for an order it finds nothing wrong in; anything else is unusual.
         (The children it counts are thrown away with the Order when it is.)"""
-        ids = {c.id: c for c in contracts}
+        if len(contracts) == 1:  # one contract: the parent it may name is not in the order (or is itself)
+            if contracts[0].parent is not None:
+                raise _Unusual
+            return
+        ids = {}
+        for c in contracts:
+            ids[c.id] = c
         if len(ids) != len(contracts):
             raise _Unusual
         parent_of = self.parent_of
@@ -326,7 +333,7 @@ def _kind_source(kind: M.ContractKind, names: OrderNames) -> tuple[str, dict]:
              "    if base is None:",
              "        dims, qty, flags, dates, options = {}, {}, {}, {}, {}",
              "    else:",
-             "        dims, qty, flags, dates = dict(base.dims), dict(base.quantities), dict(base.flags), dict(base.dates)",
+             "        dims, qty, flags, dates = base.dims.copy(), base.quantities.copy(), base.flags.copy(), base.dates.copy()",
              "        options = {k: _option_copy(v) for k, v in base.options.items()}",
              "    seen = set()",
              "    for key, value in d.items():",

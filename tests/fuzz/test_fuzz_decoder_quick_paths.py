@@ -197,6 +197,8 @@ def test_generated_decoder_declines_what_it_does_not_read():
                   changed(("contracts", 0, "items"), "itam_l"),  # an unknown field
                   changed(("contracts", 0, "品目"), "itam_l"),  # the item twice, by id and name
                   changed(("contracts", 0, "parent"), "nowhere"),
+                  changed(("contracts", 0, "parent"), "a"),  # its own parent: decode.py's O010
+                  changed(("holdings",), None),  # null, not a list
                   changed(("contracts", 0, "options", "no_such_option"), True),
                   changed(("application_date",), "2026-02-30"),
                   changed(("holdings",), [{"service": "x"}]),
@@ -205,6 +207,8 @@ def test_generated_decoder_declines_what_it_does_not_read():
                   changed(("tariff",), "smartkey")):
         assert ck.quick_decoder.decode(order) is None, order
         assert_generated_agrees("secure-endpoint", order)
+    read = changed(("holdings",), [])  # no holdings, written out: the quick path reads it
+    assert ck.quick_decoder.decode(read) == decode.decode_order(read, ck.tariff)
 
 
 def test_generated_decoder_source_is_kept_per_contract_kind():
