@@ -33,7 +33,10 @@ all counted options are asked at their relaxed bounds in one question (`_Run.ask
 What no choice of the customer's enters (every rule and no choice, no rule and one choice, a
 rule's substitution, the request's pins) is the same for every order of a shape whose request
 fixes the same facts: it is kept per such standing (`Standing`) and asked once, and the solver
-keeps those facts asserted across orders (smt/standing.py). The answers never depend on it
+keeps those facts asserted across orders (smt/standing.py). An invalid order's conflict is
+shrunk with the satisfiable trials of earlier orders kept (explain.KnownSat: a trial is named
+by the shape, the given facts and the choices it assumes), as explain does: five invalid orders
+in six of the service's corpus, two satisfiable trials each. The answers never depend on it
 (tests/test_propagate_parent_corpus.py); `Propagator.forget` drops it.
 
 Dates, the order's structure (parents and children) and former names are left open and not
@@ -50,7 +53,7 @@ from ..model import tariff as M
 from ..model.limits import MAX_COUNT
 from ..orders.order import Order
 from .encode import Encoder, Fact, Instance
-from .explain import Conflict, describe, minimal_conflict
+from .explain import Conflict, KnownSat, describe, minimal_conflict
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from .problem import Choice, Incomplete, OrderProblem
 from .standing import StandingWorkspaces
@@ -112,13 +115,18 @@ class Propagator:
         self.standing: dict[tuple, Standing] = {}
         # `_Run.relaxed_range`'s answers, by the number and the terms it was asked of
         self.relaxed: dict[tuple, tuple] = {}
+        # the satisfiable trials of the shrinks that give an invalid order's conflict, named by
+        # the shape, the given facts and the choices assumed (explain.KnownSat): the same for
+        # every order that assumes them, so asked once
+        self.known = KnownSat()
 
     def propagate(self, order: Order) -> Propagation:
         with self.workspace.open(order) as p:  # (with the shape's requirements: p.shape())
             slots = tuple((e.kind, e.index) for e in order.contracts)
             if slots not in self.readers and len(self.readers) >= 64:
                 self.readers.clear()  # a bound on what is kept; rebuilt when asked again
-            return _Run(p, self.reads, self.readers.setdefault(slots, {}), self._standing(p), self.relaxed).run()
+            return _Run(p, self.reads, self.readers.setdefault(slots, {}), self._standing(p), self.relaxed,
+                        self.known).run()
 
     def forget(self) -> None:
         """Drop what was learnt from earlier orders (`Standing`, the relaxed ranges, the
@@ -126,6 +134,7 @@ class Propagator:
         its shape is (the benchmark's cold figures). The tariff stays encoded."""
         self.standing.clear()
         self.relaxed.clear()
+        self.known = KnownSat()
         self.workspace.forget()
 
     def _standing(self, p: OrderProblem) -> "Standing":
@@ -342,8 +351,9 @@ class _Witness:
 class _Run:
     def __init__(self, p: OrderProblem, reads: dict[int, frozenset[int]] | None = None,
                  readers: dict[int, list[Instance]] | None = None, standing: Standing | None = None,
-                 relaxed: dict[tuple, tuple] | None = None):
+                 relaxed: dict[tuple, tuple] | None = None, known: KnownSat | None = None):
         self.p = p
+        self.known = known  # `Propagator.known`
         self.relaxed = {} if relaxed is None else relaxed
         self.standing = standing if standing is not None else Standing([f.term for f in p.given])
         self.reads = {} if reads is None else reads
@@ -644,7 +654,7 @@ class _Run:
                 p.solver.set("phase_selection", 3)
             if first == z3.unsat:
                 out.status = "invalid"
-                out.conflict = minimal_conflict(p, p.choices, p.rule_literals)
+                out.conflict = minimal_conflict(p, p.choices, p.rule_literals, known=self.known)
                 return out
             self.keep_model()
             for path, facts in p.undecided.items():
