@@ -17,6 +17,8 @@ written. A warm-up pass answers the whole corpus on each side first (the service
 are warm: each shape of order and each standing has been seen), then each round times every order
 on both sides, which goes first alternating by order, in CPU time of the thread
 (time.thread_time: the machine is shared). An order's figure is its median over the rounds.
+The warm-up's own CPU is reported too ("at first sight": each order answered for the first time,
+after the orders before it in the corpus, the first orders of each shape paying its encodings).
 Printed: mean, median, p90, p99 (nearest rank) and the slowest orders with their shape (the
 contract kinds), how many fields are open, the solver calls and the JSON's size; and how many
 orders' JSON differ between the trees (the warm-up's and every round's answers are compared).
@@ -98,9 +100,12 @@ def run_corpus(name: str, corpus: list[dict], sides: dict[str, Side], rounds: in
     differ = 0
     first: dict[str, list[str]] = {k: [] for k in sides}
     info = []
-    for data in corpus:  # warm-up: every order once on each side
-        for k, side in sides.items():
-            text, got = side.answer(data)
+    seen: dict[str, list[float]] = {k: [] for k in sides}  # the warm-up's CPU: each order at first sight
+    for i, data in enumerate(corpus):  # warm-up: every order once on each side
+        for k in (list(sides) if i % 2 == 0 else list(reversed(sides))):
+            t0 = time.thread_time()
+            text, got = sides[k].answer(data)
+            seen[k].append((time.thread_time() - t0) * 1000)
             first[k].append(text)
             if k == "after":
                 info.append({"kinds": [c.get("contract") for c in data["contracts"]], "calls": got.calls,
@@ -121,13 +126,16 @@ def run_corpus(name: str, corpus: list[dict], sides: dict[str, Side], rounds: in
                     raise SystemExit(f"{name} order {i}: {k}'s JSON changed between runs")
     med = {k: [statistics.median(x) for x in v] for k, v in cpu.items()}
     out = {"orders": len(corpus), "json_differ": differ if "before" in sides else None,
-           "cpu_ms": {k: summary(v) for k, v in med.items()}}
+           "cpu_ms": {k: summary(v) for k, v in med.items()},
+           "first_sight_cpu_ms": {k: summary(v) for k, v in seen.items()}}
     ranked = sorted(range(len(corpus)), key=lambda i: -med["after"][i])
     out["slowest"] = [dict(info[i], order=i, **{f"{k}_ms": round(med[k][i], 2) for k in sides})
                       for i in ranked[:slowest]]
     print(f"\n{name}: {len(corpus)} orders, JSON differ: {out['json_differ']}")
     for k, s in out["cpu_ms"].items():
         print(f"  {k:>6} CPU ms: " + "  ".join(f"{q} {v:.1f}" for q, v in s.items()))
+    for k, s in out["first_sight_cpu_ms"].items():
+        print(f"  {k:>6} CPU ms at first sight: " + "  ".join(f"{q} {v:.1f}" for q, v in s.items()))
     print("  slowest (after):")
     for row in out["slowest"]:
         print("   ", json.dumps(row, ensure_ascii=False))
