@@ -33,7 +33,10 @@ all counted options are asked at their relaxed bounds in one question (`_Run.ask
 What no choice of the customer's enters (every rule and no choice, no rule and one choice, a
 rule's substitution, the request's pins) is the same for every order of a shape whose request
 fixes the same facts: it is kept per such standing (`Standing`) and asked once, and the solver
-keeps those facts asserted across orders (smt/standing.py). The answers never depend on it
+keeps those facts asserted across orders (smt/standing.py). An invalid order's conflict is
+shrunk with the satisfiable trials of earlier orders kept (explain.KnownSat: a trial is named
+by the shape, the given facts and the choices it assumes), as explain does: five invalid orders
+in six of the service's corpus, two satisfiable trials each. The answers never depend on it
 (tests/test_propagate_parent_corpus.py); `Propagator.forget` drops it.
 
 Dates, the order's structure (parents and children) and former names are left open and not
@@ -50,7 +53,7 @@ from ..model import tariff as M
 from ..model.limits import MAX_COUNT
 from ..orders.order import Order
 from .encode import Encoder, Fact, Instance
-from .explain import Conflict, describe, minimal_conflict
+from .explain import Conflict, KnownSat, describe, minimal_conflict
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from .problem import Choice, Incomplete, OrderProblem
 from .standing import StandingWorkspaces
@@ -112,13 +115,18 @@ class Propagator:
         self.standing: dict[tuple, Standing] = {}
         # `_Run.relaxed_range`'s answers, by the number and the terms it was asked of
         self.relaxed: dict[tuple, tuple] = {}
+        # the satisfiable trials of the shrinks that give an invalid order's conflict, named by
+        # the shape, the given facts and the choices assumed (explain.KnownSat): the same for
+        # every order that assumes them, so asked once
+        self.known = KnownSat()
 
     def propagate(self, order: Order) -> Propagation:
         with self.workspace.open(order) as p:  # (with the shape's requirements: p.shape())
             slots = tuple((e.kind, e.index) for e in order.contracts)
             if slots not in self.readers and len(self.readers) >= 64:
                 self.readers.clear()  # a bound on what is kept; rebuilt when asked again
-            return _Run(p, self.reads, self.readers.setdefault(slots, {}), self._standing(p), self.relaxed).run()
+            return _Run(p, self.reads, self.readers.setdefault(slots, {}), self._standing(p), self.relaxed,
+                        self.known).run()
 
     def forget(self) -> None:
         """Drop what was learnt from earlier orders (`Standing`, the relaxed ranges, the
@@ -126,6 +134,7 @@ class Propagator:
         its shape is (the benchmark's cold figures). The tariff stays encoded."""
         self.standing.clear()
         self.relaxed.clear()
+        self.known = KnownSat()
         self.workspace.forget()
 
     def _standing(self, p: OrderProblem) -> "Standing":
@@ -217,9 +226,10 @@ class Standing:
     def key(terms: list[z3.BoolRef]) -> tuple:
         return tuple(sorted(t.get_id() for t in terms))
 
-    def remember(self, table: dict, terms: list[z3.BoolRef], possible: bool) -> None:
+    def remember(self, table: dict, terms: list[z3.BoolRef], possible: bool, key: tuple | None = None) -> None:
+        """`table[key(terms)] = possible` (`key`: that key, when worked out already)."""
         self.keep(terms)
-        table[self.key(terms)] = possible
+        table[self.key(terms) if key is None else key] = possible
 
     def keep(self, terms: list[z3.ExprRef]) -> None:
         """Keep `terms` alive while answers are keyed by their ids (a bounded number: past
@@ -341,14 +351,19 @@ class _Witness:
 class _Run:
     def __init__(self, p: OrderProblem, reads: dict[int, frozenset[int]] | None = None,
                  readers: dict[int, list[Instance]] | None = None, standing: Standing | None = None,
-                 relaxed: dict[tuple, tuple] | None = None):
+                 relaxed: dict[tuple, tuple] | None = None, known: KnownSat | None = None):
         self.p = p
+        self.known = known  # `Propagator.known`
         self.relaxed = {} if relaxed is None else relaxed
         self.standing = standing if standing is not None else Standing([f.term for f in p.given])
         self.reads = {} if reads is None else reads
         self._by_variable: dict[int, list[Instance]] | None = readers or None
         self._readers = readers  # filled here when empty, for the next order of these slots
         self._pins: dict[int, list] = {}  # id(choice) -> its pins (None: not of a pinned shape)
+        # a rule instance's literal's id -> `_choices_pinning`; a variable's id -> the indices
+        # of the choices that pin it
+        self._pinning: dict[int, list[tuple[Choice, int, list]]] | None = None
+        self._pinned_by: dict[int, list[int]] = {}
         self._given_pins: dict[int, tuple] | None = None  # what the request fixes, by variable
         # a value's term (its node's address) -> is it possible under every rule and no choice,
         # and under every choice and no rule (`gather` asked both of the impossible values)
@@ -371,9 +386,13 @@ class _Run:
 
     def literal_for(self, term: z3.BoolRef) -> z3.BoolRef:
         """A fresh literal that, assumed, makes `term` hold."""
-        ask = z3.Bool(f"ask:{self.asks}", self.p.encoder.ctx)
+        ctx = self.p.encoder.ctx
+        ask = z3.Bool(f"ask:{self.asks}", ctx)
         self.asks += 1
-        self.p.solver.add(z3.Implies(ask, term))
+        # z3.Implies and Solver.add, made and asserted by Z3 directly (the same term: z3py's
+        # casts and checks of both sides were half of the cost, seven times an order)
+        implies = z3.BoolRef(z3.Z3_mk_implies(ctx.ref(), ask.as_ast(), term.as_ast()), ctx)
+        z3.Z3_solver_assert(ctx.ref(), self.p.solver.solver, implies.as_ast())
         self.meaning[ask.get_id()] = term
         return ask
 
@@ -462,7 +481,8 @@ class _Run:
         choice with its value is asked here, for `direct_conflict` (without the rule, the
         choice kept, the value is possible)."""
         st = self.standing
-        out: list[bool | None] = [st.bare.get(st.key(n)) for n in needs]
+        keys = [st.key(n) for n in needs]
+        out: list[bool | None] = [st.bare.get(k) for k in keys]
         todo = [k for k, ok in enumerate(out) if ok is None]
         terms = {k: needs[k][0] if len(needs[k]) == 1 else z3.And(needs[k]) for k in todo}
         _shown_by(st.bare_models, terms, todo, out)
@@ -475,9 +495,9 @@ class _Run:
                 out[k] = ok
             for m in found:
                 st.add_model(st.bare_models, m)
-        for n, ok in zip(needs, out):
-            if st.key(n) not in st.bare:
-                st.remember(st.bare, n, ok)
+        for n, key, ok in zip(needs, keys, out):
+            if key not in st.bare:
+                st.remember(st.bare, n, ok, key)
         return out
 
     def free_gather(self, terms: list[z3.BoolRef], parts: list | None = None) -> list[bool]:
@@ -485,7 +505,8 @@ class _Run:
         values it knows are not asked again, those a model kept there shows are possible, and
         only the rest are gathered (the models found are kept there)."""
         st = self.standing
-        out: list[bool | None] = [st.free.get(st.key([t])) for t in terms]
+        keys = [st.key([t]) for t in terms]
+        out: list[bool | None] = [st.free.get(k) for k in keys]
         todo = [k for k, ok in enumerate(out) if ok is None]
         _shown_by(st.free_models, terms, todo, out)
         if todo:
@@ -496,9 +517,9 @@ class _Run:
                 out[k] = ok
             for m in found:
                 st.add_model(st.free_models, m)
-        for t, ok in zip(terms, out):
-            if st.key([t]) not in st.free:
-                st.remember(st.free, [t], ok)
+        for t, key, ok in zip(terms, keys, out):
+            if key not in st.free:
+                st.remember(st.free, [t], ok, key)
         return out
 
     # ---- reasons read off one rule ----------------------------------------------------------
@@ -528,6 +549,26 @@ class _Run:
             got = self._pins[id(c)] = (pins, {z3.Z3_get_ast_id(ctx, x) for x, _ in pins}) if pins else None
         return got
 
+    def _choices_pinning(self, literal: int, reads: frozenset[int]) -> list[tuple[Choice, int, list]]:
+        """The choices (in the order's order) that pin some variable a rule instance reads
+        (`literal`: the id of its literal; `reads`: the ids of what it reads), each with its
+        term's id and its pins: the only choices a substitution into the instance's term can
+        tell anything of. Worked out once per instance and order from an index of the choices
+        by the variables they pin (every impossible value's instances were otherwise tried
+        against every choice of the order: some ten thousand pairs on a four-contract order)."""
+        if self._pinning is None:
+            self._pinning, self._pinned_by = {}, {}
+            for k, c in enumerate(self.p.choices):
+                got = self._choice_pins(c)
+                for v in got[1] if got is not None else ():
+                    self._pinned_by.setdefault(v, []).append(k)
+        got = self._pinning.get(literal)
+        if got is None:
+            by, choices = self._pinned_by, self.p.choices
+            got = self._pinning[literal] = [(choices[k], choices[k].term.get_id(), self._choice_pins(choices[k])[0])
+                                            for k in sorted({k for v in reads if v in by for k in by[v]})]
+        return got
+
     def direct_reason(self, term: z3.BoolRef) -> tuple[list[Choice], Instance] | None:
         """A rule instance that, with at most one of the choices (and what the request fixes),
         excludes the value `term` gives, shown by substituting their values into the rule's
@@ -545,26 +586,24 @@ class _Run:
         tid = term.get_id()
         self.standing.keep([term])
         for inst in self._instances_reading(z3.Z3_get_ast_id(term.ctx.ref(), pin[0][0])):
-            reads = self.reads[inst.literal.get_id()]
+            lid = inst.literal.get_id()
+            reads = self.reads[lid]
             base = None
-            key = (inst.literal.get_id(), tid, None)
+            key = (lid, tid, None)
             got = excluded.get(key)
             if got is None:
                 base = [self._given_pins[i] for i in reads if i in self._given_pins] + pin
                 got = excluded[key] = simplifies_to_false(inst.term, base)
             if got:
                 return [], inst
-            for c in self.p.choices:
-                pins = self._choice_pins(c)
-                if pins is None or pins[1].isdisjoint(reads):
-                    continue
-                key = (inst.literal.get_id(), tid, c.term.get_id())
+            for c, cid, pins in self._choices_pinning(lid, reads):
+                key = (lid, tid, cid)
                 got = excluded.get(key)
                 if got is None:
                     if base is None:
                         base = [self._given_pins[i] for i in reads if i in self._given_pins] + pin
                     self.standing.keep([term, c.term])
-                    got = excluded[key] = simplifies_to_false(inst.term, base + pins[0])
+                    got = excluded[key] = simplifies_to_false(inst.term, base + pins)
                 if got:
                     return [c], inst
         return None
@@ -615,7 +654,7 @@ class _Run:
                 p.solver.set("phase_selection", 3)
             if first == z3.unsat:
                 out.status = "invalid"
-                out.conflict = minimal_conflict(p, p.choices, p.rule_literals)
+                out.conflict = minimal_conflict(p, p.choices, p.rule_literals, known=self.known)
                 return out
             self.keep_model()
             for path, facts in p.undecided.items():
@@ -659,7 +698,7 @@ class _Run:
             return OpenField(path, "designation"), [(fact.path.parts[-1], fact.vars[0]) for fact in facts]
         b = f.vars[-1]  # an option's presence; a flag's or a holding's truth
         kind = {"option": "option", "flag": "flag", "optflag": "flag", "oflag": "flag", "holding": "holding"}[f.kind]
-        return OpenField(path, kind), [(True, b), (False, z3.Not(b))]
+        return OpenField(path, kind), [(True, b), (False, self.standing.negation(b))]  # (z3.Not's term, made once)
 
     def possibilities(self, asked: list[tuple[OpenField, list[tuple[object, z3.BoolRef]]]]) -> None:
         """Which values of the finite fields some valid completion gives, with few questions.

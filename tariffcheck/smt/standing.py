@@ -35,6 +35,9 @@ class StandingWorkspace(Workspace):
         self._standing: frozenset[int] | None = None  # the ids of the given facts' terms asserted
         self._kept: list = []  # those terms, alive while their ids name them
         self._tracked: dict[int, object] = {}  # the choices' implications asserted at the standing level
+        # the contract slots of an order -> its rule instances by their literals' ids (the same
+        # instances for every order of those slots: worked out once, not for each order)
+        self._instances_by_literal: dict[tuple, dict[int, object]] = {}
 
     def open(self, order: Order, also: dict[int, set[str]] | None = None) -> OrderProblem:
         enc, s = self.encoder, self.solver
@@ -78,7 +81,11 @@ class StandingWorkspace(Workspace):
         p = OrderProblem(enc.tariff, order, enc, s, instances, choices, given, undecided=undecided,
                          timeout_ms=self.timeout_ms)
         p.by_literal = {c.literal.get_id(): c for c in choices}
-        p.by_literal.update({i.literal.get_id(): i for i in instances})
+        slots = tuple((e.kind, e.index) for e in order.contracts)
+        by_literal = self._instances_by_literal.get(slots)
+        if by_literal is None:
+            by_literal = self._instances_by_literal[slots] = {i.literal.get_id(): i for i in instances}
+        p.by_literal.update(by_literal)
         return p
 
     def _drop_standing(self) -> None:
