@@ -58,7 +58,7 @@ class Choice:
     def key(self) -> tuple:
         """What the choice's terms are a function of, for Encoder.memo: its path and its facts
         (each fact's term stays alive with the choice, so its id is not reused meanwhile)."""
-        return (self.path, *(f.term.get_id() for f in self.facts))
+        return (self.path, *[f.term_id for f in self.facts])
 
     @property
     def number(self) -> z3.ArithRef | None:
@@ -217,8 +217,9 @@ class Workspace:
         undecided: dict[str, list[Fact]] = {}
         def is_open(choice) -> bool:
             return choice in order.open or choice.parent in order.open
-        for f in enc.facts(order, kept, None if keep_open else is_open):
-            if is_open(f.choice):
+        facts = enc.facts(order, kept, None if keep_open or not order.open else is_open)
+        for f in facts:
+            if order.open and is_open(f.choice):  # (a complete order leaves nothing open)
                 undecided.setdefault(f.choice, []).append(f)  # a partial order leaves it (or its option) open
                 continue
             if f.role == "given":
@@ -227,17 +228,33 @@ class Workspace:
                 groups.setdefault(f.choice, []).append(f)
         self.add([f.term for f in given])
         choices, tracked = [], []
+        by_literal = {}
         for path, facts in groups.items():
             c = Choice(path, facts[0].kind, facts, None, facts[0].slot, facts[0].under)
-            c.literal, c.known_term, held = enc.memo(("choice",) + c.key(), lambda: _choice_terms(c, enc.ctx))
+            c.literal, c.known_term, held, literal_id = enc.memo(("choice",) + c.key(),
+                                                                 lambda: _choice_terms(c, enc.ctx))
             choices.append(c)
             tracked.append(held)
+            by_literal[literal_id] = c
         self.add(tracked)
         p = OrderProblem(enc.tariff, order, enc, s, instances, choices, given, undecided=undecided, plain=self.plain,
                          timeout_ms=self.timeout_ms, kept=kept)
-        p.by_literal = {c.literal.get_id(): c for c in choices}
-        p.by_literal.update({i.literal.get_id(): i for i in instances})
+        for part in self._instance_ids(order, instances):
+            by_literal.update(part)
+        p.by_literal = by_literal
         return p
+
+    def _instance_ids(self, order: Order, instances: list[Instance]) -> list[dict]:
+        """`{literal id: instance}` of the order's rule instances, in parts: a slot whose
+        instances are all in the problem gives its table, made once (`Encoder.instance_ids`)."""
+        whole, mine = [], 0
+        for entry in order.contracts:
+            table = self.encoder.instance_ids(entry.kind, entry.index)
+            whole.append(table)
+            mine += len(table)
+        if mine == len(instances):  # every instance of each slot (a kind the cone does not slice)
+            return whole
+        return [{i.literal.get_id(): i for i in instances}]
 
 
     def _open_warm(self, order: Order, also: dict[int, set[str]]) -> "OrderProblem":
@@ -398,9 +415,9 @@ def assert_terms(s: z3.Solver | z3.Optimize, terms) -> None:
 
 
 def _choice_terms(c: Choice, ctx: z3.Context) -> tuple:
-    """A choice's literal, its term, and the implication that tracks it."""
+    """A choice's literal, its term, the implication that tracks it, and the literal's id."""
     literal = z3.Bool(f"choice:{c.path}", ctx)
-    return literal, c.term, z3.Implies(literal, c.term)
+    return literal, c.term, z3.Implies(literal, c.term), literal.get_id()
 
 
 class Workspaces:

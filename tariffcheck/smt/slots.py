@@ -89,8 +89,10 @@ class Slot:
         self.cancelled = z3.Bool(f"{c}.cancelled", ctx)
         self.vars: dict[tuple, z3.ExprRef] = {}  # (kind id, path, state) -> variable
         self.known: dict[tuple, z3.BoolRef] = {}  # the same key -> "the order states this day"
-        self.fact_places: dict | None = None  # where each field goes as a fact (facts.py), on first use
-        self.fact_places_by_option: dict | None = None  # the same, the contract's own and per option
+        # where each field goes as a fact, and which rows are which (facts.py `_rows`), on first use
+        self.fact_rows: list[tuple] | None = None
+        self.fact_plan: dict | None = None
+        self.absent_values: dict[tuple, list] = {}  # (state, role, option) -> an absent option's facts (facts.py)
         self._fields: list | None = None
         # the order's structure (one value for both states) and the request's wording
         self.has_parent = z3.Bool(f"{c}.has_parent", ctx)
