@@ -81,7 +81,7 @@ def own_facts(enc: "Encoder", order: Order) -> list[Fact]:
     def add(path, value, term, role="choice", kind="", choice=None, number=None, field=None, vars=()):
         # `value` is what the term depends on; `term` builds it
         def build():
-            return Fact(path, term(), z3.Bool(f"fact:{path}", enc.ctx), role, kind, choice or path,
+            return Fact(path, term(), ov.z.bool(f"fact:{path}"), role, kind, choice or path,
                         None, number, value if number is not None else None, None, field, vars)
         out.append(enc.memo((None, path, role, value), build))
 
@@ -91,20 +91,20 @@ def own_facts(enc: "Encoder", order: Order) -> list[Fact]:
     for name, (day, known) in ov.dates.items():
         fld = ir.Field("odate", (name,), type="date")
         given = order.dates.get(name)
-        add(F.ref_of(fld, None), given, lambda: z3.Not(known) if given is None else z3.And(known, day == given),
+        add(F.ref_of(fld, None), given, lambda: ov.z.Not(known) if given is None else ov.z.And(known, day == given),
             kind=z["odate"].choice, number=day, field=fld, vars=(day, known))
     for name, b in ov.flags.items():
         said = order.flags.get(name, False)
-        add(F.FieldRef(None, name), said, lambda: b if said else z3.Not(b), kind=z["oflag"].choice,
+        add(F.FieldRef(None, name), said, lambda: b if said else ov.z.Not(b), kind=z["oflag"].choice,
             field=ir.Field("oflag", (name,)), vars=(b,))
     for s, b in ov.holds.items():
         held = s in order.holdings
-        add(F.FieldRef(None, "holdings", s), held, lambda: b if held else z3.Not(b), kind=z["holds"].choice,
+        add(F.FieldRef(None, "holdings", s), held, lambda: b if held else ov.z.Not(b), kind=z["holds"].choice,
             field=ir.Field("holds", (s,)), vars=(b,))
     for key, b in ov.holds_value.items():
         held = key in order.holding_values
         # one choice: the service held, and how
-        add(F.FieldRef(None, "holdings", *key), held, lambda: b if held else z3.Not(b),
+        add(F.FieldRef(None, "holdings", *key), held, lambda: b if held else ov.z.Not(b),
             kind=z["holds_value"].choice, choice=F.FieldRef(None, "holdings", key[0]), vars=(b,))
     return out
 
@@ -148,7 +148,7 @@ def _facts(enc: "Encoder", kind: str, slot: Slot, values: list[tuple]) -> list[F
         def build():
             fk, field, ref, vars, under, choice = rows[at][0], rows[at][1], rows[at][2], rows[at][3], rows[at][6], rows[at][7]
             term = terms[i] if i in terms else fact.build(slot.z, *vars)
-            return Fact(ref, term, z3.Bool(f"fact:{ref}", enc.ctx), role, fk.choice or fk.id, choice or ref, under,
+            return Fact(ref, term, slot.z.bool(f"fact:{ref}"), role, fk.choice or fk.id, choice or ref, under,
                         vars[0] if fact.number else None, fact.value if fact.number else None, index, field, vars)
         out.append(enc.memo(keys[i], build))
     return out

@@ -33,6 +33,7 @@ from ..model.fields import KINDS, FieldRef, ref_of
 from ..orders.order import Order
 from .cone import Kept, open_options
 from .encode import Encoder, Fact, Instance
+from .slots import Z3Terms
 
 
 
@@ -52,7 +53,7 @@ class Choice:
     def term(self) -> z3.BoolRef:
         if self.known_term is None:
             terms = [f.term for f in self.facts]
-            self.known_term = terms[0] if len(terms) == 1 else z3.And(terms)
+            self.known_term = terms[0] if len(terms) == 1 else _and(terms)
         return self.known_term
 
     def key(self) -> tuple:
@@ -232,7 +233,7 @@ class Workspace:
         for path, facts in groups.items():
             c = Choice(path, facts[0].kind, facts, None, facts[0].slot, facts[0].under)
             c.literal, c.known_term, held, literal_id = enc.memo(("choice",) + c.key(),
-                                                                 lambda: _choice_terms(c, enc.ctx))
+                                                                 lambda: _choice_terms(c, enc.order_vars.z))
             choices.append(c)
             tracked.append(held)
             by_literal[literal_id] = c
@@ -372,7 +373,10 @@ class Workspace:
                 extra += [self._option_literal(entry.index, o) for o in sorted(got.options - cone.base)]
             else:
                 extra += [axioms[j] for j in more_axioms] + [tracked[j] for j in more_instances]
-            instances += [mine[j] for j in sorted(cone.base_instances + more_instances)]
+            if cone.slices:
+                instances += [mine[j] for j in sorted(cone.base_instances + more_instances)]
+            else:  # the whole slot, in order: its base is every instance
+                instances += mine
         return instances, extra, kept
 
 
@@ -414,10 +418,10 @@ def assert_terms(s: z3.Solver | z3.Optimize, terms) -> None:
         z3.Z3_optimize_assert(ctx, s.optimize, t.as_ast())
 
 
-def _choice_terms(c: Choice, ctx: z3.Context) -> tuple:
+def _choice_terms(c: Choice, z: Z3Terms) -> tuple:
     """A choice's literal, its term, the implication that tracks it, and the literal's id."""
-    literal = z3.Bool(f"choice:{c.path}", ctx)
-    return literal, c.term, z3.Implies(literal, c.term), literal.get_id()
+    literal = z.bool(f"choice:{c.path}")
+    return literal, c.term, _implies(literal, c.term), literal.get_id()
 
 
 class Workspaces:
