@@ -157,16 +157,10 @@ class Encoder:
     def memoised(self, key: tuple) -> bool:
         return key in self._memo
 
-    def known_facts(self, keys: list[tuple]) -> list | None:
-        """What `memo` holds for each key, in order; None when any is not built yet."""
-        memo = self._memo
-        out = []
-        for key in keys:
-            x = memo.get(key)
-            if x is None:
-                return None
-            out.append(x)
-        return out
+    def known_facts(self, keys: list[tuple]) -> list:
+        """What `memo` holds for each key, in order (None for a key not built yet)."""
+        get = self._memo.get
+        return [get(key) for key in keys]
 
     def facts(self, order: Order, kept: dict | None = None, leave=None) -> list[Fact]:
         """Every value of the order as a fact (smt/facts.py); of each contract's options and

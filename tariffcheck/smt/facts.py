@@ -134,23 +134,23 @@ def _facts(enc: "Encoder", kind: str, slot: Slot, values: list[tuple]) -> list[F
     rows = _rows(slot)
     keys = [(kind, rows[at][2], role, fact.value) for at, role, fact in values]
     known = enc.known_facts(keys)
-    if known is not None:  # every fact built before: most of a stream of orders
+    missing = [i for i, x in enumerate(known) if x is None]
+    if not missing:  # every fact built before: most contracts of a stream of orders
         return known
-    missing = [i for i, key in enumerate(keys) if not enc.memoised(key)]
     template = enc.template(kind)
     terms: dict[int, z3.BoolRef] = {}
     if slot is not template:
         over_template = _facts(enc, kind, template, [values[i] for i in missing])
         terms = dict(zip(missing, copy_terms([f.term for f in over_template], template, slot)))
     index = slot.index if slot.index >= 0 else None
-    out: list[Fact] = []
-    for i, (at, role, fact) in enumerate(values):
-        def build():
-            fk, field, ref, vars, under, choice = rows[at][0], rows[at][1], rows[at][2], rows[at][3], rows[at][6], rows[at][7]
-            term = terms[i] if i in terms else fact.build(slot.z, *vars)
-            return Fact(ref, term, slot.z.bool(f"fact:{ref}"), role, fk.choice or fk.id, choice or ref, under,
-                        vars[0] if fact.number else None, fact.value if fact.number else None, index, field, vars)
-        out.append(enc.memo(keys[i], build))
+    out: list[Fact] = known
+    for i in missing:  # in order
+        at, role, fact = values[i]
+        fk, field, ref, vars, under, choice = rows[at][0], rows[at][1], rows[at][2], rows[at][3], rows[at][6], rows[at][7]
+        term = terms[i] if i in terms else fact.build(slot.z, *vars)
+        out[i] = enc.memo(keys[i], lambda: Fact(
+            ref, term, slot.z.bool(f"fact:{ref}"), role, fk.choice or fk.id, choice or ref, under,
+            vars[0] if fact.number else None, fact.value if fact.number else None, index, field, vars))
     return out
 
 

@@ -400,7 +400,7 @@ def also(s: z3.Solver, terms) -> None:
     """Assert in `s` formulas already asserted (so checked by z3py) elsewhere: straight into Z3."""
     ctx = s.ctx.ref()
     for t in terms if isinstance(terms, (list, tuple)) else [terms]:
-        z3.Z3_solver_assert(ctx, s.solver, t.as_ast())
+        z3.Z3_solver_assert(ctx, s.solver, t.ast)
 
 
 def assert_terms(s: z3.Solver | z3.Optimize, terms) -> None:
@@ -463,7 +463,7 @@ class Assumed:
 
     def __init__(self, literals, asts: list | None = None):
         self.literals = literals  # kept: the array points into them
-        self.asts = asts if asts is not None else [x.as_ast() for x in literals]
+        self.asts = asts if asts is not None else [x.ast for x in literals]  # (as_ast(), without the call)
         self.array = (z3.Ast * len(self.asts))(*self.asts)
 
     def __len__(self) -> int:
@@ -471,7 +471,7 @@ class Assumed:
 
     def after(self, first: list[z3.BoolRef]) -> "Assumed":
         """`first`, then these literals (the order a plain list would give them in)."""
-        return Assumed(first + self.literals, [x.as_ast() for x in first] + self.asts)
+        return Assumed(first + self.literals, [x.ast for x in first] + self.asts)
 
     def then(self, last: "Assumed") -> "Assumed":
         """These literals, then `last`'s."""
