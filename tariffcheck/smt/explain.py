@@ -94,7 +94,11 @@ class Explainer:
         # solver (smt/problem.py Workspace). At synthetic 10x an order met again costs a third
         # (100x: 3.4x less), but an order not seen before twice as much, and more the longer the
         # stream of new orders (benchmarks/README.md, explain10x): off unless asked for, for
-        # callers that explain the same orders again (an order being edited)
+        # callers that explain the same orders again (an order being edited). A shape whose
+        # kinds all have fewer than `Cone.SLICE_FROM` options (every bundled tariff, Secure
+        # Endpoint's 46 among them) takes the cold path even when asked: its solver already
+        # keeps every axiom and rule instance across orders, and warm's gain was measured only
+        # on sliced kinds (tests/test_explain_facts_kept.py)
         self.workspace = Workspaces(encoder, timeout_ms, cone=True, warm=warm)
         # every conflict (`limit` > 1) is enumerated over the whole tariff: the cone has the
         # same minimal conflicts (smt/cone.py), but the map solver meets them in another order,
