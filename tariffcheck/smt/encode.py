@@ -55,6 +55,7 @@ class Encoder:
         self._tracked: dict[tuple[str, int], list[z3.BoolRef]] = {}
         self._templates: dict[str, Slot] = {}
         self._memo: dict[tuple, object] = {}
+        self._instance_ids: dict[tuple[str, int], dict[int, Instance]] = {}
         self._cones: dict[str, Cone] = {}
 
     def slot(self, kind: str, index: int) -> Slot:
@@ -109,6 +110,15 @@ class Encoder:
                                                 literals)
         return self._tracked[key]
 
+    def instance_ids(self, kind: str, index: int) -> dict[int, Instance]:
+        """`{literal id: instance}` of a slot's rule instances: how a core's literals are read
+        back (problem.py `OrderProblem.by_literal`), made once per slot."""
+        key = (kind, index)
+        got = self._instance_ids.get(key)
+        if got is None:
+            got = self._instance_ids[key] = {i.literal.get_id(): i for i in self.instances(kind, index)}
+        return got
+
     def compile_instances(self, slot: Slot) -> list[Instance]:
         """A slot's rule instances, compiled from the IR for that slot alone (what the
         template is built by, and what `naive_validate` uses to check the copies)."""
@@ -146,6 +156,11 @@ class Encoder:
 
     def memoised(self, key: tuple) -> bool:
         return key in self._memo
+
+    def known_facts(self, keys: list[tuple]) -> list:
+        """What `memo` holds for each key, in order (None for a key not built yet)."""
+        get = self._memo.get
+        return [get(key) for key in keys]
 
     def facts(self, order: Order, kept: dict | None = None, leave=None) -> list[Fact]:
         """Every value of the order as a fact (smt/facts.py); of each contract's options and

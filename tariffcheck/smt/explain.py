@@ -94,7 +94,11 @@ class Explainer:
         # solver (smt/problem.py Workspace). At synthetic 10x an order met again costs a third
         # (100x: 3.4x less), but an order not seen before twice as much, and more the longer the
         # stream of new orders (benchmarks/README.md, explain10x): off unless asked for, for
-        # callers that explain the same orders again (an order being edited)
+        # callers that explain the same orders again (an order being edited). A shape whose
+        # kinds all have fewer than `Cone.SLICE_FROM` options (every bundled tariff, Secure
+        # Endpoint's 46 among them) takes the cold path even when asked: its solver already
+        # keeps every axiom and rule instance across orders, and warm's gain was measured only
+        # on sliced kinds (tests/test_explain_facts_kept.py)
         self.workspace = Workspaces(encoder, timeout_ms, cone=True, warm=warm)
         # every conflict (`limit` > 1) is enumerated over the whole tariff: the cone has the
         # same minimal conflicts (smt/cone.py), but the map solver meets them in another order,
@@ -224,8 +228,8 @@ def minimal_conflict(p: OrderProblem, candidates: list[Choice], fixed: list[z3.B
     first = [x for x in p.core() if isinstance(x, Choice)]
     # a term's node is shared by every equal term (Z3 hash-conses them), so its address names
     # it as its id does, for less than z3py's get_id costs
-    rules = {r.as_ast().value for r in p.rule_literals}
-    others = [q for q in fixed if q.as_ast().value not in rules]
+    rules = {r.ast.value for r in p.rule_literals}
+    others = [q for q in fixed if q.ast.value not in rules]
     if known is not None and not others:
         choices = known.shrink(p, [], first, fixed)
         insts = known.shrink(p, choices, p.instances, [])
@@ -273,9 +277,9 @@ class KnownSat:
     def shrink(self, p: OrderProblem, keep: list, candidates: list, fixed: list[z3.BoolRef]) -> list:
         """OrderProblem.shrink, with the satisfiable trials kept and looked up."""
         state = self.state(p)
-        names = {id(x): (True, x.key()) if isinstance(x, Choice) else (False, x.literal.as_ast().value)
+        names = {id(x): (True, x.key()) if isinstance(x, Choice) else (False, x.literal.ast.value)
                  for x in list(candidates) + list(keep)}
-        fixed_names = [q.as_ast().value for q in fixed]
+        fixed_names = [q.ast.value for q in fixed]
 
         def name(assumed: list) -> tuple:
             choices, rules = [], list(fixed_names)

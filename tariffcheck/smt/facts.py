@@ -11,6 +11,7 @@ quantity, a day) and its value in the order, for distances.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,12 @@ class Fact:
     slot: int | None = None
     field: ir.Field | None = None  # the field it fixes, to show its value (None: designations)
     vars: tuple = ()  # the variables it fixes, to pin them to another value
+    # the term's id, read once: what names a choice (problem.py `Choice.key`) on every order that
+    # has it, and z3py's get_id costs more than the rest of naming it
+    term_id: int = dataclasses.field(init=False, repr=False, compare=False, default=-1)
+
+    def __post_init__(self):
+        object.__setattr__(self, "term_id", self.term.get_id())
 
 
 def order_facts(enc: "Encoder", order: Order, kept: dict | None = None, leave=None) -> list[Fact]:
@@ -58,7 +65,9 @@ def fact_choices(enc: "Encoder", order: Order) -> list[tuple[str, str, str]]:
     lint needs of the facts of an order whose fields it leaves open (analyse/space.py)."""
     out = [(f.choice, f.kind, f.role) for f in own_facts(enc, order)]
     for entry in order.contracts:
-        for fk, ref, fact, vars, role, field, under, choice in _specs(entry, enc.slot(entry.kind, entry.index)):
+        rows = _rows(enc.slot(entry.kind, entry.index))
+        for at, role, fact in _values(enc, entry, None):
+            fk, ref, choice = rows[at][0], rows[at][2], rows[at][7]
             out.append((choice or ref, fk.choice or fk.id, role))
     return out
 
@@ -72,7 +81,7 @@ def own_facts(enc: "Encoder", order: Order) -> list[Fact]:
     def add(path, value, term, role="choice", kind="", choice=None, number=None, field=None, vars=()):
         # `value` is what the term depends on; `term` builds it
         def build():
-            return Fact(path, term(), z3.Bool(f"fact:{path}", enc.ctx), role, kind, choice or path,
+            return Fact(path, term(), ov.z.bool(f"fact:{path}"), role, kind, choice or path,
                         None, number, value if number is not None else None, None, field, vars)
         out.append(enc.memo((None, path, role, value), build))
 
@@ -82,26 +91,25 @@ def own_facts(enc: "Encoder", order: Order) -> list[Fact]:
     for name, (day, known) in ov.dates.items():
         fld = ir.Field("odate", (name,), type="date")
         given = order.dates.get(name)
-        add(F.ref_of(fld, None), given, lambda: z3.Not(known) if given is None else z3.And(known, day == given),
+        add(F.ref_of(fld, None), given, lambda: ov.z.Not(known) if given is None else ov.z.And(known, day == given),
             kind=z["odate"].choice, number=day, field=fld, vars=(day, known))
     for name, b in ov.flags.items():
         said = order.flags.get(name, False)
-        add(F.FieldRef(None, name), said, lambda: b if said else z3.Not(b), kind=z["oflag"].choice,
+        add(F.FieldRef(None, name), said, lambda: b if said else ov.z.Not(b), kind=z["oflag"].choice,
             field=ir.Field("oflag", (name,)), vars=(b,))
     for s, b in ov.holds.items():
         held = s in order.holdings
-        add(F.FieldRef(None, "holdings", s), held, lambda: b if held else z3.Not(b), kind=z["holds"].choice,
+        add(F.FieldRef(None, "holdings", s), held, lambda: b if held else ov.z.Not(b), kind=z["holds"].choice,
             field=ir.Field("holds", (s,)), vars=(b,))
     for key, b in ov.holds_value.items():
         held = key in order.holding_values
         # one choice: the service held, and how
-        add(F.FieldRef(None, "holdings", *key), held, lambda: b if held else z3.Not(b),
+        add(F.FieldRef(None, "holdings", *key), held, lambda: b if held else ov.z.Not(b),
             kind=z["holds_value"].choice, choice=F.FieldRef(None, "holdings", key[0]), vars=(b,))
     return out
 
 
-def entry_facts(enc: "Encoder", entry: ContractEntry, slot: Slot | None = None, kept=None, leave=None,
-                _mask: list[bool] | None = None) -> list[Fact]:
+def entry_facts(enc: "Encoder", entry: ContractEntry, slot: Slot | None = None, kept=None, leave=None) -> list[Fact]:
     """The facts of one contract: its structure and wording, then each field of its new and its
     old state (an option that is not ordered is one fact; its parts have none).
 
@@ -110,88 +118,122 @@ def entry_facts(enc: "Encoder", entry: ContractEntry, slot: Slot | None = None, 
     in the order, and their paths and `slot` say so (`contracts[?]`, None). A slot's facts not
     built yet are the template's, copied (slots.py `copy_terms`): one call into Z3 for them all.
     `kept` (smt/cone.py `Kept`): the options and wordings whose facts are wanted (None: all).
-    `leave(choice)`: facts left out (`order_facts`); over the template, `_mask` says which of
-    the slot's were left out, since the template's choices have other paths."""
+    `leave(choice)`: facts left out (`order_facts`)."""
     slot = slot or enc.slot(entry.kind, entry.index)
-    template = enc.template(entry.kind)
-    index = slot.index if slot.index >= 0 else None
-    specs = list(_specs(entry, slot, kept))
-    if leave is not None and _mask is None:
-        _mask = [not leave(choice or ref) for fk, ref, fact, vars, role, field, under, choice in specs]
-    if _mask is not None:
-        specs = [x for x, keep in zip(specs, _mask) if keep]
-    keys = [(entry.kind, ref, role, fact.value) for fk, ref, fact, vars, role, field, under, choice in specs]
-    missing = [i for i, key in enumerate(keys) if not enc.memoised(key)]
+    values = _values(enc, entry, kept)
+    if leave is not None:
+        rows = _rows(slot)
+        values = [v for v in values if not leave(rows[v[0]][7] or rows[v[0]][2])]
+    return _facts(enc, entry.kind, slot, values)
+
+
+def _facts(enc: "Encoder", kind: str, slot: Slot, values: list[tuple]) -> list[Fact]:
+    """The facts of `values` (`_values`) over `slot`, each built once (`Encoder.memo`, by its
+    kind, path, role and value). Those not built yet are built over the kind's template (the
+    same facts in the same order) and copied, in one call into Z3."""
+    rows = _rows(slot)
+    keys = [(kind, rows[at][2], role, fact.value) for at, role, fact in values]
+    known = enc.known_facts(keys)
+    missing = [i for i, x in enumerate(known) if x is None]
+    if not missing:  # every fact built before: most contracts of a stream of orders
+        return known
+    template = enc.template(kind)
     terms: dict[int, z3.BoolRef] = {}
-    if missing and slot is not template:
-        over_template = entry_facts(enc, entry, template, kept, _mask=_mask)  # the same facts in the same order
-        terms = dict(zip(missing, copy_terms([over_template[i].term for i in missing], template, slot)))
-    out: list[Fact] = []
-    for i, (fk, ref, fact, vars, role, field, under, choice) in enumerate(specs):
-        def build():
-            term = terms[i] if i in terms else fact.build(slot.z, *vars)
-            return Fact(ref, term, z3.Bool(f"fact:{ref}", enc.ctx), role, fk.choice or fk.id, choice or ref, under,
-                        vars[0] if fact.number else None, fact.value if fact.number else None, index, field, vars)
-        out.append(enc.memo(keys[i], build))
+    if slot is not template:
+        over_template = _facts(enc, kind, template, [values[i] for i in missing])
+        terms = dict(zip(missing, copy_terms([f.term for f in over_template], template, slot)))
+    index = slot.index if slot.index >= 0 else None
+    out: list[Fact] = known
+    for i in missing:  # in order
+        at, role, fact = values[i]
+        fk, field, ref, vars, under, choice = rows[at][0], rows[at][1], rows[at][2], rows[at][3], rows[at][6], rows[at][7]
+        term = terms[i] if i in terms else fact.build(slot.z, *vars)
+        out[i] = enc.memo(keys[i], lambda: Fact(
+            ref, term, slot.z.bool(f"fact:{ref}"), role, fk.choice or fk.id, choice or ref, under,
+            vars[0] if fact.number else None, fact.value if fact.number else None, index, field, vars))
     return out
 
 
-def _specs(entry: ContractEntry, slot: Slot, kept=None):
-    """What each fact of a contract is made of, in a fixed order: its kind of field, path, the
-    value it pins (`F.Fact`), variables, role, IR field, the option it belongs to, its choice."""
-    index = slot.index if slot.index >= 0 else None
-    base = F.contract_ref(index)
-    yield F.KINDS["cancelled"], base.child("cancelled"), F._pick(entry.cancelled), (slot.cancelled,), "given", \
-        None, None, None
-    has_parent = F.KINDS["has_parent"]
-    field = ir.Field("has_parent", ())
-    yield has_parent, has_parent.ref(field, index), F._pick(entry.parent is not None), (slot.has_parent,), \
-        "choice", field, None, None
-    for k, n in slot.children.items():
-        field = ir.Field("children", (k,), type="int")
-        yield F.KINDS["children"], F.ref_of(field, index), F._equal(entry.children.get(k, 0)), (n,), "choice", \
-            field, None, None
-    for path, b in slot.former.items():
-        if kept is not None and path not in kept.former:
-            continue  # read by no rule, and not written so (smt/cone.py)
-        field = ir.Field("former", path)
-        yield F.KINDS["former"], F.ref_of(field, index), F._pick(path in entry.former), (b,), "choice", field, \
-            None, None
+def _values(enc: "Encoder", entry: ContractEntry, kept=None) -> list[tuple]:
+    """What each fact of a contract pins, in a fixed order: (its row in `_rows`, its role, the
+    value as `F.Fact`). The same over every slot of the contract's kind: the rows are numbered
+    alike in each. First the contract's structure and wording, then each state's own fields,
+    then each option's, in declaration order (of the options and wordings `kept` keeps).
+
+    An option that is not ordered is most of a contract's fields, and its facts depend on
+    nothing else: they are made once per kind (`_absent`)."""
+    template = enc.template(entry.kind)
+    rows = _rows(template)
+    z, plan = template.kind, template.fact_plan
+    given = "given"
+    out = [(0, given, F._pick(entry.cancelled)), (1, "choice", F._pick(entry.parent is not None))]
+    out += [(at, "choice", F._equal(entry.children.get(k, 0))) for k, at in plan["children"]]
+    out += [(at, "choice", F._pick(path in entry.former)) for path, at in plan["former"]
+            if kept is None or path in kept.former]
+    options = z.options if kept is None else [o for o in z.options if o in kept.options]
     for state, st in (("new", entry.new), ("old", entry.old)):
         # a contract as it is now, and one that the request ends, are given, not chosen
-        role = "given" if state == "old" or entry.cancelled else "choice"
-        for fk, path, part, field, ref, vars, under, choice in _rows(slot, state, None if kept is None else kept.options):
-            if part and path[0] not in st.options:
-                continue  # the parts of an option that is not ordered
-            fact = fk.fact(entry, st, slot.kind, path)
+        role = given if state == "old" or entry.cancelled else "choice"
+        own, by_option = plan[state]
+        for at in own:
+            fact = rows[at][0].fact(entry, st, z, rows[at][4])
             if fact is not None:
-                yield fk, ref, fact, vars, role, field, under, choice
-
-
-def _rows(slot: Slot, state: str, options: frozenset[str] | None) -> list[tuple]:
-    """`_places(slot)[state]`, of the options only those in `options` (None: all), in the same
-    order: the contract's own fields, then each option's in declaration order."""
-    rows = _places(slot)[state]
-    if options is None:
-        return rows
-    own, by_option = slot.fact_places_by_option[state]
-    out = list(own)
-    for o in slot.kind.options:
-        if o in options:
-            out += by_option[o]
+                out.append((at, role, fact))
+        for o in options:
+            if o not in st.options:
+                out += _absent(template, entry, st, state, role, o)
+                continue
+            for at in by_option[o]:
+                fact = rows[at][0].fact(entry, st, z, rows[at][4])
+                if fact is not None:
+                    out.append((at, role, fact))
     return out
 
 
-def _places(slot: Slot) -> dict[str, list[tuple]]:
-    """Where each field of a slot's states goes as a fact: its kind, path, whether it is part of
-    an option, its IR field, order path, variables, the option it belongs to and the choice it
-    is part of. The same for every order, so built once per slot (`Slot.fact_places`)."""
-    if slot.fact_places is not None:
-        return slot.fact_places
+def _absent(template: Slot, entry: ContractEntry, st, state: str, role: str, option: str) -> list[tuple]:
+    """`_values` of an option that `st` does not order: its parts have no fact, the rest pin it
+    absent. Made once per kind, state, role and option (kept on the template slot)."""
+    key = (state, role, option)
+    got = template.absent_values.get(key)
+    if got is None:
+        rows = _rows(template)
+        got = template.absent_values[key] = [
+            (at, role, fact) for at in template.fact_plan[state][1][option] if not rows[at][5]
+            for fact in [rows[at][0].fact(entry, st, template.kind, rows[at][4])] if fact is not None]
+    return got
+
+
+def _rows(slot: Slot) -> list[tuple]:
+    """Where each fact of a slot goes: per row its kind of field, IR field, order path,
+    variables, the field's path in its state, whether it is part of an option, the option it
+    belongs to and the choice it is part of. Numbered alike in every slot of a kind (the
+    structure and wording first, then the new state's fields, then the old state's), with the
+    plan of which rows are which in `Slot.fact_plan`. The same for every order: built once
+    per slot."""
+    if slot.fact_rows is not None:
+        return slot.fact_rows
     index = slot.index if slot.index >= 0 else None
-    out: dict[str, list[tuple]] = {}
+    rows: list[tuple] = []
+    plan: dict = {}
+
+    def row(fk, field, ref, vars, path=(), part=False, under=None, choice=None) -> int:
+        rows.append((fk, field, ref, vars, path, part, under, choice))
+        return len(rows) - 1
+
+    base = F.contract_ref(index)
+    row(F.KINDS["cancelled"], None, base.child("cancelled"), (slot.cancelled,))
+    has_parent, field = F.KINDS["has_parent"], ir.Field("has_parent", ())
+    row(has_parent, field, has_parent.ref(field, index), (slot.has_parent,))
+    plan["children"] = []
+    for k, n in slot.children.items():
+        field = ir.Field("children", (k,), type="int")
+        plan["children"].append((k, row(F.KINDS["children"], field, F.ref_of(field, index), (n,))))
+    plan["former"] = []
+    for path, b in slot.former.items():
+        field = ir.Field("former", path)
+        plan["former"].append((path, row(F.KINDS["former"], field, F.ref_of(field, index), (b,))))
     for state in ("new", "old"):
-        rows = out[state] = []
+        own, by_option = [], {o: [] for o in slot.kind.options}
         for fk, path in slot.fields():
             key = (fk.id, path, state)
             field = ir.Field(fk.id, path, state, fk.type)
@@ -206,13 +248,9 @@ def _places(slot: Slot) -> dict[str, list[tuple]]:
             under = slot.option(path[0], state) if fk.where == "option" and fk.id != "optcount" else None
             choice = ref.parent if fk.id == "optattr" else None  # an attribute's designations are one choice
             part = fk.where == "option" and fk.id not in ("opt", "optcount")
-            rows.append((fk, path, part, None if fk.id == "optattr" else field, ref, vars, under, choice))
-    grouped = {}
-    for state, rows in out.items():
-        own, by_option = [], {o: [] for o in slot.kind.options}
-        for row in rows:
-            (by_option[row[1][0]] if row[0].where == "option" else own).append(row)
-        grouped[state] = (own, by_option)
-    slot.fact_places_by_option = grouped
-    slot.fact_places = out
-    return out
+            at = row(fk, None if fk.id == "optattr" else field, ref, vars, path, part, under, choice)
+            (by_option[path[0]] if fk.where == "option" else own).append(at)
+        plan[state] = (own, by_option)
+    slot.fact_plan = plan
+    slot.fact_rows = rows
+    return rows

@@ -33,6 +33,7 @@ from ..model.fields import KINDS, FieldRef, ref_of
 from ..orders.order import Order
 from .cone import Kept, open_options
 from .encode import Encoder, Fact, Instance
+from .slots import Z3Terms
 
 
 
@@ -52,13 +53,13 @@ class Choice:
     def term(self) -> z3.BoolRef:
         if self.known_term is None:
             terms = [f.term for f in self.facts]
-            self.known_term = terms[0] if len(terms) == 1 else z3.And(terms)
+            self.known_term = terms[0] if len(terms) == 1 else _and(terms)
         return self.known_term
 
     def key(self) -> tuple:
         """What the choice's terms are a function of, for Encoder.memo: its path and its facts
         (each fact's term stays alive with the choice, so its id is not reused meanwhile)."""
-        return (self.path, *(f.term.get_id() for f in self.facts))
+        return (self.path, *[f.term_id for f in self.facts])
 
     @property
     def number(self) -> z3.ArithRef | None:
@@ -217,8 +218,9 @@ class Workspace:
         undecided: dict[str, list[Fact]] = {}
         def is_open(choice) -> bool:
             return choice in order.open or choice.parent in order.open
-        for f in enc.facts(order, kept, None if keep_open else is_open):
-            if is_open(f.choice):
+        facts = enc.facts(order, kept, None if keep_open or not order.open else is_open)
+        for f in facts:
+            if order.open and is_open(f.choice):  # (a complete order leaves nothing open)
                 undecided.setdefault(f.choice, []).append(f)  # a partial order leaves it (or its option) open
                 continue
             if f.role == "given":
@@ -227,17 +229,33 @@ class Workspace:
                 groups.setdefault(f.choice, []).append(f)
         self.add([f.term for f in given])
         choices, tracked = [], []
+        by_literal = {}
         for path, facts in groups.items():
             c = Choice(path, facts[0].kind, facts, None, facts[0].slot, facts[0].under)
-            c.literal, c.known_term, held = enc.memo(("choice",) + c.key(), lambda: _choice_terms(c, enc.ctx))
+            c.literal, c.known_term, held, literal_id = enc.memo(("choice",) + c.key(),
+                                                                 lambda: _choice_terms(c, enc.order_vars.z))
             choices.append(c)
             tracked.append(held)
+            by_literal[literal_id] = c
         self.add(tracked)
         p = OrderProblem(enc.tariff, order, enc, s, instances, choices, given, undecided=undecided, plain=self.plain,
                          timeout_ms=self.timeout_ms, kept=kept)
-        p.by_literal = {c.literal.get_id(): c for c in choices}
-        p.by_literal.update({i.literal.get_id(): i for i in instances})
+        for part in self._instance_ids(order, instances):
+            by_literal.update(part)
+        p.by_literal = by_literal
         return p
+
+    def _instance_ids(self, order: Order, instances: list[Instance]) -> list[dict]:
+        """`{literal id: instance}` of the order's rule instances, in parts: a slot whose
+        instances are all in the problem gives its table, made once (`Encoder.instance_ids`)."""
+        whole, mine = [], 0
+        for entry in order.contracts:
+            table = self.encoder.instance_ids(entry.kind, entry.index)
+            whole.append(table)
+            mine += len(table)
+        if mine == len(instances):  # every instance of each slot (a kind the cone does not slice)
+            return whole
+        return [{i.literal.get_id(): i for i in instances}]
 
 
     def _open_warm(self, order: Order, also: dict[int, set[str]]) -> "OrderProblem":
@@ -355,7 +373,10 @@ class Workspace:
                 extra += [self._option_literal(entry.index, o) for o in sorted(got.options - cone.base)]
             else:
                 extra += [axioms[j] for j in more_axioms] + [tracked[j] for j in more_instances]
-            instances += [mine[j] for j in sorted(cone.base_instances + more_instances)]
+            if cone.slices:
+                instances += [mine[j] for j in sorted(cone.base_instances + more_instances)]
+            else:  # the whole slot, in order: its base is every instance
+                instances += mine
         return instances, extra, kept
 
 
@@ -379,7 +400,7 @@ def also(s: z3.Solver, terms) -> None:
     """Assert in `s` formulas already asserted (so checked by z3py) elsewhere: straight into Z3."""
     ctx = s.ctx.ref()
     for t in terms if isinstance(terms, (list, tuple)) else [terms]:
-        z3.Z3_solver_assert(ctx, s.solver, t.as_ast())
+        z3.Z3_solver_assert(ctx, s.solver, t.ast)
 
 
 def assert_terms(s: z3.Solver | z3.Optimize, terms) -> None:
@@ -397,10 +418,10 @@ def assert_terms(s: z3.Solver | z3.Optimize, terms) -> None:
         z3.Z3_optimize_assert(ctx, s.optimize, t.as_ast())
 
 
-def _choice_terms(c: Choice, ctx: z3.Context) -> tuple:
-    """A choice's literal, its term, and the implication that tracks it."""
-    literal = z3.Bool(f"choice:{c.path}", ctx)
-    return literal, c.term, z3.Implies(literal, c.term)
+def _choice_terms(c: Choice, z: Z3Terms) -> tuple:
+    """A choice's literal, its term, the implication that tracks it, and the literal's id."""
+    literal = z.bool(f"choice:{c.path}")
+    return literal, c.term, _implies(literal, c.term), literal.get_id()
 
 
 class Workspaces:
@@ -442,7 +463,7 @@ class Assumed:
 
     def __init__(self, literals, asts: list | None = None):
         self.literals = literals  # kept: the array points into them
-        self.asts = asts if asts is not None else [x.as_ast() for x in literals]
+        self.asts = asts if asts is not None else [x.ast for x in literals]  # (as_ast(), without the call)
         self.array = (z3.Ast * len(self.asts))(*self.asts)
 
     def __len__(self) -> int:
@@ -450,7 +471,7 @@ class Assumed:
 
     def after(self, first: list[z3.BoolRef]) -> "Assumed":
         """`first`, then these literals (the order a plain list would give them in)."""
-        return Assumed(first + self.literals, [x.as_ast() for x in first] + self.asts)
+        return Assumed(first + self.literals, [x.ast for x in first] + self.asts)
 
     def then(self, last: "Assumed") -> "Assumed":
         """These literals, then `last`'s."""

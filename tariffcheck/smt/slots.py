@@ -18,23 +18,47 @@ from ..model.limits import MAX_DAY, MIN_DAY
 
 
 class Z3Terms:
-    """model.fields.Terms over one Z3 context."""
+    """model.fields.Terms over one Z3 context.
+
+    Boolean constants and connectives of Boolean terms go to Z3's C API directly: z3py's own
+    cast and sort-check each argument (and look up the Boolean sort) on every call, which cost
+    more than the term. The terms are the ones z3py would make, in the same order; anything
+    else (a Python bool among the arguments, say) goes through z3py."""
 
     def __init__(self, ctx: z3.Context):
         self.ctx = ctx
+        self._bool_sort = z3.BoolSort(ctx)
 
     def int(self, name: str) -> z3.ArithRef:
         return z3.Int(name, self.ctx)
 
     def bool(self, name: str) -> z3.BoolRef:
-        return z3.Bool(name, self.ctx)
+        ctx = self.ctx
+        return z3.BoolRef(z3.Z3_mk_const(ctx.ref(), z3.to_symbol(name, ctx), self._bool_sort.ast), ctx)
 
     def false(self) -> z3.BoolRef:
         return z3.BoolVal(False, self.ctx)
 
-    And = staticmethod(z3.And)
-    Not = staticmethod(z3.Not)
-    Implies = staticmethod(z3.Implies)
+    @staticmethod
+    def And(*args) -> z3.BoolRef:
+        terms = args[0] if len(args) == 1 and isinstance(args[0], (list, tuple)) else args
+        if not terms or not all(isinstance(t, z3.BoolRef) for t in terms):
+            return z3.And(*args)
+        ctx = terms[0].ctx
+        return z3.BoolRef(z3.Z3_mk_and(ctx.ref(), len(terms), (z3.Ast * len(terms))(*[t.as_ast() for t in terms])),
+                          ctx)
+
+    @staticmethod
+    def Not(a) -> z3.BoolRef:
+        if not isinstance(a, z3.BoolRef):
+            return z3.Not(a)
+        return z3.BoolRef(z3.Z3_mk_not(a.ctx.ref(), a.as_ast()), a.ctx)
+
+    @staticmethod
+    def Implies(a, b) -> z3.BoolRef:
+        if not (isinstance(a, z3.BoolRef) and isinstance(b, z3.BoolRef)):
+            return z3.Implies(a, b)
+        return z3.BoolRef(z3.Z3_mk_implies(a.ctx.ref(), a.as_ast(), b.as_ast()), a.ctx)
 
 
 def _declare(z: Z3Terms, kind: F.FieldKind, name: str):
@@ -46,6 +70,7 @@ class OrderVars:
 
     def __init__(self, tariff: M.Tariff, ctx: z3.Context):
         self.ctx = ctx
+        self.z = Z3Terms(ctx)
         self.request = z3.Int("request", ctx)
         self.dates = {n: (z3.Int(f"order.{n}", ctx), z3.Bool(f"order.{n}.known", ctx)) for n in ir.ORDER_DATES}
         self.holds = {s: z3.Bool(f"holds.{s}", ctx) for s in tariff.services}
@@ -89,8 +114,11 @@ class Slot:
         self.cancelled = z3.Bool(f"{c}.cancelled", ctx)
         self.vars: dict[tuple, z3.ExprRef] = {}  # (kind id, path, state) -> variable
         self.known: dict[tuple, z3.BoolRef] = {}  # the same key -> "the order states this day"
-        self.fact_places: dict | None = None  # where each field goes as a fact (facts.py), on first use
-        self.fact_places_by_option: dict | None = None  # the same, the contract's own and per option
+        # where each field goes as a fact, and which rows are which (facts.py `_rows`), on first use
+        self.fact_rows: list[tuple] | None = None
+        self.fact_plan: dict | None = None
+        self.absent_values: dict[tuple, list] = {}  # (state, role, option) -> an absent option's facts (facts.py)
+        self.copied_from: tuple | None = None  # (template, its variables and this slot's as arrays): copy_terms
         self._fields: list | None = None
         # the order's structure (one value for both states) and the request's wording
         self.has_parent = z3.Bool(f"{c}.has_parent", ctx)
@@ -195,11 +223,14 @@ def copy_terms(terms: list[z3.BoolRef], template: Slot, slot: Slot, also=()) -> 
     if not terms:
         return []
     ctx = slot.ctx
-    src = template.variables() + [a for a, _ in also]
-    dst = slot.variables() + [b for _, b in also]
-    n = len(src)
-    old = (z3.Ast * n)(*[x.as_ast() for x in src])
-    new = (z3.Ast * n)(*[x.as_ast() for x in dst])
+    if also:
+        src = template.variables() + [a for a, _ in also]
+        dst = slot.variables() + [b for _, b in also]
+        n = len(src)
+        old = (z3.Ast * n)(*[x.as_ast() for x in src])
+        new = (z3.Ast * n)(*[x.as_ast() for x in dst])
+    else:
+        n, old, new = _pairs(template, slot)
     args = (z3.Ast * len(terms))(*[t.as_ast() for t in terms])
     # one conjunction carries them all through one call; Z3 builds `and` with the arguments given
     bundle = z3.BoolRef(z3.Z3_mk_and(ctx.ref(), len(terms), args), ctx)
@@ -209,3 +240,15 @@ def copy_terms(terms: list[z3.BoolRef], template: Slot, slot: Slot, also=()) -> 
     if z3.Z3_get_app_num_args(ctx.ref(), copied.as_ast()) != len(terms):
         raise AssertionError("copying a template's terms changed their number")
     return [z3.BoolRef(z3.Z3_get_app_arg(ctx.ref(), copied.as_ast(), i), ctx) for i in range(len(terms))]
+
+
+def _pairs(template: Slot, slot: Slot) -> tuple:
+    """The arrays of the template's variables and the slot's, for Z3_substitute: the same on
+    every copy (an order's new facts are copied one by one as they come), so made once per slot.
+    The slots' variables keep the arrays' terms alive."""
+    got = slot.copied_from
+    if got is None or got[0] is not template:
+        src, dst = template.variables(), slot.variables()
+        got = slot.copied_from = (template, len(src), (z3.Ast * len(src))(*[x.as_ast() for x in src]),
+                                  (z3.Ast * len(dst))(*[x.as_ast() for x in dst]))
+    return got[1:]
