@@ -36,6 +36,8 @@ except ImportError:  # pragma: no cover - exercised where the extra is not insta
     Minisat22 = None
 
 
+ROTATE_AFTER = 2  # a solver model that refutes this many candidates or fewer is rotated
+
 def available() -> bool:
     return Minisat22 is not None
 
@@ -127,7 +129,7 @@ class Backbone:
 
 
 def backbone_of(s, variables: list[int], value: bool | None = None,
-                keep_models: list[list[int]] | None = None) -> Backbone:
+                keep_models: list[list[int]] | None = None, rotate=None) -> Backbone:
     """The backbone among `variables` of the clauses in solver `s` (only the variables whose value
     is `value`, when given: the others may be missing), in few calls (the module's docstring).
     What it proves is added to `s` as unit clauses (consequences: no model is lost). The models
@@ -178,7 +180,7 @@ def backbone_of(s, variables: list[int], value: bool | None = None,
     # proves every candidate left. So at most one call more than there are candidates that are
     # no backbone, where asking them one at a time costs a call per candidate (cnn_light: 30
     # calls against 417). The switch is turned off for good after each call
-    back: list[int] = []
+    back = []
     top = s.nof_vars()
     while cand:
         top += 1
@@ -190,6 +192,8 @@ def backbone_of(s, variables: list[int], value: bool | None = None,
             if keep_models is not None:
                 keep_models.append(model)
             back = _refute(cand, model)
+            if rotate is not None and len(back) <= ROTATE_AFTER:
+                back += rotate(model, cand)
         else:
             for v, lit in cand.items():
                 fixed[v] = lit > 0
