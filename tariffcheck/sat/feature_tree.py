@@ -48,7 +48,11 @@ every call, held by a clause or not.
 
 The questions (`TreeQuestions`): one MiniSat holding that part. The backbone is solver.py's
 (`backbone`: propagation, then failed-literal probing, then models leaning the other way, each
-refuting every candidate it flips, then one call per candidate left). False-optional starts from
+refuting every candidate it flips, then one call per candidate left). Where that last stage
+slows to a model per candidate (the twenty-odd cases of one alternative group that the
+constraints name: the solver's model picks one of them), each model is *rotated* (`Rotation`):
+the picked case swapped for each other case in turn, every swap that keeps the groups and the
+constraint clauses it touches true being a model too, refuting what it flips without a call. False-optional starts from
 it (a core feature and the children of a dead parent are false-optional without a call, and
 every model met so far where a parent is there and a child is not refutes that child), then asks
 under each parent that still has candidates, assuming the parent and a switched clause "one of
@@ -62,6 +66,14 @@ from dataclasses import dataclass, field
 
 from .solver import Minisat22, backbone_of
 
+# models are rotated (`Rotation`) where the constraints' clauses have at most this many literals:
+# beyond, indexing them costs more than the solver calls the rotations save (busybox's 2,456 and
+# ecos's 5,271 literals: 0.4 and 3.4 ms to index, against a whole question of 6 and 9 ms)
+ROTATE_UP_TO = 2000
+# and only a model of the backbone's last stage that refuted at most ROTATE_SLOW candidates, with
+# at least ROTATE_LEFT left: fewer cost fewer solver calls than the rotations' set-up (windows8:
+# a tail of 12 candidates, whose one rotation failed, cost 150 µs against 2 ms)
+ROTATE_SLOW, ROTATE_LEFT = 2, 16
 PAIRWISE = 6  # at most one of this many or fewer children: their pairs; of more, a counter
 
 
@@ -669,8 +681,10 @@ class Rotation:
             touched.update(below.get(v, ()))
         for g in touched:
             p, kids, low, high = groups[g]
-            count = sum(map(now.__getitem__, kids))
-            if not (low <= count <= high if now[p] else count == 0):
+            if now[p]:
+                if (low or high < len(kids)) and not low <= sum(map(now.__getitem__, kids)) <= high:
+                    return False
+            elif any(map(now.__getitem__, kids)):
                 return False
         for v in self.change:
             for c in naming.get(v, ()):
@@ -715,14 +729,21 @@ class TreeQuestions:
             if not self.satisfiable():
                 self._fixed = {}
             else:
-                found = backbone_of(self.solver, self.tree.asked, keep_models=self._models,
-                                    rotate=self._rotate if self.tree.groups and not self.tree.twice else None)
+                t = self.tree
+                rotate = t.groups and not t.twice and sum(map(len, t.clauses[t.ctc_from:])) <= ROTATE_UP_TO
+                found = backbone_of(self.solver, t.asked, keep_models=self._models,
+                                    rotate=self._rotate if rotate else None)
                 self.calls += found.calls
                 self._fixed = found.fixed
         return self._fixed
 
-    def _rotate(self, model: list[int], cand: dict[int, int]) -> list[int]:
-        if self._rotation is None:  # made for the first model that needs it (most models need none)
+    def _rotate(self, model: list[int], cand: dict[int, int], refuted: int) -> list[int]:
+        """Rotations of a model of the backbone's last stage, where the solver has slowed to a
+        crawl (the model refuted at most ROTATE_SLOW candidates) and enough candidates are left
+        for the rotations to save more calls than they cost (ROTATE_LEFT)."""
+        if refuted > ROTATE_SLOW or len(cand) < ROTATE_LEFT:
+            return []
+        if self._rotation is None:  # made for the first model that needs it (most questions need none)
             self._rotation = Rotation(self.tree)
         return self._rotation.refute(model, cand)
 

@@ -36,8 +36,6 @@ except ImportError:  # pragma: no cover - exercised where the extra is not insta
     Minisat22 = None
 
 
-ROTATE_AFTER = 2  # a solver model that refutes this many candidates or fewer is rotated
-
 def available() -> bool:
     return Minisat22 is not None
 
@@ -133,7 +131,10 @@ def backbone_of(s, variables: list[int], value: bool | None = None,
     """The backbone among `variables` of the clauses in solver `s` (only the variables whose value
     is `value`, when given: the others may be missing), in few calls (the module's docstring).
     What it proves is added to `s` as unit clauses (consequences: no model is lost). The models
-    it meets are appended to `keep_models` when given."""
+    it meets are appended to `keep_models` when given. `rotate(model, cand, refuted)`, when
+    given, is shown each model of the last stage with the candidates left after it and how many
+    it refuted, and refutes more without the solver (it drops them from `cand` and returns their
+    literals): it must only drop a candidate that some model of the clauses flips."""
     out = Backbone(False)
     out.calls += 1
     if not s.solve():
@@ -180,7 +181,7 @@ def backbone_of(s, variables: list[int], value: bool | None = None,
     # proves every candidate left. So at most one call more than there are candidates that are
     # no backbone, where asking them one at a time costs a call per candidate (cnn_light: 30
     # calls against 417). The switch is turned off for good after each call
-    back = []
+    back: list[int] = []
     top = s.nof_vars()
     while cand:
         top += 1
@@ -192,8 +193,8 @@ def backbone_of(s, variables: list[int], value: bool | None = None,
             if keep_models is not None:
                 keep_models.append(model)
             back = _refute(cand, model)
-            if rotate is not None and len(back) <= ROTATE_AFTER:
-                back += rotate(model, cand)
+            if rotate is not None:
+                back += rotate(model, cand, len(back))
         else:
             for v, lit in cand.items():
                 fixed[v] = lit > 0
