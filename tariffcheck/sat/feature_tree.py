@@ -730,7 +730,8 @@ class TreeQuestions:
                 self._fixed = {}
             else:
                 t = self.tree
-                rotate = t.groups and not t.twice and sum(map(len, t.clauses[t.ctc_from:])) <= ROTATE_UP_TO
+                rotate = (t.groups and not t.twice and len(t.clauses) - t.ctc_from <= ROTATE_UP_TO
+                          and sum(map(len, t.clauses[t.ctc_from:])) <= ROTATE_UP_TO)  # a clause a literal at least
                 found = backbone_of(self.solver, t.asked, keep_models=self._models,
                                     rotate=self._rotate if rotate else None)
                 self.calls += found.calls
