@@ -23,7 +23,7 @@ from tariffcheck.analyse.lint import lint_tariff  # noqa: E402
 from tariffcheck.interop.uvl_import import import_uvl_model  # noqa: E402
 from tariffcheck.interop.uvl_read import Feature, Group, UvlModel, read_uvl_file  # noqa: E402
 from tariffcheck.resolve import resolve  # noqa: E402
-from tariffcheck.sat.feature_tree import TreeQuestions, compile_tree  # noqa: E402
+from tariffcheck.sat.feature_tree import Rotation, TreeQuestions, compile_tree  # noqa: E402
 from tariffcheck.sat.solver import backbone_of  # noqa: E402
 from tariffcheck.syntax.parser import parse_text  # noqa: E402
 
@@ -116,6 +116,43 @@ def test_random_trees_with_constraints_are_right_by_brute_force(model):
     with TreeQuestions(compile_tree(model.root, model.constraints)) as q:
         got = set(q.core()), set(q.dead()), set(q.false_optional())
     assert got == _brute(model)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_trees(), st.randoms(use_true_random=False))
+def test_a_rotated_model_is_a_model(model, rnd):
+    # each rotation the backbone keeps must be a configuration of the solver's clauses: asked
+    # of the solver itself, with every feature it holds assumed at its rotated value; rotations
+    # of several models (the solver leaning at random) for every feature, on and off
+    tree = compile_tree(model.root, model.constraints)
+    if not tree.groups or tree.twice:
+        return
+    features = sorted({x for x in tree.variable if x})
+    s = Minisat22(bootstrap_with=tree.clauses)
+    try:
+        rotation = Rotation(tree)
+        for _ in range(3):
+            s.set_phases([v if rnd.random() < 0.5 else -v for v in range(1, tree.top + 1)])
+            if not s.solve():
+                return
+            m = s.get_model()
+            for v in features:
+                for value in (True, False):
+                    cand = {v: -v if value else v}
+                    gone = rotation.refute(m, cand)
+                    rotation.failed.clear()
+                    rotation.tried = rotation.found = 0  # every rotation tried, none given up
+                    if not gone:
+                        continue
+                    assert cand == {}
+                    # the rotated values (rotate again to read them: refute puts the model back)
+                    rotation._load(m)
+                    rotation.change = {}
+                    assert (rotation._on(v) if value else rotation._off(v)) and rotation._holds()
+                    values = [u if rotation.now[u] else -u for u in features]
+                    assert s.solve(assumptions=values), (v, value, rotation.change)
+    finally:
+        s.delete()
 
 
 @settings(max_examples=150, deadline=None)

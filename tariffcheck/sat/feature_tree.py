@@ -48,7 +48,11 @@ every call, held by a clause or not.
 
 The questions (`TreeQuestions`): one MiniSat holding that part. The backbone is solver.py's
 (`backbone`: propagation, then failed-literal probing, then models leaning the other way, each
-refuting every candidate it flips, then one call per candidate left). False-optional starts from
+refuting every candidate it flips, then one call per candidate left). Where that last stage
+slows to a model per candidate (the twenty-odd cases of one alternative group that the
+constraints name: the solver's model picks one of them), each model is *rotated* (`Rotation`):
+the picked case swapped for each other case in turn, every swap that keeps the groups and the
+constraint clauses it touches true being a model too, refuting what it flips without a call. False-optional starts from
 it (a core feature and the children of a dead parent are false-optional without a call, and
 every model met so far where a parent is there and a child is not refutes that child), then asks
 under each parent that still has candidates, assuming the parent and a switched clause "one of
@@ -62,6 +66,14 @@ from dataclasses import dataclass, field
 
 from .solver import Minisat22, backbone_of
 
+# models are rotated (`Rotation`) where the constraints' clauses have at most this many literals:
+# beyond, indexing them costs more than the solver calls the rotations save (busybox's 2,456 and
+# ecos's 5,271 literals: 0.4 and 3.4 ms to index, against a whole question of 6 and 9 ms)
+ROTATE_UP_TO = 2000
+# and only a model of the backbone's last stage that refuted at most ROTATE_SLOW candidates, with
+# at least ROTATE_LEFT left: fewer cost fewer solver calls than the rotations' set-up (windows8:
+# a tail of 12 candidates, whose one rotation failed, cost 150 µs against 2 ms)
+ROTATE_SLOW, ROTATE_LEFT = 2, 16
 PAIRWISE = 6  # at most one of this many or fewer children: their pairs; of more, a counter
 
 
@@ -92,6 +104,11 @@ class TreeClauses:
     forced: list[bool] = field(default_factory=list)  # its group takes it whenever its parent is there
     same_as: dict[int, int] = field(default_factory=dict)  # a free child -> its representative's position
     twice: bool = False  # some name is given to two features
+    # the solver's groups as written, in its numbering: (parent, children, at least, at most), and
+    # where the constraints' clauses (with their gates' definitions) start in `clauses`: what a
+    # model rotated by `Rotation` must still satisfy
+    groups: list[tuple[int, list[int], int, int]] = field(default_factory=list)
+    ctc_from: int = 0
 
 
 def compile_tree(root, constraints) -> TreeClauses:
@@ -117,6 +134,7 @@ class _TreeWriter:
         self.mandatory: set[str] = set()
         self.clauses: list[list[int]] = []
         self.skipped: list[str] = []
+        self.groups: list[tuple[int, list[int], int, int]] = []
         self._gates: dict[tuple, int] = {}
         self._gate_clauses: list[list[int]] = []
         self.top = 0
@@ -254,6 +272,7 @@ class _TreeWriter:
                         anchor[k], there[k], every[k] = rep, True, True
                         same_as[k] = free[0]
                 self._group(p, kids, low, high)
+        ctc_from = len(self.clauses)
         if renumber:
             for x in range(len(var) + 1, len(var) + len(self._gates) + 1):  # the gates (the rest are numbered)
                 num(x)
@@ -266,7 +285,8 @@ class _TreeWriter:
         if twice:
             asked = list(dict.fromkeys(asked))
         return TreeClauses(self.root.name, var, parent, mandatory, self.clauses, self.top, self.skipped, asked,
-                           names, variable, up, solved, anchor, there, every, forced, same_as, twice)
+                           names, variable, up, solved, anchor, there, every, forced, same_as, twice,
+                           self.groups, ctc_from)
 
     def _group(self, p: int, kids: list[int], low: int, high: int) -> None:
         add = self.clauses.append
@@ -274,6 +294,7 @@ class _TreeWriter:
             add([-k, p])
         n = len(kids)
         high = min(high, n)
+        self.groups.append((p, kids, low, high))
         if low > high:
             add([-p])
         elif low == n:
@@ -287,8 +308,28 @@ class _TreeWriter:
                 self.clauses += [[-p, -k] for k in kids]
             elif high == 1 and n <= PAIRWISE:
                 self.clauses += [[-p, -a, -b] for i, a in enumerate(kids) for b in kids[i + 1:]]
+            elif high == 1:
+                self._at_most_one(kids)
             elif high < n:
                 self._card(p, kids, high, "atmost")
+
+    def _at_most_one(self, kids: list[int]) -> None:
+        """At most one of `kids`, by a ladder of auxiliaries (Sinz's sequential counter for a bound
+        of one): s_i says "one of the first i is chosen". Written here rather than by pysat's
+        CardEnc, which costs 40 µs a call from Python, a tenth of a small model's question. Not
+        conditioned on the parent: a chosen child brings its parent, so with the parent absent
+        no child is chosen and the ladder holds with every s_i false."""
+        n = len(kids)
+        s = list(range(self.top + 1, self.top + n))  # s_1 .. s_{n-1}
+        self.top += n - 1
+        add = self.clauses.append
+        add([-kids[0], s[0]])
+        for i in range(1, n - 1):
+            x, before, here = kids[i], s[i - 1], s[i]
+            add([-x, here])
+            add([-before, here])
+            add([-x, -before])
+        add([-kids[-1], -s[-1]])
 
     def _card(self, p: int, kids: list[int], bound: int, how: str) -> None:
         from pysat.card import CardEnc, EncType
@@ -338,6 +379,10 @@ class _TreeWriter:
                 clause = _flat(c, self.var)
                 if clause is not None:
                     out.append(clause)
+                    continue
+                clauses = _flat_implication(c, self.var)
+                if clauses is not None:
+                    out += clauses
                     continue
                 mine: list[list[int]] = []  # written only when the whole constraint can be
                 try:
@@ -455,6 +500,199 @@ def _flat(c, var: dict[str, int]) -> list[int] | None:
     return clause
 
 
+def _flat_implication(c, var: dict[str, int]) -> list[list[int]] | None:
+    """The clauses of `L => R` with L a literal or a disjunction of literals and R a disjunction or
+    a conjunction of literals (pc-richmond's twelve constraints, `A | B => C | D | E`), without
+    the general walk, which goes down the right side once for each literal of the left: the
+    walk's clauses in the walk's order. None for any other constraint, or one naming what is no
+    feature (the walk says so)."""
+    if c[0] != "implies":
+        return None
+    left = _literals(c[1][1] if c[1][0] == "or" else (c[1],), var)
+    if left is None:
+        return None
+    right = c[2]
+    if right[0] == "and":
+        rs = _literals(right[1], var)
+        return None if rs is None else [[-a, b] for a in left for b in rs]
+    rs = _literals(right[1] if right[0] == "or" else (right,), var)
+    return None if rs is None else [[-a] + rs for a in left]
+
+
+def _literals(parts, var: dict[str, int]) -> list[int] | None:
+    """The literals of `parts` when each is a feature or its negation; None otherwise."""
+    out = []
+    for x in parts:
+        if x[0] == "ref":
+            v = var.get(x[1])
+        elif x[0] == "not" and x[1][0] == "ref":
+            v = var.get(x[1][1])
+            v = v and -v
+        else:
+            return None
+        if v is None:
+            return None
+        out.append(v)
+    return out
+
+
+class Rotation:
+    """Models next to a model the solver gave, found without the solver (model rotation): a
+    feature a model leaves out is turned on (its ancestors too, a sibling displaced where its
+    group is full, a first child taken where a group of it wants one), or one it has is turned
+    off (its descendants too, a sibling taken where its group would be short), and the result is
+    kept only if it satisfies every group it touches (each child with its parent, the parent's
+    count within bounds) and every constraint clause naming a feature it changed. The groups'
+    counter auxiliaries follow the counts and the gates are left as they are (a clause defining
+    one that names a changed feature is checked like any other), so what passes is a
+    configuration of the tree and its constraints: the answer of one more solver call, at the
+    cost of a few dictionary look-ups. Each refutes the candidates it flips.
+
+    An alternative group of twenty cases named by the constraints needs twenty models from the
+    solver, one for each case it picks; swapping the picked case for each other case in turn
+    settles all twenty from one model where the constraints allow it (pc-richmond: the backbone's
+    last twenty calls each refuted one candidate)."""
+
+    def __init__(self, tree: TreeClauses):
+        self.groups = tree.groups
+        self.size = tree.top  # the tree's and the constraints' variables (not the questions' own)
+        self.group_of: dict[int, int] = {}  # a child -> its group
+        self.below: dict[int, list[int]] = {}  # a parent -> its groups
+        for g, (p, kids, _, _) in enumerate(self.groups):
+            self.below.setdefault(p, []).append(g)
+            for k in kids:
+                self.group_of[k] = g
+        self.naming: dict[int, list[list[int]]] = {}  # a variable -> the constraint clauses naming it
+        for c in tree.clauses[tree.ctc_from:]:
+            for x in c:
+                self.naming.setdefault(abs(x), []).append(c)
+        self.tried = self.found = 0
+        self.failed: set[int] = set()  # candidates a rotation was tried for and failed
+        # the model being rotated, indexed by literal: now[x] is whether literal x holds (a
+        # negative x reads from the end, where the negations are kept), so that a clause holds
+        # when any(map(now.__getitem__, clause))
+        self.now: list[bool] = []
+        self.change: dict[int, bool] = {}
+
+    def refute(self, model: list[int], cand: dict[int, int]) -> list[int]:
+        """Drop the candidates (variable -> the literal every model so far has) that a rotation of
+        `model` flips; their literals. A candidate left out of `model` is tried only where its
+        parent is there (one step from the model: the rest wait for the solver's next models)."""
+        gone: list[int] = []
+        if not cand or self.tried >= 8 and 4 * self.found < self.tried:  # rotations that rarely pass: the solver's turn
+            return gone
+        self._load(model)
+        now = self.now
+        group_of, groups = self.group_of, self.groups
+        for v in list(cand):
+            lit = cand.get(v)
+            if lit is None:  # refuted by an earlier rotation of this model
+                continue
+            if lit < 0:
+                g = group_of.get(v)
+                if g is None or not now[groups[g][0]]:
+                    continue
+            if v in self.failed:  # one failure is enough: rotations of later models rarely pass either
+                continue
+            self.tried += 1
+            change = self.change = {}
+            if (self._off(v) if lit > 0 else self._on(v)) and self._holds():
+                self.found += 1
+                for u, x in change.items():
+                    was = cand.get(u)
+                    if was is not None and (was > 0) != x:
+                        gone.append(was)
+                        del cand[u]
+            else:
+                self.failed.add(v)
+            self._undo(model, change)
+        return gone
+
+    def _load(self, model: list[int]) -> None:
+        values = [x > 0 for x in model[:self.size]]
+        self.now = [False] + values + [not x for x in reversed(values)]
+
+    def _undo(self, model: list[int], change: dict[int, bool]) -> None:
+        now = self.now
+        for u in change:
+            now[u] = x = model[u - 1] > 0
+            now[-u] = not x
+
+    def _set(self, v: int, x: bool) -> None:
+        self.change[v] = x
+        self.now[v] = x
+        self.now[-v] = not x
+
+    def _on(self, v: int) -> bool:
+        now = self.now
+        if now[v]:
+            return True
+        if v in self.change:  # turned off by this rotation already: no going back
+            return False
+        self._set(v, True)
+        g = self.group_of.get(v)
+        if g is not None:
+            p, kids, low, high = self.groups[g]
+            if not self._on(p):
+                return False
+            if sum(map(now.__getitem__, kids)) > high:
+                other = next((k for k in kids if now[k] and k != v and k not in self.change), None)
+                if other is None or not self._off(other, refill=False):
+                    return False
+        for g in self.below.get(v, ()):
+            p, kids, low, high = self.groups[g]
+            count = sum(map(now.__getitem__, kids))
+            while count < low:
+                other = next((k for k in kids if not now[k] and k not in self.change), None)
+                if other is None or not self._on(other):
+                    return False
+                count += 1
+        return True
+
+    def _off(self, v: int, refill: bool = True) -> bool:
+        now = self.now
+        if not now[v]:
+            return True
+        if v in self.change or v == 1:  # the root is in every configuration
+            return False
+        self._set(v, False)
+        for g in self.below.get(v, ()):
+            for k in self.groups[g][1]:
+                if now[k] and not self._off(k, refill=False):
+                    return False
+        g = self.group_of.get(v)
+        if refill and g is not None:
+            p, kids, low, high = self.groups[g]
+            if now[p] and sum(map(now.__getitem__, kids)) < low:
+                other = next((k for k in kids if not now[k] and k not in self.change), None)
+                if other is None or not self._on(other):
+                    return False
+        return True
+
+    def _holds(self) -> bool:
+        """Whether the rotated model satisfies every group and constraint clause that names a
+        changed variable (the rest hold as they did in the solver's model)."""
+        now, groups, group_of, below, naming = self.now, self.groups, self.group_of, self.below, self.naming
+        touched = set()
+        for v in self.change:
+            g = group_of.get(v)
+            if g is not None:
+                touched.add(g)
+            touched.update(below.get(v, ()))
+        for g in touched:
+            p, kids, low, high = groups[g]
+            if now[p]:
+                if (low or high < len(kids)) and not low <= sum(map(now.__getitem__, kids)) <= high:
+                    return False
+            elif any(map(now.__getitem__, kids)):
+                return False
+        for v in self.change:
+            for c in naming.get(v, ()):
+                if not any(map(now.__getitem__, c)):
+                    return False
+        return True
+
+
 class TreeQuestions:
     """Dead, core and false-optional features of a `TreeClauses`, on one solver."""
 
@@ -468,6 +706,7 @@ class TreeQuestions:
         self._satisfiable: bool | None = None
         self._models: list[list[int]] = []  # the models the backbone met (refutations for false-optional)
         self._states: list[int] | None = None
+        self._rotation: Rotation | None = None
 
     def close(self) -> None:
         self.solver.delete()
@@ -490,10 +729,24 @@ class TreeQuestions:
             if not self.satisfiable():
                 self._fixed = {}
             else:
-                found = backbone_of(self.solver, self.tree.asked, keep_models=self._models)
+                t = self.tree
+                rotate = (t.groups and not t.twice and len(t.clauses) - t.ctc_from <= ROTATE_UP_TO
+                          and sum(map(len, t.clauses[t.ctc_from:])) <= ROTATE_UP_TO)  # a clause a literal at least
+                found = backbone_of(self.solver, t.asked, keep_models=self._models,
+                                    rotate=self._rotate if rotate else None)
                 self.calls += found.calls
                 self._fixed = found.fixed
         return self._fixed
+
+    def _rotate(self, model: list[int], cand: dict[int, int], refuted: int) -> list[int]:
+        """Rotations of a model of the backbone's last stage, where the solver has slowed to a
+        crawl (the model refuted at most ROTATE_SLOW candidates) and enough candidates are left
+        for the rotations to save more calls than they cost (ROTATE_LEFT)."""
+        if refuted > ROTATE_SLOW or len(cand) < ROTATE_LEFT:
+            return []
+        if self._rotation is None:  # made for the first model that needs it (most questions need none)
+            self._rotation = Rotation(self.tree)
+        return self._rotation.refute(model, cand)
 
     def _state(self) -> list[int]:
         """By position: 1 in every configuration, -1 in none, 0 in some."""
@@ -580,7 +833,8 @@ class TreeQuestions:
             self.calls += 1
             if s.solve(assumptions=[top]):
                 m = s.get_model()
-                for e in [e for e, (p, v, _) in pair.items() if m[p - 1] > 0 and m[v - 1] < 0]:
+                gone = [e for e, (p, v, _) in pair.items() if m[p - 1] > 0 and m[v - 1] < 0]
+                for e in gone:
                     del pair[e]
             else:
                 out.update(i for _, _, i in pair.values())

@@ -127,11 +127,14 @@ class Backbone:
 
 
 def backbone_of(s, variables: list[int], value: bool | None = None,
-                keep_models: list[list[int]] | None = None) -> Backbone:
+                keep_models: list[list[int]] | None = None, rotate=None) -> Backbone:
     """The backbone among `variables` of the clauses in solver `s` (only the variables whose value
     is `value`, when given: the others may be missing), in few calls (the module's docstring).
     What it proves is added to `s` as unit clauses (consequences: no model is lost). The models
-    it meets are appended to `keep_models` when given."""
+    it meets are appended to `keep_models` when given. `rotate(model, cand, refuted)`, when
+    given, is shown each model of the last stage with the candidates left after it and how many
+    it refuted, and refutes more without the solver (it drops them from `cand` and returns their
+    literals): it must only drop a candidate that some model of the clauses flips."""
     out = Backbone(False)
     out.calls += 1
     if not s.solve():
@@ -190,6 +193,8 @@ def backbone_of(s, variables: list[int], value: bool | None = None,
             if keep_models is not None:
                 keep_models.append(model)
             back = _refute(cand, model)
+            if rotate is not None:
+                back += rotate(model, cand, len(back))
         else:
             for v, lit in cand.items():
                 fixed[v] = lit > 0
