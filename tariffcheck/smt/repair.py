@@ -49,6 +49,7 @@ from .explain import Tie
 from .links import Structure
 from .propagate import any_of
 from .readback import Values, state_of, truths
+from .repair_bound import CoreBound, unsat_core_ids
 from ..model.limits import DEFAULT_LOCKED, DEFAULT_TIMEOUT_MS
 from .problem import Assumed, Choice, Incomplete, OrderProblem, Workspaces, choice_value, within_budget
 from ..evaluate.verdict import VALID, InstanceKey, Verdict, field_path, involved_fields
@@ -192,12 +193,13 @@ class Repairer:
                 else:
                     cost(b, z3.Not(b), weights.get(f"contracts[{child}].parent", 1))
                     stays.append(b)
-        distance = z3.Sum([enc.memo(("distance",) + c.key(), lambda: _distance(c)) for c in free
-                           if c.number is not None and c.value is not None and c.kind != "children"]
-                          + added_numbers + [zero])
+        moves = [enc.memo(("distance",) + c.key(), lambda: _distance(c)) for c in free
+                 if c.number is not None and c.value is not None and c.kind != "children"]
+        distance = z3.Sum(moves + added_numbers + [zero])
         if optimiser is not None:
             optimiser.minimize(distance)
-        least = _Least(p, weighed, distance, optimiser)
+        # an added contract's numbers are not known to be at least 0: no bound from cores then
+        least = _Least(p, weighed, distance, optimiser, moves=None if added_numbers else moves)
         ties = _Ties(p, least, order_of_changes,
                      [(c, changed[id(c)], weights[c.path] > 0) for c in free if c.kind != "children"])
         out = RepairResult("repaired", locked=sorted(locked))
@@ -410,8 +412,9 @@ class _Least:
     took about 500 ms a repair where these bounds take a tenth of that."""
 
     def __init__(self, p: OrderProblem, made: list[tuple[z3.BoolRef, int]], distance: z3.ArithRef,
-                 optimiser: z3.Optimize | None = None):
-        # `made`: each change that costs, as (holds when it is made, its weight)
+                 optimiser: z3.Optimize | None = None, moves: list[z3.ArithRef] | None = None):
+        # `made`: each change that costs, as (holds when it is made, its weight); `moves`: the
+        # parts of `distance`, each at least 0 (None: not known to be)
         self.p, self.distance, self.optimiser = p, distance, optimiser
         self.solver = p.plain if p.plain is not None else p.solver
         self.weights = [w for _, w in made]
@@ -429,6 +432,12 @@ class _Least:
         self._cost = values[0] if not terms else terms[0] if n == 1 else \
             z3.ArithRef(z3.Z3_mk_add(ctx.ref(), n, (z3.Ast * n)(*[t.as_ast() for t in terms])), ctx)
         self.floor = (0, 0)  # the last repair's (cost, distance): no repair left is better
+        # lower bounds from disjoint unsat cores (smt/repair_bound.py): on the cost, of "every
+        # change unmade"; on the distance at a cost, of "every number as the order gave it"
+        core = lambda: unsat_core_ids(self.solver)  # noqa: E731
+        self.bound = CoreBound([z3.Not(x) for x, _ in made], self.weights, self._literal, self._check, core)
+        self.moves = None if moves is None else CoreBound([x <= 0 for x in moves], [1] * len(moves),
+                                                          self._literal, self._check, core)
         self._costs: dict[int, z3.BoolRef] = {}
         self._distances: dict[int, z3.BoolRef] = {}
         self.asked = 0
@@ -462,10 +471,12 @@ class _Least:
         if m is None:  # dearer than the last one, if there is one left at all
             if not self.made or low >= total:
                 return None
-            m = self._check([])
-            if m is None:
+            lower = self.bound.lower()  # from disjoint cores, with a repair (`CoreBound`)
+            if lower is None:
                 return None
-            low, high, step = low + 1, self.cost(m), 1
+            bound, m = lower
+            # the first question is whether a repair meets the bound: usually one does
+            low, high, step = max(low + 1, bound), self.cost(m), 1
             while low < high:  # no repair costs less than `low`; `m` costs `high`
                 # from below, in growing steps: a bound far above the least cost is a question
                 # the solver can take long over, one just under it is quickly refuted
@@ -480,6 +491,17 @@ class _Least:
             low_distance = 0
         at_cost = [self._at_most(cost)] if self.made and cost < total else []
         d, step = self._distance(m), 1
+        if self.moves is not None and low_distance + 1 < d:
+            # each number that must move at this cost moves by at least 1: the disjoint cores of
+            # "every number as the order gave it" bound the distance; usually a repair meets it
+            lower = self.moves.lower(at_cost)
+            if lower is not None and lower[0] >= d:
+                return m  # `m` meets the bound
+            if lower is not None and low_distance < lower[0]:
+                got = self._check(at_cost + [self._within(lower[0])])
+                if got is not None:
+                    return got
+                low_distance = lower[0] + 1
         while low_distance < d:  # no repair of this cost is nearer than `low_distance`
             # from above, in growing steps while the solver finds nearer repairs: "one less"
             # is usually refuted at once, and a bound far below the least distance is a
