@@ -437,7 +437,9 @@ class _Least:
         core = lambda: unsat_core_ids(self.solver)  # noqa: E731
         self.bound = CoreBound([z3.Not(x) for x, _ in made], self.weights, self._literal, self._check, core)
         self.moves = None if moves is None else CoreBound([x <= 0 for x in moves], [1] * len(moves),
-                                                          self._literal, self._check, core)
+                                                          self._literal, self._check, core,
+                                                          within=[x <= 1 for x in moves])
+        self._told: set[tuple] = set()  # the bounds whose implied terms the solver was given
         self._costs: dict[int, z3.BoolRef] = {}
         self._distances: dict[int, z3.BoolRef] = {}
         self.asked = 0
@@ -477,6 +479,8 @@ class _Least:
             bound, m = lower
             # the first question is whether a repair meets the bound: usually one does
             low, high, step = max(low + 1, bound), self.cost(m), 1
+            if low == bound:
+                self._tell(bound, self.bound, [self._at_most(bound)] if bound < total else [])
             while low < high:  # no repair costs less than `low`; `m` costs `high`
                 # from below, in growing steps: a bound far above the least cost is a question
                 # the solver can take long over, one just under it is quickly refuted
@@ -495,6 +499,8 @@ class _Least:
             # each number that must move at this cost moves by at least 1: the disjoint cores of
             # "every number as the order gave it" bound the distance; usually a repair meets it
             lower = self.moves.lower(at_cost)
+            if lower is not None and lower[0] >= low_distance:
+                self._tell((cost, lower[0]), self.moves, at_cost + [self._within(lower[0])])
             if lower is not None and lower[0] >= d:
                 return m  # `m` meets the bound
             if lower is not None and low_distance < lower[0]:
@@ -513,6 +519,19 @@ class _Least:
             else:
                 m, d, step = got, self._distance(got), step * 2
         return m
+
+    def _tell(self, key, bound: CoreBound, under: list[z3.BoolRef]) -> None:
+        """Give the solver, under the literals that bound a repair to `bound`'s last lower
+        bound, what every such repair has (`CoreBound.implied`): the questions asked under
+        those literals later (the distance, the order of equal repairs) then need not find it
+        from the bound. Implied terms only: the repairs under the literals stay the same.
+        The cores were found under the blocks so far, and blocks only take repairs away."""
+        if not under or (key, id(bound)) in self._told:
+            return
+        self._told.add((key, id(bound)))
+        implied = bound.implied()
+        if implied:
+            self.solver.add(z3.Implies(z3.And(under), z3.And(implied)))
 
     def _at_most(self, cost: int) -> z3.BoolRef:
         b = self._costs.get(cost)

@@ -43,7 +43,8 @@ class CoreBound:
     `still`: per part, the term that keeps it at 0; `weights`: what the part is at least
     otherwise; `literal`: a fresh literal implying a term, for this order; `check`: one solver
     call under assumptions, a model or None (unsat), raising Incomplete on a time limit;
-    `core`: the ids of the assumed literals in the last unsat core."""
+    `core`: the ids of the assumed literals in the last unsat core; `within`: per part, that
+    it is at most its weight, for parts that may be more."""
 
     # per core, at most this many solver calls to shrink it: each one removed may let another
     # core in, but a core shrunk call by call costs as much as the search it is meant to save
@@ -52,9 +53,12 @@ class CoreBound:
     def __init__(self, still: list[z3.BoolRef], weights: list[int],
                  literal: Callable[[z3.BoolRef], z3.BoolRef],
                  check: Callable[[list[z3.BoolRef]], z3.ModelRef | None],
-                 core: Callable[[], set[int]]):
+                 core: Callable[[], set[int]], within: list[z3.BoolRef] | None = None):
         self.weights = list(weights)
         self._still = still
+        # per part, "at most its weight" when a part can be more (a number moved); None: a part
+        # is its weight or 0 (a change made or not)
+        self._within = within
         self._literal, self._check, self._core = literal, check, core
         self._keep: list[z3.BoolRef] | None = None  # per part: a literal implying its term
         self.cores: list[list[int]] = []  # the disjoint cores of the last bound, as parts' indices
@@ -87,6 +91,27 @@ class CoreBound:
             self.cores.append(core)
             gone = set(core)
             left = [i for i in left if i not in gone]
+
+    def implied(self) -> list[z3.BoolRef]:
+        """What a model whose sum meets the last bound has, given the constraints that bound
+        was found under (or more): each core then has exactly one part off its term, one of
+        the core's least weight, at no more than that weight (a second part, or a dearer one,
+        would take the sum past the bound), and every part outside the cores keeps its term.
+        Asserted under the literals that bound the sum, these tell the solver in clauses what
+        it would otherwise have to find from the pseudo-Boolean or arithmetic bound: asking
+        whether an equally good repair comes before another (`_Ties`) is then easy."""
+        keep_still = set(range(len(self._still)))
+        out = []
+        for core in self.cores:
+            least = min(self.weights[i] for i in core)
+            cheapest = [i for i in core if self.weights[i] == least]
+            keep_still -= set(core) - set(cheapest)
+            keep_still -= set(cheapest)
+            if len(cheapest) > 1:
+                out.append(z3.AtMost(*[z3.Not(self._still[i]) for i in cheapest], 1))
+            if self._within is not None:
+                out += [self._within[i] for i in cheapest]
+        return [self._still[i] for i in sorted(keep_still)] + out
 
     def _shrink(self, keep: list[z3.BoolRef], index: dict[int, int], left: list[int], core: list[int],
                 fixed: list[z3.BoolRef]) -> list[int]:
