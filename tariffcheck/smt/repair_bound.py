@@ -105,8 +105,7 @@ class CoreBound:
         for core in self.cores:
             least = min(self.weights[i] for i in core)
             cheapest = [i for i in core if self.weights[i] == least]
-            keep_still -= set(core) - set(cheapest)
-            keep_still -= set(cheapest)
+            keep_still -= set(cheapest)  # the dearer parts of the core keep their terms
             if len(cheapest) > 1:
                 out.append(z3.AtMost(*[z3.Not(self._still[i]) for i in cheapest], 1))
             if self._within is not None:
