@@ -401,9 +401,16 @@ class _Least:
     it), so what the solver learns on one question serves the next, and on the next repair.
     The least cost is found from below: the repairs come in increasing cost (each block only
     takes models away), so the last repair's cost is a lower bound, and the next one usually
-    costs the same or a little more; a few steps up, then a repair of any cost, then halving
-    the gap between the two. The least distance at that cost likewise: first "one less than the
-    model found" (usually no), then halving. Every answer is a model of the cone's constraints
+    costs the same. When it does not, disjoint unsat cores of "no change made" give a lower
+    bound and a repair (smt/repair_bound.py): "costs at most the bound?" is asked first (usually
+    yes: done), then a few steps up, then halving the gap up to the repair's cost. The least
+    distance at that cost likewise: a lower bound from the cores of "every number as the order
+    gave it" (each number that must move moves by at least 1), asked first, then "one less than
+    the model found" (usually no), then halving. Proving a bound just under the least one is
+    the question the solver can take longer over than the time limit (a repair of 21 changes at
+    synthetic 10x: "no repair costs 21" as a pseudo-Boolean bound); the cores prove it instead,
+    one easy call per core, and what they imply of a repair at the bound is told to the solver
+    (`_tell`) for the questions after. Every answer is a model of the cone's constraints
     with the least (cost, distance), as the optimiser's would be; `_Ties` then picks the first
     of the equally good ones, so which model is found here does not show.
 
