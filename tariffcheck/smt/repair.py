@@ -418,6 +418,10 @@ class _Least:
     afresh on every check and kept nothing from one repair to the next: at synthetic 10x it
     took about 500 ms a repair where these bounds take a tenth of that."""
 
+    # the distance is bounded from cores only for a repair of this many changes or more: below
+    # it, "one less than the model found" is quickly refuted, and the cores cost a call each
+    MANY_CHANGES = 8
+
     def __init__(self, p: OrderProblem, made: list[tuple[z3.BoolRef, int]], distance: z3.ArithRef,
                  optimiser: z3.Optimize | None = None, moves: list[z3.ArithRef] | None = None):
         # `made`: each change that costs, as (holds when it is made, its weight); `moves`: the
@@ -502,7 +506,7 @@ class _Least:
             low_distance = 0
         at_cost = [self._at_most(cost)] if self.made and cost < total else []
         d, step = self._distance(m), 1
-        if self.moves is not None and low_distance + 1 < d:
+        if self.moves is not None and low_distance + 1 < d and self._changes(m) >= self.MANY_CHANGES:
             # each number that must move at this cost moves by at least 1: the disjoint cores of
             # "every number as the order gave it" bound the distance; usually a repair meets it
             lower = self.moves.lower(at_cost)
@@ -526,6 +530,10 @@ class _Least:
             else:
                 m, d, step = got, self._distance(got), step * 2
         return m
+
+    def _changes(self, m: z3.ModelRef) -> int:
+        """How many changes `m`'s repair makes."""
+        return sum(truths(m, [x for x, _ in self.made]))
 
     def _tell(self, key, bound: CoreBound, under: list[z3.BoolRef]) -> None:
         """Give the solver, under the literals that bound a repair to `bound`'s last lower

@@ -48,7 +48,8 @@ class CoreBound:
 
     # per core, at most this many solver calls to shrink it: each one removed may let another
     # core in, but a core shrunk call by call costs as much as the search it is meant to save
-    SHRINK_CALLS = 4
+    # (at synthetic 10x Z3's cores were small already, and 4 calls a core made repair slower)
+    SHRINK_CALLS = 0
 
     def __init__(self, still: list[z3.BoolRef], weights: list[int],
                  literal: Callable[[z3.BoolRef], z3.BoolRef],
