@@ -21,9 +21,10 @@ whether a repair meets the lower bound, and stops there if one does.
 
 Which cores the solver gives depends on what it learnt before, so the bound does too; the
 repairs found do not: the bound is only ever a lower bound, the search still proves the least
-cost and distance, and `_Ties` picks the first of the equally good repairs. Cores are shrunk a
-little before they are set aside (`_shrink`): a smaller core leaves more changes for the cores
-after it, so the bound is higher.
+cost and distance, and `_Ties` picks the first of the equally good repairs. A core can be shrunk before it is set
+aside (`_shrink`, `SHRINK_CALLS`): a smaller core leaves more changes for the cores after it, so
+the bound can be higher; at synthetic 10x Z3's cores were small already and the calls cost more
+than they saved, so it is off by default.
 """
 
 from __future__ import annotations
