@@ -34,7 +34,6 @@ from collections.abc import Callable
 import z3
 
 
-
 class CoreBound:
     """Lower bounds on a sum of parts, each at least 0 and at least its weight unless a term
     of its own holds, over one order's search: the cost (a part per change that costs, whose
