@@ -49,6 +49,7 @@ from .explain import Tie
 from .links import Structure
 from .propagate import any_of
 from .readback import Values, state_of, truths
+from .repair_bound import CoreBound, unsat_core_ids
 from ..model.limits import DEFAULT_LOCKED, DEFAULT_TIMEOUT_MS
 from .problem import Assumed, Choice, Incomplete, OrderProblem, Workspaces, choice_value, within_budget
 from ..evaluate.verdict import VALID, InstanceKey, Verdict, field_path, involved_fields
@@ -192,12 +193,13 @@ class Repairer:
                 else:
                     cost(b, z3.Not(b), weights.get(f"contracts[{child}].parent", 1))
                     stays.append(b)
-        distance = z3.Sum([enc.memo(("distance",) + c.key(), lambda: _distance(c)) for c in free
-                           if c.number is not None and c.value is not None and c.kind != "children"]
-                          + added_numbers + [zero])
+        moves = [enc.memo(("distance",) + c.key(), lambda: _distance(c)) for c in free
+                 if c.number is not None and c.value is not None and c.kind != "children"]
+        distance = z3.Sum(moves + added_numbers + [zero])
         if optimiser is not None:
             optimiser.minimize(distance)
-        least = _Least(p, weighed, distance, optimiser)
+        # an added contract's numbers are not known to be at least 0: no bound from cores then
+        least = _Least(p, weighed, distance, optimiser, moves=None if added_numbers else moves)
         ties = _Ties(p, least, order_of_changes,
                      [(c, changed[id(c)], weights[c.path] > 0) for c in free if c.kind != "children"])
         out = RepairResult("repaired", locked=sorted(locked))
@@ -399,9 +401,16 @@ class _Least:
     it), so what the solver learns on one question serves the next, and on the next repair.
     The least cost is found from below: the repairs come in increasing cost (each block only
     takes models away), so the last repair's cost is a lower bound, and the next one usually
-    costs the same or a little more; a few steps up, then a repair of any cost, then halving
-    the gap between the two. The least distance at that cost likewise: first "one less than the
-    model found" (usually no), then halving. Every answer is a model of the cone's constraints
+    costs the same. When it does not, disjoint unsat cores of "no change made" give a lower
+    bound and a repair (smt/repair_bound.py): "costs at most the bound?" is asked first (usually
+    yes: done), then a few steps up, then halving the gap up to the repair's cost. The least
+    distance at that cost likewise: a lower bound from the cores of "every number as the order
+    gave it" (each number that must move moves by at least 1), asked first, then "one less than
+    the model found" (usually no), then halving. Proving a bound just under the least one is
+    the question the solver can take longer over than the time limit (a repair of 21 changes at
+    synthetic 10x: "no repair costs 21" as a pseudo-Boolean bound); the cores prove it instead,
+    one easy call per core, and what they imply of a repair at the bound is told to the solver
+    (`_tell`) for the questions after. Every answer is a model of the cone's constraints
     with the least (cost, distance), as the optimiser's would be; `_Ties` then picks the first
     of the equally good ones, so which model is found here does not show.
 
@@ -409,9 +418,14 @@ class _Least:
     afresh on every check and kept nothing from one repair to the next: at synthetic 10x it
     took about 500 ms a repair where these bounds take a tenth of that."""
 
+    # the distance is bounded from cores only for a repair of this many changes or more: below
+    # it, "one less than the model found" is quickly refuted, and the cores cost a call each
+    MANY_CHANGES = 8
+
     def __init__(self, p: OrderProblem, made: list[tuple[z3.BoolRef, int]], distance: z3.ArithRef,
-                 optimiser: z3.Optimize | None = None):
-        # `made`: each change that costs, as (holds when it is made, its weight)
+                 optimiser: z3.Optimize | None = None, moves: list[z3.ArithRef] | None = None):
+        # `made`: each change that costs, as (holds when it is made, its weight); `moves`: the
+        # parts of `distance`, each at least 0 (None: not known to be)
         self.p, self.distance, self.optimiser = p, distance, optimiser
         self.solver = p.plain if p.plain is not None else p.solver
         self.weights = [w for _, w in made]
@@ -429,6 +443,14 @@ class _Least:
         self._cost = values[0] if not terms else terms[0] if n == 1 else \
             z3.ArithRef(z3.Z3_mk_add(ctx.ref(), n, (z3.Ast * n)(*[t.as_ast() for t in terms])), ctx)
         self.floor = (0, 0)  # the last repair's (cost, distance): no repair left is better
+        # lower bounds from disjoint unsat cores (smt/repair_bound.py): on the cost, of "every
+        # change unmade"; on the distance at a cost, of "every number as the order gave it"
+        core = lambda: unsat_core_ids(self.solver)  # noqa: E731
+        self.bound = CoreBound([z3.Not(x) for x, _ in made], self.weights, self._literal, self._check, core)
+        self.moves = None if moves is None else CoreBound([x <= 0 for x in moves], [1] * len(moves),
+                                                          self._literal, self._check, core,
+                                                          within=[x <= 1 for x in moves])
+        self._told: set[tuple] = set()  # the bounds whose implied terms the solver was given
         self._costs: dict[int, z3.BoolRef] = {}
         self._distances: dict[int, z3.BoolRef] = {}
         self.asked = 0
@@ -462,10 +484,14 @@ class _Least:
         if m is None:  # dearer than the last one, if there is one left at all
             if not self.made or low >= total:
                 return None
-            m = self._check([])
-            if m is None:
+            lower = self.bound.lower()  # from disjoint cores, with a repair (`CoreBound`)
+            if lower is None:
                 return None
-            low, high, step = low + 1, self.cost(m), 1
+            bound, m = lower
+            # the first question is whether a repair meets the bound: usually one does
+            low, high, step = max(low + 1, bound), self.cost(m), 1
+            if low == bound:
+                self._tell(bound, self.bound, [self._at_most(bound)] if bound < total else [])
             while low < high:  # no repair costs less than `low`; `m` costs `high`
                 # from below, in growing steps: a bound far above the least cost is a question
                 # the solver can take long over, one just under it is quickly refuted
@@ -480,6 +506,19 @@ class _Least:
             low_distance = 0
         at_cost = [self._at_most(cost)] if self.made and cost < total else []
         d, step = self._distance(m), 1
+        if self.moves is not None and low_distance + 1 < d and self._changes(m) >= self.MANY_CHANGES:
+            # each number that must move at this cost moves by at least 1: the disjoint cores of
+            # "every number as the order gave it" bound the distance; usually a repair meets it
+            lower = self.moves.lower(at_cost)
+            if lower is not None and lower[0] >= low_distance:
+                self._tell((cost, lower[0]), self.moves, at_cost + [self._within(lower[0])])
+            if lower is not None and lower[0] >= d:
+                return m  # `m` meets the bound
+            if lower is not None and low_distance < lower[0]:
+                got = self._check(at_cost + [self._within(lower[0])])
+                if got is not None:
+                    return got
+                low_distance = lower[0] + 1
         while low_distance < d:  # no repair of this cost is nearer than `low_distance`
             # from above, in growing steps while the solver finds nearer repairs: "one less"
             # is usually refuted at once, and a bound far below the least distance is a
@@ -491,6 +530,23 @@ class _Least:
             else:
                 m, d, step = got, self._distance(got), step * 2
         return m
+
+    def _changes(self, m: z3.ModelRef) -> int:
+        """How many changes `m`'s repair makes."""
+        return sum(truths(m, [x for x, _ in self.made]))
+
+    def _tell(self, key, bound: CoreBound, under: list[z3.BoolRef]) -> None:
+        """Give the solver, under the literals that bound a repair to `bound`'s last lower
+        bound, what every such repair has (`CoreBound.implied`): the questions asked under
+        those literals later (the distance, the order of equal repairs) then need not find it
+        from the bound. Implied terms only: the repairs under the literals stay the same.
+        The cores were found under the blocks so far, and blocks only take repairs away."""
+        if not under or (key, id(bound)) in self._told:
+            return
+        self._told.add((key, id(bound)))
+        implied = bound.implied()
+        if implied:
+            self.solver.add(z3.Implies(z3.And(under), z3.And(implied)))
 
     def _at_most(self, cost: int) -> z3.BoolRef:
         b = self._costs.get(cost)
