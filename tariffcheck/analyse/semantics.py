@@ -42,7 +42,7 @@ from ..evaluate.concrete import ConcreteValidator
 from ..smt.encode import Instance
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from ..smt.problem import Incomplete
-from . import option_findings
+from . import option_findings, slices
 from .boolean_lint import STEPS as BOOLEAN_STEPS, BooleanLint
 from .finding import Finding
 from .local import Fields, Local
@@ -110,6 +110,7 @@ class SemanticLint:
         self.cut: list[str] = []
         self.timings: dict[str, float] = {}
         self._validator: ConcreteValidator | None = None
+        self._slicers: dict[object, slices.Slicer] = {}
 
     @property
     def space(self) -> Space:
@@ -198,11 +199,25 @@ class SemanticLint:
     def _decide_shapes(self) -> None:
         """Which shapes have a valid order (`_sat`), as every later check needs to know."""
         for shape in self.space.shapes():
+            # first in the slice of the options every order needs (slices.py): its answer is the
+            # whole shape's, whose solver is then opened only by a check that needs it
+            sliced = slices.ask(self._slicer(shape))
+            if sliced is not None:
+                if sliced[0] == z3.sat:
+                    self._sat.add(shape)
+                    self.seen.add(sliced[1], sliced[1].model())
+                continue
             o = self.space.open(shape)
             # a shape the time limit left undecided may have valid orders: the later checks ask
             # it too (and are cut short in turn), and it is never called contradictory
             if self._check(o, "is any order valid") != z3.unsat:
                 self._sat.add(shape)
+
+    def _slicer(self, shape) -> slices.Slicer:
+        got = self._slicers.get(shape)
+        if got is None:
+            got = self._slicers[shape] = slices.Slicer(self.space, shape)
+        return got
 
     def _blame(self, asks: list[tuple[Open, list]], besides: M.Rule | None = None) -> list[Instance]:
         """A minimal set of rules that admit no order of any of the asked shapes with its terms

@@ -82,6 +82,15 @@ class Space:
     def shapes(self, requests: tuple[str, ...] = REQUESTS) -> list[Shape]:
         return shapes_of(self.tariff, requests)
 
+    def template(self, shape: Shape) -> Order:
+        """The shape's order with every field open but those the shape fixes (`FIXED_KINDS`)."""
+        order = template(self.tariff, shape)
+        fixed = set(FIXED_KINDS) | (set() if self.former else {"former"})
+        # in a new order the contract as it is now is empty: given, not open
+        order.open = {choice for choice, kind, role in self.encoder.fact_choices(order)
+                      if kind not in fixed and not (shape.request == "new" and role == "given")}
+        return order
+
     def open(self, shape: Shape) -> "Open":
         if shape not in self._open:
             self._open[shape] = Open(self, shape)
@@ -106,12 +115,8 @@ class Open:
         self.space = space
         self.shape = shape
         self.tariff = space.tariff
-        order = template(space.tariff, shape)
+        order = space.template(shape)
         enc = space.encoder
-        fixed = set(FIXED_KINDS) | (set() if space.former else {"former"})
-        # in a new order the contract as it is now is empty: given, not open
-        order.open = {choice for choice, kind, role in enc.fact_choices(order)
-                      if kind not in fixed and not (shape.request == "new" and role == "given")}
         self.order = order
         # models read without compaction (many are read; the constants' values are the same),
         # and the encoding's terms asserted straight into Z3 (z3py's cast of each cost more)
