@@ -49,6 +49,10 @@ from .local import Fields, Local
 from .space import Open, Space, holds
 
 
+# the most options a slice of a shape keeps beyond the cone's base (slices.py) before a question
+# goes to the whole shape's solver instead: a question of a slice costs what the slice holds
+SLICE_MOST = 64
+
 
 @dataclass
 class _Seen:
@@ -177,6 +181,13 @@ class SemanticLint:
         yes is kept (`keep`) for later questions: reading it out costs about as much as a check."""
         if instances is None and len(terms) == 1 and self.seen.impossible(o, terms[0]):
             return z3.unsat  # settled by an earlier question (Open.possible)
+        if instances is None:  # first in a slice of the shape, where the terms read few options
+            sliced = slices.ask(self._slicer(o.shape), list(terms), SLICE_MOST, o._phase)
+            if sliced is not None:
+                r, sl = sliced
+                if r == z3.sat and keep:
+                    self.seen.add(sl, sl.model())
+                return r
         try:
             r = o.check(instances, list(terms))
         except Incomplete as e:
@@ -275,12 +286,12 @@ class SemanticLint:
         show many options at once (true) or few (false), so one model answers many questions.
         Only the models differ; every answer is the same."""
         for o in shapes:
-            o.p.solver.set("phase_selection", 1 if truth else 0)
+            o.lean(1 if truth else 0)
         try:
             yield
         finally:
             for o in shapes:
-                o.p.solver.set("phase_selection", 3)
+                o.lean(3)
 
     def _cover(self, kind: str, terms_of: list, what: str, requests=("new", "change"), truth: bool = True) -> None:
         """Find valid orders that show as many of the terms as possible, few questions for many
@@ -301,10 +312,15 @@ class SemanticLint:
                 unseen = [(k, t(slot)) for k, t in enumerate(terms_of) if k not in shown]
                 for m in self.seen.models.get(o.shape, []):
                     unseen = [(k, t) for k, t in unseen if not holds(m, t)]
-                while unseen and self._check(o, what, terms=[z3.Or([t for _, t in unseen])]) == z3.sat:
-                    m = self.seen.any[o.shape][-1]  # only the newest model can show what none before did
-                    unseen = [(k, t) for k, t in unseen if not holds(m, t)]
-                shown.update(set(range(len(terms_of))) - {k for k, _ in unseen})
+                # in runs of terms whose slice (slices.py) is small, where the shape can be sliced
+                slicer = self._slicer(o.shape)
+                left = []
+                for run in slicer.blocks(unseen, SLICE_MOST) if slicer.usable else [unseen]:
+                    while run and self._check(o, what, terms=[z3.Or([t for _, t in run])]) == z3.sat:
+                        m = self.seen.any[o.shape][-1]  # only the newest model can show what none before did
+                        run = [(k, t) for k, t in run if not holds(m, t)]
+                    left += run
+                shown.update(set(range(len(terms_of))) - {k for k, _ in left})
 
     def _settle(self, kind: str, terms_of: list, what: str, requests=("new", "change"),
                 within: list | None = None) -> None:
@@ -329,14 +345,21 @@ class SemanticLint:
                     about = within[k](slot) if within is not None and within[k] is not None else None
                     at = -1 if about is None else next((n for n, m in enumerate(models) if holds(m, about)), -1)
                     groups.setdefault(at, []).append(t)
-                for unseen in groups.values():
-                    try:
-                        answers = o.possible(unseen)
-                    except Incomplete as e:
-                        self.cut.append(f"{what} ({o.shape.label}): {e.reason}")
-                        return
-                    for t, a in zip(unseen, answers):
-                        self.seen.show(o, t, a)
+                slicer = self._slicer(o.shape)
+                for group in groups.values():
+                    # in runs of terms whose slice (slices.py) is small, where the shape can be sliced
+                    runs = slicer.blocks([(k, t) for k, t in enumerate(group)], SLICE_MOST) if slicer.usable else None
+                    for unseen in [[t for _, t in run] for run in runs] if runs else [group]:
+                        asker = slicer.slice(unseen, SLICE_MOST) if slicer.usable else None
+                        if asker is not None:
+                            asker.lean(o._phase)
+                        try:
+                            answers = (asker or o).possible(unseen)
+                        except Incomplete as e:
+                            self.cut.append(f"{what} ({o.shape.label}): {e.reason}")
+                            return
+                        for t, a in zip(unseen, answers):
+                            self.seen.show(o, t, a)
 
     def dead(self) -> None:
         for kind in self.tariff.contracts.values():

@@ -35,7 +35,7 @@ from ..model import fields as F
 from ..orders.order import Order
 from ..smt import walk
 from ..smt.problem import Incomplete, OrderProblem, Workspace, also
-from .space import Shape, Space, template
+from .space import Open, Shape, Space, template
 
 
 def _option_path(path) -> tuple[int, str] | None:
@@ -66,23 +66,34 @@ class Slice:
         also(s, self.p.shape())
         self.every = [c.literal for c in self.p.choices] + [i.literal for i in self.p.instances]
         self._literals: dict[int, tuple[z3.BoolRef, z3.BoolRef]] = {}
+        self._phase = 3
         # the cone kept just these options (`Slicer.kept` closed the set), and no constraint reads
         # another option's variables; else the slice is not used
         self.leaked = (any(self.p.kept[i].options != kept[i] for i in kept)
                        or slicer.left_out(s.assertions(), kept))
 
-    def check(self, terms: list[z3.BoolRef] = ()) -> z3.CheckSatResult:
+    def literal_for(self, term: z3.BoolRef) -> z3.BoolRef:
+        """A literal that, when assumed, makes `term` hold; one per term, as `Open.literal_for`."""
+        got = self._literals.get(term.get_id())
+        if got is None:
+            lit = z3.Bool(f"ask:{len(self._literals)}", self.p.encoder.ctx)
+            self.p.solver.add(z3.Implies(lit, term))
+            got = self._literals[term.get_id()] = (lit, term)
+        return got[0]
+
+    def check(self, instances=None, terms: list[z3.BoolRef] = ()) -> z3.CheckSatResult:
         """Satisfiable with every rule instance of the slice and the terms? A time-out raises
-        Incomplete."""
-        asks = []
-        for t in terms:
-            got = self._literals.get(t.get_id())
-            if got is None:
-                lit = z3.Bool(f"ask:{len(self._literals)}", self.p.encoder.ctx)
-                self.p.solver.add(z3.Implies(lit, t))
-                got = self._literals[t.get_id()] = (lit, t)
-            asks.append(got[0])
-        return self.p.check(self.every + asks)
+        Incomplete. (`instances`, for `possible`'s sake, must be None: every rule.)"""
+        assert instances is None, "a slice is asked with every rule"
+        return self.p.check(self.every + [self.literal_for(t) for t in terms])
+
+    # group tests, exactly as the whole shape answers them
+    possible = Open.possible
+
+    def lean(self, phase: int) -> None:
+        if phase != self._phase:
+            self.p.solver.set("phase_selection", phase)
+            self._phase = phase
 
     def model(self) -> z3.ModelRef:
         return self.p.solver.model()
@@ -125,17 +136,42 @@ class Slicer:
                 out.setdefault(at[0], set()).add(at[1])
         return out
 
-    def slice(self, options: dict[int, set[str]]) -> Slice | None:
-        """The slice that keeps these options (and what they need); None when the shape cannot be
-        sliced."""
+    def slice(self, terms: list[z3.BoolRef] = (), most: int | None = None) -> Slice | None:
+        """The slice that keeps the options the terms read (and what they need); None when the
+        shape cannot be sliced, or the slice would keep more than `most` options beyond the base."""
         if not self.usable:
             return None
-        kept = self.kept(options)
+        kept = self.kept(self.options_read(list(terms)) if terms else {})
+        if most is not None and self.size(kept) > most:
+            return None
         key = tuple(sorted(kept.items(), key=lambda kv: kv[0]))
         if key not in self._made:
             got = Slice(self, kept)
             self._made[key] = None if got.leaked else got
         return self._made[key]
+
+    def size(self, kept: dict[int, frozenset[str]]) -> int:
+        """Options kept beyond the base, in the contracts the cone slices."""
+        return sum(len(kept[i] - c.base) for i, c in self.cones.items() if c.slices)
+
+    def blocks(self, terms: list, most: int) -> list[list]:
+        """The terms (each a pair whose second item is a term) in runs, in their order, each of
+        whose slices keeps at most `most` options beyond the base (a term that alone needs more
+        is a run of its own)."""
+        out: list[list] = []
+        run: list = []
+        union: dict[int, set[str]] = {}
+        for item in terms:
+            kept = self.kept(self.options_read([item[1]]))
+            grown = {i: union.get(i, set()) | kept[i] for i in kept}
+            if run and self.size(grown) > most:
+                out.append(run)
+                run, grown = [], {i: set(k) for i, k in kept.items()}
+            run.append(item)
+            union = grown
+        if run:
+            out.append(run)
+        return out
 
     def as_it_was(self, entry, kept: frozenset[str]) -> list[z3.BoolRef]:
         """`Slot.as_it_was` without the variables of the options left out."""
@@ -157,17 +193,18 @@ class Slicer:
         return False
 
 
-def ask(slicer: Slicer | None, terms: list[z3.BoolRef] = ()) -> tuple[z3.CheckSatResult, Slice] | None:
-    """The question (every rule and the terms) asked of the slice of the options the terms read;
-    None when it cannot be (no slicer, a shape the cone keeps whole, a time-out: the whole
-    shape's solver is asked instead)."""
-    if slicer is None or not slicer.usable:
+def ask(slicer: Slicer | None, terms: list[z3.BoolRef] = (), most: int | None = None,
+        phase: int = 3) -> tuple[z3.CheckSatResult, Slice] | None:
+    """The question (every rule and the terms) asked of the slice of the options the terms read,
+    leaning to `phase` (Open.lean); None when it cannot be (no slicer, a shape the cone keeps
+    whole, a slice of more than `most` options, a time-out: the whole shape is asked instead)."""
+    if slicer is None:
         return None
-    options = slicer.options_read(list(terms)) if terms else {}
-    sl = slicer.slice(options)
+    sl = slicer.slice(terms, most)
     if sl is None:
         return None
+    sl.lean(phase)
     try:
-        return sl.check(list(terms)), sl
+        return sl.check(None, list(terms)), sl
     except Incomplete:
         return None
