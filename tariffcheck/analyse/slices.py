@@ -70,7 +70,7 @@ class Slice:
         # the cone kept just these options (`Slicer.kept` closed the set), and no constraint reads
         # another option's variables; else the slice is not used
         self.leaked = (any(self.p.kept[i].options != kept[i] for i in kept)
-                       or slicer.left_out(s.assertions(), kept))
+                       or slicer.left_out(s, kept))
 
     def literal_for(self, term: z3.BoolRef) -> z3.BoolRef:
         """A literal that, when assumed, makes `term` hold; one per term, as `Open.literal_for`."""
@@ -121,6 +121,7 @@ class Slicer:
                     if F.KINDS[kind_id].where == "option":
                         self._owner[x.get_id()] = (index, path[0])
         self._made: dict[tuple, Slice | None] = {}
+        self._free: set[int] = set()  # ids of asserted terms that read no option variable
 
     def kept(self, options: dict[int, set[str]]) -> dict[int, frozenset[str]]:
         """The cone's base of each contract, the options asked about, and what their rules need."""
@@ -184,12 +185,37 @@ class Slicer:
                 out.append(x == table[(what, path, "old")])
         return out
 
-    def left_out(self, terms, kept: dict[int, frozenset[str]]) -> bool:
-        """Does any of the terms read a variable of an option the slice left out?"""
-        for i, _, _ in walk.nodes(list(terms)):
-            at = self._owner.get(i)
-            if at is not None and at[1] not in kept.get(at[0], frozenset()):
-                return True
+    def left_out(self, solver: z3.Solver, kept: dict[int, frozenset[str]]) -> bool:
+        """Does any term asserted in the solver read a variable of an option the slice left out?
+        The slices of a shape share most of their terms (the axioms, the base, the contracts
+        kept whole), and a term found to read no option variable at all is not walked again."""
+        ctx = solver.ctx.ref()
+        v = z3.Z3_solver_get_assertions(ctx, solver.solver)
+        z3.Z3_ast_vector_inc_ref(ctx, v)
+        try:
+            for k in range(z3.Z3_ast_vector_size(ctx, v)):
+                a = z3.Z3_ast_vector_get(ctx, v, k)
+                top = z3.Z3_get_ast_id(ctx, a)
+                if top in self._free:
+                    continue
+                stack, seen, owned = [a], set(), False
+                while stack:
+                    x = stack.pop()
+                    i = z3.Z3_get_ast_id(ctx, x)
+                    if i in seen or i in self._free:
+                        continue
+                    seen.add(i)
+                    at = self._owner.get(i)
+                    if at is not None:
+                        owned = True
+                        if at[1] not in kept.get(at[0], frozenset()):
+                            return True
+                    if z3.Z3_get_ast_kind(ctx, x) == walk.APP:
+                        stack.extend(z3.Z3_get_app_arg(ctx, x, j) for j in range(z3.Z3_get_app_num_args(ctx, x)))
+                if not owned:
+                    self._free.add(top)
+        finally:
+            z3.Z3_ast_vector_dec_ref(ctx, v)
         return False
 
 
