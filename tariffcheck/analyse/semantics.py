@@ -52,6 +52,12 @@ from .space import Open, Space, holds
 # the most options a slice of a shape keeps beyond the cone's base (slices.py) before a question
 # goes to the whole shape's solver instead: a question of a slice costs what the slice holds
 SLICE_MOST = 64
+# the checks whose every-rule questions go to slices where the shape can be sliced. Not dead,
+# forced or quantities: their coverage loops and group tests, a slice per run of 64 options,
+# cost 1.5-2x the whole shape's at 10x and 30x, where a model leaning to true shows hundreds
+# of options at once; false-optional's questions (an order of each item, an option left out of
+# one) each read one option or none, and cost half (benchmarks/README.md, lintslice)
+SLICED_CHECKS = ("contradiction", "false-optional")
 
 
 @dataclass
@@ -115,6 +121,7 @@ class SemanticLint:
         self.timings: dict[str, float] = {}
         self._validator: ConcreteValidator | None = None
         self._slicers: dict[object, slices.Slicer] = {}
+        self._slicing = False  # whether the check running asks slices (SLICED_CHECKS)
 
     @property
     def space(self) -> Space:
@@ -150,6 +157,7 @@ class SemanticLint:
                 if checks is not None and step not in checks and step != "contradiction":
                     continue
                 t0 = time.perf_counter()
+                self._slicing = step in SLICED_CHECKS
                 try:
                     if booleans is not None and step in BOOLEAN_STEPS:
                         self.findings += booleans.run(step)
@@ -181,7 +189,7 @@ class SemanticLint:
         yes is kept (`keep`) for later questions: reading it out costs about as much as a check."""
         if instances is None and len(terms) == 1 and self.seen.impossible(o, terms[0]):
             return z3.unsat  # settled by an earlier question (Open.possible)
-        if instances is None:  # first in a slice of the shape, where the terms read few options
+        if instances is None and self._slicing:  # in a slice of the shape, where the terms read few options
             sliced = slices.ask(self._slicer(o.shape), list(terms), SLICE_MOST, o._phase)
             if sliced is not None:
                 r, sl = sliced
@@ -212,7 +220,7 @@ class SemanticLint:
         for shape in self.space.shapes():
             # first in the slice of the options every order needs (slices.py): its answer is the
             # whole shape's, whose solver is then opened only by a check that needs it
-            sliced = slices.ask(self._slicer(shape))
+            sliced = slices.ask(self._slicer(shape)) if "contradiction" in SLICED_CHECKS else None
             if sliced is not None:
                 if sliced[0] == z3.sat:
                     self._sat.add(shape)
@@ -315,7 +323,7 @@ class SemanticLint:
                 # in runs of terms whose slice (slices.py) is small, where the shape can be sliced
                 slicer = self._slicer(o.shape)
                 left = []
-                for run in slicer.blocks(unseen, SLICE_MOST) if slicer.usable else [unseen]:
+                for run in slicer.blocks(unseen, SLICE_MOST) if slicer.usable and self._slicing else [unseen]:
                     while run and self._check(o, what, terms=[z3.Or([t for _, t in run])]) == z3.sat:
                         m = self.seen.any[o.shape][-1]  # only the newest model can show what none before did
                         run = [(k, t) for k, t in run if not holds(m, t)]
@@ -348,7 +356,8 @@ class SemanticLint:
                 slicer = self._slicer(o.shape)
                 for group in groups.values():
                     # in runs of terms whose slice (slices.py) is small, where the shape can be sliced
-                    runs = slicer.blocks([(k, t) for k, t in enumerate(group)], SLICE_MOST) if slicer.usable else None
+                    runs = (slicer.blocks([(k, t) for k, t in enumerate(group)], SLICE_MOST)
+                            if slicer.usable and self._slicing else None)
                     for unseen in [[t for _, t in run] for run in runs] if runs else [group]:
                         asker = slicer.slice(unseen, SLICE_MOST) if slicer.usable else None
                         if asker is not None:

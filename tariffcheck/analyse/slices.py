@@ -121,7 +121,9 @@ class Slicer:
                     if F.KINDS[kind_id].where == "option":
                         self._owner[x.get_id()] = (index, path[0])
         self._made: dict[tuple, Slice | None] = {}
-        self._free: set[int] = set()  # ids of asserted terms that read no option variable
+        # the options each asserted term reads, by the term's id (the slices keep their terms
+        # alive, so an id is not reused while it is here)
+        self._reads: dict[int, frozenset[tuple[int, str]]] = {}
 
     def kept(self, options: dict[int, set[str]]) -> dict[int, frozenset[str]]:
         """The cone's base of each contract, the options asked about, and what their rules need."""
@@ -188,7 +190,7 @@ class Slicer:
     def left_out(self, solver: z3.Solver, kept: dict[int, frozenset[str]]) -> bool:
         """Does any term asserted in the solver read a variable of an option the slice left out?
         The slices of a shape share most of their terms (the axioms, the base, the contracts
-        kept whole), and a term found to read no option variable at all is not walked again."""
+        kept whole), so the options each term reads are found once (`_reads`, by term id)."""
         ctx = solver.ctx.ref()
         v = z3.Z3_solver_get_assertions(ctx, solver.solver)
         z3.Z3_ast_vector_inc_ref(ctx, v)
@@ -196,27 +198,31 @@ class Slicer:
             for k in range(z3.Z3_ast_vector_size(ctx, v)):
                 a = z3.Z3_ast_vector_get(ctx, v, k)
                 top = z3.Z3_get_ast_id(ctx, a)
-                if top in self._free:
-                    continue
-                stack, seen, owned = [a], set(), False
-                while stack:
-                    x = stack.pop()
-                    i = z3.Z3_get_ast_id(ctx, x)
-                    if i in seen or i in self._free:
-                        continue
-                    seen.add(i)
-                    at = self._owner.get(i)
-                    if at is not None:
-                        owned = True
-                        if at[1] not in kept.get(at[0], frozenset()):
-                            return True
-                    if z3.Z3_get_ast_kind(ctx, x) == walk.APP:
-                        stack.extend(z3.Z3_get_app_arg(ctx, x, j) for j in range(z3.Z3_get_app_num_args(ctx, x)))
-                if not owned:
-                    self._free.add(top)
+                reads = self._reads.get(top)
+                if reads is None:
+                    reads = self._reads[top] = self._options_of(ctx, a)
+                if any(o not in kept.get(i, frozenset()) for i, o in reads):
+                    return True
         finally:
             z3.Z3_ast_vector_dec_ref(ctx, v)
         return False
+
+    def _options_of(self, ctx, a) -> frozenset[tuple[int, str]]:
+        """(contract index, option) of every option variable in a term."""
+        out: set[tuple[int, str]] = set()
+        stack, seen = [a], set()
+        while stack:
+            x = stack.pop()
+            i = z3.Z3_get_ast_id(ctx, x)
+            if i in seen:
+                continue
+            seen.add(i)
+            at = self._owner.get(i)
+            if at is not None:
+                out.add(at)
+            if z3.Z3_get_ast_kind(ctx, x) == walk.APP:
+                stack.extend(z3.Z3_get_app_arg(ctx, x, j) for j in range(z3.Z3_get_app_num_args(ctx, x)))
+        return frozenset(out)
 
 
 def ask(slicer: Slicer | None, terms: list[z3.BoolRef] = (), most: int | None = None,
