@@ -55,7 +55,10 @@ from .space import Open, Space, holds
 # the most options a slice of a shape keeps beyond the cone's base (slices.py) before a question
 # goes to the whole shape's solver instead: a question of a slice costs what the slice holds
 SLICE_MOST = 64
-# the checks whose every-rule questions go to slices where the shape can be sliced. Not dead,
+# the checks whose every-rule questions go to slices where the shape can be sliced, in a tariff
+# whose options a dimension sorts (`_sorted`: a feature model's constraints chain through the
+# tree, and its models, other than the whole shape's, made FRSCS's deletion list three L006
+# reasons' rules in another order, the same rules; such tariffs are asked as before). Not dead,
 # forced or quantities: their coverage loops and group tests, a slice per run of 64 options,
 # cost 1.5-2x the whole shape's at 10x and 30x, where a model leaning to true shows hundreds
 # of options at once; false-optional's questions (an order of each item, an option left out of
@@ -160,7 +163,7 @@ class SemanticLint:
                 if checks is not None and step not in checks and step != "contradiction":
                     continue
                 t0 = time.perf_counter()
-                self._slicing = step in SLICED_CHECKS
+                self._slicing = step in SLICED_CHECKS and self._sorted()
                 try:
                     if booleans is not None and step in BOOLEAN_STEPS:
                         self.findings += booleans.run(step)
@@ -223,7 +226,7 @@ class SemanticLint:
         for shape in self.space.shapes():
             # first in the slice of the options every order needs (slices.py): its answer is the
             # whole shape's, whose solver is then opened only by a check that needs it
-            sliced = slices.ask(self._slicer(shape)) if "contradiction" in SLICED_CHECKS else None
+            sliced = slices.ask(self._slicer(shape)) if "contradiction" in SLICED_CHECKS and self._sorted() else None
             if sliced is not None:
                 if sliced[0] == z3.sat:
                     self._sat.add(shape)
