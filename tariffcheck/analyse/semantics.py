@@ -23,8 +23,11 @@ and most have the same answer (every option left out, every rule broken, every n
 second value), they are asked together as group tests without reading a model (Open.possible);
 reading a model out costs about as much as a check at 10x Secure Endpoint's size. Where a
 dimension sorts the options, a rule that an order breaks alone is shown so by a small solver near
-a valid order already seen (local.py), and only the other rules are asked about. A question
-that hits the time limit is reported (L014), never taken as an answer.
+a valid order already seen (local.py), and only the other rules are asked about. Whether a shape
+has a valid order, and false-optional's questions, are asked of a slice of the shape (slices.py):
+the options they read and what those need, every other option absent, which answers as the whole
+shape does at a fraction of its cost. A question that hits the time limit is reported (L014),
+never taken as an answer.
 """
 
 from __future__ import annotations
@@ -42,12 +45,25 @@ from ..evaluate.concrete import ConcreteValidator
 from ..smt.encode import Instance
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from ..smt.problem import Incomplete
-from . import option_findings
+from . import option_findings, slices
 from .boolean_lint import STEPS as BOOLEAN_STEPS, BooleanLint
 from .finding import Finding
 from .local import Fields, Local
 from .space import Open, Space, holds
 
+
+# the most options a slice of a shape keeps beyond the cone's base (slices.py) before a question
+# goes to the whole shape's solver instead: a question of a slice costs what the slice holds
+SLICE_MOST = 64
+# the checks whose every-rule questions go to slices where the shape can be sliced, in a tariff
+# whose options a dimension sorts (`_sorted`: a feature model's constraints chain through the
+# tree, and its models, other than the whole shape's, made FRSCS's deletion list three L006
+# reasons' rules in another order, the same rules; such tariffs are asked as before). Not dead,
+# forced or quantities: their coverage loops and group tests, a slice per run of 64 options,
+# cost 1.5-2x the whole shape's at 10x and 30x, where a model leaning to true shows hundreds
+# of options at once; false-optional's questions (an order of each item, an option left out of
+# one) each read one option or none, and cost half (benchmarks/README.md, lintslice)
+SLICED_CHECKS = ("contradiction", "false-optional")
 
 
 @dataclass
@@ -110,6 +126,8 @@ class SemanticLint:
         self.cut: list[str] = []
         self.timings: dict[str, float] = {}
         self._validator: ConcreteValidator | None = None
+        self._slicers: dict[object, slices.Slicer] = {}
+        self._slicing = False  # whether the check running asks slices (SLICED_CHECKS)
 
     @property
     def space(self) -> Space:
@@ -145,6 +163,7 @@ class SemanticLint:
                 if checks is not None and step not in checks and step != "contradiction":
                     continue
                 t0 = time.perf_counter()
+                self._slicing = step in SLICED_CHECKS and self._sorted()
                 try:
                     if booleans is not None and step in BOOLEAN_STEPS:
                         self.findings += booleans.run(step)
@@ -176,6 +195,13 @@ class SemanticLint:
         yes is kept (`keep`) for later questions: reading it out costs about as much as a check."""
         if instances is None and len(terms) == 1 and self.seen.impossible(o, terms[0]):
             return z3.unsat  # settled by an earlier question (Open.possible)
+        if instances is None and self._slicing:  # in a slice of the shape, where the terms read few options
+            sliced = slices.ask(self._slicer(o.shape), list(terms), SLICE_MOST, o._phase)
+            if sliced is not None:
+                r, sl = sliced
+                if r == z3.sat and keep:
+                    self.seen.add(sl, sl.model())
+                return r
         try:
             r = o.check(instances, list(terms))
         except Incomplete as e:
@@ -198,11 +224,25 @@ class SemanticLint:
     def _decide_shapes(self) -> None:
         """Which shapes have a valid order (`_sat`), as every later check needs to know."""
         for shape in self.space.shapes():
+            # first in the slice of the options every order needs (slices.py): its answer is the
+            # whole shape's, whose solver is then opened only by a check that needs it
+            sliced = slices.ask(self._slicer(shape)) if "contradiction" in SLICED_CHECKS and self._sorted() else None
+            if sliced is not None:
+                if sliced[0] == z3.sat:
+                    self._sat.add(shape)
+                    self.seen.add(sliced[1], sliced[1].model())
+                continue
             o = self.space.open(shape)
             # a shape the time limit left undecided may have valid orders: the later checks ask
             # it too (and are cut short in turn), and it is never called contradictory
             if self._check(o, "is any order valid") != z3.unsat:
                 self._sat.add(shape)
+
+    def _slicer(self, shape) -> slices.Slicer:
+        got = self._slicers.get(shape)
+        if got is None:
+            got = self._slicers[shape] = slices.Slicer(self.space, shape)
+        return got
 
     def _blame(self, asks: list[tuple[Open, list]], besides: M.Rule | None = None) -> list[Instance]:
         """A minimal set of rules that admit no order of any of the asked shapes with its terms
@@ -260,12 +300,12 @@ class SemanticLint:
         show many options at once (true) or few (false), so one model answers many questions.
         Only the models differ; every answer is the same."""
         for o in shapes:
-            o.p.solver.set("phase_selection", 1 if truth else 0)
+            o.lean(1 if truth else 0)
         try:
             yield
         finally:
             for o in shapes:
-                o.p.solver.set("phase_selection", 3)
+                o.lean(3)
 
     def _cover(self, kind: str, terms_of: list, what: str, requests=("new", "change"), truth: bool = True) -> None:
         """Find valid orders that show as many of the terms as possible, few questions for many
@@ -286,10 +326,15 @@ class SemanticLint:
                 unseen = [(k, t(slot)) for k, t in enumerate(terms_of) if k not in shown]
                 for m in self.seen.models.get(o.shape, []):
                     unseen = [(k, t) for k, t in unseen if not holds(m, t)]
-                while unseen and self._check(o, what, terms=[z3.Or([t for _, t in unseen])]) == z3.sat:
-                    m = self.seen.any[o.shape][-1]  # only the newest model can show what none before did
-                    unseen = [(k, t) for k, t in unseen if not holds(m, t)]
-                shown.update(set(range(len(terms_of))) - {k for k, _ in unseen})
+                # in runs of terms whose slice (slices.py) is small, where the shape can be sliced
+                slicer = self._slicer(o.shape) if self._slicing else None
+                left = []
+                for run in slicer.blocks(unseen, SLICE_MOST) if slicer and slicer.usable else [unseen]:
+                    while run and self._check(o, what, terms=[z3.Or([t for _, t in run])]) == z3.sat:
+                        m = self.seen.any[o.shape][-1]  # only the newest model can show what none before did
+                        run = [(k, t) for k, t in run if not holds(m, t)]
+                    left += run
+                shown.update(set(range(len(terms_of))) - {k for k, _ in left})
 
     def _settle(self, kind: str, terms_of: list, what: str, requests=("new", "change"),
                 within: list | None = None) -> None:
@@ -314,14 +359,22 @@ class SemanticLint:
                     about = within[k](slot) if within is not None and within[k] is not None else None
                     at = -1 if about is None else next((n for n, m in enumerate(models) if holds(m, about)), -1)
                     groups.setdefault(at, []).append(t)
-                for unseen in groups.values():
-                    try:
-                        answers = o.possible(unseen)
-                    except Incomplete as e:
-                        self.cut.append(f"{what} ({o.shape.label}): {e.reason}")
-                        return
-                    for t, a in zip(unseen, answers):
-                        self.seen.show(o, t, a)
+                slicer = self._slicer(o.shape) if self._slicing else None
+                for group in groups.values():
+                    # in runs of terms whose slice (slices.py) is small, where the shape can be sliced
+                    runs = (slicer.blocks([(k, t) for k, t in enumerate(group)], SLICE_MOST)
+                            if slicer and slicer.usable else None)
+                    for unseen in [[t for _, t in run] for run in runs] if runs else [group]:
+                        asker = slicer.slice(unseen, SLICE_MOST) if runs else None
+                        if asker is not None:
+                            asker.lean(o._phase)
+                        try:
+                            answers = (asker or o).possible(unseen)
+                        except Incomplete as e:
+                            self.cut.append(f"{what} ({o.shape.label}): {e.reason}")
+                            return
+                        for t, a in zip(unseen, answers):
+                            self.seen.show(o, t, a)
 
     def dead(self) -> None:
         for kind in self.tariff.contracts.values():

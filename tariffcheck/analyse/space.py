@@ -82,6 +82,15 @@ class Space:
     def shapes(self, requests: tuple[str, ...] = REQUESTS) -> list[Shape]:
         return shapes_of(self.tariff, requests)
 
+    def template(self, shape: Shape) -> Order:
+        """The shape's order with every field open but those the shape fixes (`FIXED_KINDS`)."""
+        order = template(self.tariff, shape)
+        fixed = set(FIXED_KINDS) | (set() if self.former else {"former"})
+        # in a new order the contract as it is now is empty: given, not open
+        order.open = {choice for choice, kind, role in self.encoder.fact_choices(order)
+                      if kind not in fixed and not (shape.request == "new" and role == "given")}
+        return order
+
     def open(self, shape: Shape) -> "Open":
         if shape not in self._open:
             self._open[shape] = Open(self, shape)
@@ -106,35 +115,63 @@ class Open:
         self.space = space
         self.shape = shape
         self.tariff = space.tariff
-        order = template(space.tariff, shape)
-        enc = space.encoder
-        fixed = set(FIXED_KINDS) | (set() if space.former else {"former"})
-        # in a new order the contract as it is now is empty: given, not open
-        order.open = {choice for choice, kind, role in enc.fact_choices(order)
-                      if kind not in fixed and not (shape.request == "new" and role == "given")}
-        self.order = order
+        self.order = space.template(shape)
+        # the solver is built when a question first needs it: lint asks many questions of small
+        # slices of a shape (slices.py), and some shapes' whole solvers are never needed
+        self._p: OrderProblem | None = None
+        self._phase = 3  # Z3's phase_selection while asking (SemanticLint._leaning)
+        self._asks = 0
+        self._literals: dict[int, tuple[z3.BoolRef, z3.BoolRef]] = {}
+
+    @property
+    def p(self) -> OrderProblem:
+        if self._p is None:
+            self._build()
+        return self._p
+
+    @property
+    def built(self) -> bool:
+        return self._p is not None
+
+    @property
+    def instances(self) -> list[Instance]:
+        return self.p.instances
+
+    @property
+    def base(self) -> list[z3.BoolRef]:
+        """The literals of the shape's fixed fields (choices of the template); they always hold."""
+        self.p  # noqa: B018 - built first
+        return self._base
+
+    def lean(self, phase: int) -> None:
+        """Let Z3 try this phase first for every undecided yes/no (phase_selection: 1 true, 0
+        false, 3 its default), now if the solver is built, else once it is."""
+        self._phase = phase
+        if self._p is not None:
+            self._p.solver.set("phase_selection", phase)
+
+    def _build(self) -> None:
+        order, enc, shape = self.order, self.space.encoder, self.shape
         # models read without compaction (many are read; the constants' values are the same),
         # and the encoding's terms asserted straight into Z3 (z3py's cast of each cost more)
-        self.p: OrderProblem = Workspace(enc, space.timeout_ms, compact_models=False, native=True).open(
-            order, keep_open=False)
-        s = self.p.solver
+        p = Workspace(enc, self.space.timeout_ms, compact_models=False, native=True).open(order, keep_open=False)
+        s = p.solver
         if shape.request == "cancellation":
             for entry in order.contracts:
                 also(s, enc.slot(entry.kind, entry.index).as_it_was())
-        also(s, self.p.shape())
-        # the fixed fields of the shape are choices of the template; they always hold
-        self.base = [c.literal for c in self.p.choices]
-        self.instances: list[Instance] = self.p.instances
-        self._asks = 0
-        self._literals: dict[int, tuple[z3.BoolRef, z3.BoolRef]] = {}
+        also(s, p.shape())
+        self._base = [c.literal for c in p.choices]
         every = z3.Bool("every rule", enc.ctx)
         self._all_rules = [every]
         # `every → base ∧ instances ∧ true`, made and asserted through Z3's C API: z3py's And
         # checks the sort of each of the thousands of literals at 30x and more
-        parts = self.base + [i.literal for i in self.instances] + [z3.BoolVal(True, enc.ctx)]
+        parts = self._base + [i.literal for i in p.instances] + [z3.BoolVal(True, enc.ctx)]
         ctx = enc.ctx.ref()
         conj = z3.BoolRef(z3.Z3_mk_and(ctx, len(parts), (z3.Ast * len(parts))(*[x.as_ast() for x in parts])), enc.ctx)
         also(s, [z3.BoolRef(z3.Z3_mk_implies(ctx, every.as_ast(), conj.as_ast()), enc.ctx)])
+        if self._phase != 3:
+            s.set("phase_selection", self._phase)
+        self._p = p
 
     @property
     def encoder(self) -> Encoder:
@@ -157,6 +194,7 @@ class Open:
     def check(self, instances: list[Instance] | None = None, terms: list[z3.BoolRef] = ()) -> z3.CheckSatResult:
         """Satisfiable with these rule instances (all, by default) and terms? A time-out raises
         Incomplete."""
+        self.p  # noqa: B018 - built first
         asks = [self.literal_for(t) for t in terms]
         if instances is None:  # every rule: one literal stands for them all
             return self._assume(self._all_rules + asks)
