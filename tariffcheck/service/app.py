@@ -26,7 +26,7 @@ import tariffcheck
 
 from ..common.diagnostics import Diagnostic, DiagnosticError
 from ..orders.schema import order_schema
-from . import models
+from . import heap, models
 from .auth import admin_token
 from .config import ServiceConfig
 from .fast import FastRoutes
@@ -61,6 +61,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
                                           help="give `--tariffs` a folder of .tariff files that load "
                                                "(`tariff lint FILE` shows what is wrong with one)")])
     metrics = Metrics()
+    after_slow = heap.FreezeAfterSlowCollections()  # the solver threads' workspaces, once warm (heap.py)
     svc = Service(config, registry, SolverPool(config.solver_threads, config.solver_queue, config.retry_after_s,
                                                on_change=metrics.solver_admitted.set), metrics)
 
@@ -72,8 +73,10 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
                 loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, reload_on_signal))
         if follower is not None:
             follower.start()
-        settle_heap()
+        heap.settle()
+        after_slow.install()
         yield
+        after_slow.remove()
         if follower is not None:
             follower.stop()
         svc.pool.shutdown()
@@ -97,7 +100,8 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     def reload(why: str) -> dict:
         gc.unfreeze()  # the version a reload replaces may be garbage in cycles: let the collector see it
         report = registry.reload()
-        settle_heap()
+        heap.settle()
+        after_slow.reset()
         svc.metrics.reloads.labels("failed" if report.failed else "ok").inc()
         log.info("reload (%s): loaded %s, unchanged %s, removed %s, failed %s", why, report.loaded,
                  report.unchanged, report.removed, sorted(report.failed))
@@ -170,16 +174,6 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type", "X-API-Key", "X-Request-ID"])
     return app
-
-
-def settle_heap() -> None:
-    """Move what is alive once the tariffs are loaded (the compiled checkers, the app, the modules:
-    some 120,000 objects) out of the garbage collector's sight (`gc.freeze`). Each request makes
-    many short-lived dicts, so the collector runs often, and every full collection walked all of
-    them again for nothing: about a tenth of a check request's CPU. A reload unfreezes first, so
-    the version it replaces is still collected."""
-    gc.collect()
-    gc.freeze()
 
 
 def app_from_env() -> FastAPI:
