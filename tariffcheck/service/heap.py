@@ -35,7 +35,7 @@ class FreezeAfterSlowCollections:
     """A `gc.callbacks` entry that freezes the heap after a slow full collection, at most
     `limit` times until `reset()`. `install()` and `remove()` add and take it off."""
 
-    def __init__(self, slow_ms: float = 20.0, limit: int = 4):
+    def __init__(self, slow_ms: float = 10.0, limit: int = 4):
         self.slow_s = slow_ms / 1000
         self.limit = limit
         self.freezes = 0  # since the last reset
