@@ -125,6 +125,25 @@ def partial_of(data: dict) -> dict:
     return out
 
 
+def partials(tariff, count: int, seed: int, parent: bool = True, tries: int = 20000) -> list[dict]:
+    """Seeded partial orders (`partial_of` of make_order's orders) that decode as partial orders:
+    with `parent`, only those with a parent contract (`unit`, 親たる契約), options' slowest. This
+    is the "options (parent)" corpus of bench_solver_before_after.py, bench_options_tail.py,
+    bench_options_first_sight.py and the tests that replay it."""
+    rng, out, n = random.Random(seed), [], 0
+    while len(out) < count and n < tries:
+        n += 1
+        data, _ = make_order(rng, tariff, n)
+        if parent and not any(c.get("contract") in ("unit", "親たる契約") for c in data["contracts"]):
+            continue
+        try:
+            decode_partial_order(partial_of(data), tariff)
+        except DiagnosticError:
+            continue
+        out.append(partial_of(data))
+    return out
+
+
 def se_corpus(tariff, per_group: int, seed: int) -> dict[int, list]:
     """Secure Endpoint orders grouped by how many rule instances they break (1..5)."""
     rng = random.Random(seed)

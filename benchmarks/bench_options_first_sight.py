@@ -36,30 +36,15 @@ import z3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_explain import partial_of, percentile  # noqa: E402
-from bench_check import make_order  # noqa: E402
+from bench_explain import partials, percentile  # noqa: E402
 from bench_solver_before_after import Side, answer, load_before  # noqa: E402
 
 from tariffcheck import catalog  # noqa: E402
-from tariffcheck.common.diagnostics import DiagnosticError  # noqa: E402
-from tariffcheck.orders.decode import decode_partial_order  # noqa: E402
 
 
 def parent_corpus(n: int, seed: int) -> list[dict]:
     """bench_solver_before_after.py's "options (parent)" corpus, as JSON."""
-    se = catalog.load("secure-endpoint")
-    rng = random.Random(seed)
-    out, k = [], 0
-    while len(out) < n and k < 20000:
-        k += 1
-        data, _ = make_order(rng, se, k)
-        if any(c.get("contract") in ("unit", "親たる契約") for c in data["contracts"]):
-            try:
-                decode_partial_order(partial_of(data), se)
-            except DiagnosticError:
-                continue
-            out.append(partial_of(data))
-    return out
+    return partials(catalog.load("secure-endpoint"), n, seed)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,7 +30,6 @@ import argparse
 import json
 import os
 import platform
-import random
 import statistics
 import sys
 import tempfile
@@ -42,13 +41,10 @@ import z3
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_check import make_order  # noqa: E402
-from bench_explain import partial_of, percentile  # noqa: E402
+from bench_explain import partials, percentile  # noqa: E402
 from bench_solver_before_after import load_before  # noqa: E402
 
 from tariffcheck import catalog  # noqa: E402
-from tariffcheck.common.diagnostics import DiagnosticError  # noqa: E402
-from tariffcheck.orders.decode import decode_partial_order  # noqa: E402
 
 TARIFF = "secure-endpoint"
 
@@ -77,18 +73,7 @@ def service_corpus(n: int = 300, seed: int = 20261203) -> list[dict]:
 
 def parent_corpus(count: int = 40, seed: int = 20251001) -> list[dict]:
     """bench_solver_before_after.py's "options (parent)" orders."""
-    se = catalog.load(TARIFF)
-    rng, out, n = random.Random(seed), [], 0
-    while len(out) < count and n < 20000:
-        n += 1
-        data, _ = make_order(rng, se, n)
-        if any(c.get("contract") in ("unit", "親たる契約") for c in data["contracts"]):
-            try:
-                decode_partial_order(partial_of(data), se)
-            except DiagnosticError:
-                continue
-            out.append(partial_of(data))
-    return out
+    return partials(catalog.load(TARIFF), count, seed)
 
 
 def summary(xs: list[float]) -> dict:

@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = tempfile.TemporaryDirectory()
     load_before(args.before, Path(tmp.name))
     before, after = Side("tariffcheck_before"), Side("tariffcheck")
-    from bench_explain import partial_of  # noqa: E402
+    from bench_explain import partial_of, partials as parent_partials  # noqa: E402
     from bench_check import make_order  # noqa: E402
     import random
 
@@ -167,18 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             wanted[broken] -= 1
             grouped.append(data)
             partials.append(partial_of(data))
-    parents = []
-    rng = random.Random(args.seed)
-    n = 0
-    while len(parents) < args.parent_orders and n < 20000:
-        n += 1
-        data, _ = make_order(rng, se, n)
-        if any(c.get("contract") in ("unit", "親たる契約") for c in data["contracts"]):
-            try:
-                decode_partial_order(partial_of(data), se)
-            except DiagnosticError:
-                continue
-            parents.append(partial_of(data))
+    parents = parent_partials(se, args.parent_orders, args.seed)
     corpus = {"options (parent)": parents, "options": partials}
     for op in ("explain", "explain (5)", "why-not", "repair K=1", "repair K=3"):
         corpus[op] = grouped

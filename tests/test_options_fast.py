@@ -10,12 +10,10 @@ benchmarks do)."""
 
 from __future__ import annotations
 
-import random
 import sys
 
 from conftest import ROOT
 from tariffcheck import catalog
-from tariffcheck.common.diagnostics import DiagnosticError
 from tariffcheck.orders.decode import decode_partial_order
 from tariffcheck.report import options_report
 from tariffcheck.report.explain_report import tie_json
@@ -28,22 +26,10 @@ def partial_orders(count: int, seed: int, parent: bool) -> list[dict]:
     """Seeded partial orders: with a parent contract (the options' slowest), or any."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
-        from bench_check import make_order
-        from bench_explain import partial_of
+        from bench_explain import partials
     finally:
         sys.path.pop(0)
-    rng, out, n = random.Random(seed), [], 0
-    while len(out) < count and n < 5000:
-        n += 1
-        data, _ = make_order(rng, TARIFF, n)
-        if parent and not any(c.get("contract") in ("unit", "親たる契約") for c in data["contracts"]):
-            continue
-        try:
-            decode_partial_order(partial_of(data), TARIFF)
-        except DiagnosticError:
-            continue
-        out.append(partial_of(data))
-    return out
+    return partials(TARIFF, count, seed, parent=parent, tries=5000)
 
 
 def test_reasons_rules_written_as_explain_writes_them():

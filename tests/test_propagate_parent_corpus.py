@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -26,7 +25,6 @@ import z3
 
 from conftest import ROOT, SPECS
 from tariffcheck import catalog
-from tariffcheck.common.diagnostics import DiagnosticError
 from tariffcheck.orders.decode import decode_partial_order
 from tariffcheck.smt.encode import Encoder
 from tariffcheck.smt.problem import Workspace
@@ -61,24 +59,10 @@ def parent_orders() -> list[dict]:
     """The benchmark's parent corpus as JSON (bench_solver_before_after.py builds it the same way)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
-        from bench_check import make_order
-        from bench_explain import partial_of
+        from bench_explain import partials
     finally:
         sys.path.pop(0)
-    rng = random.Random(SEED)
-    out: list[dict] = []
-    n = 0
-    while len(out) < ORDERS and n < 20000:
-        n += 1
-        data, _ = make_order(rng, TARIFF, n)
-        if not any(c.get("contract") in ("unit", "親たる契約") for c in data["contracts"]):
-            continue
-        try:
-            decode_partial_order(partial_of(data), TARIFF)
-        except DiagnosticError:
-            continue
-        out.append(partial_of(data))
-    return out
+    return partials(TARIFF, ORDERS, SEED)
 
 
 def _old_tree(into: Path) -> Path | None:

@@ -209,20 +209,8 @@ class Slicer:
 
     def _options_of(self, ctx, a) -> frozenset[tuple[int, str]]:
         """(contract index, option) of every option variable in a term."""
-        out: set[tuple[int, str]] = set()
-        stack, seen = [a], set()
-        while stack:
-            x = stack.pop()
-            i = z3.Z3_get_ast_id(ctx, x)
-            if i in seen:
-                continue
-            seen.add(i)
-            at = self._owner.get(i)
-            if at is not None:
-                out.add(at)
-            if z3.Z3_get_ast_kind(ctx, x) == walk.APP:
-                stack.extend(z3.Z3_get_app_arg(ctx, x, j) for j in range(z3.Z3_get_app_num_args(ctx, x)))
-        return frozenset(out)
+        owner = self._owner
+        return frozenset(owner[i] for i, _, _ in walk.c_nodes(ctx, [a]) if i in owner)
 
 
 def ask(slicer: Slicer | None, terms: list[z3.BoolRef] = (), most: int | None = None,

@@ -484,20 +484,7 @@ def _flat(c, var: dict[str, int]) -> list[int] | None:
         if a[0] == "ref" and b[0] == "ref" and a[1] in var and b[1] in var:
             return [-var[a[1]], var[b[1]]]
         return None
-    parts = c[1] if kind == "or" else (c,)
-    clause = []
-    for x in parts:
-        if x[0] == "ref":
-            v = var.get(x[1])
-        elif x[0] == "not" and x[1][0] == "ref":
-            v = var.get(x[1][1])
-            v = v and -v
-        else:
-            return None
-        if v is None:
-            return None
-        clause.append(v)
-    return clause
+    return _literals(c[1] if kind == "or" else (c,), var)
 
 
 def _flat_implication(c, var: dict[str, int]) -> list[list[int]] | None:

@@ -20,11 +20,14 @@ def nodes(terms: Iterable[z3.ExprRef]) -> Iterator[tuple[int, object, int]]:
     """(id, C node, kind) of each node of `terms` and of their arguments, each once, parents
     before their arguments. All terms must belong to one context."""
     terms = list(terms)
-    if not terms:
-        return
-    ctx = terms[0].ctx.ref()
+    if terms:
+        yield from c_nodes(terms[0].ctx.ref(), [t.as_ast() for t in terms])
+
+
+def c_nodes(ctx, asts: list) -> Iterator[tuple[int, object, int]]:
+    """`nodes` of terms given as C nodes of the context `ctx` (what Z3's C API hands back)."""
     seen: set[int] = set()
-    stack = [t.as_ast() for t in terms]
+    stack = list(asts)
     while stack:
         a = stack.pop()
         i = z3.Z3_get_ast_id(ctx, a)
