@@ -3,9 +3,9 @@
 Each request makes many short-lived objects, so the collector runs often, and a full (generation
 2) collection walks every object the process keeps: the compiled tariffs, the app, the modules,
 and the workspaces the solver threads build for explain, why-not, repair and options (one Z3
-context each, with its encoders, facts and kept trials: some 130,000 objects once warm). Such a
-collection takes 60–80 ms of CPU, and the request it falls on waits for it, with the requests
-queued behind it: with 8 clients on 2 workers about 1 % of explain and options requests, enough
+context each, with its encoders, facts and kept trials: some 220,000 objects once warm on Secure
+Endpoint). Such a collection takes 30–80 ms of CPU, and the request it falls on waits for it, with
+the requests queued behind it: with 8 clients on 2 workers about 1 % of explain and options requests, enough
 to set their p99 by itself (benchmarks/README.md, optionsfast).
 
 `gc.freeze()` moves what is alive out of the collector's sight; a full collection after it takes
