@@ -48,8 +48,8 @@ app is started (its lifespan) and called directly in a child process of its own 
 network, no uvicorn), 300
 orders a round (check:batch: `--in-process-batch` orders a request, default 100), `--rounds` rounds, interleaved between the
 trees; it prints the medians of CPU and wall time per order, and whether the trees answered
-byte for byte alike over the whole corpus. The soak repeats the check and explain
-mix for `--soak` seconds and reports the server's resident memory (VmRSS of the server and its
+byte for byte alike over the whole corpus. The soak repeats a mix of check, explain and options
+(100 to 1 to 1) for `--soak` seconds and reports the server's resident memory (VmRSS of the server and its
 worker processes, from /proc) at the start and at the end.
 """
 
@@ -218,17 +218,28 @@ async def run(base: str, args, orders, invalid, partial, server_pid: int) -> dic
                     for i in range(args.solver_requests)]
             out["phases"].append(await phase(client, "options", reqs, 8, args.seconds))
         if args.soak:
+            # check, explain and options mixed (the solver paths keep per-tariff caches: a soak
+            # without them would not see those grow); memory sampled after every round.
             start = rss_mb(server_pid)
-            end_at = time.perf_counter() + args.soak
-            rounds = 0
+            began = time.perf_counter()
+            end_at = began + args.soak
+            rounds, requests, errors, samples = 0, 0, {}, [(0.0, round(start, 1))]
             while time.perf_counter() < end_at:
                 mix = [(check, orders[i % len(orders)], json_h) for i in range(2000)] + \
-                      [(f"/v1/tariffs/{TARIFF}/explain", invalid[i % len(invalid)], json_h) for i in range(20)]
-                await phase(client, "soak", mix, 16, max(1.0, end_at - time.perf_counter()))
+                      [(f"/v1/tariffs/{TARIFF}/explain", invalid[(rounds * 20 + i) % len(invalid)], json_h)
+                       for i in range(20)] + \
+                      [(f"/v1/tariffs/{TARIFF}/options", partial[(rounds * 20 + i) % len(partial)], json_h)
+                       for i in range(20)]
+                got = await phase(client, "soak", mix, 16, max(1.0, end_at - time.perf_counter()))
+                requests += got["requests"]
+                for code, n in got["errors"].items():
+                    errors[code] = errors.get(code, 0) + n
                 rounds += 1
+                samples.append((round(time.perf_counter() - began, 1), round(rss_mb(server_pid), 1)))
             end = rss_mb(server_pid)
             out["soak"] = {"seconds": args.soak, "rss_start_mb": round(start, 1), "rss_end_mb": round(end, 1),
-                           "growth_pct": round(100 * (end - start) / start, 1), "rounds": rounds}
+                           "growth_pct": round(100 * (end - start) / start, 1), "rounds": rounds,
+                           "requests": requests, "errors": errors, "rss_samples_s_mb": samples}
     return out
 
 
@@ -619,8 +630,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{ph.get('server_cpu_s_by_process', '-')}  {ph.get('connections_by_process', '-')}")
         if "soak" in results:
             s = results["soak"]
-            print(f"soak {s['seconds']:.0f} s: RSS {s['rss_start_mb']} MB -> {s['rss_end_mb']} MB "
-                  f"({s['growth_pct']:+.1f} %)")
+            print(f"soak {s['seconds']:.0f} s: {s['requests']} requests, errors {s['errors'] or 0}; RSS "
+                  f"{s['rss_start_mb']} MB -> {s['rss_end_mb']} MB ({s['growth_pct']:+.1f} %)")
     if args.json:
         out = everything["after"] if len(everything) == 1 else everything
         Path(args.json).write_text(json.dumps(out, indent=2, default=sorted) + "\n", encoding="utf-8")
