@@ -421,6 +421,11 @@ class _Least:
     # the distance is bounded from cores only for a repair of this many changes or more: below
     # it, "one less than the model found" is quickly refuted, and the cores cost a call each
     MANY_CHANGES = 8
+    # the least cost is asked this many steps above the last repair's before it is bounded
+    # from cores: each step is one call, the cores one call each and a literal per change. On
+    # the bundled tariffs' orders a second step spared the cores on 4 of 160 searches that
+    # needed them after one, and cost 5-7% more calls (bench_repair_cost.py, stop 26)
+    STEPS = 1
 
     def __init__(self, p: OrderProblem, made: list[tuple[z3.BoolRef, int]], distance: z3.ArithRef,
                  optimiser: z3.Optimize | None = None, moves: list[z3.ArithRef] | None = None):
@@ -444,12 +449,12 @@ class _Least:
             z3.ArithRef(z3.Z3_mk_add(ctx.ref(), n, (z3.Ast * n)(*[t.as_ast() for t in terms])), ctx)
         self.floor = (0, 0)  # the last repair's (cost, distance): no repair left is better
         # lower bounds from disjoint unsat cores (smt/repair_bound.py): on the cost, of "every
-        # change unmade"; on the distance at a cost, of "every number as the order gave it"
-        core = lambda: unsat_core_ids(self.solver)  # noqa: E731
-        self.bound = CoreBound([z3.Not(x) for x, _ in made], self.weights, self._literal, self._check, core)
-        self.moves = None if moves is None else CoreBound([x <= 0 for x in moves], [1] * len(moves),
-                                                          self._literal, self._check, core,
-                                                          within=[x <= 1 for x in moves])
+        # change unmade"; on the distance at a cost, of "every number as the order gave it". Made
+        # when first asked (`bound`, `moves`): most orders never need them, and their terms (a
+        # few per field) cost more to build than the rest of an everyday order's search
+        self._moved = moves
+        self._bound: CoreBound | None = None
+        self._moves: CoreBound | None = None
         self._told: set[tuple] = set()  # the bounds whose implied terms the solver was given
         self._costs: dict[int, z3.BoolRef] = {}
         self._distances: dict[int, z3.BoolRef] = {}
@@ -484,11 +489,23 @@ class _Least:
         if m is None:  # dearer than the last one, if there is one left at all
             if not self.made or low >= total:
                 return None
+            # a step up first: the next repair usually costs one more than the last one (an
+            # everyday order's first repair is one change), and then the call that finds it
+            # proves it least, as the refutation before proves nothing cheaper is left
+            # (refuting a bound just above the last cost is quick; one just under a repair of
+            # many changes is what the cores below are for)
+            for _ in range(self.STEPS):
+                low += 1
+                m = self._check([self._at_most(low)] if low < total else [])  # else: it costs `total`
+                if m is not None:
+                    return self._nearest(m, low, 0)
+                if low >= total:
+                    return None  # no repair left at all
             lower = self.bound.lower()  # from disjoint cores, with a repair (`CoreBound`)
             if lower is None:
                 return None
             bound, m = lower
-            # the first question is whether a repair meets the bound: usually one does
+            # the next question is whether a repair meets the bound: usually one does
             low, high, step = max(low + 1, bound), self.cost(m), 1
             if low == bound:
                 self._tell(bound, self.bound, [self._at_most(bound)] if bound < total else [])
@@ -502,11 +519,14 @@ class _Least:
                 else:
                     m, high = got, self.cost(got)
         cost = self.cost(m)
-        if cost != self.floor[0]:
-            low_distance = 0
-        at_cost = [self._at_most(cost)] if self.made and cost < total else []
+        return self._nearest(m, cost, low_distance if cost == self.floor[0] else 0)
+
+    def _nearest(self, m: z3.ModelRef, cost: int, low_distance: int) -> z3.ModelRef:
+        """A model of the least distance among the repairs of `m`'s cost (the least one left),
+        none of which is nearer than `low_distance`."""
+        at_cost = [self._at_most(cost)] if self.made and cost < sum(self.weights) else []
         d, step = self._distance(m), 1
-        if self.moves is not None and low_distance + 1 < d and self._changes(m) >= self.MANY_CHANGES:
+        if self._moved is not None and low_distance + 1 < d and self._changes(m) >= self.MANY_CHANGES:
             # each number that must move at this cost moves by at least 1: the disjoint cores of
             # "every number as the order gave it" bound the distance; usually a repair meets it
             lower = self.moves.lower(at_cost)
@@ -530,6 +550,27 @@ class _Least:
             else:
                 m, d, step = got, self._distance(got), step * 2
         return m
+
+    @property
+    def bound(self) -> CoreBound:
+        """Lower bounds on the cost, from the cores of "every change unmade"."""
+        if self._bound is None:
+            self._bound = CoreBound([z3.Not(x) for x, _ in self.made], self.weights, self._literal, self._check,
+                                    self._core)
+        return self._bound
+
+    @property
+    def moves(self) -> CoreBound:
+        """Lower bounds on the distance, from the cores of "every number as the order gave it"
+        (only where each part of the distance is at least 0: `_moved` is not None)."""
+        if self._moves is None:
+            parts = self._moved
+            self._moves = CoreBound([x <= 0 for x in parts], [1] * len(parts), self._literal, self._check,
+                                    self._core, within=[x <= 1 for x in parts])
+        return self._moves
+
+    def _core(self) -> set[int]:
+        return unsat_core_ids(self.solver)
 
     def _changes(self, m: z3.ModelRef) -> int:
         """How many changes `m`'s repair makes."""
@@ -565,9 +606,7 @@ class _Least:
     def _literal(self, term: z3.BoolRef) -> z3.BoolRef:
         """A fresh literal that implies `term`, for this order (popped with the order's facts)."""
         self.asked += 1
-        b = z3.Bool(f"least:{self.asked}", self.p.encoder.ctx)
-        self.solver.add(z3.Implies(b, term))
-        return b
+        return implying_literal(self.solver, f"least:{self.asked}", term)
 
     def _check(self, assumptions: list[z3.BoolRef]) -> z3.ModelRef | None:
         s = self.solver
@@ -831,6 +870,19 @@ class _Descent:
             else:
                 low = mid + 1
         return z3.IntVal(high, x.ctx)
+
+
+def implying_literal(solver: z3.Solver, name: str, term: z3.BoolRef) -> z3.BoolRef:
+    """A new Boolean constant `name`, and "it implies `term`" asserted in `solver`: made
+    through Z3's C API, as the cores of a repair ask for one per change (hundreds on an
+    everyday order), and z3py's Bool and Implies check and cast each argument, which cost
+    three times as much as making them."""
+    ctx = term.ctx
+    ref = ctx.ref()
+    b = z3.BoolRef(z3.Z3_mk_const(ref, z3.Z3_mk_string_symbol(ref, name), z3.Z3_mk_bool_sort(ref)), ctx)
+    implies = z3.BoolRef(z3.Z3_mk_implies(ref, b.as_ast(), term.as_ast()), ctx)  # held until asserted
+    z3.Z3_solver_assert(ref, solver.solver, implies.as_ast())
+    return b
 
 
 def _changed(c: Choice) -> tuple[z3.BoolRef, z3.BoolRef]:
