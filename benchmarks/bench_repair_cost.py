@@ -23,12 +23,12 @@ with its own package):
 A side is a commit (`git archive`, unpacked into a temporary folder) or `.` (this tree). Each
 round runs every side in a process of its own, all at the same time (so each sees the same load
 and the same contention for caches); a process repairs every order once with K=3 to warm up
-(compiling the tariff's rules, the cone's first encodings), then once timed per K, in CPU time of the process (time.process_time: the machine
-is shared), the garbage collector off while timed. An order's figure is its median over the
-rounds; the table gives the median, p90 and p99 (nearest rank) over orders, per tariff and in
-all, and the solver calls per repair (counted by wrapping repair.py's `within_budget`). The
-answers (status, complete, cost and distance per repair) are compared between sides: a side
-that differs is reported.
+(compiling the tariff's rules, the cone's first encodings), then once timed per K, in CPU time
+of the process (time.process_time: the machine is shared), the garbage collector off while
+timed. An order's figure is its median over the rounds; the table gives the median, p90 and p99
+(nearest rank) over orders, per tariff and in all, and the solver calls per repair (counted by
+wrapping repair.py's `within_budget`). The answers (status, complete, cost and distance per
+repair) are compared between sides: a side that differs is reported.
 """
 
 from __future__ import annotations
