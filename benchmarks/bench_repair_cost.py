@@ -17,8 +17,9 @@ with its own package):
 - `--drawn` orders per bundled tariff drawn as bench_repair_same.py draws them (Hypothesis,
   derandomized, up to two contracts, up to three random locks), invalid ones only, duplicates
   dropped, K=1 and K=3 under their locks;
-- `--se` Secure Endpoint orders per number of broken rule instances (1..5), bench_explain.py's
-  `se_corpus` (bench_check.py's seeded realistic orders), K=1 and K=3.
+- `--se` Secure Endpoint orders per number of broken rule instances (1..5), drawn as
+  bench_explain.py's `se_corpus` draws them (bench_check.py's realistic orders, seed 20251204),
+  K=1 and K=3.
 
 A side is a commit (`git archive`, unpacked into a temporary folder) or `.` (this tree). Each
 round runs every side in a process of its own, all at the same time (so each sees the same load
@@ -60,7 +61,6 @@ def percentile(xs: list[float], q: float) -> float:
 def corpus(drawn: int, se: int) -> list[dict]:
     """Every order as {key, tariff, data, locks}: the same on every run."""
     sys.path.insert(0, str(HERE))
-    from bench_explain import partial_of, se_corpus  # noqa: F401,PLC0415
     from bench_check import make_order  # noqa: PLC0415
 
     from tariffcheck import catalog  # noqa: PLC0415
