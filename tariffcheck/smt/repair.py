@@ -401,8 +401,9 @@ class _Least:
     it), so what the solver learns on one question serves the next, and on the next repair.
     The least cost is found from below: the repairs come in increasing cost (each block only
     takes models away), so the last repair's cost is a lower bound, and the next one usually
-    costs the same. When it does not, disjoint unsat cores of "no change made" give a lower
-    bound and a repair (smt/repair_bound.py): "costs at most the bound?" is asked first (usually
+    costs the same, or else one more (one call then finds it and proves it least). When it
+    costs more, disjoint unsat cores of "no change made" give a lower bound and a repair
+    (smt/repair_bound.py): "costs at most the bound?" is asked first (usually
     yes: done), then a few steps up, then halving the gap up to the repair's cost. The least
     distance at that cost likewise: a lower bound from the cores of "every number as the order
     gave it" (each number that must move moves by at least 1), asked first, then "one less than
