@@ -53,9 +53,11 @@ from ..model import tariff as M
 from ..model.limits import MAX_COUNT
 from ..orders.order import Order
 from .encode import Encoder, Fact, Instance
-from .explain import Conflict, KnownSat, describe, minimal_conflict
+from .explain import ChosenField, Conflict, KnownSat, Tie, minimal_conflict
+from ..evaluate.verdict import InstanceKey, involved_fields
+from ..model import ir
 from ..model.limits import DEFAULT_TIMEOUT_MS
-from .problem import Choice, Incomplete, OrderProblem
+from .problem import Choice, Incomplete, OrderProblem, choice_value
 from .standing import StandingWorkspaces
 from . import walk
 from .readback import all_true, truths
@@ -107,9 +109,10 @@ class Propagator:
         self.tariff = tariff
         self.workspace = StandingWorkspaces(Encoder(tariff), timeout_ms)
         self.reads: dict[int, frozenset[int]] = {}  # a rule instance's literal -> the variables its term reads
-        # the contract slots of an order -> the rule instances reading each variable (the
-        # encoder keeps each slot's instances, so this holds for every order of those slots)
-        self.readers: dict[tuple, dict[int, list[Instance]]] = {}
+        # the contract slots of an order -> the rule instances reading each variable, with their
+        # literals' ids and what they read (`_Run._instances_reading`; the encoder keeps each
+        # slot's instances, so this holds for every order of those slots)
+        self.readers: dict[tuple, dict[int, list[tuple[Instance, int, frozenset[int]]]]] = {}
         # what holds for every order of one shape whose request fixes the same facts
         # (`Standing`), by (the shape, the ids of those facts' terms)
         self.standing: dict[tuple, Standing] = {}
@@ -119,6 +122,8 @@ class Propagator:
         # the shape, the given facts and the choices assumed (explain.KnownSat): the same for
         # every order that assumes them, so asked once
         self.known = KnownSat()
+        # (a rule's id, a subject) -> the fields its instance reads (`_Run.describe`)
+        self.fields_read: dict[tuple, list] = {}
 
     def propagate(self, order: Order) -> Propagation:
         with self.workspace.open(order) as p:  # (with the shape's requirements: p.shape())
@@ -126,7 +131,7 @@ class Propagator:
             if slots not in self.readers and len(self.readers) >= 64:
                 self.readers.clear()  # a bound on what is kept; rebuilt when asked again
             return _Run(p, self.reads, self.readers.setdefault(slots, {}), self._standing(p), self.relaxed,
-                        self.known).run()
+                        self.known, self.fields_read).run()
 
     def forget(self) -> None:
         """Drop what was learnt from earlier orders (`Standing`, the relaxed ranges, the
@@ -350,14 +355,16 @@ class _Witness:
 
 class _Run:
     def __init__(self, p: OrderProblem, reads: dict[int, frozenset[int]] | None = None,
-                 readers: dict[int, list[Instance]] | None = None, standing: Standing | None = None,
-                 relaxed: dict[tuple, tuple] | None = None, known: KnownSat | None = None):
+                 readers: dict[int, list[tuple[Instance, int, frozenset[int]]]] | None = None, standing: Standing | None = None,
+                 relaxed: dict[tuple, tuple] | None = None, known: KnownSat | None = None,
+                 fields_read: dict[tuple, list] | None = None):
         self.p = p
+        self.fields_read = {} if fields_read is None else fields_read  # `Propagator.fields_read`
         self.known = known  # `Propagator.known`
         self.relaxed = {} if relaxed is None else relaxed
         self.standing = standing if standing is not None else Standing([f.term for f in p.given])
         self.reads = {} if reads is None else reads
-        self._by_variable: dict[int, list[Instance]] | None = readers or None
+        self._by_variable: dict[int, list[tuple[Instance, int, frozenset[int]]]] | None = readers or None
         self._readers = readers  # filled here when empty, for the next order of these slots
         self._pins: dict[int, list] = {}  # id(choice) -> its pins (None: not of a pinned shape)
         # a rule instance's literal's id -> `_choices_pinning`; a variable's id -> the indices
@@ -428,7 +435,7 @@ class _Run:
         if free is False and choices or loose is False:
             return None  # `gather` found it impossible without the choices, or without the rules
         if free and loose:
-            return describe(p, choices, [inst])
+            return self.describe(choices, inst)
         given = [self.meaning[q.get_id()] for q in self.given]
         if choices and not free and not any(w.broken is not None and not w.broken and w.shows([term] + given)
                                for w in self.witnesses):
@@ -442,7 +449,24 @@ class _Run:
                 self.witnesses.append(_Witness(p.solver.model(), None))
             elif not self.possible_under(self.standing.bare, needs):
                 return None
-        return describe(p, choices, [inst])
+        return self.describe(choices, inst)
+
+    def describe(self, choices: list[Choice], inst: Instance) -> Conflict:
+        """explain.describe of these choices and one rule instance (the same Conflict), with the
+        fields the instance reads listed once per rule and subject, not walked out of its
+        condition for every reason: an open four-contract order has a hundred-odd reasons, and
+        that walk was half of describing them."""
+        order = self.p.order
+        key = (inst.rule.id, inst.subject)
+        fields = self.fields_read.get(key)
+        if fields is None:
+            if len(self.fields_read) >= 4096:
+                self.fields_read.clear()
+            fields = self.fields_read[key] = ir.fields_of(inst.rule.condition(inst.subject))
+        entry = order.contracts[inst.slot]
+        tie = Tie(InstanceKey(inst.rule.id, inst.slot, inst.subject), inst.rule, entry.id,
+                  tuple(involved_fields(None, order, entry, fields)))
+        return Conflict([ChosenField(c.path, choice_value(c, order)) for c in choices], [tie])
 
     def possible_under(self, table: dict, terms: list[z3.BoolRef]) -> bool:
         """Does some model of every rule (`table` is the standing's `free`) or of no rule
@@ -523,17 +547,19 @@ class _Run:
         return out
 
     # ---- reasons read off one rule ----------------------------------------------------------
-    def _instances_reading(self, var: int) -> list[Instance]:
-        """The rule instances whose terms read the variable with this id."""
+    def _instances_reading(self, var: int) -> list[tuple[Instance, int, frozenset[int]]]:
+        """The rule instances whose terms read the variable with this id, each with its
+        literal's id and the ids of what it reads (worked out once with the index: a value's
+        reason looks them up for every instance it tries)."""
         if self._by_variable is None:
-            index: dict[int, list[Instance]] = {}
+            index: dict[int, list[tuple[Instance, int, frozenset[int]]]] = {}
             for i in self.p.instances:
                 key = i.literal.get_id()
                 reads = self.reads.get(key)
                 if reads is None:
                     reads = self.reads[key] = variables_of(i.term)
                 for v in reads:
-                    index.setdefault(v, []).append(i)
+                    index.setdefault(v, []).append((i, key, reads))
             if self._readers is not None:
                 self._readers.update(index)  # whole, for the next order of these slots
             self._by_variable = index
@@ -585,9 +611,7 @@ class _Run:
         excluded = self.standing.excluded
         tid = term.get_id()
         self.standing.keep([term])
-        for inst in self._instances_reading(z3.Z3_get_ast_id(term.ctx.ref(), pin[0][0])):
-            lid = inst.literal.get_id()
-            reads = self.reads[lid]
+        for inst, lid, reads in self._instances_reading(z3.Z3_get_ast_id(term.ctx.ref(), pin[0][0])):
             base = None
             key = (lid, tid, None)
             got = excluded.get(key)
@@ -692,8 +716,11 @@ class _Run:
         if f.kind == "dim":
             x = f.vars[0]
             dim = self.p.tariff.contracts[self.p.order.contracts[f.slot].kind].dimensions[f.field.path[0]]
-            cases = [(v, x == i) for i, v in enumerate(dim.values)] + ([(None, x == -1)] if dim.optional else [])
-            return OpenField(path, "dim"), cases
+            # the terms depend on the slot's variable and the dimension alone: made once (each
+            # `x == i` through z3py's casts), for every order that leaves the dimension open
+            terms = self.p.encoder.memo(("propagate: a dimension's values", x.get_id(), len(dim.values), dim.optional),
+                                        lambda: [x == i for i in range(len(dim.values))] + ([x == -1] if dim.optional else []))
+            return OpenField(path, "dim"), list(zip(list(dim.values) + ([None] if dim.optional else []), terms))
         if f.kind == "optattr":  # one fact per value of the attribute: may it be designated
             return OpenField(path, "designation"), [(fact.path.parts[-1], fact.vars[0]) for fact in facts]
         b = f.vars[-1]  # an option's presence; a flag's or a holding's truth
@@ -829,9 +856,8 @@ class _Run:
         ctx = x.ctx
         terms = [x >= lo, x <= hi] + [self.meaning[q.get_id()] for q in self.given] + ([under] if under is not None else [])
         pinned: set[int] = set()
-        for inst in self._instances_reading(x.get_id()):
+        for inst, _, reads in self._instances_reading(x.get_id()):
             terms.append(inst.term)
-            reads = self.reads[inst.literal.get_id()]
             pinned |= reads
         terms += [z3.BoolRef(z3.Z3_mk_eq(ctx.ref(), a, v), ctx)
                   for a, v in (self._given_pins[i] for i in pinned if i in self._given_pins)]
@@ -874,13 +900,12 @@ class _Run:
         known = self.standing.capped  # the small solver's answers, kept for later orders
         self.standing.keep([term] + under)
         asked = (term.get_id(), Standing.key(under))
-        for inst in self._instances_reading(x.get_id()):
-            reads = self.reads[inst.literal.get_id()]
+        for inst, lid, reads in self._instances_reading(x.get_id()):
             fixed = None
             options = [[]] + [[c] for c in self.p.choices
                               if (got := self._choice_pins(c)) is not None and not got[1].isdisjoint(reads)]
             for choices in options:
-                key = asked + (inst.literal.get_id(), choices[0].term.get_id() if choices else None)
+                key = asked + (lid, choices[0].term.get_id() if choices else None)
                 excluded = known.get(key)
                 if excluded is None:
                     if scratch is None:
