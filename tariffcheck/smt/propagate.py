@@ -168,7 +168,8 @@ class Standing:
     The terms asked are kept alive here, so the ids that key the answers name them alone."""
 
     LIMIT = 4096  # answers kept; past it they are dropped and asked again
-    MODELS = 16  # models kept of each kind
+    MODELS = 16  # models kept of each kind (valid completions: VALID)
+    VALID = 32
 
     def __init__(self, given: list[z3.BoolRef]):
         self.given = given  # kept: the key's ids name these terms
@@ -176,6 +177,9 @@ class Standing:
         self.bare: dict[tuple, bool] = {}  # ... -> possible under no rule and no choice
         self.free_models: list[z3.ModelRef] = []  # models of every rule and no choice
         self.bare_models: list[z3.ModelRef] = []  # models of no rule and no choice
+        # models of every rule and some order's choices: valid completions of that order, and
+        # of every later order of this standing whose choices they satisfy (`_Run.reuse`)
+        self.valid_models: list[z3.ModelRef] = []
         # (a rule instance's literal, a value's term, a choice's term or None) -> does the rule,
         # with the value, the choice and the given facts substituted, simplify to false
         # (`_Run.direct_reason`)
@@ -195,10 +199,11 @@ class Standing:
         self._pins.clear(), self.capped.clear()
 
     def add_model(self, models: list[z3.ModelRef], m: z3.ModelRef) -> None:
-        """Keep `m` in `models` (free_models or bare_models), the most recent MODELS of them:
-        each order takes them all as witnesses, and each holds a value for every constant."""
+        """Keep `m` in `models` (free_models, bare_models or valid_models), the most recent
+        MODELS (VALID) of them: each order takes them all as witnesses, and each holds a value
+        for every constant."""
         models.append(m)
-        if len(models) > self.MODELS:
+        if len(models) > (self.VALID if models is self.valid_models else self.MODELS):
             del models[0]
 
     def negation(self, literal: z3.BoolRef) -> z3.BoolRef:
@@ -385,6 +390,7 @@ class _Run:
         # nothing), and of no rule (what they break is worked out when needed)
         self.witnesses += [_Witness(m, frozenset()) for m in self.standing.free_models]
         self.witnesses += [_Witness(m, None) for m in self.standing.bare_models]
+        self.valid = 0  # how many of the models seen are earlier orders' (`reuse`)
 
     @property
     def base(self) -> list[z3.BoolRef]:
@@ -412,10 +418,31 @@ class _Run:
         return r == z3.sat, ask
 
     def keep_model(self, broken: set[int] | None = frozenset()) -> z3.ModelRef:
+        """The model just found under every choice and rule (`base`): a valid completion,
+        kept among those seen, as a witness, and in the standing for later orders (`reuse`)."""
         m = self.p.solver.model()
         self.seen.append(m)
         self.witnesses.append(_Witness(m, broken))
+        self.standing.add_model(self.standing.valid_models, m)
         return m
+
+    def reuse(self) -> bool:
+        """Take as valid completions of this order the models earlier orders of its standing
+        found under every rule (`Standing.valid_models`, `free_models`) that satisfy each of
+        its choices: every rule instance and what the request fixes are the same for the whole
+        standing, so such a model is a valid completion here too, and each value it shows is
+        possible without a question. An order-entry screen sends one order a keystroke, each
+        the last with one choice more or changed: the models of the last mostly serve the
+        next, and its first question and most of its gathers need not be asked. The answer
+        does not depend on which models show a value (a value is possible or not whichever
+        shows it); True when some model was taken (then the order is valid)."""
+        st = self.standing
+        terms = [c.term for c in self.p.choices]
+        got = [m for m in st.valid_models + st.free_models if all_true(m, terms)]
+        self.seen += got
+        self.witnesses += [_Witness(m, frozenset()) for m in st.valid_models]  # (free_models' are in already)
+        self.valid = len(got)
+        return bool(got)
 
     def why_not(self, ask: z3.BoolRef) -> Conflict:
         """The minimal reason `ask` fails: under the same assumptions it was asked under (a
@@ -671,16 +698,17 @@ class _Run:
         out = Propagation("open")
         asked: list[tuple[OpenField, list[tuple[object, z3.BoolRef]]]] = []
         try:
-            p.solver.set("phase_selection", 0)  # a first model leaning to no: it shows most noes
-            try:
-                first = p.check(self.base)
-            finally:
-                p.solver.set("phase_selection", 3)
-            if first == z3.unsat:
-                out.status = "invalid"
-                out.conflict = minimal_conflict(p, p.choices, p.rule_literals, known=self.known)
-                return out
-            self.keep_model()
+            if not self.reuse():
+                p.solver.set("phase_selection", 0)  # a first model leaning to no: it shows most noes
+                try:
+                    first = p.check(self.base)
+                finally:
+                    p.solver.set("phase_selection", 3)
+                if first == z3.unsat:
+                    out.status = "invalid"
+                    out.conflict = minimal_conflict(p, p.choices, p.rule_literals, known=self.known)
+                    return out
+                self.keep_model()
             for path, facts in p.undecided.items():
                 kind = facts[0].kind
                 if kind == "former":
@@ -837,7 +865,7 @@ class _Run:
         """The least and greatest value of a count or quantity over valid completions; `floor`
         is the least the field itself allows (an option's count: 1, since it is ordered), so a
         bound there has no reason of its own."""
-        seen = [m.eval(x, model_completion=True).as_long() for m in self.seen]
+        seen = [int_of(m, x) for m in self.seen]
         low, high = min(seen), max(seen)
         least, most = self.relaxed_range(x, floor, MAX_COUNT)
         low, low_ask = self.bound(x, floor, low, down=True, guess=least)
@@ -958,7 +986,7 @@ class _Run:
             ok, failed = self.sat_with(x <= target if down else x >= target)
             if not ok:
                 break
-            known = self.seen[-1].eval(x, model_completion=True).as_long()
+            known = int_of(self.seen[-1], x)
             if guessed and known == target and known != extreme:
                 # nothing past the guess is possible (the rules reading the number say so by
                 # themselves): the question one past it fails without asking; its reason
@@ -972,7 +1000,7 @@ class _Run:
                 mid = (lo + hi) // 2
                 ok, ask = self.sat_with(x <= mid)
                 if ok:
-                    hi = min(hi, self.seen[-1].eval(x, model_completion=True).as_long())
+                    hi = min(hi, int_of(self.seen[-1], x))
                 else:
                     lo, failed = mid + 1, ask
             return hi, failed
@@ -981,7 +1009,7 @@ class _Run:
             mid = (lo + hi + 1) // 2
             ok, ask = self.sat_with(x >= mid)
             if ok:
-                lo = max(lo, self.seen[-1].eval(x, model_completion=True).as_long())
+                lo = max(lo, int_of(self.seen[-1], x))
             else:
                 hi, failed = mid - 1, ask
         return lo, failed
@@ -1009,7 +1037,7 @@ class _Run:
             self.p.solver.add(z3.Implies(ordered, present))
             self.meaning[ordered.get_id()] = present
             self.given = [ordered]
-            self.seen = [m for m in seen if z3.is_true(m.eval(present, model_completion=True))]
+            self.seen = [m for m in seen if all_true(m, [present])]
             before = len(self.seen)
             if not self.seen:
                 ok, _ = self.sat_with(present)
@@ -1033,8 +1061,7 @@ class _Run:
         for high in (True, False):
             wanted = []
             for (of, count, present), (least, most) in zip(counted, ranges):
-                have = [v for v, ok in ((m.eval(count, model_completion=True).as_long(),
-                                         z3.is_true(m.eval(present, model_completion=True))) for m in self.seen) if ok]
+                have = [int_of(m, count) for m in self.seen if all_true(m, [present])]
                 if high and (not have or max(have) < most):
                     wanted += [present, count >= most]
                 elif not high and have and min(have) > least:
@@ -1049,6 +1076,17 @@ class _Run:
                 beyond.append([count >= most + 1, present])
         if len(beyond) > 1:
             self.bare_gather(beyond)
+
+
+def int_of(m: z3.ModelRef, x: z3.ArithRef) -> int:
+    """`m.eval(x, model_completion=True).as_long()`, asked of Z3 directly (as readback.truths
+    does): the counts' bounds read each count from every model seen, a few hundred times an
+    order, and z3py wrapped each answer twice."""
+    r = (z3.Ast * 1)()
+    ctx = m.ctx.ref()
+    if not z3.Z3_model_eval(ctx, m.model, x.as_ast(), True, r):
+        raise z3.Z3Exception(f"the model gives no value to {x}")
+    return int(z3.Z3_get_numeral_string(ctx, r[0]))
 
 
 def _shown_by(models, terms, todo: list[int], out: list) -> None:
