@@ -168,8 +168,7 @@ class Standing:
     The terms asked are kept alive here, so the ids that key the answers name them alone."""
 
     LIMIT = 4096  # answers kept; past it they are dropped and asked again
-    MODELS = 16  # models kept of each kind (valid completions: VALID)
-    VALID = 32
+    MODELS = 16  # models kept of each kind (~95 KB each on a four-contract Secure Endpoint order)
 
     def __init__(self, given: list[z3.BoolRef]):
         self.given = given  # kept: the key's ids name these terms
@@ -200,10 +199,10 @@ class Standing:
 
     def add_model(self, models: list[z3.ModelRef], m: z3.ModelRef) -> None:
         """Keep `m` in `models` (free_models, bare_models or valid_models), the most recent
-        MODELS (VALID) of them: each order takes them all as witnesses, and each holds a value
-        for every constant."""
+        MODELS of them: each order takes them all as witnesses, and each holds a value for
+        every constant."""
         models.append(m)
-        if len(models) > (self.VALID if models is self.valid_models else self.MODELS):
+        if len(models) > self.MODELS:
             del models[0]
 
     def negation(self, literal: z3.BoolRef) -> z3.BoolRef:
@@ -360,7 +359,8 @@ class _Witness:
 
 class _Run:
     def __init__(self, p: OrderProblem, reads: dict[int, frozenset[int]] | None = None,
-                 readers: dict[int, list[tuple[Instance, int, frozenset[int]]]] | None = None, standing: Standing | None = None,
+                 readers: dict[int, list[tuple[Instance, int, frozenset[int]]]] | None = None,
+                 standing: Standing | None = None,
                  relaxed: dict[tuple, tuple] | None = None, known: KnownSat | None = None,
                  fields_read: dict[tuple, list] | None = None):
         self.p = p
@@ -428,14 +428,14 @@ class _Run:
 
     def reuse(self) -> bool:
         """Take as valid completions of this order the models earlier orders of its standing
-        found under every rule (`Standing.valid_models`, `free_models`) that satisfy each of
-        its choices: every rule instance and what the request fixes are the same for the whole
-        standing, so such a model is a valid completion here too, and each value it shows is
-        possible without a question. An order-entry screen sends one order a keystroke, each
-        the last with one choice more or changed: the models of the last mostly serve the
-        next, and its first question and most of its gathers need not be asked. The answer
-        does not depend on which models show a value (a value is possible or not whichever
-        shows it); True when some model was taken (then the order is valid)."""
+        found under every rule (`Standing.valid_models`, the last 16, and `free_models`) that
+        satisfy each of its choices: every rule instance and what the request fixes are the
+        same for the whole standing, so such a model is a valid completion here too, and each
+        value it shows is possible without a question. An order-entry screen sends one order a
+        keystroke, each the last with one choice more or changed: the models of the last
+        mostly serve the next, and its first question and most of its gathers need not be
+        asked. The answer does not depend on which models show a value (a value is possible or
+        not whichever shows it); True when some model was taken (then the order is valid)."""
         st = self.standing
         terms = [c.term for c in self.p.choices]
         got = [m for m in st.valid_models + st.free_models if all_true(m, terms)]
@@ -746,8 +746,9 @@ class _Run:
             dim = self.p.tariff.contracts[self.p.order.contracts[f.slot].kind].dimensions[f.field.path[0]]
             # the terms depend on the slot's variable and the dimension alone: made once (each
             # `x == i` through z3py's casts), for every order that leaves the dimension open
-            terms = self.p.encoder.memo(("propagate: a dimension's values", x.get_id(), len(dim.values), dim.optional),
-                                        lambda: [x == i for i in range(len(dim.values))] + ([x == -1] if dim.optional else []))
+            n = len(dim.values)
+            terms = self.p.encoder.memo(("propagate: a dimension's values", x.get_id(), n, dim.optional),
+                                        lambda: [x == i for i in range(n)] + ([x == -1] if dim.optional else []))
             return OpenField(path, "dim"), list(zip(list(dim.values) + ([None] if dim.optional else []), terms))
         if f.kind == "optattr":  # one fact per value of the attribute: may it be designated
             return OpenField(path, "designation"), [(fact.path.parts[-1], fact.vars[0]) for fact in facts]
