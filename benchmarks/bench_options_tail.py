@@ -9,6 +9,11 @@ Corpora (Secure Endpoint):
   service  bench_service.py's partial orders (`corpus(300, 20261203)`): what the service's
            `options` phase sends
   parent   the 40 parent orders of bench_solver_before_after.py's "options (parent)" (seed 20251001)
+  keys     an order-entry screen filling orders in, one request a keystroke: each of the first 8
+           service orders with a parent and three service contracts, entered one field at a
+           time (every prefix: the contracts and their parents first, then each contract's
+           fields in the order's own order), the orders of one in a row (not in --corpora's
+           default: add it)
 
 Both trees are imported in this process (the commit's package as `tariffcheck_before`, as
 bench_solver_before_after.py does), each with its own `Checker`. The service's path is timed:
@@ -74,6 +79,20 @@ def service_corpus(n: int = 300, seed: int = 20261203) -> list[dict]:
 def parent_corpus(count: int = 40, seed: int = 20251001) -> list[dict]:
     """bench_solver_before_after.py's "options (parent)" orders."""
     return partials(catalog.load(TARIFF), count, seed)
+
+
+def keys_corpus(count: int = 8) -> list[dict]:
+    """`keys` (above): the service corpus's first `count` four-contract orders, field by field."""
+    out = []
+    for d in [d for d in service_corpus() if len(d["contracts"]) == 4][:count]:
+        head = {k: v for k, v in d.items() if k != "contracts"}
+        entered = [{k: v for k, v in c.items() if k in ("id", "contract", "parent")} for c in d["contracts"]]
+        for c, now in zip(d["contracts"], entered):
+            for k, v in c.items():
+                if k not in now:
+                    now[k] = v
+                    out.append(dict(head, contracts=json.loads(json.dumps(entered))))
+    return out
 
 
 def summary(xs: list[float]) -> dict:
@@ -147,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                "rounds": args.rounds, "corpora": {}}
     print(f"before {args.before}; {args.rounds} rounds; load average {os.getloadavg()[0]:.1f}", flush=True)
     for name in args.corpora.split(","):
-        corpus = service_corpus() if name == "service" else parent_corpus()
+        corpus = {"service": service_corpus, "parent": parent_corpus, "keys": keys_corpus}[name]()
         results["corpora"][name] = run_corpus(name, corpus, sides, args.rounds, args.slowest)
     results["machine"]["load_average_end"] = os.getloadavg()[0]
     print(f"load average at the end {os.getloadavg()[0]:.1f}")

@@ -53,9 +53,11 @@ from ..model import tariff as M
 from ..model.limits import MAX_COUNT
 from ..orders.order import Order
 from .encode import Encoder, Fact, Instance
-from .explain import Conflict, KnownSat, describe, minimal_conflict
+from .explain import ChosenField, Conflict, KnownSat, Tie, minimal_conflict
+from ..evaluate.verdict import InstanceKey, involved_fields
+from ..model import ir
 from ..model.limits import DEFAULT_TIMEOUT_MS
-from .problem import Choice, Incomplete, OrderProblem
+from .problem import Choice, Incomplete, OrderProblem, choice_value
 from .standing import StandingWorkspaces
 from . import walk
 from .readback import all_true, truths
@@ -107,9 +109,10 @@ class Propagator:
         self.tariff = tariff
         self.workspace = StandingWorkspaces(Encoder(tariff), timeout_ms)
         self.reads: dict[int, frozenset[int]] = {}  # a rule instance's literal -> the variables its term reads
-        # the contract slots of an order -> the rule instances reading each variable (the
-        # encoder keeps each slot's instances, so this holds for every order of those slots)
-        self.readers: dict[tuple, dict[int, list[Instance]]] = {}
+        # the contract slots of an order -> the rule instances reading each variable, with their
+        # literals' ids and what they read (`_Run._instances_reading`; the encoder keeps each
+        # slot's instances, so this holds for every order of those slots)
+        self.readers: dict[tuple, dict[int, list[tuple[Instance, int, frozenset[int]]]]] = {}
         # what holds for every order of one shape whose request fixes the same facts
         # (`Standing`), by (the shape, the ids of those facts' terms)
         self.standing: dict[tuple, Standing] = {}
@@ -119,6 +122,8 @@ class Propagator:
         # the shape, the given facts and the choices assumed (explain.KnownSat): the same for
         # every order that assumes them, so asked once
         self.known = KnownSat()
+        # (a rule's id, a subject) -> the fields its instance reads (`_Run.describe`)
+        self.fields_read: dict[tuple, list] = {}
 
     def propagate(self, order: Order) -> Propagation:
         with self.workspace.open(order) as p:  # (with the shape's requirements: p.shape())
@@ -126,7 +131,7 @@ class Propagator:
             if slots not in self.readers and len(self.readers) >= 64:
                 self.readers.clear()  # a bound on what is kept; rebuilt when asked again
             return _Run(p, self.reads, self.readers.setdefault(slots, {}), self._standing(p), self.relaxed,
-                        self.known).run()
+                        self.known, self.fields_read).run()
 
     def forget(self) -> None:
         """Drop what was learnt from earlier orders (`Standing`, the relaxed ranges, the
@@ -163,7 +168,7 @@ class Standing:
     The terms asked are kept alive here, so the ids that key the answers name them alone."""
 
     LIMIT = 4096  # answers kept; past it they are dropped and asked again
-    MODELS = 16  # models kept of each kind
+    MODELS = 16  # models kept of each kind (~95 KB each on a four-contract Secure Endpoint order)
 
     def __init__(self, given: list[z3.BoolRef]):
         self.given = given  # kept: the key's ids name these terms
@@ -171,6 +176,9 @@ class Standing:
         self.bare: dict[tuple, bool] = {}  # ... -> possible under no rule and no choice
         self.free_models: list[z3.ModelRef] = []  # models of every rule and no choice
         self.bare_models: list[z3.ModelRef] = []  # models of no rule and no choice
+        # models of every rule and some order's choices: valid completions of that order, and
+        # of every later order of this standing whose choices they satisfy (`_Run.reuse`)
+        self.valid_models: list[z3.ModelRef] = []
         # (a rule instance's literal, a value's term, a choice's term or None) -> does the rule,
         # with the value, the choice and the given facts substituted, simplify to false
         # (`_Run.direct_reason`)
@@ -190,8 +198,9 @@ class Standing:
         self._pins.clear(), self.capped.clear()
 
     def add_model(self, models: list[z3.ModelRef], m: z3.ModelRef) -> None:
-        """Keep `m` in `models` (free_models or bare_models), the most recent MODELS of them:
-        each order takes them all as witnesses, and each holds a value for every constant."""
+        """Keep `m` in `models` (free_models, bare_models or valid_models), the most recent
+        MODELS of them: each order takes them all as witnesses, and each holds a value for
+        every constant."""
         models.append(m)
         if len(models) > self.MODELS:
             del models[0]
@@ -350,14 +359,17 @@ class _Witness:
 
 class _Run:
     def __init__(self, p: OrderProblem, reads: dict[int, frozenset[int]] | None = None,
-                 readers: dict[int, list[Instance]] | None = None, standing: Standing | None = None,
-                 relaxed: dict[tuple, tuple] | None = None, known: KnownSat | None = None):
+                 readers: dict[int, list[tuple[Instance, int, frozenset[int]]]] | None = None,
+                 standing: Standing | None = None,
+                 relaxed: dict[tuple, tuple] | None = None, known: KnownSat | None = None,
+                 fields_read: dict[tuple, list] | None = None):
         self.p = p
+        self.fields_read = {} if fields_read is None else fields_read  # `Propagator.fields_read`
         self.known = known  # `Propagator.known`
         self.relaxed = {} if relaxed is None else relaxed
         self.standing = standing if standing is not None else Standing([f.term for f in p.given])
         self.reads = {} if reads is None else reads
-        self._by_variable: dict[int, list[Instance]] | None = readers or None
+        self._by_variable: dict[int, list[tuple[Instance, int, frozenset[int]]]] | None = readers or None
         self._readers = readers  # filled here when empty, for the next order of these slots
         self._pins: dict[int, list] = {}  # id(choice) -> its pins (None: not of a pinned shape)
         # a rule instance's literal's id -> `_choices_pinning`; a variable's id -> the indices
@@ -378,6 +390,7 @@ class _Run:
         # nothing), and of no rule (what they break is worked out when needed)
         self.witnesses += [_Witness(m, frozenset()) for m in self.standing.free_models]
         self.witnesses += [_Witness(m, None) for m in self.standing.bare_models]
+        self.valid = 0  # how many of the models seen are earlier orders' (`reuse`)
 
     @property
     def base(self) -> list[z3.BoolRef]:
@@ -405,10 +418,31 @@ class _Run:
         return r == z3.sat, ask
 
     def keep_model(self, broken: set[int] | None = frozenset()) -> z3.ModelRef:
+        """The model just found under every choice and rule (`base`): a valid completion,
+        kept among those seen, as a witness, and in the standing for later orders (`reuse`)."""
         m = self.p.solver.model()
         self.seen.append(m)
         self.witnesses.append(_Witness(m, broken))
+        self.standing.add_model(self.standing.valid_models, m)
         return m
+
+    def reuse(self) -> bool:
+        """Take as valid completions of this order the models earlier orders of its standing
+        found under every rule (`Standing.valid_models`, the last 16, and `free_models`) that
+        satisfy each of its choices: every rule instance and what the request fixes are the
+        same for the whole standing, so such a model is a valid completion here too, and each
+        value it shows is possible without a question. An order-entry screen sends one order a
+        keystroke, each the last with one choice more or changed: the models of the last
+        mostly serve the next, and its first question and most of its gathers need not be
+        asked. The answer does not depend on which models show a value (a value is possible or
+        not whichever shows it); True when some model was taken (then the order is valid)."""
+        st = self.standing
+        terms = [c.term for c in self.p.choices]
+        got = [m for m in st.valid_models + st.free_models if all_true(m, terms)]
+        self.seen += got
+        self.witnesses += [_Witness(m, frozenset()) for m in st.valid_models]  # (free_models' are in already)
+        self.valid = len(got)
+        return bool(got)
 
     def why_not(self, ask: z3.BoolRef) -> Conflict:
         """The minimal reason `ask` fails: under the same assumptions it was asked under (a
@@ -428,7 +462,7 @@ class _Run:
         if free is False and choices or loose is False:
             return None  # `gather` found it impossible without the choices, or without the rules
         if free and loose:
-            return describe(p, choices, [inst])
+            return self.describe(choices, inst)
         given = [self.meaning[q.get_id()] for q in self.given]
         if choices and not free and not any(w.broken is not None and not w.broken and w.shows([term] + given)
                                for w in self.witnesses):
@@ -442,7 +476,24 @@ class _Run:
                 self.witnesses.append(_Witness(p.solver.model(), None))
             elif not self.possible_under(self.standing.bare, needs):
                 return None
-        return describe(p, choices, [inst])
+        return self.describe(choices, inst)
+
+    def describe(self, choices: list[Choice], inst: Instance) -> Conflict:
+        """explain.describe of these choices and one rule instance (the same Conflict), with the
+        fields the instance reads listed once per rule and subject, not walked out of its
+        condition for every reason: an open four-contract order has a hundred-odd reasons, and
+        that walk was half of describing them."""
+        order = self.p.order
+        key = (inst.rule.id, inst.subject)
+        fields = self.fields_read.get(key)
+        if fields is None:
+            if len(self.fields_read) >= 4096:
+                self.fields_read.clear()
+            fields = self.fields_read[key] = ir.fields_of(inst.rule.condition(inst.subject))
+        entry = order.contracts[inst.slot]
+        tie = Tie(InstanceKey(inst.rule.id, inst.slot, inst.subject), inst.rule, entry.id,
+                  tuple(involved_fields(None, order, entry, fields)))
+        return Conflict([ChosenField(c.path, choice_value(c, order)) for c in choices], [tie])
 
     def possible_under(self, table: dict, terms: list[z3.BoolRef]) -> bool:
         """Does some model of every rule (`table` is the standing's `free`) or of no rule
@@ -523,17 +574,19 @@ class _Run:
         return out
 
     # ---- reasons read off one rule ----------------------------------------------------------
-    def _instances_reading(self, var: int) -> list[Instance]:
-        """The rule instances whose terms read the variable with this id."""
+    def _instances_reading(self, var: int) -> list[tuple[Instance, int, frozenset[int]]]:
+        """The rule instances whose terms read the variable with this id, each with its
+        literal's id and the ids of what it reads (worked out once with the index: a value's
+        reason looks them up for every instance it tries)."""
         if self._by_variable is None:
-            index: dict[int, list[Instance]] = {}
+            index: dict[int, list[tuple[Instance, int, frozenset[int]]]] = {}
             for i in self.p.instances:
                 key = i.literal.get_id()
                 reads = self.reads.get(key)
                 if reads is None:
                     reads = self.reads[key] = variables_of(i.term)
                 for v in reads:
-                    index.setdefault(v, []).append(i)
+                    index.setdefault(v, []).append((i, key, reads))
             if self._readers is not None:
                 self._readers.update(index)  # whole, for the next order of these slots
             self._by_variable = index
@@ -585,9 +638,7 @@ class _Run:
         excluded = self.standing.excluded
         tid = term.get_id()
         self.standing.keep([term])
-        for inst in self._instances_reading(z3.Z3_get_ast_id(term.ctx.ref(), pin[0][0])):
-            lid = inst.literal.get_id()
-            reads = self.reads[lid]
+        for inst, lid, reads in self._instances_reading(z3.Z3_get_ast_id(term.ctx.ref(), pin[0][0])):
             base = None
             key = (lid, tid, None)
             got = excluded.get(key)
@@ -647,16 +698,17 @@ class _Run:
         out = Propagation("open")
         asked: list[tuple[OpenField, list[tuple[object, z3.BoolRef]]]] = []
         try:
-            p.solver.set("phase_selection", 0)  # a first model leaning to no: it shows most noes
-            try:
-                first = p.check(self.base)
-            finally:
-                p.solver.set("phase_selection", 3)
-            if first == z3.unsat:
-                out.status = "invalid"
-                out.conflict = minimal_conflict(p, p.choices, p.rule_literals, known=self.known)
-                return out
-            self.keep_model()
+            if not self.reuse():
+                p.solver.set("phase_selection", 0)  # a first model leaning to no: it shows most noes
+                try:
+                    first = p.check(self.base)
+                finally:
+                    p.solver.set("phase_selection", 3)
+                if first == z3.unsat:
+                    out.status = "invalid"
+                    out.conflict = minimal_conflict(p, p.choices, p.rule_literals, known=self.known)
+                    return out
+                self.keep_model()
             for path, facts in p.undecided.items():
                 kind = facts[0].kind
                 if kind == "former":
@@ -692,8 +744,12 @@ class _Run:
         if f.kind == "dim":
             x = f.vars[0]
             dim = self.p.tariff.contracts[self.p.order.contracts[f.slot].kind].dimensions[f.field.path[0]]
-            cases = [(v, x == i) for i, v in enumerate(dim.values)] + ([(None, x == -1)] if dim.optional else [])
-            return OpenField(path, "dim"), cases
+            # the terms depend on the slot's variable and the dimension alone: made once (each
+            # `x == i` through z3py's casts), for every order that leaves the dimension open
+            n = len(dim.values)
+            terms = self.p.encoder.memo(("propagate: a dimension's values", x.get_id(), n, dim.optional),
+                                        lambda: [x == i for i in range(n)] + ([x == -1] if dim.optional else []))
+            return OpenField(path, "dim"), list(zip(list(dim.values) + ([None] if dim.optional else []), terms))
         if f.kind == "optattr":  # one fact per value of the attribute: may it be designated
             return OpenField(path, "designation"), [(fact.path.parts[-1], fact.vars[0]) for fact in facts]
         b = f.vars[-1]  # an option's presence; a flag's or a holding's truth
@@ -810,7 +866,7 @@ class _Run:
         """The least and greatest value of a count or quantity over valid completions; `floor`
         is the least the field itself allows (an option's count: 1, since it is ordered), so a
         bound there has no reason of its own."""
-        seen = [m.eval(x, model_completion=True).as_long() for m in self.seen]
+        seen = [int_of(m, x) for m in self.seen]
         low, high = min(seen), max(seen)
         least, most = self.relaxed_range(x, floor, MAX_COUNT)
         low, low_ask = self.bound(x, floor, low, down=True, guess=least)
@@ -829,9 +885,8 @@ class _Run:
         ctx = x.ctx
         terms = [x >= lo, x <= hi] + [self.meaning[q.get_id()] for q in self.given] + ([under] if under is not None else [])
         pinned: set[int] = set()
-        for inst in self._instances_reading(x.get_id()):
+        for inst, _, reads in self._instances_reading(x.get_id()):
             terms.append(inst.term)
-            reads = self.reads[inst.literal.get_id()]
             pinned |= reads
         terms += [z3.BoolRef(z3.Z3_mk_eq(ctx.ref(), a, v), ctx)
                   for a, v in (self._given_pins[i] for i in pinned if i in self._given_pins)]
@@ -874,13 +929,12 @@ class _Run:
         known = self.standing.capped  # the small solver's answers, kept for later orders
         self.standing.keep([term] + under)
         asked = (term.get_id(), Standing.key(under))
-        for inst in self._instances_reading(x.get_id()):
-            reads = self.reads[inst.literal.get_id()]
+        for inst, lid, reads in self._instances_reading(x.get_id()):
             fixed = None
             options = [[]] + [[c] for c in self.p.choices
                               if (got := self._choice_pins(c)) is not None and not got[1].isdisjoint(reads)]
             for choices in options:
-                key = asked + (inst.literal.get_id(), choices[0].term.get_id() if choices else None)
+                key = asked + (lid, choices[0].term.get_id() if choices else None)
                 excluded = known.get(key)
                 if excluded is None:
                     if scratch is None:
@@ -933,7 +987,7 @@ class _Run:
             ok, failed = self.sat_with(x <= target if down else x >= target)
             if not ok:
                 break
-            known = self.seen[-1].eval(x, model_completion=True).as_long()
+            known = int_of(self.seen[-1], x)
             if guessed and known == target and known != extreme:
                 # nothing past the guess is possible (the rules reading the number say so by
                 # themselves): the question one past it fails without asking; its reason
@@ -947,7 +1001,7 @@ class _Run:
                 mid = (lo + hi) // 2
                 ok, ask = self.sat_with(x <= mid)
                 if ok:
-                    hi = min(hi, self.seen[-1].eval(x, model_completion=True).as_long())
+                    hi = min(hi, int_of(self.seen[-1], x))
                 else:
                     lo, failed = mid + 1, ask
             return hi, failed
@@ -956,7 +1010,7 @@ class _Run:
             mid = (lo + hi + 1) // 2
             ok, ask = self.sat_with(x >= mid)
             if ok:
-                lo = max(lo, self.seen[-1].eval(x, model_completion=True).as_long())
+                lo = max(lo, int_of(self.seen[-1], x))
             else:
                 hi, failed = mid - 1, ask
         return lo, failed
@@ -984,7 +1038,7 @@ class _Run:
             self.p.solver.add(z3.Implies(ordered, present))
             self.meaning[ordered.get_id()] = present
             self.given = [ordered]
-            self.seen = [m for m in seen if z3.is_true(m.eval(present, model_completion=True))]
+            self.seen = [m for m in seen if all_true(m, [present])]
             before = len(self.seen)
             if not self.seen:
                 ok, _ = self.sat_with(present)
@@ -1008,8 +1062,7 @@ class _Run:
         for high in (True, False):
             wanted = []
             for (of, count, present), (least, most) in zip(counted, ranges):
-                have = [v for v, ok in ((m.eval(count, model_completion=True).as_long(),
-                                         z3.is_true(m.eval(present, model_completion=True))) for m in self.seen) if ok]
+                have = [int_of(m, count) for m in self.seen if all_true(m, [present])]
                 if high and (not have or max(have) < most):
                     wanted += [present, count >= most]
                 elif not high and have and min(have) > least:
@@ -1024,6 +1077,17 @@ class _Run:
                 beyond.append([count >= most + 1, present])
         if len(beyond) > 1:
             self.bare_gather(beyond)
+
+
+def int_of(m: z3.ModelRef, x: z3.ArithRef) -> int:
+    """`m.eval(x, model_completion=True).as_long()`, asked of Z3 directly (as readback.truths
+    does): the counts' bounds read each count from every model seen, a few hundred times an
+    order, and z3py wrapped each answer twice."""
+    r = (z3.Ast * 1)()
+    ctx = m.ctx.ref()
+    if not z3.Z3_model_eval(ctx, m.model, x.as_ast(), True, r):
+        raise z3.Z3Exception(f"the model gives no value to {x}")
+    return int(z3.Z3_get_numeral_string(ctx, r[0]))
 
 
 def _shown_by(models, terms, todo: list[int], out: list) -> None:
