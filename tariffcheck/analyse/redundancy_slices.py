@@ -75,9 +75,13 @@ class ShapeSlices:
     one slice; the slices of a shape are made one at a time and dropped once their run is done
     (a shape at 100x holds hundreds of runs: kept, their solvers filled the memory)."""
 
-    def __init__(self, slicer: Slicer, most: int):
+    def __init__(self, slicer: Slicer, most: int, reads: dict[int, dict[int, set[str]]] | None = None):
+        """`reads`: the options each rule instance reads, by the instance's `id`, shared by the
+        shapes of one lint (an instance belongs to one slot, whose variables are the same in
+        every shape that has it; the encoder keeps every instance alive, so no id is reused)."""
         self.slicer = slicer
         self.most = most
+        self._read = {} if reads is None else reads
         # the terms of each dropped slice's assertions, kept alive: the slicer remembers what
         # each asserted term reads by its id (`Slicer.left_out`), which Z3 would reuse once freed
         self._pinned: list = []
@@ -91,16 +95,42 @@ class ShapeSlices:
         space, shape = self.slicer.space, self.slicer.shape
         return [i for e in template(space.tariff, shape).contracts for i in space.encoder.instances(e.kind, e.index)]
 
+    def reads(self, inst: Instance) -> dict[int, set[str]]:
+        """The options the instance's term reads (so does its negation, which is asked), per
+        contract, walked once."""
+        got = self._read.get(id(inst))
+        if got is None:
+            got = self._read[id(inst)] = self.slicer.options_read([inst.term])
+        return got
+
     def runs(self, instances: list[Instance]) -> list[list[Instance]]:
         """The instances in runs, in their order, each of whose slices keeps at most `most`
-        options beyond the cone's base (one that alone needs more is a run of its own)."""
-        return [[i for i, _ in run] for run in self.slicer.blocks([(i, z3.Not(i.term)) for i in instances], self.most)]
+        options beyond the cone's base (one that alone needs more is a run of its own), as
+        `Slicer.blocks` makes them."""
+        out: list[list[Instance]] = []
+        run: list[Instance] = []
+        union: dict[int, set[str]] = {}
+        for inst in instances:
+            kept = self.slicer.kept(self.reads(inst))
+            grown = {i: union.get(i, set()) | kept[i] for i in kept}
+            if run and self.slicer.size(grown) > self.most:
+                out.append(run)
+                run, grown = [], {i: set(k) for i, k in kept.items()}
+            run.append(inst)
+            union = grown
+        if run:
+            out.append(run)
+        return out
 
     def slice_of(self, run: list[Instance]) -> RuleSlice | None:
         """The slice that keeps the options the run's instances read (and what they need); None
         when it would keep more than `most` (a run of one such instance: the whole shape is
         asked) or would read an option it left out."""
-        kept = self.slicer.kept(self.slicer.options_read([z3.Not(i.term) for i in run]))
+        wanted: dict[int, set[str]] = {}
+        for inst in run:
+            for i, opts in self.reads(inst).items():
+                wanted.setdefault(i, set()).update(opts)
+        kept = self.slicer.kept(wanted)
         if self.slicer.size(kept) > self.most:
             return None
         sl = Slice(self.slicer, kept)

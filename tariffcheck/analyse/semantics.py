@@ -539,7 +539,8 @@ class SemanticLint:
         # every shape, valid or not: a shape no order of which is valid may be so because of this rule
         shapes = [self.space.open(s) for s in self.space.shapes()]
         if self._slicing:  # in tariffs a dimension sorts (`_sorted`)
-            sliced = [redundancy_slices.ShapeSlices(self._slicer(o.shape), SLICE_MOST) for o in shapes]
+            reads: dict = {}
+            sliced = [redundancy_slices.ShapeSlices(self._slicer(o.shape), SLICE_MOST, reads) for o in shapes]
             if any(x.usable for x in sliced):  # (a shape of kinds the cone keeps whole is asked whole)
                 self._redundant_sliced(shapes, sliced)
                 return
