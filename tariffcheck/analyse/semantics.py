@@ -21,13 +21,13 @@ Models found on the way are kept: a value any model shows is possible needs no c
 and each term is read in each model at most once. Where many terms are asked the same question
 and most have the same answer (every option left out, every rule broken, every number given a
 second value), they are asked together as group tests without reading a model (Open.possible);
-reading a model out costs about as much as a check at 10x Secure Endpoint's size. Where a
-dimension sorts the options, a rule that an order breaks alone is shown so by a small solver near
-a valid order already seen (local.py), and only the other rules are asked about. Whether a shape
-has a valid order, and false-optional's questions, are asked of a slice of the shape (slices.py):
-the options they read and what those need, every other option absent, which answers as the whole
-shape does at a fraction of its cost. A question that hits the time limit is reported (L014),
-never taken as an answer.
+reading a model out costs about as much as a check at 10x Secure Endpoint's size. Whether a
+shape has a valid order, false-optional's questions and redundancy's are asked of a slice of the
+shape (slices.py, redundancy_slices.py): the options they read and what those need, every other
+option absent, which answers as the whole shape does at a fraction of its cost. Where a dimension
+sorts the options but the shapes are too small to slice, a rule that an order breaks alone is
+shown so by a small solver near a valid order already seen (local.py), and only the other rules
+are asked about. A question that hits the time limit is reported (L014), never taken as an answer.
 """
 
 from __future__ import annotations
