@@ -82,6 +82,8 @@ class ShapeSlices:
         self.slicer = slicer
         self.most = most
         self._read = {} if reads is None else reads
+        self._asked = 0  # solver calls of the slices already let go
+        self._last: RuleSlice | None = None
         # the terms of each dropped slice's assertions, kept alive: the slicer remembers what
         # each asserted term reads by its id (`Slicer.left_out`), which Z3 would reuse once freed
         self._pinned: list = []
@@ -135,7 +137,15 @@ class ShapeSlices:
             return None
         sl = Slice(self.slicer, kept)
         self._pinned.append(sl.p.solver.assertions())
-        return None if sl.leaked else RuleSlice(sl)
+        if self._last is not None:
+            self._asked += self._last.p.calls
+        self._last = None if sl.leaked else RuleSlice(sl)
+        return self._last
+
+    @property
+    def calls(self) -> int:
+        """Solver calls of the slices this made (for benchmarks)."""
+        return self._asked + (self._last.p.calls if self._last is not None else 0)
 
     def base(self) -> RuleSlice | None:
         """The slice of the cone's base alone (what every order of the shape needs)."""

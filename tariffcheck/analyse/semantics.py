@@ -131,6 +131,7 @@ class SemanticLint:
         self._validator: ConcreteValidator | None = None
         self._slicers: dict[object, slices.Slicer] = {}
         self._slicing = False  # whether the check running asks slices (SLICED_CHECKS)
+        self._rule_slices: list = []  # redundancy's slices, shape by shape (redundancy_slices.py)
 
     @property
     def space(self) -> Space:
@@ -542,6 +543,7 @@ class SemanticLint:
             reads: dict = {}
             sliced = [redundancy_slices.ShapeSlices(self._slicer(o.shape), SLICE_MOST, reads) for o in shapes]
             if any(x.usable for x in sliced):  # (a shape of kinds the cone keeps whole is asked whole)
+                self._rule_slices = sliced  # (their solver calls, for benchmarks)
                 self._redundant_sliced(shapes, sliced)
                 return
         # a rule that some order breaks while keeping every other rule is neither vacuous nor
