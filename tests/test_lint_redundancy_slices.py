@@ -75,7 +75,8 @@ def test_slices_answer_redundancy_as_the_whole_shape(tariff):
 
 
 def _redundancy(tariff, monkeypatch, sliced: bool) -> tuple[list, semantics.SemanticLint]:
-    monkeypatch.setattr(semantics, "SLICED_CHECKS", ("contradiction", "false-optional") + (("redundant",) if sliced else ()))
+    checks = ("contradiction", "false-optional") + (("redundant",) if sliced else ())
+    monkeypatch.setattr(semantics, "SLICED_CHECKS", checks)
     lint = semantics.SemanticLint(tariff)
     got = [(f.code, f.severity, f.subject, f.message, tuple(f.rules)) for f in lint.run(("redundant",))]
     return got, lint
