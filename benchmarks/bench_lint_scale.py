@@ -67,9 +67,11 @@ def worker(scale: int | str, timeout_ms: int, checks: str | None, seed: int = 0)
     sem = SemanticLint(tariff, timeout_ms)
     findings += sem.run(tuple(checks.split(",")) if checks else None, progress=progress)
     findings.sort(key=sort_key)
-    # solver calls of the whole shapes' solvers (those built) and of their slices (slices.py)
+    # solver calls of the whole shapes' solvers (those built) and of their slices (slices.py,
+    # redundancy_slices.py)
     calls = sum(p.calls for o in sem.space._open.values() if (p := o.__dict__.get("_p", o.__dict__.get("p"))))
     calls += sum(x.p.calls for sl in getattr(sem, "_slicers", {}).values() for x in sl._made.values() if x)
+    calls += sum(ss.calls for ss in getattr(sem, "_rule_slices", ()))  # redundancy's, let go once asked
     return {
         "scale": scale, "rules": len(tariff.rules),
         "options": sum(len(c.options) for c in tariff.contracts.values()),

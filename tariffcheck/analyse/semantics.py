@@ -21,13 +21,13 @@ Models found on the way are kept: a value any model shows is possible needs no c
 and each term is read in each model at most once. Where many terms are asked the same question
 and most have the same answer (every option left out, every rule broken, every number given a
 second value), they are asked together as group tests without reading a model (Open.possible);
-reading a model out costs about as much as a check at 10x Secure Endpoint's size. Where a
-dimension sorts the options, a rule that an order breaks alone is shown so by a small solver near
-a valid order already seen (local.py), and only the other rules are asked about. Whether a shape
-has a valid order, and false-optional's questions, are asked of a slice of the shape (slices.py):
-the options they read and what those need, every other option absent, which answers as the whole
-shape does at a fraction of its cost. A question that hits the time limit is reported (L014),
-never taken as an answer.
+reading a model out costs about as much as a check at 10x Secure Endpoint's size. Whether a
+shape has a valid order, false-optional's questions and redundancy's are asked of a slice of the
+shape (slices.py, redundancy_slices.py): the options they read and what those need, every other
+option absent, which answers as the whole shape does at a fraction of its cost. Where a dimension
+sorts the options but the shapes are too small to slice, a rule that an order breaks alone is
+shown so by a small solver near a valid order already seen (local.py), and only the other rules
+are asked about. A question that hits the time limit is reported (L014), never taken as an answer.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from ..evaluate.concrete import ConcreteValidator
 from ..smt.encode import Instance
 from ..model.limits import DEFAULT_TIMEOUT_MS
 from ..smt.problem import Incomplete
-from . import option_findings, slices
+from . import option_findings, redundancy_slices, slices
 from .boolean_lint import STEPS as BOOLEAN_STEPS, BooleanLint
 from .finding import Finding
 from .local import Fields, Local
@@ -62,8 +62,11 @@ SLICE_MOST = 64
 # forced or quantities: their coverage loops and group tests, a slice per run of 64 options,
 # cost 1.5-2x the whole shape's at 10x and 30x, where a model leaning to true shows hundreds
 # of options at once; false-optional's questions (an order of each item, an option left out of
-# one) each read one option or none, and cost half (benchmarks/README.md, lintslice)
-SLICED_CHECKS = ("contradiction", "false-optional")
+# one) each read one option or none, and cost half (benchmarks/README.md, lintslice);
+# redundancy's questions (can a rule instance be broken, alone or keeping every other rule) go
+# to the slice of the options the instance reads, with its rule's instances left out
+# (redundancy_slices.py)
+SLICED_CHECKS = ("contradiction", "false-optional", "redundant")
 
 
 @dataclass
@@ -128,6 +131,7 @@ class SemanticLint:
         self._validator: ConcreteValidator | None = None
         self._slicers: dict[object, slices.Slicer] = {}
         self._slicing = False  # whether the check running asks slices (SLICED_CHECKS)
+        self._rule_slices: list = []  # redundancy's slices, shape by shape (redundancy_slices.py)
 
     @property
     def space(self) -> Space:
@@ -535,6 +539,13 @@ class SemanticLint:
     def redundant(self) -> None:
         # every shape, valid or not: a shape no order of which is valid may be so because of this rule
         shapes = [self.space.open(s) for s in self.space.shapes()]
+        if self._slicing:  # in tariffs a dimension sorts (`_sorted`)
+            reads: dict = {}
+            sliced = [redundancy_slices.ShapeSlices(self._slicer(o.shape), SLICE_MOST, reads) for o in shapes]
+            if any(x.usable for x in sliced):  # (a shape of kinds the cone keeps whole is asked whole)
+                self._rule_slices = sliced  # (their solver calls, for benchmarks)
+                self._redundant_sliced(shapes, sliced)
+                return
         # a rule that some order breaks while keeping every other rule is neither vacuous nor
         # implied, and gets no finding: found near known valid orders (local.py), most rules
         # need no question of the shape's solver at all, and only the rest are asked about
@@ -580,28 +591,111 @@ class SemanticLint:
                     # else no order of this shape keeps the others: the rule adds nothing here
                 if not implied:
                     break
-            if vacuous:
-                self.findings.append(Finding(
-                    "L007", "warning", f"rule `{rule.id}` can never be broken: no order of any kind breaks it",
-                    rule.span, _clause(rule.citation),
-                    explanation="its condition never holds or its requirement always does, in new orders, change "
-                                "requests and cancellations alike; it checks nothing",
-                    explanation_ja="新規の申込み、変更の申込み、解約の申込みのいずれでも、条件が成り立つことがないか、"
-                                   "要件が常に満たされます。この規定は何も確かめていません",
-                    message_ja=f"規定 `{rule.id}` に反する申込みはありません(何も確かめていません)",
-                    subject=rule.id, rules=[rule.id]))
-            elif implied and asks:  # (asks none: the other rules contradict each other, L001)
-                by = self._blame(asks, besides=rule)
-                names = _rule_list(by)
-                self.findings.append(Finding(
-                    "L006", "info", f"rule `{rule.id}` is implied by other rules: {names}",
-                    rule.span, _clause(rule.citation),
-                    explanation="no order breaks it while keeping the others; removing it alone changes nothing "
-                                "(a tariff that states a thing twice is often on purpose)",
-                    explanation_ja="ほかの規定を守ったままこの規定だけに反する申込みはなく、この規定だけを除いても"
-                                   "何も変わりません (同じことを二度定める料金表は、意図してそうしていることもよくあります)",
-                    message_ja=f"規定 `{rule.id}` は他の規定から導かれます: {names}",
-                    subject=rule.id, rules=_rule_ids(by)))
+            self._report_redundant(rule, vacuous, implied, asks)
+
+    def _report_redundant(self, rule: M.Rule, vacuous: bool, implied: bool, asks: list) -> None:
+        """L007 for a rule no order breaks; L006 for one no order breaks while keeping the others,
+        with the least set of other rules that do so (`asks`: the shapes and terms where the
+        others admit orders but none that breaks it; none: the others contradict each other, L001)."""
+        if vacuous:
+            self.findings.append(Finding(
+                "L007", "warning", f"rule `{rule.id}` can never be broken: no order of any kind breaks it",
+                rule.span, _clause(rule.citation),
+                explanation="its condition never holds or its requirement always does, in new orders, change "
+                            "requests and cancellations alike; it checks nothing",
+                explanation_ja="新規の申込み、変更の申込み、解約の申込みのいずれでも、条件が成り立つことがないか、"
+                               "要件が常に満たされます。この規定は何も確かめていません",
+                message_ja=f"規定 `{rule.id}` に反する申込みはありません(何も確かめていません)",
+                subject=rule.id, rules=[rule.id]))
+        elif implied and asks:  # (asks none: the other rules contradict each other, L001)
+            by = self._blame(asks, besides=rule)
+            names = _rule_list(by)
+            self.findings.append(Finding(
+                "L006", "info", f"rule `{rule.id}` is implied by other rules: {names}",
+                rule.span, _clause(rule.citation),
+                explanation="no order breaks it while keeping the others; removing it alone changes nothing "
+                            "(a tariff that states a thing twice is often on purpose)",
+                explanation_ja="ほかの規定を守ったままこの規定だけに反する申込みはなく、この規定だけを除いても"
+                               "何も変わりません (同じことを二度定める料金表は、意図してそうしていることもよくあります)",
+                message_ja=f"規定 `{rule.id}` は他の規定から導かれます: {names}",
+                subject=rule.id, rules=_rule_ids(by)))
+
+    def _redundant_sliced(self, shapes: list[Open], sliced: list) -> None:
+        """`redundant`, each question asked of a slice of the options the rule instance reads
+        (redundancy_slices.py: the answer is the whole shape's) instead of the shape's whole
+        solver, which is asked only where no slice can be (and for a finding's reasons). The
+        shapes are asked in order, each in runs of its instances; a rule an order of one shape
+        breaks while keeping the others is not asked about again, as `redundant` stops at it.
+        The findings are reported at the end, in the order of the rules."""
+        broken: set[str] = set()  # rules some order breaks (not vacuous)
+        unimplied: set[str] = set()  # rules some order breaks while keeping every other rule
+        asks: dict[str, list] = {}  # per rule, where the other rules admit orders but none breaks it
+        for o, ss in zip(shapes, sliced):
+            needed = None if o.shape in self._sat else self._needed_sliced(o, ss)
+            if needed is False:
+                return
+            todo = [i for i in ss.instances() if i.rule.id not in unimplied]
+            for run in ss.runs(todo) if ss.usable else [todo]:
+                run = [i for i in run if i.rule.id not in unimplied]
+                if not run:
+                    continue
+                asker = (ss.slice_of(run) if ss.usable else None) or o
+                terms = [z3.Not(i.term) for i in run]
+                answers = redundancy_slices.ask(asker, "possible", terms, [])
+                if answers is None:
+                    asker, answers = o, self._breakable([o], lambda i, ids={id(i) for i in run}: id(i) in ids)
+                    if answers is None:
+                        return
+                    answers = [answers[o.shape, id(i)] for i in run]
+                for inst, term, can in zip(run, terms, answers):
+                    rule = inst.rule
+                    if not can or rule.id in unimplied:
+                        continue
+                    broken.add(rule.id)
+                    if needed is not None and rule.id not in needed:
+                        continue  # the other rules admit no order of this shape: nothing to add
+                    r = self._ask_besides(asker, o, rule, [term], f"is `{rule.id}` implied")
+                    if r is None:
+                        return
+                    if r == z3.sat:
+                        unimplied.add(rule.id)
+                        continue
+                    others_ok = self._ask_besides(asker, o, rule, [], "are the other rules satisfiable")
+                    if others_ok is None:
+                        return
+                    if others_ok == z3.sat:
+                        asks.setdefault(rule.id, []).append((o, [term]))
+        for rule in self.tariff.rules:
+            if rule.id not in unimplied:
+                self._report_redundant(rule, rule.id not in broken, True, asks.get(rule.id, []))
+
+    def _ask_besides(self, asker, o: Open, rule: M.Rule, terms: list, what: str) -> z3.CheckSatResult | None:
+        """Is there an order with the terms that keeps every rule but `rule`, asked of `asker` (a
+        slice of the shape `o`, or `o` itself)? A slice cut short by the time limit passes the
+        question to the whole shape; None when that too is cut short (noted)."""
+        if asker is not o:
+            r = redundancy_slices.ask(asker, "check", redundancy_slices.others(asker, rule), terms)
+            if r is not None:
+                return r
+        return self._check(o, what, instances=redundancy_slices.others(o, rule), terms=terms, keep=False)
+
+    def _needed_sliced(self, o: Open, ss) -> set[str] | None | bool:
+        """For a shape no order of which keeps every rule: the rules of an unsat core (a rule
+        outside it leaves the others just as unsatisfiable, so asking whether they imply it tells
+        nothing), found in the slice of the cone's base where it can be, else in the whole shape.
+        Any core will do: it only spares questions whose answer it already gives. None: every
+        rule is asked; False: the time limit cut the question short (noted)."""
+        asker = ss.base()
+        if asker is not None and redundancy_slices.ask(asker, "check", None, []) == z3.unsat:
+            core = {x.get_id() for x in asker.p.solver.unsat_core()}
+            return {i.rule.id for i in asker.instances if i.literal.get_id() in core}
+        r = self._check(o, "which rules leave no order", instances=o.instances, keep=False)
+        if r is None:
+            return False
+        if r == z3.unsat:
+            core = {x.get_id() for x in o.p.solver.unsat_core()}
+            return {i.rule.id for i in o.instances if i.literal.get_id() in core}
+        return None
 
     def _breakable(self, shapes: list[Open], wanted=lambda i: True) -> dict[tuple, bool] | None:
         """Which rule instances (those `wanted`) some order breaks, rules or no rules (a rule no
