@@ -54,6 +54,7 @@ class Slice:
         space, shape = slicer.space, slicer.shape
         enc = space.encoder
         self.shape = shape  # what `_Seen` files its models under
+        self.kept = kept  # per contract, the options open here (every other one is absent in its models)
         order: Order = template(space.tariff, shape)
         order.open = {c for c in slicer.open if (at := _option_path(c)) is None or at[1] in kept[at[0]]}
         self.order = order
@@ -214,13 +215,13 @@ class Slicer:
 
 
 def ask(slicer: Slicer | None, terms: list[z3.BoolRef] = (), most: int | None = None,
-        phase: int = 3) -> tuple[z3.CheckSatResult, Slice] | None:
+        phase: int = 3, within: Slice | None = None) -> tuple[z3.CheckSatResult, Slice] | None:
     """The question (every rule and the terms) asked of the slice of the options the terms read,
     leaning to `phase` (Open.lean); None when it cannot be (no slicer, a shape the cone keeps
     whole, a slice of more than `most` options, a time-out: the whole shape is asked instead)."""
     if slicer is None:
         return None
-    sl = slicer.slice(terms, most)
+    sl = within or slicer.slice(terms, most)
     if sl is None:
         return None
     sl.lean(phase)
