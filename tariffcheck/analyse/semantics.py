@@ -220,16 +220,13 @@ class SemanticLint:
                 message_ja=f"解析が時間制限で打ち切られました: {what}"))
         return self.findings
 
-    def _check(self, o: Open, what: str, instances=None, terms=(), keep: bool = True,
-               within: slices.Slice | None = None) -> z3.CheckSatResult | None:
+    def _check(self, o: Open, what: str, instances=None, terms=(), keep: bool = True) -> z3.CheckSatResult | None:
         """One question; a time-out is noted and answers None (neither yes nor no). The model of a
-        yes is kept (`keep`) for later questions: reading it out costs about as much as a check.
-        `within`: a slice of the shape that holds every option the terms read, asked instead of
-        the slice of the terms' own options."""
+        yes is kept (`keep`) for later questions: reading it out costs about as much as a check."""
         if instances is None and len(terms) == 1 and self.seen.impossible(o, terms[0]):
             return z3.unsat  # settled by an earlier question (Open.possible)
         if instances is None and self._slicing:  # in a slice of the shape, where the terms read few options
-            sliced = slices.ask(self._slicer(o.shape), list(terms), SLICE_MOST, o._phase, within)
+            sliced = slices.ask(self._slicer(o.shape), list(terms), SLICE_MOST, o._phase)
             if sliced is not None:
                 r, sl = sliced
                 if r == z3.sat and keep:
@@ -243,6 +240,21 @@ class SemanticLint:
         if r == z3.sat and keep:
             self.seen.add(o, o.model(), valid=instances is None)
         return r
+
+    def _check_in(self, sl: slices.Slice | None, o: Open, what: str, terms: list) -> z3.CheckSatResult | None:
+        """`_check` (every rule) asked of `sl`, a slice of the shape that keeps every option the
+        terms read, instead of the slice of the terms' own options; as `slices.ask`, a time-out
+        there, or no slice, asks the whole shape."""
+        if sl is not None:
+            sl.lean(o._phase)
+            try:
+                r = sl.check(None, list(terms))
+            except Incomplete:
+                return self._check(o, what, terms=terms)
+            if r == z3.sat:
+                self.seen.add(sl, sl.model())
+            return r
+        return self._check(o, what, terms=terms)
 
     # ---- L001 ------------------------------------------------------------------------------
     def contradictions(self) -> None:
@@ -367,8 +379,7 @@ class SemanticLint:
                     # what is left of the run would be another slice each time
                     within = slicer.slice([t for _, t in run], SLICE_MOST) if slicer and slicer.usable else None
                     r = None
-                    while run and (r := self._check(o, what, terms=[z3.Or([t for _, t in run])],
-                                                    within=within)) == z3.sat:
+                    while run and (r := self._check_in(within, o, what, [z3.Or([t for _, t in run])])) == z3.sat:
                         m = self.seen.any[o.shape][-1]  # only the newest model can show what none before did
                         run = [(k, t) for k, t in run if not holds(m, t)]
                     if r == z3.unsat and within is not None:

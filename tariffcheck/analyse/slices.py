@@ -215,13 +215,13 @@ class Slicer:
 
 
 def ask(slicer: Slicer | None, terms: list[z3.BoolRef] = (), most: int | None = None,
-        phase: int = 3, within: Slice | None = None) -> tuple[z3.CheckSatResult, Slice] | None:
+        phase: int = 3) -> tuple[z3.CheckSatResult, Slice] | None:
     """The question (every rule and the terms) asked of the slice of the options the terms read,
     leaning to `phase` (Open.lean); None when it cannot be (no slicer, a shape the cone keeps
     whole, a slice of more than `most` options, a time-out: the whole shape is asked instead)."""
     if slicer is None:
         return None
-    sl = within or slicer.slice(terms, most)
+    sl = slicer.slice(terms, most)
     if sl is None:
         return None
     sl.lean(phase)
