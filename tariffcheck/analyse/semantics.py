@@ -524,28 +524,32 @@ class SemanticLint:
                       if f"{d.id}={v.id}" not in skip]
             shapes = [o for o in self._valid_shapes(("new",)) if self._entries(o, kind.id)]
             # (option, value) is refuted by a valid order with the value and without the option;
-            # the models found so far refute most pairs
-            apart: set[tuple[str, str, str]] = set()
+            # the models found so far refute most pairs. `apart[(dimension, value)]`: the options
+            # refuted so far with that value
+            apart: dict[tuple[str, str], set[str]] = {}
+            every = frozenset(a.id for a in opts)
 
-            def learn(o: Open, m: z3.ModelRef) -> None:
+            def learn(o: Open, m: z3.ModelRef, kept: dict | None) -> None:
                 for slot in self._entries(o, kind.id):
                     def val(x):
                         return m.eval(x, model_completion=True)
-                    has = {x.id for x in opts if holds(m, slot.option(x.id))}
+                    # a slice's model has every option the slice left out absent (slices.py): only
+                    # those it kept are read (dead's models come from many slices, each of a few)
+                    mine = every if kept is None else every & kept.get(slot.index, every)
+                    has = {x for x in mine if holds(m, slot.option(x))}
                     for d in kind.dimensions.values():
                         i = val(slot.dimension(d.id)).as_long()
                         if i >= 0:
-                            v = list(d.values)[i]
-                            apart.update((a.id, d.id, v) for a in opts if a.id not in has)
+                            apart.setdefault((d.id, list(d.values)[i]), set()).update(every - has)
 
             learnt: dict[object, int] = {}  # per shape, how many of its models `learn` has read
 
             def learn_new(o: Open) -> None:
                 # each model is read once (it was read again after the orders of each item were
                 # asked for, and its option values fetched twice: 530,000 evaluations at 30x)
-                models = self.seen.models.get(o.shape, [])
-                for m in models[learnt.get(o.shape, 0):]:
-                    learn(o, m)
+                models, origins = self.seen.models.get(o.shape, []), self.seen.origins.get(o.shape, [])
+                for k in range(learnt.get(o.shape, 0), len(models)):
+                    learn(o, models[k], origins[k])
                 learnt[o.shape] = len(models)
 
             for o in shapes:
@@ -567,7 +571,7 @@ class SemanticLint:
                 learn_new(o)
             for a in opts:
                 for d, i, v in values:
-                    if (a.id, d.id, v.id) in apart or (d.id, v.id) not in chosen:
+                    if a.id in apart.get((d.id, v.id), ()) or (d.id, v.id) not in chosen:
                         continue
 
                     def without(slot, a=a, d=d, i=i):
