@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
                 for line in diff[:20]:
                     print("   ", line)
     for side in sides:
-        for s, r in sorted(results[side].items()):
+        for s, r in sorted(results[side].items(), key=lambda kv: str(kv[0])):  # scales and spec names
             if r["cut_short"]:
                 print(f"{side} {label(s)} cut short: {r['cut_short']}")
     if args.json:

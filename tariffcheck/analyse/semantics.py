@@ -22,12 +22,13 @@ and each term is read in each model at most once. Where many terms are asked the
 and most have the same answer (every option left out, every rule broken, every number given a
 second value), they are asked together as group tests without reading a model (Open.possible);
 reading a model out costs about as much as a check at 10x Secure Endpoint's size. Whether a
-shape has a valid order, false-optional's questions and redundancy's are asked of a slice of the
-shape (slices.py, redundancy_slices.py): the options they read and what those need, every other
-option absent, which answers as the whole shape does at a fraction of its cost. Where a dimension
-sorts the options but the shapes are too small to slice, a rule that an order breaks alone is
-shown so by a small solver near a valid order already seen (local.py), and only the other rules
-are asked about. A question that hits the time limit is reported (L014), never taken as an answer.
+shape has a valid order, and the questions of dead, forced, false-optional, quantities and
+redundancy, are asked of a slice of the shape (slices.py, redundancy_slices.py): the options they
+read and what those need, every other option absent, which answers as the whole shape does at a
+fraction of its cost. Where a dimension sorts the options but the shapes are too small to slice,
+a rule that an order breaks alone is shown so by a small solver near a valid order already seen
+(local.py), and only the other rules are asked about. A question that hits the time limit is
+reported (L014), never taken as an answer.
 """
 
 from __future__ import annotations
@@ -58,15 +59,16 @@ SLICE_MOST = 64
 # the checks whose every-rule questions go to slices where the shape can be sliced, in a tariff
 # whose options a dimension sorts (`_sorted`: a feature model's constraints chain through the
 # tree, and its models, other than the whole shape's, made FRSCS's deletion list three L006
-# reasons' rules in another order, the same rules; such tariffs are asked as before). Not dead,
-# forced or quantities: their coverage loops and group tests, a slice per run of 64 options,
-# cost 1.5-2x the whole shape's at 10x and 30x, where a model leaning to true shows hundreds
-# of options at once; false-optional's questions (an order of each item, an option left out of
-# one) each read one option or none, and cost half (benchmarks/README.md, lintslice);
-# redundancy's questions (can a rule instance be broken, alone or keeping every other rule) go
-# to the slice of the options the instance reads, with its rule's instances left out
-# (redundancy_slices.py)
-SLICED_CHECKS = ("contradiction", "false-optional", "redundant")
+# reasons' rules in another order, the same rules; such tariffs are asked as before).
+# false-optional's questions (an order of each item, an option left out of one) each read one
+# option or none. dead, forced and quantities ask runs of 64 options, every question of a run
+# in the run's one slice (a model leaning to true there shows the run's options of its item at
+# once), and read a slice's model only for the options it kept: at 30x dead 7.7 -> 3.3 s and
+# quantities 3.8 -> 1.4 s, at 100x no whole shape of a sliced kind is opened by them
+# (benchmarks/README.md, lintdead). Redundancy's questions (can a rule instance be broken, alone
+# or keeping every other rule) go to the slice of the options the instance reads, with its
+# rule's instances left out (redundancy_slices.py, benchmarks/README.md, lintredund).
+SLICED_CHECKS = ("contradiction", "false-optional", "dead", "forced", "quantities", "redundant")
 
 
 @dataclass
@@ -86,11 +88,39 @@ class _Seen:
     shown: dict[object, dict[int, z3.BoolRef]] = field(default_factory=dict)
     never: dict[object, dict[int, z3.BoolRef]] = field(default_factory=dict)  # proved: no valid order
     _read: dict[tuple, tuple[int, z3.BoolRef]] = field(default_factory=dict)
+    # per valid model, the options its slice kept (slices.py), None for a whole shape's model
+    origins: dict[object, list[dict | None]] = field(default_factory=dict)
+    _having: dict[tuple, tuple[int, list[int], z3.BoolRef]] = field(default_factory=dict)
 
     def add(self, o: Open, m: z3.ModelRef, valid: bool = True) -> None:
         if valid:
             self.models.setdefault(o.shape, []).append(m)
+            self.origins.setdefault(o.shape, []).append(getattr(o, "kept", None))
         self.any.setdefault(o.shape, []).append(m)
+
+    def having(self, o: Open, slot, option: str) -> list[int]:
+        """The valid models of the shape (their indices) whose order has the option in the slot's
+        contract. A slice's model that left the option out has it absent (slices.py), so it is not
+        read: once dead's models come from many slices, most are of other options."""
+        key = (o.shape, slot.index, option)
+        models, origins = self.models.get(o.shape, []), self.origins.get(o.shape, [])
+        done, hits, term = self._having.get(key, (0, [], None))
+        if term is None:
+            term = slot.option(option)
+        for k in range(done, len(models)):
+            kept = origins[k]
+            if (kept is None or option in kept.get(slot.index, ())) and holds(models[k], term):
+                hits.append(k)
+        self._having[key] = (len(models), hits, term)
+        return hits
+
+    def any_true_having(self, o: Open, term: z3.BoolRef, having: list[int]) -> bool:
+        """`any_true` for a term that implies an option's presence: only the models that have
+        the option (`having`) are read."""
+        if term.get_id() in self.shown.get(o.shape, {}):
+            return True
+        models = self.models.get(o.shape, ())
+        return any(holds(models[k], term) for k in having)
 
     def show(self, o: Open, term: z3.BoolRef, possible: bool = True) -> None:
         (self.shown if possible else self.never).setdefault(o.shape, {})[term.get_id()] = term
@@ -215,6 +245,21 @@ class SemanticLint:
             self.seen.add(o, o.model(), valid=instances is None)
         return r
 
+    def _check_in(self, sl: slices.Slice | None, o: Open, what: str, terms: list) -> z3.CheckSatResult | None:
+        """`_check` (every rule) asked of `sl`, a slice of the shape that keeps every option the
+        terms read, instead of the slice of the terms' own options; as `slices.ask`, a time-out
+        there, or no slice, asks the whole shape."""
+        if sl is not None:
+            sl.lean(o._phase)
+            try:
+                r = sl.check(None, list(terms))
+            except Incomplete:
+                return self._check(o, what, terms=terms)
+            if r == z3.sat:
+                self.seen.add(sl, sl.model())
+            return r
+        return self._check(o, what, terms=terms)
+
     # ---- L001 ------------------------------------------------------------------------------
     def contradictions(self) -> None:
         self._decide_shapes()
@@ -334,9 +379,16 @@ class SemanticLint:
                 slicer = self._slicer(o.shape) if self._slicing else None
                 left = []
                 for run in slicer.blocks(unseen, SLICE_MOST) if slicer and slicer.usable else [unseen]:
-                    while run and self._check(o, what, terms=[z3.Or([t for _, t in run])]) == z3.sat:
+                    # every question of a run goes to the run's slice, made once: the slice of
+                    # what is left of the run would be another slice each time
+                    within = slicer.slice([t for _, t in run], SLICE_MOST) if slicer and slicer.usable else None
+                    r = None
+                    while run and (r := self._check_in(within, o, what, [z3.Or([t for _, t in run])])) == z3.sat:
                         m = self.seen.any[o.shape][-1]  # only the newest model can show what none before did
                         run = [(k, t) for k, t in run if not holds(m, t)]
+                    if r == z3.unsat and within is not None:
+                        for _, t in run:  # none of them in any valid order of the shape
+                            self.seen.show(o, t, False)
                     left += run
                 shown.update(set(range(len(terms_of))) - {k for k, _ in left})
 
@@ -348,37 +400,52 @@ class SemanticLint:
         which can hold at once (numbers that can take a second value) that is a question or
         two per shape where `_cover` needs a model for each few.
 
-        `within` (beside `terms_of`: slot -> term or None) says what each term is about, such as
-        the option a quantity belongs to: terms are asked in groups, one per valid order seen so
-        far, each with the terms whose option that order has, since options that cannot be in one
-        order (those of other items) would only make the group's answer a no to be split."""
+        `within` (beside `terms_of`: an option or None) says what each term is about, such as
+        the option a quantity belongs to (the term implies the option): terms are asked in
+        groups, one per valid order seen so far, each with the terms whose option that order has,
+        since options that cannot be in one order (those of other items) would only make the
+        group's answer a no to be split."""
         for o in self._valid_shapes(requests):
-            models = self.seen.models.get(o.shape, [])
             for slot in self._entries(o, kind):
                 groups: dict[int, list[z3.BoolRef]] = {}
                 for k, make in enumerate(terms_of):
                     t = make(slot)
-                    if self.seen.any_true(o, t):
-                        continue
-                    about = within[k](slot) if within is not None and within[k] is not None else None
-                    at = -1 if about is None else next((n for n, m in enumerate(models) if holds(m, about)), -1)
+                    about = within[k] if within is not None else None
+                    if about is None:
+                        if self.seen.any_true(o, t):
+                            continue
+                        at = -1
+                    else:  # only the models that have the option can show the term
+                        having = self.seen.having(o, slot, about)
+                        if self.seen.any_true_having(o, t, having):
+                            continue
+                        at = having[0] if having else -1
                     groups.setdefault(at, []).append(t)
                 slicer = self._slicer(o.shape) if self._slicing else None
-                for group in groups.values():
-                    # in runs of terms whose slice (slices.py) is small, where the shape can be sliced
-                    runs = (slicer.blocks([(k, t) for k, t in enumerate(group)], SLICE_MOST)
-                            if slicer and slicer.usable else None)
-                    for unseen in [[t for _, t in run] for run in runs] if runs else [group]:
-                        asker = slicer.slice(unseen, SLICE_MOST) if runs else None
-                        if asker is not None:
-                            asker.lean(o._phase)
-                        try:
-                            answers = (asker or o).possible(unseen)
-                        except Incomplete as e:
-                            self.cut.append(f"{what} ({o.shape.label}): {e.reason}")
-                            return
-                        for t, a in zip(unseen, answers):
-                            self.seen.show(o, t, a)
+                if slicer and slicer.usable:
+                    # in runs of terms whose slice (slices.py) is small, each run's groups asked of
+                    # the run's one slice (a slice per group and run made a slice for nearly
+                    # every few terms once the models seen were those of many slices)
+                    runs = slicer.blocks([(at, t) for at, group in groups.items() for t in group], SLICE_MOST)
+                    asks = []
+                    for run in runs:
+                        asker = slicer.slice([t for _, t in run], SLICE_MOST)
+                        by: dict[int, list[z3.BoolRef]] = {}
+                        for at, t in run:
+                            by.setdefault(at, []).append(t)
+                        asks += [(asker, group) for group in by.values()]
+                else:
+                    asks = [(None, group) for group in groups.values()]
+                for asker, unseen in asks:
+                    if asker is not None:
+                        asker.lean(o._phase)
+                    try:
+                        answers = (asker or o).possible(unseen)
+                    except Incomplete as e:
+                        self.cut.append(f"{what} ({o.shape.label}): {e.reason}")
+                        return
+                    for t, a in zip(unseen, answers):
+                        self.seen.show(o, t, a)
 
     def dead(self) -> None:
         for kind in self.tariff.contracts.values():
@@ -461,28 +528,32 @@ class SemanticLint:
                       if f"{d.id}={v.id}" not in skip]
             shapes = [o for o in self._valid_shapes(("new",)) if self._entries(o, kind.id)]
             # (option, value) is refuted by a valid order with the value and without the option;
-            # the models found so far refute most pairs
-            apart: set[tuple[str, str, str]] = set()
+            # the models found so far refute most pairs. `apart[(dimension, value)]`: the options
+            # refuted so far with that value
+            apart: dict[tuple[str, str], set[str]] = {}
+            every = frozenset(a.id for a in opts)
 
-            def learn(o: Open, m: z3.ModelRef) -> None:
+            def learn(o: Open, m: z3.ModelRef, kept: dict | None) -> None:
                 for slot in self._entries(o, kind.id):
                     def val(x):
                         return m.eval(x, model_completion=True)
-                    has = {x.id for x in opts if holds(m, slot.option(x.id))}
+                    # a slice's model has every option the slice left out absent (slices.py): only
+                    # those it kept are read (dead's models come from many slices, each of a few)
+                    mine = every if kept is None else every & kept.get(slot.index, every)
+                    has = {x for x in mine if holds(m, slot.option(x))}
                     for d in kind.dimensions.values():
                         i = val(slot.dimension(d.id)).as_long()
                         if i >= 0:
-                            v = list(d.values)[i]
-                            apart.update((a.id, d.id, v) for a in opts if a.id not in has)
+                            apart.setdefault((d.id, list(d.values)[i]), set()).update(every - has)
 
             learnt: dict[object, int] = {}  # per shape, how many of its models `learn` has read
 
             def learn_new(o: Open) -> None:
                 # each model is read once (it was read again after the orders of each item were
                 # asked for, and its option values fetched twice: 530,000 evaluations at 30x)
-                models = self.seen.models.get(o.shape, [])
-                for m in models[learnt.get(o.shape, 0):]:
-                    learn(o, m)
+                models, origins = self.seen.models.get(o.shape, []), self.seen.origins.get(o.shape, [])
+                for k in range(learnt.get(o.shape, 0), len(models)):
+                    learn(o, models[k], origins[k])
                 learnt[o.shape] = len(models)
 
             for o in shapes:
@@ -504,7 +575,7 @@ class SemanticLint:
                 learn_new(o)
             for a in opts:
                 for d, i, v in values:
-                    if (a.id, d.id, v.id) in apart or (d.id, v.id) not in chosen:
+                    if a.id in apart.get((d.id, v.id), ()) or (d.id, v.id) not in chosen:
                         continue
 
                     def without(slot, a=a, d=d, i=i):
@@ -788,9 +859,8 @@ class SemanticLint:
                      for _, _, _, key, under, counted in fields if counted]
             terms += [lambda slot, k=key, u=under, v=firsts[key]: guarded(slot, k, u, lambda x: x != v)
                       for _, _, _, key, under, counted in fields if not counted and firsts[key] is not None]
-            unders = [(lambda slot, u=under: slot.term(u)) if under else None
-                      for _, _, _, key, under, counted in fields if counted]
-            unders += [(lambda slot, u=under: slot.term(u)) if under else None
+            unders = [under.path[0] if under else None for _, _, _, key, under, counted in fields if counted]
+            unders += [under.path[0] if under else None
                        for _, _, _, key, under, counted in fields if not counted and firsts[key] is not None]
             if terms:
                 self._settle(kind.id, terms, "which numbers can vary", ("new",), within=unders)
@@ -833,11 +903,11 @@ class SemanticLint:
     def _first_value(self, kind: str, key, under) -> int | None:
         """The value of the field in some valid new order (with the option, when `under`)."""
         for o in self._with_kind(kind, ("new",)):
+            models = self.seen.models.get(o.shape, [])
             for slot in self._entries(o, kind):
-                cond = [slot.term(under)] if under else []
-                for m in self.seen.models.get(o.shape, []):
-                    if all(holds(m, c) for c in cond):
-                        return m.eval(slot.term(key), model_completion=True).as_long()
+                having = self.seen.having(o, slot, under.path[0]) if under else range(len(models))
+                if having:
+                    return models[having[0]].eval(slot.term(key), model_completion=True).as_long()
         ok = self._some(kind, key, under, lambda x: x >= 0)
         return self._first_value(kind, key, under) if ok is True else None
 
@@ -849,8 +919,11 @@ class SemanticLint:
         shapes = self._with_kind(kind, ("new",))
         for o in shapes:
             for slot in self._entries(o, kind):
-                term = z3.And(slot.term(under), test(slot.term(key))) if under else test(slot.term(key))
-                if self.seen.any_true(o, term):
+                if under:  # the term implies the option: only the models that have it are read
+                    term = z3.And(slot.term(under), test(slot.term(key)))
+                    if self.seen.any_true_having(o, term, self.seen.having(o, slot, under.path[0])):
+                        return True
+                elif self.seen.any_true(o, test(slot.term(key))):
                     return True
         for o in shapes:
             for slot in self._entries(o, kind):

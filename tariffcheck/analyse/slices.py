@@ -54,6 +54,7 @@ class Slice:
         space, shape = slicer.space, slicer.shape
         enc = space.encoder
         self.shape = shape  # what `_Seen` files its models under
+        self.kept = kept  # per contract, the options open here (every other one is absent in its models)
         order: Order = template(space.tariff, shape)
         order.open = {c for c in slicer.open if (at := _option_path(c)) is None or at[1] in kept[at[0]]}
         self.order = order
