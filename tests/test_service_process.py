@@ -217,14 +217,17 @@ def test_each_worker_listens_on_a_socket_of_its_own_so_connections_spread_and_a_
         first, second = sockets_on(workers, port, "0A").values()
         assert first and second and not first & second  # not one socket shared
         clients = [httpx.Client(base_url=base, timeout=30) for _ in range(16)]
+        closed = 0  # by a worker over its share after the answer (balance.py; the next test)
         try:
             for client in clients:  # 16 connections, open together: each worker holds some
-                assert client.get("/healthz").status_code == 200
+                r = client.get("/healthz")
+                assert r.status_code == 200
+                closed += r.headers.get("connection") == "close"
             held = established(workers, port)
         finally:
             for client in clients:
                 client.close()
-        assert sum(held.values()) == 16 and min(held.values()) >= 1, held  # all on one: 1 chance in 32,768
+        assert sum(held.values()) == 16 - closed and min(held.values()) >= 1, held  # all on one: 1 chance in 32,768
 
         os.kill(workers[0], signal.SIGKILL)
         now = until(lambda: listening(proc.pid, port), lambda pids: len(pids) == 2 and workers[0] not in pids, 90)
