@@ -3,13 +3,18 @@ workers rebalancing their connections (service/balance.py) and without (`--no-re
 
     .venv/bin/python benchmarks/bench_service_balance.py --trials 8 --seconds 8 --json benchmarks/results/servicebal_trials.json
 
-One server of this tree per mode, both started first and warmed (bench_service.warm); then, in
+One server of this tree per mode, both started first and warmed (bench_service.warm, on the
+first `--warm` bodies); then, in
 turn between the modes, `--trials` short wrk runs of `--phase` (8 connections, `--seconds` each):
 each wrk run opens 8 new connections, so each trial is a new draw of the kernel's hash. For each
 trial: the connections each worker holds 1 s in and 0.5 s before the end, the connections the
 workers closed to rebalance (tariff_rebalanced_connections_total), wrk's errors (a reconnection
 that failed would be one), p50/p99 and the server's CPU a request (bench_service.wrk_phase).
 What it shows is the spread of the p99 from trial to trial, which the split drove.
+
+`--overhead` measures instead what the rebalancing middleware adds to each response when the
+shares are fair (the check path's case): CPU per call of a minimal ASGI app, with and without
+balance.Rebalance around it, in rounds interleaved, in this process.
 """
 
 from __future__ import annotations
@@ -56,13 +61,60 @@ def rebalanced(base: str) -> int:
                      if line.startswith("tariff_rebalanced_connections_total")))
 
 
+def overhead(rounds: int = 9, calls: int = 50_000) -> dict:
+    """CPU per call of a minimal ASGI app, bare and inside Rebalance (fair shares: 16 and 16)."""
+    import asyncio
+
+    from tariffcheck.service.balance import Rebalance, Seat
+
+    async def plain(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        pass
+
+    seat = Seat([16, 16], 0)
+    seat.listening(16)
+    apps = {"bare": plain, "rebalance": Rebalance(plain, seat)}
+    scope = {"type": "http", "method": "POST", "path": "/v1/tariffs/x/check", "headers": []}
+
+    async def many(app) -> float:
+        t0 = time.process_time()
+        for _ in range(calls):
+            await app(scope, receive, send)
+        return (time.process_time() - t0) / calls * 1e6
+
+    per_call = {name: [] for name in apps}
+    for _ in range(rounds):
+        for name, app in apps.items():
+            per_call[name].append(asyncio.run(many(app)))
+    out = {name: round(statistics.median(xs), 3) for name, xs in per_call.items()}
+    out["added_us"] = round(out["rebalance"] - out["bare"], 3)
+    print(f"CPU per call, medians of {rounds} rounds of {calls:,}: bare {out['bare']} us, inside Rebalance "
+          f"{out['rebalance']} us: {out['added_us']} us added a response")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--phase", choices=sorted(PATHS), default="options")
     p.add_argument("--trials", type=int, default=8)
     p.add_argument("--seconds", type=float, default=8)
+    p.add_argument("--warm", type=int, default=32,
+                   help="explain and options bodies each server answers before the trials (bench_service.warm; "
+                        "a solver thread encodes each new shape of order once, 0.1 s each)")
     p.add_argument("--json", metavar="PATH")
+    p.add_argument("--overhead", action="store_true", help="the middleware's CPU a response, in this process")
     args = p.parse_args(argv)
+    if args.overhead:
+        out = overhead()
+        if args.json:
+            Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+        return 0
     orders, invalid, partial = bs.corpus(300, 20261203)
     bodies = {"orders": orders, "invalid": invalid, "partial": partial}[PATHS[args.phase]]
     work = bs.scratch("bench-service-balance-")
@@ -71,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for mode, on in modes.items():
             servers[mode] = start(on)
-            bs.warm(servers[mode][1], invalid, partial)
+            bs.warm(servers[mode][1], invalid, partial, orders=args.warm)
         out = {"phase": args.phase, "trials": {m: [] for m in modes}, "load_average_at_start": os.getloadavg()[0]}
         for trial in range(args.trials):
             for mode in (modes if trial % 2 == 0 else reversed(list(modes))):
