@@ -1,7 +1,9 @@
 """How `tariff serve --workers 2` splits 8 keep-alive connections, trial after trial, with the
 workers rebalancing their connections (service/balance.py) and without (`--no-rebalance`).
 
-    .venv/bin/python benchmarks/bench_service_balance.py --trials 8 --seconds 8 --json benchmarks/results/servicebal_trials.json
+    .venv/bin/python benchmarks/bench_service_balance.py --trials 16 --seconds 8 --warm 300 --json OUT.json
+    .venv/bin/python benchmarks/bench_service_balance.py --client httpx --trials 3 --seconds 5
+    .venv/bin/python benchmarks/bench_service_balance.py --overhead
 
 One server of this tree per mode, both started first and warmed (bench_service.warm, on the
 first `--warm` bodies); then, in
@@ -61,6 +63,36 @@ def rebalanced(base: str) -> int:
                      if line.startswith("tariff_rebalanced_connections_total")))
 
 
+def httpx_phase(base: str, path: str, bodies: list[bytes], seconds: float, server_pid: int) -> dict:
+    """8 httpx clients (a pool each, as an order-entry system keeps one) in threads, each posting
+    `bodies` in turn for `seconds`: the answers that said `Connection: close`, the errors (any
+    answer but 200, or a transport failure: a reconnection that failed), and the split at the end."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    deadline = time.perf_counter() + seconds
+
+    def client(k: int) -> tuple[int, int, int, list[int]]:
+        ok = closes = errors = 0
+        with httpx.Client(base_url=base, timeout=60, headers={"content-type": "application/json"}) as c:
+            i = k
+            while time.perf_counter() < deadline:
+                try:
+                    r = c.post(path, content=bodies[i % len(bodies)])
+                    ok += r.status_code == 200
+                    errors += r.status_code != 200
+                    closes += r.headers.get("connection") == "close"
+                except httpx.HTTPError:
+                    errors += 1
+                i += 8
+            held = sorted(bs.connections_by_process(server_pid, int(base.rsplit(":", 1)[1])).values(), reverse=True)
+        return ok, closes, errors, held
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(client, range(8)))
+    return {"requests": sum(r[0] for r in results), "closes_seen": sum(r[1] for r in results),
+            "errors": sum(r[2] for r in results), "connections_by_process_at_end": results[0][3]}
+
+
 def overhead(rounds: int = 9, calls: int = 50_000) -> dict:
     """CPU per call of a minimal ASGI app, bare and inside Rebalance (fair shares: 16 and 16)."""
     import asyncio
@@ -108,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="explain and options bodies each server answers before the trials (bench_service.warm; "
                         "a solver thread encodes each new shape of order once, 0.1 s each)")
     p.add_argument("--json", metavar="PATH")
+    p.add_argument("--client", choices=("wrk", "httpx"), default="wrk",
+                   help="httpx: 8 httpx clients in threads instead of wrk (do they reconnect without errors?)")
     p.add_argument("--overhead", action="store_true", help="the middleware's CPU a response, in this process")
     args = p.parse_args(argv)
     if args.overhead:
@@ -129,6 +163,12 @@ def main(argv: list[str] | None = None) -> int:
             for mode in (modes if trial % 2 == 0 else reversed(list(modes))):
                 server, base = servers[mode]
                 closed = rebalanced(base)
+                if args.client == "httpx":
+                    res = httpx_phase(base, f"/v1/tariffs/{bs.TARIFF}/{args.phase}", bodies, args.seconds, server.pid)
+                    res.update(closed=rebalanced(base) - closed)
+                    out["trials"][mode].append(res)
+                    print(f"trial {trial} {mode:13} httpx: {res}", flush=True)
+                    continue
                 res = bs.wrk_phase(base, args.phase, f"/v1/tariffs/{bs.TARIFF}/{args.phase}", "application/json",
                                    bodies, 8, args.seconds, server.pid, work,
                                    held_at=(1.0, args.seconds - 0.5))
@@ -143,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
             server.terminate()
             server.wait(30)
     for mode, trials in out["trials"].items():
+        if args.client == "httpx":
+            continue
         p99 = [t["p99_ms"] for t in trials]
         print(f"{mode:13} p99 median {statistics.median(p99):7.1f} ms, min {min(p99):.1f}, max {max(p99):.1f}; "
               f"CPU a request median {statistics.median(t['server_cpu_us_per_order'] for t in trials) / 1000:.1f} ms; "
