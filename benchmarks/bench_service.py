@@ -37,7 +37,9 @@ processes' user + system time from /proc over the phase, until the server is idl
 the orders its own /metrics say it answered (the requests in flight when wrk stops included),
 and how that CPU fell on the server's processes (with 2 workers, 4 connections may all land on
 one worker: it then answers every batch on one core), and how many of wrk's connections each
-server process held a second into the phase. `--phases` picks the phases (either generator).
+server process held a second into the phase (`--held-at 1,8,14`: at each of these seconds; with
+more than one worker rebalancing, the split a second in is the kernel's, later ones the
+workers'). `--phases` picks the phases (either generator).
 
 `--before REV` runs everything also on the code of git revision REV (`git archive` into a
 temporary folder), side by side: the network phases serve each tree in turn; `--in-process` asks
@@ -484,7 +486,7 @@ def answered(base: str, phase: str) -> int:
 
 
 def wrk_phase(base: str, name: str, path: str, ctype: str, bodies: list[bytes], connections: int, seconds: float,
-              server_pid: int, work: Path, orders_per_request: int = 1) -> dict:
+              server_pid: int, work: Path, orders_per_request: int = 1, held_at: tuple[float, ...] = (1.0,)) -> dict:
     script, data = work / "post.lua", work / f"bodies-{len(bodies)}-{abs(hash(name))}.bin"
     script.write_text(WRK_SCRIPT, encoding="utf-8")
     data.write_bytes(b"".join(b + b"\0" for b in bodies))
@@ -492,9 +494,12 @@ def wrk_phase(base: str, name: str, path: str, ctype: str, bodies: list[bytes], 
     wrk = subprocess.Popen(["wrk", "-t", "1", "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
                             "--timeout", "10s", "-s", str(script), base, "--", path, ctype, str(data)],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # which server process holds wrk's connections, a second into the phase (they stay for its length)
-    time.sleep(min(1.0, seconds / 2))
-    held = sorted(connections_by_process(server_pid, int(base.rsplit(":", 1)[1])).values(), reverse=True)
+    # which server process holds wrk's connections, a second into the phase (`held_at`)
+    started, splits = time.perf_counter(), []
+    for at in held_at:
+        time.sleep(max(0.0, min(at, max(seconds / 2, seconds - 0.5)) - (time.perf_counter() - started)))
+        splits.append(sorted(connections_by_process(server_pid, int(base.rsplit(":", 1)[1])).values(), reverse=True))
+    held = splits[0] if len(splits) == 1 else splits
     stdout, stderr = wrk.communicate(timeout=seconds + 60)
     run = subprocess.CompletedProcess(wrk.args, wrk.returncode, stdout, stderr)
     # the requests still in flight when wrk stops are answered all the same: count their CPU and
@@ -535,7 +540,8 @@ def run_wrk(base: str, args, orders, invalid, partial, server_pid: int) -> dict:
     out = {"phases": []}
     for name, path, ctype, bodies, conns, per in plan:
         if name in args.phases:
-            out["phases"].append(wrk_phase(base, name, path, ctype, bodies, conns, args.seconds, server_pid, work, per))
+            out["phases"].append(wrk_phase(base, name, path, ctype, bodies, conns, args.seconds, server_pid, work, per,
+                                           args.held_at))
     return out
 
 
@@ -591,8 +597,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--soak", type=float, default=0, help="seconds of soak after the phases (0: none)")
     p.add_argument("--quick", action="store_true", help="fewer requests, 10 s a phase")
     p.add_argument("--seed", type=int, default=20261203)
+    p.add_argument("--held-at", default="1", metavar="S,S...",
+                   help="with wrk: the seconds into each phase at which to count the connections each server "
+                        "process holds (default: %(default)s)")
     p.add_argument("--json", metavar="PATH")
     args = p.parse_args(argv)
+    args.held_at = tuple(float(x) for x in args.held_at.split(","))
     args.phases = set(args.phases.split(","))
     if args.quick:
         args.check_requests, args.batches, args.solver_requests, args.seconds = 1500, 10, 40, 10

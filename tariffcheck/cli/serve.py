@@ -24,6 +24,10 @@ def register(commands) -> None:
                                                        "0.0.0.0 for every interface)")
     p.add_argument("--port", type=port, default=8080, help="the port (default: %(default)s)")
     p.add_argument("--workers", type=positive, default=1, help="worker processes (default: %(default)s)")
+    p.add_argument("--no-rebalance", dest="rebalance", action="store_false",
+                   help="with several workers, leave each connection on the worker the kernel gave it (by default "
+                        "a worker holding more than its share closes one after a response, for the client to "
+                        "reconnect: docs/service.md)")
     p.add_argument("--tariffs", metavar="FOLDER", help="serve the .tariff files of FOLDER instead of the bundled "
                                                        "tariffs")
     p.add_argument("--solver-threads", type=positive, metavar="N",
@@ -114,7 +118,7 @@ def run(args) -> int:
         os.mkdir(metrics_dir)
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", metrics_dir)
         # each worker on a socket of its own, so that the kernel spreads connections (service/workers.py)
-        supervisor = Supervisor(uvicorn.Config(APP, **settings), args.workers, path)
+        supervisor = Supervisor(uvicorn.Config(APP, **settings), args.workers, path, rebalance=args.rebalance)
         supervisor.bind()
         try:
             supervisor.run()

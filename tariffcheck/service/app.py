@@ -26,7 +26,7 @@ import tariffcheck
 
 from ..common.diagnostics import Diagnostic, DiagnosticError
 from ..orders.schema import order_schema
-from . import heap, models
+from . import balance, heap, models
 from .auth import admin_token
 from .config import ServiceConfig
 from .fast import FastRoutes
@@ -169,6 +169,9 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     install_openapi(app, registry)
     if config.fast_routes:  # inside Observe: the same metrics, access log and catch-all 500
         app.add_middleware(FastRoutes, service=svc, routes=router.routes)
+    seat = balance.this_worker()
+    if seat is not None:  # a worker of `tariff serve --workers N` that balances its connections (workers.py)
+        app.add_middleware(balance.Rebalance, seat=seat, on_close=svc.metrics.rebalanced.inc)
     app.add_middleware(Observe, metrics=svc.metrics, served_names=lambda: registry.served)
     if config.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins), allow_methods=["GET", "POST"],

@@ -57,6 +57,9 @@ class Metrics:
         self.solver_admitted = Gauge("tariff_solver_requests", "solver requests running or waiting",
                                      multiprocess_mode="livesum", registry=self.registry)
         self.reloads = Counter("tariff_reloads_total", "reloads, by outcome", ("outcome",), registry=self.registry)
+        self.rebalanced = Counter("tariff_rebalanced_connections_total",
+                                  "connections a worker over its fair share closed after a response, for the "
+                                  "client to reconnect to another (balance.py)", registry=self.registry)
 
 
     def exposition(self) -> tuple[bytes, str]:

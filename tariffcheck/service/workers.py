@@ -16,8 +16,14 @@ resets the connections waiting in its queue), new connections go to the workers 
 parent starts another worker on a new socket. An anchor socket, bound and never listening,
 keeps the port for the service while workers come and go.
 
+The hash spreads connections by chance, and keep-alive clients hold theirs: 8 connections end
+6/2 or worse three times in ten, and one worker then queues while the other idles. So the workers
+publish how many connections each holds (in an array this supervisor shares with them), and a
+worker over its fair share closes one after its next response, for the client to reconnect and
+the kernel to hash again (balance.py). A worker that ends leaves its count out.
+
 Where SO_REUSEPORT does not spread connections (not Linux), the workers share one socket, as
-under uvicorn.
+under uvicorn, and do not balance (a connection closed could come back to any of them).
 
 Signals to the parent: SIGHUP bumps the reload generation (siblings.py), so every worker reloads
 in place (uvicorn's supervisor would restart them, and a fresh worker has no old version to keep
@@ -39,6 +45,7 @@ from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 
 from ..common.diagnostics import Diagnostic, DiagnosticError
+from . import balance
 from .siblings import Generation
 
 log = logging.getLogger("tariffcheck.service")
@@ -75,13 +82,37 @@ def cannot_listen(host: str, port: int, exc: OSError) -> DiagnosticError:
                                             "for every interface)")])
 
 
-def serve_one(config, sock: socket.socket) -> None:
-    """A worker process: uvicorn's server on `sock` (run in a fresh interpreter, see Supervisor)."""
+def serve_one(config, sock: socket.socket, counts=None, slot: int = 0) -> None:
+    """A worker process: uvicorn's server on `sock` (run in a fresh interpreter, see Supervisor),
+    in `slot` of the shared connection `counts` (None: no balancing)."""
     import uvicorn
 
+    class BalancedServer(uvicorn.Server):
+        """Publishes its open connections in `counts` while it listens (balance.py)."""
+
+        def __init__(self, config, seat: balance.Seat):
+            super().__init__(config)
+            self.seat = seat
+            self.server_state.connections = balance.CountedConnections(seat)
+
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets=sockets)  # the app's lifespan, then listening
+            if not self.should_exit:
+                self.seat.listening(len(self.server_state.connections))
+
+        async def shutdown(self, sockets=None) -> None:
+            self.seat.leaving()
+            await super().shutdown(sockets=sockets)
+
     config.configure_logging()  # the parent's logging setup does not cross into a spawned process
+    if counts is None:
+        server = uvicorn.Server(config)
+    else:
+        seat = balance.Seat(counts, slot)
+        balance.take(seat)  # before the app is built (in `run`): create_app finds it there
+        server = BalancedServer(config, seat)
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        server.run(sockets=[sock])
     except KeyboardInterrupt:  # the terminal's ^C reached the worker too; the parent stops the rest
         pass
 
@@ -95,7 +126,8 @@ class Supervisor:
     `bind()` takes the address (and reports a port in use as a diagnostic, before any worker
     starts); `run()` serves until SIGINT or SIGTERM."""
 
-    def __init__(self, config, workers: int, generation_path: str, reuseport: bool = REUSEPORT):
+    def __init__(self, config, workers: int, generation_path: str, reuseport: bool = REUSEPORT,
+                 rebalance: bool = True):
         self.config = config
         self.workers = workers
         self.generation_path = generation_path
@@ -108,6 +140,10 @@ class Supervisor:
         self._stopping = False
         self.failed = False  # a worker failed before it served, and the service stopped
         self._context = multiprocessing.get_context("spawn")  # a fresh interpreter: no threads or Z3 state forked
+        # each worker's open connections, NOT_LISTENING until it listens (balance.py); one writer a
+        # slot at a time (its worker, or this process once the worker is reaped): no lock
+        self.counts = (self._context.Array("i", [balance.NOT_LISTENING] * workers, lock=False)
+                       if rebalance and reuseport and workers > 1 else None)
 
     # ---- the address ---------------------------------------------------------------------------------
     def bind(self) -> int:
@@ -134,7 +170,8 @@ class Supervisor:
     # ---- the workers -------------------------------------------------------------------------------
     def _start(self, slot: int) -> BaseProcess:
         sock = self._socket_for_worker()
-        process = self._context.Process(target=serve_one, args=(self.config, sock), name=f"tariff-worker-{slot}")
+        process = self._context.Process(target=serve_one, args=(self.config, sock, self.counts, slot),
+                                        name=f"tariff-worker-{slot}")
         try:
             process.start()
         finally:
@@ -195,6 +232,8 @@ class Supervisor:
                 continue
             process.join()
             self._forget_metrics(process.pid)
+            if self.counts is not None:  # its connections went with it
+                self.counts[slot] = balance.NOT_LISTENING
             self._processes[slot] = None
             if self._stopping:
                 continue
