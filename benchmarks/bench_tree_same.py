@@ -2,6 +2,7 @@
 tariffcheck on every UVL model of ../shared/uvl/, compared answer for answer.
 
     .venv/bin/python benchmarks/bench_tree_same.py --old /tmp/base-richmond2 --json benchmarks/results/x.json
+    .venv/bin/python benchmarks/bench_tree_same.py --old /tmp/base --new /tmp/head   # two archives
 
 Each side runs in a child process with its own PYTHONPATH (the old tree a `git archive`), reads
 each model once and asks the question three times afresh (best CPU of three kept, with the solver
@@ -39,13 +40,15 @@ for path in sys.argv[1:]:
         q.close()
         best = cpu if best is None else min(best, cpu)
     out[path] = {"answer": answer, "cpu_s": best, "calls": q.calls}
-print(json.dumps(out))
+import tariffcheck
+print(json.dumps({"tree": tariffcheck.__file__, "models": out}))
 """
 
 
 def side(tree: Path, paths: list[Path]) -> dict:
     env = dict(os.environ, PYTHONPATH=str(tree))
-    done = subprocess.run([sys.executable, "-c", CHILD, *map(str, paths)], env=env, capture_output=True,
+    # run from the tree itself: `python -c` puts the working directory before PYTHONPATH
+    done = subprocess.run([sys.executable, "-c", CHILD, *map(str, paths)], env=env, cwd=tree, capture_output=True,
                           text=True, check=True)
     return json.loads(done.stdout)
 
@@ -53,14 +56,18 @@ def side(tree: Path, paths: list[Path]) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--old", type=Path, required=True, help="the other tree (a `git archive` of it)")
+    ap.add_argument("--new", type=Path, default=ROOT, help="the tree compared with it (default: this one)")
     ap.add_argument("--json", type=Path, help="write the comparison here")
     args = ap.parse_args(argv)
+    args.old, args.new = args.old.resolve(), args.new.resolve()
     paths = sorted(MODELS.glob("*.uvl"), key=lambda p: p.stat().st_size)
     if not paths:
         print(f"no UVL model in {MODELS}", file=sys.stderr)
         return 2
     started = time.strftime("%H:%M", time.gmtime())
-    old, new = side(args.old, paths), side(ROOT, paths)
+    old, new = side(args.old, paths), side(args.new, paths)
+    print(f"old: {old['tree']}\nnew: {new['tree']}")
+    old, new = old["models"], new["models"]
     rows, differ = {}, 0
     for p in paths:
         a, b = old[str(p)], new[str(p)]
