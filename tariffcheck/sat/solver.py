@@ -127,14 +127,17 @@ class Backbone:
 
 
 def backbone_of(s, variables: list[int], value: bool | None = None,
-                keep_models: list[list[int]] | None = None, rotate=None) -> Backbone:
+                keep_models: list[list[int]] | None = None, rotate=None, known: list[int] = (),
+                rest: list[int] = ()) -> Backbone:
     """The backbone among `variables` of the clauses in solver `s` (only the variables whose value
     is `value`, when given: the others may be missing), in few calls (the module's docstring).
     What it proves is added to `s` as unit clauses (consequences: no model is lost). The models
     it meets are appended to `keep_models` when given. `rotate(model, cand, refuted)`, when
     given, is shown each model of the last stage with the candidates left after it and how many
     it refuted, and refutes more without the solver (it drops them from `cand` and returns their
-    literals): it must only drop a candidate that some model of the clauses flips."""
+    literals): it must only drop a candidate that some model of the clauses flips. `known` are
+    variables the caller knows true in every model (taken without a probe); `rest`, phases for the
+    last stage's variables that are no candidate (a candidate's own phase is set over it)."""
     out = Backbone(False)
     out.calls += 1
     if not s.solve():
@@ -147,6 +150,9 @@ def backbone_of(s, variables: list[int], value: bool | None = None,
     cand = {v: model[v - 1] for v in variables
             if v <= len(model) and (value is None or (model[v - 1] > 0) == value)}
     fixed = out.fixed
+    for v in known:
+        if cand.pop(v, None) is not None:
+            fixed[v] = True
     _, implied = s.propagate(assumptions=[])
     for lit in implied or ():
         if abs(lit) in cand:
@@ -182,11 +188,12 @@ def backbone_of(s, variables: list[int], value: bool | None = None,
     # no backbone, where asking them one at a time costs a call per candidate (cnn_light: 30
     # calls against 417). The switch is turned off for good after each call
     back: list[int] = []
+    rest = list(rest)
     top = s.nof_vars()
     while cand:
         top += 1
         s.add_clause([-top] + [-x for x in cand.values()])
-        s.set_phases([-x for x in cand.values()] + back)
+        s.set_phases(rest + [-x for x in cand.values()] + back)
         out.calls += 1
         if s.solve(assumptions=[top]):
             model = s.get_model()
