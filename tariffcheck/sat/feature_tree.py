@@ -580,8 +580,7 @@ class Rotation:
         if not cand or self.tried >= 8 and 4 * self.found < self.tried:  # rotations that rarely pass: the solver's turn
             return gone
         self._load(model)
-        now = self.now
-        group_of, groups = self.group_of, self.groups
+        group_of = self.group_of
         for v in list(cand):
             lit = cand.get(v)
             if lit is None:  # refuted by an earlier rotation of this model
