@@ -22,6 +22,17 @@ EXAMPLES = ROOT / "examples"  # example orders, each naming its tariff
 FIXTURES = ROOT / "tests" / "fixtures"
 
 
+def synthetic_tariff(scale: int, seed: int = 1, extra: str = "", name: str | None = None):
+    """A synthetic tariff of benchmarks/synthetic.py at `scale`, with `extra` spec text appended
+    (rules a test adds), loaded; benchmarks/ is not left on sys.path."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import synthetic
+    finally:
+        sys.path.pop(0)
+    return synthetic.load(synthetic.generate(scale, seed=seed) + extra, name or f"<synthetic x{scale} seed {seed}>")
+
+
 def run_cli(args: list[str]) -> tuple[int, str, str]:
     """Exit code, stdout and stderr of `tariff ARGS`, run in this process; argparse's usage
     errors exit, and give their exit code too."""

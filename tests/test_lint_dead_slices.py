@@ -6,11 +6,10 @@ dead) and a counted option single."""
 
 from __future__ import annotations
 
-import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import synthetic_tariff
 from tariffcheck.analyse import semantics
 
 EXTRA = """
@@ -37,12 +36,7 @@ CHECKS = ("dead", "forced", "false-optional", "quantities")
 
 @pytest.fixture(scope="module")
 def tariff():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import synthetic
-    finally:
-        sys.path.pop(0)
-    return synthetic.load(synthetic.generate(3, seed=1) + EXTRA, "<synthetic x3 seed 1, three rules added>")
+    return synthetic_tariff(3, extra=EXTRA, name="<synthetic x3 seed 1, three rules added>")
 
 
 def _findings(tariff, sliced: tuple[str, ...], monkeypatch):

@@ -5,12 +5,11 @@ a valid order). A no of the small solver proves nothing and is not asked to agre
 
 from __future__ import annotations
 
-import sys
 
 import pytest
 import z3
 
-from conftest import ROOT
+from conftest import synthetic_tariff
 from tariffcheck import catalog
 from tariffcheck.analyse.local import Fields, Local
 from tariffcheck.analyse.semantics import SemanticLint
@@ -20,12 +19,7 @@ from tariffcheck.syntax.parser import parse_text
 
 @pytest.fixture(scope="module")
 def linted() -> SemanticLint:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import synthetic
-    finally:
-        sys.path.pop(0)
-    t = synthetic.load(synthetic.generate(1, seed=1), "<synthetic x1 seed 1>")
+    t = synthetic_tariff(1)
     sem = SemanticLint(t)
     sem.run(("dead",))  # opens every shape and keeps the valid orders it finds
     return sem

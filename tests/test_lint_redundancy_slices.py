@@ -7,12 +7,11 @@ and lint's redundancy findings with the slices are those without, finding for fi
 
 from __future__ import annotations
 
-import sys
 
 import pytest
 import z3
 
-from conftest import ROOT
+from conftest import synthetic_tariff
 from tariffcheck.analyse import redundancy_slices, semantics, slices
 from tariffcheck.analyse.space import Space
 
@@ -41,12 +40,7 @@ rule x_never_broken @第12条第7項 {
 
 @pytest.fixture(scope="module")
 def tariff():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import synthetic
-    finally:
-        sys.path.pop(0)
-    return synthetic.load(synthetic.generate(3, seed=1) + ADDED, "<synthetic x3 seed 1, rules added>")
+    return synthetic_tariff(3, extra=ADDED, name="<synthetic x3 seed 1, rules added>")
 
 
 def test_slices_answer_redundancy_as_the_whole_shape(tariff):
@@ -96,12 +90,7 @@ def test_lint_with_sliced_redundancy_finds_the_same(tariff, monkeypatch):
 def test_sliced_redundancy_leaves_the_whole_shapes_unbuilt(monkeypatch):
     """Without a finding (whose reasons the whole shapes give), redundancy never builds the
     solver of a whole shape of the kind the cone slices: every question went to a slice."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import synthetic
-    finally:
-        sys.path.pop(0)
-    plain = synthetic.load(synthetic.generate(3, seed=1), "<synthetic x3 seed 1>")
+    plain = synthetic_tariff(3)
     got, lint = _redundancy(plain, monkeypatch, sliced=True)
     assert not [f for f in got if f[0] in ("L006", "L007")] and not lint.cut
     built = [o.shape.label for o in lint.space._open.values() if o.built and "service" in o.shape.kinds]

@@ -7,24 +7,18 @@ what it finds without any slice, finding for finding."""
 
 from __future__ import annotations
 
-import sys
 
 import pytest
 import z3
 
-from conftest import ROOT
+from conftest import synthetic_tariff
 from tariffcheck.analyse import semantics, slices
 from tariffcheck.analyse.space import Space, holds
 
 
 @pytest.fixture(scope="module")
 def tariff():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import synthetic
-    finally:
-        sys.path.pop(0)
-    return synthetic.load(synthetic.generate(3, seed=1), "<synthetic x3 seed 1>")
+    return synthetic_tariff(3)
 
 
 def _whole_holds(o, m) -> bool:
