@@ -107,22 +107,8 @@ class ShapeSlices:
 
     def runs(self, instances: list[Instance]) -> list[list[Instance]]:
         """The instances in runs, in their order, each of whose slices keeps at most `most`
-        options beyond the cone's base (one that alone needs more is a run of its own), as
-        `Slicer.blocks` makes them."""
-        out: list[list[Instance]] = []
-        run: list[Instance] = []
-        union: dict[int, set[str]] = {}
-        for inst in instances:
-            kept = self.slicer.kept(self.reads(inst))
-            grown = {i: union.get(i, set()) | kept[i] for i in kept}
-            if run and self.slicer.size(grown) > self.most:
-                out.append(run)
-                run, grown = [], {i: set(k) for i, k in kept.items()}
-            run.append(inst)
-            union = grown
-        if run:
-            out.append(run)
-        return out
+        options beyond the cone's base (one that alone needs more is a run of its own)."""
+        return self.slicer.blocks(instances, self.most, reads=self.reads)
 
     def slice_of(self, run: list[Instance]) -> RuleSlice | None:
         """The slice that keeps the options the run's instances read (and what they need); None

@@ -158,15 +158,16 @@ class Slicer:
         """Options kept beyond the base, in the contracts the cone slices."""
         return sum(len(kept[i] - c.base) for i, c in self.cones.items() if c.slices)
 
-    def blocks(self, terms: list, most: int) -> list[list]:
+    def blocks(self, terms: list, most: int, reads=None) -> list[list]:
         """The terms (each a pair whose second item is a term) in runs, in their order, each of
         whose slices keeps at most `most` options beyond the base (a term that alone needs more
-        is a run of its own)."""
+        is a run of its own). `reads(item)`, when given, names the options an item reads (per
+        contract) instead of a walk of its term."""
         out: list[list] = []
         run: list = []
         union: dict[int, set[str]] = {}
         for item in terms:
-            kept = self.kept(self.options_read([item[1]]))
+            kept = self.kept(reads(item) if reads is not None else self.options_read([item[1]]))
             grown = {i: union.get(i, set()) | kept[i] for i in kept}
             if run and self.size(grown) > most:
                 out.append(run)
