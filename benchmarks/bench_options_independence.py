@@ -1,0 +1,184 @@
+"""How often an open order's contracts are independent given what the order fixes: whether
+`options` could ask each contract in a solver of its own (optsplit's next step (1), issue 14).
+
+    .venv/bin/python benchmarks/bench_options_independence.py --corpora service,parent,keys \
+        --json benchmarks/results/optcontract_independence.json
+
+The corpora are bench_options_tail.py's (Secure Endpoint). Each order is opened as `options`
+opens it (`Propagator.workspace.open`) and answered (`Propagator.propagate`, for its status);
+the orders that matter are the open ones with two contracts or more (an invalid order is not
+gathered, a one-contract order has nothing to split).
+
+A rule instance *couples* when its term reads the variables of two parties or more, a party
+being a contract slot or the order itself (the request's dates, holdings and flags, which every
+contract's rules may read). A variable is *fixed* when the request's given facts or the order's
+choices pin it (`propagate.pins_of`: `x == value`, `b`, `not b`). The split is sound for an
+order when every coupling instance reads open variables of one party at most (the condition of
+the brief: "all but one contract's fields it reads are fixed"); an open order-level variable is
+shared by every contract, so an instance reading one and a contract's open field blocks too.
+
+Printed per corpus: the open multi-contract orders, how many the condition holds for, the
+blocked ones split by what blocks them (an open order-level variable, or two contracts' own open
+fields: the parent-service case the idea was about), the rules and order-level variables that
+block, and the same for the slowest orders (thread CPU of `propagate`, one pass). Also "if the
+order variables were fixed": the condition again with the order-level variables counted as
+fixed (what a request naming its dates would allow). And how many of those orders' contracts
+an earlier order of the corpus already had (same request fields, same contract fields, same
+parent): what a per-contract answer kept by those would meet again, at most.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import z3
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_options_tail import TARIFF, keys_corpus, parent_corpus, service_corpus  # noqa: E402
+
+from tariffcheck import catalog  # noqa: E402
+from tariffcheck.orders.decode import decode_partial_order  # noqa: E402
+from tariffcheck.smt.propagate import Propagator, given_pins, pins_of, variables_of  # noqa: E402
+
+ORDER = "order"  # the party of the variables no contract slot declares
+
+
+def fixed_variables(p) -> set[int]:
+    """The ids of the variables the given facts or the choices pin."""
+    fixed = set(given_pins([f.term for f in p.given]))
+    for c in p.choices:
+        ctx = c.term.ctx.ref()
+        fixed.update(z3.Z3_get_ast_id(ctx, x) for x, _ in pins_of(c.term) or ())
+    return fixed
+
+
+def names_of(p) -> dict[int, str]:
+    """Every slot's and the order's variables by id, with their names (for the report)."""
+    out = {v.get_id(): str(v) for e in p.order.contracts for v in p.encoder.slot(e.kind, e.index).variables()}
+    ov = p.encoder.order_vars
+    for v in [ov.request, *(x for pair in ov.dates.values() for x in pair), *ov.holds.values(), *ov.flags.values(),
+              *ov.holds_value.values()]:
+        out.setdefault(v.get_id(), str(v))
+    return out
+
+
+def classify(p) -> dict:
+    """Which coupling instances of an opened order block the split, and why."""
+    owner = {v.get_id(): e.index for e in p.order.contracts for v in p.encoder.slot(e.kind, e.index).variables()}
+    fixed = fixed_variables(p)
+    names = names_of(p)
+    out = {"coupling": 0, "blocked": 0, "blocked_by_order": 0, "blocked_by_contracts": 0,
+           "rules": collections.Counter(), "order_vars": collections.Counter()}
+    for inst in p.instances:
+        reads = variables_of(inst.term)
+        parties = {owner.get(v, ORDER) for v in reads}
+        if len(parties) < 2:
+            continue
+        out["coupling"] += 1
+        open_parties = {owner.get(v, ORDER) for v in reads if v not in fixed}
+        if len(open_parties) < 2:
+            continue
+        out["blocked"] += 1
+        out["rules"][inst.rule.id] += 1
+        contracts = open_parties - {ORDER}
+        if ORDER in open_parties:
+            out["blocked_by_order"] += 1
+            out["order_vars"].update(names.get(v, "?") for v in reads if v not in fixed and v not in owner)
+        if len(contracts) >= 2:
+            out["blocked_by_contracts"] += 1
+    return out
+
+
+def contract_keys(data: dict, alone: bool = False) -> list[str]:
+    """What a per-contract answer would be kept by, from the request itself: the request's own
+    fields, the contract's fields (its id and position aside) and its parent's. An estimate of
+    the idea's cache keys (upper bound on its hits: every key kept, none evicted). `alone`: the
+    contract's own fields and kind only (a looser key than any sound one)."""
+    if alone:
+        return [json.dumps(["alone", {k: v for k, v in c.items() if k not in ("id", "parent")}], sort_keys=True,
+                           ensure_ascii=False) for c in data["contracts"]]
+    head = {k: v for k, v in data.items() if k not in ("contracts", "description")}  # (a label)
+    by_id = {c.get("id"): c for c in data["contracts"]}
+    strip = lambda c: {k: v for k, v in c.items() if k not in ("id", "parent")}  # noqa: E731
+    return [json.dumps([head, strip(c), strip(by_id.get(c.get("parent"), {}))], sort_keys=True, ensure_ascii=False)
+            for c in data["contracts"]]
+
+
+def run_corpus(name: str, corpus: list[dict], slowest: int) -> dict:
+    tariff = catalog.load(TARIFF)
+    prop = Propagator(tariff)
+    rows = []
+    seen: set[str] = set()
+    # contracts of open multi-contract orders: met before with the request and parent, met
+    # before by their own fields alone, all
+    repeats = [0, 0, 0]
+    for data in corpus:
+        order = decode_partial_order(data, tariff)
+        with prop.workspace.open(order) as p:
+            c = classify(p) if len(order.contracts) >= 2 else None
+        t0 = time.thread_time()
+        got = prop.propagate(order)
+        ms = (time.thread_time() - t0) * 1000
+        if c is not None and got.status == "open":
+            rows.append(dict(c, ms=ms, contracts=len(order.contracts)))
+            for k, alone in zip(contract_keys(data), contract_keys(data, alone=True)):
+                repeats[0] += k in seen
+                repeats[1] += alone in seen
+                repeats[2] += 1
+                seen.update((k, alone))
+    slow = sorted(rows, key=lambda r: -r["ms"])[:slowest]
+
+    def tally(rs: list[dict]) -> dict:
+        rules, order_vars = collections.Counter(), collections.Counter()
+        for r in rs:
+            rules.update(r["rules"])
+            order_vars.update(r["order_vars"])
+        return {"orders": len(rs),
+                "independent": sum(1 for r in rs if r["blocked"] == 0),
+                "blocked_by_an_open_order_variable": sum(1 for r in rs if r["blocked_by_order"]),
+                "blocked_by_two_contracts_open_fields": sum(1 for r in rs if r["blocked_by_contracts"]),
+                "independent_if_the_order_variables_were_fixed": sum(1 for r in rs if r["blocked_by_contracts"] == 0),
+                "coupling_instances_median": sorted(r["coupling"] for r in rs)[len(rs) // 2] if rs else None,
+                "blocking_instances_median": sorted(r["blocked"] for r in rs)[len(rs) // 2] if rs else None,
+                "blocking_rules": dict(rules.most_common()),
+                "open_order_variables_read": dict(order_vars.most_common())}
+
+    out = {"orders": len(corpus), "open_with_two_contracts_or_more": tally(rows),
+           "contracts_met_before": {"with_request_and_parent": repeats[0], "own_fields_alone": repeats[1],
+                                    "of": repeats[2]},
+           f"slowest_{slowest}": tally(slow)}
+    print(f"\n{name}: {len(corpus)} orders; contracts of the open multi-contract orders met before "
+          f"(same kind, fields, parent and request): {repeats[0]}, by their own fields alone: "
+          f"{repeats[1]}, of {repeats[2]}")
+    for k in ("open_with_two_contracts_or_more", f"slowest_{slowest}"):
+        print(f"  {k}: " + json.dumps(out[k], ensure_ascii=False))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpora", default="service,parent,keys")
+    ap.add_argument("--slowest", type=int, default=12)
+    ap.add_argument("--json", help="write the results here")
+    args = ap.parse_args(argv)
+    results = {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+               "load_average_start": os.getloadavg()[0], "corpora": {}}
+    for name in args.corpora.split(","):
+        corpus = {"service": service_corpus, "parent": parent_corpus, "keys": keys_corpus}[name]()
+        results["corpora"][name] = run_corpus(name, corpus, args.slowest)
+    results["load_average_end"] = os.getloadavg()[0]
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
