@@ -22,7 +22,10 @@ blocked ones split by what blocks them (an open order-level variable, or two con
 fields: the parent-service case the idea was about), the rules and order-level variables that
 block, and the same for the slowest orders (thread CPU of `propagate`, one pass). Also "if the
 order variables were fixed": the condition again with the order-level variables counted as
-fixed (what a request naming its dates would allow). And how many of those orders' contracts
+fixed (what a request naming its dates would allow). Of the instances blocked by an open
+order variable: how many become true when their slot's stated end days (`ends_on.known`, the
+contract's and its options') are all left unstated (the date rules then read no date), and in
+how many the order states such a day. And how many of those orders' contracts
 an earlier order of the corpus already had (same request fields, same contract fields, same
 parent): what a per-contract answer kept by those would meet again, at most.
 """
@@ -76,7 +79,13 @@ def classify(p) -> dict:
     fixed = fixed_variables(p)
     names = names_of(p)
     out = {"coupling": 0, "blocked": 0, "blocked_by_order": 0, "blocked_by_contracts": 0,
+           "true_unstated": 0, "stated_day_pinned": 0,
            "rules": collections.Counter(), "order_vars": collections.Counter()}
+    # whether each of a slot's stated end days (the contract's and its options', old and new) is
+    # given: a blocking instance made true by all of its slot's left unstated reads the dates
+    # only through a day the customer states (see `unstated`)
+    unstated = {e.index: [(v, z3.BoolVal(False, v.ctx)) for v in p.encoder.slot(e.kind, e.index).variables()
+                          if str(v).endswith("ends_on.known")] for e in p.order.contracts}
     for inst in p.instances:
         reads = variables_of(inst.term)
         parties = {owner.get(v, ORDER) for v in reads}
@@ -91,6 +100,9 @@ def classify(p) -> dict:
         contracts = open_parties - {ORDER}
         if ORDER in open_parties:
             out["blocked_by_order"] += 1
+            subs = unstated.get(inst.slot, [])
+            out["true_unstated"] += bool(subs) and z3.is_true(z3.simplify(z3.substitute(inst.term, *subs)))
+            out["stated_day_pinned"] += any(v.get_id() in fixed for v, _ in subs if v.get_id() in reads)
             out["order_vars"].update(names.get(v, "?") for v in reads if v not in fixed and v not in owner)
         if len(contracts) >= 2:
             out["blocked_by_contracts"] += 1
@@ -146,6 +158,9 @@ def run_corpus(name: str, corpus: list[dict], slowest: int) -> dict:
                 "blocked_by_an_open_order_variable": sum(1 for r in rs if r["blocked_by_order"]),
                 "blocked_by_two_contracts_open_fields": sum(1 for r in rs if r["blocked_by_contracts"]),
                 "independent_if_the_order_variables_were_fixed": sum(1 for r in rs if r["blocked_by_contracts"] == 0),
+                "blocking_instances_true_with_their_slots_end_days_unstated":
+                    f"{sum(r['true_unstated'] for r in rs)} of {sum(r['blocked_by_order'] for r in rs)}",
+                "blocking_instances_whose_stated_end_day_the_order_gives": sum(r["stated_day_pinned"] for r in rs),
                 "coupling_instances_median": sorted(r["coupling"] for r in rs)[len(rs) // 2] if rs else None,
                 "blocking_instances_median": sorted(r["blocked"] for r in rs)[len(rs) // 2] if rs else None,
                 "blocking_rules": dict(rules.most_common()),
