@@ -1,7 +1,7 @@
 """How often an open order's contracts are independent given what the order fixes: whether
 `options` could ask each contract in a solver of its own (optsplit's next step (1), issue 14).
 
-    .venv/bin/python benchmarks/bench_options_independence.py --corpora service,parent,keys \
+    .venv/bin/python benchmarks/bench_options_independence.py --corpora service,parent,keys --parts 3 \
         --json benchmarks/results/optcontract_independence.json
 
 The corpora are bench_options_tail.py's (Secure Endpoint). Each order is opened as `options`
@@ -36,6 +36,7 @@ import argparse
 import collections
 import json
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -45,6 +46,7 @@ import z3
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from bench_explain import percentile  # noqa: E402
 from bench_options_tail import TARIFF, keys_corpus, parent_corpus, service_corpus  # noqa: E402
 
 from tariffcheck import catalog  # noqa: E402
@@ -178,10 +180,62 @@ def run_corpus(name: str, corpus: list[dict], slowest: int) -> dict:
     return out
 
 
+def parts_of(data: dict) -> list[dict]:
+    """The order cut into one request per contract that is not a parent: that contract with its
+    parent, if the order has it (a parent alone when no contract names it)."""
+    by_id = {c.get("id"): c for c in data["contracts"]}
+    parents = {c.get("parent") for c in data["contracts"]} & set(by_id)
+    head = {k: v for k, v in data.items() if k != "contracts"}
+    out = [dict(head, contracts=([by_id[c["parent"]]] if c.get("parent") in by_id else []) + [c])
+           for c in data["contracts"] if c.get("id") not in parents]
+    return out or [data]
+
+
+def time_parts(name: str, corpus: list[dict], rounds: int) -> dict:
+    """What asking each contract of an open multi-contract order alone would cost: `propagate`'s
+    thread CPU of the whole order against the sum of its parts (`parts_of`), each part a request
+    of its own with the dates still open (what a per-contract solver would be asked, without any
+    answer kept across orders). A first pass answers everything (first sight), then `rounds`
+    passes (warm, median). The parts' answers are not the order's (their own slots and ids): a
+    cost estimate only."""
+    tariff = catalog.load(TARIFF)
+    prop = Propagator(tariff)
+    chosen = []
+    for data in corpus:
+        order = decode_partial_order(data, tariff)
+        if len(order.contracts) >= 2 and prop.propagate(order).status == "open":
+            chosen.append(data)
+    prop = Propagator(tariff)  # cold again: nothing of the selection pass kept
+    cpu: dict[str, list[list[float]]] = {"whole": [[] for _ in chosen], "parts": [[] for _ in chosen]}
+    calls = {"whole": [0] * len(chosen), "parts": [0] * len(chosen)}
+    for r in range(rounds + 1):
+        for i, data in enumerate(chosen):
+            for side, reqs in (("whole", [data]), ("parts", parts_of(data)))[:: 1 if (i + r) % 2 == 0 else -1]:
+                t0 = time.thread_time()
+                n = sum(prop.propagate(decode_partial_order(d, tariff)).calls for d in reqs)
+                cpu[side][i].append((time.thread_time() - t0) * 1000)
+                calls[side][i] = n
+    out = {"orders": len(chosen)}
+    for side in cpu:
+        first = [x[0] for x in cpu[side]]
+        warm = [statistics.median(x[1:]) for x in cpu[side]]
+        out[side] = {"first_sight_mean": round(statistics.fmean(first), 2),
+                     "first_sight_p90": round(percentile(first, 90), 2),
+                     "warm_mean": round(statistics.fmean(warm), 2), "warm_p50": round(percentile(warm, 50), 2),
+                     "warm_p90": round(percentile(warm, 90), 2), "warm_max": round(max(warm), 2),
+                     "solver_calls_mean": round(statistics.fmean(calls[side]), 2)}
+    print(f"\n{name}, whole order against its parts ({len(chosen)} open orders of 2+ contracts, CPU ms):")
+    for side in ("whole", "parts"):
+        print(f"  {side:>5}: " + json.dumps(out[side]))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpora", default="service,parent,keys")
     ap.add_argument("--slowest", type=int, default=12)
+    ap.add_argument("--parts", type=int, default=0, metavar="ROUNDS",
+                    help="also time each order whole against its contracts asked alone (`time_parts`)")
     ap.add_argument("--json", help="write the results here")
     args = ap.parse_args(argv)
     results = {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -189,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.corpora.split(","):
         corpus = {"service": service_corpus, "parent": parent_corpus, "keys": keys_corpus}[name]()
         results["corpora"][name] = run_corpus(name, corpus, args.slowest)
+        if args.parts:
+            results["corpora"][name]["whole_against_parts"] = time_parts(name, corpus, args.parts)
     results["load_average_end"] = os.getloadavg()[0]
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
