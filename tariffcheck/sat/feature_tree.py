@@ -64,7 +64,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 
-from .solver import Minisat22, backbone_of
+from .solver import Minisat22, backbone_of, minisat
 
 # models are rotated (`Rotation`) where the constraints' clauses have at most this many literals:
 # beyond, indexing them costs more than the solver calls the rotations save (busybox's 2,456 and
@@ -296,8 +296,7 @@ class _TreeWriter:
 
     def _group(self, p: int, kids: list[int], low: int, high: int) -> None:
         add = self.clauses.append
-        for k in kids:
-            add([-k, p])
+        self.clauses += [[-k, p] for k in kids]
         n = len(kids)
         high = min(high, n)
         self.groups.append((p, kids, low, high))
@@ -698,7 +697,7 @@ class TreeQuestions:
         if Minisat22 is None:
             raise RuntimeError("python-sat is not installed")
         self.tree = tree
-        self.solver = Minisat22(bootstrap_with=tree.clauses)
+        self.solver = minisat(tree.clauses)
         self.calls = 0
         self._fixed: dict[int, bool] | None = None
         self._satisfiable: bool | None = None
