@@ -193,12 +193,13 @@ def backbone_of(s, variables: list[int], value: bool | None = None,
     # failed literals: a candidate whose flip propagates to a conflict is proved without a search
     # (a mandatory child of a core feature, an excluded one of a chosen alternative); each proof
     # is a unit clause, which the next probes and searches propagate
-    fails = _failed_literal(s)
+    calls = _Calls(s)
+    fails, add = calls.fails, calls.add
     for v, lit in list(cand.items()):
         if fails(-lit):
             fixed[v] = lit > 0
             del cand[v]
-            s.add_clause([lit])
+            add([lit])
             out.probed += 1
     # then the candidates left are asked together: one clause "one of them flips", switched on
     # by an assumed fresh literal, and the solver leaning to flip them all. A model refutes at
@@ -210,13 +211,14 @@ def backbone_of(s, variables: list[int], value: bool | None = None,
     back: list[int] = []
     rest = list(rest)
     top = s.nof_vars()
+    phases, model_under = calls.phases, calls.model_under
     while cand:
         top += 1
-        s.add_clause([-top] + [-x for x in cand.values()])
-        s.set_phases(rest + [-x for x in cand.values()] + back)
+        add([-top] + [-x for x in cand.values()])
+        phases(rest + [-x for x in cand.values()] + back)
         out.calls += 1
-        if s.solve(assumptions=[top]):
-            model = s.get_model()
+        model = model_under([top])
+        if model is not None:
             if keep_models is not None:
                 keep_models.append(model)
             back = _refute(cand, model)
@@ -225,22 +227,41 @@ def backbone_of(s, variables: list[int], value: bool | None = None,
         else:
             for v, lit in cand.items():
                 fixed[v] = lit > 0
-                s.add_clause([lit])
+                add([lit])
             cand = {}
-        s.add_clause([-top])
+        add([-top])
     return out
 
 
-def _failed_literal(s):
-    """`fails(lit)`: whether assuming `lit` alone propagates to a conflict in solver `s`. On a
-    `Minisat22`, python-sat's C function is called directly: a hundred probes a question
-    (pc-richmond's 112) each paid the wrapper's Python call and its main-thread check."""
-    if _c is not None and type(s) is Minisat22 and getattr(s, "minisat", None):
-        from pysat._utils import MainThread
+class _Calls:
+    """The calls `backbone_of` makes of solver `s` once per candidate or per model: on a
+    `Minisat22`, python-sat's C functions called directly (each wrapper call pays a Python frame
+    and a main-thread check: pc-richmond's 112 probes and 23 models in the last stage); on any
+    other solver, its methods. `model_under` leaves the wrapper's status as its `solve` would,
+    so that the caller's later `get_model` or `get_core` read what they would."""
 
-        handle, propagate, main = s.minisat, _c.minisat22_propagate, int(MainThread.check())
-        return lambda lit: not propagate(handle, [lit], 0, main)[0]
-    return lambda lit: not s.propagate(assumptions=[lit])[0]
+    def __init__(self, s):
+        self.s = s
+        handle = getattr(s, "minisat", None) if _c is not None and type(s) is Minisat22 else None
+        if handle:
+            from pysat._utils import MainThread
+
+            main = int(MainThread.check())
+            propagate, solve, model = _c.minisat22_propagate, _c.minisat22_solve, _c.minisat22_model
+            self.fails = lambda lit: not propagate(handle, [lit], 0, main)[0]
+            self.add = partial(_c.minisat22_add_cl, handle)
+            self.phases = partial(_c.minisat22_setphases, handle)
+
+            def model_under(assumptions: list[int]) -> list[int] | None:
+                s.status = solve(handle, assumptions, main)
+                return (model(handle) or []) if s.status else None
+
+            self.model_under = model_under
+        else:  # pragma: no cover - another solver or build of python-sat
+            self.fails = lambda lit: not s.propagate(assumptions=[lit])[0]
+            self.add = s.add_clause
+            self.phases = s.set_phases
+            self.model_under = lambda assumptions: s.get_model() if s.solve(assumptions=assumptions) else None
 
 
 def _refute(cand: dict[int, int], model: list[int]) -> list[int]:
