@@ -615,32 +615,29 @@ class Rotation:
             now[u] = x = model[u - 1] > 0
             now[-u] = not x
 
-    def _set(self, v: int, x: bool) -> None:
-        self.change[v] = x
-        self.now[v] = x
-        self.now[-v] = not x
-
     def _on(self, v: int) -> bool:
         now = self.now
         if now[v]:
             return True
-        if v in self.change:  # turned off by this rotation already: no going back
+        change = self.change
+        if v in change:  # turned off by this rotation already: no going back
             return False
-        self._set(v, True)
+        change[v] = now[v] = True
+        now[-v] = False
         g = self.group_of.get(v)
         if g is not None:
             p, kids, low, high = self.groups[g]
             if not self._on(p):
                 return False
             if sum(map(now.__getitem__, kids)) > high:
-                other = next((k for k in kids if now[k] and k != v and k not in self.change), None)
+                other = next((k for k in kids if now[k] and k != v and k not in change), None)
                 if other is None or not self._off(other, refill=False):
                     return False
         for g in self.below.get(v, ()):
             p, kids, low, high = self.groups[g]
             count = sum(map(now.__getitem__, kids))
             while count < low:
-                other = next((k for k in kids if not now[k] and k not in self.change), None)
+                other = next((k for k in kids if not now[k] and k not in change), None)
                 if other is None or not self._on(other):
                     return False
                 count += 1
@@ -650,9 +647,11 @@ class Rotation:
         now = self.now
         if not now[v]:
             return True
-        if v in self.change or v == 1:  # the root is in every configuration
+        change = self.change
+        if v in change or v == 1:  # the root is in every configuration
             return False
-        self._set(v, False)
+        change[v] = now[v] = False
+        now[-v] = True
         for g in self.below.get(v, ()):
             for k in self.groups[g][1]:
                 if now[k] and not self._off(k, refill=False):
@@ -661,7 +660,7 @@ class Rotation:
         if refill and g is not None:
             p, kids, low, high = self.groups[g]
             if now[p] and sum(map(now.__getitem__, kids)) < low:
-                other = next((k for k in kids if not now[k] and k not in self.change), None)
+                other = next((k for k in kids if not now[k] and k not in change), None)
                 if other is None or not self._on(other):
                     return False
         return True
