@@ -24,7 +24,7 @@ from tariffcheck.interop.uvl_import import import_uvl_model  # noqa: E402
 from tariffcheck.interop.uvl_read import Feature, Group, UvlModel, read_uvl_file  # noqa: E402
 from tariffcheck.resolve import resolve  # noqa: E402
 from tariffcheck.sat.feature_tree import Rotation, TreeQuestions, compile_tree  # noqa: E402
-from tariffcheck.sat.solver import backbone_of  # noqa: E402
+from tariffcheck.sat.solver import backbone_of, minisat  # noqa: E402
 from tariffcheck.syntax.parser import parse_text  # noqa: E402
 
 FIXTURE_MODELS = ["dead_and_core.uvl", "groups.uvl", "cardinality.uvl", "constraints.uvl"]
@@ -196,8 +196,19 @@ def test_the_short_way_finds_what_lint_finds(path):
     assert tree_core == core | {root}
 
 
+class _Wrapped(Minisat22):
+    """A solver that is no `Minisat22` by type: `backbone_of` asks it through its methods."""
+
+
+# the three ways a solver reaches `backbone_of`: python-sat's own bootstrap, `minisat` (the clauses
+# by its C function), and a solver it calls through the wrapper's methods
+SOLVERS = {"bootstrap": lambda clauses: Minisat22(bootstrap_with=clauses), "minisat": minisat,
+           "wrapper": lambda clauses: _Wrapped(bootstrap_with=clauses)}
+
+
+@pytest.mark.parametrize("make", sorted(SOLVERS))
 @pytest.mark.parametrize("seed", range(40))
-def test_the_backbone_is_right_on_random_clauses(seed):
+def test_the_backbone_is_right_on_random_clauses(seed, make):
     rnd = random.Random(seed)
     n = rnd.randint(3, 9)
     clauses = [[rnd.choice((1, -1)) * rnd.randint(1, n) for _ in range(rnd.randint(1, 3))]
@@ -205,7 +216,7 @@ def test_the_backbone_is_right_on_random_clauses(seed):
     models = [bits for bits in itertools.product((False, True), repeat=n)
               if all(any(bits[abs(x) - 1] == (x > 0) for x in c) for c in clauses)]
     for value in (None, True, False):
-        s = Minisat22(bootstrap_with=clauses)
+        s = SOLVERS[make](clauses)
         try:
             found = backbone_of(s, list(range(1, n + 1)), value)
         finally:
@@ -219,3 +230,22 @@ def test_the_backbone_is_right_on_random_clauses(seed):
             assert {v: b for v, b in found.fixed.items() if b == value} == want
         else:
             assert found.fixed == want
+
+
+def test_minisat_keeps_a_clause_refused_at_level_0_as_the_wrapper_does():
+    # [-1] is refused once [1] is there: the clauses after it are still sent, the status is false
+    # and the formula has no model, as with python-sat's own bootstrap
+    clauses = [[1, 2], [1], [-1], [2, 3]]
+    ours, theirs = minisat(clauses), Minisat22(bootstrap_with=clauses)
+    try:
+        assert ours.get_status() is False and theirs.get_status() is False
+        assert ours.nof_clauses() == theirs.nof_clauses()
+        assert ours.solve() is False and theirs.solve() is False
+    finally:
+        ours.delete()
+        theirs.delete()
+    s = minisat([[1, 2], [-1], [-2, 3]])
+    try:
+        assert s.solve() is True and s.get_model() == [-1, 2, 3]
+    finally:
+        s.delete()

@@ -64,7 +64,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 
-from .solver import Minisat22, backbone_of
+from .solver import Minisat22, backbone_of, minisat
 
 # models are rotated (`Rotation`) where the constraints' clauses have at most this many literals:
 # beyond, indexing them costs more than the solver calls the rotations save (busybox's 2,456 and
@@ -296,8 +296,7 @@ class _TreeWriter:
 
     def _group(self, p: int, kids: list[int], low: int, high: int) -> None:
         add = self.clauses.append
-        for k in kids:
-            add([-k, p])
+        self.clauses += [[-k, p] for k in kids]
         n = len(kids)
         high = min(high, n)
         self.groups.append((p, kids, low, high))
@@ -616,32 +615,29 @@ class Rotation:
             now[u] = x = model[u - 1] > 0
             now[-u] = not x
 
-    def _set(self, v: int, x: bool) -> None:
-        self.change[v] = x
-        self.now[v] = x
-        self.now[-v] = not x
-
     def _on(self, v: int) -> bool:
         now = self.now
         if now[v]:
             return True
-        if v in self.change:  # turned off by this rotation already: no going back
+        change = self.change
+        if v in change:  # turned off by this rotation already: no going back
             return False
-        self._set(v, True)
+        change[v] = now[v] = True
+        now[-v] = False
         g = self.group_of.get(v)
         if g is not None:
             p, kids, low, high = self.groups[g]
             if not self._on(p):
                 return False
             if sum(map(now.__getitem__, kids)) > high:
-                other = next((k for k in kids if now[k] and k != v and k not in self.change), None)
+                other = next((k for k in kids if now[k] and k != v and k not in change), None)
                 if other is None or not self._off(other, refill=False):
                     return False
         for g in self.below.get(v, ()):
             p, kids, low, high = self.groups[g]
             count = sum(map(now.__getitem__, kids))
             while count < low:
-                other = next((k for k in kids if not now[k] and k not in self.change), None)
+                other = next((k for k in kids if not now[k] and k not in change), None)
                 if other is None or not self._on(other):
                     return False
                 count += 1
@@ -651,9 +647,11 @@ class Rotation:
         now = self.now
         if not now[v]:
             return True
-        if v in self.change or v == 1:  # the root is in every configuration
+        change = self.change
+        if v in change or v == 1:  # the root is in every configuration
             return False
-        self._set(v, False)
+        change[v] = now[v] = False
+        now[-v] = True
         for g in self.below.get(v, ()):
             for k in self.groups[g][1]:
                 if now[k] and not self._off(k, refill=False):
@@ -662,7 +660,7 @@ class Rotation:
         if refill and g is not None:
             p, kids, low, high = self.groups[g]
             if now[p] and sum(map(now.__getitem__, kids)) < low:
-                other = next((k for k in kids if not now[k] and k not in self.change), None)
+                other = next((k for k in kids if not now[k] and k not in change), None)
                 if other is None or not self._on(other):
                     return False
         return True
@@ -698,7 +696,7 @@ class TreeQuestions:
         if Minisat22 is None:
             raise RuntimeError("python-sat is not installed")
         self.tree = tree
-        self.solver = Minisat22(bootstrap_with=tree.clauses)
+        self.solver = minisat(tree.clauses)
         self.calls = 0
         self._fixed: dict[int, bool] | None = None
         self._satisfiable: bool | None = None
