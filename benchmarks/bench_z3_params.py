@@ -6,10 +6,10 @@ setting, and whether every order's JSON stays the same.
 
 The corpus is bench_options_tail.py's `service` one (bench_service.py's 300 partial Secure
 Endpoint orders). Each setting gets a Checker of its own in this process, whose workspaces'
-solvers (smt/problem.py's `Workspace`, under smt/standing.py's `StandingWorkspace`) are given
-the setting's parameters as they are made (before any check: the SMT kernel reads most of them
-at its first check), or are made as another kind of solver (`simple`, `qf_lia`). Nothing in the
-package is changed: `Workspace.__init__` is wrapped here.
+solvers (smt/standing.py's `StandingWorkspace`, options' only) are given the setting's
+parameters as they are made (before any check: the SMT kernel reads most of them at its first
+check), or are made as another kind of solver (`simple`, `qf_lia`). Nothing in the package is
+changed: `StandingWorkspace.__init__` is wrapped here.
 
 Each setting's Checker answers the whole corpus once (warm-up: the service's threads are warm,
 every shape seen), and its JSON is compared byte for byte with the default's. The `--slowest`
@@ -42,14 +42,15 @@ from bench_options_tail import service_corpus  # noqa: E402
 from tariffcheck.api import Checker  # noqa: E402
 from tariffcheck.orders.decode import decode_partial_order  # noqa: E402
 from tariffcheck.report import options_report  # noqa: E402
-from tariffcheck.smt import problem  # noqa: E402
+from tariffcheck.smt import problem, standing  # noqa: E402
 
 TARIFF = "secure-endpoint"
 
 # name -> parameters given to each workspace solver (Solver.set), or a kind of solver to make.
 # smt.phase_selection is not among them: propagate.py sets it around its questions itself.
 SETTINGS: dict[str, dict] = {
-    "default": {},
+    "default": {},  # as the package makes them (since stop 26: smt.arith.solver 2)
+    "arith6": {"smt.arith.solver": 6},  # Z3's default arithmetic solver (the package's before stop 26)
     "relevancy0": {"smt.relevancy": 0},
     "relevancy1": {"smt.relevancy": 1},
     "case_split0": {"smt.case_split": 0},
@@ -109,8 +110,9 @@ def _install_timers() -> None:
 
 @contextlib.contextmanager
 def solvers_made(setting: dict):
-    """While inside, each Workspace's solver is made and configured as `setting` says."""
-    init = problem.Workspace.__init__
+    """While inside, each StandingWorkspace's solver is made as `setting` says, and given its
+    parameters once the workspace has set its own (the setting's win)."""
+    init = standing.StandingWorkspace.__init__
     kind = setting.get("solver")
     params = {k: v for k, v in setting.items() if k != "solver"}
     plain = z3.Solver
@@ -137,15 +139,15 @@ def solvers_made(setting: dict):
             init(self, *a, **k)
         finally:
             problem.z3.Solver = plain
-        if isinstance(self.solver, z3.Solver):  # (not an optimiser: explain and repair's)
+        if isinstance(self.solver, z3.Solver):
             for name, value in params.items():
                 self.solver.set(name, value)
 
-    problem.Workspace.__init__ = wrapped
+    standing.StandingWorkspace.__init__ = wrapped
     try:
         yield
     finally:
-        problem.Workspace.__init__ = init
+        standing.StandingWorkspace.__init__ = init
 
 
 class Side:
